@@ -1,0 +1,106 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
+import postgres from "postgres";
+import lockfile from "proper-lockfile";
+import * as schema from "./schema";
+
+export type Schema = typeof schema;
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+export interface DatabaseHandle {
+  kind: "pglite" | "postgres";
+  /** Privileged connection (table owner / superuser); tenant work goes through `withTenant`. */
+  db: Database;
+  /** The embedded instance, for pg-boss and COPY in embedded mode. */
+  pglite?: PGlite;
+  /** The postgres-js client, for COPY and LISTEN in Postgres mode. */
+  sql?: postgres.Sql;
+  url?: string;
+  dataDir?: string;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** Postgres URL; when absent the embedded PGlite is used. */
+  url?: string | undefined;
+  /** PGlite data directory; `memory://` or undefined with `inMemory` for tests. */
+  dataDir?: string | undefined;
+  inMemory?: boolean;
+  /** Load a PGlite instance from a dump (tests clone a migrated template this way). */
+  loadDataDir?: Blob | File;
+  maxConnections?: number;
+}
+
+export class DatabaseLockedError extends Error {
+  constructor(readonly dataDir: string) {
+    super(
+      `The embedded database at ${dataDir} is already open in another Ferry process. ` +
+        "PGlite allows only one process per data directory (a second one would silently lose writes). " +
+        "Stop the other process first, or set DATABASE_URL to run on Postgres with separate web and worker processes.",
+    );
+    this.name = "DatabaseLockedError";
+  }
+}
+
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
+  if (options.url) return openPostgres(options.url, options.maxConnections ?? 10);
+  return openPglite(options);
+}
+
+function openPostgres(url: string, max: number): DatabaseHandle {
+  const sql = postgres(url, { max, onnotice: () => {}, connection: { application_name: "ferry" } });
+  const db = drizzlePostgres({ client: sql, schema }) as unknown as Database;
+  return {
+    kind: "postgres",
+    db,
+    sql,
+    url,
+    close: () => sql.end({ timeout: 5 }),
+  };
+}
+
+async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
+  if (options.inMemory || !options.dataDir) {
+    const pglite = await PGlite.create(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
+    const db = drizzlePglite({ client: pglite, schema }) as unknown as Database;
+    return { kind: "pglite", db, pglite, close: () => pglite.close() };
+  }
+  const dataDir = path.resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  let release: () => Promise<void>;
+  try {
+    // The lock lives beside the data and is refreshed while we run, so a crashed owner goes stale.
+    release = await lockfile.lock(dataDir, {
+      lockfilePath: path.join(dataDir, "..", `${path.basename(dataDir)}.lock`),
+      stale: 10_000,
+      update: 3_000,
+      realpath: false,
+    });
+  } catch (error) {
+    if ((error as { code?: string }).code === "ELOCKED") throw new DatabaseLockedError(dataDir);
+    throw error;
+  }
+  try {
+    const pglite = await PGlite.create({ dataDir });
+    const db = drizzlePglite({ client: pglite, schema }) as unknown as Database;
+    return {
+      kind: "pglite",
+      db,
+      pglite,
+      dataDir,
+      close: async () => {
+        await pglite.close();
+        await release();
+      },
+    };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}

@@ -1,0 +1,5 @@
+export * from "./schema";
+export * from "./client";
+export * from "./tenant";
+export { migrate, migrationStatus, expectedMigrations, extractRows, migrationsFolder } from "./migrate";
+export { pgErrorCode, errorChainText } from "./errors";

@@ -1,0 +1,52 @@
+import { boolean, index, jsonb, pgTable, primaryKey, text, timestamp, integer } from "drizzle-orm/pg-core";
+import { tenants } from "../tenants/tenants";
+
+// Every synced Salesforce row, one table for all objects; `fields` holds the catalogued values.
+export const sfRecords = pgTable(
+  "sf_records",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    object: text("object").notNull(),
+    sfId: text("sf_id").notNull(),
+    fields: jsonb("fields").$type<Record<string, unknown>>().notNull(),
+    systemModstamp: timestamp("system_modstamp", { withTimezone: true }),
+    isDeleted: boolean("is_deleted").notNull().default(false),
+    deletedAt: timestamp("deleted_at", { withTimezone: true }),
+    masterRecordId: text("master_record_id"),
+    // A converted Lead keeps its Person identity: it points at the Contact it became.
+    personId: text("person_id"),
+    convertedToId: text("converted_to_id"),
+    syncedAt: timestamp("synced_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.object, t.sfId] }),
+    index("sf_records_modstamp_idx").on(t.tenantId, t.object, t.systemModstamp),
+  ],
+);
+
+export const pushStates = ["queued", "in_flight", "succeeded", "failed", "conflict"] as const;
+
+// Edits to two-way fields waiting to go to Salesforce.
+export const pushQueue = pgTable(
+  "push_queue",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    id: text("id").notNull().$defaultFn(() => crypto.randomUUID()),
+    object: text("object").notNull(),
+    sfId: text("sf_id"),
+    changes: jsonb("changes").$type<Record<string, unknown>>().notNull(),
+    baseModstamp: timestamp("base_modstamp", { withTimezone: true }),
+    state: text("state").$type<(typeof pushStates)[number]>().notNull().default("queued"),
+    attempts: integer("attempts").notNull().default(0),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    editedBy: text("edited_by"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("push_queue_state_idx").on(t.tenantId, t.state)],
+);

@@ -1,0 +1,33 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { DatabaseLockedError, migrate, migrationStatus, openDatabase, tenants } from "../src";
+
+const dir = mkdtempSync(path.join(tmpdir(), "ferry-pglite-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("embedded database", () => {
+  it("persists across reopen and refuses a second owner of the data directory", async () => {
+    const dataDir = path.join(dir, "pglite");
+    const first = await openDatabase({ dataDir });
+    await migrate(first);
+    expect(await migrationStatus(first)).toEqual({ applied: 2, expected: 2 });
+    await first.db.insert(tenants).values({ id: "t1", name: "Acme", slug: "acme" });
+
+    await expect(openDatabase({ dataDir })).rejects.toBeInstanceOf(DatabaseLockedError);
+    await expect(openDatabase({ dataDir })).rejects.toThrow(/already open in another Ferry process/);
+
+    await first.close();
+    const second = await openDatabase({ dataDir });
+    const rows = await second.db.select().from(tenants);
+    expect(rows.map((r) => r.slug)).toEqual(["acme"]);
+    await second.close();
+  });
+
+  it("reports unapplied migrations on a fresh database", async () => {
+    const handle = await openDatabase({ inMemory: true });
+    expect(await migrationStatus(handle)).toEqual({ applied: 0, expected: 2 });
+    await handle.close();
+  });
+});
