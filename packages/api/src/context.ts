@@ -1,0 +1,17 @@
+import type { Auth, ResolvedSession } from "@ferry/auth";
+import type { Database } from "@ferry/db";
+
+/** What the web app supplies per request; the API never reads the tenant from client input. */
+export interface ApiContext {
+  db: Database;
+  auth: Auth;
+  session: ResolvedSession | null;
+  requestId: string;
+  headers: Headers;
+  /** Headers to add to the response (set-cookie from sign-up). */
+  resHeaders: Headers;
+  portalUrl: string;
+  showOutbox: boolean;
+  sessionAbsoluteSeconds: number;
+  log?: { error(obj: unknown, msg?: string): void };
+}

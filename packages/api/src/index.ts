@@ -1,0 +1,3 @@
+export { appRouter, createCaller, type AppRouter } from "./root";
+export type { ApiContext } from "./context";
+export { toTRPCError } from "./errors";

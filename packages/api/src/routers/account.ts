@@ -1,0 +1,59 @@
+import { z } from "zod";
+import { ConflictError, createTenantForOwner, listTenantsForUser, setActiveTenant, ValidationError } from "@ferry/services";
+import { authedProcedure, publicProcedure, router } from "../trpc";
+
+const signUpInput = z.object({
+  name: z.string().trim().min(1, "Enter your name.").max(80),
+  email: z.email("Enter a valid email address."),
+  password: z.string().min(10, "Use at least 10 characters.").max(128),
+  // Absent when the person signs up to accept an invitation into an existing tenant.
+  tenantName: z.string().trim().min(2, "A company name needs at least 2 characters.").max(80).optional(),
+});
+
+export const accountRouter = router({
+  me: publicProcedure.query(async ({ ctx }) => {
+    if (!ctx.session) return null;
+    const tenants = await listTenantsForUser({ db: ctx.db, userId: ctx.session.user.id });
+    return {
+      user: ctx.session.user,
+      activeTenantId: ctx.session.activeTenantId,
+      tenants,
+      sessionExpiresAt: ctx.session.expiresAt,
+    };
+  }),
+
+  signUp: publicProcedure.input(signUpInput).mutation(async ({ ctx, input }) => {
+    const response = await ctx.auth.api.signUpEmail({
+      body: { name: input.name, email: input.email.toLowerCase(), password: input.password },
+      headers: ctx.headers,
+      asResponse: true,
+    });
+    if (!response.ok) {
+      const body = (await response.json().catch(() => ({}))) as { message?: string; code?: string };
+      if (body.code === "USER_ALREADY_EXISTS" || response.status === 422) {
+        throw new ConflictError("An account with this email already exists. Sign in instead.");
+      }
+      throw new ValidationError(body.message ?? "Sign-up failed.");
+    }
+    const created = (await response.json()) as { user: { id: string; email: string; name: string } };
+    for (const cookie of response.headers.getSetCookie()) ctx.resHeaders.append("set-cookie", cookie);
+    const actor = { userId: created.user.id, email: created.user.email, name: created.user.name, isStaff: false };
+    if (!input.tenantName) return { tenantId: null };
+    const tenant = await createTenantForOwner({ db: ctx.db, actor, input: { name: input.tenantName } });
+    const token = sessionTokenFrom(response.headers.getSetCookie());
+    if (token) await setActiveTenant({ db: ctx.db, actor, session: { token }, tenantId: tenant.tenantId });
+    return { tenantId: tenant.tenantId };
+  }),
+
+  switchTenant: authedProcedure.input(z.object({ tenantId: z.string().min(1) })).mutation(async ({ ctx, input }) => {
+    return setActiveTenant({ db: ctx.db, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: input.tenantId });
+  }),
+});
+
+function sessionTokenFrom(cookies: string[]): string | undefined {
+  for (const cookie of cookies) {
+    const match = /(?:^|\s)(?:__Secure-)?better-auth\.session_token=([^;]+)/.exec(cookie);
+    if (match?.[1]) return decodeURIComponent(match[1]).split(".")[0];
+  }
+  return undefined;
+}

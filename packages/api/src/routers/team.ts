@@ -1,0 +1,60 @@
+import { z } from "zod";
+import {
+  acceptInvitation,
+  createInvitation,
+  listAuditLog,
+  listInvitations,
+  listMembers,
+  listOutbox,
+  revokeInvitation,
+  viewInvitation,
+  ForbiddenError,
+  setActiveTenant,
+} from "@ferry/services";
+import { authedProcedure, publicProcedure, router, tenantProcedure } from "../trpc";
+
+export const memberRouter = router({
+  list: tenantProcedure.query(({ ctx }) => listMembers({ ctx: ctx.tenant })),
+});
+
+export const invitationRouter = router({
+  list: tenantProcedure.query(({ ctx }) => listInvitations({ ctx: ctx.tenant })),
+  create: tenantProcedure
+    .input(z.object({ email: z.email("Enter a valid email address."), role: z.enum(["admin", "viewer"]) }))
+    .mutation(({ ctx, input }) => createInvitation({ ctx: ctx.tenant, input, portalUrl: ctx.portalUrl })),
+  revoke: tenantProcedure
+    .input(z.object({ invitationId: z.string().min(1) }))
+    .mutation(({ ctx, input }) => revokeInvitation({ ctx: ctx.tenant, input })),
+  view: publicProcedure.input(z.object({ invitationId: z.string().min(1) })).query(async ({ ctx, input }) => {
+    const invitation = await viewInvitation({ db: ctx.db, invitationId: input.invitationId });
+    return {
+      email: invitation.email,
+      role: invitation.role,
+      tenantName: invitation.tenantName,
+      inviterName: invitation.inviterName,
+      usable: invitation.usable,
+      expired: invitation.expired,
+      status: invitation.status,
+    };
+  }),
+  accept: authedProcedure
+    .input(z.object({ invitationId: z.string().min(1) }))
+    .mutation(async ({ ctx, input }) => {
+      const accepted = await acceptInvitation({ ctx: { db: ctx.db, actor: ctx.actor, requestId: ctx.requestId }, input });
+      await setActiveTenant({ db: ctx.db, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: accepted.tenantId });
+      return accepted;
+    }),
+});
+
+export const outboxRouter = router({
+  list: tenantProcedure.query(({ ctx }) => {
+    if (!ctx.showOutbox) throw new ForbiddenError("The email outbox is shown in development only.");
+    return listOutbox({ ctx: ctx.tenant, input: { limit: 50 } });
+  }),
+});
+
+export const auditRouter = router({
+  list: tenantProcedure
+    .input(z.object({ limit: z.number().int().min(1).max(200).default(50), before: z.date().optional() }))
+    .query(({ ctx, input }) => listAuditLog({ ctx: ctx.tenant, input })),
+});

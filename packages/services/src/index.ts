@@ -1,0 +1,15 @@
+export * from "./errors";
+export * from "./context";
+export { recordAudit, type AuditEntry } from "./audit/record";
+export { listAuditLog } from "./audit/list";
+export { createTenantForOwner, slugify } from "./tenants/create-for-owner";
+export { listTenantsForUser } from "./tenants/list-for-user";
+export { resolveTenantAccess } from "./tenants/resolve-access";
+export { listMembers } from "./members/list";
+export { createInvitation } from "./invitations/create";
+export { listInvitations } from "./invitations/list";
+export { revokeInvitation } from "./invitations/revoke";
+export { viewInvitation } from "./invitations/view";
+export { acceptInvitation } from "./invitations/accept";
+export { listOutbox } from "./outbox/list";
+export { setActiveTenant } from "./sessions/set-active-tenant";

@@ -1,0 +1,41 @@
+import { and, eq, gt, isNull } from "drizzle-orm";
+import { memberships, supportAccessGrants, tenants, type Database } from "@ferry/db";
+import type { Actor, TenantAccess } from "../context";
+import { ForbiddenError, NotFoundError } from "../errors";
+
+/**
+ * Decides once per request how the actor may be in the tenant: a membership, or (staff only) an
+ * unexpired, unended support access grant. Anything else is refused.
+ */
+export async function resolveTenantAccess({
+  db,
+  actor,
+  tenantId,
+}: {
+  db: Database;
+  actor: Actor;
+  tenantId: string;
+}): Promise<{ access: TenantAccess; tenantName: string }> {
+  const [tenant] = await db.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, tenantId));
+  if (!tenant) throw new NotFoundError("That tenant does not exist.");
+  const [member] = await db
+    .select({ role: memberships.role })
+    .from(memberships)
+    .where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, actor.userId)));
+  if (member) return { access: { kind: "member", role: member.role }, tenantName: tenant.name };
+  if (actor.isStaff) {
+    const [grant] = await db
+      .select({ id: supportAccessGrants.id, mode: supportAccessGrants.mode })
+      .from(supportAccessGrants)
+      .where(
+        and(
+          eq(supportAccessGrants.tenantId, tenantId),
+          eq(supportAccessGrants.staffUserId, actor.userId),
+          isNull(supportAccessGrants.endedAt),
+          gt(supportAccessGrants.expiresAt, new Date()),
+        ),
+      );
+    if (grant) return { access: { kind: "support", grantId: grant.id, mode: grant.mode }, tenantName: tenant.name };
+  }
+  throw new ForbiddenError("You are not a member of this tenant.");
+}
