@@ -1,0 +1,157 @@
+import { performance } from "node:perf_hooks";
+import type { PGlite } from "@electric-sql/pglite";
+import { recordJob, type Logger } from "@ferry/observability";
+import { PgBoss, fromPglite, type Job, type SendOptions } from "pg-boss";
+import {
+  TENANT_QUEUE,
+  globalJobNames,
+  jobCatalog,
+  parseJobPayload,
+  tenantJobNames,
+  type GlobalJobName,
+  type JobInput,
+  type JobName,
+  type JobPayload,
+  type TenantJobName,
+} from "./jobs/catalog";
+
+export type BossConnection = { kind: "pglite"; pglite: PGlite } | { kind: "postgres"; connectionString: string };
+
+export interface JobContext {
+  jobId: string;
+  /** 0 on the first attempt, then 1, 2, … on retries. */
+  attempt: number;
+  /** Aborted when the worker loses the job (expiry, missed heartbeat) or stops past its grace period. */
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+export type JobHandler<N extends JobName> = (payload: JobPayload<N>, context: JobContext) => Promise<void>;
+export type HandlerMap = { [N in JobName]: JobHandler<N> };
+
+export interface StartWorkerOptions {
+  boss: BossConnection;
+  /** Only jobs with a handler here are worked by this process; sync handlers come from a later issue. */
+  handlers: Partial<HandlerMap>;
+  logger: Logger;
+  /** Run the cron that sends scheduled jobs (maintenance.prune hourly). Default true. */
+  schedule?: boolean;
+  /** Tenant jobs run at once in this process (each for a different tenant). Default 4. */
+  tenantConcurrency?: number;
+  /** Seconds between polls for new jobs. Default 2 (pg-boss minimum 0.5). */
+  pollingIntervalSeconds?: number;
+  /** How long stop() lets running jobs finish before failing them back to the queue. Default 30 s. */
+  stopTimeoutMs?: number;
+}
+
+export interface SendJobOptions {
+  startAfter?: Date | number;
+}
+
+export interface Worker {
+  /** Validates and enqueues a job; returns its id, or null when a queue policy declined a duplicate. */
+  send<N extends JobName>(name: N, payload: JobInput<N>, options?: SendJobOptions): Promise<string | null>;
+  /** Stops fetching, waits for running jobs (up to stopTimeoutMs), then stops pg-boss. */
+  stop(): Promise<void>;
+  readonly boss: PgBoss;
+}
+
+/** What a tenant-queue job carries: the catalog name and its validated payload. */
+interface TenantEnvelope {
+  job: TenantJobName;
+  payload: unknown;
+}
+
+const SCHEMA = "pgboss";
+
+export async function startWorker(options: StartWorkerOptions): Promise<Worker> {
+  const { handlers, logger, schedule = true, tenantConcurrency = 4, pollingIntervalSeconds = 2, stopTimeoutMs = 30_000 } = options;
+  const boss =
+    options.boss.kind === "pglite"
+      ? new PgBoss({ db: fromPglite(options.boss.pglite), backend: "pglite", schema: SCHEMA, schedule })
+      : new PgBoss({ connectionString: options.boss.connectionString, schema: SCHEMA, schedule, max: 4, application_name: "ferry-worker" });
+  boss.on("error", (error) => logger.error({ err: error }, "pg-boss error"));
+  boss.on("warning", (warning) => logger.warn({ warning: warning.data }, warning.message));
+  await boss.start();
+
+  await boss.createQueue(TENANT_QUEUE, { policy: "singleton" });
+  for (const name of globalJobNames) {
+    const { retryLimit, retryDelay, retryBackoff, expireInSeconds } = jobCatalog[name];
+    // stately: at most one waiting and one running, so a slow prune never piles up hourly copies.
+    await boss.createQueue(name, { policy: "stately", retryLimit, retryDelay, retryBackoff, expireInSeconds });
+  }
+
+  const run = async <N extends JobName>(name: N, job: Job<unknown>, payload: unknown) => {
+    const handler = handlers[name] as JobHandler<N> | undefined;
+    const jobLogger = logger.child({ job: name, jobId: job.id, attempt: job.retryCount, ...tenantOf(payload) });
+    const started = performance.now();
+    try {
+      if (!handler) throw new Error(`no handler for "${name}" is registered in this worker`);
+      await handler(parseJobPayload(name, payload), { jobId: job.id, attempt: job.retryCount, signal: job.signal, logger: jobLogger });
+      recordJob(name, "completed", (performance.now() - started) / 1000);
+    } catch (error) {
+      const willRetry = job.retryCount < jobCatalog[name].retryLimit;
+      recordJob(name, willRetry ? "retried" : "failed", (performance.now() - started) / 1000);
+      jobLogger.error({ err: error, willRetry }, "job failed");
+      throw error;
+    }
+  };
+
+  const workOptions = { batchSize: 1, pollingIntervalSeconds };
+  if (tenantJobNames.some((name) => handlers[name])) {
+    await boss.work<TenantEnvelope>(TENANT_QUEUE, { ...workOptions, localConcurrency: tenantConcurrency }, async ([job]) => {
+      if (!job) return;
+      const name = job.data.job;
+      if (!tenantJobNames.includes(name)) throw new Error(`job ${job.id} on ${TENANT_QUEUE} names unknown job "${String(name)}"`);
+      await run(name, job, job.data.payload);
+    });
+  }
+  for (const name of globalJobNames) {
+    if (!handlers[name]) continue;
+    await boss.work<object>(name, workOptions, async ([job]) => {
+      if (!job) return;
+      await run(name, job, job.data);
+    });
+    const { cron } = jobCatalog[name];
+    if (schedule && cron) await boss.schedule(name, cron, {}, { tz: "UTC" });
+  }
+  logger.info({ backend: options.boss.kind, handlers: Object.keys(handlers) }, "worker started");
+
+  let stopping: Promise<void> | undefined;
+  return {
+    boss,
+    async send(name, payload, sendOptions = {}) {
+      const data = parseJobPayload(name, payload);
+      const { retryLimit, retryDelay, retryBackoff, expireInSeconds } = jobCatalog[name];
+      const options: SendOptions = { retryLimit, retryDelay, retryBackoff, expireInSeconds };
+      const definition = jobCatalog[name] as (typeof jobCatalog)[JobName];
+      if ("retryDelayMax" in definition && definition.retryDelayMax) options.retryDelayMax = definition.retryDelayMax;
+      if ("heartbeatSeconds" in definition && definition.heartbeatSeconds) options.heartbeatSeconds = definition.heartbeatSeconds;
+      if (sendOptions.startAfter !== undefined) options.startAfter = sendOptions.startAfter;
+      if (isTenantJob(name)) {
+        const envelope: TenantEnvelope = { job: name, payload: data };
+        return boss.send(TENANT_QUEUE, envelope, { ...options, singletonKey: (data as { tenantId: string }).tenantId });
+      }
+      return boss.send(name, data as object, options);
+    },
+    stop() {
+      stopping ??= (async () => {
+        logger.info({ timeoutMs: stopTimeoutMs }, "worker stopping");
+        await boss.stop({ graceful: true, timeout: stopTimeoutMs, close: true });
+        logger.info("worker stopped");
+      })();
+      return stopping;
+    },
+  };
+}
+
+function isTenantJob(name: JobName): name is TenantJobName {
+  return jobCatalog[name].scope === "tenant";
+}
+
+function tenantOf(payload: unknown): { tenantId?: string } {
+  const tenantId = (payload as { tenantId?: unknown } | null)?.tenantId;
+  return typeof tenantId === "string" ? { tenantId } : {};
+}
+
+export type { GlobalJobName, TenantJobName };
