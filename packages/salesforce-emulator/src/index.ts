@@ -1,0 +1,95 @@
+import { Org, DEFAULT_COUNTS, DEFAULT_USERS, type OrgOptions, type UserOptions, type FieldAccess } from './data/org';
+import { createApp, CONTROL_PREFIX, SANDBOX_PREFIX } from './server/app';
+import type { EmulatorConfig, EmulatorContext, OAuthClient } from './server/context';
+import type { Control } from './server/control';
+import { Faults, type LatencyProfile } from './server/faults';
+import { Sessions } from './server/sessions';
+
+export interface EmulatorOptions extends OrgOptions {
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** Enables the `/__emulator` control API over HTTP (the handle's methods always work). */
+  controlApi?: boolean;
+  /** Idle timeout of access tokens; Salesforce's default is 2 hours. */
+  sessionTimeoutSeconds?: number;
+  oauthClients?: OAuthClient[];
+  /** Approve OAuth authorize requests as this user without showing the login page. */
+  autoApproveUser?: string;
+  /** When false, the password alone is accepted (as from a trusted IP range). */
+  requireSecurityToken?: boolean;
+  /** Time a Bulk API 2.0 job takes from UploadComplete to JobComplete. */
+  bulkJobDurationMs?: number;
+  /** Records per Bulk API 2.0 results page when the client sends no maxRecords. */
+  bulkPageSize?: number;
+  latency?: LatencyProfile;
+  queryLocatorIdleSeconds?: number;
+  minApiVersion?: number;
+  maxApiVersion?: number;
+}
+
+export interface EmulatorHandle extends Control {
+  /** Instance URL (REST, Bulk). */
+  url: string;
+  /** Production login host: SOAP login and OAuth endpoints. */
+  loginUrl: string;
+  /** Sandbox login host (test.salesforce.com equivalent). */
+  sandboxLoginUrl: string;
+  controlUrl: string | undefined;
+  org: Org;
+  users: Required<Pick<UserOptions, 'username' | 'password' | 'securityToken'>>[];
+  oauthClients: OAuthClient[];
+  stop(): Promise<void>;
+}
+
+export const DEFAULT_OAUTH_CLIENT: OAuthClient = {
+  clientId: 'ferry-emulator-client',
+  clientSecret: 'ferry-emulator-secret',
+  redirectUris: [],
+};
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  const org = new Org(options);
+  const config: EmulatorConfig = {
+    oauthClients: options.oauthClients ?? [DEFAULT_OAUTH_CLIENT],
+    autoApproveUser: options.autoApproveUser,
+    requireSecurityToken: options.requireSecurityToken ?? true,
+    bulkJobDurationMs: options.bulkJobDurationMs ?? 1_500,
+    bulkPageSize: options.bulkPageSize ?? 50_000,
+    queryLocatorIdleMs: (options.queryLocatorIdleSeconds ?? 15 * 60) * 1000,
+    minApiVersion: options.minApiVersion ?? 31,
+    maxApiVersion: options.maxApiVersion ?? 66,
+  };
+  const faults = new Faults(options.seed ?? 42);
+  if (options.latency) faults.latency = options.latency;
+  let base = '';
+  const ctx: EmulatorContext = {
+    org,
+    sessions: new Sessions(org, (options.sessionTimeoutSeconds ?? 7200) * 1000),
+    faults,
+    config,
+    baseUrl: () => base,
+    loginBase: (host) => (host === 'sandbox' ? `${base}${SANDBOX_PREFIX}` : base),
+  };
+  const app = createApp(ctx, options.controlApi ?? false);
+  base = await app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  const handle = app.control as EmulatorHandle;
+  return Object.assign(handle, {
+    url: base,
+    loginUrl: base,
+    sandboxLoginUrl: `${base}${SANDBOX_PREFIX}`,
+    controlUrl: options.controlApi ? `${base}${CONTROL_PREFIX}` : undefined,
+    org,
+    users: org.users.map((u) => ({ username: u.username, password: u.password, securityToken: u.securityToken })),
+    oauthClients: config.oauthClients,
+    stop: () => app.close(),
+  });
+}
+
+export { Org, DEFAULT_COUNTS, DEFAULT_USERS };
+export type { OrgOptions, UserOptions, FieldAccess, OAuthClient, LatencyProfile };
+export type { FaultRule, FaultSettings, EndpointClass, FaultKind } from './server/faults';
+export type { FieldSpec, FieldType } from './schema';
+export type { ConvertLeadOptions } from './data/writes';
+export { makeId, canonicalId, checksumSuffix } from './ids';
+export { formatDateTime, parseDateTime } from './time';

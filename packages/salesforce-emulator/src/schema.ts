@@ -1,0 +1,319 @@
+import { KEY_PREFIX } from './ids';
+
+export type FieldType =
+  | 'id' | 'string' | 'textarea' | 'boolean' | 'int' | 'double' | 'currency' | 'percent'
+  | 'date' | 'datetime' | 'picklist' | 'multipicklist' | 'reference' | 'email' | 'phone' | 'url';
+
+export const FIELD_TYPES: readonly FieldType[] = [
+  'id', 'string', 'textarea', 'boolean', 'int', 'double', 'currency', 'percent',
+  'date', 'datetime', 'picklist', 'multipicklist', 'reference', 'email', 'phone', 'url',
+];
+
+export interface FieldDef {
+  name: string;
+  label: string;
+  type: FieldType;
+  length: number;
+  precision: number;
+  scale: number;
+  referenceTo: string[];
+  relationshipName: string | null;
+  createable: boolean;
+  updateable: boolean;
+  nillable: boolean;
+  custom: boolean;
+  externalId: boolean;
+  unique: boolean;
+  picklistValues: string[];
+  defaultedOnCreate: boolean;
+  nameField: boolean;
+  calculated: boolean;
+  /** Custom fields added after the org was seeded are null on generated records. */
+  generated: boolean;
+}
+
+export interface ObjectDef {
+  name: string;
+  label: string;
+  labelPlural: string;
+  keyPrefix: string;
+  mergeable: boolean;
+  fields: FieldDef[];
+}
+
+export type FieldSpec = Partial<FieldDef> & { name: string; type: FieldType };
+
+export function field(spec: FieldSpec): FieldDef {
+  const t = spec.type;
+  const system = t === 'id';
+  const defaultLength =
+    t === 'id' || t === 'reference' ? 18 : t === 'textarea' ? 32000 : t === 'email' || t === 'url' ? 255 : t === 'phone' ? 40 : t === 'picklist' || t === 'multipicklist' ? 255 : t === 'string' ? 255 : 0;
+  return {
+    label: spec.label ?? spec.name.replace(/__c$/, '').replace(/Id$/, ' ID').replace(/([a-z])([A-Z])/g, '$1 $2'),
+    length: defaultLength,
+    precision: t === 'currency' || t === 'double' || t === 'percent' ? 18 : t === 'int' ? 9 : 0,
+    scale: t === 'currency' || t === 'double' || t === 'percent' ? 2 : 0,
+    referenceTo: [],
+    relationshipName: null,
+    createable: !system,
+    updateable: !system,
+    nillable: !system,
+    custom: spec.name.endsWith('__c'),
+    externalId: false,
+    unique: false,
+    picklistValues: [],
+    defaultedOnCreate: system,
+    nameField: false,
+    calculated: false,
+    generated: true,
+    ...spec,
+  };
+}
+
+function ref(name: string, to: string[], extra: Partial<FieldSpec> = {}): FieldDef {
+  return field({ name, type: 'reference', referenceTo: to, relationshipName: name.replace(/Id$/, ''), ...extra });
+}
+
+const readOnly = { createable: false, updateable: false } as const;
+
+function auditFields(opts: { deletable: boolean; owned: boolean; mergeable: boolean }): FieldDef[] {
+  const out: FieldDef[] = [field({ name: 'Id', type: 'id', label: 'Record ID' })];
+  if (opts.deletable) out.push(field({ name: 'IsDeleted', type: 'boolean', label: 'Deleted', ...readOnly, nillable: false, defaultedOnCreate: true }));
+  if (opts.mergeable) out.push(ref('MasterRecordId', [], { label: 'Master Record ID', ...readOnly }));
+  if (opts.owned) out.push(ref('OwnerId', ['Group', 'User'], { label: 'Owner ID', relationshipName: 'Owner', nillable: false, defaultedOnCreate: true }));
+  out.push(
+    field({ name: 'CreatedDate', type: 'datetime', label: 'Created Date', ...readOnly, nillable: false, defaultedOnCreate: true }),
+    ref('CreatedById', ['User'], { label: 'Created By ID', relationshipName: 'CreatedBy', ...readOnly, nillable: false, defaultedOnCreate: true }),
+    field({ name: 'LastModifiedDate', type: 'datetime', label: 'Last Modified Date', ...readOnly, nillable: false, defaultedOnCreate: true }),
+    ref('LastModifiedById', ['User'], { label: 'Last Modified By ID', relationshipName: 'LastModifiedBy', ...readOnly, nillable: false, defaultedOnCreate: true }),
+    field({ name: 'SystemModstamp', type: 'datetime', label: 'System Modstamp', ...readOnly, nillable: false, defaultedOnCreate: true }),
+  );
+  return out;
+}
+
+const picklist = (name: string, values: string[], extra: Partial<FieldSpec> = {}) =>
+  field({ name, type: 'picklist', picklistValues: values, ...extra });
+
+export const LEAD_STATUSES = ['Open - Not Contacted', 'Working - Contacted', 'Closed - Converted', 'Closed - Not Converted'];
+export const LEAD_SOURCES = ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'];
+export const INDUSTRIES = ['Agriculture', 'Banking', 'Chemicals', 'Communications', 'Construction', 'Education', 'Energy', 'Healthcare', 'Manufacturing', 'Retail', 'Technology'];
+export const STAGES = ['Prospecting', 'Qualification', 'Needs Analysis', 'Proposal/Price Quote', 'Negotiation/Review', 'Closed Won', 'Closed Lost'];
+
+function standardObjects(): ObjectDef[] {
+  const name = (n = 'Name', extra: Partial<FieldSpec> = {}) => field({ name: n, type: 'string', nameField: true, nillable: false, ...extra });
+  const personName = [
+    picklist('Salutation', ['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Prof.']),
+    field({ name: 'FirstName', type: 'string', length: 40 }),
+    field({ name: 'LastName', type: 'string', length: 80, nillable: false }),
+    name('Name', { length: 121, ...readOnly, calculated: true, label: 'Full Name' }),
+  ];
+  return [
+    {
+      name: 'User', label: 'User', labelPlural: 'Users', keyPrefix: KEY_PREFIX.User, mergeable: false,
+      fields: [
+        ...auditFields({ deletable: false, owned: false, mergeable: false }),
+        field({ name: 'Username', type: 'string', length: 80, nillable: false, unique: true }),
+        field({ name: 'FirstName', type: 'string', length: 40 }),
+        field({ name: 'LastName', type: 'string', length: 80, nillable: false }),
+        name('Name', { length: 121, ...readOnly, calculated: true, label: 'Full Name' }),
+        field({ name: 'Alias', type: 'string', length: 8, nillable: false }),
+        field({ name: 'Email', type: 'email', nillable: false }),
+        field({ name: 'IsActive', type: 'boolean', label: 'Active', nillable: false, defaultedOnCreate: true }),
+        picklist('TimeZoneSidKey', ['GMT', 'America/Los_Angeles', 'Europe/Paris'], { nillable: false }),
+        picklist('UserType', ['Standard'], { ...readOnly }),
+        field({ name: 'Title', type: 'string', length: 80 }),
+        field({ name: 'Department', type: 'string', length: 80 }),
+      ],
+    },
+    {
+      name: 'Account', label: 'Account', labelPlural: 'Accounts', keyPrefix: KEY_PREFIX.Account, mergeable: true,
+      fields: [
+        ...auditFields({ deletable: true, owned: true, mergeable: true }),
+        name('Name', { label: 'Account Name' }),
+        picklist('Type', ['Prospect', 'Customer - Direct', 'Customer - Channel', 'Partner', 'Other'], { label: 'Account Type' }),
+        ref('ParentId', ['Account'], { label: 'Parent Account ID', relationshipName: 'Parent' }),
+        field({ name: 'AccountNumber', type: 'string', length: 40 }),
+        field({ name: 'BillingStreet', type: 'textarea', length: 255 }),
+        field({ name: 'BillingCity', type: 'string', length: 40 }),
+        field({ name: 'BillingState', type: 'string', length: 80 }),
+        field({ name: 'BillingPostalCode', type: 'string', length: 20 }),
+        field({ name: 'BillingCountry', type: 'string', length: 80 }),
+        field({ name: 'Phone', type: 'phone', label: 'Account Phone' }),
+        field({ name: 'Website', type: 'url', length: 255 }),
+        picklist('Industry', INDUSTRIES),
+        field({ name: 'AnnualRevenue', type: 'currency' }),
+        field({ name: 'NumberOfEmployees', type: 'int', label: 'Employees' }),
+        field({ name: 'Description', type: 'textarea' }),
+      ],
+    },
+    {
+      name: 'Contact', label: 'Contact', labelPlural: 'Contacts', keyPrefix: KEY_PREFIX.Contact, mergeable: true,
+      fields: [
+        ...auditFields({ deletable: true, owned: true, mergeable: true }),
+        ref('AccountId', ['Account'], { label: 'Account ID' }),
+        ...personName,
+        field({ name: 'Title', type: 'string', length: 128 }),
+        field({ name: 'Email', type: 'email' }),
+        field({ name: 'Phone', type: 'phone', label: 'Business Phone' }),
+        field({ name: 'MobilePhone', type: 'phone' }),
+        field({ name: 'MailingCity', type: 'string', length: 40 }),
+        field({ name: 'MailingCountry', type: 'string', length: 80 }),
+        picklist('LeadSource', LEAD_SOURCES),
+        field({ name: 'Birthdate', type: 'date' }),
+        field({ name: 'Department', type: 'string', length: 80 }),
+        field({ name: 'HasOptedOutOfEmail', type: 'boolean', label: 'Email Opt Out', nillable: false, defaultedOnCreate: true }),
+      ],
+    },
+    {
+      name: 'Lead', label: 'Lead', labelPlural: 'Leads', keyPrefix: KEY_PREFIX.Lead, mergeable: true,
+      fields: [
+        ...auditFields({ deletable: true, owned: true, mergeable: true }),
+        ...personName,
+        field({ name: 'Title', type: 'string', length: 128 }),
+        field({ name: 'Company', type: 'string', nillable: false }),
+        field({ name: 'City', type: 'string', length: 40 }),
+        field({ name: 'Country', type: 'string', length: 80 }),
+        field({ name: 'Email', type: 'email' }),
+        field({ name: 'Phone', type: 'phone' }),
+        picklist('LeadSource', LEAD_SOURCES),
+        picklist('Status', LEAD_STATUSES, { nillable: false, defaultedOnCreate: true }),
+        picklist('Industry', INDUSTRIES),
+        picklist('Rating', ['Hot', 'Warm', 'Cold']),
+        field({ name: 'AnnualRevenue', type: 'currency' }),
+        field({ name: 'NumberOfEmployees', type: 'int', label: 'Employees' }),
+        field({ name: 'IsConverted', type: 'boolean', label: 'Converted', ...readOnly, nillable: false, defaultedOnCreate: true }),
+        field({ name: 'ConvertedDate', type: 'date', ...readOnly }),
+        ref('ConvertedAccountId', ['Account'], { label: 'Converted Account ID', ...readOnly }),
+        ref('ConvertedContactId', ['Contact'], { label: 'Converted Contact ID', ...readOnly }),
+        ref('ConvertedOpportunityId', ['Opportunity'], { label: 'Converted Opportunity ID', ...readOnly }),
+        field({ name: 'IsUnreadByOwner', type: 'boolean', label: 'Unread By Owner', nillable: false, defaultedOnCreate: true }),
+      ],
+    },
+    {
+      name: 'Opportunity', label: 'Opportunity', labelPlural: 'Opportunities', keyPrefix: KEY_PREFIX.Opportunity, mergeable: false,
+      fields: [
+        ...auditFields({ deletable: true, owned: true, mergeable: false }),
+        ref('AccountId', ['Account'], { label: 'Account ID' }),
+        name('Name', { length: 120 }),
+        field({ name: 'Description', type: 'textarea' }),
+        picklist('StageName', STAGES, { label: 'Stage', nillable: false }),
+        field({ name: 'Amount', type: 'currency' }),
+        field({ name: 'Probability', type: 'percent', label: 'Probability (%)' }),
+        field({ name: 'CloseDate', type: 'date', nillable: false }),
+        picklist('Type', ['Existing Customer - Upgrade', 'New Customer'], { label: 'Opportunity Type' }),
+        picklist('LeadSource', LEAD_SOURCES),
+        field({ name: 'IsClosed', type: 'boolean', label: 'Closed', ...readOnly, nillable: false, defaultedOnCreate: true }),
+        field({ name: 'IsWon', type: 'boolean', label: 'Won', ...readOnly, nillable: false, defaultedOnCreate: true }),
+        ref('CampaignId', ['Campaign'], { label: 'Campaign ID' }),
+      ],
+    },
+    {
+      name: 'OpportunityContactRole', label: 'Opportunity Contact Role', labelPlural: 'Opportunity Contact Role', keyPrefix: KEY_PREFIX.OpportunityContactRole, mergeable: false,
+      fields: [
+        ...auditFields({ deletable: true, owned: false, mergeable: false }),
+        ref('OpportunityId', ['Opportunity'], { label: 'Opportunity ID', nillable: false, updateable: false }),
+        ref('ContactId', ['Contact'], { label: 'Contact ID', nillable: false }),
+        picklist('Role', ['Business User', 'Decision Maker', 'Economic Buyer', 'Technical Buyer', 'Influencer']),
+        field({ name: 'IsPrimary', type: 'boolean', label: 'Primary', nillable: false, defaultedOnCreate: true }),
+      ],
+    },
+    {
+      name: 'Campaign', label: 'Campaign', labelPlural: 'Campaigns', keyPrefix: KEY_PREFIX.Campaign, mergeable: false,
+      fields: [
+        ...auditFields({ deletable: true, owned: true, mergeable: false }),
+        name('Name', { length: 80, label: 'Campaign Name' }),
+        picklist('Type', ['Conference', 'Webinar', 'Email', 'Advertisement', 'Other']),
+        picklist('Status', ['Planned', 'In Progress', 'Completed', 'Aborted']),
+        field({ name: 'StartDate', type: 'date' }),
+        field({ name: 'EndDate', type: 'date' }),
+        field({ name: 'IsActive', type: 'boolean', label: 'Active', nillable: false, defaultedOnCreate: true }),
+        field({ name: 'BudgetedCost', type: 'currency' }),
+        field({ name: 'ActualCost', type: 'currency' }),
+        ref('ParentId', ['Campaign'], { label: 'Parent Campaign ID', relationshipName: 'Parent' }),
+      ],
+    },
+    {
+      name: 'CampaignMember', label: 'Campaign Member', labelPlural: 'Campaign Members', keyPrefix: KEY_PREFIX.CampaignMember, mergeable: false,
+      fields: [
+        ...auditFields({ deletable: true, owned: false, mergeable: false }),
+        ref('CampaignId', ['Campaign'], { label: 'Campaign ID', nillable: false, updateable: false }),
+        ref('LeadId', ['Lead'], { label: 'Lead ID', updateable: false }),
+        ref('ContactId', ['Contact'], { label: 'Contact ID', updateable: false }),
+        picklist('Status', ['Planned', 'Sent', 'Responded']),
+        field({ name: 'HasResponded', type: 'boolean', label: 'Responded', ...readOnly, nillable: false, defaultedOnCreate: true }),
+        field({ name: 'FirstRespondedDate', type: 'date', ...readOnly }),
+      ],
+    },
+  ];
+}
+
+export const OBJECT_NAMES = ['User', 'Account', 'Contact', 'Lead', 'Opportunity', 'OpportunityContactRole', 'Campaign', 'CampaignMember'] as const;
+export type ObjectName = (typeof OBJECT_NAMES)[number];
+
+/** Custom fields of the default org: exercise externalId upsert, FLS hiding, multipicklists. */
+export const DEFAULT_CUSTOM_FIELDS: Record<string, FieldSpec[]> = {
+  Account: [{ name: 'ExternalKey__c', type: 'string', length: 40, externalId: true, unique: true, label: 'External Key' }],
+  Contact: [{ name: 'ExternalKey__c', type: 'string', length: 40, externalId: true, unique: true, label: 'External Key' }],
+  Lead: [
+    { name: 'ExternalKey__c', type: 'string', length: 40, externalId: true, unique: true, label: 'External Key' },
+    { name: 'Score__c', type: 'double', precision: 5, scale: 1, label: 'Score' },
+    { name: 'Interests__c', type: 'multipicklist', picklistValues: ['Analytics', 'Cloud', 'Security', 'Mobile'], label: 'Interests' },
+    { name: 'Secret__c', type: 'string', length: 80, label: 'Secret' },
+  ],
+};
+
+export class Schema {
+  readonly objects = new Map<string, ObjectDef>();
+  private readonly byLower = new Map<string, ObjectDef>();
+
+  constructor(customFields: Record<string, FieldSpec[]>) {
+    for (const o of standardObjects()) {
+      for (const spec of customFields[o.name] ?? []) o.fields.push(field({ ...spec, custom: true }));
+      const master = o.fields.find((f) => f.name === 'MasterRecordId');
+      if (master) master.referenceTo = [o.name];
+      this.objects.set(o.name, o);
+      this.byLower.set(o.name.toLowerCase(), o);
+    }
+  }
+
+  object(name: string): ObjectDef | undefined {
+    return this.byLower.get(name.toLowerCase());
+  }
+
+  objectByPrefix(prefix: string): ObjectDef | undefined {
+    for (const o of this.objects.values()) if (o.keyPrefix === prefix) return o;
+    return undefined;
+  }
+
+  static field(o: ObjectDef, name: string): FieldDef | undefined {
+    const lower = name.toLowerCase();
+    return o.fields.find((f) => f.name.toLowerCase() === lower);
+  }
+
+  static relationship(o: ObjectDef, relName: string): FieldDef | undefined {
+    const lower = relName.toLowerCase();
+    return o.fields.find((f) => f.relationshipName?.toLowerCase() === lower);
+  }
+
+  childRelationships(o: ObjectDef): { childSObject: string; field: string; relationshipName: string | null }[] {
+    const out: { childSObject: string; field: string; relationshipName: string | null }[] = [];
+    for (const child of this.objects.values()) {
+      for (const f of child.fields) {
+        if (f.type === 'reference' && f.referenceTo.includes(o.name) && !f.name.startsWith('Converted') && f.name !== 'MasterRecordId' && f.name !== 'CreatedById' && f.name !== 'LastModifiedById') {
+          out.push({ childSObject: child.name, field: f.name, relationshipName: childRelationshipName(child.name, f.name) });
+        }
+      }
+    }
+    return out;
+  }
+}
+
+function childRelationshipName(child: string, fieldName: string): string | null {
+  const plural: Record<string, string> = {
+    Contact: 'Contacts', Opportunity: 'Opportunities', OpportunityContactRole: 'OpportunityContactRoles',
+    CampaignMember: 'CampaignMembers', Account: 'ChildAccounts', Campaign: 'ChildCampaigns', Lead: 'Leads',
+  };
+  if (fieldName === 'ParentId') return plural[child] ?? null;
+  if (fieldName === 'OwnerId') return null;
+  return plural[child] ?? null;
+}

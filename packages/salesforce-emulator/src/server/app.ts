@@ -1,0 +1,179 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiError, limitExceeded, notFound, sessionInvalid } from '../errors';
+import { WriteFailure } from '../data/org';
+import { authRoutes, identityUrl } from './auth';
+import { BulkJobs, bulkRoutes } from './bulk';
+import type { EmulatorContext } from './context';
+import { Control, controlRoutes } from './control';
+import type { EndpointClass } from './faults';
+import { apiError, dispatch, json, makeReq, type Res, type Route } from './http';
+import { QueryCursors } from './query';
+import { restRoutes, type RestRoute } from './rest';
+import { bearerToken, type LoginHost } from './sessions';
+
+export const SANDBOX_PREFIX = '/sandbox';
+export const CONTROL_PREFIX = '/__emulator';
+
+function releaseLabel(v: number): string {
+  const offset = v - 50;
+  const season = ['Winter', 'Spring', 'Summer'][((offset % 3) + 3) % 3]!;
+  const year = 21 + Math.floor(offset / 3);
+  return `${season} '${String(year).padStart(2, '0')}`;
+}
+
+export interface App {
+  server: Server;
+  control: Control;
+  listen(port: number, host: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
+  const cursors = new QueryCursors(() => ctx.config.queryLocatorIdleMs);
+  const bulk = new BulkJobs(ctx);
+  const control = new Control(ctx, () => {
+    cursors.clear();
+    bulk.clear();
+    ctx.sessions.clear();
+  });
+  const auth: Record<LoginHost, Route[]> = { production: authRoutes(ctx, 'production'), sandbox: authRoutes(ctx, 'sandbox') };
+  const rest: RestRoute[] = [...bulkRoutes(bulk), ...restRoutes(ctx, cursors, (s) => identityUrl(ctx, s.host, s.user))];
+  const controls = controlRoutes(control);
+
+  async function handleRest(raw: IncomingMessage, url: URL, path: string): Promise<Res> {
+    const req = makeReq(raw, url, path);
+    if (/^\/services\/data\/?$/.test(path)) {
+      const versions = [];
+      for (let v = ctx.config.minApiVersion; v <= ctx.config.maxApiVersion; v++) versions.push({ label: releaseLabel(v), url: `/services/data/v${v}.0`, version: `${v}.0` });
+      return json(200, versions);
+    }
+    const m = /^\/services\/data\/v(\d+)\.0(\/.*)?$/.exec(path);
+    if (!m) throw notFound();
+    const version = `${m[1]}.0`;
+    if (Number(m[1]) < ctx.config.minApiVersion) throw new ApiError(410, 'GONE', `API version ${version} has been retired and is no longer supported`);
+    const sub = m[2] ?? '/';
+    const session = ctx.sessions.validate(bearerToken(req.headers));
+    if (!session) throw sessionInvalid();
+    let route: RestRoute | undefined;
+    let params: string[] = [];
+    let allowed: string[] = [];
+    for (const r of rest) {
+      const hit = r.pattern.exec(sub);
+      if (!hit) continue;
+      allowed.push(r.method);
+      if (r.method === req.method) {
+        route = r;
+        params = hit.slice(1).map((s) => (s === undefined ? '' : decodeURIComponent(s)));
+        break;
+      }
+    }
+    if (!route) {
+      if (allowed.length) throw new ApiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${req.method}' not allowed. Allowed are ${[...new Set(allowed)].join(',')}`);
+      throw notFound();
+    }
+    const org = ctx.org;
+    const counted = route.endpoint !== 'versions';
+    const limitHeader = () => ({ 'Sforce-Limit-Info': `api-usage=${org.apiUsage}/${org.dailyApiLimit}` });
+    if (counted) {
+      if (org.apiUsage >= org.dailyApiLimit) return withHeaders(apiError(limitExceeded()), limitHeader(), route.endpoint);
+      org.apiUsage++;
+    }
+    const fault = ctx.faults.check(route.endpoint, req.method !== 'GET');
+    if (fault) return withHeaders(apiError(fault), counted ? limitHeader() : {}, route.endpoint);
+    try {
+      const res = await route.handler({ req, session, version }, params);
+      return withHeaders(res, counted ? limitHeader() : {}, route.endpoint);
+    } catch (e) {
+      return withHeaders(errorResponse(e), counted ? limitHeader() : {}, route.endpoint);
+    }
+  }
+
+  function withHeaders(res: Res, headers: Record<string, string>, endpoint: EndpointClass): Res & { endpoint: EndpointClass } {
+    return { ...res, headers: { ...res.headers, ...headers }, endpoint };
+  }
+
+  async function route(raw: IncomingMessage): Promise<Res & { endpoint?: EndpointClass }> {
+    const url = new URL(raw.url ?? '/', 'http://emulator.invalid');
+    let path = url.pathname;
+    let host: LoginHost = 'production';
+    if (path === SANDBOX_PREFIX || path.startsWith(`${SANDBOX_PREFIX}/`)) {
+      host = 'sandbox';
+      path = path.slice(SANDBOX_PREFIX.length) || '/';
+    }
+    if (path.startsWith(CONTROL_PREFIX)) {
+      if (!controlEnabled) throw notFound();
+      const res = await dispatch(controls, makeReq(raw, url, path), path);
+      if (!res) throw notFound();
+      return res;
+    }
+    if (ctx.faults.outage) {
+      return { status: 503, headers: { 'Content-Type': 'text/html;charset=UTF-8', 'Retry-After': '60' }, body: '<html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1><p>Salesforce is down for maintenance.</p></body></html>' };
+    }
+    if (path.startsWith('/services/data')) return handleRest(raw, url, path);
+    const authRoute = auth[host];
+    const isAuth = authRoute.some((r) => r.pattern.test(path));
+    if (isAuth) {
+      const endpoint: EndpointClass = path.startsWith('/id/') || path.endsWith('/userinfo') ? 'identity' : 'auth';
+      const fault = ctx.faults.check(endpoint, false);
+      if (fault) return { ...apiError(fault), endpoint };
+      const res = await dispatch(authRoute, makeReq(raw, url, path), path);
+      return { ...(res ?? apiError(notFound())), endpoint };
+    }
+    throw notFound();
+  }
+
+  function errorResponse(e: unknown): Res {
+    if (e instanceof ApiError) return apiError(e);
+    if (e instanceof WriteFailure) return apiError(new ApiError(400, e.statusCode, e.message, e.fields));
+    if (e instanceof SyntaxError) return apiError(new ApiError(400, 'JSON_PARSER_ERROR', e.message));
+    console.error('[salesforce-emulator] unexpected error', e);
+    return apiError(new ApiError(500, 'UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId if you contact support: 0-0 (0)'));
+  }
+
+  async function handle(raw: IncomingMessage, out: ServerResponse): Promise<void> {
+    let res: Res & { endpoint?: EndpointClass };
+    try {
+      res = await route(raw);
+    } catch (e) {
+      res = errorResponse(e);
+    }
+    const delay = res.endpoint ? ctx.faults.delayMs(res.endpoint, res.records ?? 0) : 0;
+    if (delay > 0) await sleep(delay);
+    // Drain unread bodies so keep-alive connections stay usable.
+    if (!raw.readableEnded) raw.resume();
+    const headers: Record<string, string> = { Date: new Date().toUTCString(), ...res.headers };
+    if (res.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(res.body));
+    out.writeHead(res.status, headers);
+    out.end(res.body);
+  }
+
+  const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+    handle(req, res).catch((e) => {
+      console.error('[salesforce-emulator] failed to answer', e);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+
+  return {
+    server,
+    control,
+    listen(port, host) {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          const addr = server.address() as AddressInfo;
+          resolve(`http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`);
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      });
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import type { Org, OrgUser } from '../data/org';
+import type { FieldDef, ObjectDef } from '../schema';
+
+const SOAP_TYPE: Record<string, string> = {
+  id: 'tns:ID', reference: 'tns:ID', string: 'xsd:string', textarea: 'xsd:string', email: 'xsd:string', phone: 'xsd:string',
+  url: 'xsd:string', picklist: 'xsd:string', multipicklist: 'xsd:string', boolean: 'xsd:boolean', int: 'xsd:int',
+  double: 'xsd:double', currency: 'xsd:double', percent: 'xsd:double', date: 'xsd:date', datetime: 'xsd:dateTime',
+};
+
+function sobjectFlags(def: ObjectDef, version: string) {
+  const base = `/services/data/v${version}/sobjects/${def.name}`;
+  const isUser = def.name === 'User';
+  return {
+    activateable: false, associateEntityType: null, associateParentEntity: null,
+    createable: true, custom: false, customSetting: false, deepCloneable: false,
+    deletable: !isUser, deprecatedAndHidden: false, feedEnabled: !['OpportunityContactRole', 'CampaignMember'].includes(def.name),
+    hasSubtypes: false, isInterface: false, isSubtype: false, keyPrefix: def.keyPrefix,
+    label: def.label, labelPlural: def.labelPlural, layoutable: true, mergeable: def.mergeable, mruEnabled: true,
+    name: def.name, queryable: true, replicateable: true, retrieveable: true, searchable: true, triggerable: true,
+    undeletable: !isUser, updateable: true,
+    urls: {
+      compactLayouts: `${base}/describe/compactLayouts`, rowTemplate: `${base}/{ID}`, approvalLayouts: `${base}/describe/approvalLayouts`,
+      describe: `${base}/describe`, quickActions: `${base}/quickActions`, layouts: `${base}/describe/layouts`, sobject: base,
+    },
+  };
+}
+
+export function describeGlobal(org: Org, version: string) {
+  return {
+    encoding: 'UTF-8',
+    maxBatchSize: 200,
+    sobjects: [...org.schema.objects.values()].map((def) => sobjectFlags(def, version)),
+  };
+}
+
+function fieldJson(org: Org, user: OrgUser | undefined, def: ObjectDef, f: FieldDef) {
+  const readOnly = org.access(user, def.name, f.name) === 'read';
+  const numeric = ['int', 'double', 'currency', 'percent'].includes(f.type);
+  const textual = ['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'multipicklist'].includes(f.type);
+  return {
+    aggregatable: f.type !== 'textarea' && f.type !== 'multipicklist', aiPredictionField: false, autoNumber: false,
+    byteLength: textual || f.type === 'id' || f.type === 'reference' ? f.length * 3 : 0,
+    calculated: f.calculated, calculatedFormula: null, cascadeDelete: false, caseSensitive: false, compoundFieldName: null,
+    controllerName: null, createable: f.createable && !readOnly, custom: f.custom, defaultValue: f.type === 'boolean' ? false : null,
+    defaultValueFormula: null, defaultedOnCreate: f.defaultedOnCreate, dependentPicklist: false, deprecatedAndHidden: false,
+    digits: f.type === 'int' ? f.precision : 0, displayLocationInDecimal: false, encrypted: false, externalId: f.externalId,
+    extraTypeInfo: f.type === 'textarea' && f.length > 255 ? 'plaintextarea' : null,
+    filterable: f.type !== 'textarea' || f.length <= 255, filteredLookupInfo: null, formulaTreatNullNumberAsZero: false,
+    groupable: !numeric && f.type !== 'textarea' && f.type !== 'multipicklist' && f.type !== 'datetime',
+    highScaleNumber: false, htmlFormatted: false, idLookup: f.type === 'id' || f.externalId || f.name === 'Username',
+    inlineHelpText: null, label: f.label, length: textual || f.type === 'id' || f.type === 'reference' ? f.length : 0,
+    mask: null, maskType: null, name: f.name, nameField: f.nameField, namePointing: f.referenceTo.length > 1,
+    nillable: f.nillable, permissionable: f.nillable && !f.calculated && f.type !== 'id', picklistValues: f.picklistValues.map((value, k) => ({ active: true, defaultValue: k === 0 && f.name === 'Status' && def.name === 'Lead', label: value, validFor: null, value })),
+    polymorphicForeignKey: f.referenceTo.length > 1, precision: numeric && f.type !== 'int' ? f.precision : 0,
+    queryByDistance: false, referenceTargetField: null, referenceTo: f.referenceTo, relationshipName: f.relationshipName,
+    relationshipOrder: null, restrictedDelete: false, restrictedPicklist: false, scale: numeric && f.type !== 'int' ? f.scale : 0,
+    searchPrefilterable: false, soapType: SOAP_TYPE[f.type] ?? 'xsd:string', sortable: f.type !== 'multipicklist' && (f.type !== 'textarea' || f.length <= 255),
+    type: f.type, unique: f.unique, updateable: f.updateable && !readOnly, writeRequiresMasterRead: false,
+  };
+}
+
+export function describeSObject(org: Org, user: OrgUser | undefined, def: ObjectDef, version: string) {
+  return {
+    ...sobjectFlags(def, version),
+    actionOverrides: [],
+    childRelationships: org.schema.childRelationships(def).map((c) => ({
+      cascadeDelete: false, childSObject: c.childSObject, deprecatedAndHidden: false, field: c.field,
+      junctionIdListNames: [], junctionReferenceTo: [], relationshipName: c.relationshipName, restrictedDelete: false,
+    })),
+    compactLayoutable: true,
+    fields: org.visibleFields(user, def).map((f) => fieldJson(org, user, def, f)),
+    listviewable: null, lookupLayoutable: null, namedLayoutInfos: [], networkScopeFieldName: null,
+    recordTypeInfos: [{ active: true, available: true, defaultRecordTypeMapping: true, developerName: 'Master', master: true, name: 'Master', recordTypeId: '012000000000000AAA', urls: { layout: `/services/data/v${version}/sobjects/${def.name}/describe/layouts/012000000000000AAA` } }],
+    searchLayoutable: true, supportedScopes: [{ label: 'All ' + def.labelPlural.toLowerCase(), name: 'everything' }, { label: 'My ' + def.labelPlural.toLowerCase(), name: 'mine' }],
+  };
+}

@@ -1,0 +1,96 @@
+import { ApiError, limitExceeded } from '../errors';
+
+export type EndpointClass =
+  | 'auth' | 'identity' | 'versions' | 'describe' | 'query' | 'sobject' | 'composite'
+  | 'replication' | 'limits' | 'bulk-query' | 'bulk-ingest' | 'other';
+
+export type FaultKind = 'server-error' | 'unable-to-lock-row' | 'request-limit';
+
+export interface FaultRule {
+  /** Endpoint class, or '*' for every Salesforce endpoint. */
+  endpoint: EndpointClass | '*';
+  kind: FaultKind;
+  /** Probability per request in [0, 1]. */
+  rate?: number;
+  /** Fail exactly the next N matching requests (deterministic; takes precedence over rate). */
+  times?: number;
+  /** HTTP status for server-error faults (500 by default). */
+  status?: 500 | 502 | 503;
+}
+
+export type LatencyProfile = 'none' | 'realistic';
+
+export interface FaultSettings {
+  latency?: LatencyProfile;
+  rules?: FaultRule[];
+  outage?: boolean;
+}
+
+/** Injected failures and latency; all requests pass through `check` and `delay`. */
+export class Faults {
+  latency: LatencyProfile = 'none';
+  rules: FaultRule[] = [];
+  outage = false;
+  private rng: () => number;
+
+  constructor(seed = 42) {
+    let s = seed >>> 0 || 1;
+    this.rng = () => {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      return (s >>> 0) / 4_294_967_296;
+    };
+  }
+
+  configure(settings: FaultSettings): void {
+    if (settings.latency) this.latency = settings.latency;
+    if (settings.rules) this.rules = settings.rules.map((r) => ({ ...r }));
+    if (settings.outage !== undefined) this.outage = settings.outage;
+  }
+
+  clear(): void {
+    this.latency = 'none';
+    this.rules = [];
+    this.outage = false;
+  }
+
+  /** The fault to answer with for this request, if any. */
+  check(endpoint: EndpointClass, isWrite: boolean): ApiError | undefined {
+    for (const rule of this.rules) {
+      if (rule.endpoint !== '*' && rule.endpoint !== endpoint) continue;
+      if (rule.kind === 'unable-to-lock-row' && !isWrite) continue;
+      let fire = false;
+      if (rule.times !== undefined) {
+        if (rule.times > 0) {
+          rule.times--;
+          fire = true;
+        }
+      } else if (rule.rate !== undefined) fire = this.rng() < rule.rate;
+      if (!fire) continue;
+      switch (rule.kind) {
+        case 'server-error':
+          return rule.status === 503
+            ? new ApiError(503, 'SERVER_UNAVAILABLE', 'Server temporarily unavailable. Please try again later.')
+            : new ApiError(rule.status ?? 500, 'UNKNOWN_EXCEPTION', `An unexpected error occurred. Please include this ErrorId if you contact support: ${Math.floor(this.rng() * 1e9)}-${Math.floor(this.rng() * 1e5)} (-${Math.floor(this.rng() * 1e9)})`);
+        case 'unable-to-lock-row':
+          return new ApiError(400, 'UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record or 1 records');
+        case 'request-limit':
+          return limitExceeded();
+      }
+    }
+    return undefined;
+  }
+
+  /** Milliseconds to wait before answering; `realistic` mimics a real org's round trip plus per-record cost. */
+  delayMs(endpoint: EndpointClass, records: number): number {
+    if (this.latency === 'none') return 0;
+    const base: Record<EndpointClass, number> = {
+      auth: 350, identity: 120, versions: 60, describe: 180, query: 140, sobject: 110, composite: 250,
+      replication: 160, limits: 90, 'bulk-query': 160, 'bulk-ingest': 200, other: 100,
+    };
+    const jitter = 0.75 + this.rng() * 0.5;
+    const perRecord = endpoint === 'bulk-query' ? 0.004 : endpoint === 'query' ? 0.05 : 0.2;
+    return Math.round(base[endpoint] * jitter + records * perRecord);
+  }
+}

@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { ApiError } from '../errors';
+import { encodeCounter, KEY_PREFIX } from '../ids';
+import type { RowRef } from '../data/table';
+import { compileQuery, type QueryPlan } from '../soql/compile';
+import { runQuery } from '../soql/execute';
+import type { EmulatorContext } from './context';
+import { json, type Req, type Res } from './http';
+import { recordSerializer } from './serialize';
+import type { Session } from './sessions';
+
+interface Cursor {
+  id: string;
+  userId: string;
+  plan: QueryPlan;
+  rows: RowRef[];
+  totalSize: number;
+  batchSize: number;
+  lastUsed: number;
+}
+
+const MAX_CURSORS_PER_USER = 10;
+
+/** Server-side query cursors: each locator carries its own rows and batch size, expires when idle. */
+export class QueryCursors {
+  private readonly cursors = new Map<string, Cursor>();
+  private seq = 0;
+
+  constructor(private readonly idleMs: () => number) {}
+
+  open(userId: string, plan: QueryPlan, rows: RowRef[], totalSize: number, batchSize: number): Cursor {
+    this.sweep();
+    const mine = [...this.cursors.values()].filter((c) => c.userId === userId).sort((a, b) => a.lastUsed - b.lastUsed);
+    while (mine.length >= MAX_CURSORS_PER_USER) this.cursors.delete(mine.shift()!.id);
+    const id = `${KEY_PREFIX.QueryLocator}HE${encodeCounter(++this.seq, 6)}${randomBytes(3).toString('hex').toUpperCase().slice(0, 4)}`;
+    const c: Cursor = { id, userId, plan, rows, totalSize, batchSize, lastUsed: Date.now() };
+    this.cursors.set(id, c);
+    return c;
+  }
+
+  get(id: string, userId: string): Cursor | undefined {
+    this.sweep();
+    const c = this.cursors.get(id);
+    if (!c || c.userId !== userId) return undefined;
+    c.lastUsed = Date.now();
+    return c;
+  }
+
+  close(id: string): void {
+    this.cursors.delete(id);
+  }
+
+  clear(): void {
+    this.cursors.clear();
+  }
+
+  private sweep(): void {
+    const limit = Date.now() - this.idleMs();
+    for (const [id, c] of this.cursors) if (c.lastUsed < limit) this.cursors.delete(id);
+  }
+}
+
+export function batchSizeFrom(req: Req): number {
+  const h = req.headers['sforce-query-options'];
+  const m = /batchSize\s*=\s*(\d+)/i.exec(Array.isArray(h) ? h.join(',') : (h ?? ''));
+  if (!m) return 2000;
+  return Math.min(2000, Math.max(200, Number(m[1])));
+}
+
+function page(cursor: Cursor, offset: number, version: string): { body: unknown; records: number } {
+  const { plan, rows } = cursor;
+  const end = Math.min(rows.length, offset + cursor.batchSize);
+  const ser = recordSerializer(plan.output, version);
+  const records = new Array(end - offset);
+  for (let k = offset; k < end; k++) records[k - offset] = ser(rows[k]!);
+  const done = end >= rows.length;
+  return {
+    body: { totalSize: cursor.totalSize, done, ...(done ? {} : { nextRecordsUrl: `/services/data/v${version}/query/${cursor.id}-${end}` }), records },
+    records: records.length,
+  };
+}
+
+export function runRestQuery(ctx: EmulatorContext, cursors: QueryCursors, req: Req, session: Session, version: string, allRows: boolean): Res {
+  const q = req.url.searchParams.get('q');
+  if (req.url.searchParams.has('explain')) {
+    const plan = compileQuery(req.url.searchParams.get('explain') ?? '', { org: ctx.org, user: session.user });
+    return json(200, { plans: [{ cardinality: plan.table.generatedCount, fields: [], leadingOperationType: plan.fastKey ? 'Index' : 'TableScan', notes: [], relativeCost: plan.fastKey ? 0.1 : 1.2, sobjectCardinality: plan.table.generatedCount, sobjectType: plan.table.def.name }] });
+  }
+  if (!q) throw new ApiError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
+  const plan = compileQuery(q, { org: ctx.org, user: session.user });
+  const { rows, totalSize } = runQuery(ctx.org, plan, { allRows });
+  if (plan.isCount) return json(200, { totalSize, done: true, records: [] });
+  const cursor = cursors.open(session.user.id, plan, rows, totalSize, batchSizeFrom(req));
+  const p = page(cursor, 0, version);
+  if ((p.body as { done: boolean }).done) cursors.close(cursor.id);
+  return { ...json(200, p.body), records: p.records };
+}
+
+export function queryMore(cursors: QueryCursors, session: Session, locator: string, version: string): Res {
+  const m = /^(01g\w+)-(\d+)$/.exec(locator);
+  const cursor = m ? cursors.get(m[1]!, session.user.id) : undefined;
+  if (!m || !cursor) throw new ApiError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+  const offset = Number(m[2]);
+  if (offset > cursor.rows.length) throw new ApiError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+  const p = page(cursor, offset, version);
+  return { ...json(200, p.body), records: p.records };
+}

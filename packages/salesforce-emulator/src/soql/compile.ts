@@ -1,0 +1,507 @@
+import { parseQuery } from '@jetstreamapp/soql-parser-js';
+import { ApiError } from '../errors';
+import { canonicalId, decodeId } from '../ids';
+import { dateToEpoch, parseDateTime, type EpochSeconds } from '../time';
+import { Schema, type FieldDef } from '../schema';
+import type { Value } from '../data/generator';
+import type { Org, OrgUser } from '../data/org';
+import type { RowRef, SObjectTable, SortKey } from '../data/table';
+import { dateLiteralRange } from './dates';
+
+export type Reader = (ref: RowRef) => Value;
+
+export interface Column {
+  /** Describe-cased path as it appears in CSV headers, e.g. `Owner.Name`. */
+  path: string;
+  field: FieldDef;
+  read: Reader;
+}
+
+export type OutputEntry =
+  | { kind: 'field'; name: string; field: FieldDef; read: Reader }
+  | { kind: 'parent'; name: string; fk: Reader; target: SObjectTable; node: OutputNode };
+
+export interface OutputNode {
+  table: SObjectTable;
+  entries: OutputEntry[];
+}
+
+export interface OrderTerm {
+  read: Reader;
+  desc: boolean;
+  nullsFirst: boolean;
+  fieldName: string;
+  isPathOfRoot: boolean;
+}
+
+export interface QueryPlan {
+  soql: string;
+  table: SObjectTable;
+  isCount: boolean;
+  columns: Column[];
+  output: OutputNode;
+  predicate: ((ref: RowRef) => boolean) | null;
+  /** Generated-row index range the predicate can possibly match. */
+  range: [number, number];
+  order: OrderTerm[];
+  /** Set when generated index order already is the requested order. */
+  fastKey: SortKey | null;
+  fastDesc: boolean;
+  limit: number | undefined;
+  offset: number;
+}
+
+/* Minimal views of the parser's output; it is untyped enough that we narrow by hand. */
+interface PCondition {
+  field?: string;
+  fn?: unknown;
+  operator?: string;
+  value?: string | string[];
+  literalType?: string | string[];
+  dateLiteralVariable?: number | number[];
+  valueQuery?: unknown;
+  openParen?: number;
+  closeParen?: number;
+}
+interface PWhere {
+  left?: PCondition | null;
+  operator?: string;
+  right?: PWhere | null;
+}
+interface PField {
+  type: string;
+  field?: string;
+  relationships?: string[];
+  functionName?: string;
+  parameters?: unknown[];
+  rawValue?: string;
+  subquery?: unknown;
+}
+interface POrder {
+  field?: string;
+  fn?: unknown;
+  order?: string;
+  nulls?: string;
+}
+interface PQuery {
+  fields?: PField[];
+  sObject?: string;
+  sObjectAlias?: string;
+  where?: PWhere;
+  orderBy?: POrder | POrder[];
+  limit?: number;
+  offset?: number;
+  groupBy?: unknown;
+  having?: unknown;
+}
+
+export function soqlError(status: number, code: string, soql: string, needle: string | undefined, message: string, from = 0): ApiError {
+  let offset = 0;
+  if (needle) {
+    const escaped = needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const re = new RegExp(`(^|[^A-Za-z0-9_.])(${escaped})(?![A-Za-z0-9_])`, 'i');
+    const m = re.exec(soql.slice(from));
+    if (m) offset = from + m.index + m[1]!.length;
+  }
+  const before = soql.slice(0, offset);
+  const row = before.split('\n').length;
+  const col = offset - (before.lastIndexOf('\n') + 1) + 1;
+  const line = soql.split('\n')[row - 1] ?? soql;
+  return new ApiError(status, code, `\n${line}\n${' '.repeat(col - 1)}^\nERROR at Row:${row}:Column:${col}\n${message}`);
+}
+
+const noSuchColumn = (name: string, entity: string) =>
+  `No such column '${name}' on entity '${entity}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`;
+const noSuchRelation = (name: string) =>
+  `Didn't understand relationship '${name}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`;
+
+export interface CompileContext {
+  org: Org;
+  user: OrgUser | undefined;
+  /** Bulk API 2.0 rejects OFFSET and a few other shapes. */
+  bulk?: boolean;
+}
+
+export function compileQuery(soql: string, ctx: CompileContext): QueryPlan {
+  const { org, user } = ctx;
+  let q: PQuery;
+  try {
+    q = parseQuery(soql) as unknown as PQuery;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    const found = /but found: '([^']*)'/.exec(msg)?.[1];
+    return throwing(soqlError(400, 'MALFORMED_QUERY', soql, found || undefined, `unexpected token: ${found ? `'${found}'` : '<EOF>'}`));
+  }
+  if (!q.sObject) throw soqlError(400, 'MALFORMED_QUERY', soql, undefined, 'unexpected token: <EOF>');
+  const fromAt = Math.max(0, soql.search(/\bfrom\b/i));
+  const table = org.table(q.sObject);
+  if (!table) {
+    throw soqlError(400, 'INVALID_TYPE', soql, q.sObject, `sObject type '${q.sObject}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`, fromAt);
+  }
+  if (q.groupBy || q.having) throw soqlError(400, 'MALFORMED_QUERY', soql, 'GROUP', 'GROUP BY and HAVING are not supported by the emulator');
+  const alias = q.sObjectAlias?.toLowerCase();
+  const splitPath = (raw: string): string[] => {
+    const parts = raw.split('.');
+    if (alias && parts.length > 1 && parts[0]!.toLowerCase() === alias) parts.shift();
+    return parts;
+  };
+
+  const resolvePath = (parts: string[], rawForError: string, from = 0): { read: Reader; field: FieldDef; path: string[]; links: { fk: Reader; target: SObjectTable; rel: string }[] } => {
+    let current = table;
+    const links: { fk: Reader; target: SObjectTable; rel: string }[] = [];
+    for (const rel of parts.slice(0, -1)) {
+      const fkField = Schema.relationship(current.def, rel);
+      const visible = fkField && org.access(user, current.def.name, fkField.name) !== 'hidden';
+      const targetName = fkField?.referenceTo.find((t) => org.table(t));
+      if (!fkField || !visible || !targetName) throw soqlError(400, 'INVALID_FIELD', soql, rawForError, noSuchRelation(rel), from);
+      const target = org.table(targetName)!;
+      links.push({ fk: current.reader(fkField.name), target, rel: fkField.relationshipName! });
+      current = target;
+    }
+    const leafName = parts[parts.length - 1]!;
+    const f = org.visibleField(user, current.def, leafName);
+    if (!f) throw soqlError(400, 'INVALID_FIELD', soql, rawForError, noSuchColumn(leafName, current.def.name), from);
+    const leaf = current.reader(f.name);
+    const read: Reader = links.length === 0
+      ? leaf
+      : (ref) => {
+          let r: RowRef | undefined = ref;
+          for (const link of links) {
+            const id = link.fk(r);
+            if (id === null) return null;
+            r = link.target.rowById(id as string);
+            if (r === undefined) return null;
+          }
+          return leaf(r);
+        };
+    return { read, field: f, path: [...links.map((l) => l.rel), f.name], links };
+  };
+
+  // SELECT list
+  const columns: Column[] = [];
+  const output: OutputNode = { table, entries: [] };
+  let isCount = false;
+  const addColumn = (parts: string[], raw: string) => {
+    const r = resolvePath(parts, raw);
+    const path = r.path.join('.');
+    if (columns.some((c) => c.path.toLowerCase() === path.toLowerCase())) return;
+    columns.push({ path, field: r.field, read: r.read });
+    let node = output;
+    let nodeTable = table;
+    for (const link of r.links) {
+      let entry = node.entries.find((e): e is Extract<OutputEntry, { kind: 'parent' }> => e.kind === 'parent' && e.name === link.rel);
+      if (!entry) {
+        entry = { kind: 'parent', name: link.rel, fk: nodeTable.reader(Schema.relationship(nodeTable.def, link.rel)!.name), target: link.target, node: { table: link.target, entries: [] } };
+        node.entries.push(entry);
+      }
+      node = entry.node;
+      nodeTable = link.target;
+    }
+    node.entries.push({ kind: 'field', name: r.field.name, field: r.field, read: nodeTable.reader(r.field.name) });
+  };
+  for (const f of q.fields ?? []) {
+    if (f.type === 'Field') addColumn(splitPath(f.field!), f.field!);
+    else if (f.type === 'FieldRelationship') addColumn(splitPath(f.rawValue ?? [...(f.relationships ?? []), f.field].join('.')), f.rawValue ?? f.field!);
+    else if (f.type === 'FieldFunctionExpression' && f.functionName?.toUpperCase() === 'COUNT' && (f.parameters ?? []).length === 0) isCount = true;
+    else if (f.type === 'FieldFunctionExpression' && f.functionName?.toUpperCase() === 'FIELDS') {
+      const which = String((f.parameters ?? [])[0] ?? '').toUpperCase();
+      if (which !== 'STANDARD' && (q.limit === undefined || q.limit > 200)) {
+        throw soqlError(400, 'MALFORMED_QUERY', soql, 'FIELDS', 'The SOQL FIELDS function must have a LIMIT of at most 200');
+      }
+      for (const fd of org.visibleFields(user, table.def)) {
+        if (which === 'ALL' || (which === 'CUSTOM' && fd.custom) || (which === 'STANDARD' && !fd.custom)) addColumn([fd.name], fd.name);
+      }
+    } else if (f.type === 'FieldSubquery') {
+      throw soqlError(400, 'MALFORMED_QUERY', soql, '(SELECT', 'Parent-to-child subqueries are not supported by the emulator');
+    } else {
+      throw soqlError(400, 'MALFORMED_QUERY', soql, f.rawValue ?? f.functionName, `Aggregate and function expressions other than COUNT() are not supported by the emulator: ${f.rawValue ?? f.functionName ?? f.type}`);
+    }
+  }
+  if (isCount && columns.length) throw soqlError(400, 'MALFORMED_QUERY', soql, 'count', 'COUNT() may not be combined with other fields in the SELECT list');
+  if (!isCount && !columns.length) throw soqlError(400, 'MALFORMED_QUERY', soql, 'FROM', "unexpected token: 'FROM'");
+
+  // WHERE
+  const whereAt = Math.max(0, soql.search(/\bwhere\b/i));
+  const now = org.now();
+  let predicate: QueryPlan['predicate'] = null;
+  let range: [number, number] = [0, table.generatedCount];
+  if (q.where) {
+    const tokens: (string | PCondition)[] = [];
+    for (let node: PWhere | null | undefined = q.where; node; node = node.right) {
+      const left = node.left;
+      if (left) {
+        for (let k = 0; k < (left.openParen ?? 0); k++) tokens.push('(');
+        if (left.field !== undefined || left.fn !== undefined) tokens.push(left);
+        for (let k = 0; k < (left.closeParen ?? 0); k++) tokens.push(')');
+      }
+      if (node.operator) tokens.push(node.operator.toUpperCase());
+    }
+    let pos = 0;
+    type Node = { test: (ref: RowRef) => boolean; range: [number, number] };
+    const full: [number, number] = [0, table.generatedCount];
+    const parseOr = (): Node => {
+      let left = parseAnd();
+      while (tokens[pos] === 'OR') {
+        pos++;
+        const right = parseAnd();
+        const a = left;
+        left = { test: (r) => a.test(r) || right.test(r), range: [Math.min(a.range[0], right.range[0]), Math.max(a.range[1], right.range[1])] };
+      }
+      return left;
+    };
+    const parseAnd = (): Node => {
+      let left = parseUnary();
+      while (tokens[pos] === 'AND') {
+        pos++;
+        const right = parseUnary();
+        const a = left;
+        left = { test: (r) => a.test(r) && right.test(r), range: [Math.max(a.range[0], right.range[0]), Math.min(a.range[1], right.range[1])] };
+      }
+      return left;
+    };
+    const parseUnary = (): Node => {
+      const t = tokens[pos++];
+      if (t === 'NOT') {
+        const inner = parseUnary();
+        return { test: (r) => !inner.test(r), range: full };
+      }
+      if (t === '(') {
+        const inner = parseOr();
+        if (tokens[pos++] !== ')') throw soqlError(400, 'MALFORMED_QUERY', soql, undefined, 'unexpected token: <EOF>');
+        return inner;
+      }
+      if (t === undefined || typeof t === 'string') throw soqlError(400, 'MALFORMED_QUERY', soql, typeof t === 'string' ? t : undefined, `unexpected token: ${t ?? '<EOF>'}`, whereAt);
+      return compileCondition(t);
+    };
+    const compileCondition = (c: PCondition): Node => {
+      if (c.fn !== undefined || c.field === undefined) throw soqlError(400, 'MALFORMED_QUERY', soql, 'WHERE', 'Functions in WHERE are not supported by the emulator');
+      if (c.valueQuery !== undefined) throw soqlError(400, 'MALFORMED_QUERY', soql, '(SELECT', 'Semi-join subqueries are not supported by the emulator');
+      const r = resolvePath(splitPath(c.field), c.field, whereAt);
+      const op = (c.operator ?? '=').toUpperCase();
+      const test = compileComparison(soql, whereAt, r.field, r.read, op, c, now);
+      let nodeRange = full;
+      if (r.links.length === 0) {
+        const key = (['Id', 'SystemModstamp', 'LastModifiedDate', 'CreatedDate'] as const).find((k) => k === r.field.name);
+        if (key && ['=', '<', '<=', '>', '>='].includes(op) && !Array.isArray(c.value)) {
+          nodeRange = keyRange(table, key, op, c, now) ?? full;
+        }
+      }
+      return { test, range: nodeRange };
+    };
+    const root = parseOr();
+    if (pos !== tokens.length) throw soqlError(400, 'MALFORMED_QUERY', soql, undefined, `unexpected token: ${String(tokens[pos])}`);
+    predicate = root.test;
+    range = [Math.max(0, root.range[0]), Math.min(table.generatedCount, root.range[1])];
+  }
+
+  // ORDER BY
+  const orderAt = Math.max(0, soql.search(/\border\s+by\b/i));
+  const orderList = q.orderBy === undefined ? [] : Array.isArray(q.orderBy) ? q.orderBy : [q.orderBy];
+  const order: OrderTerm[] = orderList.map((o) => {
+    if (!o.field) throw soqlError(400, 'MALFORMED_QUERY', soql, 'ORDER', 'Functions in ORDER BY are not supported by the emulator');
+    const r = resolvePath(splitPath(o.field), o.field, orderAt);
+    const desc = o.order?.toUpperCase() === 'DESC';
+    const nullsFirst = o.nulls ? o.nulls.toUpperCase() === 'FIRST' : !desc;
+    return { read: r.read, desc, nullsFirst, fieldName: r.field.name, isPathOfRoot: r.links.length === 0 };
+  });
+  let fastKey: SortKey | null = null;
+  let fastDesc = false;
+  if (order.length === 0) fastKey = 'Id';
+  else {
+    const first = order[0]!;
+    const sameDir = order.every((o) => o.desc === first.desc);
+    const k = first.fieldName as SortKey;
+    const monotonic = first.isPathOfRoot && ['Id', 'SystemModstamp', 'LastModifiedDate', 'CreatedDate'].includes(k);
+    const rest = order.slice(1);
+    const restOk = k === 'Id' ? rest.length === 0 : rest.length === 0 || (rest.length === 1 && rest[0]!.fieldName === 'Id' && rest[0]!.isPathOfRoot);
+    if (monotonic && sameDir && restOk) {
+      fastKey = k;
+      fastDesc = first.desc;
+    }
+  }
+
+  if (q.offset !== undefined && ctx.bulk) throw soqlError(400, 'MALFORMED_QUERY', soql, 'OFFSET', 'OFFSET is not supported in Bulk API 2.0 queries');
+  if (q.offset !== undefined && q.offset > 2000) throw new ApiError(400, 'NUMBER_OUTSIDE_VALID_RANGE', 'Maximum SOQL offset allowed is 2000');
+  return { soql, table, isCount, columns, output, predicate, range, order, fastKey, fastDesc, limit: q.limit, offset: q.offset ?? 0 };
+}
+
+function throwing(e: Error): never {
+  throw e;
+}
+
+type Category = 'text' | 'id' | 'number' | 'boolean' | 'datetime' | 'date' | 'multi';
+
+function categoryOf(f: FieldDef): Category {
+  switch (f.type) {
+    case 'id':
+    case 'reference': return 'id';
+    case 'int':
+    case 'double':
+    case 'currency':
+    case 'percent': return 'number';
+    case 'boolean': return 'boolean';
+    case 'datetime': return 'datetime';
+    case 'date': return 'date';
+    case 'multipicklist': return 'multi';
+    default: return 'text';
+  }
+}
+
+type Lit = { kind: 'null' } | { kind: 'value'; v: string | number | boolean } | { kind: 'range'; s: number; e: number };
+
+function unquote(raw: string): string {
+  const inner = raw.startsWith("'") && raw.endsWith("'") ? raw.slice(1, -1) : raw;
+  return inner.replace(/\\(.)/g, (_, ch: string) => ({ n: '\n', t: '\t', r: '\r' })[ch] ?? ch);
+}
+
+function compileComparison(soql: string, whereAt: number, f: FieldDef, read: Reader, op: string, c: PCondition, now: EpochSeconds): (ref: RowRef) => boolean {
+  const cat = categoryOf(f);
+  const values = Array.isArray(c.value) ? c.value : [c.value ?? ''];
+  const types = Array.isArray(c.literalType) ? c.literalType : values.map(() => (c.literalType as string | undefined) ?? 'STRING');
+  const vars = Array.isArray(c.dateLiteralVariable) ? c.dateLiteralVariable : values.map(() => c.dateLiteralVariable as number | undefined);
+  const typeError = (expected: string, quoted: boolean) =>
+    soqlError(400, 'INVALID_FIELD', soql, f.name, `value of filter criterion for field '${f.name}' must be of type ${expected} and should ${quoted ? '' : 'not '}be enclosed in quotes`, whereAt);
+
+  const toLit = (raw: string, type: string, n: number | undefined): Lit => {
+    const t = type.toUpperCase();
+    if (t === 'NULL') return { kind: 'null' };
+    switch (cat) {
+      case 'text':
+      case 'multi':
+        if (t !== 'STRING') throw typeError('string', true);
+        return { kind: 'value', v: unquote(raw).toLowerCase() };
+      case 'id': {
+        if (t !== 'STRING') throw typeError('string', true);
+        const s = unquote(raw);
+        const id = canonicalId(s);
+        if (!id && (op === '=' || op === '!=' || op === 'IN' || op === 'NOT IN')) {
+          throw soqlError(400, 'INVALID_QUERY_FILTER_OPERATOR', soql, f.name, `invalid ID field: ${s}`, whereAt);
+        }
+        return { kind: 'value', v: id ?? s };
+      }
+      case 'number': {
+        if (t !== 'INTEGER' && t !== 'DECIMAL' && t !== 'DECIMAL_WITH_CURRENCY_PREFIX') throw typeError(f.type === 'int' ? 'int' : 'double', false);
+        return { kind: 'value', v: Number(raw.replace(/^[A-Z]{3}/, '')) };
+      }
+      case 'boolean':
+        if (t !== 'BOOLEAN') throw typeError('boolean', false);
+        return { kind: 'value', v: raw.toUpperCase() === 'TRUE' };
+      case 'datetime':
+      case 'date': {
+        if (t === 'DATE_LITERAL' || t === 'DATE_N_LITERAL') {
+          const [name] = raw.split(':');
+          const rng = dateLiteralRange(name!, n ?? (raw.includes(':') ? Number(raw.split(':')[1]) : undefined), now);
+          if (!rng) throw soqlError(400, 'MALFORMED_QUERY', soql, raw, `unexpected token: '${raw}'`, whereAt);
+          return { kind: 'range', s: rng[0], e: rng[1] };
+        }
+        if (t === 'DATETIME') {
+          const v = parseDateTime(raw);
+          if (v === undefined) throw soqlError(400, 'MALFORMED_QUERY', soql, raw, `line 1:${whereAt} no viable alternative at character '${raw}'`, whereAt);
+          return { kind: 'value', v: cat === 'date' ? Math.floor(v / 86_400) * 86_400 : v };
+        }
+        if (t === 'DATE') return { kind: 'value', v: dateToEpoch(raw) };
+        throw typeError(cat === 'date' ? 'date' : 'dateTime', false);
+      }
+    }
+  };
+  const lits = values.map((raw, k) => toLit(raw, types[k] ?? 'STRING', vars[k]));
+
+  const norm: (v: Value) => string | number | boolean | null =
+    cat === 'text' ? (v) => (v === null ? null : String(v).toLowerCase())
+    : cat === 'date' ? (v) => (v === null ? null : dateToEpoch(String(v)))
+    : (v) => v;
+  const get = (ref: RowRef) => norm(read(ref));
+
+  if (op === 'INCLUDES' || op === 'EXCLUDES') {
+    if (cat !== 'multi') throw soqlError(400, 'INVALID_FIELD', soql, f.name, `Field ${f.name} is not a multi-select picklist; INCLUDES and EXCLUDES apply to multi-select picklists only`, whereAt);
+    const groups = lits.map((l) => (l.kind === 'value' ? String(l.v).split(';').map((s) => s.trim()) : []));
+    const includes = (ref: RowRef) => {
+      const v = read(ref);
+      if (v === null) return false;
+      const have = new Set(String(v).toLowerCase().split(';'));
+      return groups.some((g) => g.every((x) => have.has(x)));
+    };
+    return op === 'INCLUDES' ? includes : (ref) => !includes(ref);
+  }
+  if (op === 'IN' || op === 'NOT IN') {
+    const set = new Set(lits.map((l) => (l.kind === 'value' ? l.v : null)));
+    if (op === 'IN') return (ref) => set.has(get(ref));
+    return (ref) => !set.has(get(ref));
+  }
+  const lit = lits[0]!;
+  if (op === 'LIKE') {
+    if (cat !== 'text' || lit.kind !== 'value') throw soqlError(400, 'INVALID_FIELD', soql, f.name, `invalid operator on field '${f.name}': LIKE`, whereAt);
+    const pattern = String(lit.v);
+    let re = '^';
+    for (let k = 0; k < pattern.length; k++) {
+      const ch = pattern[k]!;
+      if (ch === '\\' && k + 1 < pattern.length) re += pattern[++k]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      else if (ch === '%') re += '[\\s\\S]*';
+      else if (ch === '_') re += '[\\s\\S]';
+      else re += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    }
+    const rx = new RegExp(re + '$');
+    return (ref) => {
+      const v = get(ref);
+      return v !== null && rx.test(String(v));
+    };
+  }
+  if (lit.kind === 'null') {
+    if (op === '=') return (ref) => read(ref) === null;
+    if (op === '!=' || op === '<>') return (ref) => read(ref) !== null;
+    return () => false;
+  }
+  if (lit.kind === 'range') {
+    const { s, e } = lit;
+    const inRange = (v: number) => v >= s && v < e;
+    switch (op) {
+      case '=': return (ref) => { const v = get(ref); return v !== null && inRange(v as number); };
+      case '!=': case '<>': return (ref) => { const v = get(ref); return v === null || !inRange(v as number); };
+      case '<': return (ref) => { const v = get(ref); return v !== null && (v as number) < s; };
+      case '<=': return (ref) => { const v = get(ref); return v !== null && (v as number) < e; };
+      case '>': return (ref) => { const v = get(ref); return v !== null && (v as number) >= e; };
+      case '>=': return (ref) => { const v = get(ref); return v !== null && (v as number) >= s; };
+    }
+  }
+  const x = (lit as { v: string | number | boolean }).v;
+  switch (op) {
+    case '=': return (ref) => get(ref) === x;
+    case '!=': case '<>': return (ref) => get(ref) !== x;
+    case '<': return (ref) => { const v = get(ref); return v !== null && v < x; };
+    case '<=': return (ref) => { const v = get(ref); return v !== null && v <= x; };
+    case '>': return (ref) => { const v = get(ref); return v !== null && v > x; };
+    case '>=': return (ref) => { const v = get(ref); return v !== null && v >= x; };
+  }
+  throw soqlError(400, 'MALFORMED_QUERY', soql, op, `unexpected token: '${op}'`, whereAt);
+}
+
+/** Generated-row range implied by a comparison on a key that grows with the row index. */
+function keyRange(table: SObjectTable, key: SortKey, op: string, c: PCondition, now: EpochSeconds): [number, number] | undefined {
+  const raw = String(c.value);
+  const type = String(c.literalType).toUpperCase();
+  if (key === 'Id') {
+    const id = canonicalId(unquote(raw));
+    const d = id && decodeId(id);
+    if (!d || d.prefix !== table.def.keyPrefix) return undefined;
+    return table.generatedRange('Id', op, d.counter);
+  }
+  if (type === 'DATETIME') {
+    const v = parseDateTime(raw);
+    return v === undefined ? undefined : table.generatedRange(key, op, v);
+  }
+  if (type === 'DATE') return table.generatedRange(key, op, dateToEpoch(raw));
+  if (type === 'DATE_LITERAL' || type === 'DATE_N_LITERAL') {
+    const n = typeof c.dateLiteralVariable === 'number' ? c.dateLiteralVariable : undefined;
+    const rng = dateLiteralRange(raw.split(':')[0]!, n, now);
+    if (!rng) return undefined;
+    const [s, e] = rng;
+    switch (op) {
+      case '=': return [table.generatedRange(key, '>=', s)[0], table.generatedRange(key, '<', e)[1]];
+      case '<': return table.generatedRange(key, '<', s);
+      case '<=': return table.generatedRange(key, '<', e);
+      case '>': return table.generatedRange(key, '>=', e);
+      case '>=': return table.generatedRange(key, '>=', s);
+    }
+  }
+  return undefined;
+}
