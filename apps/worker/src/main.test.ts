@@ -1,0 +1,55 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createScratchDatabase } from "../test/postgres";
+import { waitUntil } from "../test/harness";
+
+const workerDir = fileURLToPath(new URL("..", import.meta.url));
+const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
+
+function startMain(env: Record<string, string>) {
+  const child = spawn(tsx, ["src/main.ts"], { cwd: workerDir, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const output = { stdout: "", stderr: "" };
+  child.stdout.on("data", (chunk) => (output.stdout += String(chunk)));
+  child.stderr.on("data", (chunk) => (output.stderr += String(chunk)));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output, exited };
+}
+
+const logLines = (stdout: string) =>
+  stdout
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { msg: string; level: string; name: string });
+
+let database: Awaited<ReturnType<typeof createScratchDatabase>>;
+beforeAll(async () => {
+  database = await createScratchDatabase("ferry_worker_main");
+});
+afterAll(async () => {
+  await database?.drop();
+});
+
+describe("worker process (src/main.ts)", () => {
+  it("refuses to start without DATABASE_URL, naming what is expected", async () => {
+    const run = startMain({ LOG_LEVEL: "chatty" });
+    expect(await run.exited).toBe(1);
+    expect(run.output.stderr).toContain("DATABASE_URL is missing: expected a postgres:// URL");
+    expect(run.output.stderr).toContain("LOG_LEVEL is invalid");
+  });
+
+  it("starts on Postgres, logs JSON, and stops gracefully on SIGTERM", async () => {
+    const run = startMain({ DATABASE_URL: database.url, LOG_LEVEL: "info" });
+    try {
+      await waitUntil(() => logLines(run.output.stdout).some((line) => line.msg === "worker started"), 60_000);
+    } catch (error) {
+      run.child.kill("SIGKILL");
+      throw new Error(`worker did not start: ${run.output.stderr}\n${run.output.stdout}`, { cause: error });
+    }
+    run.child.kill("SIGTERM");
+    expect(await run.exited).toBe(0);
+    const lines = logLines(run.output.stdout);
+    expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(["worker started", "shutting down", "worker stopping", "worker stopped"]));
+    expect(lines.every((line) => line.name === "worker")).toBe(true);
+  });
+});

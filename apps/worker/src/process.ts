@@ -1,0 +1,58 @@
+import { migrate, openDatabase } from "@ferry/db";
+import { createLogger, parseEnv } from "@ferry/observability";
+import { createEmitter } from "@ferry/realtime";
+import { z } from "zod";
+import type { WorkerDependencies } from "./handlers";
+import { startWorker, type HandlerMap } from "./worker";
+
+export const workerEnvSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/)
+    .describe("a postgres:// URL; the standalone worker runs only against Postgres (embedded mode runs it inside the web process)"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("one of fatal, error, warn, info, debug, trace, silent"),
+  WORKER_TENANT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4).describe("an integer from 1 to 64"),
+  WORKER_STOP_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000).describe("milliseconds from 1000 to 600000"),
+});
+
+export interface RunWorkerProcessOptions {
+  env?: Record<string, string | undefined>;
+  createHandlers: (dependencies: WorkerDependencies) => Partial<HandlerMap>;
+  prune?: WorkerDependencies["prune"];
+}
+
+/** The standalone worker: validated env, migrated database, live-event emitter through Postgres. */
+export async function runWorkerProcess({ env = process.env, createHandlers, prune }: RunWorkerProcessOptions) {
+  const config = parseEnv(workerEnvSchema, env);
+  const logger = createLogger({ name: "worker", level: config.LOG_LEVEL });
+  const database = await openDatabase({ url: config.DATABASE_URL });
+  const emitter = createEmitter({ kind: "postgres", connectionString: config.DATABASE_URL });
+  try {
+    // Migrations take an advisory lock, so web and worker booting together is safe.
+    await migrate(database);
+    const worker = await startWorker({
+      boss: { kind: "postgres", connectionString: config.DATABASE_URL },
+      handlers: createHandlers({ database, emitter, logger, ...(prune ? { prune } : {}) }),
+      logger,
+      tenantConcurrency: config.WORKER_TENANT_CONCURRENCY,
+      stopTimeoutMs: config.WORKER_STOP_TIMEOUT_MS,
+    });
+    let stopping: Promise<void> | undefined;
+    return {
+      worker,
+      logger,
+      stop() {
+        stopping ??= (async () => {
+          await worker.stop();
+          await emitter.close();
+          await database.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await emitter.close();
+    await database.close();
+    throw error;
+  }
+}
