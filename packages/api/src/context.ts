@@ -8,8 +8,8 @@ export interface ApiContext {
   session: ResolvedSession | null;
   requestId: string;
   headers: Headers;
-  /** Headers to add to the response (set-cookie from sign-up). */
-  resHeaders: Headers;
+  /** Adds a header to the response (set-cookie from sign-up). */
+  appendResponseHeader(name: string, value: string): void;
   portalUrl: string;
   showOutbox: boolean;
   sessionAbsoluteSeconds: number;

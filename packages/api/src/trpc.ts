@@ -1,4 +1,4 @@
-import { initTRPC } from "@trpc/server";
+import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
 import {
@@ -34,7 +34,13 @@ export const createCallerFactory = t.createCallerFactory;
 const mapErrors = t.middleware(async ({ ctx, next, path }) => {
   const result = await next();
   if (!result.ok) {
-    const mapped = toTRPCError(result.error.cause ?? result.error);
+    const cause = result.error.cause;
+    if (cause instanceof z.ZodError) {
+      const message = cause.issues.map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message)).join("; ");
+      throw new TRPCError({ code: "BAD_REQUEST", message, cause });
+    }
+    if (result.error.code !== "INTERNAL_SERVER_ERROR") throw result.error;
+    const mapped = toTRPCError(cause ?? result.error);
     if (mapped.code === "INTERNAL_SERVER_ERROR") ctx.log?.error({ err: result.error.cause ?? result.error, path, requestId: ctx.requestId }, "procedure failed");
     throw mapped;
   }

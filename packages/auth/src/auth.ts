@@ -3,6 +3,7 @@ import { drizzleAdapter } from "better-auth/adapters/drizzle";
 import { admin, organization } from "better-auth/plugins";
 import { adminAc, defaultStatements, memberAc, ownerAc } from "better-auth/plugins/organization/access";
 import { createAccessControl } from "better-auth/plugins/access";
+import { defaultStatements as platformStatements, userAc } from "better-auth/plugins/admin/access";
 import {
   accounts,
   emailOutbox,
@@ -32,6 +33,14 @@ export const tenantRoleAccess = {
   owner: ac.newRole(ownerAc.statements),
   admin: ac.newRole(adminAc.statements),
   viewer: ac.newRole(memberAc.statements),
+};
+
+// Staff look across tenants but may not impersonate users or change roles through better-auth:
+// tenant access goes through audited support grants instead.
+const platformAc = createAccessControl(platformStatements);
+export const platformRoles = {
+  user: platformAc.newRole(userAc.statements),
+  staff: platformAc.newRole({ user: ["list", "get"], session: ["list"] }),
 };
 
 export function createAuth(options: AuthOptions) {
@@ -64,7 +73,7 @@ export function createAuth(options: AuthOptions) {
       database: { generateId: () => crypto.randomUUID() },
     },
     plugins: [
-      admin({ adminRoles: ["staff"], defaultRole: "user" }),
+      admin({ ac: platformAc, roles: platformRoles, adminRoles: ["staff"], defaultRole: "user" }),
       organization({
         ac,
         roles: tenantRoleAccess,

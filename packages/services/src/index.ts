@@ -13,3 +13,5 @@ export { viewInvitation } from "./invitations/view";
 export { acceptInvitation } from "./invitations/accept";
 export { listOutbox } from "./outbox/list";
 export { setActiveTenant } from "./sessions/set-active-tenant";
+export { setPlatformStaff, findUserIdByEmail } from "./staff/set-platform-staff";
+export { pruneExpired } from "./maintenance/prune";

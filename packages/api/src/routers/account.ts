@@ -36,7 +36,7 @@ export const accountRouter = router({
       throw new ValidationError(body.message ?? "Sign-up failed.");
     }
     const created = (await response.json()) as { user: { id: string; email: string; name: string } };
-    for (const cookie of response.headers.getSetCookie()) ctx.resHeaders.append("set-cookie", cookie);
+    for (const cookie of response.headers.getSetCookie()) ctx.appendResponseHeader("set-cookie", cookie);
     const actor = { userId: created.user.id, email: created.user.email, name: created.user.name, isStaff: false };
     if (!input.tenantName) return { tenantId: null };
     const tenant = await createTenantForOwner({ db: ctx.db, actor, input: { name: input.tenantName } });

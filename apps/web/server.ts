@@ -1,0 +1,107 @@
+import { createServer } from "node:http";
+import next from "next";
+import { attachRealtime, createEmitter, type Realtime, type RealtimeEmitter } from "@ferry/realtime";
+import { startWorker, type Worker } from "@ferry/worker";
+import { createJobHandlers } from "@ferry/worker/handlers";
+import { pruneExpired } from "@ferry/services";
+import { DatabaseLockedError } from "@ferry/db";
+import { EnvError } from "@ferry/observability";
+import { loadEnv } from "./src/server/env";
+import { createRuntime, type Runtime } from "./src/server/runtime";
+import { createRequestHandler } from "./src/server/http";
+import { seedDemo, type DemoCredentials } from "./src/server/demo-seed";
+import { startDemoEmulator, type DemoEmulator } from "./src/server/demo-emulator";
+
+const dev = process.argv.includes("--dev");
+
+async function main() {
+  const env = loadEnv();
+  const runtime = await createRuntime(env);
+  const { logger } = runtime;
+  const app = next({ dev, dir: import.meta.dirname, hostname: "localhost", port: env.PORT });
+  await app.prepare();
+
+  const httpServer = createServer(createRequestHandler(runtime, app.getRequestHandler()));
+  const realtime = await attachRealtime(httpServer, {
+    adapter: env.embedded ? { kind: "memory" } : { kind: "postgres", connectionString: env.DATABASE_URL! },
+    logger,
+    authenticate: async ({ headers }) => {
+      const session = await runtime.sessionFromHeaders(headers);
+      if (!session) return null;
+      return { userId: session.user.id, tenantIds: await runtime.visibleTenantIds(session.user.id) };
+    },
+  });
+  const emitter = createEmitter({ kind: "inprocess", io: realtime.io });
+
+  const worker = env.worker === "inprocess" ? await startInProcessWorker(runtime, emitter) : undefined;
+  const emulator = env.emulator ? await startDemoEmulator(env.FERRY_EMULATOR_PORT, logger) : undefined;
+  const demo = env.demo ? await seedDemo({ db: runtime.database.db, auth: runtime.auth, dataDir: env.dataDir }) : undefined;
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once("error", reject);
+    httpServer.listen(env.PORT, env.HOST, resolve);
+  });
+  printBanner(runtime, demo, emulator);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    await stopAll({ realtime, worker, emulator, runtime, app });
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+async function startInProcessWorker(runtime: Runtime, emitter: RealtimeEmitter): Promise<Worker> {
+  const { database, logger } = runtime;
+  return startWorker({
+    boss: database.kind === "pglite" ? { kind: "pglite", pglite: database.pglite! } : { kind: "postgres", connectionString: database.url! },
+    handlers: createJobHandlers({
+      database,
+      emitter,
+      logger,
+      prune: async () => {
+        const removed = await pruneExpired({ db: database.db });
+        logger.info({ removed }, "pruned expired data");
+      },
+    }),
+    logger,
+  });
+}
+
+async function stopAll(parts: { realtime: Realtime; worker?: Worker | undefined; emulator?: DemoEmulator | undefined; runtime: Runtime; app: { close(): Promise<void> } }) {
+  await parts.realtime.close().catch(() => {});
+  await parts.worker?.stop().catch(() => {});
+  await parts.emulator?.stop().catch(() => {});
+  await parts.app.close().catch(() => {});
+  await parts.runtime.database.close();
+}
+
+function printBanner(runtime: Runtime, demo: DemoCredentials | undefined, emulator: DemoEmulator | undefined) {
+  const { env } = runtime;
+  const lines = [
+    "",
+    `  Ferry is running at ${env.publicUrl}`,
+    `  Database: ${env.embedded ? `embedded (PGlite) in ${env.dataDir}` : "Postgres (DATABASE_URL)"}`,
+    `  Worker:   ${env.worker === "inprocess" ? "in this process" : "separate process (pnpm start:worker)"}`,
+  ];
+  if (demo) {
+    lines.push("", "  Demo sign-in", `    Admin of ${demo.tenantName}: ${demo.admin.email} / ${demo.admin.password}`, `    Support staff:            ${demo.staff.email} / ${demo.staff.password}`);
+  }
+  if (emulator) lines.push("", ...emulator.describe().map((l) => `  ${l}`));
+  lines.push("");
+  // The banner is for the person who ran `pnpm start`; structured logs carry no passwords.
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof EnvError || error instanceof DatabaseLockedError) {
+    process.stderr.write(`\nFerry could not start:\n${error.message}\n\n`);
+  } else {
+    process.stderr.write(`\nFerry could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n\n`);
+  }
+  process.exit(1);
+});

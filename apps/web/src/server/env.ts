@@ -1,0 +1,58 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { EnvError, parseEnv } from "@ferry/observability";
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
+
+const flag = z
+  .enum(["on", "off", "true", "false", "1", "0"])
+  .transform((v) => v === "on" || v === "true" || v === "1");
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe("a TCP port number, e.g. 3000"),
+  HOST: z.string().min(1).default("0.0.0.0").describe("the interface to listen on, e.g. 0.0.0.0 or 127.0.0.1"),
+  PUBLIC_URL: z.url().optional().describe("the portal's public origin, e.g. https://ferry.example.com"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres://")
+    .optional()
+    .describe("a Postgres URL (postgres://user@host:5432/db); leave unset for the embedded database"),
+  FERRY_DATA_DIR: z.string().min(1).optional().describe("a directory for the embedded database and local secrets"),
+  BETTER_AUTH_SECRET: z.string().min(32).optional().describe("a random string of at least 32 characters (required with DATABASE_URL)"),
+  FERRY_MASTER_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/=]{43,44}$/, "must be 32 bytes in base64")
+    .optional()
+    .describe("32 random bytes in base64 (openssl rand -base64 32); required with DATABASE_URL"),
+  SESSION_IDLE_SECONDS: z.coerce.number().int().min(5).max(30 * 24 * 3600).default(30 * 60).describe("seconds, 5 or more"),
+  SESSION_ABSOLUTE_SECONDS: z.coerce.number().int().min(60).max(90 * 24 * 3600).default(12 * 3600).describe("seconds, 60 or more"),
+  FERRY_WORKER: z.enum(["inprocess", "off"]).optional().describe("inprocess or off (default: inprocess when embedded, off with DATABASE_URL)"),
+  FERRY_EMULATOR: flag.optional().describe("on or off: start the built-in Salesforce emulator (default on when embedded)"),
+  FERRY_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(3001).describe("a TCP port for the emulator, 0 for any"),
+  FERRY_DEMO: flag.optional().describe("on or off: seed the demo tenant and users (default on when embedded)"),
+  FERRY_SHOW_OUTBOX: flag.optional().describe("on or off: show the email outbox in the portal (default on when embedded)"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("a pino level"),
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+});
+
+export type WebEnv = ReturnType<typeof loadEnv>;
+
+export function loadEnv(source: Record<string, string | undefined> = process.env) {
+  const env = parseEnv(schema, source);
+  const embedded = !env.DATABASE_URL;
+  const problems: string[] = [];
+  if (!embedded && !env.BETTER_AUTH_SECRET) problems.push("BETTER_AUTH_SECRET is missing: expected a random string of at least 32 characters (required with DATABASE_URL)");
+  if (!embedded && !env.FERRY_MASTER_KEY) problems.push("FERRY_MASTER_KEY is missing: expected 32 random bytes in base64 (required with DATABASE_URL)");
+  if (problems.length > 0) throw new EnvError(problems);
+  return {
+    ...env,
+    embedded,
+    dataDir: path.resolve(env.FERRY_DATA_DIR ?? path.join(repoRoot, ".data")),
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
+    worker: env.FERRY_WORKER ?? (embedded ? "inprocess" : "off"),
+    emulator: env.FERRY_EMULATOR ?? embedded,
+    demo: env.FERRY_DEMO ?? embedded,
+    showOutbox: env.FERRY_SHOW_OUTBOX ?? embedded,
+  };
+}

@@ -1,0 +1,89 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { toNodeHandler } from "better-auth/node";
+import { createHTTPHandler } from "@trpc/server/adapters/standalone";
+import { appRouter, type ApiContext } from "@ferry/api";
+import { toHeaders } from "@ferry/auth";
+import { migrationStatus } from "@ferry/db";
+import { observeHttpRequest, renderMetrics, withContext } from "@ferry/observability";
+import type { Runtime } from "./runtime";
+
+type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/**
+ * Everything the portal serves besides pages: health, metrics, better-auth and tRPC run here in
+ * the server's own module graph (one database handle), and the rest goes to Next.
+ */
+export function createRequestHandler(runtime: Runtime, nextHandler: NodeHandler): NodeHandler {
+  const authHandler = toNodeHandler(runtime.auth);
+  const trpcHandler = createHTTPHandler({
+    router: appRouter,
+    basePath: "/api/trpc/",
+    createContext: async ({ req, res }): Promise<ApiContext> => {
+      const headers = toHeaders(req.headers);
+      const requestId = (req.headers["x-request-id"] as string | undefined) ?? randomUUID();
+      return {
+        db: runtime.database.db,
+        auth: runtime.auth,
+        session: await runtime.sessionFromHeaders(headers),
+        requestId,
+        headers,
+        appendResponseHeader: (name, value) => res.appendHeader(name, value),
+        portalUrl: runtime.env.publicUrl,
+        showOutbox: runtime.env.showOutbox,
+        sessionAbsoluteSeconds: runtime.env.SESSION_ABSOLUTE_SECONDS,
+        log: withContext(runtime.logger, { requestId }),
+      };
+    },
+    onError: ({ error, path }) => {
+      if (error.code === "INTERNAL_SERVER_ERROR") runtime.logger.error({ err: error.cause ?? error, path }, "tRPC error");
+    },
+  });
+
+  return async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://internal");
+    const route = routeLabel(url.pathname);
+    const done = observeHttpRequest(req.method ?? "GET", route);
+    res.on("finish", () => done(res.statusCode));
+    try {
+      if (url.pathname === "/healthz") return json(res, 200, { status: "ok" });
+      if (url.pathname === "/readyz") return await ready(runtime, res);
+      if (url.pathname === "/metrics") {
+        const body = await renderMetrics();
+        res.writeHead(200, { "content-type": body.contentType });
+        return void res.end(body.body);
+      }
+      if (url.pathname.startsWith("/api/auth/")) return await authHandler(req, res);
+      if (url.pathname.startsWith("/api/trpc/")) return trpcHandler(req, res);
+      return await nextHandler(req, res);
+    } catch (error) {
+      runtime.logger.error({ err: error, path: url.pathname }, "request failed");
+      if (!res.headersSent) json(res, 500, { error: "Internal error" });
+      else res.end();
+    }
+  };
+}
+
+async function ready(runtime: Runtime, res: ServerResponse) {
+  try {
+    const { applied, expected } = await migrationStatus(runtime.database);
+    if (applied < expected) return json(res, 503, { status: "migrations pending", applied, expected });
+    return json(res, 200, { status: "ready", database: runtime.database.kind, migrations: applied });
+  } catch (error) {
+    runtime.logger.warn({ err: error }, "readiness check failed");
+    return json(res, 503, { status: "database unreachable" });
+  }
+}
+
+function routeLabel(pathname: string): string {
+  if (pathname.startsWith("/api/trpc/")) return "/api/trpc";
+  if (pathname.startsWith("/api/auth/")) return "/api/auth";
+  if (pathname.startsWith("/_next/")) return "/_next";
+  if (["/healthz", "/readyz", "/metrics"].includes(pathname)) return pathname;
+  return "page";
+}
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,47 @@
+import path from "node:path";
+import { createAuth, resolveSession, toHeaders, type Auth, type ResolvedSession } from "@ferry/auth";
+import { migrate, openDatabase, type DatabaseHandle } from "@ferry/db";
+import { createLogger, type Logger } from "@ferry/observability";
+import { listTenantsForUser } from "@ferry/services";
+import type { WebEnv } from "./env";
+import { loadOrCreateLocalSecrets } from "./local-secrets";
+
+export interface Runtime {
+  env: WebEnv;
+  logger: Logger;
+  database: DatabaseHandle;
+  auth: Auth;
+  masterKey: string;
+  sessionFromHeaders(headers: Headers | Record<string, string | string[] | undefined>): Promise<ResolvedSession | null>;
+  /** Tenants whose live events a user may receive: memberships now; support grants join later. */
+  visibleTenantIds(userId: string): Promise<string[]>;
+}
+
+export async function createRuntime(env: WebEnv): Promise<Runtime> {
+  const logger = createLogger({ name: "ferry-web", level: env.LOG_LEVEL });
+  const local = env.embedded ? loadOrCreateLocalSecrets(env.dataDir) : undefined;
+  const database = await openDatabase(env.embedded ? { dataDir: path.join(env.dataDir, "pglite") } : { url: env.DATABASE_URL });
+  try {
+    await migrate(database);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const auth = createAuth({
+    db: database.db,
+    baseURL: env.publicUrl,
+    secret: env.BETTER_AUTH_SECRET ?? local!.authSecret,
+    sessionIdleSeconds: env.SESSION_IDLE_SECONDS,
+    sessionAbsoluteSeconds: env.SESSION_ABSOLUTE_SECONDS,
+    trustedOrigins: [env.publicUrl, `http://localhost:${env.PORT}`, `http://127.0.0.1:${env.PORT}`],
+  });
+  return {
+    env,
+    logger,
+    database,
+    auth,
+    masterKey: env.FERRY_MASTER_KEY ?? local!.masterKey,
+    sessionFromHeaders: (headers) => resolveSession(auth, database.db, toHeaders(headers), env.SESSION_ABSOLUTE_SECONDS),
+    visibleTenantIds: async (userId) => (await listTenantsForUser({ db: database.db, userId })).map((t) => t.id),
+  };
+}
