@@ -1,6 +1,6 @@
 import { metricsRegistry } from "@ferry/observability";
-import { afterEach, describe, expect, it } from "vitest";
-import { InvalidJobError, TENANT_QUEUE, jobCatalog } from "./jobs/catalog";
+import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
+import { InvalidJobError, TENANT_QUEUE, jobCatalog, type JobInput, type TenantJobName } from "./jobs/catalog";
 import type { JobContext, Worker } from "./worker";
 import { jobRowsSql, openBackend, sleep, startTestWorker, waitUntil, type Backend, type JobRow } from "../test/harness";
 
@@ -24,6 +24,17 @@ async function jobCount(name: string, outcome: string): Promise<number> {
   const metric = await metricsRegistry.getSingleMetric("jobs_total")?.get();
   return metric?.values.find((value) => value.labels.queue === name && value.labels.outcome === outcome)?.value ?? 0;
 }
+
+describe("job catalog types", () => {
+  it("derives send's payload type from each job's schema", () => {
+    expectTypeOf<JobInput<"sync.push">>().toEqualTypeOf<{ tenantId: string; runId: string }>();
+    expectTypeOf<JobInput<"sync.initial">>().toEqualTypeOf<{ tenantId: string; runId: string; objects?: string[] | undefined }>();
+    expectTypeOf<TenantJobName>().toEqualTypeOf<"sync.initial" | "sync.incremental" | "sync.push" | "sync.reconcile">();
+    expectTypeOf<Worker["send"]>().toBeCallableWith("maintenance.prune", {});
+    // @ts-expect-error a tenant job without its tenant does not compile
+    expectTypeOf<Worker["send"]>().toBeCallableWith("sync.push", { runId: "r" });
+  });
+});
 
 describe.each<Backend>(["pglite", "postgres"])("startWorker on %s", (backend) => {
   it("works a sent tenant job with its validated payload and counts it", async () => {
