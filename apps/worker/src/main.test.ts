@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase } from "../test/postgres";
 import { waitUntil } from "../test/harness";
@@ -20,7 +21,7 @@ const logLines = (stdout: string) =>
   stdout
     .split("\n")
     .filter(Boolean)
-    .map((line) => JSON.parse(line) as { msg: string; level: string; name: string });
+    .map((line) => JSON.parse(line) as { msg: string; level: string; name: string; handlers?: string[] });
 
 let database: Awaited<ReturnType<typeof createScratchDatabase>>;
 beforeAll(async () => {
@@ -46,10 +47,19 @@ describe("worker process (src/main.ts)", () => {
       run.child.kill("SIGKILL");
       throw new Error(`worker did not start: ${run.output.stderr}\n${run.output.stdout}`, { cause: error });
     }
+    // Another process enqueues the prune job, as the hourly schedule would.
+    const producer = new PgBoss({ connectionString: database.url, schema: "pgboss", supervise: false, schedule: false, migrate: false });
+    await producer.start();
+    const id = await producer.send("maintenance.prune", {});
+    await waitUntil(async () => (await producer.getJobById("maintenance.prune", id ?? ""))?.state === "completed", 30_000);
+    await producer.stop();
+    expect(logLines(run.output.stdout).some((line) => line.msg === "pruned expired data")).toBe(true);
+
     run.child.kill("SIGTERM");
     expect(await run.exited).toBe(0);
     const lines = logLines(run.output.stdout);
     expect(lines.map((line) => line.msg)).toEqual(expect.arrayContaining(["worker started", "shutting down", "worker stopping", "worker stopped"]));
     expect(lines.every((line) => line.name === "worker")).toBe(true);
+    expect(lines.find((line) => line.msg === "worker started")?.handlers).toEqual(["maintenance.prune"]);
   });
 });

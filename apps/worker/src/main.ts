@@ -1,9 +1,18 @@
 import { EnvError } from "@ferry/observability";
+import { pruneExpired } from "@ferry/services";
 import { createJobHandlers } from "./handlers";
 import { runWorkerProcess } from "./process";
 
-// maintenance.prune is registered once a prune verb exists in @ferry/services: pass it as `prune`.
-const running = await runWorkerProcess({ createHandlers: createJobHandlers }).catch((error: unknown) => {
+const running = await runWorkerProcess({
+  createHandlers: (dependencies) =>
+    createJobHandlers({
+      ...dependencies,
+      prune: async (_payload, { logger }) => {
+        const removed = await pruneExpired({ db: dependencies.database.db });
+        logger.info({ removed }, "pruned expired data");
+      },
+    }),
+}).catch((error: unknown) => {
   if (error instanceof EnvError) {
     process.stderr.write(`${error.message}\n`);
   } else {

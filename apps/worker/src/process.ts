@@ -18,11 +18,10 @@ export const workerEnvSchema = z.object({
 export interface RunWorkerProcessOptions {
   env?: Record<string, string | undefined>;
   createHandlers: (dependencies: WorkerDependencies) => Partial<HandlerMap>;
-  prune?: WorkerDependencies["prune"];
 }
 
 /** The standalone worker: validated env, migrated database, live-event emitter through Postgres. */
-export async function runWorkerProcess({ env = process.env, createHandlers, prune }: RunWorkerProcessOptions) {
+export async function runWorkerProcess({ env = process.env, createHandlers }: RunWorkerProcessOptions) {
   const config = parseEnv(workerEnvSchema, env);
   const logger = createLogger({ name: "worker", level: config.LOG_LEVEL });
   const database = await openDatabase({ url: config.DATABASE_URL });
@@ -32,7 +31,7 @@ export async function runWorkerProcess({ env = process.env, createHandlers, prun
     await migrate(database);
     const worker = await startWorker({
       boss: { kind: "postgres", connectionString: config.DATABASE_URL },
-      handlers: createHandlers({ database, emitter, logger, ...(prune ? { prune } : {}) }),
+      handlers: createHandlers({ database, emitter, logger }),
       logger,
       tenantConcurrency: config.WORKER_TENANT_CONCURRENCY,
       stopTimeoutMs: config.WORKER_STOP_TIMEOUT_MS,
