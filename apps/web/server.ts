@@ -32,6 +32,7 @@ async function main() {
     },
   });
   const emitter = createEmitter({ kind: "inprocess", io: realtime.io });
+  runtime.events = emitter;
 
   const worker = env.worker === "inprocess" ? await startInProcessWorker(runtime, emitter) : undefined;
   const emulator = env.emulator ? await startDemoEmulator(env.FERRY_EMULATOR_PORT, logger) : undefined;

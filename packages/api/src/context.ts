@@ -1,5 +1,6 @@
 import type { Auth, ResolvedSession } from "@ferry/auth";
 import type { Database } from "@ferry/db";
+import type { RealtimeEmitter } from "@ferry/realtime";
 
 /** What the web app supplies per request; the API never reads the tenant from client input. */
 export interface ApiContext {
@@ -13,5 +14,7 @@ export interface ApiContext {
   portalUrl: string;
   showOutbox: boolean;
   sessionAbsoluteSeconds: number;
-  log?: { error(obj: unknown, msg?: string): void };
+  log?: { error(obj: unknown, msg?: string): void; warn(obj: unknown, msg?: string): void };
+  /** Live events to tenant rooms, sent by routers after the service's transaction committed. */
+  events?: Pick<RealtimeEmitter, "emit">;
 }

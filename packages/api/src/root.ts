@@ -1,5 +1,5 @@
 import { accountRouter } from "./routers/account";
-import { auditRouter, invitationRouter, memberRouter, outboxRouter } from "./routers/team";
+import { auditRouter, invitationRouter, memberRouter, notificationRouter, outboxRouter } from "./routers/team";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -8,6 +8,7 @@ export const appRouter = router({
   invitation: invitationRouter,
   outbox: outboxRouter,
   audit: auditRouter,
+  notification: notificationRouter,
 });
 
 export type AppRouter = typeof appRouter;

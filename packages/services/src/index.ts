@@ -15,3 +15,5 @@ export { listOutbox } from "./outbox/list";
 export { setActiveTenant } from "./sessions/set-active-tenant";
 export { setPlatformStaff, findUserIdByEmail } from "./staff/set-platform-staff";
 export { pruneExpired } from "./maintenance/prune";
+export { createNotification, type NewNotification } from "./notifications/create";
+export { listNotifications, markNotificationsRead } from "./notifications/list";

@@ -33,6 +33,7 @@ export function createRequestHandler(runtime: Runtime, nextHandler: NodeHandler)
         showOutbox: runtime.env.showOutbox,
         sessionAbsoluteSeconds: runtime.env.SESSION_ABSOLUTE_SECONDS,
         log: withContext(runtime.logger, { requestId }),
+        ...(runtime.events ? { events: runtime.events } : {}),
       };
     },
     onError: ({ error, path }) => {

@@ -2,6 +2,7 @@ import path from "node:path";
 import { createAuth, resolveSession, toHeaders, type Auth, type ResolvedSession } from "@ferry/auth";
 import { migrate, openDatabase, type DatabaseHandle } from "@ferry/db";
 import { createLogger, type Logger } from "@ferry/observability";
+import type { RealtimeEmitter } from "@ferry/realtime";
 import { listTenantsForUser } from "@ferry/services";
 import type { WebEnv } from "./env";
 import { loadOrCreateLocalSecrets } from "./local-secrets";
@@ -12,6 +13,8 @@ export interface Runtime {
   database: DatabaseHandle;
   auth: Auth;
   masterKey: string;
+  /** Set once socket.io is attached to the HTTP server. */
+  events?: RealtimeEmitter;
   sessionFromHeaders(headers: Headers | Record<string, string | string[] | undefined>): Promise<ResolvedSession | null>;
   /** Tenants whose live events a user may receive: memberships now; support grants join later. */
   visibleTenantIds(userId: string): Promise<string[]>;

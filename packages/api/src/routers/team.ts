@@ -5,12 +5,15 @@ import {
   listAuditLog,
   listInvitations,
   listMembers,
+  listNotifications,
   listOutbox,
+  markNotificationsRead,
   revokeInvitation,
   viewInvitation,
   ForbiddenError,
   setActiveTenant,
 } from "@ferry/services";
+import { publishNotification } from "../live";
 import { authedProcedure, publicProcedure, router, tenantProcedure } from "../trpc";
 
 export const memberRouter = router({
@@ -21,7 +24,11 @@ export const invitationRouter = router({
   list: tenantProcedure.query(({ ctx }) => listInvitations({ ctx: ctx.tenant })),
   create: tenantProcedure
     .input(z.object({ email: z.email("Enter a valid email address."), role: z.enum(["admin", "viewer"]) }))
-    .mutation(({ ctx, input }) => createInvitation({ ctx: ctx.tenant, input, portalUrl: ctx.portalUrl })),
+    .mutation(async ({ ctx, input }) => {
+      const { notification, ...invitation } = await createInvitation({ ctx: ctx.tenant, input, portalUrl: ctx.portalUrl });
+      await publishNotification(ctx, notification);
+      return invitation;
+    }),
   revoke: tenantProcedure
     .input(z.object({ invitationId: z.string().min(1) }))
     .mutation(({ ctx, input }) => revokeInvitation({ ctx: ctx.tenant, input })),
@@ -40,8 +47,9 @@ export const invitationRouter = router({
   accept: authedProcedure
     .input(z.object({ invitationId: z.string().min(1) }))
     .mutation(async ({ ctx, input }) => {
-      const accepted = await acceptInvitation({ ctx: { db: ctx.db, actor: ctx.actor, requestId: ctx.requestId }, input });
+      const { notification, ...accepted } = await acceptInvitation({ ctx: { db: ctx.db, actor: ctx.actor, requestId: ctx.requestId }, input });
       await setActiveTenant({ db: ctx.db, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: accepted.tenantId });
+      await publishNotification(ctx, notification);
       return accepted;
     }),
 });
@@ -57,4 +65,13 @@ export const auditRouter = router({
   list: tenantProcedure
     .input(z.object({ limit: z.number().int().min(1).max(200).default(50), before: z.date().optional() }))
     .query(({ ctx, input }) => listAuditLog({ ctx: ctx.tenant, input })),
+});
+
+export const notificationRouter = router({
+  list: tenantProcedure
+    .input(z.object({ limit: z.number().int().min(1).max(100).default(20), unreadOnly: z.boolean().optional() }))
+    .query(({ ctx, input }) => listNotifications({ ctx: ctx.tenant, input })),
+  markRead: tenantProcedure
+    .input(z.object({ ids: z.array(z.string().min(1)).max(100) }))
+    .mutation(({ ctx, input }) => markNotificationsRead({ ctx: ctx.tenant, input })),
 });

@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { invitations, memberships, withTenant } from "@ferry/db";
 import { recordAudit } from "../audit/record";
+import { createNotification } from "../notifications/create";
 import type { AuthedContext } from "../context";
 import { ConflictError, ForbiddenError } from "../errors";
 import { viewInvitation } from "./view";
@@ -19,7 +20,7 @@ export async function acceptInvitation({ ctx, input }: { ctx: AuthedContext; inp
     access: { kind: "member" as const, role: invitation.role },
     requestId: ctx.requestId,
   };
-  await withTenant(tenantCtx, async (tx) => {
+  const notification = await withTenant(tenantCtx, async (tx) => {
     const accepted = await tx
       .update(invitations)
       .set({ status: "accepted" })
@@ -31,6 +32,11 @@ export async function acceptInvitation({ ctx, input }: { ctx: AuthedContext; inp
       .values({ tenantId: invitation.tenantId, id: crypto.randomUUID(), userId: ctx.actor.userId, role: invitation.role })
       .onConflictDoNothing();
     await recordAudit(tx, tenantCtx, { action: "invitation.accept", targetType: "invitation", targetId: invitation.id, details: { role: invitation.role } });
+    return createNotification(tx, tenantCtx, {
+      kind: "member_joined",
+      title: "New member",
+      body: `${ctx.actor.name} joined as ${invitation.role}.`,
+    });
   });
-  return { tenantId: invitation.tenantId, tenantName: invitation.tenantName };
+  return { tenantId: invitation.tenantId, tenantName: invitation.tenantName, notification };
 }

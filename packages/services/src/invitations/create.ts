@@ -1,6 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { emailOutbox, invitations, memberships, tenants, users, withTenant, type TenantRole } from "@ferry/db";
 import { recordAudit } from "../audit/record";
+import { createNotification } from "../notifications/create";
 import { requireRole, type TenantContext } from "../context";
 import { ConflictError } from "../errors";
 
@@ -51,6 +52,11 @@ export async function createInvitation({
       meta: { invitationId: id, role: input.role },
     });
     await recordAudit(tx, ctx, { action: "invitation.create", targetType: "invitation", targetId: id, details: { email, role: input.role } });
-    return { id, email, role: input.role, expiresAt, link };
+    const notification = await createNotification(tx, ctx, {
+      kind: "invitation_sent",
+      title: "Invitation sent",
+      body: `${ctx.actor.name} invited ${email} as ${input.role}.`,
+    });
+    return { id, email, role: input.role, expiresAt, link, notification };
   });
 }

@@ -1,7 +1,15 @@
 import { pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { tenants } from "../tenants/tenants";
 
-export const notificationKinds = ["credentials_expired", "api_cap_reached", "schema_changed", "sync_failed", "info"] as const;
+export const notificationKinds = [
+  "credentials_expired",
+  "api_cap_reached",
+  "schema_changed",
+  "sync_failed",
+  "member_joined",
+  "invitation_sent",
+  "info",
+] as const;
 
 export const notifications = pgTable(
   "notifications",
