@@ -65,7 +65,7 @@ interface TenantEnvelope {
 const SCHEMA = "pgboss";
 
 export async function startWorker(options: StartWorkerOptions): Promise<Worker> {
-  const { handlers, logger, schedule = true, tenantConcurrency = 4, pollingIntervalSeconds = 2, stopTimeoutMs = 30_000 } = options;
+  const { handlers, logger, schedule = true, stopTimeoutMs = 30_000 } = options;
   const boss =
     options.boss.kind === "pglite"
       ? new PgBoss({ db: fromPglite(options.boss.pglite), backend: "pglite", schema: SCHEMA, schedule })
@@ -73,7 +73,44 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
   boss.on("error", (error) => logger.error({ err: error }, "pg-boss error"));
   boss.on("warning", (warning) => logger.warn({ warning: warning.data }, warning.message));
   await boss.start();
+  try {
+    await registerQueues(boss, options);
+  } catch (error) {
+    await boss.stop({ graceful: false, close: true }).catch(() => undefined);
+    throw error;
+  }
+  logger.info({ backend: options.boss.kind, handlers: Object.keys(handlers) }, "worker started");
 
+  let stopping: Promise<void> | undefined;
+  return {
+    boss,
+    async send(name, payload, sendOptions = {}) {
+      const data = parseJobPayload(name, payload);
+      const { retryLimit, retryDelay, retryBackoff, expireInSeconds } = jobCatalog[name];
+      const options: SendOptions = { retryLimit, retryDelay, retryBackoff, expireInSeconds };
+      const definition = jobCatalog[name] as (typeof jobCatalog)[JobName];
+      if ("retryDelayMax" in definition && definition.retryDelayMax) options.retryDelayMax = definition.retryDelayMax;
+      if ("heartbeatSeconds" in definition && definition.heartbeatSeconds) options.heartbeatSeconds = definition.heartbeatSeconds;
+      if (sendOptions.startAfter !== undefined) options.startAfter = sendOptions.startAfter;
+      if (isTenantJob(name)) {
+        const envelope: TenantEnvelope = { job: name, payload: data };
+        return boss.send(TENANT_QUEUE, envelope, { ...options, singletonKey: (data as { tenantId: string }).tenantId });
+      }
+      return boss.send(name, data as object, options);
+    },
+    stop() {
+      stopping ??= (async () => {
+        logger.info({ timeoutMs: stopTimeoutMs }, "worker stopping");
+        await boss.stop({ graceful: true, timeout: stopTimeoutMs, close: true });
+        logger.info("worker stopped");
+      })();
+      return stopping;
+    },
+  };
+}
+
+async function registerQueues(boss: PgBoss, options: StartWorkerOptions): Promise<void> {
+  const { handlers, logger, schedule = true, tenantConcurrency = 4, pollingIntervalSeconds = 2 } = options;
   await boss.createQueue(TENANT_QUEUE, { policy: "singleton" });
   for (const name of globalJobNames) {
     const { retryLimit, retryDelay, retryBackoff, expireInSeconds } = jobCatalog[name];
@@ -115,34 +152,6 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     const { cron } = jobCatalog[name];
     if (schedule && cron) await boss.schedule(name, cron, {}, { tz: "UTC" });
   }
-  logger.info({ backend: options.boss.kind, handlers: Object.keys(handlers) }, "worker started");
-
-  let stopping: Promise<void> | undefined;
-  return {
-    boss,
-    async send(name, payload, sendOptions = {}) {
-      const data = parseJobPayload(name, payload);
-      const { retryLimit, retryDelay, retryBackoff, expireInSeconds } = jobCatalog[name];
-      const options: SendOptions = { retryLimit, retryDelay, retryBackoff, expireInSeconds };
-      const definition = jobCatalog[name] as (typeof jobCatalog)[JobName];
-      if ("retryDelayMax" in definition && definition.retryDelayMax) options.retryDelayMax = definition.retryDelayMax;
-      if ("heartbeatSeconds" in definition && definition.heartbeatSeconds) options.heartbeatSeconds = definition.heartbeatSeconds;
-      if (sendOptions.startAfter !== undefined) options.startAfter = sendOptions.startAfter;
-      if (isTenantJob(name)) {
-        const envelope: TenantEnvelope = { job: name, payload: data };
-        return boss.send(TENANT_QUEUE, envelope, { ...options, singletonKey: (data as { tenantId: string }).tenantId });
-      }
-      return boss.send(name, data as object, options);
-    },
-    stop() {
-      stopping ??= (async () => {
-        logger.info({ timeoutMs: stopTimeoutMs }, "worker stopping");
-        await boss.stop({ graceful: true, timeout: stopTimeoutMs, close: true });
-        logger.info("worker stopped");
-      })();
-      return stopping;
-    },
-  };
 }
 
 function isTenantJob(name: JobName): name is TenantJobName {
