@@ -1,0 +1,35 @@
+import type { NextConfig } from "next";
+
+const config: NextConfig = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  // Internal packages ship TypeScript source.
+  transpilePackages: [
+    "@ferry/api",
+    "@ferry/auth",
+    "@ferry/db",
+    "@ferry/services",
+    "@ferry/realtime",
+    "@ferry/observability",
+    "@ferry/salesforce-emulator",
+    "@ferry/worker",
+    "@ferry/sync",
+  ],
+  // Native or process-level server libraries stay out of the bundle and load from node_modules.
+  serverExternalPackages: [
+    "@electric-sql/pglite",
+    "postgres",
+    "pg",
+    "pg-boss",
+    "jsforce",
+    "pino",
+    "pino-pretty",
+    "prom-client",
+    "socket.io",
+    "@socket.io/postgres-adapter",
+    "@socket.io/postgres-emitter",
+  ],
+  typedRoutes: false,
+};
+
+export default config;
