@@ -35,7 +35,7 @@ async function main() {
   runtime.events = emitter;
 
   const worker = env.worker === "inprocess" ? await startInProcessWorker(runtime, emitter) : undefined;
-  const emulator = env.emulator ? await startDemoEmulator(env.FERRY_EMULATOR_PORT, logger) : undefined;
+  const emulator = env.emulator ? await startDemoEmulator(env.FERRY_EMULATOR_PORT) : undefined;
   const demo = env.demo ? await seedDemo({ db: runtime.database.db, auth: runtime.auth, dataDir: env.dataDir }) : undefined;
 
   await new Promise<void>((resolve, reject) => {

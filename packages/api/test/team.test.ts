@@ -25,6 +25,14 @@ describe.each(backends)("tenants, members and invitations on %s", (backend) => {
     expect(audit.map((a) => a.action)).toContain("tenant.create");
   });
 
+  it("signs a returning user in to their first tenant", async () => {
+    const owner = await api.signUp({ name: "Rita Returning", email: "rita@acme.test", tenantName: "Returning Co" });
+    const response = await api.auth.api.signInEmail({ body: { email: "rita@acme.test", password: "correct horse battery" }, asResponse: true });
+    const cookie = response.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const me = await (await api.caller(cookie)).account.me();
+    expect(me?.activeTenantId).toBe(owner.tenantId);
+  });
+
   it("refuses a second account with the same email and bad input with what to fix", async () => {
     await api.signUp({ name: "First", email: "dup@acme.test", tenantName: "Dup" });
     await expect(api.signUp({ name: "Second", email: "dup@acme.test", tenantName: "Dup 2" })).rejects.toThrow(/already exists/);

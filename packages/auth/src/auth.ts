@@ -15,6 +15,7 @@ import {
   verifications,
   type Database,
 } from "@ferry/db";
+import { listTenantsForUser } from "@ferry/services";
 
 export interface AuthOptions {
   db: Database;
@@ -68,6 +69,17 @@ export function createAuth(options: AuthOptions) {
       expiresIn: options.sessionIdleSeconds,
       updateAge: Math.max(1, Math.min(300, Math.floor(options.sessionIdleSeconds / 5))),
       cookieCache: { enabled: false },
+    },
+    databaseHooks: {
+      session: {
+        create: {
+          // A new session starts in the user's first tenant, so sign-in lands inside it.
+          before: async (session) => {
+            const [first] = await listTenantsForUser({ db, userId: session.userId });
+            return { data: { ...session, activeOrganizationId: first?.id ?? null } };
+          },
+        },
+      },
     },
     advanced: {
       database: { generateId: () => crypto.randomUUID() },

@@ -1,24 +1,20 @@
-import type { Logger } from "@ferry/observability";
+import { startEmulator, type EmulatorHandle } from "@ferry/salesforce-emulator";
 
 export interface DemoEmulator {
-  url: string;
+  handle: EmulatorHandle;
   describe(): string[];
   stop(): Promise<void>;
 }
 
-/** The built-in Salesforce emulator for the demo tenant (packages/salesforce-emulator). */
-export async function startDemoEmulator(port: number, logger: Logger): Promise<DemoEmulator | undefined> {
-  const emulatorModule = (await import("@ferry/salesforce-emulator").catch(() => undefined)) as
-    | { startEmulator?: (options: { port: number }) => Promise<{ url: string; stop(): Promise<void> }> }
-    | undefined;
-  if (!emulatorModule?.startEmulator) {
-    logger.warn("the Salesforce emulator package is not available in this build");
-    return undefined;
-  }
-  const emulator = await emulatorModule.startEmulator({ port });
+/** The built-in Salesforce org the demo tenant connects to (no Salesforce account needed). */
+export async function startDemoEmulator(port: number): Promise<DemoEmulator> {
+  const handle = await startEmulator({ port, host: "127.0.0.1", controlApi: false });
   return {
-    url: emulator.url,
-    describe: () => [`Salesforce emulator: ${emulator.url}`],
-    stop: () => emulator.stop(),
+    handle,
+    describe: () => [
+      `Salesforce emulator: ${handle.loginUrl} (sandbox: ${handle.sandboxLoginUrl})`,
+      ...handle.users.map((u) => `    ${u.username} / password ${u.password} / security token ${u.securityToken}`),
+    ],
+    stop: () => handle.stop(),
   };
 }
