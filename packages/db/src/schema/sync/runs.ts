@@ -1,8 +1,8 @@
-import { bigint, index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { tenants } from "../tenants/tenants";
 
 export const syncRunKinds = ["initial", "incremental", "push", "reconcile"] as const;
-export const syncRunStatuses = ["in_progress", "succeeded", "failed", "incomplete", "paused"] as const;
+export const syncRunStatuses = ["queued", "in_progress", "succeeded", "failed", "incomplete", "paused"] as const;
 export const syncPhases = ["counting", "reading", "writing", "pushing", "reconciling", "schema", "done"] as const;
 
 export const syncRuns = pgTable(
@@ -18,6 +18,8 @@ export const syncRuns = pgTable(
     error: text("error"),
     errorCode: text("error_code"),
     apiCalls: integer("api_calls").notNull().default(0),
+    // Set while the run waits for the API budget; the job is re-sent to start at this time.
+    resumesAt: timestamp("resumes_at", { withTimezone: true }),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp("finished_at", { withTimezone: true }),
   },
@@ -74,6 +76,10 @@ export const syncCheckpoints = pgTable(
     lastModstamp: timestamp("last_modstamp", { withTimezone: true }),
     lastId: text("last_id"),
     pagesRead: integer("pages_read").notNull().default(0),
+    // Newest (SystemModstamp, Id) in Salesforce when the initial read began: incremental cycles start here.
+    baselineModstamp: timestamp("baseline_modstamp", { withTimezone: true }),
+    baselineId: text("baseline_id"),
+    initialDoneAt: timestamp("initial_done_at", { withTimezone: true }),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.object] })],
@@ -101,4 +107,26 @@ export const syncErrors = pgTable(
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("sync_errors_tenant_code_idx").on(t.tenantId, t.code)],
+);
+
+export const syncStateKinds = ["idle", "running", "paused", "api_capped", "failed"] as const;
+
+// One row per tenant: what the status badge shows, the API budget last seen, and when the next cycle is due.
+export const syncStates = pgTable(
+  "sync_states",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    state: text("state").$type<(typeof syncStateKinds)[number]>().notNull().default("idle"),
+    message: text("message"),
+    pausedByAdmin: boolean("paused_by_admin").notNull().default(false),
+    resumesAt: timestamp("resumes_at", { withTimezone: true }),
+    apiUsed: integer("api_used"),
+    apiLimit: integer("api_limit"),
+    apiCheckedAt: timestamp("api_checked_at", { withTimezone: true }),
+    lastSyncedAt: timestamp("last_synced_at", { withTimezone: true }),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId] })],
 );
