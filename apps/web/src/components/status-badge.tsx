@@ -71,13 +71,13 @@ export function StatusBadge({ status = NOT_CONNECTED, className }: { status?: Sy
           data-testid="status-badge"
           data-state={current.state}
           className={cn(
-            "inline-flex h-8 items-center gap-2 rounded-full border px-3 text-[13px] font-medium whitespace-nowrap outline-none focus-visible:ring-[3px] focus-visible:ring-ring/40",
+            "inline-flex h-8 items-center gap-2 rounded-full border px-2.5 text-[13px] min-[420px]:px-3 font-medium whitespace-nowrap outline-none focus-visible:ring-[3px] focus-visible:ring-ring/40",
             look.tone,
             className,
           )}
         >
           <Icon className={cn("size-3.5", current.state === "running" && "animate-spin")} aria-hidden />
-          <span>{text}</span>
+          <span className="hidden min-[420px]:inline">{text}</span>
         </span>
       </TooltipTrigger>
       <TooltipContent side="bottom" align="end">

@@ -28,15 +28,21 @@ export function SignUpForm({
   const [values, setValues] = useState({ name: "", email: defaultEmail, password: "", tenantName: "" });
   const signUp = useMutation(trpc.account.signUp.mutationOptions());
   const [finishing, setFinishing] = useState(false);
+  // Fields edited since the last attempt no longer show that attempt's error.
+  const [edited, setEdited] = useState<ReadonlySet<string>>(new Set());
   const failure = signUp.error ? errorInfo(signUp.error) : undefined;
-  const fieldError = (key: keyof typeof values) => failure?.fields[key];
+  const fieldError = (key: keyof typeof values) => (edited.has(key) ? undefined : failure?.fields[key]);
 
   function set(key: keyof typeof values) {
-    return (event: React.ChangeEvent<HTMLInputElement>) => setValues((current) => ({ ...current, [key]: event.target.value }));
+    return (event: React.ChangeEvent<HTMLInputElement>) => {
+      setValues((current) => ({ ...current, [key]: event.target.value }));
+      setEdited((current) => (current.has(key) ? current : new Set(current).add(key)));
+    };
   }
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    setEdited(new Set());
     try {
       await signUp.mutateAsync({
         name: values.name,

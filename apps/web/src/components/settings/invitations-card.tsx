@@ -42,6 +42,7 @@ export function InvitationsCard() {
   const [role, setRole] = useState<InvitableRole>("admin");
   const [created, setCreated] = useState<{ email: string; link: string }>();
   const [revoking, setRevoking] = useState<{ id: string; email: string }>();
+  const [emailEdited, setEmailEdited] = useState(false);
 
   const refreshRelated = () =>
     Promise.all([
@@ -80,6 +81,7 @@ export function InvitationsCard() {
   function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     setCreated(undefined);
+    setEmailEdited(false);
     create.mutate({ email: email.trim(), role });
   }
 
@@ -94,7 +96,7 @@ export function InvitationsCard() {
 
       <form onSubmit={submit} noValidate aria-label="Invite someone" className="grid gap-4 border-y bg-muted/30 px-6 py-5">
         <div className="grid items-start gap-4 sm:grid-cols-[minmax(0,1fr)_10rem_auto]">
-          <Field label="Email" error={failure?.fields.email}>
+          <Field label="Email" error={emailEdited ? undefined : failure?.fields.email}>
             {(control) => (
               <Input
                 {...control}
@@ -103,7 +105,10 @@ export function InvitationsCard() {
                 autoComplete="off"
                 placeholder="colleague@company.com"
                 value={email}
-                onChange={(event) => setEmail(event.target.value)}
+                onChange={(event) => {
+                  setEmail(event.target.value);
+                  setEmailEdited(true);
+                }}
               />
             )}
           </Field>

@@ -21,7 +21,7 @@ export function OutboxCard() {
   if (outbox.isError && errorCode(outbox.error) === "FORBIDDEN") return null;
 
   return (
-    <Card aria-labelledby="outbox-title" data-testid="email-outbox">
+    <Card aria-label="Outbox" data-testid="email-outbox">
       <CardHeader>
         <div>
           <CardTitle id="outbox-title" className="flex items-center gap-2">
@@ -40,7 +40,7 @@ export function OutboxCard() {
           Nothing sent yet. Invitations you send appear here with their link.
         </div>
       ) : (
-        <ul className="divide-y border-t" aria-label="Sent emails">
+        <ul className="divide-y border-t" aria-label="Outbox messages">
           {outbox.data.map((message) => (
             <li key={message.id} className="grid gap-1.5 px-6 py-4">
               <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">

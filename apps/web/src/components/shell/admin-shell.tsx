@@ -56,6 +56,15 @@ export function AdminShell({ children }: { children: ReactNode }) {
     }
   }, [data, pathname, router]);
 
+  // An idle session ends on the server without telling the tab; re-check right after it should have.
+  const expiresAt = data?.sessionExpiresAt ? new Date(data.sessionExpiresAt).getTime() : undefined;
+  useEffect(() => {
+    if (expiresAt === undefined) return;
+    const delay = Math.min(Math.max(expiresAt - Date.now() + 1000, 1000), 2_147_000_000);
+    const timer = setTimeout(() => void queryClient.invalidateQueries({ queryKey: trpc.account.me.queryKey() }), delay);
+    return () => clearTimeout(timer);
+  }, [expiresAt, queryClient, trpc]);
+
   // A fresh session has no tenant chosen yet: open the first one the person belongs to.
   const firstTenantId = data?.tenants[0]?.id;
   useEffect(() => {
@@ -167,7 +176,7 @@ function NoTenant({ me }: { me: Me }) {
         <Button asChild variant="outline">
           <Link href="/support">
             <LifeBuoy aria-hidden />
-            Open the support console
+            See all tenants
           </Link>
         </Button>
       ) : null}
