@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { DatabaseLockedError, migrate, migrationStatus, openDatabase, tenants } from "../src";
+import { DatabaseLockedError, expectedMigrations, migrate, migrationStatus, openDatabase, tenants } from "../src";
 
 const dir = mkdtempSync(path.join(tmpdir(), "ferry-pglite-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -12,7 +12,7 @@ describe("embedded database", () => {
     const dataDir = path.join(dir, "pglite");
     const first = await openDatabase({ dataDir });
     await migrate(first);
-    expect(await migrationStatus(first)).toEqual({ applied: 2, expected: 2 });
+    expect(await migrationStatus(first)).toEqual({ applied: expectedMigrations(), expected: expectedMigrations() });
     await first.db.insert(tenants).values({ id: "t1", name: "Acme", slug: "acme" });
 
     await expect(openDatabase({ dataDir })).rejects.toBeInstanceOf(DatabaseLockedError);
@@ -27,7 +27,7 @@ describe("embedded database", () => {
 
   it("reports unapplied migrations on a fresh database", async () => {
     const handle = await openDatabase({ inMemory: true });
-    expect(await migrationStatus(handle)).toEqual({ applied: 0, expected: 2 });
+    expect(await migrationStatus(handle)).toEqual({ applied: 0, expected: expectedMigrations() });
     await handle.close();
   });
 });
