@@ -1,0 +1,74 @@
+import { mkdirSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { defineConfig } from "@playwright/test";
+
+// One fresh embedded database per run; workers inherit the variable from the runner.
+process.env.FERRY_E2E_DIR ??= path.join(os.tmpdir(), `ferry-e2e-${process.pid}-${Date.now()}`);
+const runDir = process.env.FERRY_E2E_DIR;
+mkdirSync(runDir, { recursive: true });
+
+export const MAIN_PORT = 3210;
+export const SHORT_IDLE_PORT = 3211;
+export const SHORT_IDLE_SECONDS = 6;
+
+function server(port: number, dataDir: string, extra: Record<string, string> = {}) {
+  return {
+    command: "pnpm exec tsx server.ts",
+    cwd: path.resolve(import.meta.dirname, "../apps/web"),
+    url: `http://127.0.0.1:${port}/readyz`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: "ignore" as const,
+    stderr: "pipe" as const,
+    env: {
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      FERRY_DATA_DIR: dataDir,
+      FERRY_EMULATOR_PORT: "0",
+      LOG_LEVEL: "warn",
+      NODE_ENV: "production",
+      ...extra,
+    },
+  };
+}
+
+export default defineConfig({
+  testDir: "./tests",
+  fullyParallel: false,
+  workers: 1,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: process.env.CI ? [["list"]] : [["list"]],
+  outputDir: path.join(runDir, "results"),
+  use: {
+    baseURL: `http://127.0.0.1:${MAIN_PORT}`,
+    browserName: "chromium",
+    headless: true,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-default-apps",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    },
+  },
+  webServer: [
+    server(MAIN_PORT, path.join(runDir, "main")),
+    server(SHORT_IDLE_PORT, path.join(runDir, "short-idle"), {
+      SESSION_IDLE_SECONDS: String(SHORT_IDLE_SECONDS),
+      FERRY_EMULATOR: "off",
+      FERRY_DEMO: "off",
+    }),
+  ],
+});
