@@ -13,7 +13,28 @@ export interface SealedSecret {
 
 export const connectionAuthTypes = ["password", "oauth"] as const;
 export const loginHosts = ["production", "sandbox", "custom"] as const;
-export const connectionStates = ["not_connected", "validated", "confirmed", "syncing", "paused", "failed"] as const;
+/**
+ * The setup flow, then the sync's own states: not_connected → validated → fields_synced →
+ * confirmed (credentials locked in, mappings editable) → ready (mappings accepted) → syncing.
+ */
+export const connectionStates = ["not_connected", "validated", "fields_synced", "confirmed", "ready", "syncing", "paused", "failed"] as const;
+
+/** An OAuth authorization in progress: `state` ties the callback to it, the PKCE verifier is sealed. */
+export interface PendingAuthorization {
+  state: string;
+  codeVerifier: SealedSecret;
+  loginHost: (typeof loginHosts)[number];
+  customDomain: string | null;
+  loginUrl: string;
+  startedAt: string;
+}
+
+/** What the portal may show of each secret (e.g. "••••••3f"), kept so showing it never needs the key. */
+export interface SecretMasks {
+  password?: string | null;
+  securityToken?: string | null;
+  refreshToken?: string | null;
+}
 
 export const salesforceConnections = pgTable(
   "salesforce_connections",
@@ -24,10 +45,18 @@ export const salesforceConnections = pgTable(
     authType: text("auth_type").$type<(typeof connectionAuthTypes)[number]>().notNull().default("password"),
     loginHost: text("login_host").$type<(typeof loginHosts)[number]>().notNull().default("production"),
     customDomain: text("custom_domain"),
+    /** The login host resolved when the credentials were validated; later logins go to the same place. */
+    loginUrl: text("login_url"),
     username: text("username"),
     password: jsonb("password").$type<SealedSecret>(),
     securityToken: jsonb("security_token").$type<SealedSecret>(),
     refreshToken: jsonb("refresh_token").$type<SealedSecret>(),
+    /** The connected app the refresh token was issued to (a refresh token only works with its own client). */
+    oauthClientId: text("oauth_client_id"),
+    oauthClientSecret: jsonb("oauth_client_secret").$type<SealedSecret>(),
+    oauthPending: jsonb("oauth_pending").$type<PendingAuthorization>(),
+    secretMasks: jsonb("secret_masks").$type<SecretMasks>(),
+    orgIsSandbox: boolean("org_is_sandbox"),
     orgId: text("org_id"),
     orgName: text("org_name"),
     instanceUrl: text("instance_url"),
@@ -40,7 +69,10 @@ export const salesforceConnections = pgTable(
     consecutiveLoginFailures: integer("consecutive_login_failures").notNull().default(0),
     lastError: text("last_error"),
     validatedAt: timestamp("validated_at", { withTimezone: true }),
+    fieldsSyncedAt: timestamp("fields_synced_at", { withTimezone: true }),
     confirmedAt: timestamp("confirmed_at", { withTimezone: true }),
+    mappingsAcceptedAt: timestamp("mappings_accepted_at", { withTimezone: true }),
+    lastLoginAt: timestamp("last_login_at", { withTimezone: true }),
     syncStartedAt: timestamp("sync_started_at", { withTimezone: true }),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
