@@ -6,6 +6,7 @@ import { usePathname, useRouter } from "next/navigation";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Dialog as DialogPrimitive } from "radix-ui";
 import { Building, CircleAlert, LifeBuoy, Menu, RefreshCw, X } from "lucide-react";
+import { authClient } from "@/lib/auth-client";
 import { errorInfo } from "@/lib/errors";
 import { RealtimeProvider, useRealtimeEvent } from "@/lib/realtime";
 import { activeTenantOf, isSigningOut, markSigningOut, useMe, type Me } from "@/lib/session";
@@ -56,13 +57,29 @@ export function AdminShell({ children }: { children: ReactNode }) {
     }
   }, [data, pathname, router]);
 
-  // An idle session ends on the server without telling the tab; re-check right after it should have.
+  // An idle session ends on the server without telling the tab, so look again right after it should
+  // have. The look must not count as activity (that would keep the session alive forever), hence
+  // better-auth's disableRefresh rather than re-reading "me".
   const expiresAt = data?.sessionExpiresAt ? new Date(data.sessionExpiresAt).getTime() : undefined;
   useEffect(() => {
     if (expiresAt === undefined) return;
-    const delay = Math.min(Math.max(expiresAt - Date.now() + 1000, 1000), 2_147_000_000);
-    const timer = setTimeout(() => void queryClient.invalidateQueries({ queryKey: trpc.account.me.queryKey() }), delay);
-    return () => clearTimeout(timer);
+    let cancelled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const schedule = (at: number) => {
+      timer = setTimeout(() => void check(), Math.min(Math.max(at - Date.now() + 1000, 1000), 2_147_000_000));
+    };
+    const check = async () => {
+      const result = await authClient.getSession({ query: { disableRefresh: true } }).catch(() => undefined);
+      if (cancelled) return;
+      if (!result || result.error) return schedule(Date.now() + 30_000);
+      if (!result.data) return void queryClient.invalidateQueries({ queryKey: trpc.account.me.queryKey() });
+      schedule(new Date(result.data.session.expiresAt).getTime());
+    };
+    schedule(expiresAt);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
   }, [expiresAt, queryClient, trpc]);
 
   // A fresh session has no tenant chosen yet: open the first one the person belongs to.
