@@ -45,7 +45,14 @@ export function RealtimeProvider({
   const roomsKey = `${userId}|${[...tenantIds].sort().join(",")}`;
 
   useEffect(() => {
-    const s: FerrySocket = io({ path: "/socket.io", withCredentials: true, reconnectionDelayMax: 10_000 });
+    // WebSocket first (one connection, no long-polling round trips); polling only where it is blocked.
+    const s: FerrySocket = io({
+      path: "/socket.io",
+      withCredentials: true,
+      transports: ["websocket", "polling"],
+      tryAllTransports: true,
+      reconnectionDelayMax: 10_000,
+    });
     let retry: ReturnType<typeof setTimeout> | undefined;
     setStatus("connecting");
     s.on("connect", () => setStatus("connected"));

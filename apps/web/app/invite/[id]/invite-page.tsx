@@ -2,7 +2,7 @@
 
 import { useState } from "react";
 import Link from "next/link";
-import { useRouter } from "next/navigation";
+import { useRouter, useSearchParams } from "next/navigation";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { CircleAlert, Clock, LinkIcon, LogOut, MailCheck } from "lucide-react";
 import { authClient } from "@/lib/auth-client";
@@ -16,7 +16,6 @@ import { RoleBadge } from "@/components/settings/role-badge";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
-import { Tabs, TabsContent, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { toast } from "@/components/ui/toast";
 
 export function InvitePage({ invitationId }: { invitationId: string }) {
@@ -26,6 +25,7 @@ export function InvitePage({ invitationId }: { invitationId: string }) {
   const me = useMe();
   const invitation = useQuery(trpc.invitation.view.queryOptions({ invitationId }, { staleTime: 0 }));
   const [signingOut, setSigningOut] = useState(false);
+  const mode = useSearchParams().get("mode") === "sign-up" ? "sign-up" : "sign-in";
 
   const accept = useMutation(
     trpc.invitation.accept.mutationOptions({
@@ -39,11 +39,6 @@ export function InvitePage({ invitationId }: { invitationId: string }) {
       },
     }),
   );
-
-  // Signing in or up from the invitation link is consent enough: join straight away.
-  function afterSignIn() {
-    accept.mutate({ invitationId });
-  }
 
   async function signOut() {
     setSigningOut(true);
@@ -136,22 +131,32 @@ export function InvitePage({ invitationId }: { invitationId: string }) {
     );
   }
 
+  // Signed out: sign in (or create an account) first, then accept on the signed-in view above.
+  const linkClass = "font-medium text-primary underline-offset-4 hover:underline";
   return (
     <>
       {heading}
-      <Tabs defaultValue="sign-up">
-        <TabsList aria-label="How to continue">
-          <TabsTrigger value="sign-up">New to Ferry</TabsTrigger>
-          <TabsTrigger value="sign-in">I have an account</TabsTrigger>
-        </TabsList>
-        <TabsContent value="sign-up">
-          <SignUpForm withCompany={false} defaultEmail={view.email} onSignedUp={afterSignIn} />
-        </TabsContent>
-        <TabsContent value="sign-in">
-          <SignInForm defaultEmail={view.email} onSignedIn={afterSignIn} />
-        </TabsContent>
-      </Tabs>
-      <p className="mt-6 text-center text-xs text-muted-foreground">Once you are signed in, you join {view.tenantName} straight away.</p>
+      {mode === "sign-up" ? (
+        <>
+          <SignUpForm withCompany={false} defaultEmail={view.email} />
+          <p className="mt-8 text-center text-sm text-muted-foreground">
+            Already have an account?{" "}
+            <Link href={`/invite/${invitationId}`} replace scroll={false} className={linkClass}>
+              Sign in
+            </Link>
+          </p>
+        </>
+      ) : (
+        <>
+          <SignInForm defaultEmail={view.email} />
+          <p className="mt-8 text-center text-sm text-muted-foreground">
+            New to Ferry?{" "}
+            <Link href={`/invite/${invitationId}?mode=sign-up`} replace scroll={false} className={linkClass}>
+              Create an account
+            </Link>
+          </p>
+        </>
+      )}
     </>
   );
 }

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { Suspense } from "react";
 import { AuthFrame } from "@/components/auth/auth-frame";
 import { InvitePage } from "./invite-page";
 
@@ -8,7 +9,9 @@ export default async function Page({ params }: { params: Promise<{ id: string }>
   const { id } = await params;
   return (
     <AuthFrame>
-      <InvitePage invitationId={id} />
+      <Suspense>
+        <InvitePage invitationId={id} />
+      </Suspense>
     </AuthFrame>
   );
 }

@@ -10,7 +10,7 @@ import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 
-export function SignInForm({ defaultEmail = "", onSignedIn }: { defaultEmail?: string; onSignedIn: () => void | Promise<void> }) {
+export function SignInForm({ defaultEmail = "", onSignedIn }: { defaultEmail?: string; onSignedIn?: () => void | Promise<void> }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [email, setEmail] = useState(defaultEmail);
@@ -39,7 +39,7 @@ export function SignInForm({ defaultEmail = "", onSignedIn }: { defaultEmail?: s
         return;
       }
       await queryClient.invalidateQueries({ queryKey: trpc.account.me.queryKey() });
-      await onSignedIn();
+      await onSignedIn?.();
     } catch {
       setFormError("Ferry could not be reached. Check your connection and try again.");
     } finally {

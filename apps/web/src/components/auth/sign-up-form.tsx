@@ -21,7 +21,7 @@ export function SignUpForm({
 }: {
   defaultEmail?: string;
   withCompany: boolean;
-  onSignedUp: () => void | Promise<void>;
+  onSignedUp?: () => void | Promise<void>;
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -56,7 +56,7 @@ export function SignUpForm({
     setFinishing(true);
     try {
       await queryClient.invalidateQueries({ queryKey: trpc.account.me.queryKey() });
-      await onSignedUp();
+      await onSignedUp?.();
     } finally {
       setFinishing(false);
     }
