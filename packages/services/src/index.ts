@@ -17,3 +17,4 @@ export { setPlatformStaff, findUserIdByEmail } from "./staff/set-platform-staff"
 export { pruneExpired } from "./maintenance/prune";
 export { createNotification, type NewNotification } from "./notifications/create";
 export { listNotifications, markNotificationsRead } from "./notifications/list";
+export * from "./salesforce";

@@ -1,0 +1,16 @@
+import { salesforceConnections, withTenant } from "@ferry/db";
+import { recordAudit } from "../audit/record";
+import { requireRole, type TenantContext } from "../context";
+import { loadConnection, requireState } from "../connection/stored";
+
+/** The admin is done with the initial mappings: the flow moves on to Start Salesforce Sync. */
+export async function acceptMappings({ ctx }: { ctx: TenantContext }) {
+  requireRole(ctx, "admin");
+  return withTenant(ctx, async (tx) => {
+    requireState(await loadConnection(tx), ["confirmed", "ready"], "accept the mappings");
+    const now = new Date();
+    await tx.update(salesforceConnections).set({ state: "ready", mappingsAcceptedAt: now, updatedAt: now });
+    await recordAudit(tx, ctx, { action: "salesforce.mappings.accept", targetType: "salesforce_connection" });
+    return { state: "ready" as const };
+  });
+}

@@ -1,0 +1,7 @@
+export * from "./errors";
+export * from "./login";
+export * from "./org";
+export * from "./describe";
+export * from "./required-fields";
+export * from "./gateway";
+export * from "./connect";
