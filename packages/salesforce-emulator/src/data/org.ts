@@ -28,6 +28,8 @@ export interface OrgOptions {
   /** Org clock at start (epoch ms); defaults to now. */
   now?: number;
   isSandbox?: boolean;
+  /** Makes the org id distinct when several emulated orgs run at once (default 1). */
+  orgNumber?: number;
   organizationName?: string;
   dailyApiLimit?: number;
 }
@@ -85,7 +87,7 @@ export class Org {
   lastPurgeAt: EpochSeconds;
 
   constructor(private readonly options: OrgOptions = {}) {
-    this.id = makeId(KEY_PREFIX.Organization, 1);
+    this.id = makeId(KEY_PREFIX.Organization, options.orgNumber ?? 1);
     this.name = options.organizationName ?? 'Ferry Emulator Org';
     this.isSandbox = options.isSandbox ?? false;
     this.seededAt = Math.floor((options.now ?? Date.now()) / 1000);
