@@ -1,6 +1,7 @@
 import type { Auth, ResolvedSession } from "@ferry/auth";
 import type { Database } from "@ferry/db";
 import type { RealtimeEmitter } from "@ferry/realtime";
+import type { SalesforceRuntime } from "@ferry/services";
 
 /** What the web app supplies per request; the API never reads the tenant from client input. */
 export interface ApiContext {
@@ -17,4 +18,6 @@ export interface ApiContext {
   log?: { error(obj: unknown, msg?: string): void; warn(obj: unknown, msg?: string): void };
   /** Live events to tenant rooms, sent by routers after the service's transaction committed. */
   events?: Pick<RealtimeEmitter, "emit">;
+  /** Salesforce settings (master key, login hosts, OAuth app, job queue); absent where orgs cannot be connected. */
+  salesforce?: Omit<SalesforceRuntime, "gateway">;
 }

@@ -1,4 +1,5 @@
 import { accountRouter } from "./routers/account";
+import { salesforceRouter } from "./routers/salesforce";
 import { auditRouter, invitationRouter, memberRouter, notificationRouter, outboxRouter } from "./routers/team";
 import { createCallerFactory, router } from "./trpc";
 
@@ -9,6 +10,7 @@ export const appRouter = router({
   outbox: outboxRouter,
   audit: auditRouter,
   notification: notificationRouter,
+  salesforce: salesforceRouter,
 });
 
 export type AppRouter = typeof appRouter;
