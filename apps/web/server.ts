@@ -11,6 +11,7 @@ import { createRuntime, type Runtime } from "./src/server/runtime";
 import { createRequestHandler } from "./src/server/http";
 import { seedDemo, type DemoCredentials } from "./src/server/demo-seed";
 import { startDemoEmulator, type DemoEmulator } from "./src/server/demo-emulator";
+import { salesforceSettings } from "./src/server/salesforce";
 
 const dev = process.argv.includes("--dev");
 
@@ -35,7 +36,10 @@ async function main() {
   runtime.events = emitter;
 
   const worker = env.worker === "inprocess" ? await startInProcessWorker(runtime, emitter) : undefined;
+  // Without an in-process worker this process still enqueues jobs (Start Salesforce Sync): a queue client with no handlers.
+  const jobs = worker ?? (await startJobSender(runtime));
   const emulator = env.emulator ? await startDemoEmulator(env.FERRY_EMULATOR_PORT) : undefined;
+  runtime.salesforce = salesforceSettings(env, runtime.masterKey, emulator, (payload) => jobs.send("sync.initial", payload));
   const demo = env.demo ? await seedDemo({ db: runtime.database.db, auth: runtime.auth, dataDir: env.dataDir }) : undefined;
 
   await new Promise<void>((resolve, reject) => {
@@ -49,7 +53,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
-    await stopAll({ realtime, worker, emulator, runtime, app });
+    await stopAll({ realtime, worker: jobs, emulator, runtime, app });
     process.exit(0);
   };
   process.once("SIGINT", () => void shutdown("SIGINT"));
@@ -70,6 +74,16 @@ async function startInProcessWorker(runtime: Runtime, emitter: RealtimeEmitter):
       },
     }),
     logger,
+  });
+}
+
+function startJobSender(runtime: Runtime): Promise<Worker> {
+  const { database, logger } = runtime;
+  return startWorker({
+    boss: database.kind === "pglite" ? { kind: "pglite", pglite: database.pglite! } : { kind: "postgres", connectionString: database.url! },
+    handlers: {},
+    logger,
+    schedule: false,
   });
 }
 

@@ -6,13 +6,28 @@ export interface DemoEmulator {
   stop(): Promise<void>;
 }
 
-/** The built-in Salesforce org the demo tenant connects to (no Salesforce account needed). */
+/** A mid-size org (about 200,000 records): big enough that the initial sync is worth watching. */
+export const DEMO_ORG_COUNTS = {
+  User: 50,
+  Account: 20_000,
+  Contact: 60_000,
+  Lead: 80_000,
+  Opportunity: 20_000,
+  OpportunityContactRole: 10_000,
+  Campaign: 200,
+  CampaignMember: 10_000,
+};
+
+/**
+ * The built-in Salesforce org the demo tenant connects to (no Salesforce account needed), with
+ * Salesforce-like latency so the flow and the initial sync feel real.
+ */
 export async function startDemoEmulator(port: number): Promise<DemoEmulator> {
-  const handle = await startEmulator({ port, host: "127.0.0.1", controlApi: false });
+  const handle = await startEmulator({ port, host: "127.0.0.1", controlApi: false, latency: "realistic", counts: DEMO_ORG_COUNTS, organizationName: "Ferry Demo Org" });
   return {
     handle,
     describe: () => [
-      `Salesforce emulator: ${handle.loginUrl} (sandbox: ${handle.sandboxLoginUrl})`,
+      `Salesforce emulator: ${handle.loginUrl} (sandbox: ${handle.sandboxLoginUrl}), ${handle.org.totalRecords.toLocaleString("en-US")} records`,
       ...handle.users.map((u) => `    ${u.username} / password ${u.password} / security token ${u.securityToken}`),
     ],
     stop: () => handle.stop(),

@@ -32,6 +32,10 @@ const schema = z.object({
   FERRY_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(3001).describe("a TCP port for the emulator, 0 for any"),
   FERRY_DEMO: flag.optional().describe("on or off: seed the demo tenant and users (default on when embedded)"),
   FERRY_SHOW_OUTBOX: flag.optional().describe("on or off: show the email outbox in the portal (default on when embedded)"),
+  FERRY_SALESFORCE_LOGIN_URL: z.url().optional().describe("the production login host, default https://login.salesforce.com (or the built-in emulator)"),
+  FERRY_SALESFORCE_SANDBOX_LOGIN_URL: z.url().optional().describe("the sandbox login host, default https://test.salesforce.com (or the built-in emulator)"),
+  FERRY_SALESFORCE_CLIENT_ID: z.string().min(1).optional().describe("the consumer key of Ferry's Salesforce connected app (enables OAuth)"),
+  FERRY_SALESFORCE_CLIENT_SECRET: z.string().min(1).optional().describe("the consumer secret of Ferry's Salesforce connected app"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("a pino level"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
 });

@@ -7,6 +7,8 @@ import { toHeaders } from "@ferry/auth";
 import { migrationStatus } from "@ferry/db";
 import { observeHttpRequest, renderMetrics, withContext } from "@ferry/observability";
 import type { Runtime } from "./runtime";
+import { SALESFORCE_CALLBACK_PATH } from "./salesforce";
+import { handleSalesforceCallback } from "./salesforce-callback";
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -34,6 +36,7 @@ export function createRequestHandler(runtime: Runtime, nextHandler: NodeHandler)
         sessionAbsoluteSeconds: runtime.env.SESSION_ABSOLUTE_SECONDS,
         log: withContext(runtime.logger, { requestId }),
         ...(runtime.events ? { events: runtime.events } : {}),
+        ...(runtime.salesforce ? { salesforce: runtime.salesforce } : {}),
       };
     },
     onError: ({ error, path }) => {
@@ -56,6 +59,7 @@ export function createRequestHandler(runtime: Runtime, nextHandler: NodeHandler)
       }
       if (url.pathname.startsWith("/api/auth/")) return await authHandler(req, res);
       if (url.pathname.startsWith("/api/trpc/")) return trpcHandler(req, res);
+      if (url.pathname === SALESFORCE_CALLBACK_PATH) return await handleSalesforceCallback(runtime, req, res, url);
       return await nextHandler(req, res);
     } catch (error) {
       runtime.logger.error({ err: error, path: url.pathname }, "request failed");

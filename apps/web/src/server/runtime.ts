@@ -3,7 +3,7 @@ import { createAuth, resolveSession, toHeaders, type Auth, type ResolvedSession 
 import { migrate, openDatabase, type DatabaseHandle } from "@ferry/db";
 import { createLogger, type Logger } from "@ferry/observability";
 import type { RealtimeEmitter } from "@ferry/realtime";
-import { listTenantsForUser } from "@ferry/services";
+import { listTenantsForUser, type SalesforceRuntime } from "@ferry/services";
 import type { WebEnv } from "./env";
 import { loadOrCreateLocalSecrets } from "./local-secrets";
 
@@ -13,6 +13,8 @@ export interface Runtime {
   database: DatabaseHandle;
   auth: Auth;
   masterKey: string;
+  /** Set once the job queue (and the demo emulator, if any) is up; see src/server/salesforce.ts. */
+  salesforce?: Omit<SalesforceRuntime, "gateway">;
   /** Set once socket.io is attached to the HTTP server. */
   events?: RealtimeEmitter;
   sessionFromHeaders(headers: Headers | Record<string, string | string[] | undefined>): Promise<ResolvedSession | null>;

@@ -1,0 +1,52 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createCaller } from "@ferry/api";
+import { toHeaders } from "@ferry/auth";
+import { withContext } from "@ferry/observability";
+import type { Runtime } from "./runtime";
+
+/**
+ * Salesforce sends the browser back here after "Log in to Salesforce". The session's active
+ * tenant completes its pending authorization (state + PKCE) through the API, and the browser goes
+ * back to the Salesforce page with the outcome; the code and tokens never reach the page.
+ */
+export async function handleSalesforceCallback(runtime: Runtime, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const headers = toHeaders(req.headers);
+  const session = await runtime.sessionFromHeaders(headers);
+  const back = (params: Record<string, string>) => {
+    res.writeHead(303, { location: `/salesforce?${new URLSearchParams(params).toString()}`, "cache-control": "no-store" });
+    res.end();
+  };
+  if (!session) {
+    res.writeHead(303, { location: `/sign-in?${new URLSearchParams({ next: "/salesforce" }).toString()}` });
+    return void res.end();
+  }
+  const requestId = randomUUID();
+  const caller = createCaller({
+    db: runtime.database.db,
+    auth: runtime.auth,
+    session,
+    requestId,
+    headers,
+    appendResponseHeader: (name, value) => res.appendHeader(name, value),
+    portalUrl: runtime.env.publicUrl,
+    showOutbox: runtime.env.showOutbox,
+    sessionAbsoluteSeconds: runtime.env.SESSION_ABSOLUTE_SECONDS,
+    log: withContext(runtime.logger, { requestId }),
+    ...(runtime.events ? { events: runtime.events } : {}),
+    ...(runtime.salesforce ? { salesforce: runtime.salesforce } : {}),
+  });
+  const param = (name: string) => url.searchParams.get(name)?.slice(0, 2000) ?? undefined;
+  try {
+    const result = await caller.salesforce.completeOAuth({
+      state: param("state"),
+      code: param("code"),
+      error: param("error"),
+      errorDescription: param("error_description"),
+    });
+    back(result.ok ? { oauth: "connected" } : { oauth: "failed", message: result.message });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : "Salesforce authorization failed.";
+    back({ oauth: "failed", message });
+  }
+}
