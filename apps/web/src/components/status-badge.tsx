@@ -1,11 +1,18 @@
 "use client";
 
-import { CircleCheck, CirclePause, CircleX, Gauge, LoaderCircle, Unplug } from "lucide-react";
+import { useQuery } from "@tanstack/react-query";
+import { CircleCheck, CircleDashed, CirclePause, CircleX, Gauge, ListChecks, LoaderCircle, Rocket, Unplug } from "lucide-react";
 import type { SyncStatus } from "@ferry/realtime/events";
+import { useTRPC } from "@/lib/trpc";
 import { cn, formatDateTime, formatRelative } from "@/lib/utils";
 import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
 
 export type SyncStatusView = Pick<SyncStatus, "state" | "message" | "lastSyncedAt" | "resumesAt">;
+
+/** The setup steps before the first sync (Admin > Salesforce), shown until the sync reports live. */
+type SetupState = "validated" | "fields_synced" | "ready";
+type BadgeState = SyncStatusView["state"] | SetupState;
+type BadgeView = Omit<SyncStatusView, "state"> & { state: BadgeState };
 
 const NOT_CONNECTED: SyncStatusView = { state: "not_connected" };
 
@@ -16,10 +23,43 @@ const looks = {
   failed: { icon: CircleX, tone: "border-destructive/25 bg-destructive/8 text-destructive", dot: "bg-destructive" },
   paused: { icon: CirclePause, tone: "border-warning/40 bg-warning/12 text-[oklch(0.47_0.1_65)]", dot: "bg-warning" },
   api_capped: { icon: Gauge, tone: "border-warning/40 bg-warning/12 text-[oklch(0.47_0.1_65)]", dot: "bg-warning" },
+  validated: { icon: CircleDashed, tone: "border-primary/20 bg-card text-primary", dot: "bg-primary" },
+  fields_synced: { icon: ListChecks, tone: "border-primary/20 bg-card text-primary", dot: "bg-primary" },
+  ready: { icon: Rocket, tone: "border-primary/25 bg-primary/8 text-primary", dot: "bg-primary" },
 } as const;
 
-function label(status: SyncStatusView): string {
+const setupLabels: Record<SetupState, { label: string; detail: string }> = {
+  validated: { label: "Credentials validated", detail: "Next: Sync Fields under Admin > Salesforce." },
+  fields_synced: { label: "Fields synced", detail: "Next: Confirm Credentials under Admin > Salesforce." },
+  ready: { label: "Ready to start", detail: "Review the mappings and start the Salesforce sync." },
+};
+
+/** The connection's flow state as a badge state; the sync's own states once it has started. */
+function fromConnection(state: string | undefined): BadgeView {
+  switch (state) {
+    case "validated":
+    case "fields_synced":
+      return { state };
+    case "confirmed":
+    case "ready":
+      return { state: "ready" };
+    case "syncing":
+      return { state: "running", message: "The initial sync is queued or running." };
+    case "paused":
+      return { state: "paused" };
+    case "failed":
+      return { state: "failed" };
+    default:
+      return { state: "not_connected" };
+  }
+}
+
+function label(status: BadgeView): string {
   switch (status.state) {
+    case "validated":
+    case "fields_synced":
+    case "ready":
+      return setupLabels[status.state].label;
     case "not_connected":
       return "Not connected";
     case "idle":
@@ -35,8 +75,12 @@ function label(status: SyncStatusView): string {
   }
 }
 
-function detail(status: SyncStatusView): string {
+function detail(status: BadgeView): string {
   switch (status.state) {
+    case "validated":
+    case "fields_synced":
+    case "ready":
+      return setupLabels[status.state].detail;
     case "not_connected":
       return "Salesforce is not connected to this tenant yet.";
     case "idle":
@@ -54,10 +98,14 @@ function detail(status: SyncStatusView): string {
 
 /**
  * The sync status at the top right of every admin page (Marketo's "Last Synced / Sync in Progress /
- * Failed"). Presentational only: whoever knows the tenant's sync state passes it in.
+ * Failed"). A live status pushed by the sync wins; until there is one, the badge follows the
+ * connection flow read from the server (Not connected → Credentials validated → Fields synced →
+ * Ready to start → Sync in Progress).
  */
-export function StatusBadge({ status = NOT_CONNECTED, className }: { status?: SyncStatusView | null; className?: string }) {
-  const current = status ?? NOT_CONNECTED;
+export function StatusBadge({ status, className }: { status?: SyncStatusView | null; className?: string }) {
+  const trpc = useTRPC();
+  const connection = useQuery({ ...trpc.salesforce.connection.queryOptions(), enabled: !status });
+  const current: BadgeView = status ?? (connection.data ? fromConnection(connection.data.state) : NOT_CONNECTED);
   const look = looks[current.state];
   const Icon = look.icon;
   const text = label(current);

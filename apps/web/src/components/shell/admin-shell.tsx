@@ -17,6 +17,7 @@ import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { EmptyState } from "@/components/empty-state";
 import { ConnectionIndicator } from "./connection-indicator";
+import { NotificationBell } from "./notification-bell";
 import { SidebarNav } from "./sidebar-nav";
 import { TenantContext } from "./tenant-context";
 import { TenantSwitcher } from "./tenant-switcher";
@@ -156,6 +157,7 @@ function ShellFrame({ me, hasTenant, children }: { me: Me; hasTenant: boolean; c
           <div className="ml-auto flex items-center gap-1.5 sm:gap-3">
             <ConnectionIndicator />
             {hasTenant ? <LiveStatusBadge key={me.activeTenantId} /> : null}
+            {hasTenant ? <NotificationBell key={`bell-${me.activeTenantId}`} /> : null}
             <span className="mx-1 hidden h-6 w-px bg-border sm:block" aria-hidden />
             <UserMenu me={me} />
           </div>

@@ -1,0 +1,45 @@
+import { Building2, Gauge, KeyRound, UserRound } from "lucide-react";
+import type { ConnectionView } from "./types";
+
+/** What Validate learned: org, sync user and API allowance, and the masked secrets. */
+export function OrgSummary({ connection }: { connection: ConnectionView }) {
+  const org = connection.org;
+  if (!org) return null;
+  const items = [
+    { icon: Building2, label: "Org", value: org.orgName ?? "Name not shared by Salesforce", sub: org.orgId, testId: "org-name" },
+    { icon: UserRound, label: "Sync user", value: org.syncUsername ?? connection.username ?? "—", sub: connection.loginUrl ?? undefined, testId: "sync-user" },
+    {
+      icon: Gauge,
+      label: "Daily API limit",
+      value: org.apiDailyLimit === null ? "Unknown" : `${org.apiDailyLimit.toLocaleString("en-US")} calls`,
+      sub: org.isSandbox ? "Sandbox org" : "Production org",
+      testId: "api-limit",
+    },
+    {
+      icon: KeyRound,
+      label: connection.authType === "oauth" ? "Authorization" : "Secrets",
+      value:
+        connection.authType === "oauth"
+          ? `OAuth refresh token ${connection.masks.refreshToken ?? ""}`
+          : `Password ${connection.masks.password ?? "—"} · token ${connection.masks.securityToken ?? "—"}`,
+      sub: "Encrypted at rest; never shown in full",
+      testId: "secret-masks",
+    },
+  ];
+  return (
+    <dl className="grid gap-3 sm:grid-cols-2" aria-label="Connected Salesforce org">
+      {items.map((item) => (
+        <div key={item.label} className="flex gap-3 rounded-lg border bg-muted/30 px-3.5 py-3">
+          <item.icon className="mt-0.5 size-4 shrink-0 text-muted-foreground" aria-hidden />
+          <div className="min-w-0">
+            <dt className="text-xs font-medium text-muted-foreground">{item.label}</dt>
+            <dd className="truncate text-sm font-medium" data-testid={item.testId}>
+              {item.value}
+            </dd>
+            {item.sub ? <dd className="truncate font-mono text-xs text-muted-foreground">{item.sub}</dd> : null}
+          </div>
+        </div>
+      ))}
+    </dl>
+  );
+}

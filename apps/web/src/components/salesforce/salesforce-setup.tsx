@@ -1,0 +1,150 @@
+"use client";
+
+import { useEffect, useState, type ReactNode } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useRouter, useSearchParams } from "next/navigation";
+import { Check, CircleAlert, CircleCheck } from "lucide-react";
+import { errorInfo } from "@/lib/errors";
+import { useTRPC } from "@/lib/trpc";
+import { cn } from "@/lib/utils";
+import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { Skeleton } from "@/components/ui/skeleton";
+import { ConfirmStep } from "./confirm-step";
+import { CredentialsStep } from "./credentials-step";
+import { FieldsStep } from "./fields-step";
+import { MappingsStep } from "./mappings-step";
+import { StartStep } from "./start-step";
+import type { ConnectionView } from "./types";
+
+const order = ["not_connected", "validated", "fields_synced", "confirmed", "ready", "syncing"] as const;
+
+/** Which step is the current one: steps before it are done, steps after it wait. */
+function currentStep(state: ConnectionView["state"]): number {
+  switch (state) {
+    case "not_connected":
+      return 0;
+    case "validated":
+      return 1;
+    case "fields_synced":
+      return 2;
+    case "confirmed":
+      return 3;
+    case "ready":
+      return 4;
+    default:
+      return 5;
+  }
+}
+
+const steps = [
+  { title: "Credentials", description: "The sync user's login (or OAuth); Validate logs in for real." },
+  { title: "Sync Fields", description: "Preview what the sync user can see, exclude what Ferry should not hold, then create the fields." },
+  { title: "Confirm Credentials", description: "Locks this tenant to the org." },
+  { title: "Initial field mappings", description: "Your only chance to change them." },
+  { title: "Start Salesforce Sync", description: "The initial sync runs; watch it live." },
+];
+
+export function SalesforceSetup() {
+  const trpc = useTRPC();
+  const connection = useQuery(trpc.salesforce.connection.queryOptions());
+  if (connection.isPending) return <Skeleton className="h-96" />;
+  if (connection.error) {
+    return (
+      <Alert variant="destructive">
+        <CircleAlert aria-hidden />
+        <AlertTitle>The Salesforce connection could not be loaded</AlertTitle>
+        <AlertDescription>{errorInfo(connection.error).message}</AlertDescription>
+      </Alert>
+    );
+  }
+  const view = connection.data;
+  const current = currentStep(view.state);
+  const body: ReactNode[] = [
+    <CredentialsStep key="credentials" connection={view} />,
+    <FieldsStep key="fields" connection={view} />,
+    <ConfirmStep key="confirm" connection={view} />,
+    <MappingsStep key="mappings" connection={view} />,
+    <StartStep key="start" connection={view} />,
+  ];
+  return (
+    <div className="grid gap-6">
+      <OAuthOutcome />
+      {!view.canEdit ? (
+        <Alert>
+          <CircleAlert aria-hidden />
+          <AlertDescription>You can see this tenant's Salesforce setup; only admins can change it.</AlertDescription>
+        </Alert>
+      ) : null}
+      <ol className="grid gap-4" aria-label="Salesforce setup steps">
+        {steps.map((step, index) => {
+          const done = index < current;
+          const active = index === current || (index === 0 && view.orgLocked) || (index === 3 && view.syncStarted);
+          const visible = index <= current || (index === 3 && current >= 3);
+          return (
+            <li key={step.title} data-testid={`step-${index + 1}`} data-state={done ? "done" : index === current ? "current" : "waiting"}>
+              <Card className={cn(!visible && "opacity-60")}>
+                <CardHeader className={cn(visible && "pb-3")}>
+                  <div className="flex items-start gap-3">
+                    <span
+                      className={cn(
+                        "flex size-7 shrink-0 items-center justify-center rounded-full text-xs font-semibold",
+                        done ? "bg-success/15 text-[oklch(0.45_0.12_155)]" : index === current ? "bg-primary text-primary-foreground" : "bg-muted text-muted-foreground",
+                      )}
+                      aria-hidden
+                    >
+                      {done ? <Check className="size-3.5" /> : index + 1}
+                    </span>
+                    <div>
+                      <CardTitle>
+                        {step.title}
+                        <span className="sr-only">{done ? " (done)" : index === current ? " (current step)" : " (not yet)"}</span>
+                      </CardTitle>
+                      <CardDescription className="mt-0.5">{step.description}</CardDescription>
+                    </div>
+                  </div>
+                </CardHeader>
+                {visible && (active || done || index === current) ? <CardContent>{body[index]}</CardContent> : null}
+              </Card>
+            </li>
+          );
+        })}
+      </ol>
+    </div>
+  );
+}
+
+/** The OAuth callback sends the browser back here with the outcome; show it once, then tidy the URL. */
+function OAuthOutcome() {
+  const params = useSearchParams();
+  const router = useRouter();
+  const [outcome] = useState(() => ({ status: params.get("oauth"), message: params.get("message") }));
+  useEffect(() => {
+    if (params.get("oauth")) router.replace("/salesforce");
+  }, [params, router]);
+  if (!outcome.status) return null;
+  if (outcome.status === "connected") {
+    return (
+      <Alert variant="info" data-testid="oauth-outcome">
+        <CircleCheck aria-hidden />
+        <AlertTitle>Connected through OAuth</AlertTitle>
+        <AlertDescription>Salesforce authorized Ferry; the refresh token is stored encrypted.</AlertDescription>
+      </Alert>
+    );
+  }
+  return (
+    <Alert variant="destructive" data-testid="oauth-outcome">
+      <CircleAlert aria-hidden />
+      <AlertTitle>Salesforce did not connect</AlertTitle>
+      <AlertDescription>
+        {(outcome.message ?? "The authorization failed.").slice(0, 400)}
+        <Button asChild variant="link" className="h-auto p-0 pl-1">
+          <a href="/salesforce">Dismiss</a>
+        </Button>
+      </AlertDescription>
+    </Alert>
+  );
+}
+
+export { order as connectionStateOrder };
