@@ -1,8 +1,7 @@
 # Sourced by .ci/run and by developers: Node 24, pnpm, and tool state kept inside the repo.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT" || return 1
 export npm_config_cache="$ROOT/.tools/npm-cache"
-. "$ROOT/scripts/ensure-node24.sh" || return 1
+NODE_TOOLS_DIR="$ROOT/.tools/node-${NODE_PKG_VERSION:-24.22.3}" . "$ROOT/scripts/ensure-node24.sh" || return 1
 PNPM_VERSION="${PNPM_VERSION:-12.4.2}"
 if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm -v 2>/dev/null)" != "$PNPM_VERSION" ]; then
   if [ -z "${NPM_CONFIG_PREFIX:-}" ]; then
