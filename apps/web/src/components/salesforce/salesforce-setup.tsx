@@ -18,8 +18,6 @@ import { MappingsStep } from "./mappings-step";
 import { StartStep } from "./start-step";
 import type { ConnectionView } from "./types";
 
-const order = ["not_connected", "validated", "fields_synced", "confirmed", "ready", "syncing"] as const;
-
 /** Which step is the current one: steps before it are done, steps after it wait. */
 function currentStep(state: ConnectionView["state"]): number {
   switch (state) {
@@ -80,8 +78,7 @@ export function SalesforceSetup() {
       <ol className="grid gap-4" aria-label="Salesforce setup steps">
         {steps.map((step, index) => {
           const done = index < current;
-          const active = index === current || (index === 0 && view.orgLocked) || (index === 3 && view.syncStarted);
-          const visible = index <= current || (index === 3 && current >= 3);
+          const visible = index <= current;
           return (
             <li key={step.title} data-testid={`step-${index + 1}`} data-state={done ? "done" : index === current ? "current" : "waiting"}>
               <Card className={cn(!visible && "opacity-60")}>
@@ -105,7 +102,7 @@ export function SalesforceSetup() {
                     </div>
                   </div>
                 </CardHeader>
-                {visible && (active || done || index === current) ? <CardContent>{body[index]}</CardContent> : null}
+                {visible ? <CardContent>{body[index]}</CardContent> : null}
               </Card>
             </li>
           );
@@ -146,5 +143,3 @@ function OAuthOutcome() {
     </Alert>
   );
 }
-
-export { order as connectionStateOrder };
