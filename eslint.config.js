@@ -1,0 +1,3 @@
+import { ferryLint } from "@ferry/config/eslint";
+
+export default ferryLint;
