@@ -32,10 +32,10 @@ export function ConnectionIndicator({ className }: { className?: string }) {
             {status === "connected" ? <span className="absolute inline-flex size-full animate-ping rounded-full bg-success opacity-40 [animation-duration:2.5s]" /> : null}
             <span className={cn("relative inline-flex size-2 rounded-full", look.dot)} />
           </span>
-          <span className="hidden sm:inline" aria-live="polite">
+          <span className="hidden lg:inline" aria-live="polite">
             {look.label}
           </span>
-          <span className="sr-only sm:hidden">Live updates: {look.label}</span>
+          <span className="sr-only lg:hidden">Live updates: {look.label}</span>
         </span>
       </TooltipTrigger>
       <TooltipContent side="bottom">{look.help}</TooltipContent>

@@ -63,7 +63,7 @@ export function TenantSwitcher({ me }: { me: Me }) {
         <span className="sr-only">Switch tenant. Current tenant:</span>
         <TenantAvatar name={active.name} />
         <span className="truncate">{active.name}</span>
-        <span className="hidden rounded-full bg-muted px-1.5 py-px text-[11px] font-medium text-muted-foreground sm:inline">
+        <span className="hidden rounded-full bg-muted px-1.5 py-px text-[11px] font-medium text-muted-foreground lg:inline">
           {roleLabel[active.role]}
         </span>
         {switchTenant.isPending ? (
