@@ -41,9 +41,42 @@ export function encodeCounter(counter: number, width = 9): string {
   return s.padStart(width, '0');
 }
 
+const BLOCK = 62 ** 3;
+let blocks: string[] | undefined;
+let blockUpper: Uint8Array | undefined;
+
+/** All 3-character base62 blocks and their upper-case bit masks, so ids cost three lookups. */
+function initBlocks(): void {
+  blocks = new Array<string>(BLOCK);
+  blockUpper = new Uint8Array(BLOCK);
+  for (let n = 0; n < BLOCK; n++) {
+    const s = BASE62[Math.floor(n / 3844)]! + BASE62[Math.floor(n / 62) % 62]! + BASE62[n % 62]!;
+    blocks[n] = s;
+    let bits = 0;
+    for (let k = 0; k < 3; k++) if (s.charCodeAt(k) >= 65 && s.charCodeAt(k) <= 90) bits |= 1 << k;
+    blockUpper[n] = bits;
+  }
+}
+
+const prefixChunk = new Map<string, string>();
+
 export function makeId(prefix: string, counter: number): string {
-  const id15 = prefix + INSTANCE + encodeCounter(counter);
-  return id15 + checksumSuffix(id15);
+  if (counter < 0 || counter >= BLOCK ** 3) throw new RangeError(`id counter out of range: ${counter}`);
+  if (!blocks) initBlocks();
+  const lo = counter % BLOCK;
+  const rest = Math.floor(counter / BLOCK);
+  const mid = rest % BLOCK;
+  const hi = Math.floor(rest / BLOCK);
+  let first = prefixChunk.get(prefix);
+  if (first === undefined) {
+    first = checksumSuffix(prefix + INSTANCE + '0000000000')[0]!;
+    prefixChunk.set(prefix, first);
+  }
+  const u = blockUpper!;
+  // id15 = prefix(3) + INSTANCE(3) + hi(3) + mid(3) + lo(3); checksum chunks are chars 0-4, 5-9, 10-14.
+  const bits2 = (u[hi]! << 1) | ((u[mid]! & 1) << 4);
+  const bits3 = (u[mid]! >> 1) | (u[lo]! << 2);
+  return prefix + INSTANCE + blocks![hi]! + blocks![mid]! + blocks![lo]! + first + CHECKSUM[bits2]! + CHECKSUM[bits3]!;
 }
 
 /** Accepts 15- or 18-character ids in any letter case (18-char ids carry their case in the suffix). */

@@ -1,12 +1,30 @@
 /** Salesforce datetimes are whole seconds in the API; we keep epoch seconds internally. */
 export type EpochSeconds = number;
 
+export const DAY = 86_400;
+
+const TWO = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'));
+const dayPrefix = new Map<number, string>();
+
+/** `YYYY-MM-DDTHH:MM:SS` without allocating a Date per value: exports format millions of these. */
+function isoSeconds(s: EpochSeconds): string {
+  const day = Math.floor(s / DAY);
+  let prefix = dayPrefix.get(day);
+  if (prefix === undefined) {
+    prefix = new Date(day * DAY * 1000).toISOString().slice(0, 11);
+    if (dayPrefix.size > 50_000) dayPrefix.clear();
+    dayPrefix.set(day, prefix);
+  }
+  const sec = s - day * DAY;
+  return prefix + TWO[Math.floor(sec / 3600)]! + ':' + TWO[Math.floor(sec / 60) % 60]! + ':' + TWO[sec % 60]!;
+}
+
 export function formatDateTime(s: EpochSeconds): string {
-  return new Date(s * 1000).toISOString().slice(0, 23) + '+0000';
+  return isoSeconds(s) + '.000+0000';
 }
 
 export function formatDateTimeCsv(s: EpochSeconds): string {
-  return new Date(s * 1000).toISOString();
+  return isoSeconds(s) + '.000Z';
 }
 
 export function formatDate(s: EpochSeconds): string {
@@ -42,4 +60,3 @@ export function dateToEpoch(date: string): EpochSeconds {
   return Date.parse(date + 'T00:00:00Z') / 1000;
 }
 
-export const DAY = 86_400;

@@ -32,7 +32,7 @@ export async function oauthLogin(emu: EmulatorHandle, k = 0, version = VERSION):
   return conn;
 }
 
-export async function errorOf(p: Promise<unknown>): Promise<{ errorCode?: string; name?: string; message: string; data?: unknown }> {
+export async function errorOf(p: PromiseLike<unknown>): Promise<{ errorCode?: string; name?: string; message: string; data?: unknown }> {
   try {
     await p;
   } catch (e) {

@@ -30,7 +30,7 @@ describe('describe', () => {
     expect(f('Id')).toMatchObject({ type: 'id', length: 18, createable: false, updateable: false, nillable: false, idLookup: true });
     expect(f('ConvertedContactId')).toMatchObject({ type: 'reference', referenceTo: ['Contact'], relationshipName: 'ConvertedContact', createable: false });
     expect(f('OwnerId')).toMatchObject({ referenceTo: ['Group', 'User'], relationshipName: 'Owner', namePointing: true });
-    expect(f('Status').picklistValues.map((p) => p.value)).toContain('Closed - Converted');
+    expect((f('Status').picklistValues ?? []).map((p) => p.value)).toContain('Closed - Converted');
     expect(f('ExternalKey__c')).toMatchObject({ custom: true, externalId: true, type: 'string', length: 40 });
     expect(f('SystemModstamp')).toMatchObject({ type: 'datetime', soapType: 'xsd:dateTime' });
     expect(f('IsDeleted')).toMatchObject({ type: 'boolean', updateable: false });

@@ -24,6 +24,8 @@ export interface GeneratorContext {
 
 const FIRST = ['James', 'Mary', 'Robert', 'Patricia', 'John', 'Jennifer', 'Michael', 'Linda', 'David', 'Elizabeth', 'William', 'Barbara', 'Richard', 'Susan', 'Joseph', 'Jessica', 'Thomas', 'Sarah', 'Chris', 'Karen', 'Daniel', 'Lisa', 'Matthew', 'Nancy', 'Anthony', 'Betty', 'Mark', 'Sandra', 'Paul', 'Ashley', 'Steven', 'Kimberly', 'Andrew', 'Emily', 'Kenji', 'Amelie', 'Luca', 'Sofia', 'Noah', 'Ines'];
 const LAST = ['Smith', 'Johnson', 'Williams', 'Brown', 'Jones', 'Garcia', 'Miller', 'Davis', 'Rodriguez', 'Martinez', 'Hernandez', 'Lopez', 'Gonzalez', 'Wilson', 'Anderson', 'Thomas', 'Taylor', 'Moore', 'Jackson', 'Martin', 'Lee', 'Perez', 'Thompson', 'White', 'Harris', 'Sanchez', 'Clark', 'Ramirez', "O'Brien", 'Lewis', 'Robinson', 'Walker', 'Young', 'Allen', 'King', 'Wright', 'Scott', 'Torres', 'Nguyen', 'Müller'];
+const FIRST_LOWER = FIRST.map((s) => s.toLowerCase());
+const LAST_LOWER = LAST.map((s) => s.toLowerCase().replace(/[^a-z]/g, ''));
 const WORDS = ['Acme', 'Globex', 'Initech', 'Umbrella', 'Stark', 'Wayne', 'Wonka', 'Hooli', 'Vandelay', 'Soylent', 'Cyberdyne', 'Tyrell', 'Aperture', 'Massive', 'Dynamic', 'Blue', 'Northern', 'Pacific', 'Summit', 'Vertex'];
 const SUFFIX = ['Inc.', 'LLC', 'GmbH', 'Ltd', 'Corp', 'Group', 'Partners', 'Labs', 'Systems', 'Holdings'];
 const CITIES = ['Paris', 'Berlin', 'London', 'New York', 'San Francisco', 'Tokyo', 'Madrid', 'Lyon', 'Austin', 'Toronto'];
@@ -121,6 +123,7 @@ export function buildGeneratedTable(def: ObjectDef, ctx: GeneratorContext): Gene
   const userRef = (salt: number) => (i: number): Value => idOf('User', userCount > 0 ? h(i, salt) % userCount : 0);
   const first = (i: number) => pick(FIRST, h(i, 1));
   const last = (i: number) => pick(LAST, h(i, 2));
+  const emailLocal = (i: number) => `${pick(FIRST_LOWER, h(i, 1))}.${pick(LAST_LOWER, h(i, 2))}`;
   const company = (i: number) => `${pick(WORDS, h(i, 3))} ${pick(WORDS, h(i, 4) >>> 3)} ${pick(SUFFIX, h(i, 5))}`;
   const money = (salt: number, max: number) => (i: number): Value => (h(i, salt) % 10 === 0 ? null : (h(i, salt) % max) * 100);
   const dateNear = (salt: number, spreadDays: number) => (i: number): Value => formatDate(timeline.created(i) + (h(i, salt) % spreadDays) * DAY);
@@ -181,7 +184,7 @@ export function buildGeneratedTable(def: ObjectDef, ctx: GeneratorContext): Gene
       g.set('LastName', last);
       g.set('Name', (i) => `${first(i)} ${last(i)}`);
       g.set('Title', (i) => pick(TITLES, h(i, 6)));
-      g.set('Email', (i) => (h(i, 20) % 17 === 0 ? null : `${first(i).toLowerCase()}.${last(i).toLowerCase().replace(/[^a-z]/g, '')}${i}@example.com`));
+      g.set('Email', (i) => (h(i, 20) % 17 === 0 ? null : `${emailLocal(i)}${i}@example.com`));
       g.set('Phone', (i) => `+33 1 ${String(h(i, 13) % 100_000_000).padStart(8, '0')}`);
       g.set('LeadSource', (i) => pick(LEAD_SOURCES, h(i, 21)));
       if (def.name === 'Contact') {
