@@ -69,6 +69,6 @@ test("a wrong password is refused with a clear message", async ({ page, request,
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill("definitely-not-it");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("alert")).toContainText(/invalid email or password/i);
+  await expect(page.getByRole("form", { name: "Sign in" }).getByRole("alert")).toContainText(/invalid email or password/i);
   await expect(page).toHaveURL(/\/sign-in/);
 });
