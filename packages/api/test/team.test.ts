@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { availableBackends, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
+import { resolveSession } from "@ferry/auth";
 import { apiHarness, type ApiHarness } from "./harness";
 
 const backends = await availableBackends();
@@ -94,6 +95,16 @@ describe.each(backends)("tenants, members and invitations on %s", (backend) => {
     const asViewer = await api.caller(viewer.cookie);
     expect((await asViewer.member.list()).length).toBe(2);
     await expect(asViewer.invitation.create({ email: "x@v.test", role: "admin" })).rejects.toThrow(/needs the admin role/);
+  });
+
+  it("ends a session for good once it passes the absolute timeout, however busy", async () => {
+    const user = await api.signUp({ name: "Abe Absolute", email: "abe@abs.test", tenantName: "Absolute Co" });
+    const headers = new Headers({ cookie: user.cookie });
+    expect(await resolveSession(api.auth, database.db, headers, 3600)).not.toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await resolveSession(api.auth, database.db, headers, 1)).toBeNull();
+    // The session row is gone, so even a generous limit no longer accepts the cookie.
+    expect(await resolveSession(api.auth, database.db, headers, 3600)).toBeNull();
   });
 
   it("refuses procedures without a session", async () => {
