@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, limitExceeded, notFound, sessionInvalid } from '../errors';
 import { WriteFailure } from '../data/org';
@@ -144,6 +145,17 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
     // Drain unread bodies so keep-alive connections stay usable.
     if (!raw.readableEnded) raw.resume();
     const headers: Record<string, string> = { Date: new Date().toUTCString(), ...res.headers };
+    if (res.stream) {
+      out.writeHead(res.status, headers);
+      for (const chunk of res.stream) {
+        if (out.destroyed) return;
+        // Wait for the socket between chunks so writing overlaps with the client reading.
+        if (!out.write(chunk)) await once(out, 'drain');
+        else await new Promise((r) => setImmediate(r));
+      }
+      out.end();
+      return;
+    }
     if (res.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(res.body));
     out.writeHead(res.status, headers);
     out.end(res.body);

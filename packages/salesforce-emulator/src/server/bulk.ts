@@ -9,7 +9,7 @@ import { compileQuery, type QueryPlan } from '../soql/compile';
 import { runQuery } from '../soql/execute';
 import type { EmulatorContext } from './context';
 import { json, noContent, type Req, type Res } from './http';
-import { csvLine, csvWriter } from './serialize';
+import { csvLine, csvPageChunks } from './serialize';
 import type { RestCall, RestRoute } from './rest';
 
 const DELIMITERS: Record<string, string> = { COMMA: ',', TAB: '\t', PIPE: '|', SEMICOLON: ';', CARET: '^', BACKQUOTE: '`' };
@@ -176,9 +176,7 @@ export class BulkJobs {
     const max = maxRaw === null ? this.ctx.config.bulkPageSize : Number(maxRaw);
     if (!Number.isInteger(max) || max < 1) throw new ApiError(400, 'INVALIDREQUEST', `Invalid maxRecords: ${maxRaw}`);
     const end = Math.min(job.rows.length, offset + max);
-    const writer = csvWriter(job.plan.columns, DELIMITERS[job.columnDelimiter]!, LINE_ENDINGS[job.lineEnding]!);
-    const parts: string[] = [writer.header];
-    for (let k = offset; k < end; k++) parts.push(writer.row(job.rows[k]!));
+    const stream = csvPageChunks(job.plan.columns, job.rows, offset, end, DELIMITERS[job.columnDelimiter]!, LINE_ENDINGS[job.lineEnding]!);
     return {
       status: 200,
       headers: {
@@ -186,7 +184,7 @@ export class BulkJobs {
         'Sforce-NumberOfRecords': String(end - offset),
         'Sforce-Locator': end < job.rows.length ? encodeLocator(end) : 'null',
       },
-      body: parts.join(''),
+      stream,
       records: end - offset,
     };
   }

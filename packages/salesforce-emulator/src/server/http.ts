@@ -17,6 +17,8 @@ export interface Res {
   status: number;
   headers?: Record<string, string>;
   body?: string | Buffer;
+  /** Large bodies written chunk by chunk (chunked transfer encoding) instead of `body`. */
+  stream?: Iterable<Buffer>;
   /** Records returned, for latency profiles that charge per record. */
   records?: number;
 }

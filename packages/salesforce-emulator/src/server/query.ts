@@ -5,8 +5,8 @@ import type { RowRef } from '../data/table';
 import { compileQuery, type QueryPlan } from '../soql/compile';
 import { runQuery } from '../soql/execute';
 import type { EmulatorContext } from './context';
-import { json, type Req, type Res } from './http';
-import { recordSerializer } from './serialize';
+import { json, JSON_TYPE, type Req, type Res } from './http';
+import { recordJsonWriter } from './serialize';
 import type { Session } from './sessions';
 
 interface Cursor {
@@ -67,18 +67,18 @@ export function batchSizeFrom(req: Req): number {
   return Math.min(2000, Math.max(200, Number(m[1])));
 }
 
-function page(cursor: Cursor, offset: number, version: string): { body: unknown; records: number } {
+function page(cursor: Cursor, offset: number, version: string): { body: string; records: number; done: boolean } {
   const { plan, rows } = cursor;
   const end = Math.min(rows.length, offset + cursor.batchSize);
-  const ser = recordSerializer(plan.output, version);
-  const records = new Array(end - offset);
-  for (let k = offset; k < end; k++) records[k - offset] = ser(rows[k]!);
+  const write = recordJsonWriter(plan.output, version);
+  const records = new Array<string>(end - offset);
+  for (let k = offset; k < end; k++) records[k - offset] = write(rows[k]!);
   const done = end >= rows.length;
-  return {
-    body: { totalSize: cursor.totalSize, done, ...(done ? {} : { nextRecordsUrl: `/services/data/v${version}/query/${cursor.id}-${end}` }), records },
-    records: records.length,
-  };
+  const next = done ? '' : `,"nextRecordsUrl":"/services/data/v${version}/query/${cursor.id}-${end}"`;
+  return { body: `{"totalSize":${cursor.totalSize},"done":${done}${next},"records":[${records.join(',')}]}`, records: records.length, done };
 }
+
+const jsonText = (body: string): Res => ({ status: 200, headers: { 'Content-Type': JSON_TYPE }, body });
 
 export function runRestQuery(ctx: EmulatorContext, cursors: QueryCursors, req: Req, session: Session, version: string, allRows: boolean): Res {
   const q = req.url.searchParams.get('q');
@@ -92,8 +92,8 @@ export function runRestQuery(ctx: EmulatorContext, cursors: QueryCursors, req: R
   if (plan.isCount) return json(200, { totalSize, done: true, records: [] });
   const cursor = cursors.open(session.user.id, plan, rows, totalSize, batchSizeFrom(req));
   const p = page(cursor, 0, version);
-  if ((p.body as { done: boolean }).done) cursors.close(cursor.id);
-  return { ...json(200, p.body), records: p.records };
+  if (p.done) cursors.close(cursor.id);
+  return { ...jsonText(p.body), records: p.records };
 }
 
 export function queryMore(cursors: QueryCursors, session: Session, locator: string, version: string): Res {
@@ -103,5 +103,5 @@ export function queryMore(cursors: QueryCursors, session: Session, locator: stri
   const offset = Number(m[2]);
   if (offset > cursor.rows.length) throw new ApiError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
   const p = page(cursor, offset, version);
-  return { ...json(200, p.body), records: p.records };
+  return { ...jsonText(p.body), records: p.records };
 }
