@@ -3,7 +3,7 @@ import { z } from "zod";
 import { fieldCatalog, fieldMappings, salesforceConnections, withTenant } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { requireRole, type TenantContext } from "../context";
-import { ConflictError, SalesforceError, ValidationError } from "../errors";
+import { SalesforceError, ValidationError } from "../errors";
 import { maskSecret, openSecret, sealSecret } from "../secrets/seal";
 import type { OrgSummary, SalesforceRuntime } from "./gateway";
 import { CONFIRMED_STATES, loadConnection, secretContext } from "./stored";

@@ -1,10 +1,12 @@
 "use client";
 
+import { useState } from "react";
 import { useMutation } from "@tanstack/react-query";
-import { CircleAlert, OctagonAlert } from "lucide-react";
+import { CircleAlert, KeyRound, OctagonAlert } from "lucide-react";
 import { errorInfo } from "@/lib/errors";
 import { useTRPC } from "@/lib/trpc";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
 import { Tabs, TabsList, TabsTrigger } from "@/components/ui/tabs";
 import { CredentialsForm } from "./credentials-form";
 import { OAuthLogin } from "./oauth-login";
@@ -19,6 +21,9 @@ export function CredentialsStep({ connection }: { connection: ConnectionView }) 
   const switchError = setAuthType.error ? errorInfo(setAuthType.error).message : undefined;
   const connected = connection.state !== "not_connected";
   const canSwitch = connection.canEdit && connection.oauthAvailable && !connection.orgLocked;
+  // Once connected the form folds away; it opens again to change (or, after confirming, renew) the credentials.
+  const [editing, setEditing] = useState(false);
+  const showForm = !connected || editing || connection.retriesStopped;
 
   return (
     <div className="grid gap-5">
@@ -36,6 +41,13 @@ export function CredentialsStep({ connection }: { connection: ConnectionView }) 
       {connected ? <OrgSummary connection={connection} /> : null}
       {!connection.canEdit ? (
         connected ? null : <p className="text-sm text-muted-foreground">An admin of this tenant has not connected Salesforce yet. Viewers can follow along but not change anything.</p>
+      ) : !showForm ? (
+        <div>
+          <Button type="button" variant="outline" size="sm" onClick={() => setEditing(true)}>
+            <KeyRound aria-hidden />
+            {connection.orgLocked ? (connection.authType === "oauth" ? "Renew the authorization" : "Update password or token") : "Change credentials"}
+          </Button>
+        </div>
       ) : (
         <>
           {canSwitch ? (
