@@ -151,3 +151,22 @@ describe('Bulk API 2.0 ingest', () => {
     expect(after.totalSize).toBe(0);
   });
 });
+
+describe('Bulk API 2.0 ingest lifecycle on the wire', () => {
+  it('an aborted job reports its upload as unprocessed records; results are CSV with sf__ columns', async () => {
+    const base = `/services/data/v${VERSION}/jobs/ingest`;
+    const job = await conn.request<JobInfo & { contentUrl: string }>({ method: 'POST', url: base, body: JSON.stringify({ object: 'Lead', operation: 'insert', lineEnding: 'LF' }), headers: { 'Content-Type': 'application/json' } });
+    expect(job.state).toBe('Open');
+    expect(job.contentUrl).toBe(`services/data/v${VERSION}/jobs/ingest/${job.id}/batches`);
+    const csv = '"LastName","Company"\n"Abort","Co"\n';
+    const put = await fetch(`${conn.instanceUrl}/${job.contentUrl}`, { method: 'PUT', headers: { Authorization: `Bearer ${conn.accessToken}`, 'Content-Type': 'text/csv' }, body: csv });
+    expect(put.status).toBe(201);
+    const aborted = await conn.request<JobInfo>({ method: 'PATCH', url: `${base}/${job.id}`, body: JSON.stringify({ state: 'Aborted' }), headers: { 'Content-Type': 'application/json' } });
+    expect(aborted.state).toBe('Aborted');
+    const unprocessed = await fetch(`${conn.instanceUrl}${base}/${job.id}/unprocessedrecords`, { headers: { Authorization: `Bearer ${conn.accessToken}` } });
+    expect(await unprocessed.text()).toBe(csv);
+    const bad = await fetch(`${conn.instanceUrl}${base}`, { method: 'POST', headers: { Authorization: `Bearer ${conn.accessToken}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ object: 'Lead', operation: 'upsert' }) });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errorCode: string }[])[0]!.errorCode).toBe('INVALIDJOB');
+  });
+});

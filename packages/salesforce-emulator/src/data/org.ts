@@ -258,7 +258,7 @@ export class Org {
     const now = this.now();
     rec.v.LastModifiedDate = now;
     rec.v.SystemModstamp = now;
-    if ('LastModifiedById' in rec.v || true) rec.v.LastModifiedById = userId;
+    rec.v.LastModifiedById = userId;
   }
 }
 

@@ -202,8 +202,8 @@ export function updateRecord(tx: Tx, user: OrgUser, objectName: string | undefin
 export function deleteRecord(tx: Tx, user: OrgUser, rawId: string, objectName?: string, hard = false): string {
   const org = tx.org;
   const { table, ref, id } = liveRow(org, objectName, rawId);
-  if (!('IsDeleted' in table.materialize(ref).v)) throw new WriteFailure('INVALID_OPERATION', `${table.def.name} records cannot be deleted`, []);
   const rec = table.materialize(ref);
+  if (!('IsDeleted' in rec.v)) throw new WriteFailure('INVALID_OPERATION', `${table.def.name} records cannot be deleted`, []);
   rec.v.IsDeleted = true;
   org.stamp(rec, user.id);
   if (hard) rec.purged = true;

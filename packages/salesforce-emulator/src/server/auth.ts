@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { OrgUser } from '../data/org';
 import type { EmulatorContext, OAuthClient } from './context';
-import { json, type Req, type Res, type Route } from './http';
+import { json, JSON_TYPE, type Req, type Res, type Route } from './http';
 import { bearerToken, type LoginHost, type Session } from './sessions';
 
 const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -227,9 +227,8 @@ function passwordOnly(ctx: EmulatorContext, params: URLSearchParams, host: Login
 async function revoke(ctx: EmulatorContext, req: Req): Promise<Res> {
   const token = req.method === 'GET' ? req.url.searchParams.get('token') : (await req.form()).get('token');
   if (!token || !ctx.sessions.revoke(token)) return oauthError(400, 'invalid_token', 'invalid token');
-  return { status: 200, headers: { 'Content-Type': JSON_TEXT } , body: '' };
+  return { status: 200, headers: { 'Content-Type': JSON_TYPE }, body: '' };
 }
-const JSON_TEXT = 'application/json;charset=UTF-8';
 
 export function identityJson(ctx: EmulatorContext, session: Session, user: OrgUser) {
   const base = ctx.baseUrl();

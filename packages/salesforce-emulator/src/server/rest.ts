@@ -7,6 +7,7 @@ import { createRecord, deleteRecord, findByExternalId, Tx, updateRecord, upsertR
 import { Schema } from '../schema';
 import type { EmulatorContext } from './context';
 import { describeGlobal, describeSObject } from './describe';
+import type { EndpointClass } from './faults';
 import { json, noContent, type Req, type Res, type Route } from './http';
 import { queryMore, runRestQuery, type QueryCursors } from './query';
 import { jsonValue } from './serialize';
@@ -24,7 +25,7 @@ export interface RestRoute {
   method: string;
   pattern: RegExp;
   handler: RestHandler;
-  endpoint: import('./faults').EndpointClass;
+  endpoint: EndpointClass;
 }
 
 const failureToApi = (e: WriteFailure, status = 400) => new ApiError(status, e.statusCode, e.message, e.fields);
