@@ -293,6 +293,22 @@ describe.each(backends)("Salesforce connection flow on %s", (backend) => {
     expect((await apiB.salesforce.connection()).org?.orgId).toBe(other.org.id);
   });
 
+  it("before Confirm Credentials, switching to another sync user (who sees other fields) sends the admin back to Sync Fields", async () => {
+    const owner = await h.signUp({ name: "Una User", email: "una@switch.test", tenantName: "Switch" });
+    const api = await h.sf(owner.cookie);
+    await api.salesforce.validate(creds(prod));
+    await api.salesforce.commitFields({ acknowledgedPermanent: true, excluded: [] });
+    expect((await api.salesforce.connection()).state).toBe("fields_synced");
+    await h.record(api.salesforce.validate(creds(prod, 1)));
+    expect((await api.salesforce.connection()).state).toBe("validated");
+    expect(await api.salesforce.catalog()).toEqual([]);
+    const preview = await api.salesforce.previewFields();
+    // The restricted user cannot see Lead.Secret__c, so the new catalog will not have it either.
+    expect(preview.objects.find((o) => o.name === "Lead")!.fields.some((f) => f.name === "Secret__c")).toBe(false);
+    const audit = await (await h.caller(owner.cookie)).audit.list({ limit: 10 });
+    expect(audit.find((a) => a.action === "salesforce.credentials.validate")?.details).toMatchObject({ userChanged: true });
+  });
+
   it("no password, security token or refresh token appears in a tRPC response, a log line or a socket event", async () => {
     const [row] = await withTenant({ db: database.db, tenantId: (await database.db.select().from(salesforceConnections)).find((r) => r.authType === "oauth")!.tenantId }, (tx) =>
       tx.select().from(salesforceConnections),

@@ -86,7 +86,9 @@ export async function completeOAuthAuthorization({ ctx, input, runtime }: { ctx:
       }
     }
     const orgChanged = Boolean(current?.orgId && current.orgId !== summary.orgId);
-    if (orgChanged) {
+    // Before confirmation another sync user may see other fields: what Sync Fields made must be redone.
+    const userChanged = !locked && Boolean(current?.syncUserId && current.syncUserId !== summary.syncUserId);
+    if (orgChanged || userChanged) {
       await tx.delete(fieldMappings);
       await tx.delete(fieldCatalog);
     }
@@ -116,14 +118,14 @@ export async function completeOAuthAuthorization({ ctx, input, runtime }: { ctx:
       lastLoginAt: now,
       validatedAt: now,
       updatedAt: now,
-      ...(locked ? {} : { state: orgChanged || !current || current.state === "not_connected" ? ("validated" as const) : current.state }),
+      ...(locked ? {} : { state: orgChanged || userChanged || !current || current.state === "not_connected" ? ("validated" as const) : current.state, ...(orgChanged || userChanged ? { fieldsSyncedAt: null } : {}) }),
     };
     await tx.insert(salesforceConnections).values({ tenantId: ctx.tenantId, ...values }).onConflictDoUpdate({ target: salesforceConnections.tenantId, set: values });
     await recordAudit(tx, ctx, {
       action: locked ? "salesforce.credentials.update" : "salesforce.oauth.complete",
       targetType: "salesforce_connection",
       targetId: summary.orgId,
-      details: { loginHost: pending.loginHost, orgId: summary.orgId, syncUsername: summary.syncUsername, orgChanged },
+      details: { loginHost: pending.loginHost, orgId: summary.orgId, syncUsername: summary.syncUsername, orgChanged, userChanged },
     });
     return { ok: true as const, orgId: summary.orgId, orgName: summary.orgName, syncUsername: summary.syncUsername };
   });

@@ -86,7 +86,9 @@ export async function validateCredentials({ ctx, input, runtime }: { ctx: Tenant
       }
     }
     const orgChanged = Boolean(row?.orgId && row.orgId !== summary.orgId);
-    if (orgChanged) {
+    // Before confirmation another sync user may see other fields: what Sync Fields made must be redone.
+    const userChanged = !locked && Boolean(row?.syncUserId && row.syncUserId !== summary.syncUserId);
+    if (orgChanged || userChanged) {
       // A different org before confirmation: what Sync Fields created for the old org no longer applies.
       await tx.delete(fieldMappings);
       await tx.delete(fieldCatalog);
@@ -118,14 +120,14 @@ export async function validateCredentials({ ctx, input, runtime }: { ctx: Tenant
       lastLoginAt: now,
       validatedAt: now,
       updatedAt: now,
-      ...(locked ? {} : { state: orgChanged || !row || row.state === "not_connected" ? ("validated" as const) : row.state, ...(orgChanged ? { fieldsSyncedAt: null } : {}) }),
+      ...(locked ? {} : { state: orgChanged || userChanged || !row || row.state === "not_connected" ? ("validated" as const) : row.state, ...(orgChanged || userChanged ? { fieldsSyncedAt: null } : {}) }),
     };
     await tx.insert(salesforceConnections).values({ tenantId: ctx.tenantId, ...values }).onConflictDoUpdate({ target: salesforceConnections.tenantId, set: values });
     await recordAudit(tx, ctx, {
       action: locked ? "salesforce.credentials.update" : "salesforce.credentials.validate",
       targetType: "salesforce_connection",
       targetId: summary.orgId,
-      details: { loginHost, orgId: summary.orgId, orgName: summary.orgName, syncUsername: summary.syncUsername, orgChanged },
+      details: { loginHost, orgId: summary.orgId, orgName: summary.orgName, syncUsername: summary.syncUsername, orgChanged, userChanged },
     });
     return { ...summary, loginHost, updatedLockedCredentials: locked };
   });
