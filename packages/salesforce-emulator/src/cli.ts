@@ -18,6 +18,7 @@ const usage = `Usage: pnpm emulator [options]
   --latency <profile>     none | realistic (default none)
   --user <u:p[:token]>    login user, repeatable; the first is the full-access sync user
   --sandbox               the org is a sandbox (log in through the /sandbox login host)
+  --org-number <n>        distinguishes the organization id when running several emulators (default 1)
   --control               enable the /__emulator control API
   --auto-approve <user>   approve OAuth authorize requests as this user without a login page
   --bulk-page-size <n>    records per Bulk 2.0 results page (default 50000)
@@ -37,6 +38,7 @@ async function main(): Promise<void> {
       latency: { type: 'string', default: 'none' },
       user: { type: 'string', multiple: true },
       sandbox: { type: 'boolean', default: false },
+      'org-number': { type: 'string', default: '1' },
       control: { type: 'boolean', default: false },
       'auto-approve': { type: 'string' },
       'bulk-page-size': { type: 'string' },
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
     latency: values.latency,
     users,
     isSandbox: values.sandbox,
+    orgNumber: Number(values['org-number']),
     controlApi: values.control,
     autoApproveUser: values['auto-approve'],
     bulkPageSize: num(values['bulk-page-size']),

@@ -66,6 +66,18 @@ describe('SOAP partner login', () => {
     }
   });
 
+  it('orgs started side by side have distinct organization ids', async () => {
+    const second = await start({ orgNumber: 2, counts: { Lead: 1 } });
+    try {
+      const conn = await soapLogin(second);
+      expect(conn.userInfo?.organizationId).toBe(second.org.id);
+      expect(second.org.id).not.toBe(emu.org.id);
+      expect(second.org.id).toMatch(/^00D\w{15}$/);
+    } finally {
+      await second.stop();
+    }
+  });
+
   it('logout ends the session', async () => {
     const conn = await soapLogin(emu);
     await conn.logout();

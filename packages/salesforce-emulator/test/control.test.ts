@@ -143,6 +143,8 @@ describe('fault injection as a client sees it', () => {
     expect(lock.errorCode).toBe('UNABLE_TO_LOCK_ROW');
     expect(lock.message).toContain('unable to obtain exclusive access to this record');
     expect((await conn.query('SELECT count() FROM Campaign')).totalSize).toBe(10);
+    const perItem = await conn.sobject('Account').create([{ Name: 'a' }, { Name: 'b' }]);
+    expect(perItem.map((r) => [r.success, (r.errors[0] as { statusCode?: string } | undefined)?.statusCode])).toEqual([[false, 'UNABLE_TO_LOCK_ROW'], [false, 'UNABLE_TO_LOCK_ROW']]);
     emu.setFaults({ rules: [{ endpoint: 'composite', kind: 'request-limit', rate: 1 }] });
     const lim = await errorOf(conn.sobject('Account').create([{ Name: 'a' }, { Name: 'b' }]));
     expect(lim.errorCode).toBe('REQUEST_LIMIT_EXCEEDED');

@@ -81,10 +81,13 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
       if (org.apiUsage >= org.dailyApiLimit) return withHeaders(apiError(limitExceeded()), limitHeader(), route.endpoint);
       org.apiUsage++;
     }
-    const fault = ctx.faults.check(route.endpoint, req.method !== 'GET');
-    if (fault) return withHeaders(apiError(fault), counted ? limitHeader() : {}, route.endpoint);
+    // Retrieving a collection is a POST that writes nothing.
+    const isWrite = req.method !== 'GET' && !(req.method === 'POST' && /^\/composite\/sobjects\/[^/]+\/?$/.test(sub));
+    const fault = ctx.faults.check(route.endpoint, isWrite);
+    const lockRows = fault?.errorCode === 'UNABLE_TO_LOCK_ROW' && route.endpoint === 'composite';
+    if (fault && !lockRows) return withHeaders(apiError(fault), counted ? limitHeader() : {}, route.endpoint);
     try {
-      const res = await route.handler({ req, session, version }, params);
+      const res = await route.handler({ req, session, version, lockRows }, params);
       return withHeaders(res, counted ? limitHeader() : {}, route.endpoint);
     } catch (e) {
       return withHeaders(errorResponse(e), counted ? limitHeader() : {}, route.endpoint);

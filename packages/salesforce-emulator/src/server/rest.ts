@@ -17,6 +17,8 @@ export interface RestCall {
   req: Req;
   session: Session;
   version: string;
+  /** Injected UNABLE_TO_LOCK_ROW: collections report it per record, as Salesforce does. */
+  lockRows?: boolean;
 }
 
 type RestHandler = (call: RestCall, params: string[]) => Promise<Res> | Res;
@@ -69,10 +71,11 @@ const collectionsNeed = (version: string, min: number) => {
 const ROLLED_BACK = { statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'Record rolled back because not all records were valid and the request was using AllOrNone header', fields: [] as string[] };
 
 /** Runs one collection item per entry; with allOrNone a single failure rolls every item back. */
-function runBatch<T>(org: Org, allOrNone: boolean, items: T[], op: (tx: Tx, item: T) => { id: string; created?: boolean }) {
+function runBatch<T>(org: Org, allOrNone: boolean, items: T[], op: (tx: Tx, item: T) => { id: string; created?: boolean }, lockRows = false) {
   const tx = new Tx(org);
   const results = items.map((item) => {
     try {
+      if (lockRows) throw new WriteFailure('UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record or 1 records');
       const r = op(tx, item);
       return { id: r.id, success: true, errors: [] as unknown[], ...(r.created !== undefined ? { created: r.created } : {}) };
     } catch (e) {
@@ -291,7 +294,7 @@ export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identity
           if (!type) throw new WriteFailure('INVALID_TYPE', 'No SObject Type defined in the attributes');
           if (rec.id !== undefined || rec.Id !== undefined) throw new WriteFailure('INVALID_FIELD', 'cannot specify Id in an insert call', ['Id']);
           return { id: createRecord(tx, c.session.user, type, rec) };
-        }));
+        }, c.lockRows));
       },
     },
     {
@@ -308,7 +311,7 @@ export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identity
           if (!id) throw new WriteFailure('MISSING_ARGUMENT', 'Id not specified in an update call', ['Id']);
           const { id: _lower, ...fields } = rec;
           return { id: updateRecord(tx, c.session.user, type, id, fields) };
-        }));
+        }, c.lockRows));
       },
     },
     {
@@ -318,7 +321,7 @@ export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identity
         const ids = (c.req.url.searchParams.get('ids') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
         checkCollectionSize(ids.length);
         const allOrNone = c.req.url.searchParams.get('allOrNone') === 'true';
-        return json(200, runBatch(org, allOrNone, ids, (tx, id) => ({ id: deleteRecord(tx, c.session.user, id) })));
+        return json(200, runBatch(org, allOrNone, ids, (tx, id) => ({ id: deleteRecord(tx, c.session.user, id) }), c.lockRows));
       },
     },
     {
@@ -350,7 +353,7 @@ export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identity
           const out = upsertRecord(tx, c.session.user, table.def.name, extField!, undefined, asRecord(r));
           if ('multiple' in out) throw new WriteFailure('DUPLICATE_EXTERNAL_ID', `${extField}: more than one record found for external id field: ${out.multiple.join(', ')}`, [extField!]);
           return out;
-        }));
+        }, c.lockRows));
       },
     },
   ];
