@@ -1,0 +1,183 @@
+import type { Connection } from "jsforce";
+import { salesforceConnections, syncStates, withTenant, type DatabaseHandle } from "@ferry/db";
+import { createNotification } from "@ferry/services";
+import { ApiBudget, type ApiBudgetOptions } from "./api/budget";
+import { SalesforceApi, type RetryPolicy } from "./api/client";
+import { readLimits } from "./api/query";
+import { ApiCapReachedError, CredentialsError, RunAbortedError } from "./errors";
+import { ProgressReporter, type SyncEmitter } from "./progress";
+import { beginRun, finishRun, setSyncState, type RunKind } from "./store/runs";
+
+export interface SyncLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface SyncOptions {
+  /** Above this many rows an object is read through Bulk API 2.0; default 10,000. */
+  bulkThreshold?: number;
+  /** Rows per Bulk results page, and so per committed chunk; default 10,000. */
+  bulkPageSize?: number;
+  /** Rows per REST page and chunk (Salesforce's maximum is 2,000). */
+  restPageSize?: number;
+  bulkPollMs?: number;
+  /** A run hands its worker slot back after this long (at a chunk boundary) and is re-queued. */
+  sliceMs?: number;
+  retry?: Partial<RetryPolicy>;
+  budget?: Omit<ApiBudgetOptions, "capCalls">;
+  /** Emits at most this often after commits (a 1 s heartbeat runs regardless). */
+  progressIntervalMs?: number;
+}
+
+export interface SyncContext {
+  database: DatabaseHandle;
+  tenantId: string;
+  runId: string;
+  /** A logged-in jsforce Connection; its refresh delegate renews expired sessions. */
+  conn: Connection;
+  emitter?: SyncEmitter;
+  signal?: AbortSignal;
+  logger?: SyncLogger;
+  options?: SyncOptions;
+}
+
+export type RunOutcome =
+  | { outcome: "completed" }
+  | { outcome: "yielded" }
+  | { outcome: "paused"; resumesAt: Date | null; reason: string }
+  | { outcome: "failed"; code: string; reason: string };
+
+/** What a run body gets: the API with its budget, the progress reporter, and a call counter to flush per chunk. */
+export interface RunScope {
+  ctx: SyncContext;
+  api: SalesforceApi;
+  progress: ProgressReporter;
+  options: Required<Omit<SyncOptions, "retry" | "budget">>;
+  startedAt: number;
+  /** Calls since the last flush; each chunk's transaction adds them to its object's counters. */
+  takeCalls(): number;
+}
+
+const DEFAULTS: RunScope["options"] = {
+  bulkThreshold: 10_000,
+  bulkPageSize: 10_000,
+  restPageSize: 2_000,
+  bulkPollMs: 250,
+  sliceMs: Number.POSITIVE_INFINITY,
+  progressIntervalMs: 250,
+};
+
+/**
+ * The frame every run kind shares: the run row and tenant state, the API budget read from
+ * `/limits`, and one place that turns an outcome into statuses, notifications and events.
+ * A cap or bad credentials end the job normally (paused / failed); anything else is rethrown so
+ * the job is retried and resumes from the last checkpoint.
+ */
+export async function executeRun(ctx: SyncContext, kind: RunKind, body: (scope: RunScope) => Promise<"completed" | "yielded">): Promise<RunOutcome> {
+  const { database, tenantId, runId } = ctx;
+  const scope = { db: database.db, tenantId };
+  const { connection, state } = await withTenant(scope, async (tx) => ({
+    connection: (await tx.select({ cap: salesforceConnections.apiDailyCap }).from(salesforceConnections).limit(1))[0],
+    state: (await tx.select().from(syncStates).limit(1))[0],
+  }));
+  if (state?.pausedByAdmin) {
+    await withTenant(scope, (tx) => finishRun(tx, runId, { status: "paused", error: "Sync paused by an admin" }));
+    return { outcome: "paused", resumesAt: null, reason: "Sync paused by an admin" };
+  }
+  const budget = new ApiBudget({ ...ctx.options?.budget, capCalls: connection?.cap ?? null });
+  const api = new SalesforceApi(ctx.conn, budget, ctx.signal, ctx.options?.retry);
+  let calls = 0;
+  api.onCall = () => void calls++;
+  const progress = new ProgressReporter(ctx.emitter, tenantId, runId, ctx.options?.progressIntervalMs ?? DEFAULTS.progressIntervalMs, (error) =>
+    ctx.logger?.warn({ err: error }, "progress event not sent"),
+  );
+  const run: RunScope = {
+    ctx,
+    api,
+    progress,
+    options: { ...DEFAULTS, ...stripUndefined(ctx.options ?? {}) } as RunScope["options"],
+    startedAt: Date.now(),
+    takeCalls: () => {
+      const n = calls;
+      calls = 0;
+      return n;
+    },
+  };
+  await beginRun(database, tenantId, runId, kind);
+  await emitStatus(ctx, { state: "running" });
+  progress.start();
+  try {
+    await readLimits(api);
+    budget.assertAvailable();
+    const result = await body(run);
+    const lastSyncedAt = new Date();
+    await withTenant(scope, async (tx) => {
+      if (result === "completed") {
+        await finishRun(tx, runId, { status: "succeeded", apiCalls: run.takeCalls() });
+        await setSyncState(tx, tenantId, { state: "idle", message: null, resumesAt: null, lastSyncedAt, ...usage(budget) });
+      } else {
+        await setSyncState(tx, tenantId, usage(budget));
+      }
+    });
+    if (result === "completed") await emitStatus(ctx, { state: "idle", lastSyncedAt: lastSyncedAt.toISOString() });
+    return { outcome: result };
+  } catch (error) {
+    if (error instanceof ApiCapReachedError) {
+      const reason = error.message;
+      const notification = await withTenant(scope, async (tx) => {
+        await finishRun(tx, runId, { status: "paused", error: reason, errorCode: "API_CAP_REACHED", resumesAt: error.resumesAt, apiCalls: run.takeCalls() });
+        const before = (await tx.select({ state: syncStates.state }).from(syncStates).limit(1))[0];
+        await setSyncState(tx, tenantId, { state: "api_capped", message: reason, resumesAt: error.resumesAt, ...usage(budget) });
+        if (before?.state === "api_capped") return undefined;
+        return createNotification(tx, { tenantId }, {
+          kind: "api_cap_reached",
+          title: "API cap reached",
+          body: `Ferry used ${error.used} of its ${error.cap} daily Salesforce API calls (org limit ${error.limit}). Sync resumes at ${error.resumesAt.toISOString()}.`,
+        });
+      });
+      await emitStatus(ctx, { state: "api_capped", message: reason, resumesAt: error.resumesAt.toISOString() });
+      if (notification) await ctx.emitter?.emit(tenantId, "notification", notification).catch(() => undefined);
+      return { outcome: "paused", resumesAt: error.resumesAt, reason };
+    }
+    if (error instanceof CredentialsError) {
+      const reason = `Salesforce refused the stored credentials (${error.code}): ${error.message}`;
+      const notification = await withTenant(scope, async (tx) => {
+        await finishRun(tx, runId, { status: "failed", error: reason, errorCode: error.code, apiCalls: run.takeCalls() });
+        await setSyncState(tx, tenantId, { state: "failed", message: reason.slice(0, 300) });
+        await tx.update(salesforceConnections).set({ state: "failed", lastError: reason, updatedAt: new Date() });
+        return createNotification(tx, { tenantId }, {
+          kind: "credentials_expired",
+          title: "Salesforce credentials stopped working",
+          body: `${reason.slice(0, 400)} Update them under Admin > Salesforce; sync stays stopped until then.`,
+        });
+      });
+      await emitStatus(ctx, { state: "failed", message: reason.slice(0, 300) });
+      await ctx.emitter?.emit(tenantId, "notification", notification).catch(() => undefined);
+      return { outcome: "failed", code: error.code, reason };
+    }
+    if (!(error instanceof RunAbortedError)) {
+      const message = error instanceof Error ? error.message : String(error);
+      const code = (error as { code?: unknown }).code;
+      await withTenant(scope, (tx) =>
+        finishRun(tx, runId, { status: "incomplete", error: message.slice(0, 1000), errorCode: typeof code === "string" ? code : "ERROR", apiCalls: run.takeCalls() }),
+      ).catch(() => undefined);
+    }
+    throw error;
+  } finally {
+    progress.stop();
+  }
+}
+
+function usage(budget: ApiBudget) {
+  return budget.used === undefined ? {} : { apiUsed: budget.used, apiLimit: budget.limit ?? null, apiCheckedAt: budget.checkedAt ?? new Date() };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+async function emitStatus(ctx: SyncContext, status: { state: "idle" | "running" | "failed" | "paused" | "api_capped"; message?: string; lastSyncedAt?: string; resumesAt?: string }) {
+  await ctx.emitter?.emit(ctx.tenantId, "sync.status", { tenantId: ctx.tenantId, ...status }).catch((error: unknown) => ctx.logger?.warn({ err: error }, "status event not sent"));
+}
+

@@ -1,0 +1,7 @@
+export * from "./errors";
+export { ApiBudget, type ApiBudgetOptions } from "./api/budget";
+export { SalesforceApi, DEFAULT_RETRY, type RetryPolicy } from "./api/client";
+export { executeRun, type RunOutcome, type SyncContext, type SyncOptions, type SyncLogger } from "./engine";
+export { ProgressReporter, type SyncEmitter } from "./progress";
+export { SYNC_OBJECTS, type SyncObject } from "./model/objects";
+export { runInitialSync } from "./initial";

@@ -1,0 +1,125 @@
+import { eq } from "drizzle-orm";
+import { fieldCatalog, type Transaction } from "@ferry/db";
+import type { SalesforceApi } from "../api/client";
+
+/** Parents before children, so a child's lookups already exist in Ferry when it lands. */
+export const SYNC_OBJECTS = [
+  "User",
+  "Account",
+  "Contact",
+  "Lead",
+  "Opportunity",
+  "OpportunityContactRole",
+  "Campaign",
+  "CampaignMember",
+] as const;
+export type SyncObject = (typeof SYNC_OBJECTS)[number];
+
+export interface DescribedField {
+  name: string;
+  type: string;
+}
+
+interface DescribeResult {
+  fields: { name: string; type: string }[];
+}
+
+// Compound fields are not readable through Bulk 2.0; their components are separate fields.
+const UNSYNCABLE_TYPES = new Set(["address", "location", "base64"]);
+const SYSTEM_FIELDS = ["Id", "SystemModstamp", "IsDeleted", "MasterRecordId", "IsConverted", "ConvertedContactId"];
+
+export async function describeObject(api: SalesforceApi, object: string): Promise<DescribedField[]> {
+  const result = await api.json<DescribeResult>(`/sobjects/${object}/describe`);
+  return result.fields.filter((f) => !UNSYNCABLE_TYPES.has(f.type)).map((f) => ({ name: f.name, type: f.type }));
+}
+
+/**
+ * The fields read for an object: the tenant's catalog (what "Sync Fields" committed, minus
+ * excluded, dropped or retyped ones) when it has one, else every readable field; plus the system
+ * fields the engine needs, when the org has them.
+ */
+export async function selectFields(tx: Transaction, object: string, described: DescribedField[]): Promise<DescribedField[]> {
+  const catalog = await tx
+    .select({ name: fieldCatalog.fieldName, excluded: fieldCatalog.excluded, state: fieldCatalog.state })
+    .from(fieldCatalog)
+    .where(eq(fieldCatalog.object, object));
+  if (catalog.length === 0) return described;
+  const wanted = new Set(catalog.filter((c) => !c.excluded && c.state === "active").map((c) => c.name));
+  for (const name of SYSTEM_FIELDS) wanted.add(name);
+  return described.filter((f) => wanted.has(f.name));
+}
+
+export type FieldValue = string | number | boolean | null;
+
+/**
+ * One JSON value per field, the same whether it came from REST JSON or a Bulk CSV cell: numbers as
+ * numbers, booleans as booleans, datetimes as ISO-8601 UTC with milliseconds, everything else text;
+ * empty and null as null.
+ */
+export function valueConverter(type: string): (raw: unknown) => FieldValue {
+  switch (type) {
+    case "boolean":
+      return (raw) => (raw === null || raw === undefined || raw === "" ? null : raw === true || raw === "true");
+    case "int":
+    case "double":
+    case "currency":
+    case "percent":
+      return (raw) => {
+        if (raw === null || raw === undefined || raw === "") return null;
+        const n = typeof raw === "number" ? raw : Number(raw);
+        return Number.isFinite(n) ? n : null;
+      };
+    case "datetime":
+      return (raw) => {
+        if (raw === null || raw === undefined || raw === "") return null;
+        const d = new Date(String(raw).replace(/\+0000$/, "Z"));
+        return Number.isNaN(d.getTime()) ? String(raw) : d.toISOString();
+      };
+    default:
+      return (raw) => (raw === null || raw === undefined || raw === "" ? null : String(raw));
+  }
+}
+
+export interface RecordShape {
+  fields: DescribedField[];
+  convert: ((raw: unknown) => FieldValue)[];
+}
+
+export function recordShape(fields: DescribedField[]): RecordShape {
+  return { fields, convert: fields.map((f) => valueConverter(f.type)) };
+}
+
+/** A synced row as the store writes it. */
+export interface SyncedRow {
+  sfId: string;
+  systemModstamp: string | null;
+  isDeleted: boolean;
+  masterRecordId: string | null;
+  convertedToId: string | null;
+  fields: Record<string, FieldValue>;
+}
+
+export function toSyncedRow(shape: RecordShape, get: (name: string) => unknown): SyncedRow {
+  const fields: Record<string, FieldValue> = {};
+  for (let k = 0; k < shape.fields.length; k++) {
+    const name = shape.fields[k]!.name;
+    fields[name] = shape.convert[k]!(get(name));
+  }
+  return {
+    sfId: String(fields.Id),
+    systemModstamp: (fields.SystemModstamp as string | null | undefined) ?? null,
+    isDeleted: fields.IsDeleted === true,
+    masterRecordId: (fields.MasterRecordId as string | null | undefined) ?? null,
+    convertedToId: fields.IsConverted === true ? ((fields.ConvertedContactId as string | null | undefined) ?? null) : null,
+    fields,
+  };
+}
+
+/** `SystemModstamp` as a SOQL datetime literal. */
+export function soqlDateTime(iso: string): string {
+  return new Date(iso).toISOString();
+}
+
+export function soqlString(value: string): string {
+  return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+}

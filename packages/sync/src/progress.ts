@@ -1,0 +1,93 @@
+import type { EventName, EventPayload } from "@ferry/realtime";
+
+/** The slice of the realtime emitter the engine needs; the worker passes its emitter. */
+export interface SyncEmitter {
+  emit<E extends EventName>(tenantId: string, event: E, payload: EventPayload<E>): Promise<void>;
+}
+
+type Phase = EventPayload<"sync.progress">["phase"];
+
+interface ObjectProgress {
+  object: string;
+  phase: Phase;
+  total: number | null;
+  processed: number;
+  created: number;
+  updated: number;
+  failed: number;
+}
+
+/**
+ * Sends `sync.progress` after commits: at most every `minIntervalMs`, and re-sent every second
+ * while the run moves so a viewer always sees it alive. The payload is the committed state, so a
+ * browser that reloads and re-reads the run through tRPC sees the same numbers.
+ */
+export class ProgressReporter {
+  private state: ObjectProgress | undefined;
+  private lastSent = 0;
+  private samples: { at: number; processed: number }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly emitter: SyncEmitter | undefined,
+    private readonly tenantId: string,
+    private readonly runId: string,
+    private readonly minIntervalMs = 250,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
+
+  start(): void {
+    if (!this.emitter || this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.state && Date.now() - this.lastSent >= 1000) this.send();
+    }, 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Call after a commit with the object's committed totals. */
+  update(state: ObjectProgress, force = false): void {
+    if (this.state?.object !== state.object) this.samples = [];
+    this.state = state;
+    const now = Date.now();
+    this.samples.push({ at: now, processed: state.processed });
+    while (this.samples.length > 2 && now - this.samples[0]!.at > 10_000) this.samples.shift();
+    if (force || now - this.lastSent >= this.minIntervalMs) this.send();
+  }
+
+  private rate(): number {
+    if (this.samples.length < 2) return 0;
+    const first = this.samples[0]!;
+    const last = this.samples[this.samples.length - 1]!;
+    const seconds = (last.at - first.at) / 1000;
+    return seconds > 0 ? Math.max(0, (last.processed - first.processed) / seconds) : 0;
+  }
+
+  private send(): void {
+    const s = this.state;
+    if (!this.emitter || !s) return;
+    this.lastSent = Date.now();
+    const rate = this.rate();
+    const remaining = s.total === null ? null : Math.max(0, s.total - s.processed);
+    this.emitter
+      .emit(this.tenantId, "sync.progress", {
+        tenantId: this.tenantId,
+        runId: this.runId,
+        object: s.object,
+        phase: s.phase,
+        total: s.total,
+        processed: s.processed,
+        created: s.created,
+        updated: s.updated,
+        failed: s.failed,
+        rate: Math.round(rate * 10) / 10,
+        etaSeconds: remaining === null || rate === 0 ? null : Math.round(remaining / rate),
+        at: new Date().toISOString(),
+      })
+      .catch(this.onError);
+  }
+}

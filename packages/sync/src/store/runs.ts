@@ -1,0 +1,122 @@
+import { and, eq, sql } from "drizzle-orm";
+import { syncRunObjects, syncRuns, syncStates, withTenant, type DatabaseHandle, type Transaction, syncOperations, syncRunKinds, syncRunStatuses, syncStateKinds } from "@ferry/db";
+
+export type RunKind = (typeof syncRunKinds)[number];
+export type RunStatus = (typeof syncRunStatuses)[number];
+export type RunOperation = (typeof syncOperations)[number];
+export type SyncStateKind = (typeof syncStateKinds)[number];
+
+export interface CounterDelta {
+  processed?: number;
+  created?: number;
+  updated?: number;
+  deleted?: number;
+  failed?: number;
+  skipped?: number;
+  apiCalls?: number;
+}
+
+/** Marks the run as moving; creates it when the job arrived without a stored run (a scheduled cycle). */
+export async function beginRun(handle: DatabaseHandle, tenantId: string, runId: string, kind: RunKind): Promise<void> {
+  await withTenant({ db: handle.db, tenantId }, async (tx) => {
+    await tx
+      .insert(syncRuns)
+      .values({ tenantId, id: runId, kind, status: "in_progress", phase: "counting" })
+      .onConflictDoUpdate({
+        target: [syncRuns.tenantId, syncRuns.id],
+        set: { status: "in_progress", error: null, errorCode: null, resumesAt: null, finishedAt: null },
+      });
+    await setSyncState(tx, tenantId, { state: "running", message: null, resumesAt: null });
+  });
+}
+
+export async function ensureRunObject(
+  tx: Transaction,
+  tenantId: string,
+  runId: string,
+  object: string,
+  operation: RunOperation,
+  total?: number | null,
+): Promise<void> {
+  await tx
+    .insert(syncRunObjects)
+    .values({ tenantId, runId, object, operation, total: total ?? null, status: "in_progress" })
+    .onConflictDoUpdate({
+      target: [syncRunObjects.tenantId, syncRunObjects.runId, syncRunObjects.object, syncRunObjects.operation],
+      set: total === undefined ? { status: "in_progress" } : { status: "in_progress", total },
+    });
+}
+
+export async function addRunObjectCounts(
+  tx: Transaction,
+  runId: string,
+  object: string,
+  operation: RunOperation,
+  d: CounterDelta,
+  status?: RunStatus,
+): Promise<void> {
+  const o = syncRunObjects;
+  await tx
+    .update(o)
+    .set({
+      processed: sql`${o.processed} + ${d.processed ?? 0}`,
+      created: sql`${o.created} + ${d.created ?? 0}`,
+      updated: sql`${o.updated} + ${d.updated ?? 0}`,
+      deleted: sql`${o.deleted} + ${d.deleted ?? 0}`,
+      failed: sql`${o.failed} + ${d.failed ?? 0}`,
+      skipped: sql`${o.skipped} + ${d.skipped ?? 0}`,
+      apiCalls: sql`${o.apiCalls} + ${d.apiCalls ?? 0}`,
+      ...(status ? { status, finishedAt: status === "in_progress" ? null : new Date() } : {}),
+    })
+    .where(and(eq(o.runId, runId), eq(o.object, object), eq(o.operation, operation)));
+  if (d.apiCalls) {
+    await tx
+      .update(syncRuns)
+      .set({ apiCalls: sql`${syncRuns.apiCalls} + ${d.apiCalls}` })
+      .where(eq(syncRuns.id, runId));
+  }
+}
+
+export async function setRunPhase(tx: Transaction, runId: string, phase: (typeof syncRuns.$inferInsert)["phase"]): Promise<void> {
+  await tx.update(syncRuns).set({ phase }).where(eq(syncRuns.id, runId));
+}
+
+export interface RunEnd {
+  status: RunStatus;
+  error?: string | null;
+  errorCode?: string | null;
+  resumesAt?: Date | null;
+  apiCalls?: number;
+}
+
+export async function finishRun(tx: Transaction, runId: string, end: RunEnd): Promise<void> {
+  await tx
+    .update(syncRuns)
+    .set({
+      status: end.status,
+      error: end.error ?? null,
+      errorCode: end.errorCode ?? null,
+      resumesAt: end.resumesAt ?? null,
+      phase: end.status === "succeeded" ? "done" : sql`${syncRuns.phase}`,
+      finishedAt: end.status === "paused" ? null : new Date(),
+      ...(end.apiCalls ? { apiCalls: sql`${syncRuns.apiCalls} + ${end.apiCalls}` } : {}),
+    })
+    .where(eq(syncRuns.id, runId));
+  if (end.status !== "succeeded" && end.status !== "paused") {
+    await tx
+      .update(syncRunObjects)
+      .set({ status: end.status, finishedAt: new Date() })
+      .where(and(eq(syncRunObjects.runId, runId), eq(syncRunObjects.status, "in_progress")));
+  }
+}
+
+export async function setSyncState(
+  tx: Transaction,
+  tenantId: string,
+  patch: Partial<Omit<typeof syncStates.$inferInsert, "tenantId">>,
+): Promise<void> {
+  await tx
+    .insert(syncStates)
+    .values({ tenantId, ...patch, updatedAt: new Date() })
+    .onConflictDoUpdate({ target: syncStates.tenantId, set: { ...patch, updatedAt: new Date() } });
+}

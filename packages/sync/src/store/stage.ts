@@ -1,0 +1,147 @@
+import { sql } from "drizzle-orm";
+import { RUNTIME_ROLE, type DatabaseHandle, type Transaction } from "@ferry/db";
+import type { SyncedRow } from "../model/objects";
+
+/** COPY text format: backslash, tab, newline and carriage return escaped; null as \N. */
+function copyField(value: string | null): string {
+  if (value === null) return "\\N";
+  return value.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+}
+
+export function copyLine(row: SyncedRow): string {
+  return (
+    [
+      copyField(row.sfId),
+      copyField(row.systemModstamp),
+      row.isDeleted ? "t" : "f",
+      copyField(row.masterRecordId),
+      copyField(row.convertedToId),
+      copyField(JSON.stringify(row.fields)),
+    ].join("\t") + "\n"
+  );
+}
+
+/** A chunk's rows as COPY text, built while the page streams in; bounded by the page size. */
+export class StagedChunk {
+  private parts: string[] = [];
+  count = 0;
+  converted = 0;
+  lastId: string | null = null;
+  lastModstamp: string | null = null;
+
+  add(row: SyncedRow): void {
+    this.parts.push(copyLine(row));
+    this.count++;
+    if (row.convertedToId) this.converted++;
+    this.lastId = row.sfId;
+    this.lastModstamp = row.systemModstamp;
+  }
+
+  text(): string {
+    return this.parts.join("");
+  }
+}
+
+async function copyInto(handle: DatabaseHandle, tx: Transaction, table: string, text: string): Promise<void> {
+  const client = (tx as unknown as { session: { client: unknown } }).session.client;
+  if (handle.kind === "pglite") {
+    const pglite = client as { query(q: string, p: unknown[], o: { blob: Blob }): Promise<unknown> };
+    await pglite.query(`COPY ${table} FROM '/dev/blob'`, [], { blob: new Blob([text]) });
+    return;
+  }
+  const reserved = client as { unsafe(q: string): { writable(): Promise<NodeJS.WritableStream> } };
+  const stream = await reserved.unsafe(`COPY ${table} FROM STDIN`).writable();
+  await new Promise<void>((resolve, reject) => {
+    stream.on("error", reject);
+    stream.on("finish", resolve);
+    stream.end(text);
+  });
+}
+
+/**
+ * One transaction for a chunk: the rows are COPYed into a temporary staging table (no tenant data
+ * is readable there, and PGlite only lets a privileged role COPY from its blob device), then the
+ * role drops to the runtime role with the tenant set, exactly as `withTenant` does, so the upsert,
+ * the checkpoint and the counters run under row-level security and commit together.
+ */
+export async function withStagedChunk<T>(
+  handle: DatabaseHandle,
+  tenantId: string,
+  chunk: StagedChunk,
+  fn: (tx: Transaction) => Promise<T>,
+): Promise<T> {
+  return handle.db.transaction(async (tx) => {
+    const t = tx as unknown as Transaction;
+    await t.execute(
+      sql.raw(
+        "CREATE TEMP TABLE sync_stage (sf_id text NOT NULL, system_modstamp timestamptz, is_deleted boolean NOT NULL, master_record_id text, converted_to_id text, fields jsonb NOT NULL) ON COMMIT DROP",
+      ),
+    );
+    if (chunk.count > 0) await copyInto(handle, t, "sync_stage", chunk.text());
+    await t.execute(sql.raw(`GRANT SELECT ON sync_stage TO ${RUNTIME_ROLE}`));
+    await t.execute(sql`select set_config('app.tenant_id', ${tenantId}, true)`);
+    await t.execute(sql.raw(`SET LOCAL ROLE ${RUNTIME_ROLE}`));
+    return fn(t);
+  });
+}
+
+export interface UpsertCounts {
+  created: number;
+  updated: number;
+  deleted: number;
+  unchanged: number;
+}
+
+/**
+ * The chunk into `sf_records` in one statement. Rows equal to what is stored are left alone
+ * (a re-read page or an empty cycle writes nothing); deletions become tombstones; a converted
+ * Lead points to its Contact, which takes over the Lead's Person identity.
+ */
+export async function upsertStaged(tx: Transaction, object: string, chunk: Pick<StagedChunk, "count" | "converted">): Promise<UpsertCounts> {
+  const staged = chunk.count;
+  if (staged === 0) return { created: 0, updated: 0, deleted: 0, unchanged: 0 };
+  const result = await tx.execute(sql`
+    WITH up AS (
+      INSERT INTO sf_records AS r (tenant_id, object, sf_id, fields, system_modstamp, is_deleted, deleted_at, master_record_id, person_id, converted_to_id, synced_at)
+      SELECT current_setting('app.tenant_id'), ${object}, s.sf_id, s.fields, s.system_modstamp, s.is_deleted,
+             CASE WHEN s.is_deleted THEN s.system_modstamp END, s.master_record_id,
+             CASE WHEN ${object} IN ('Lead', 'Contact') THEN s.sf_id END, s.converted_to_id, now()
+      FROM sync_stage s
+      ON CONFLICT (tenant_id, object, sf_id) DO UPDATE SET
+        fields = excluded.fields,
+        system_modstamp = excluded.system_modstamp,
+        is_deleted = excluded.is_deleted,
+        deleted_at = CASE WHEN excluded.is_deleted THEN coalesce(r.deleted_at, excluded.deleted_at) END,
+        master_record_id = excluded.master_record_id,
+        converted_to_id = excluded.converted_to_id,
+        synced_at = now()
+      WHERE r.fields IS DISTINCT FROM excluded.fields
+         OR r.is_deleted IS DISTINCT FROM excluded.is_deleted
+         OR r.system_modstamp IS DISTINCT FROM excluded.system_modstamp
+      RETURNING (xmax = 0) AS inserted, is_deleted
+    )
+    SELECT count(*) FILTER (WHERE inserted AND NOT is_deleted)::int AS created,
+           count(*) FILTER (WHERE NOT inserted AND NOT is_deleted)::int AS updated,
+           count(*) FILTER (WHERE is_deleted)::int AS deleted,
+           count(*)::int AS written
+    FROM up`);
+  const row = rowsOf(result)[0] as { created: number; updated: number; deleted: number; written: number };
+  if (object === "Lead" && chunk.converted > 0) {
+    // The staging table has no statistics: materialise the few converted rows so the planner probes by key.
+    await tx.execute(sql`
+      WITH conv AS MATERIALIZED (SELECT sf_id, converted_to_id FROM sync_stage WHERE converted_to_id IS NOT NULL),
+      pairs AS MATERIALIZED (
+        SELECT l.person_id, conv.converted_to_id FROM conv
+        JOIN sf_records l ON l.tenant_id = current_setting('app.tenant_id') AND l.object = 'Lead' AND l.sf_id = conv.sf_id)
+      UPDATE sf_records c SET person_id = pairs.person_id
+      FROM pairs
+      WHERE c.tenant_id = current_setting('app.tenant_id') AND c.object = 'Contact'
+        AND c.sf_id = pairs.converted_to_id AND c.person_id IS DISTINCT FROM pairs.person_id`);
+  }
+  return { created: row.created, updated: row.updated, deleted: row.deleted, unchanged: staged - row.written };
+}
+
+export function rowsOf(result: unknown): Record<string, unknown>[] {
+  if (Array.isArray(result)) return result as Record<string, unknown>[];
+  return ((result as { rows?: Record<string, unknown>[] }).rows ?? []) as Record<string, unknown>[];
+}

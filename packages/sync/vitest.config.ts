@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    setupFiles: ["test/setup.ts"],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    // Each file starts its own emulator and databases; two at a time suits a 2-core machine.
+    maxWorkers: 2,
+  },
+});
