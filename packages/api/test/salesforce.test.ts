@@ -202,6 +202,8 @@ describe.each(backends)("Salesforce connection flow on %s", (backend) => {
       await expect(openSalesforceConnection({ db: database.db, tenantId: admin.tenantId, masterKey: h.masterKey })).rejects.toMatchObject({ code: "LOGIN_RETRIES_STOPPED" });
       const api = await h.sf(admin.cookie);
       expect(await h.record(api.salesforce.connection())).toMatchObject({ loginFailures: 3, retriesStopped: true });
+      const notifications = await (await h.caller(admin.cookie)).notification.list({ limit: 50 });
+      expect(notifications.filter((n) => n.kind === "credentials_expired")).toHaveLength(1);
       await h.record(api.salesforce.validate({ ...creds(prod, 1), password: "changed-in-salesforce" }));
       expect(await h.record(api.salesforce.connection())).toMatchObject({ loginFailures: 0, retriesStopped: false });
       const connection = await openSalesforceConnection({ db: database.db, tenantId: admin.tenantId, masterKey: h.masterKey });

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Connection } from "jsforce";
 import { salesforceConnections, withTenant, type Database } from "@ferry/db";
+import { createNotification } from "@ferry/services";
 import { openSecret } from "@ferry/services/secrets/seal";
 import { SalesforceClientError, translateSalesforceError } from "./errors";
 import { login } from "./gateway";
@@ -22,9 +23,17 @@ async function recordLoginOutcome(db: Database, tenantId: string, outcome: { ok:
     if (outcome.ok) {
       await tx.update(salesforceConnections).set({ consecutiveLoginFailures: 0, lastLoginAt: new Date(), updatedAt: new Date() });
     } else if (outcome.error.authFailure) {
-      await tx
+      const [row] = await tx
         .update(salesforceConnections)
-        .set({ consecutiveLoginFailures: sql`${salesforceConnections.consecutiveLoginFailures} + 1`, lastError: outcome.error.message, updatedAt: new Date() });
+        .set({ consecutiveLoginFailures: sql`${salesforceConnections.consecutiveLoginFailures} + 1`, lastError: outcome.error.message, updatedAt: new Date() })
+        .returning({ failures: salesforceConnections.consecutiveLoginFailures });
+      if (row?.failures === MAX_CONSECUTIVE_LOGIN_FAILURES) {
+        await createNotification(tx, { tenantId }, {
+          kind: "credentials_expired",
+          title: "Salesforce refused the sync user's credentials",
+          body: `Ferry stopped logging in after ${MAX_CONSECUTIVE_LOGIN_FAILURES} refused attempts so Salesforce does not lock the sync user out. Update the password and security token under Admin > Salesforce.`,
+        });
+      }
     }
   });
 }
