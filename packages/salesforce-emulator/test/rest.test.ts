@@ -243,6 +243,10 @@ describe('limits', () => {
     expect(res.status).toBe(403);
     expect(res.headers.get('sforce-limit-info')).toBe('api-usage=10/10');
     expect(await res.json()).toEqual([{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
+    // the counter is per day of the org clock
+    emu.advanceClock(86_400);
+    await conn.query('SELECT Id FROM Lead LIMIT 1');
+    expect(conn.limitInfo.apiUsage).toEqual({ used: 1, limit: 10 });
   });
 });
 

@@ -82,7 +82,8 @@ export class Org {
   private readonly seededAt: EpochSeconds;
   private ctx!: GeneratorContext;
   dailyApiLimit: number;
-  apiUsage = 0;
+  private usage = 0;
+  private usageDay = -1;
   /** Deletion date of the newest record emptied from the recycle bin (for earliestDateAvailable). */
   lastPurgeAt: EpochSeconds;
 
@@ -135,8 +136,24 @@ export class Org {
       fieldAccess: new Map(Object.entries(u.fieldAccess ?? {}).map(([key, v]) => [key.toLowerCase(), v])),
     }));
     this.clockOffset = 0;
-    this.apiUsage = 0;
+    this.usage = 0;
+    this.usageDay = Math.floor(this.now() / DAY);
     this.lastPurgeAt = this.seededAt - (o.historyDays ?? 365) * DAY;
+  }
+
+  /** API requests counted today (org clock); the counter starts over each day, so long demos keep working. */
+  get apiUsage(): number {
+    const day = Math.floor(this.now() / DAY);
+    if (day !== this.usageDay) {
+      this.usageDay = day;
+      this.usage = 0;
+    }
+    return this.usage;
+  }
+
+  set apiUsage(n: number) {
+    void this.apiUsage;
+    this.usage = n;
   }
 
   now(): EpochSeconds {

@@ -20,6 +20,8 @@ type IngestState = 'Open' | 'UploadComplete' | 'InProgress' | 'JobComplete' | 'F
 
 interface JobBase {
   id: string;
+  /** Wall-clock ms of the last request about this job; idle finished jobs are dropped to bound memory. */
+  lastAccess: number;
   object: string;
   createdById: string;
   createdDate: number;
@@ -58,6 +60,8 @@ interface IngestJob extends JobBase {
   failedCount: number;
   errorMessage: string | null;
 }
+
+const JOB_IDLE_MS = 60 * 60_000;
 
 const encodeLocator = (offset: number) => Buffer.from(String(offset)).toString('base64').replace(/=+$/, '');
 const decodeLocator = (loc: string) => {
@@ -101,10 +105,21 @@ export class BulkJobs {
   }
 
   private find(id: string, kind: 'query' | 'ingest', userId: string) {
+    this.sweep();
     const job = this.jobs.get(id);
     if (!job || job.kind !== kind || job.userId !== userId) throw notFound();
+    job.lastAccess = Date.now();
     this.advance(job);
     return job;
+  }
+
+  /** Real orgs keep jobs for 7 days; the emulator drops finished jobs after an idle hour so long demos stay small. */
+  private sweep(): void {
+    const limit = Date.now() - JOB_IDLE_MS;
+    for (const [id, job] of this.jobs) {
+      const finished = job.state === 'JobComplete' || job.state === 'Failed' || job.state === 'Aborted';
+      if (finished && job.lastAccess < limit) this.jobs.delete(id);
+    }
   }
 
   private queryInfo(job: QueryJob) {
@@ -150,7 +165,7 @@ export class BulkJobs {
     if (plan.isCount) throw new ApiError(400, 'INVALIDJOB', 'Aggregate Relationships not supported in Bulk Query with CSV content type');
     const now = this.ctx.org.now();
     const job: QueryJob = {
-      kind: 'query', id: this.nextId(), operation, object: plan.table.def.name, query: body.query, state: 'UploadComplete', plan,
+      kind: 'query', id: this.nextId(), lastAccess: Date.now(), operation, object: plan.table.def.name, query: body.query, state: 'UploadComplete', plan,
       createdById: call.session.user.id, userId: call.session.user.id, createdDate: now, systemModstamp: now,
       apiVersion: Number(call.version), ...this.options(body), ...this.timing(),
     };
@@ -234,7 +249,7 @@ export class BulkJobs {
     if (operation === 'upsert' && !body.externalIdFieldName) throw new ApiError(400, 'INVALIDJOB', 'InvalidJob : External ID was blank for Upsert operation');
     const now = this.ctx.org.now();
     const job: IngestJob = {
-      kind: 'ingest', id: this.nextId(), operation: operation as IngestJob['operation'], object: table.def.name,
+      kind: 'ingest', id: this.nextId(), lastAccess: Date.now(), operation: operation as IngestJob['operation'], object: table.def.name,
       externalIdFieldName: body.externalIdFieldName ? String(body.externalIdFieldName) : null, state: 'Open',
       createdById: call.session.user.id, userId: call.session.user.id, createdDate: now, systemModstamp: now,
       apiVersion: Number(call.version), ...this.options(body), startAt: Infinity, doneAt: Infinity,

@@ -42,6 +42,7 @@ export class Sessions {
   ) {}
 
   issue(user: OrgUser, host: LoginHost, clientId?: string): Session {
+    if (this.byToken.size > 10_000) this.sweep();
     const token = `${this.org.id.slice(0, 15)}!AQ${opaque(72)}`;
     const now = Date.now();
     const s: Session = { token, user, host, issuedAt: now, lastUsed: now, clientId };
@@ -72,6 +73,12 @@ export class Sessions {
     }
     s.lastUsed = now;
     return s;
+  }
+
+  private sweep(): void {
+    const limit = Date.now() - this.idleTimeoutMs;
+    for (const [token, s] of this.byToken) if (s.lastUsed < limit) this.byToken.delete(token);
+    for (const [code, c] of this.codes) if (c.expiresAt < Date.now()) this.codes.delete(code);
   }
 
   /** Forced expiry for fault injection: every session (or one user's) becomes INVALID_SESSION_ID. */
