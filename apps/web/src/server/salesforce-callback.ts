@@ -1,8 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { TRPCError } from "@trpc/server";
 import { createCaller } from "@ferry/api";
 import { toHeaders } from "@ferry/auth";
 import { withContext } from "@ferry/observability";
+import { SalesforceError } from "@ferry/services";
 import type { Runtime } from "./runtime";
 
 /**
@@ -44,9 +46,25 @@ export async function handleSalesforceCallback(runtime: Runtime, req: IncomingMe
       error: param("error"),
       errorDescription: param("error_description"),
     });
-    back(result.ok ? { oauth: "connected" } : { oauth: "failed", message: result.message });
+    back({ oauth: result.ok ? "connected" : "other_org" });
   } catch (error) {
-    const message = error instanceof Error ? error.message : "Salesforce authorization failed.";
-    back({ oauth: "failed", message });
+    back({ oauth: failureReason(error) });
   }
+}
+
+/**
+ * Only a reason code travels in the URL (the page has the wording), so a crafted link cannot put
+ * arbitrary text on the Salesforce page.
+ */
+function failureReason(error: unknown): string {
+  const cause = error instanceof TRPCError ? error.cause : error;
+  if (cause instanceof SalesforceError) {
+    if (cause.code === "access_denied") return "denied";
+    if (cause.code === "AUTHORIZATION_EXPIRED" || cause.code === "invalid_grant") return "expired";
+    if (cause.code === "UNREACHABLE_HOST") return "unreachable";
+    return "failed";
+  }
+  if (error instanceof TRPCError && error.code === "BAD_REQUEST") return "mismatch";
+  if (error instanceof TRPCError && error.code === "FORBIDDEN") return "forbidden";
+  return "failed";
 }

@@ -61,7 +61,8 @@ export function MappingsStep({ connection }: { connection: ConnectionView }) {
 }
 
 function EntityMappings({ data, entity, editable }: { data: MappingsView; entity: string; editable: boolean }) {
-  const rows = data.fields.filter((f) => f.entity === entity);
+  // Same-named Lead and Contact fields side by side: together they feed one Person field.
+  const rows = data.fields.filter((f) => f.entity === entity).sort((a, b) => a.sfField.localeCompare(b.sfField) || a.object.localeCompare(b.object));
   const options = useMemo(() => data.ferryFields.filter((f) => f.entity === entity), [data.ferryFields, entity]);
   return (
     <div className="max-h-[30rem] overflow-auto rounded-lg border">

@@ -8,7 +8,6 @@ import { errorInfo } from "@/lib/errors";
 import { useTRPC } from "@/lib/trpc";
 import { cn } from "@/lib/utils";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
-import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { ConfirmStep } from "./confirm-step";
@@ -112,16 +111,26 @@ export function SalesforceSetup() {
   );
 }
 
-/** The OAuth callback sends the browser back here with the outcome; show it once, then tidy the URL. */
+const oauthFailures: Record<string, string> = {
+  denied: 'You chose Deny in Salesforce, so Ferry is not connected. Click "Log in to Salesforce" again and choose Allow.',
+  expired: 'The Salesforce authorization expired or was already used. Click "Log in to Salesforce" again.',
+  mismatch: 'This Salesforce authorization does not match the one started here (it was already used, or started in another tab or tenant). Click "Log in to Salesforce" again.',
+  other_org: "You logged in as a user of a different Salesforce org than the one this tenant is locked to. Log in as a user of the connected org.",
+  unreachable: "Ferry could not reach the Salesforce login host to finish the authorization. Check the login domain and try again.",
+  forbidden: "Only admins of this tenant can connect Salesforce.",
+  failed: 'Salesforce did not authorize Ferry. Click "Log in to Salesforce" to try again.',
+};
+
+/** The OAuth callback sends the browser back here with a reason code; show it once, then tidy the URL. */
 function OAuthOutcome() {
   const params = useSearchParams();
   const router = useRouter();
-  const [outcome] = useState(() => ({ status: params.get("oauth"), message: params.get("message") }));
+  const [outcome] = useState(() => params.get("oauth"));
   useEffect(() => {
     if (params.get("oauth")) router.replace("/salesforce");
   }, [params, router]);
-  if (!outcome.status) return null;
-  if (outcome.status === "connected") {
+  if (!outcome) return null;
+  if (outcome === "connected") {
     return (
       <Alert variant="info" data-testid="oauth-outcome">
         <CircleCheck aria-hidden />
@@ -134,12 +143,7 @@ function OAuthOutcome() {
     <Alert variant="destructive" data-testid="oauth-outcome">
       <CircleAlert aria-hidden />
       <AlertTitle>Salesforce did not connect</AlertTitle>
-      <AlertDescription>
-        {(outcome.message ?? "The authorization failed.").slice(0, 400)}
-        <Button asChild variant="link" className="h-auto p-0 pl-1">
-          <a href="/salesforce">Dismiss</a>
-        </Button>
-      </AlertDescription>
+      <AlertDescription>{oauthFailures[outcome] ?? oauthFailures.failed}</AlertDescription>
     </Alert>
   );
 }
