@@ -5,3 +5,5 @@ export { executeRun, type RunOutcome, type SyncContext, type SyncOptions, type S
 export { ProgressReporter, type SyncEmitter } from "./progress";
 export { SYNC_OBJECTS, type SyncObject } from "./model/objects";
 export { runInitialSync } from "./initial";
+export { runIncrementalSync } from "./incremental";
+export { applySchemaStep, type SchemaChanges } from "./schema-step";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import jsforce from "jsforce";
+import jsforce, { type Connection } from "jsforce";
 import { sql } from "drizzle-orm";
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "@ferry/salesforce-emulator";
 import type { DatabaseHandle } from "@ferry/db";
@@ -23,7 +23,7 @@ export async function startOrg(options: EmulatorOptions = {}): Promise<EmulatorH
 }
 
 /** The sync user logged in with username + password + token, so jsforce re-logs in when a session expires. */
-export async function connect(emu: EmulatorHandle): Promise<jsforce.Connection> {
+export async function connect(emu: EmulatorHandle): Promise<Connection> {
   const user = emu.users[0]!;
   const conn = new jsforce.Connection({ loginUrl: emu.loginUrl, version: "62.0" });
   await conn.login(user.username, user.password + user.securityToken);

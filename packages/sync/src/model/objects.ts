@@ -18,10 +18,15 @@ export type SyncObject = (typeof SYNC_OBJECTS)[number];
 export interface DescribedField {
   name: string;
   type: string;
+  label?: string;
+  length?: number;
+  updateable?: boolean;
+  custom?: boolean;
+  referenceTo?: string[];
 }
 
 interface DescribeResult {
-  fields: { name: string; type: string }[];
+  fields: Required<DescribedField>[];
 }
 
 // Compound fields are not readable through Bulk 2.0; their components are separate fields.
@@ -30,7 +35,9 @@ const SYSTEM_FIELDS = ["Id", "SystemModstamp", "IsDeleted", "MasterRecordId", "I
 
 export async function describeObject(api: SalesforceApi, object: string): Promise<DescribedField[]> {
   const result = await api.json<DescribeResult>(`/sobjects/${object}/describe`);
-  return result.fields.filter((f) => !UNSYNCABLE_TYPES.has(f.type)).map((f) => ({ name: f.name, type: f.type }));
+  return result.fields
+    .filter((f) => !UNSYNCABLE_TYPES.has(f.type))
+    .map((f) => ({ name: f.name, type: f.type, label: f.label, length: f.length, updateable: f.updateable, custom: f.custom, referenceTo: f.referenceTo }));
 }
 
 /**
