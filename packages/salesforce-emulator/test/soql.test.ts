@@ -138,6 +138,27 @@ describe('ORDER BY, LIMIT, OFFSET, COUNT()', () => {
   });
 });
 
+describe('parent-to-child subqueries', () => {
+  it('returns child records per parent, null without children, and works through jsforce include()', async () => {
+    const contacts = (await all('SELECT Id, LastName, AccountId FROM Contact')) as { Id: string; LastName: string; AccountId: string | null }[];
+    const withKids = contacts.find((c) => c.AccountId)!.AccountId!;
+    const expected = contacts.filter((c) => c.AccountId === withKids).map((c) => c.LastName.toLowerCase()).sort();
+    const parents = await all(`SELECT Id, Name, (SELECT Id, LastName FROM Contacts ORDER BY LastName) FROM Account WHERE Id = '${withKids}'`);
+    const kids = parents[0]!.Contacts as { totalSize: number; done: boolean; records: { LastName: string }[] };
+    expect(kids.totalSize).toBe(expected.length);
+    expect(kids.done).toBe(true);
+    expect(kids.records.map((r) => r.LastName.toLowerCase())).toEqual(expected);
+    const lonely = emu.createRecord('Account', { Name: 'No children' });
+    const none = await all(`SELECT Id, (SELECT Id FROM Contacts) FROM Account WHERE Id = '${lonely}'`);
+    expect(none[0]!.Contacts).toBeNull();
+    const viaInclude = await conn.sobject('Account').find({ Id: withKids }, ['Id']).include('Contacts').select(['Id', 'LastName']).end().execute();
+    expect((viaInclude[0] as { Contacts: { totalSize: number } }).Contacts.totalSize).toBe(expected.length);
+    const bad = await errorOf(conn.query('SELECT Id, (SELECT Id FROM Widgets) FROM Account'));
+    expect(bad.errorCode).toBe('INVALID_TYPE');
+    expect(bad.message).toContain("Didn't understand relationship 'Widgets' in FROM part of query call.");
+  });
+});
+
 describe('errors', () => {
   it('INVALID_FIELD, INVALID_TYPE, MALFORMED_QUERY with Salesforce wording', async () => {
     const f = await errorOf(conn.query('SELECT Id, Nope__c FROM Lead'));

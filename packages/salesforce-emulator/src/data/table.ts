@@ -20,6 +20,7 @@ export class SObjectTable {
   nextCounter: number;
   version = 0;
   private sortedCache = new Map<SortKey, { version: number; rows: StoredRecord[] }>();
+  private fkCache = new Map<string, { version: number; index: Map<string, RowRef[]> }>();
 
   constructor(
     public def: ObjectDef,
@@ -98,6 +99,25 @@ export class SObjectTable {
     });
     this.sortedCache.set(key, { version: this.version, rows });
     return rows;
+  }
+
+  /** Rows by the parent id in a reference field, for child subqueries; rebuilt after writes. */
+  fkIndex(fieldName: string): Map<string, RowRef[]> {
+    const hit = this.fkCache.get(fieldName);
+    if (hit && hit.version === this.version) return hit.index;
+    const index = new Map<string, RowRef[]>();
+    const read = this.reader(fieldName);
+    const add = (ref: RowRef) => {
+      const v = read(ref);
+      if (v === null) return;
+      const list = index.get(v as string);
+      if (list) list.push(ref);
+      else index.set(v as string, [ref]);
+    };
+    for (let i = 0; i < this.gen.count; i++) if (!this.overlay.has(i + 1)) add(i);
+    for (const rec of this.overlay.values()) if (!rec.purged) add(rec);
+    this.fkCache.set(fieldName, { version: this.version, index });
+    return index;
   }
 
   /** Monotonic key of generated row i; generated rows are already sorted by every SortKey. */

@@ -32,7 +32,7 @@ export class QueryCursors {
     this.sweep();
     const mine = [...this.cursors.values()].filter((c) => c.userId === userId).sort((a, b) => a.lastUsed - b.lastUsed);
     while (mine.length >= MAX_CURSORS_PER_USER) this.cursors.delete(mine.shift()!.id);
-    const id = `${KEY_PREFIX.QueryLocator}HE${encodeCounter(++this.seq, 6)}${randomBytes(3).toString('hex').toUpperCase().slice(0, 4)}`;
+    const id = `${KEY_PREFIX.QueryLocator}HE0${encodeCounter(++this.seq, 8)}${randomBytes(2).toString('hex').toUpperCase()}`;
     const c: Cursor = { id, userId, plan, rows, totalSize, batchSize, lastUsed: Date.now() };
     this.cursors.set(id, c);
     return c;

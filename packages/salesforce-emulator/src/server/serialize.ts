@@ -3,6 +3,7 @@ import type { RowRef } from '../data/table';
 import type { FieldDef } from '../schema';
 import { formatDateTime, formatDateTimeCsv } from '../time';
 import type { Column, OutputNode } from '../soql/compile';
+import { childRows } from '../soql/execute';
 
 export function jsonValue(f: FieldDef, v: Value): unknown {
   if (v === null) return null;
@@ -17,6 +18,15 @@ export function recordJsonWriter(node: OutputNode, version: string): (ref: RowRe
   const idOf = node.table.reader('Id');
   const parts = node.entries.map((e): ((ref: RowRef) => string) => {
     const key = `,${JSON.stringify(e.name)}:`;
+    if (e.kind === 'children') {
+      const child = recordJsonWriter(e.plan.output, version);
+      const plan = e.plan;
+      return (ref) => {
+        const kids = childRows(plan, e.fkField, String(idOf(ref)));
+        if (kids.length === 0) return key + 'null';
+        return `${key}{"totalSize":${kids.length},"done":true,"records":[${kids.map(child).join(',')}]}`;
+      };
+    }
     if (e.kind === 'parent') {
       const child = recordJsonWriter(e.node, version);
       return (ref) => {

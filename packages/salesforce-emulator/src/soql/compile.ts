@@ -1,4 +1,4 @@
-import { parseQuery } from '@jetstreamapp/soql-parser-js';
+import { composeQuery, parseQuery, type Query } from '@jetstreamapp/soql-parser-js';
 import { ApiError } from '../errors';
 import { canonicalId, decodeId } from '../ids';
 import { dateToEpoch, parseDateTime, type EpochSeconds } from '../time';
@@ -19,7 +19,9 @@ export interface Column {
 
 export type OutputEntry =
   | { kind: 'field'; name: string; field: FieldDef; read: Reader }
-  | { kind: 'parent'; name: string; fk: Reader; target: SObjectTable; node: OutputNode };
+  | { kind: 'parent'; name: string; fk: Reader; target: SObjectTable; node: OutputNode }
+  /** A parent-to-child subquery: the child plan runs once per parent row over the rows pointing at it. */
+  | { kind: 'children'; name: string; fkField: string; plan: QueryPlan };
 
 export interface OutputNode {
   table: SObjectTable;
@@ -68,14 +70,18 @@ interface PWhere {
   operator?: string;
   right?: PWhere | null;
 }
+interface PSubquery {
+  relationshipName: string;
+  [key: string]: unknown;
+}
 interface PField {
   type: string;
+  subquery?: PSubquery;
   field?: string;
   relationships?: string[];
   functionName?: string;
   parameters?: unknown[];
   rawValue?: string;
-  subquery?: unknown;
 }
 interface POrder {
   field?: string;
@@ -120,6 +126,8 @@ export interface CompileContext {
   user: OrgUser | undefined;
   /** Bulk API 2.0 rejects OFFSET and a few other shapes. */
   bulk?: boolean;
+  /** Compiling a subquery: subqueries do not nest. */
+  nested?: boolean;
 }
 
 export function compileQuery(soql: string, ctx: CompileContext): QueryPlan {
@@ -211,14 +219,23 @@ export function compileQuery(soql: string, ctx: CompileContext): QueryPlan {
       for (const fd of org.visibleFields(user, table.def)) {
         if (which === 'ALL' || (which === 'CUSTOM' && fd.custom) || (which === 'STANDARD' && !fd.custom)) addColumn([fd.name], fd.name);
       }
+    } else if (f.type === 'FieldSubquery' && f.subquery && !ctx.bulk && !ctx.nested) {
+      const sub = f.subquery;
+      const rel = org.schema.childRelationships(table.def).find((c) => c.relationshipName?.toLowerCase() === sub.relationshipName.toLowerCase());
+      if (!rel || !rel.relationshipName || org.access(user, rel.childSObject, rel.field) === 'hidden') {
+        throw soqlError(400, 'INVALID_TYPE', soql, sub.relationshipName, `Didn't understand relationship '${sub.relationshipName}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`);
+      }
+      const { relationshipName: _rel, ...rest } = sub;
+      const childSoql = composeQuery({ ...rest, sObject: rel.childSObject } as unknown as Query);
+      output.entries.push({ kind: 'children', name: rel.relationshipName, fkField: rel.field, plan: compileQuery(childSoql, { ...ctx, nested: true }) });
     } else if (f.type === 'FieldSubquery') {
-      throw soqlError(400, 'MALFORMED_QUERY', soql, '(SELECT', 'Parent-to-child subqueries are not supported by the emulator');
+      throw soqlError(400, 'MALFORMED_QUERY', soql, '(SELECT', ctx.bulk ? 'Parent-to-child subqueries are not supported in Bulk API 2.0 queries' : 'Subqueries cannot be nested');
     } else {
       throw soqlError(400, 'MALFORMED_QUERY', soql, f.rawValue ?? f.functionName, `Aggregate and function expressions other than COUNT() are not supported by the emulator: ${f.rawValue ?? f.functionName ?? f.type}`);
     }
   }
   if (isCount && columns.length) throw soqlError(400, 'MALFORMED_QUERY', soql, 'count', 'COUNT() may not be combined with other fields in the SELECT list');
-  if (!isCount && !columns.length) throw soqlError(400, 'MALFORMED_QUERY', soql, 'FROM', "unexpected token: 'FROM'");
+  if (!isCount && !columns.length && !output.entries.length) throw soqlError(400, 'MALFORMED_QUERY', soql, 'FROM', "unexpected token: 'FROM'");
 
   // WHERE
   const whereAt = Math.max(0, soql.search(/\bwhere\b/i));

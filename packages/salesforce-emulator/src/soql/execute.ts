@@ -49,10 +49,17 @@ export function* scanRows(org: Org, plan: QueryPlan, opts: ScanOptions): Generat
   const [lo, hi] = plan.range;
   for (let i = lo; i < hi; i++) if (!table.isOverlaid(i) && matches(i)) rows.push(i);
   for (const rec of table.overlay.values()) if (visible(rec) && matches(rec)) rows.push(rec);
+  rows.sort(rowComparator(plan));
+  yield* rows;
+}
+
+/** ORDER BY as a comparator (text compares case-insensitively); ties fall back to creation order. */
+export function rowComparator(plan: QueryPlan): (x: RowRef, y: RowRef) => number {
   const keys = plan.order;
+  const table = plan.table;
   const cmpValue = (a: Value, b: Value): number => (a === b ? 0 : (a as string | number) < (b as string | number) ? -1 : 1);
   const norm = (v: Value) => (typeof v === 'string' ? v.toLowerCase() : v);
-  rows.sort((x, y) => {
+  return (x, y) => {
     for (const t of keys) {
       const a = norm(t.read(x));
       const b = norm(t.read(y));
@@ -63,8 +70,16 @@ export function* scanRows(org: Org, plan: QueryPlan, opts: ScanOptions): Generat
       return t.desc ? -c : c;
     }
     return table.counterOf(x) - table.counterOf(y);
-  });
-  yield* rows;
+  };
+}
+
+/** Children of one parent row for a subquery plan: live rows pointing at it, filtered, ordered, limited. */
+export function childRows(plan: QueryPlan, fkField: string, parentId: string): RowRef[] {
+  const table = plan.table;
+  const candidates = table.fkIndex(fkField).get(parentId) ?? [];
+  const rows = candidates.filter((ref) => !table.isDeleted(ref) && (plan.predicate === null || plan.predicate(ref)));
+  rows.sort(rowComparator(plan));
+  return rows.slice(plan.offset, plan.limit === undefined ? undefined : plan.offset + plan.limit);
 }
 
 export interface QueryRows {
