@@ -97,6 +97,10 @@ describe('WHERE', () => {
     expect(seen).toEqual(sorted);
     // ties exist, as in real orgs
     expect(new Set(leads.map((l) => l.SystemModstamp)).size).toBeLessThan(leads.length);
+    const desc = ids(await all('SELECT Id FROM Lead ORDER BY SystemModstamp DESC, Id DESC'));
+    expect(desc).toEqual([...sorted].reverse());
+    const byCreated = ids(await all('SELECT Id FROM Lead ORDER BY CreatedDate, Id'));
+    expect(byCreated).toEqual([...leads].sort((a, b) => t(a.CreatedDate) - t(b.CreatedDate) || (a.Id < b.Id ? -1 : 1)).map((l) => l.Id));
     const idPaged = await all(`SELECT Id FROM Lead WHERE Id > '${sorted[100]}' ORDER BY Id LIMIT 5`);
     expect(ids(idPaged)).toEqual([...leads].sort(byId).map((l) => l.Id).filter((id) => id > sorted[100]!).slice(0, 5));
   });
