@@ -1,5 +1,10 @@
 import { accountRouter } from "./routers/account";
 import { salesforceRouter } from "./routers/salesforce";
+import { chartRouter } from "./routers/charts";
+import { duplicateRouter } from "./routers/duplicates";
+import { historyRouter, syncStatusRouter } from "./routers/history";
+import { recordRouter } from "./routers/records";
+import { syncErrorRouter } from "./routers/syncErrors";
 import { auditRouter, invitationRouter, memberRouter, notificationRouter, outboxRouter } from "./routers/team";
 import { createCallerFactory, router } from "./trpc";
 
@@ -11,6 +16,12 @@ export const appRouter = router({
   audit: auditRouter,
   notification: notificationRouter,
   salesforce: salesforceRouter,
+  syncStatus: syncStatusRouter,
+  history: historyRouter,
+  syncError: syncErrorRouter,
+  chart: chartRouter,
+  record: recordRouter,
+  duplicate: duplicateRouter,
 });
 
 export type AppRouter = typeof appRouter;

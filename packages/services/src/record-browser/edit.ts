@@ -1,0 +1,43 @@
+import { and, eq } from "drizzle-orm";
+import { z } from "zod";
+import { pushQueue, sfRecords, withTenant } from "@ferry/db";
+import { recordAudit } from "../audit/record";
+import { requireRole, type TenantContext } from "../context";
+import { NotFoundError, ValidationError } from "../errors";
+import { recordRefInput, twoWayFields } from "./view";
+
+export const editRecordInput = recordRefInput.extend({
+  changes: z.record(z.string().min(1).max(80), z.union([z.string().max(32_000), z.number(), z.boolean(), z.null()])).refine((c) => Object.keys(c).length > 0, "Change at least one field."),
+});
+
+/**
+ * Queues an edit of two-way fields for Salesforce. Ferry's copy is not changed here: the push run
+ * writes it once Salesforce accepted the change, so the record never shows a value Salesforce refused.
+ * The base SystemModstamp lets the push detect a newer change made in Salesforce meanwhile.
+ */
+export async function editRecord({ ctx, input }: { ctx: TenantContext; input: z.input<typeof editRecordInput> }) {
+  requireRole(ctx, "admin");
+  const edit = editRecordInput.parse(input);
+  return withTenant(ctx, async (tx) => {
+    const [record] = await tx
+      .select({ fields: sfRecords.fields, systemModstamp: sfRecords.systemModstamp, isDeleted: sfRecords.isDeleted })
+      .from(sfRecords)
+      .where(and(eq(sfRecords.object, edit.object), eq(sfRecords.sfId, edit.sfId)))
+      .limit(1);
+    if (!record) throw new NotFoundError("This record is not in Ferry.");
+    if (record.isDeleted) throw new ValidationError("This record was deleted in Salesforce; restore it there before editing.");
+    const editable = await twoWayFields(tx, edit.object);
+    const changes: Record<string, unknown> = {};
+    for (const [field, value] of Object.entries(edit.changes)) {
+      if (!editable.has(field)) throw new ValidationError(`${field} is not a two-way field; map it two-way under Admin > Salesforce to edit it here.`, `changes.${field}`);
+      if ((record.fields[field] ?? null) !== value) changes[field] = value;
+    }
+    if (Object.keys(changes).length === 0) throw new ValidationError("Nothing changed: the values are the ones Ferry already has.");
+    const [push] = await tx
+      .insert(pushQueue)
+      .values({ tenantId: ctx.tenantId, object: edit.object, sfId: edit.sfId, changes, baseModstamp: record.systemModstamp, editedBy: ctx.actor.userId })
+      .returning({ id: pushQueue.id, state: pushQueue.state, changes: pushQueue.changes, createdAt: pushQueue.createdAt });
+    await recordAudit(tx, ctx, { action: "record.edit", targetType: edit.object, targetId: edit.sfId, details: { fields: Object.keys(changes), pushId: push!.id } });
+    return push!;
+  });
+}

@@ -1,0 +1,27 @@
+import { sql, type SQL } from "drizzle-orm";
+import { sfRecords } from "@ferry/db";
+
+/** The record browser's tabs: People are Leads and Contacts together. */
+export const recordKinds = ["people", "companies", "opportunities"] as const;
+export type RecordKind = (typeof recordKinds)[number];
+
+export const OBJECTS: Record<RecordKind, string[]> = {
+  people: ["Lead", "Contact"],
+  companies: ["Account"],
+  opportunities: ["Opportunity"],
+};
+
+export const BROWSABLE = new Set(Object.values(OBJECTS).flat());
+
+// These expressions match the indexes of migration 0004 character for character, or the planner
+// cannot use them.
+export const nameKey: SQL<string> = sql<string>`(lower(${sfRecords.fields}->>'Name') COLLATE "C")`;
+export const emailKey: SQL<string> = sql<string>`(lower(btrim(${sfRecords.fields}->>'Email')) COLLATE "C")`;
+
+export function objectFilter(kind: RecordKind): SQL {
+  return kind === "people" ? sql`${sfRecords.object} in ('Lead', 'Contact')` : sql`${sfRecords.object} = ${OBJECTS[kind][0]}`;
+}
+
+export function likePrefix(text: string): string {
+  return `${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
