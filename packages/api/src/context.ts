@@ -20,4 +20,8 @@ export interface ApiContext {
   events?: Pick<RealtimeEmitter, "emit">;
   /** Salesforce settings (master key, login hosts, OAuth app, job queue); absent where orgs cannot be connected. */
   salesforce?: Omit<SalesforceRuntime, "gateway">;
+  /** The deployment's ceiling for support access, in seconds (at most an hour). */
+  supportAccessMaxSeconds?: number;
+  /** Re-joins a user's sockets to the tenant rooms they may see now (after support access or membership changes). */
+  refreshRooms?: (userId: string) => Promise<void>;
 }

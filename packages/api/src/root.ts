@@ -5,7 +5,9 @@ import { duplicateRouter } from "./routers/duplicates";
 import { historyRouter, syncStatusRouter } from "./routers/history";
 import { recordRouter } from "./routers/records";
 import { syncErrorRouter } from "./routers/syncErrors";
-import { auditRouter, invitationRouter, memberRouter, notificationRouter, outboxRouter } from "./routers/team";
+import { memberRouter } from "./routers/members";
+import { supportRouter } from "./routers/support";
+import { auditRouter, invitationRouter, notificationRouter, outboxRouter } from "./routers/team";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -22,6 +24,7 @@ export const appRouter = router({
   chart: chartRouter,
   record: recordRouter,
   duplicate: duplicateRouter,
+  support: supportRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -9,7 +9,8 @@ export interface ApiHarness {
   signUp(input: { name: string; email: string; password?: string; tenantName?: string }): Promise<{ cookie: string; tenantId: string | null }>;
 }
 
-export function apiHarness(database: TestDatabase): ApiHarness {
+/** `extra` adds what a test wires for real (a socket.io server's room refresh and emitter, a support access ceiling). */
+export function apiHarness(database: TestDatabase, extra: Partial<ApiContext> = {}): ApiHarness {
   const auth = createAuth({
     db: database.db,
     baseURL: "http://localhost:3000",
@@ -31,6 +32,7 @@ export function apiHarness(database: TestDatabase): ApiHarness {
       portalUrl: "http://localhost:3000",
       showOutbox: true,
       sessionAbsoluteSeconds: 43200,
+      ...extra,
     };
     return createCaller(ctx);
   };

@@ -4,7 +4,6 @@ import {
   createInvitation,
   listAuditLog,
   listInvitations,
-  listMembers,
   listNotifications,
   listOutbox,
   markNotificationsRead,
@@ -15,10 +14,6 @@ import {
 } from "@ferry/services";
 import { publishNotification } from "../live";
 import { authedProcedure, publicProcedure, router, tenantProcedure } from "../trpc";
-
-export const memberRouter = router({
-  list: tenantProcedure.query(({ ctx }) => listMembers({ ctx: ctx.tenant })),
-});
 
 export const invitationRouter = router({
   list: tenantProcedure.query(({ ctx }) => listInvitations({ ctx: ctx.tenant })),

@@ -4,6 +4,7 @@ import { recordAudit } from "../audit/record";
 import { createNotification } from "../notifications/create";
 import { requireRole, type TenantContext } from "../context";
 import { ConflictError } from "../errors";
+import { refuseSupportGrantingStaff } from "../support/guards";
 
 const INVITATION_DAYS = 7;
 
@@ -19,6 +20,7 @@ export async function createInvitation({
   requireRole(ctx, "admin");
   const email = input.email.trim().toLowerCase();
   return withTenant(ctx, async (tx) => {
+    await refuseSupportGrantingStaff(tx, ctx, { email });
     const [existing] = await tx
       .select({ id: memberships.id })
       .from(memberships)

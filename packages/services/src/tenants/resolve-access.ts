@@ -37,5 +37,9 @@ export async function resolveTenantAccess({
       );
     if (grant) return { access: { kind: "support", grantId: grant.id, mode: grant.mode }, tenantName: tenant.name };
   }
-  throw new ForbiddenError("You are not a member of this tenant.");
+  throw new ForbiddenError(
+    actor.isStaff
+      ? "You have no active support access to this tenant; enter it again from the support console."
+      : "You are not a member of this tenant.",
+  );
 }

@@ -1,0 +1,77 @@
+import { and, eq, gt, isNull } from "drizzle-orm";
+import { memberships, supportAccessGrants, tenants, users, withTenant, type Database } from "@ferry/db";
+import { recordAudit } from "../audit/record";
+import type { Actor } from "../context";
+import { ConflictError, ForbiddenError, NotFoundError } from "../errors";
+import { grantContext } from "./grant-context";
+import { checkReason, SUPPORT_ACCESS_MAX_SECONDS } from "./limits";
+
+export interface StartSupportAccessInput {
+  tenantId: string;
+  reason: string;
+  ticket?: string | undefined;
+  /** Shorter than the configured ceiling if the staff member wants; never longer. */
+  minutes?: number | undefined;
+}
+
+/**
+ * "Enter tenant": a read-only grant for the staff member, with a reason, ending by itself. The
+ * staff member acts as themselves; no membership or role is created.
+ */
+export async function startSupportAccess({
+  db,
+  actor,
+  input,
+  maxSeconds = SUPPORT_ACCESS_MAX_SECONDS,
+  requestId,
+}: {
+  db: Database;
+  actor: Actor;
+  input: StartSupportAccessInput;
+  maxSeconds?: number;
+  requestId?: string;
+}) {
+  if (!actor.isStaff) throw new ForbiddenError("Only Ferry support staff can enter a tenant.");
+  const reason = checkReason(input.reason, "Entering a tenant");
+  const [tenant] = await db.select({ id: tenants.id, name: tenants.name }).from(tenants).where(eq(tenants.id, input.tenantId));
+  if (!tenant) throw new NotFoundError("That tenant does not exist.");
+  // Tenant membership is a lookup across the platform (who belongs where), so it runs on the privileged connection.
+  const members = await db
+    .select({ userId: memberships.userId, role: users.role })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.tenantId, tenant.id));
+  if (members.some((m) => m.userId === actor.userId)) {
+    throw new ConflictError("You are a member of this tenant; switch to it with the tenant switcher instead of entering it as support.");
+  }
+  if (members.some((m) => m.role === "staff")) {
+    throw new ForbiddenError("This tenant belongs to a Ferry staff account; support access into staff accounts is not allowed.");
+  }
+  const [open] = await db
+    .select({ tenantId: supportAccessGrants.tenantId })
+    .from(supportAccessGrants)
+    .where(and(eq(supportAccessGrants.staffUserId, actor.userId), isNull(supportAccessGrants.endedAt), gt(supportAccessGrants.expiresAt, new Date())));
+  if (open) throw new ConflictError("You already have support access to a tenant; end it before entering another.");
+
+  const ceiling = Math.min(maxSeconds, SUPPORT_ACCESS_MAX_SECONDS);
+  const seconds = input.minutes ? Math.min(input.minutes * 60, ceiling) : ceiling;
+  const grant = {
+    tenantId: tenant.id,
+    id: crypto.randomUUID(),
+    mode: "read" as const,
+    startedAt: new Date(),
+    expiresAt: new Date(Date.now() + seconds * 1000),
+  };
+  const ticket = input.ticket?.trim() || null;
+  await withTenant({ db, tenantId: tenant.id }, async (tx) => {
+    await tx.insert(supportAccessGrants).values({ ...grant, staffUserId: actor.userId, reason, ticket });
+    await recordAudit(tx, grantContext(db, actor, grant, requestId), {
+      action: "support.start",
+      targetType: "support_access",
+      targetId: grant.id,
+      reason,
+      details: { ticket, mode: "read", expiresAt: grant.expiresAt.toISOString(), staffName: actor.name },
+    });
+  });
+  return { ...grant, tenantName: tenant.name, reason, ticket };
+}
