@@ -65,7 +65,8 @@ describe('control API over HTTP', () => {
     const [winner, loser] = (await conn.query('SELECT Id FROM Account ORDER BY Id LIMIT 2')).records.map((r) => r.Id as string);
     const child = emu.createRecord('Contact', { LastName: 'Child', AccountId: loser });
     const res = await control('POST', '/merge', { masterId: winner, loserIds: [loser] });
-    expect(res.status).toBe(204);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ id: winner, mergedRecordIds: [loser], updatedRelatedIds: expect.arrayContaining([child]) });
     expect((await conn.sobject('Contact').retrieve(child)).AccountId).toBe(winner);
     const gone = await conn.query(`SELECT Id, MasterRecordId FROM Account WHERE Id = '${loser}'`, { scanAll: true } as never);
     expect(gone.records[0]).toMatchObject({ MasterRecordId: winner });

@@ -257,16 +257,23 @@ export function upsertRecord(tx: Tx, user: OrgUser, objectName: string, extField
 }
 
 /** Merge: losers are soft-deleted with MasterRecordId = winner and their children move to the winner. */
-export function mergeRecords(tx: Tx, user: OrgUser, masterId: string, loserIds: string[]): void {
+export interface MergeOutcome {
+  id: string;
+  mergedRecordIds: string[];
+  updatedRelatedIds: string[];
+}
+
+export function mergeRecords(tx: Tx, user: OrgUser, masterId: string, loserIds: string[]): MergeOutcome {
   const org = tx.org;
   const master = liveRow(org, undefined, masterId);
   if (!master.table.def.mergeable) throw new WriteFailure('INVALID_OPERATION', `Merge is not supported for ${master.table.def.name}`, []);
   if (loserIds.length < 1 || loserIds.length > 2) throw new WriteFailure('INVALID_OPERATION', 'A merge request can have at most 3 records', []);
   const losers = loserIds.map((id) => liveRow(org, master.table.def.name, id));
   const loserSet = new Set(losers.map((l) => l.id));
+  const updatedRelatedIds: string[] = [];
   for (const child of org.tables.values()) {
     const refs = child.def.fields.filter((f) => f.type === 'reference' && f.referenceTo.includes(master.table.def.name) && f.name !== 'MasterRecordId' && !f.name.startsWith('Converted'));
-    for (const f of refs) reparent(tx, child, f.name, loserSet, master.id, user);
+    for (const f of refs) updatedRelatedIds.push(...reparent(tx, child, f.name, loserSet, master.id, user));
   }
   for (const l of losers) {
     const rec = l.table.materialize(l.ref);
@@ -278,9 +285,10 @@ export function mergeRecords(tx: Tx, user: OrgUser, masterId: string, loserIds: 
   const winner = master.table.materialize(master.ref);
   org.stamp(winner, user.id);
   tx.put(master.table, winner);
+  return { id: master.id, mergedRecordIds: losers.map((l) => l.id), updatedRelatedIds };
 }
 
-function reparent(tx: Tx, table: SObjectTable, fieldName: string, from: Set<string>, to: string, user: OrgUser): void {
+function reparent(tx: Tx, table: SObjectTable, fieldName: string, from: Set<string>, to: string, user: OrgUser): string[] {
   const read = table.reader(fieldName);
   const hits: RowRef[] = [];
   for (let i = 0; i < table.generatedCount; i++) {
@@ -293,6 +301,7 @@ function reparent(tx: Tx, table: SObjectTable, fieldName: string, from: Set<stri
     tx.org.stamp(rec, user.id);
     tx.put(table, rec);
   }
+  return hits.map((ref) => String(table.read(ref, 'Id')));
 }
 
 export interface ConvertLeadOptions {

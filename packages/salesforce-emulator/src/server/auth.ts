@@ -3,15 +3,9 @@ import type { OrgUser } from '../data/org';
 import type { EmulatorContext, OAuthClient } from './context';
 import { json, JSON_TYPE, type Req, type Res, type Route } from './http';
 import { bearerToken, type LoginHost, type Session } from './sessions';
+import { SOAP_OPERATIONS, soapFault, soapOk, soapOperation, xmlEscape, xmlUnescape } from './soap';
 
-const xmlEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const xmlUnescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
-const htmlEscape = xmlEscape;
-
-function soapFault(code: string, message: string, exceptionType = 'UnexpectedErrorFault'): Res {
-  const body = `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:sf="urn:fault.partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body><soapenv:Fault><faultcode>sf:${code}</faultcode><faultstring>${xmlEscape(`${code}: ${message}`)}</faultstring><detail><sf:${exceptionType} xsi:type="sf:${exceptionType}"><sf:exceptionCode>${code}</sf:exceptionCode><sf:exceptionMessage>${xmlEscape(message)}</sf:exceptionMessage></sf:${exceptionType}></detail></soapenv:Fault></soapenv:Body></soapenv:Envelope>`;
-  return { status: 500, headers: { 'Content-Type': 'text/xml;charset=UTF-8' }, body };
-}
+const htmlEscape = (s: string) => xmlEscape(s);
 
 const INVALID_LOGIN = 'Invalid username, password, security token; or user locked out.';
 
@@ -41,7 +35,15 @@ async function soap(ctx: EmulatorContext, req: Req, host: LoginHost, version: st
     ctx.sessions.revoke(sid);
     return soapOk('<logoutResponse/>');
   }
-  if (!/<(?:\w+:)?login[\s>]/.test(body)) return soapFault('INVALID_OPERATION', 'Only login and logout are emulated on the SOAP partner API');
+  if (!/<(?:\w+:)?login[\s>]/.test(body)) {
+    const op = SOAP_OPERATIONS.find((name) => new RegExp(`<(?:\\w+:)?${name}[\\s/>]`).test(body));
+    const session = ctx.sessions.validate(tag('sessionId'));
+    if (!session) return soapFault('INVALID_SESSION_ID', 'Invalid Session ID found in SessionHeader: Illegal Session');
+    if (!op) return soapFault('INVALID_OPERATION', 'This SOAP partner API call is not emulated; use the REST API');
+    if (ctx.org.apiUsage >= ctx.org.dailyApiLimit) return soapFault('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
+    ctx.org.apiUsage++;
+    return soapOperation(ctx, session.user, op, body);
+  }
   if (v < ctx.config.minApiVersion) return soapFault('UNSUPPORTED_API_VERSION', `Invalid Api version specified on URL`);
   if (v >= 65) return soapFault('INVALID_OPERATION', 'SOAP API login() is not supported from API version 65.0; use OAuth 2.0');
   const user = checkPassword(ctx, tag('username') ?? '', tag('password') ?? '', host);
@@ -59,14 +61,6 @@ async function soap(ctx: EmulatorContext, req: Req, host: LoginHost, version: st
     `<userDefaultCurrencyIsoCode xsi:nil="true"/><userEmail>${xmlEscape(user.email)}</userEmail><userFullName>${xmlEscape(user.displayName)}</userFullName><userId>${user.id}</userId>` +
     `<userLanguage>en_US</userLanguage><userLocale>en_US</userLocale><userName>${xmlEscape(user.username)}</userName><userTimeZone>GMT</userTimeZone><userType>Standard</userType><userUiSkin>Theme3</userUiSkin></userInfo></result></loginResponse>`;
   return soapOk(result);
-}
-
-function soapOk(inner: string): Res {
-  return {
-    status: 200,
-    headers: { 'Content-Type': 'text/xml;charset=UTF-8' },
-    body: `<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns="urn:partner.soap.sforce.com" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><soapenv:Body>${inner}</soapenv:Body></soapenv:Envelope>`,
-  };
 }
 
 const oauthError = (status: number, error: string, description: string) => json(status, { error, error_description: description });

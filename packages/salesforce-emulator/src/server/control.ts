@@ -53,8 +53,8 @@ export class Control {
     return this.tx((tx) => convertLead(tx, this.admin(), leadId, options));
   }
 
-  mergeRecords(masterId: string, loserIds: string[]): void {
-    this.tx((tx) => mergeRecords(tx, this.admin(), masterId, loserIds));
+  mergeRecords(masterId: string, loserIds: string[]) {
+    return this.tx((tx) => mergeRecords(tx, this.admin(), masterId, loserIds));
   }
 
   addCustomField(objectName: string, spec: FieldSpec) {
@@ -176,7 +176,7 @@ export function controlRoutes(control: Control): Route[] {
     { method: 'DELETE', pattern: new RegExp(`${P}/records/(\\w+)/(\\w{15,18})/?$`), handler: wrap((_r, [, id]) => ({ id: control.deleteRecord(id!) })) },
     { method: 'POST', pattern: new RegExp(`${P}/records/(\\w+)/(\\w{15,18})/undelete/?$`), handler: wrap((_r, [, id]) => ({ id: control.undeleteRecord(id!) })) },
     { method: 'POST', pattern: new RegExp(`${P}/leads/(\\w{15,18})/convert/?$`), handler: wrap(async (req, [id]) => control.convertLead(id!, await body(req, convert))) },
-    { method: 'POST', pattern: new RegExp(`${P}/merge/?$`), handler: wrap(async (req) => { const b = await body(req, merge); control.mergeRecords(b.masterId, b.loserIds); }) },
+    { method: 'POST', pattern: new RegExp(`${P}/merge/?$`), handler: wrap(async (req) => { const b = await body(req, merge); return control.mergeRecords(b.masterId, b.loserIds); }) },
     { method: 'POST', pattern: new RegExp(`${P}/fields/(\\w+)/?$`), handler: wrap(async (req, [o]) => control.addCustomField(o!, (await body(req, fieldSpec)) as FieldSpec)) },
     { method: 'PATCH', pattern: new RegExp(`${P}/fields/(\\w+)/(\\w+)/?$`), handler: wrap(async (req, [o, f]) => control.retypeCustomField(o!, f!, (await body(req, retypeSpec)) as FieldSpec)) },
     { method: 'DELETE', pattern: new RegExp(`${P}/fields/(\\w+)/(\\w+)/?$`), handler: wrap((_r, [o, f]) => control.removeCustomField(o!, f!)) },
