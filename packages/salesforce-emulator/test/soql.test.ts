@@ -163,6 +163,18 @@ describe('parent-to-child subqueries', () => {
   });
 });
 
+describe('semi-joins', () => {
+  it('Id IN / NOT IN (SELECT …) filters by the inner query', async () => {
+    const members = (await all("SELECT LeadId FROM CampaignMember WHERE LeadId != null AND Status = 'Sent'")).map((r) => r.LeadId as string);
+    const inSet = new Set(members);
+    const got = ids(await all("SELECT Id FROM Lead WHERE Id IN (SELECT LeadId FROM CampaignMember WHERE Status = 'Sent') ORDER BY Id"));
+    expect(got).toEqual(leads.filter((l) => inSet.has(l.Id)).sort(byId).map((l) => l.Id));
+    expect(got.length).toBeGreaterThan(0);
+    const notIn = await conn.query("SELECT count() FROM Lead WHERE Id NOT IN (SELECT LeadId FROM CampaignMember WHERE Status = 'Sent')");
+    expect(notIn.totalSize).toBe(leads.length - got.length);
+  });
+});
+
 describe('errors', () => {
   it('INVALID_FIELD, INVALID_TYPE, MALFORMED_QUERY with Salesforce wording', async () => {
     const f = await errorOf(conn.query('SELECT Id, Nope__c FROM Lead'));
