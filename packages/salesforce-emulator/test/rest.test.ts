@@ -62,6 +62,24 @@ describe('query', () => {
     expect(e.errorCode).toBe('INVALID_QUERY_LOCATOR');
   });
 
+  it('cursors expire when idle, and an 11th open cursor releases the oldest', async () => {
+    const quick = await start({ queryLocatorIdleSeconds: 1, counts: { Lead: 1_000 } });
+    try {
+      const c = await soapLogin(quick);
+      const opts = { headers: { 'Sforce-Query-Options': 'batchSize=200' } } as never;
+      const open = [];
+      for (let k = 0; k < 11; k++) open.push(await c.query('SELECT Id FROM Lead', opts));
+      expect((await errorOf(c.queryMore(open[0]!.nextRecordsUrl!))).errorCode).toBe('INVALID_QUERY_LOCATOR');
+      expect((await c.queryMore(open[10]!.nextRecordsUrl!)).records.length).toBe(200);
+      await new Promise((r) => setTimeout(r, 1_300));
+      const e = await errorOf(c.queryMore(open[10]!.nextRecordsUrl!));
+      expect(e.errorCode).toBe('INVALID_QUERY_LOCATOR');
+      expect(e.message).toBe('invalid query locator');
+    } finally {
+      await quick.stop();
+    }
+  });
+
   it('queryAll returns deleted and merged rows; query never does', async () => {
     const leads = (await conn.query('SELECT Id FROM Lead ORDER BY Id LIMIT 3')).records.map((r) => r.Id as string);
     await conn.sobject('Lead').destroy(leads[0]!);
