@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { signInContext, signUpThroughApi } from "../support/api";
+import { cookieHeader, signInContext, signUpThroughApi, uniqueEmail } from "../support/api";
 import { HIDDEN_FIELD_USER, startSalesforceE2E, type SalesforceE2E } from "./salesforce-fixture";
 
 let ferry: SalesforceE2E;
@@ -121,4 +121,38 @@ test("wrong password, wrong token, a hidden required field and an unreachable ho
   await page.reload();
   await expect(page.getByTestId("status-badge")).toHaveText("Credentials validated");
   await expect(page.getByRole("button", { name: "Preview fields" })).toBeVisible();
+});
+
+test("a viewer sees the connection but cannot change it", async ({ browser, request }) => {
+  const admin = await signUpThroughApi(request, ferry.baseURL, { name: "Ava Admin", tenantName: "Viewed Co" });
+  const call = async (user: typeof admin, procedure: string, json: unknown) => {
+    const response = await request.post(`${ferry.baseURL}/api/trpc/${procedure}`, {
+      headers: { "content-type": "application/json", origin: ferry.baseURL, cookie: cookieHeader(user) },
+      data: { json },
+    });
+    expect(response.ok(), await response.text()).toBe(true);
+    return ((await response.json()) as { result: { data: { json: unknown } } }).result.data.json;
+  };
+  const user = ferry.production.users[0]!;
+  await call(admin, "salesforce.validate", { username: user.username, password: user.password, securityToken: user.securityToken, sandbox: false });
+  const email = uniqueEmail("viewer");
+  const invitation = (await call(admin, "invitation.create", { email, role: "viewer" })) as { id: string };
+  const viewer = await signUpThroughApi(request, ferry.baseURL, { name: "Vera Viewer", email });
+  await call(viewer, "invitation.accept", { invitationId: invitation.id });
+
+  const context = await browser.newContext({ baseURL: ferry.baseURL });
+  await signInContext(context, ferry.baseURL, viewer);
+  const page = await context.newPage();
+  await page.goto("/salesforce");
+  await expect(page.getByText("only admins can change it")).toBeVisible();
+  await expect(page.getByTestId("org-name")).toHaveText("Acme Production");
+  await expect(page.getByTestId("status-badge")).toHaveText("Credentials validated");
+  await expect(page.getByRole("button", { name: "Validate" })).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Preview fields" })).toHaveCount(0);
+  await expect(page.getByText("An admin runs Sync Fields next.")).toBeVisible();
+  const refused = await request.post(`${ferry.baseURL}/api/trpc/salesforce.previewFields`, {
+    headers: { "content-type": "application/json", origin: ferry.baseURL, cookie: cookieHeader(viewer) },
+    data: {},
+  });
+  expect(refused.status()).toBe(403);
 });
