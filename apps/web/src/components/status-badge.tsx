@@ -1,8 +1,11 @@
 "use client";
 
-import { useQuery } from "@tanstack/react-query";
+import { useEffect, useRef, useState } from "react";
+import Link from "next/link";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { CircleCheck, CircleDashed, CirclePause, CircleX, Gauge, ListChecks, LoaderCircle, Rocket, Unplug } from "lucide-react";
 import type { SyncStatus } from "@ferry/realtime/events";
+import { useRealtime, useRealtimeEvent } from "@/lib/realtime";
 import { useTRPC } from "@/lib/trpc";
 import { cn, formatDateTime, formatRelative } from "@/lib/utils";
 import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
@@ -12,9 +15,10 @@ export type SyncStatusView = Pick<SyncStatus, "state" | "message" | "lastSyncedA
 /** The setup steps before the first sync (Admin > Salesforce), shown until the sync reports live. */
 type SetupState = "validated" | "fields_synced" | "ready";
 type BadgeState = SyncStatusView["state"] | SetupState;
-type BadgeView = Omit<SyncStatusView, "state"> & { state: BadgeState };
+type BadgeView = Omit<SyncStatusView, "state"> & { state: BadgeState; percent?: number | null; href?: string | null };
 
 const NOT_CONNECTED: SyncStatusView = { state: "not_connected" };
+const SETUP_STATES = new Set<BadgeState>(["not_connected", "validated", "fields_synced", "ready"]);
 
 const looks = {
   not_connected: { icon: Unplug, tone: "border-border bg-card text-muted-foreground", dot: "bg-muted-foreground/50" },
@@ -65,13 +69,44 @@ function label(status: BadgeView): string {
     case "idle":
       return status.lastSyncedAt ? `Last Synced ${formatRelative(status.lastSyncedAt)}` : "Connected";
     case "running":
-      return "Sync in Progress";
+      return typeof status.percent === "number" ? `Sync in Progress · ${status.percent}%` : "Sync in Progress";
     case "failed":
       return "Failed";
     case "paused":
       return "Sync paused";
     case "api_capped":
-      return "API cap reached";
+      return status.resumesAt ? `API cap reached — resumes ${formatResume(status.resumesAt)}` : "API cap reached";
+  }
+}
+
+const timeOfDay = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+
+function formatResume(at: string): string {
+  const date = new Date(at);
+  return date.getTime() - Date.now() < 20 * 3600 * 1000 ? `at ${timeOfDay.format(date)}` : formatDateTime(date);
+}
+
+/** The sync status rebuilt from the database (sync state, the run's overall %, the failed run to link to). */
+function fromServer(view: { state: BadgeState; message: string | null; lastSyncedAt: string | null; resumesAt: string | null; percent: number | null; failedRunId: string | null }): BadgeView {
+  return {
+    state: view.state,
+    ...(view.message ? { message: view.message } : {}),
+    ...(view.lastSyncedAt ? { lastSyncedAt: view.lastSyncedAt } : {}),
+    ...(view.resumesAt ? { resumesAt: view.resumesAt } : {}),
+    percent: view.percent,
+  };
+}
+
+function linkFor(state: BadgeState): string | null {
+  switch (state) {
+    case "running":
+    case "paused":
+    case "api_capped":
+      return "/salesforce/progress";
+    case "failed":
+      return "/sync-history?status=failed";
+    default:
+      return null;
   }
 }
 
@@ -104,32 +139,74 @@ function detail(status: BadgeView): string {
  */
 export function StatusBadge({ status, className }: { status?: SyncStatusView | null; className?: string }) {
   const trpc = useTRPC();
-  const connection = useQuery({ ...trpc.salesforce.connection.queryOptions(), enabled: !status });
-  const current: BadgeView = status ?? (connection.data ? fromConnection(connection.data.state) : NOT_CONNECTED);
+  const queryClient = useQueryClient();
+  const server = useQuery(trpc.syncStatus.badge.queryOptions());
+  // The setup flow refreshes the connection query after each step, so setup states follow it.
+  const connection = useQuery(trpc.salesforce.connection.queryOptions());
+  // A pushed status wins only until the database has been read again after it.
+  const [liveAt, setLiveAt] = useState(0);
+  useEffect(() => {
+    if (status) setLiveAt(Date.now());
+  }, [status]);
+  useRealtimeEvent("sync.status", () => void queryClient.invalidateQueries(trpc.syncStatus.badge.queryFilter()));
+  const lastProgressRefetch = useRef(0);
+  useRealtimeEvent("sync.progress", () => {
+    // The overall % is re-read from the committed counters, at most every two seconds.
+    if (Date.now() - lastProgressRefetch.current < 2000) return;
+    lastProgressRefetch.current = Date.now();
+    void queryClient.invalidateQueries(trpc.syncStatus.badge.queryFilter());
+  });
+  const { status: socket } = useRealtime();
+  const wasConnected = useRef(socket === "connected");
+  useEffect(() => {
+    if (socket === "connected" && !wasConnected.current) void queryClient.invalidateQueries(trpc.syncStatus.badge.queryFilter());
+    wasConnected.current = socket === "connected";
+  }, [socket, queryClient, trpc]);
+
+  const fromDb = server.data ? fromServer(server.data) : null;
+  const setup = fromDb === null || SETUP_STATES.has(fromDb.state);
+  const current: BadgeView =
+    status && (!fromDb || liveAt > server.dataUpdatedAt)
+      ? { ...status, percent: status.state === fromDb?.state ? fromDb.percent : null }
+      : setup && connection.data
+        ? fromConnection(connection.data.state)
+        : (fromDb ?? NOT_CONNECTED);
   const look = looks[current.state];
   const Icon = look.icon;
   const text = label(current);
+  const href = linkFor(current.state);
+  const badge = (
+    <span
+      role="status"
+      tabIndex={href ? undefined : 0}
+      aria-label={`Sync status: ${text}${current.state === "failed" && current.message ? ` (${current.message})` : ""}`}
+      data-testid="status-badge"
+      data-state={current.state}
+      data-percent={typeof current.percent === "number" ? current.percent : undefined}
+      className={cn(
+        "inline-flex h-8 items-center gap-2 rounded-full border px-2.5 text-[13px] min-[420px]:px-3 font-medium whitespace-nowrap outline-none focus-visible:ring-[3px] focus-visible:ring-ring/40",
+        look.tone,
+        className,
+      )}
+    >
+      <Icon className={cn("size-3.5", current.state === "running" && "animate-spin")} aria-hidden />
+      <span className="hidden min-[420px]:inline">{text}</span>
+    </span>
+  );
   return (
     <Tooltip>
       <TooltipTrigger asChild>
-        <span
-          role="status"
-          tabIndex={0}
-          aria-label={`Sync status: ${text}${current.state === "failed" && current.message ? ` (${current.message})` : ""}`}
-          data-testid="status-badge"
-          data-state={current.state}
-          className={cn(
-            "inline-flex h-8 items-center gap-2 rounded-full border px-2.5 text-[13px] min-[420px]:px-3 font-medium whitespace-nowrap outline-none focus-visible:ring-[3px] focus-visible:ring-ring/40",
-            look.tone,
-            className,
-          )}
-        >
-          <Icon className={cn("size-3.5", current.state === "running" && "animate-spin")} aria-hidden />
-          <span className="hidden min-[420px]:inline">{text}</span>
-        </span>
+        {href ? (
+          <Link href={href} className="rounded-full outline-none focus-visible:ring-[3px] focus-visible:ring-ring/40">
+            {badge}
+          </Link>
+        ) : (
+          badge
+        )}
       </TooltipTrigger>
       <TooltipContent side="bottom" align="end">
         {detail(current)}
+        {current.state === "failed" ? " Select to see the details." : null}
       </TooltipContent>
     </Tooltip>
   );

@@ -1,4 +1,4 @@
-import { and, eq, gte, inArray, isNull, or, sql } from "drizzle-orm";
+import { gte, inArray, isNull, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import { pushQueue, salesforceConnections, syncRunObjects, syncRuns, syncStates, withTenant } from "@ferry/db";
 import { requireRole, type TenantContext } from "../context";

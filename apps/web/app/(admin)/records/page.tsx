@@ -1,19 +1,18 @@
 import type { Metadata } from "next";
-import { Rows3 } from "lucide-react";
-import { EmptyState } from "@/components/empty-state";
+import { Suspense } from "react";
 import { PageHeader } from "@/components/page-header";
+import { Skeleton } from "@/components/ui/skeleton";
+import { RecordsTabs } from "@/components/records/records-tabs";
 
 export const metadata: Metadata = { title: "Records" };
 
 export default function RecordsPage() {
   return (
     <>
-      <PageHeader title="Records" description="People, companies and opportunities synced from Salesforce." />
-      <EmptyState
-        icon={Rows3}
-        title="No records yet"
-        description="Records appear here once Salesforce is connected and the first sync has run. You will be able to search, filter and open each one."
-      />
+      <PageHeader title="Records" description="People (Leads and Contacts together), companies and opportunities synced from Salesforce, and the people who share an email address." />
+      <Suspense fallback={<Skeleton className="h-96" />}>
+        <RecordsTabs />
+      </Suspense>
     </>
   );
 }

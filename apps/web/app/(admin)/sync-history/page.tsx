@@ -1,19 +1,16 @@
 import type { Metadata } from "next";
-import { History } from "lucide-react";
-import { EmptyState } from "@/components/empty-state";
 import { PageHeader } from "@/components/page-header";
+import { HistoryTable } from "@/components/history/history-table";
 
 export const metadata: Metadata = { title: "Sync history" };
 
-export default function SyncHistoryPage() {
+export default async function SyncHistoryPage({ searchParams }: { searchParams: Promise<{ status?: string }> }) {
+  const { status } = await searchParams;
+  const initial = status === "failed" || status === "incomplete" || status === "succeeded" || status === "in_progress" || status === "paused" ? status : undefined;
   return (
     <>
-      <PageHeader title="Sync history" description="Every sync run with per-object counts: new, updated, deleted, failed and skipped." />
-      <EmptyState
-        icon={History}
-        title="No sync runs yet"
-        description="The initial sync and every incremental cycle will be listed here once Salesforce is connected."
-      />
+      <PageHeader title="Sync history" description="Every sync run per object and operation with its counts: new, updated, deleted, failed and skipped. Kept for 30 days." />
+      <HistoryTable initialStatus={initial} />
     </>
   );
 }

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { Bell, CheckCheck, CircleX, Columns3, Gauge, Info, KeyRound, Mail, UserPlus, type LucideIcon } from "lucide-react";
 import { errorInfo } from "@/lib/errors";
@@ -18,6 +19,14 @@ const icons: Record<string, LucideIcon> = {
   sync_failed: CircleX,
   member_joined: UserPlus,
   invitation_sent: Mail,
+};
+
+// Where each kind is acted on.
+const links: Record<string, { href: string; label: string }> = {
+  credentials_expired: { href: "/salesforce", label: "Update credentials" },
+  api_cap_reached: { href: "/salesforce/progress", label: "See API usage" },
+  schema_changed: { href: "/salesforce", label: "Review fields and mappings" },
+  sync_failed: { href: "/errors", label: "See sync errors" },
 };
 
 // These need someone to act; the rest only update the list quietly.
@@ -109,6 +118,11 @@ export function NotificationBell() {
                         {!item.readAt ? <span className="mt-1.5 size-2 shrink-0 rounded-full bg-primary" aria-label="Unread" /> : null}
                       </p>
                       <p className="mt-0.5 text-[13px] leading-snug text-muted-foreground">{item.body}</p>
+                      {links[item.kind] ? (
+                        <Link href={links[item.kind]!.href} className="mt-1 inline-block text-xs font-medium text-primary underline-offset-4 hover:underline">
+                          {links[item.kind]!.label}
+                        </Link>
+                      ) : null}
                       <p className="mt-1 text-xs text-muted-foreground/80">{formatRelative(item.createdAt)}</p>
                     </div>
                   </li>

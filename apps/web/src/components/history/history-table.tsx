@@ -1,0 +1,149 @@
+"use client";
+
+import { useState } from "react";
+import Link from "next/link";
+import { useMutation, useQuery, keepPreviousData } from "@tanstack/react-query";
+import { ChevronLeft, ChevronRight, Download, History } from "lucide-react";
+import { useRealtimeEvent } from "@/lib/realtime";
+import { useTRPC } from "@/lib/trpc";
+import { errorInfo } from "@/lib/errors";
+import { formatDateTime } from "@/lib/utils";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Label } from "@/components/ui/label";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { Skeleton } from "@/components/ui/skeleton";
+import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { toast } from "@/components/ui/toast";
+import { EmptyState } from "@/components/empty-state";
+import { formatDuration } from "@/components/sync/eta";
+import { downloadCsv } from "./download";
+
+const number = new Intl.NumberFormat();
+const ALL = "all";
+const statuses = { succeeded: "Succeeded", failed: "Failed", incomplete: "Incomplete", in_progress: "In progress", paused: "Paused" } as const;
+const operations = {
+  pull_updates: "Pull updates",
+  pull_deletes: "Pull deletes",
+  pull_conversions: "Pull conversions",
+  push_new: "Push new",
+  push_updates: "Push updates",
+  sync_schema: "Sync schema",
+  reconcile: "Reconcile",
+} as const;
+const kinds = { initial: "Initial", incremental: "Incremental", push: "Push", reconcile: "Reconcile" } as const;
+const variant = (s: string) => (s === "succeeded" ? "success" : s === "failed" || s === "incomplete" ? "destructive" : s === "paused" ? "warning" : "default");
+
+type Filters = { status?: keyof typeof statuses; operation?: keyof typeof operations; kind?: keyof typeof kinds; object?: string; days: number };
+
+function FilterSelect({ id, label, value, onChange, options }: { id: string; label: string; value: string; onChange: (v: string) => void; options: [string, string][] }) {
+  return (
+    <div className="grid gap-1.5">
+      <Label htmlFor={id}>{label}</Label>
+      <Select value={value} onValueChange={onChange}>
+        <SelectTrigger id={id} className="w-full sm:w-40"><SelectValue /></SelectTrigger>
+        <SelectContent>
+          {options.map(([v, l]) => <SelectItem key={v} value={v}>{l}</SelectItem>)}
+        </SelectContent>
+      </Select>
+    </div>
+  );
+}
+
+/** Sync history: per run, per object and operation, newest first; filters, pages and a CSV export. */
+export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof statuses | undefined }) {
+  const trpc = useTRPC();
+  const [filters, setFilters] = useState<Filters>({ days: 30, status: initialStatus });
+  const [page, setPage] = useState(1);
+  const pageSize = 50;
+  const list = useQuery({ ...trpc.history.list.queryOptions({ ...filters, page, pageSize }), placeholderData: keepPreviousData });
+  useRealtimeEvent("sync.status", () => void list.refetch());
+  const exportCsv = useMutation(
+    trpc.history.exportCsv.mutationOptions({
+      onSuccess: (file) => downloadCsv(file.filename, file.csv),
+      onError: (error) => toast.error("Export failed", errorInfo(error).message),
+    }),
+  );
+  const set = (patch: Partial<Filters>) => {
+    setFilters((f) => ({ ...f, ...patch }));
+    setPage(1);
+  };
+  const data = list.data;
+  const pages = data ? Math.max(1, Math.ceil(data.total / pageSize)) : 1;
+  return (
+    <div className="grid gap-4">
+      <form className="flex flex-wrap items-end gap-3" aria-label="Filter sync history" onSubmit={(e) => e.preventDefault()}>
+        <FilterSelect id="history-status" label="Status" value={filters.status ?? ALL} onChange={(v) => set({ status: v === ALL ? undefined : (v as Filters["status"]) })} options={[[ALL, "Any status"], ...Object.entries(statuses)]} />
+        <FilterSelect id="history-operation" label="Operation" value={filters.operation ?? ALL} onChange={(v) => set({ operation: v === ALL ? undefined : (v as Filters["operation"]) })} options={[[ALL, "Any operation"], ...Object.entries(operations)]} />
+        <FilterSelect id="history-kind" label="Run" value={filters.kind ?? ALL} onChange={(v) => set({ kind: v === ALL ? undefined : (v as Filters["kind"]) })} options={[[ALL, "Any run"], ...Object.entries(kinds)]} />
+        <FilterSelect id="history-object" label="Object" value={filters.object ?? ALL} onChange={(v) => set({ object: v === ALL ? undefined : v })} options={[[ALL, "Any object"], ...(data?.objects ?? []).map((o): [string, string] => [o, o])]} />
+        <FilterSelect id="history-days" label="Period" value={String(filters.days)} onChange={(v) => set({ days: Number(v) })} options={[["1", "Last 24 hours"], ["7", "Last 7 days"], ["30", "Last 30 days"]]} />
+        <Button type="button" variant="outline" className="ml-auto" pending={exportCsv.isPending} onClick={() => exportCsv.mutate(filters)}>
+          {exportCsv.isPending ? null : <Download aria-hidden />}
+          Export CSV
+        </Button>
+      </form>
+      {list.isPending ? (
+        <Skeleton className="h-64" />
+      ) : list.isError ? (
+        <p className="text-sm text-destructive">{errorInfo(list.error).message}</p>
+      ) : data && data.rows.length === 0 ? (
+        <EmptyState icon={History} title="No sync runs match" description="Runs are listed here for 30 days. Change the filters, or start the sync under Admin > Salesforce." />
+      ) : data ? (
+        <>
+          <div className="overflow-x-auto rounded-xl border bg-card">
+            <Table aria-label="Sync history">
+              <TableHeader>
+                <TableRow>
+                  <TableHead>Started</TableHead>
+                  <TableHead>Object</TableHead>
+                  <TableHead>Operation</TableHead>
+                  <TableHead>Status</TableHead>
+                  <TableHead className="text-right">New</TableHead>
+                  <TableHead className="text-right">Updated</TableHead>
+                  <TableHead className="text-right">Deleted</TableHead>
+                  <TableHead className="text-right">Failed</TableHead>
+                  <TableHead className="text-right">Skipped</TableHead>
+                  <TableHead className="text-right">Duration</TableHead>
+                  <TableHead className="text-right">API calls</TableHead>
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {data.rows.map((r) => (
+                  <TableRow key={`${r.runId}-${r.object}-${r.operation}`} data-run={r.runId}>
+                    <TableCell className="whitespace-nowrap">
+                      {formatDateTime(r.startedAt)}
+                      <span className="block text-xs text-muted-foreground">{kinds[r.kind]}</span>
+                    </TableCell>
+                    <TableCell>{r.object ?? <span className="text-muted-foreground">Whole run</span>}</TableCell>
+                    <TableCell className="whitespace-nowrap">{r.operation ? operations[r.operation] : "—"}</TableCell>
+                    <TableCell>
+                      <Badge variant={variant(r.status)}>{statuses[(r.status === "queued" ? "in_progress" : r.status) as keyof typeof statuses] ?? r.status}</Badge>
+                      {r.error && !r.object ? <span className="mt-1 block max-w-xs text-xs text-destructive">{r.error}</span> : null}
+                    </TableCell>
+                    <TableCell className="text-right tabular-nums">{r.created === null ? "—" : number.format(r.created)}</TableCell>
+                    <TableCell className="text-right tabular-nums">{r.updated === null ? "—" : number.format(r.updated)}</TableCell>
+                    <TableCell className="text-right tabular-nums">{r.deleted === null ? "—" : number.format(r.deleted)}</TableCell>
+                    <TableCell className="text-right tabular-nums">
+                      {r.failed ? <Link className="text-destructive underline underline-offset-4" href="/errors">{number.format(r.failed)}</Link> : r.failed === null ? "—" : "0"}
+                    </TableCell>
+                    <TableCell className="text-right tabular-nums">{r.skipped === null ? "—" : number.format(r.skipped)}</TableCell>
+                    <TableCell className="text-right tabular-nums whitespace-nowrap">{r.durationMs === null ? "running" : formatDuration(r.durationMs / 1000)}</TableCell>
+                    <TableCell className="text-right tabular-nums">{number.format(r.apiCalls)}</TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          </div>
+          <nav className="flex items-center justify-between gap-3 text-sm" aria-label="History pages">
+            <span className="text-muted-foreground">{number.format(data.total)} rows · page {page} of {pages}</span>
+            <div className="flex gap-2">
+              <Button variant="outline" size="sm" disabled={page <= 1} onClick={() => setPage((p) => p - 1)}><ChevronLeft aria-hidden />Previous</Button>
+              <Button variant="outline" size="sm" disabled={page >= pages} onClick={() => setPage((p) => p + 1)}>Next<ChevronRight aria-hidden /></Button>
+            </div>
+          </nav>
+        </>
+      ) : null}
+    </div>
+  );
+}
