@@ -163,6 +163,26 @@ describe('parent-to-child subqueries', () => {
   });
 });
 
+describe('aggregate queries', () => {
+  it('GROUP BY with COUNT, COUNT_DISTINCT, SUM, AVG, MIN, MAX and aliases', async () => {
+    const res = await conn.query('SELECT Status, COUNT(Id) n, SUM(AnnualRevenue), MAX(SystemModstamp), COUNT_DISTINCT(Rating) FROM Lead GROUP BY Status ORDER BY Status');
+    const statuses = [...new Set(leads.map((l) => l.Status))].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
+    expect(res.records.map((r) => r.Status)).toEqual(statuses);
+    for (const r of res.records) {
+      const mine = leads.filter((l) => l.Status === r.Status);
+      expect(r).toMatchObject({ attributes: { type: 'AggregateResult' }, n: mine.length });
+      expect(r.expr0).toBe(mine.reduce((s, l) => s + (l.AnnualRevenue ?? 0), 0));
+      expect(r.expr1).toBe(mine.map((l) => l.SystemModstamp).sort().at(-1));
+      expect(r.expr2).toBe(new Set(mine.map((l) => l.Rating).filter((x) => x !== null)).size);
+    }
+    const total = await conn.query('SELECT COUNT(Id), MIN(CreatedDate) FROM Lead');
+    expect(total.records[0]).toMatchObject({ expr0: leads.length, expr1: leads.map((l) => l.CreatedDate).sort()[0] });
+    const e = await errorOf(conn.query('SELECT Status, Rating, COUNT(Id) FROM Lead GROUP BY Status'));
+    expect(e.errorCode).toBe('MALFORMED_QUERY');
+    expect(e.message).toContain('Field must be grouped or aggregated: Rating');
+  });
+});
+
 describe('semi-joins', () => {
   it('Id IN / NOT IN (SELECT …) filters by the inner query', async () => {
     const members = (await all("SELECT LeadId FROM CampaignMember WHERE LeadId != null AND Status = 'Sent'")).map((r) => r.LeadId as string);

@@ -4,6 +4,7 @@ import { encodeCounter, KEY_PREFIX } from '../ids';
 import type { RowRef } from '../data/table';
 import { compileQuery, type QueryPlan } from '../soql/compile';
 import { runQuery } from '../soql/execute';
+import { runAggregate } from '../soql/aggregate';
 import type { EmulatorContext } from './context';
 import { json, JSON_TYPE, type Req, type Res } from './http';
 import { recordJsonWriter } from './serialize';
@@ -88,6 +89,10 @@ export function runRestQuery(ctx: EmulatorContext, cursors: QueryCursors, req: R
   }
   if (!q) throw new ApiError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
   const plan = compileQuery(q, { org: ctx.org, user: session.user });
+  if (plan.aggregate) {
+    const records = runAggregate(ctx.org, { ...plan, aggregate: plan.aggregate }, allRows);
+    return { ...json(200, { totalSize: records.length, done: true, records }), records: records.length };
+  }
   const { rows, totalSize } = runQuery(ctx.org, plan, { allRows });
   if (plan.isCount) return json(200, { totalSize, done: true, records: [] });
   const cursor = cursors.open(session.user.id, plan, rows, totalSize, batchSizeFrom(req));

@@ -54,6 +54,18 @@ export interface QueryPlan {
   fastDesc: boolean;
   limit: number | undefined;
   offset: number;
+  /** Set for GROUP BY / aggregate-function queries (results are AggregateResult rows). */
+  aggregate?: AggregateSpec;
+}
+
+export type AggregateFn = 'COUNT' | 'COUNT_DISTINCT' | 'SUM' | 'AVG' | 'MIN' | 'MAX';
+
+export interface AggregateSpec {
+  groups: { name: string; field: FieldDef; read: Reader }[];
+  /** SELECT items in order: a group column by index, or an aggregate over a field. */
+  items: ({ kind: 'group'; index: number; name: string } | { kind: 'fn'; fn: AggregateFn; name: string; field: FieldDef; read: Reader })[];
+  /** ORDER BY over group columns, as indexes into `groups`. */
+  order: { index: number; desc: boolean; nullsFirst: boolean }[];
 }
 
 /* Minimal views of the parser's output; it is untyped enough that we narrow by hand. */
@@ -80,6 +92,8 @@ interface PSubquery {
 interface PField {
   type: string;
   subquery?: PSubquery;
+  isAggregateFn?: boolean;
+  alias?: string;
   field?: string;
   relationships?: string[];
   functionName?: string;
@@ -100,7 +114,7 @@ interface PQuery {
   orderBy?: POrder | POrder[];
   limit?: number;
   offset?: number;
-  groupBy?: unknown;
+  groupBy?: { field?: string } | { field?: string }[];
   having?: unknown;
 }
 
@@ -136,7 +150,7 @@ export function compileQuery(soql: string, ctx: CompileContext): QueryPlan {
   if (!table) {
     throw soqlError(400, 'INVALID_TYPE', soql, q.sObject, `sObject type '${q.sObject}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`, fromAt);
   }
-  if (q.groupBy || q.having) throw soqlError(400, 'MALFORMED_QUERY', soql, 'GROUP', 'GROUP BY and HAVING are not supported by the emulator');
+  if (q.having) throw soqlError(400, 'MALFORMED_QUERY', soql, 'HAVING', 'HAVING is not supported by the emulator');
   const alias = q.sObjectAlias?.toLowerCase();
   const splitPath = (raw: string): string[] => {
     const parts = raw.split('.');
@@ -179,6 +193,8 @@ export function compileQuery(soql: string, ctx: CompileContext): QueryPlan {
   const columns: Column[] = [];
   const output: OutputNode = { table, entries: [] };
   let isCount = false;
+  const aggregates: { fn: AggregateFn; name: string; field: FieldDef; read: Reader; position: number }[] = [];
+  const selectOrder: { kind: 'column' | 'fn'; index: number }[] = [];
   const addColumn = (parts: string[], raw: string) => {
     const r = resolvePath(parts, raw);
     const path = r.path.join('.');
@@ -198,9 +214,21 @@ export function compileQuery(soql: string, ctx: CompileContext): QueryPlan {
     node.entries.push({ kind: 'field', name: r.field.name, field: r.field, read: nodeTable.reader(r.field.name) });
   };
   for (const f of q.fields ?? []) {
+    const fnName = f.functionName?.toUpperCase() as AggregateFn | undefined;
+    if (f.type === 'Field' || f.type === 'FieldRelationship') selectOrder.push({ kind: 'column', index: columns.length });
     if (f.type === 'Field') addColumn(splitPath(f.field!), f.field!);
     else if (f.type === 'FieldRelationship') addColumn(splitPath(f.rawValue ?? [...(f.relationships ?? []), f.field].join('.')), f.rawValue ?? f.field!);
-    else if (f.type === 'FieldFunctionExpression' && f.functionName?.toUpperCase() === 'COUNT' && (f.parameters ?? []).length === 0) isCount = true;
+    else if (f.type === 'FieldFunctionExpression' && fnName === 'COUNT' && (f.parameters ?? []).length === 0) isCount = true;
+    else if (f.type === 'FieldFunctionExpression' && f.isAggregateFn && fnName && ['COUNT', 'COUNT_DISTINCT', 'SUM', 'AVG', 'MIN', 'MAX'].includes(fnName) && (f.parameters ?? []).length === 1 && typeof f.parameters![0] === 'string') {
+      if (ctx.bulk) throw soqlError(400, 'MALFORMED_QUERY', soql, f.rawValue, 'Aggregate functions are not supported in Bulk API 2.0 queries');
+      const param = f.parameters![0] as string;
+      const r = resolvePath(splitPath(param), param);
+      if ((fnName === 'SUM' || fnName === 'AVG') && !['int', 'double', 'currency', 'percent'].includes(r.field.type)) {
+        throw soqlError(400, 'MALFORMED_QUERY', soql, param, `field ${r.field.name} does not support aggregate operator ${fnName}`);
+      }
+      selectOrder.push({ kind: 'fn', index: aggregates.length });
+      aggregates.push({ fn: fnName, name: f.alias ?? '', field: r.field, read: r.read, position: aggregates.length });
+    }
     else if (f.type === 'FieldFunctionExpression' && f.functionName?.toUpperCase() === 'FIELDS') {
       const which = String((f.parameters ?? [])[0] ?? '').toUpperCase();
       if (which !== 'STANDARD' && (q.limit === undefined || q.limit > 200)) {
@@ -224,8 +252,36 @@ export function compileQuery(soql: string, ctx: CompileContext): QueryPlan {
       throw soqlError(400, 'MALFORMED_QUERY', soql, f.rawValue ?? f.functionName, `Aggregate and function expressions other than COUNT() are not supported by the emulator: ${f.rawValue ?? f.functionName ?? f.type}`);
     }
   }
+  const groupList = q.groupBy === undefined ? [] : Array.isArray(q.groupBy) ? q.groupBy : [q.groupBy];
+  let aggregate: AggregateSpec | undefined;
+  if (aggregates.length || groupList.length) {
+    if (isCount) throw soqlError(400, 'MALFORMED_QUERY', soql, 'count', 'COUNT() cannot be used with GROUP BY or other aggregate functions');
+    const groups = groupList.map((g) => {
+      if (!g.field) throw soqlError(400, 'MALFORMED_QUERY', soql, 'GROUP', 'GROUP BY supports fields only in the emulator');
+      const r = resolvePath(splitPath(g.field), g.field);
+      return { path: r.path.join('.').toLowerCase(), name: r.field.name, field: r.field, read: r.read };
+    });
+    let unnamed = 0;
+    const items: AggregateSpec['items'] = selectOrder.map((item) => {
+      if (item.kind === 'fn') {
+        const a = aggregates[item.index]!;
+        return { kind: 'fn', fn: a.fn, name: a.name || `expr${unnamed++}`, field: a.field, read: a.read };
+      }
+      const col = columns[item.index]!;
+      const index = groups.findIndex((g) => g.path === col.path.toLowerCase());
+      if (index < 0) throw soqlError(400, 'MALFORMED_QUERY', soql, col.path, `Field must be grouped or aggregated: ${col.field.name}`);
+      return { kind: 'group', index, name: col.field.name };
+    });
+    const orderTerms = (q.orderBy === undefined ? [] : Array.isArray(q.orderBy) ? q.orderBy : [q.orderBy]).map((o) => {
+      const index = groups.findIndex((g) => o.field !== undefined && g.path === o.field.toLowerCase());
+      if (index < 0) throw soqlError(400, 'MALFORMED_QUERY', soql, 'ORDER', 'In aggregate queries the emulator orders by GROUP BY fields only');
+      const desc = o.order?.toUpperCase() === 'DESC';
+      return { index, desc, nullsFirst: o.nulls ? o.nulls.toUpperCase() === 'FIRST' : !desc };
+    });
+    aggregate = { groups, items, order: orderTerms };
+  }
   if (isCount && columns.length) throw soqlError(400, 'MALFORMED_QUERY', soql, 'count', 'COUNT() may not be combined with other fields in the SELECT list');
-  if (!isCount && !columns.length && !output.entries.length) throw soqlError(400, 'MALFORMED_QUERY', soql, 'FROM', "unexpected token: 'FROM'");
+  if (!isCount && !aggregate && !columns.length && !output.entries.length) throw soqlError(400, 'MALFORMED_QUERY', soql, 'FROM', "unexpected token: 'FROM'");
 
   /** `Id IN (SELECT LeadId FROM CampaignMember …)`: the inner query runs once, at compile time, like a snapshot. */
   const semiJoinValues = (inner: unknown): Set<Value> => {
@@ -314,7 +370,7 @@ export function compileQuery(soql: string, ctx: CompileContext): QueryPlan {
 
   // ORDER BY
   const orderAt = Math.max(0, soql.search(/\border\s+by\b/i));
-  const orderList = q.orderBy === undefined ? [] : Array.isArray(q.orderBy) ? q.orderBy : [q.orderBy];
+  const orderList = q.orderBy === undefined || aggregate ? [] : Array.isArray(q.orderBy) ? q.orderBy : [q.orderBy];
   const order: OrderTerm[] = orderList.map((o) => {
     if (!o.field) throw soqlError(400, 'MALFORMED_QUERY', soql, 'ORDER', 'Functions in ORDER BY are not supported by the emulator');
     const r = resolvePath(splitPath(o.field), o.field, orderAt);
@@ -340,7 +396,7 @@ export function compileQuery(soql: string, ctx: CompileContext): QueryPlan {
 
   if (q.offset !== undefined && ctx.bulk) throw soqlError(400, 'MALFORMED_QUERY', soql, 'OFFSET', 'OFFSET is not supported in Bulk API 2.0 queries');
   if (q.offset !== undefined && q.offset > 2000) throw new ApiError(400, 'NUMBER_OUTSIDE_VALID_RANGE', 'Maximum SOQL offset allowed is 2000');
-  return { soql, table, isCount, columns, output, predicate, range, order, fastKey, fastDesc, limit: q.limit, offset: q.offset ?? 0 };
+  return { soql, table, isCount, columns, output, predicate, range, order, fastKey, fastDesc, limit: q.limit, offset: q.offset ?? 0, ...(aggregate ? { aggregate } : {}) };
 }
 
 function throwing(e: Error): never {
