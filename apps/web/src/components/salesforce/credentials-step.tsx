@@ -38,6 +38,18 @@ export function CredentialsStep({ connection }: { connection: ConnectionView }) 
           </AlertDescription>
         </Alert>
       ) : null}
+      {!connection.retriesStopped && connection.loginFailures > 0 ? (
+        <Alert variant="warning">
+          <CircleAlert aria-hidden />
+          <AlertTitle>
+            Salesforce refused the stored credentials {connection.loginFailures === 1 ? "once" : `${connection.loginFailures} times`} in a row
+          </AlertTitle>
+          <AlertDescription>
+            Ferry stops trying after 3 refusals so the sync user is not locked out. If the password or token changed, update them now.
+            {connection.lastError ? <span className="mt-1 block text-[13px]">Salesforce said: {connection.lastError}</span> : null}
+          </AlertDescription>
+        </Alert>
+      ) : null}
       {connected ? <OrgSummary connection={connection} /> : null}
       {!connection.canEdit ? (
         connected ? null : <p className="text-sm text-muted-foreground">An admin of this tenant has not connected Salesforce yet. Viewers can follow along but not change anything.</p>
