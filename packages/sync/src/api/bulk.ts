@@ -47,9 +47,11 @@ export async function readResultsPage(
   const header = response.headers.get("sforce-locator");
   const next = !header || header === "null" ? null : header;
   if (!response.body) return { next, rows: 0 };
-  const parser = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream).pipe(
-    parse({ columns: true, relax_quotes: false, skip_empty_lines: true }),
-  );
+  const source = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream);
+  const parser = parse({ columns: true, skip_empty_lines: true });
+  // pipe() does not forward errors: an aborted or broken download must fail the page, not hang it.
+  source.on("error", (error) => parser.destroy(error));
+  source.pipe(parser);
   let rows = 0;
   for await (const record of parser as AsyncIterable<Record<string, string>>) {
     onRow(record);
