@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import next from "next";
-import { attachRealtime, createEmitter, type Realtime, type RealtimeEmitter } from "@ferry/realtime";
+import { attachRealtime, createEmitter, refreshUserRooms, type Realtime, type RealtimeEmitter } from "@ferry/realtime";
 import { startWorker, type Worker } from "@ferry/worker";
 import { createJobHandlers } from "@ferry/worker/handlers";
 import { pruneExpired } from "@ferry/services";
@@ -12,6 +12,7 @@ import { createRequestHandler } from "./src/server/http";
 import { seedDemo, type DemoCredentials } from "./src/server/demo-seed";
 import { startDemoEmulator, type DemoEmulator } from "./src/server/demo-emulator";
 import { salesforceSettings } from "./src/server/salesforce";
+import { startSupportSweep } from "./src/server/support-access";
 
 const dev = process.argv.includes("--dev");
 
@@ -34,6 +35,8 @@ async function main() {
   });
   const emitter = createEmitter({ kind: "inprocess", io: realtime.io });
   runtime.events = emitter;
+  runtime.refreshRooms = async (userId) => refreshUserRooms(realtime.io, userId, await runtime.visibleTenantIds(userId));
+  const stopSupportSweep = startSupportSweep(runtime);
 
   const worker = env.worker === "inprocess" ? await startInProcessWorker(runtime, emitter) : undefined;
   // Without an in-process worker this process still enqueues jobs (Start Salesforce Sync): a queue client with no handlers.
@@ -53,6 +56,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
+    stopSupportSweep();
     await stopAll({ realtime, worker: jobs, emulator, runtime, app });
     process.exit(0);
   };

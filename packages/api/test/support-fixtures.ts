@@ -8,10 +8,11 @@ import type { TestDatabase } from "@ferry/db/testing";
 import { attachRealtime, createEmitter, refreshUserRooms, type Realtime } from "@ferry/realtime";
 import { findUserIdByEmail, liveTenantIds, setPlatformStaff } from "@ferry/services";
 import { sql } from "drizzle-orm";
+import type { ApiContext } from "../src";
 import { apiHarness, type ApiHarness } from "./harness";
 
 /** The API wired to a real socket.io server, as the web server wires it: rooms follow memberships and support grants. */
-export async function supportHarness(database: TestDatabase, options: { supportAccessMaxSeconds?: number } = {}) {
+export async function supportHarness(database: TestDatabase, options: Pick<Partial<ApiContext>, "supportAccessMaxSeconds" | "salesforce"> = {}) {
   // The API needs the socket server and the socket server needs the API's auth: bound once both exist.
   const live: { realtime?: Realtime } = {};
   const refreshRooms = async (userId: string) => {
@@ -20,7 +21,7 @@ export async function supportHarness(database: TestDatabase, options: { supportA
   const api: ApiHarness = apiHarness(database, {
     refreshRooms,
     events: { emit: (tenantId, event, payload) => createEmitter({ kind: "inprocess", io: live.realtime!.io }).emit(tenantId, event, payload) },
-    ...(options.supportAccessMaxSeconds ? { supportAccessMaxSeconds: options.supportAccessMaxSeconds } : {}),
+    ...options,
   });
   const http: HttpServer = createServer();
   const realtime = await attachRealtime(http, {
@@ -38,6 +39,7 @@ export async function supportHarness(database: TestDatabase, options: { supportA
     api,
     realtime,
     refreshRooms,
+    emitter: () => createEmitter({ kind: "inprocess", io: realtime.io }),
     async socket(cookie: string) {
       const socket = connect(url, { transports: ["websocket"], reconnection: false, forceNew: true, extraHeaders: { cookie } });
       sockets.push(socket);

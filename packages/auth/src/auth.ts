@@ -27,6 +27,8 @@ export interface AuthOptions {
   /** A session is over this long after sign-in, however busy. */
   sessionAbsoluteSeconds: number;
   trustedOrigins?: string[];
+  /** Operator-listed emails that become platform staff when their account is created (FERRY_BOOTSTRAP_STAFF_EMAILS). */
+  staffEmails?: string[];
 }
 
 const ac = createAccessControl(defaultStatements);
@@ -71,6 +73,14 @@ export function createAuth(options: AuthOptions) {
       cookieCache: { enabled: false },
     },
     databaseHooks: {
+      user: {
+        create: {
+          before: async (user) => {
+            const staff = options.staffEmails?.some((email) => email.toLowerCase() === user.email.toLowerCase());
+            return { data: staff ? { ...user, role: "staff" } : user };
+          },
+        },
+      },
       session: {
         create: {
           // A new session starts in the user's first tenant, so sign-in lands inside it.

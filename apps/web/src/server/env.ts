@@ -36,6 +36,19 @@ const schema = z.object({
   FERRY_SALESFORCE_SANDBOX_LOGIN_URL: z.url().optional().describe("the sandbox login host, default https://test.salesforce.com (or the built-in emulator)"),
   FERRY_SALESFORCE_CLIENT_ID: z.string().min(1).optional().describe("the consumer key of Ferry's Salesforce connected app (enables OAuth)"),
   FERRY_SALESFORCE_CLIENT_SECRET: z.string().min(1).optional().describe("the consumer secret of Ferry's Salesforce connected app"),
+  FERRY_SUPPORT_ACCESS_MAX_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(3600)
+    .default(3600)
+    .describe("seconds a support access grant lasts at most, 10 to 3600 (an hour)"),
+  FERRY_BOOTSTRAP_STAFF_EMAILS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").split(",").map((e) => e.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.email()))
+    .describe("comma-separated emails that get the support staff role at sign-up or at boot"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("a pino level"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
 });

@@ -9,6 +9,7 @@ import { observeHttpRequest, renderMetrics, withContext } from "@ferry/observabi
 import type { Runtime } from "./runtime";
 import { SALESFORCE_CALLBACK_PATH } from "./salesforce";
 import { handleSalesforceCallback } from "./salesforce-callback";
+import { endSupportAfterSignOut, sessionUserBeforeSignOut } from "./support-access";
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -37,6 +38,8 @@ export function createRequestHandler(runtime: Runtime, nextHandler: NodeHandler)
         log: withContext(runtime.logger, { requestId }),
         ...(runtime.events ? { events: runtime.events } : {}),
         ...(runtime.salesforce ? { salesforce: runtime.salesforce } : {}),
+        supportAccessMaxSeconds: runtime.env.FERRY_SUPPORT_ACCESS_MAX_SECONDS,
+        ...(runtime.refreshRooms ? { refreshRooms: runtime.refreshRooms } : {}),
       };
     },
     onError: ({ error, path }) => {
@@ -56,6 +59,12 @@ export function createRequestHandler(runtime: Runtime, nextHandler: NodeHandler)
         const body = await renderMetrics();
         res.writeHead(200, { "content-type": body.contentType });
         return void res.end(body.body);
+      }
+      if (url.pathname === "/api/auth/sign-out") {
+        const staffUserId = await sessionUserBeforeSignOut(runtime, req);
+        await authHandler(req, res);
+        if (staffUserId) await endSupportAfterSignOut(runtime, staffUserId, randomUUID());
+        return;
       }
       if (url.pathname.startsWith("/api/auth/")) return await authHandler(req, res);
       if (url.pathname.startsWith("/api/trpc/")) return trpcHandler(req, res);

@@ -3,7 +3,7 @@ import { createAuth, resolveSession, toHeaders, type Auth, type ResolvedSession 
 import { migrate, openDatabase, type DatabaseHandle } from "@ferry/db";
 import { createLogger, type Logger } from "@ferry/observability";
 import type { RealtimeEmitter } from "@ferry/realtime";
-import { listTenantsForUser, type SalesforceRuntime } from "@ferry/services";
+import { findUserIdByEmail, liveTenantIds, setPlatformStaff, type SalesforceRuntime } from "@ferry/services";
 import type { WebEnv } from "./env";
 import { loadOrCreateLocalSecrets } from "./local-secrets";
 
@@ -18,8 +18,10 @@ export interface Runtime {
   /** Set once socket.io is attached to the HTTP server. */
   events?: RealtimeEmitter;
   sessionFromHeaders(headers: Headers | Record<string, string | string[] | undefined>): Promise<ResolvedSession | null>;
-  /** Tenants whose live events a user may receive: memberships now; support grants join later. */
+  /** Tenants whose live events a user may receive: memberships, and an open support grant while the user is staff. */
   visibleTenantIds(userId: string): Promise<string[]>;
+  /** Set once socket.io is attached: moves a user's sockets into the tenant rooms they may see now. */
+  refreshRooms?: (userId: string) => Promise<void>;
 }
 
 export async function createRuntime(env: WebEnv): Promise<Runtime> {
@@ -39,7 +41,13 @@ export async function createRuntime(env: WebEnv): Promise<Runtime> {
     sessionIdleSeconds: env.SESSION_IDLE_SECONDS,
     sessionAbsoluteSeconds: env.SESSION_ABSOLUTE_SECONDS,
     trustedOrigins: [env.publicUrl, `http://localhost:${env.PORT}`, `http://127.0.0.1:${env.PORT}`],
+    staffEmails: env.FERRY_BOOTSTRAP_STAFF_EMAILS,
   });
+  // Listed emails whose accounts already exist become staff at boot; new ones at sign-up (see createAuth).
+  for (const email of env.FERRY_BOOTSTRAP_STAFF_EMAILS) {
+    const userId = await findUserIdByEmail({ db: database.db, email });
+    if (userId) await setPlatformStaff({ db: database.db, userId, isStaff: true });
+  }
   return {
     env,
     logger,
@@ -47,6 +55,6 @@ export async function createRuntime(env: WebEnv): Promise<Runtime> {
     auth,
     masterKey: env.FERRY_MASTER_KEY ?? local!.masterKey,
     sessionFromHeaders: (headers) => resolveSession(auth, database.db, toHeaders(headers), env.SESSION_ABSOLUTE_SECONDS),
-    visibleTenantIds: async (userId) => (await listTenantsForUser({ db: database.db, userId })).map((t) => t.id),
+    visibleTenantIds: (userId) => liveTenantIds({ db: database.db, userId }),
   };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ConflictError, createTenantForOwner, listTenantsForUser, setActiveTenant, ValidationError } from "@ferry/services";
+import { ConflictError, createTenantForOwner, currentSupportAccess, listTenantsForUser, setActiveTenant, ValidationError } from "@ferry/services";
 import { authedProcedure, publicProcedure, router } from "../trpc";
 
 const signUpInput = z.object({
@@ -13,11 +13,18 @@ const signUpInput = z.object({
 export const accountRouter = router({
   me: publicProcedure.query(async ({ ctx }) => {
     if (!ctx.session) return null;
-    const tenants = await listTenantsForUser({ db: ctx.db, userId: ctx.session.user.id });
+    const memberOf = await listTenantsForUser({ db: ctx.db, userId: ctx.session.user.id });
+    const { user } = ctx.session;
+    const grant = await currentSupportAccess({ db: ctx.db, actor: { userId: user.id, email: user.email, name: user.name, isStaff: user.isStaff } });
+    // A tenant entered through support access is shown as its admins see it; the server still refuses writes until elevated.
+    const tenants = grant ? [...memberOf, { id: grant.tenantId, name: grant.tenantName, slug: grant.tenantSlug, role: "admin" as const }] : memberOf;
     return {
       user: ctx.session.user,
       activeTenantId: ctx.session.activeTenantId,
       tenants,
+      support: grant
+        ? { grantId: grant.grantId, tenantId: grant.tenantId, tenantName: grant.tenantName, mode: grant.mode, reason: grant.reason, ticket: grant.ticket, startedAt: grant.startedAt, expiresAt: grant.expiresAt }
+        : null,
       sessionExpiresAt: ctx.session.expiresAt,
     };
   }),

@@ -1,10 +1,10 @@
 import { desc, lt, and, eq } from "drizzle-orm";
 import { auditLog, users, withTenant } from "@ferry/db";
-import { requireRole, type TenantContext } from "../context";
+import { requireReadRole, type TenantContext } from "../context";
 
 /** The tenant's own log, support access included; the actor's current name is shown beside the email recorded at the time. */
 export async function listAuditLog({ ctx, input }: { ctx: TenantContext; input: { limit: number; before?: Date | undefined } }) {
-  requireRole(ctx, "admin");
+  requireReadRole(ctx, "admin");
   return withTenant(ctx, (tx) =>
     tx
       .select({

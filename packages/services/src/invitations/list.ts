@@ -1,9 +1,9 @@
 import { desc, eq } from "drizzle-orm";
 import { invitations, withTenant } from "@ferry/db";
-import { requireRole, type TenantContext } from "../context";
+import { requireReadRole, type TenantContext } from "../context";
 
 export async function listInvitations({ ctx }: { ctx: TenantContext }) {
-  requireRole(ctx, "admin");
+  requireReadRole(ctx, "admin");
   return withTenant(ctx, (tx) =>
     tx
       .select({

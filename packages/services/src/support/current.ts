@@ -13,6 +13,7 @@ export async function currentSupportAccess({ db, actor }: { db: Database; actor:
       grantId: supportAccessGrants.id,
       tenantId: supportAccessGrants.tenantId,
       tenantName: tenants.name,
+      tenantSlug: tenants.slug,
       mode: supportAccessGrants.mode,
       reason: supportAccessGrants.reason,
       ticket: supportAccessGrants.ticket,

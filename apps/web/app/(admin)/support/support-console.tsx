@@ -1,11 +1,13 @@
 "use client";
 
-import { LifeBuoy, ShieldAlert } from "lucide-react";
+import { ShieldAlert } from "lucide-react";
 import { useMe } from "@/lib/session";
 import { EmptyState } from "@/components/empty-state";
 import { PageHeader } from "@/components/page-header";
+import { TenantList } from "@/components/support/tenant-list";
+import { SupportTenantDetail } from "@/components/support/tenant-detail";
 
-export function SupportConsole() {
+function StaffOnly({ children }: { children: React.ReactNode }) {
   const me = useMe();
   if (!me.data?.user.isStaff) {
     return (
@@ -16,14 +18,22 @@ export function SupportConsole() {
       />
     );
   }
+  return children;
+}
+
+export function SupportConsole() {
   return (
-    <>
-      <PageHeader title="Support console" description="All tenants with their sync state, last error and API usage." />
-      <EmptyState
-        icon={LifeBuoy}
-        title="Nothing to show yet"
-        description="The tenant overview and time-limited, audited support access arrive with the support feature."
-      />
-    </>
+    <StaffOnly>
+      <PageHeader title="Support console" description="All tenants with their sync state, last error and API usage. Enter a tenant to see what its admins see." />
+      <TenantList />
+    </StaffOnly>
+  );
+}
+
+export function SupportTenantPage({ tenantId }: { tenantId: string }) {
+  return (
+    <StaffOnly>
+      <SupportTenantDetail tenantId={tenantId} />
+    </StaffOnly>
   );
 }

@@ -65,7 +65,8 @@ export function AuditCard() {
                 <TableRow key={entry.id}>
                   <TableCell className="whitespace-nowrap text-muted-foreground">{formatDateTime(entry.createdAt)}</TableCell>
                   <TableCell>
-                    <span className="block max-w-[16rem] truncate">{entry.actorEmail ?? entry.actorUserId}</span>
+                    <span className="block max-w-[16rem] truncate font-medium">{entry.actorName ?? entry.actorEmail ?? entry.actorUserId}</span>
+                    {entry.actorName && entry.actorEmail ? <span className="block max-w-[16rem] truncate text-[13px] text-muted-foreground">{entry.actorEmail}</span> : null}
                     {entry.supportGrantId ? <Badge variant="warning" className="mt-1">Ferry support</Badge> : null}
                   </TableCell>
                   <TableCell>

@@ -16,6 +16,7 @@ import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
 import { EmptyState } from "@/components/empty-state";
+import { SupportBanner } from "@/components/support/support-banner";
 import { ConnectionIndicator } from "./connection-indicator";
 import { NotificationBell } from "./notification-bell";
 import { SidebarNav } from "./sidebar-nav";
@@ -149,6 +150,7 @@ function ShellFrame({ me, hasTenant, children }: { me: Me; hasTenant: boolean; c
       </DialogPrimitive.Root>
 
       <div className="md:pl-60">
+        <SupportBanner me={me} />
         <header className="sticky top-0 z-20 flex h-14 items-center gap-2 border-b bg-card/85 px-3 backdrop-blur supports-[backdrop-filter]:bg-card/70 sm:px-6">
           <Button variant="ghost" size="icon-sm" className="md:hidden" aria-label="Open navigation" onClick={() => setMobileOpen(true)}>
             <Menu aria-hidden />
