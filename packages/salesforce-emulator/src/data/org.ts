@@ -265,7 +265,7 @@ export class Org {
   }
 
   /** Whether a record counts as emptied from the recycle bin (15 days after deletion). */
-  isPurged(table: SObjectTable, ref: RowRef): boolean {
+  isPurged(ref: RowRef): boolean {
     if (typeof ref === 'number') return false;
     if (ref.purged) return true;
     return ref.v.IsDeleted === true && (ref.v.SystemModstamp as number) < this.now() - 15 * DAY;

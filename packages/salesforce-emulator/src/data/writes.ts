@@ -118,7 +118,7 @@ function derive(def: ObjectDef, v: Record<string, Value>): void {
   }
 }
 
-function checkUnique(org: Org, table: SObjectTable, v: Record<string, Value>, selfCounter: number | undefined): void {
+function checkUnique(table: SObjectTable, v: Record<string, Value>, selfCounter: number | undefined): void {
   for (const f of table.def.fields) {
     if (!f.unique || v[f.name] === null || v[f.name] === undefined) continue;
     const matches = findByExternalId(table, f, String(v[f.name])).filter((ref) => table.counterOf(ref) !== selfCounter);
@@ -160,7 +160,7 @@ export function createRecord(tx: Tx, user: OrgUser, objectName: string, input: R
   if (def.name === 'User' && v.IsActive === false && !('IsActive' in values)) v.IsActive = true;
   if ('OwnerId' in v && v.OwnerId === null) v.OwnerId = user.id;
   derive(def, v);
-  checkUnique(org, table, v, undefined);
+  checkUnique(table, v, undefined);
   const { counter, id } = table.allocateId();
   Object.assign(v, { Id: id, CreatedDate: now, CreatedById: user.id, LastModifiedDate: now, LastModifiedById: user.id, SystemModstamp: now });
   if ('IsDeleted' in v) v.IsDeleted = false;
@@ -193,7 +193,7 @@ export function updateRecord(tx: Tx, user: OrgUser, objectName: string | undefin
   const rec = table.materialize(ref);
   Object.assign(rec.v, values);
   derive(table.def, rec.v);
-  checkUnique(org, table, rec.v, rec.counter);
+  checkUnique(table, rec.v, rec.counter);
   org.stamp(rec, user.id);
   tx.put(table, rec);
   return id;
@@ -215,7 +215,7 @@ export function undeleteRecord(tx: Tx, user: OrgUser, rawId: string): string {
   const org = tx.org;
   const id = canonicalId(rawId);
   const found = id ? org.locate(id) : undefined;
-  if (!found || org.isPurged(found.table, found.ref)) throw new WriteFailure('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', []);
+  if (!found || org.isPurged(found.ref)) throw new WriteFailure('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id', []);
   if (!found.table.isDeleted(found.ref)) throw new WriteFailure('UNDELETE_FAILED', 'Entity is not in the recycle bin', []);
   const rec = found.table.materialize(found.ref);
   rec.v.IsDeleted = false;

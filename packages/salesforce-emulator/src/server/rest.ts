@@ -4,11 +4,10 @@ import { DAY, formatDateTime, parseDateTime } from '../time';
 import { WriteFailure, type Org, type OrgUser } from '../data/org';
 import type { RowRef, SObjectTable } from '../data/table';
 import { createRecord, deleteRecord, findByExternalId, Tx, updateRecord, upsertRecord, type UpsertOutcome } from '../data/writes';
-import { Schema } from '../schema';
 import type { EmulatorContext } from './context';
 import { describeGlobal, describeSObject } from './describe';
 import type { EndpointClass } from './faults';
-import { json, noContent, type Req, type Res, type Route } from './http';
+import { json, noContent, type Req, type Res } from './http';
 import { queryMore, runRestQuery, type QueryCursors } from './query';
 import { jsonValue } from './serialize';
 import type { Session } from './sessions';
@@ -137,7 +136,7 @@ function getDeleted(org: Org, call: RestCall, name: string): Res {
   for (const rec of table.overlay.values()) {
     if (rec.v.IsDeleted !== true) continue;
     const t = rec.v.SystemModstamp as number;
-    if (org.isPurged(table, rec)) {
+    if (org.isPurged(rec)) {
       earliest = Math.max(earliest, t);
       continue;
     }

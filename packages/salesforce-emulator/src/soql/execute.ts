@@ -15,7 +15,7 @@ export interface ScanOptions {
  */
 export function* scanRows(org: Org, plan: QueryPlan, opts: ScanOptions): Generator<RowRef> {
   const { table, predicate } = plan;
-  const visible = (rec: StoredRecord) => !(opts.allRows ? org.isPurged(table, rec) : rec.v.IsDeleted === true || rec.purged);
+  const visible = (rec: StoredRecord) => !(opts.allRows ? org.isPurged(rec) : rec.v.IsDeleted === true || rec.purged);
   const matches = (ref: RowRef) => predicate === null || predicate(ref);
 
   if (plan.fastKey) {
