@@ -105,6 +105,21 @@ describe('Bulk API 2.0 query', () => {
     expect(gone.status).toBe(404);
   });
 
+  it('an injected job failure ends the job Failed, which jsforce reports', async () => {
+    emu.setFaults({ rules: [{ endpoint: 'bulk-query', kind: 'job-failure', times: 1 }] });
+    const e = await (async () => {
+      try {
+        await (await conn.bulk2.query('SELECT Id FROM Campaign')).toArray();
+      } catch (err) {
+        return err as Error;
+      }
+      throw new Error('expected the job to fail');
+    })();
+    expect(e.message).toBe('Query job failed to complete');
+    emu.clearFaults();
+    expect((await (await conn.bulk2.query('SELECT Id FROM Campaign')).toArray()).length).toBe(10);
+  });
+
   it('a bad query fails at job creation with the SOQL error', async () => {
     const res = await fetch(`${conn.instanceUrl}/services/data/v${VERSION}/jobs/query`, {
       method: 'POST',

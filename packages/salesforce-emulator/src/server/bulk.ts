@@ -88,6 +88,13 @@ export class BulkJobs {
     const now = Date.now();
     if (job.state === 'UploadComplete' && now >= job.startAt) job.state = 'InProgress';
     if (job.state !== 'InProgress' || now < job.doneAt) return;
+    if (this.ctx.faults.failsJob(job.kind === 'query' ? 'bulk-query' : 'bulk-ingest')) {
+      job.state = 'Failed';
+      job.errorMessage = 'InternalServerError : Job failed to process. Retried more than 15 times.';
+      if (job.kind === 'ingest') job.unprocessed = job.uploads.slice();
+      job.systemModstamp = this.ctx.org.now();
+      return;
+    }
     if (job.kind === 'query') {
       const { rows } = runQuery(this.ctx.org, job.plan, { allRows: job.operation === 'queryAll' });
       job.rows = job.plan.isCount ? [] : rows;

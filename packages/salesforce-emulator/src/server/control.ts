@@ -139,7 +139,7 @@ const clock = z.object({ seconds: z.number().optional(), days: z.number().option
 const limits = z.object({ dailyApiLimit: z.number().int().positive(), used: z.number().int().nonnegative().optional() });
 const faultRule = z.object({
   endpoint: z.enum(['*', 'auth', 'identity', 'versions', 'describe', 'query', 'sobject', 'composite', 'replication', 'limits', 'bulk-query', 'bulk-ingest', 'other']),
-  kind: z.enum(['server-error', 'unable-to-lock-row', 'request-limit']),
+  kind: z.enum(['server-error', 'unable-to-lock-row', 'request-limit', 'job-failure']),
   rate: z.number().min(0).max(1).optional(),
   times: z.number().int().nonnegative().optional(),
   status: z.union([z.literal(500), z.literal(502), z.literal(503)]).optional(),

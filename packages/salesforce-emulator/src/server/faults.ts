@@ -4,7 +4,8 @@ export type EndpointClass =
   | 'auth' | 'identity' | 'versions' | 'describe' | 'query' | 'sobject' | 'composite'
   | 'replication' | 'limits' | 'bulk-query' | 'bulk-ingest' | 'other';
 
-export type FaultKind = 'server-error' | 'unable-to-lock-row' | 'request-limit';
+/** `job-failure` ends the next Bulk API 2.0 job of that endpoint in state Failed instead of an HTTP error. */
+export type FaultKind = 'server-error' | 'unable-to-lock-row' | 'request-limit' | 'job-failure';
 
 export interface FaultRule {
   /** Endpoint class, or '*' for every Salesforce endpoint. */
@@ -56,18 +57,26 @@ export class Faults {
   }
 
   /** The fault to answer with for this request, if any. */
+  private fires(rule: FaultRule): boolean {
+    if (rule.times !== undefined) {
+      if (rule.times <= 0) return false;
+      rule.times--;
+      return true;
+    }
+    return rule.rate !== undefined && this.rng() < rule.rate;
+  }
+
+  /** Whether a Bulk job finishing now should end Failed. */
+  failsJob(endpoint: 'bulk-query' | 'bulk-ingest'): boolean {
+    return this.rules.some((rule) => rule.kind === 'job-failure' && (rule.endpoint === '*' || rule.endpoint === endpoint) && this.fires(rule));
+  }
+
   check(endpoint: EndpointClass, isWrite: boolean): ApiError | undefined {
     for (const rule of this.rules) {
       if (rule.endpoint !== '*' && rule.endpoint !== endpoint) continue;
+      if (rule.kind === 'job-failure') continue;
       if (rule.kind === 'unable-to-lock-row' && !isWrite) continue;
-      let fire = false;
-      if (rule.times !== undefined) {
-        if (rule.times > 0) {
-          rule.times--;
-          fire = true;
-        }
-      } else if (rule.rate !== undefined) fire = this.rng() < rule.rate;
-      if (!fire) continue;
+      if (!this.fires(rule)) continue;
       switch (rule.kind) {
         case 'server-error':
           return rule.status === 503
