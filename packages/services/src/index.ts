@@ -46,3 +46,4 @@ export { viewRecord, recordRefInput } from "./record-browser/view";
 export { editRecord, editRecordInput } from "./record-browser/edit";
 export { recordKinds, type RecordKind } from "./record-browser/kinds";
 export { listDuplicates, exportDuplicates, duplicatesInput } from "./duplicates/list";
+export { setSyncPaused } from "./sync-runs/pause";

@@ -7,3 +7,4 @@ export { SYNC_OBJECTS, type SyncObject } from "./model/objects";
 export { runInitialSync } from "./initial";
 export { runIncrementalSync } from "./incremental";
 export { applySchemaStep, type SchemaChanges } from "./schema-step";
+export { runPush, PUSH_BATCH } from "./push";

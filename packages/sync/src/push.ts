@@ -1,0 +1,165 @@
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { pushQueue, sfRecords, syncErrors, withTenant, type Transaction } from "@ferry/db";
+import { queryPage } from "./api/query";
+import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
+import { soqlString } from "./model/objects";
+import { addRunObjectCounts, ensureRunObject } from "./store/runs";
+
+/** sObject Collections accept at most 200 records per call. */
+export const PUSH_BATCH = 200;
+/** Record-level lock errors are retried this many times across push runs before the edit fails. */
+const MAX_RECORD_ATTEMPTS = 3;
+
+type Queued = typeof pushQueue.$inferSelect;
+
+interface PendingRecord {
+  object: string;
+  sfId: string;
+  changes: Record<string, unknown>;
+  baseModstamp: Date | null;
+  editedAt: Date;
+  pushIds: string[];
+  attempts: number;
+}
+
+interface CollectionResult {
+  id?: string;
+  success: boolean;
+  errors: { statusCode: string; message: string; fields?: string[] }[];
+}
+
+/**
+ * Sends queued edits of two-way fields: edits of one record are merged (the later value wins),
+ * then per object in calls of ≤ 200 records with `allOrNone=false`, each record's result stored.
+ *
+ * Conflict rule: before a batch goes out, the records' current `SystemModstamp` is read. If
+ * Salesforce changed a record after the version the edit was based on *and* after the edit was
+ * made, Salesforce's change is the more recent one and wins: the edit is kept as `conflict` (with
+ * the times) and not sent; the next cycle brings Salesforce's values. Otherwise Ferry's edit is
+ * the more recent change and is sent.
+ */
+export async function runPush(ctx: SyncContext & { limit?: number }): Promise<RunOutcome> {
+  return executeRun(ctx, "push", async (run) => {
+    const scope = { db: ctx.database.db, tenantId: ctx.tenantId };
+    const queued = await withTenant(scope, (tx) =>
+      tx
+        .select()
+        .from(pushQueue)
+        .where(inArray(pushQueue.state, ["queued", "in_flight"]))
+        .orderBy(asc(pushQueue.createdAt))
+        .limit(ctx.limit ?? 10_000),
+    );
+    const byObject = new Map<string, PendingRecord[]>();
+    const byRecord = new Map<string, PendingRecord>();
+    for (const row of queued) {
+      if (!row.sfId) continue;
+      const key = `${row.object}/${row.sfId}`;
+      const pending = byRecord.get(key);
+      if (pending) {
+        Object.assign(pending.changes, row.changes);
+        pending.pushIds.push(row.id);
+        pending.editedAt = row.createdAt;
+        pending.attempts = Math.max(pending.attempts, row.attempts);
+        continue;
+      }
+      const fresh: PendingRecord = { object: row.object, sfId: row.sfId, changes: { ...row.changes }, baseModstamp: row.baseModstamp, editedAt: row.createdAt, pushIds: [row.id], attempts: row.attempts };
+      byRecord.set(key, fresh);
+      byObject.set(row.object, [...(byObject.get(row.object) ?? []), fresh]);
+    }
+    for (const [object, records] of byObject) {
+      await withTenant(scope, (tx) => ensureRunObject(tx, ctx.tenantId, ctx.runId, object, "push_updates", records.length));
+      for (let k = 0; k < records.length; k += PUSH_BATCH) await pushBatch(run, object, records.slice(k, k + PUSH_BATCH));
+    }
+    return "completed";
+  });
+}
+
+async function pushBatch(run: RunScope, object: string, batch: PendingRecord[]): Promise<void> {
+  const { ctx, api } = run;
+  const scope = { db: ctx.database.db, tenantId: ctx.tenantId };
+  const allIds = batch.map((r) => r.pushIds).flat();
+  await withTenant(scope, (tx) => tx.update(pushQueue).set({ state: "in_flight", updatedAt: new Date() }).where(inArray(pushQueue.id, allIds)));
+
+  const current = await queryPage<{ Id: string; SystemModstamp: string }>(
+    api,
+    `SELECT Id, SystemModstamp FROM ${object} WHERE Id IN (${batch.map((r) => soqlString(r.sfId)).join(", ")})`,
+  );
+  const modstamps = new Map(current.records.map((r) => [r.Id, new Date(r.SystemModstamp.replace(/\+0000$/, "Z"))]));
+  const conflicts: { record: PendingRecord; sfModstamp: Date }[] = [];
+  const missing: PendingRecord[] = [];
+  const send: PendingRecord[] = [];
+  for (const record of batch) {
+    const sfModstamp = modstamps.get(record.sfId);
+    if (!sfModstamp) missing.push(record);
+    else if (record.baseModstamp && sfModstamp > record.baseModstamp && sfModstamp > record.editedAt) conflicts.push({ record, sfModstamp });
+    else send.push(record);
+  }
+
+  const results: CollectionResult[] = send.length
+    ? await api.json<CollectionResult[]>("/composite/sobjects", {
+        method: "PATCH",
+        body: { allOrNone: false, records: send.map((r) => ({ attributes: { type: object }, id: r.sfId, ...r.changes })) },
+      })
+    : [];
+
+  await withTenant(scope, async (tx) => {
+    let updated = 0;
+    let failed = 0;
+    const now = new Date();
+    for (let k = 0; k < send.length; k++) {
+      const record = send[k]!;
+      const result = results[k];
+      if (result?.success) {
+        updated++;
+        await settle(tx, record, { state: "succeeded", errorCode: null, errorMessage: null });
+        await tx
+          .update(sfRecords)
+          .set({ fields: sql`${sfRecords.fields} || ${JSON.stringify(record.changes)}::jsonb` })
+          .where(and(eq(sfRecords.object, object), eq(sfRecords.sfId, record.sfId)));
+        await tx
+          .update(syncErrors)
+          .set({ state: "resolved", resolvedAt: now })
+          .where(and(eq(syncErrors.object, object), eq(syncErrors.sfId, record.sfId), eq(syncErrors.operation, "push_updates"), inArray(syncErrors.state, ["open", "retrying"])));
+        continue;
+      }
+      const error = result?.errors[0] ?? { statusCode: "UNKNOWN_EXCEPTION", message: "Salesforce returned no result for this record" };
+      const retryable = error.statusCode === "UNABLE_TO_LOCK_ROW" && record.attempts + 1 < MAX_RECORD_ATTEMPTS;
+      if (retryable) {
+        await settle(tx, record, { state: "queued", errorCode: error.statusCode, errorMessage: error.message });
+        continue;
+      }
+      failed++;
+      await settle(tx, record, { state: "failed", errorCode: error.statusCode, errorMessage: error.message });
+      await recordError(tx, ctx.tenantId, ctx.runId, object, record.sfId, error.statusCode, error.message);
+    }
+    for (const { record, sfModstamp } of conflicts) {
+      const message = `Salesforce changed this record at ${sfModstamp.toISOString()}, after the edit made in Ferry at ${record.editedAt.toISOString()}; the more recent change (Salesforce's) was kept.`;
+      await settle(tx, record, { state: "conflict", errorCode: "CONFLICT_SALESFORCE_NEWER", errorMessage: message });
+      await recordError(tx, ctx.tenantId, ctx.runId, object, record.sfId, "CONFLICT_SALESFORCE_NEWER", message);
+    }
+    for (const record of missing) {
+      const message = "The record no longer exists in Salesforce (deleted or merged), so the edit was not sent.";
+      await settle(tx, record, { state: "failed", errorCode: "ENTITY_IS_DELETED", errorMessage: message });
+      await recordError(tx, ctx.tenantId, ctx.runId, object, record.sfId, "ENTITY_IS_DELETED", message);
+    }
+    await addRunObjectCounts(tx, ctx.runId, object, "push_updates", {
+      processed: batch.length,
+      updated,
+      failed: failed + missing.length,
+      skipped: conflicts.length,
+      apiCalls: run.takeCalls(),
+    });
+  });
+  run.progress.update({ object, phase: "pushing", total: null, processed: batch.length, created: 0, updated: send.length, failed: 0 }, true);
+}
+
+async function settle(tx: Transaction, record: PendingRecord, outcome: Pick<Queued, "state" | "errorCode" | "errorMessage">) {
+  await tx
+    .update(pushQueue)
+    .set({ ...outcome, attempts: sql`${pushQueue.attempts} + 1`, updatedAt: new Date() })
+    .where(inArray(pushQueue.id, record.pushIds));
+}
+
+async function recordError(tx: Transaction, tenantId: string, runId: string, object: string, sfId: string, code: string, message: string) {
+  await tx.insert(syncErrors).values({ tenantId, runId, level: "record", object, sfId, operation: "push_updates", code, message });
+}
