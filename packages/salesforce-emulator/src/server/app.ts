@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, limitExceeded, notFound, sessionInvalid } from '../errors';
 import { WriteFailure } from '../data/org';
@@ -22,6 +21,18 @@ function releaseLabel(v: number): string {
   const season = ['Winter', 'Spring', 'Summer'][((offset % 3) + 3) % 3]!;
   const year = 21 + Math.floor(offset / 3);
   return `${season} '${String(year).padStart(2, '0')}`;
+}
+
+function drainedOrClosed(out: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+  });
 }
 
 export interface App {
@@ -153,7 +164,7 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
       for (const chunk of res.stream) {
         if (out.destroyed) return;
         // Wait for the socket between chunks so writing overlaps with the client reading.
-        if (!out.write(chunk)) await once(out, 'drain');
+        if (!out.write(chunk)) await drainedOrClosed(out);
         else await new Promise((r) => setImmediate(r));
       }
       out.end();
