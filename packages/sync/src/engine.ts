@@ -82,7 +82,7 @@ export async function executeRun(ctx: SyncContext, kind: RunKind, body: (scope: 
     state: (await tx.select().from(syncStates).limit(1))[0],
   }));
   if (state?.pausedByAdmin) {
-    await withTenant(scope, (tx) => finishRun(tx, runId, { status: "paused", error: "Sync paused by an admin" }));
+    await withTenant(scope, (tx) => finishRun(tx, runId, { status: "incomplete", error: "Sync paused by an admin", errorCode: "PAUSED" }));
     return { outcome: "paused", resumesAt: null, reason: "Sync paused by an admin" };
   }
   const budget = new ApiBudget({ ...ctx.options?.budget, capCalls: connection?.cap ?? null });

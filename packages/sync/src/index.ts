@@ -8,3 +8,4 @@ export { runInitialSync } from "./initial";
 export { runIncrementalSync } from "./incremental";
 export { applySchemaStep, type SchemaChanges } from "./schema-step";
 export { runPush, PUSH_BATCH } from "./push";
+export { runReconcile } from "./reconcile";

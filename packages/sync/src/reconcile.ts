@@ -1,0 +1,78 @@
+import { and, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { sfRecords, syncCheckpoints, withTenant } from "@ferry/db";
+import { countRecords, queryPage } from "./api/query";
+import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
+import { describeObject, recordShape, selectFields, soqlString, SYNC_OBJECTS, toSyncedRow } from "./model/objects";
+import { StagedChunk, upsertStaged, withStagedChunk } from "./store/stage";
+import { addRunObjectCounts, ensureRunObject } from "./store/runs";
+
+/**
+ * Daily safety net: per object, Salesforce's count and id set against Ferry's live rows, walked
+ * in Id order one page at a time (never the whole set in memory). Rows Ferry misses are read and
+ * upserted; rows Ferry still shows but Salesforce no longer has (e.g. deleted while sync was paused
+ * longer than the 15-day recycle-bin window) become tombstones. The repairs are counted on the run.
+ */
+export async function runReconcile(ctx: SyncContext & { objects?: readonly string[] }): Promise<RunOutcome> {
+  return executeRun(ctx, "reconcile", async (run) => {
+    for (const object of ctx.objects ?? SYNC_OBJECTS) await reconcileObject(run, object);
+    return "completed";
+  });
+}
+
+async function reconcileObject(run: RunScope, object: string): Promise<void> {
+  const { ctx, api } = run;
+  const scope = { db: ctx.database.db, tenantId: ctx.tenantId };
+  const checkpoint = await withTenant(scope, async (tx) => (await tx.select().from(syncCheckpoints).where(eq(syncCheckpoints.object, object)).limit(1))[0]);
+  if (!checkpoint?.initialDoneAt) return;
+  const total = await countRecords(api, object);
+  const described = await describeObject(api, object);
+  const shape = recordShape(await withTenant(scope, (tx) => selectFields(tx, object, described)));
+  await withTenant(scope, (tx) => ensureRunObject(tx, ctx.tenantId, ctx.runId, object, "reconcile", total));
+
+  let lastId: string | null = null;
+  for (;;) {
+    const where: string = lastId ? ` WHERE Id > ${soqlString(lastId)}` : "";
+    const page = await queryPage<{ Id: string }>(api, `SELECT Id FROM ${object}${where} ORDER BY Id LIMIT ${run.options.restPageSize}`);
+    const ids = page.records.map((r) => r.Id);
+    const done = ids.length < run.options.restPageSize;
+    const upper = done ? null : ids[ids.length - 1]!;
+    const ferryIds = await withTenant(scope, async (tx) =>
+      (
+        await tx
+          .select({ id: sfRecords.sfId })
+          .from(sfRecords)
+          .where(and(eq(sfRecords.object, object), eq(sfRecords.isDeleted, false), lastId ? gt(sfRecords.sfId, lastId) : undefined, upper ? lte(sfRecords.sfId, upper) : undefined))
+      ).map((r) => r.id),
+    );
+    const inSalesforce = new Set(ids);
+    const inFerry = new Set(ferryIds);
+    const missing = ids.filter((id) => !inFerry.has(id));
+    const gone = ferryIds.filter((id) => !inSalesforce.has(id));
+
+    const chunk = new StagedChunk();
+    for (let k = 0; k < missing.length; k += 200) {
+      const slice = missing.slice(k, k + 200);
+      const rows = await queryPage(api, `SELECT ${shape.fields.map((f) => f.name).join(", ")} FROM ${object} WHERE Id IN (${slice.map(soqlString).join(", ")})`);
+      for (const record of rows.records) chunk.add(toSyncedRow(shape, (name) => record[name]));
+    }
+    await withStagedChunk(ctx.database, ctx.tenantId, chunk, async (tx) => {
+      const c = await upsertStaged(tx, object, chunk);
+      if (gone.length) {
+        await tx
+          .update(sfRecords)
+          .set({ isDeleted: true, deletedAt: sql`now()`, syncedAt: sql`now()` })
+          .where(and(eq(sfRecords.object, object), inArray(sfRecords.sfId, gone)));
+      }
+      await addRunObjectCounts(
+        tx,
+        ctx.runId,
+        object,
+        "reconcile",
+        { processed: ids.length, created: c.created, updated: c.updated, deleted: gone.length, apiCalls: run.takeCalls() },
+        done ? "succeeded" : undefined,
+      );
+    });
+    if (done) return;
+    lastId = upper;
+  }
+}
