@@ -48,15 +48,37 @@ const presented = /records presented:\s+([\d,]+)/.exec(banner)![1]!;
 const userLine = banner.split('\n').find((l) => l.includes('sync@'))!;
 const [, username, password, token] = /(\S+)\s+password (\S+)\s+token (\S+)/.exec(userLine)!;
 
+/** The node process actually running the emulator (tsx runs it as a child of its launcher). */
+function emulatorPids(): number[] {
+  const pids = [child.pid!];
+  try {
+    for (const p of readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').split(/\s+/).filter(Boolean)) pids.push(Number(p));
+  } catch {
+    /* launcher gone */
+  }
+  return pids;
+}
+
+/** CPU seconds (user + system) the emulator processes have used so far; independent of machine load. */
+function emulatorCpuSeconds(): number {
+  let ticks = 0;
+  for (const pid of emulatorPids()) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      /* process gone */
+    }
+  }
+  return ticks / 100;
+}
+
 /** Peak resident set of the emulator process (VmHWM), in MB. */
 function peakRssMb(): number {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  // tsx runs the CLI in a grandchild node process; take the largest in the tree.
-  let max = kb;
-  for (const line of readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').split(/\s+/).filter(Boolean)) {
+  let max = 0;
+  for (const pid of emulatorPids()) {
     try {
-      max = Math.max(max, Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${line}/status`, 'utf8'))?.[1] ?? 0));
+      max = Math.max(max, Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0));
     } catch {
       /* process gone */
     }
@@ -81,6 +103,7 @@ while (state !== 'JobComplete') {
   if (state !== 'JobComplete') await new Promise((r) => setTimeout(r, 50));
 }
 const tJob = performance.now();
+const cpuBeforeBulk = emulatorCpuSeconds();
 console.error(`bulk job complete in ${Math.round(tJob - t0)} ms`);
 let bulkRecords = 0;
 let bulkBytes = 0;
@@ -93,11 +116,13 @@ do {
   locator = res.headers.get('sforce-locator');
 } while (locator && locator !== 'null');
 const tBulk = performance.now();
+const bulkCpu = emulatorCpuSeconds() - cpuBeforeBulk;
 console.error(`bulk results read in ${Math.round(tBulk - tJob)} ms`);
 
 // REST query paging with the default batch size (2000), following nextRecordsUrl.
 const restTarget = Number(values['rest-records']);
 const t1 = performance.now();
+const cpuBeforeRest = emulatorCpuSeconds();
 let restRecords = 0;
 let next: string | undefined = `/query?q=${encodeURIComponent('SELECT Id, FirstName, LastName, Email, AccountId, Account.Name, Title, OwnerId, SystemModstamp FROM Contact ORDER BY SystemModstamp, Id')}`;
 while (next && restRecords < restTarget) {
@@ -107,6 +132,7 @@ while (next && restRecords < restTarget) {
   next = page.nextRecordsUrl;
 }
 const tRest = performance.now();
+const restCpu = emulatorCpuSeconds() - cpuBeforeRest;
 console.error(`REST paging done in ${Math.round(tRest - t1)} ms`);
 
 // Keyset page in the middle of the Lead table, as the sync engine reads it.
@@ -126,19 +152,23 @@ const countMs = performance.now() - s2;
 
 const results = {
   recordsPresented: Number(presented.replace(/,/g, '')),
-  bulk: { object: values['bulk-object'], records: bulkRecords, jobMs: Math.round(tJob - t0), downloadMs: Math.round(tBulk - tJob), recordsPerSecond: Math.round(bulkRecords / ((tBulk - tJob) / 1000)), endToEndRecordsPerSecond: Math.round(bulkRecords / ((tBulk - t0) / 1000)), megabytes: Math.round(bulkBytes / 1e6) },
-  rest: { records: restRecords, ms: Math.round(tRest - t1), recordsPerSecond: Math.round(restRecords / ((tRest - t1) / 1000)) },
+  bulk: { object: values['bulk-object'], records: bulkRecords, jobMs: Math.round(tJob - t0), downloadMs: Math.round(tBulk - tJob), recordsPerSecond: Math.round(bulkRecords / ((tBulk - tJob) / 1000)), endToEndRecordsPerSecond: Math.round(bulkRecords / ((tBulk - t0) / 1000)), megabytes: Math.round(bulkBytes / 1e6), emulatorCpuSeconds: bulkCpu, recordsPerEmulatorCpuSecond: Math.round(bulkRecords / Math.max(bulkCpu, 0.01)) },
+  rest: { records: restRecords, ms: Math.round(tRest - t1), recordsPerSecond: Math.round(restRecords / ((tRest - t1) / 1000)), emulatorCpuSeconds: restCpu, recordsPerEmulatorCpuSecond: Math.round(restRecords / Math.max(restCpu, 0.01)) },
   keysetPage2000Ms: { median: Math.round(keysetTimes.sort((a, b) => a - b)[5]!), max: Math.round(keysetTimes.at(-1)!) },
   countLeads: { totalSize: count.totalSize, ms: Math.round(countMs) },
   peakRssMb: peakRssMb(),
+  loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
 };
 
 console.log(`records presented:        ${fmt(results.recordsPresented)}`);
 console.log(`Bulk 2.0 CSV (${results.bulk.object}):      ${fmt(results.bulk.records)} records, ${fmt(results.bulk.megabytes)} MB in ${fmt(results.bulk.downloadMs)} ms -> ${fmt(results.bulk.recordsPerSecond)} records/s (job ${fmt(results.bulk.jobMs)} ms; end to end ${fmt(results.bulk.endToEndRecordsPerSecond)} records/s)`);
+console.log(`  emulator CPU:           ${results.bulk.emulatorCpuSeconds.toFixed(1)} s -> ${fmt(results.bulk.recordsPerEmulatorCpuSecond)} records per CPU-second`);
 console.log(`REST query paging:        ${fmt(results.rest.records)} records in ${fmt(results.rest.ms)} ms -> ${fmt(results.rest.recordsPerSecond)} records/s`);
+console.log(`  emulator CPU:           ${results.rest.emulatorCpuSeconds.toFixed(1)} s -> ${fmt(results.rest.recordsPerEmulatorCpuSecond)} records per CPU-second`);
 console.log(`keyset page (2000 Leads): median ${results.keysetPage2000Ms.median} ms, max ${results.keysetPage2000Ms.max} ms`);
 console.log(`COUNT() over Lead:        ${fmt(results.countLeads.totalSize)} in ${results.countLeads.ms} ms`);
 console.log(`emulator peak RSS:        ${fmt(results.peakRssMb)} MB`);
+console.log(`load average (1/5/15 min): ${results.loadAverage}  (other work on this 2-core machine slows wall-clock figures)`);
 
 if (values['results-dir']) {
   await mkdir(values['results-dir'], { recursive: true });
