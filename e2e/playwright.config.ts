@@ -11,6 +11,10 @@ mkdirSync(runDir, { recursive: true });
 export const MAIN_PORT = 3210;
 export const SHORT_IDLE_PORT = 3211;
 export const SHORT_IDLE_SECONDS = 6;
+export const SHORT_SUPPORT_PORT = 3212;
+export const SHORT_SUPPORT_SECONDS = 12;
+// Operator-listed support staff (FERRY_BOOTSTRAP_STAFF_EMAILS): these get the staff role when they sign up.
+export const STAFF_EMAILS = ["staff-console@e2e.test", "staff-expiry@e2e.test"];
 
 function server(port: number, dataDir: string, extra: Record<string, string> = {}) {
   return {
@@ -29,6 +33,7 @@ function server(port: number, dataDir: string, extra: Record<string, string> = {
       FERRY_EMULATOR_PORT: "0",
       LOG_LEVEL: "warn",
       NODE_ENV: "production",
+      FERRY_BOOTSTRAP_STAFF_EMAILS: STAFF_EMAILS.join(","),
       ...extra,
     },
   };
@@ -67,6 +72,11 @@ export default defineConfig({
     server(MAIN_PORT, path.join(runDir, "main")),
     server(SHORT_IDLE_PORT, path.join(runDir, "short-idle"), {
       SESSION_IDLE_SECONDS: String(SHORT_IDLE_SECONDS),
+      FERRY_EMULATOR: "off",
+      FERRY_DEMO: "off",
+    }),
+    server(SHORT_SUPPORT_PORT, path.join(runDir, "short-support"), {
+      FERRY_SUPPORT_ACCESS_MAX_SECONDS: String(SHORT_SUPPORT_SECONDS),
       FERRY_EMULATOR: "off",
       FERRY_DEMO: "off",
     }),

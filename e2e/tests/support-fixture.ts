@@ -1,0 +1,43 @@
+import type { APIRequestContext, Page, WebSocket } from "@playwright/test";
+import { cookieHeader, signUpThroughApi, type SeededUser } from "../support/api";
+
+/** Signs up one of the operator-listed staff emails (FERRY_BOOTSTRAP_STAFF_EMAILS in the Playwright config). */
+export function signUpStaff(request: APIRequestContext, baseURL: string, email: string, name: string): Promise<SeededUser> {
+  return signUpThroughApi(request, baseURL, { name, email });
+}
+
+type TrpcResult = { status: number; data: unknown; code: string | undefined; message: string | undefined };
+
+async function parse(response: Awaited<ReturnType<APIRequestContext["get"]>>): Promise<TrpcResult> {
+  const body = (await response.json()) as { result?: { data?: { json?: unknown } }; error?: { json?: { message?: string; data?: { code?: string } } } };
+  return { status: response.status(), data: body.result?.data?.json, code: body.error?.json?.data?.code, message: body.error?.json?.message };
+}
+
+const headersFor = (baseURL: string, user: SeededUser) => ({ "content-type": "application/json", origin: baseURL, cookie: cookieHeader(user) });
+
+/** A tRPC query as the browser sends it (GET, superjson-wrapped input). */
+export async function query(request: APIRequestContext, baseURL: string, user: SeededUser, path: string, input?: unknown): Promise<TrpcResult> {
+  const search = input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+  return parse(await request.get(`${baseURL}/api/trpc/${path}${search}`, { headers: headersFor(baseURL, user) }));
+}
+
+export async function mutate(request: APIRequestContext, baseURL: string, user: SeededUser, path: string, input?: unknown): Promise<TrpcResult> {
+  return parse(await request.post(`${baseURL}/api/trpc/${path}`, { headers: headersFor(baseURL, user), data: { json: input ?? null } }));
+}
+
+export async function activeTenantId(request: APIRequestContext, baseURL: string, user: SeededUser): Promise<string> {
+  const me = await query(request, baseURL, user, "account.me");
+  const id = (me.data as { activeTenantId?: string } | null)?.activeTenantId;
+  if (!id) throw new Error(`${user.email} has no active tenant`);
+  return id;
+}
+
+/** The socket.io frames a page's websocket receives. */
+export function recordFrames(page: Page): string[] {
+  const frames: string[] = [];
+  page.on("websocket", (ws: WebSocket) => {
+    if (!ws.url().includes("/socket.io/")) return;
+    ws.on("framereceived", (frame) => frames.push(String(frame.payload)));
+  });
+  return frames;
+}
