@@ -12,6 +12,11 @@ export const workerEnvSchema = z.object({
     .describe("a postgres:// URL; the standalone worker runs only against Postgres (embedded mode runs it inside the web process)"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("one of fatal, error, warn, info, debug, trace, silent"),
   WORKER_TENANT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4).describe("an integer from 1 to 64"),
+  FERRY_MASTER_KEY: z
+    .string()
+    .min(43)
+    .optional()
+    .describe("32 random bytes in base64 (the key that sealed the stored Salesforce credentials); without it this worker runs no sync jobs"),
   WORKER_STOP_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000).describe("milliseconds from 1000 to 600000"),
 });
 
@@ -31,7 +36,7 @@ export async function runWorkerProcess({ env = process.env, createHandlers }: Ru
     await migrate(database);
     const worker = await startWorker({
       boss: { kind: "postgres", connectionString: config.DATABASE_URL },
-      handlers: createHandlers({ database, emitter, logger }),
+      handlers: createHandlers({ database, emitter, logger, ...(config.FERRY_MASTER_KEY ? { masterKey: config.FERRY_MASTER_KEY } : {}) }),
       logger,
       tenantConcurrency: config.WORKER_TENANT_CONCURRENCY,
       stopTimeoutMs: config.WORKER_STOP_TIMEOUT_MS,

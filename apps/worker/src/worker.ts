@@ -24,6 +24,8 @@ export interface JobContext {
   /** Aborted when the worker loses the job (expiry, missed heartbeat) or stops past its grace period. */
   signal: AbortSignal;
   logger: Logger;
+  /** Enqueues a follow-up job (a sync run that yields its slot or waits for the API budget re-queues itself). */
+  send: Worker["send"];
 }
 
 export type JobHandler<N extends JobName> = (payload: JobPayload<N>, context: JobContext) => Promise<void>;
@@ -73,8 +75,22 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
   boss.on("error", (error) => logger.error({ err: error }, "pg-boss error"));
   boss.on("warning", (warning) => logger.warn({ warning: warning.data }, warning.message));
   await boss.start();
+  const send: Worker["send"] = async (name, payload, sendOptions = {}) => {
+    const data = parseJobPayload(name, payload);
+    const { retryLimit, retryDelay, retryBackoff, expireInSeconds } = jobCatalog[name];
+    const options: SendOptions = { retryLimit, retryDelay, retryBackoff, expireInSeconds };
+    const definition = jobCatalog[name] as (typeof jobCatalog)[JobName];
+    if ("retryDelayMax" in definition && definition.retryDelayMax) options.retryDelayMax = definition.retryDelayMax;
+    if ("heartbeatSeconds" in definition && definition.heartbeatSeconds) options.heartbeatSeconds = definition.heartbeatSeconds;
+    if (sendOptions.startAfter !== undefined) options.startAfter = sendOptions.startAfter;
+    if (isTenantJob(name)) {
+      const envelope: TenantEnvelope = { job: name, payload: data };
+      return boss.send(TENANT_QUEUE, envelope, { ...options, singletonKey: (data as { tenantId: string }).tenantId });
+    }
+    return boss.send(name, data as object, options);
+  };
   try {
-    await registerQueues(boss, options);
+    await registerQueues(boss, options, send);
   } catch (error) {
     await boss.stop({ graceful: false, close: true }).catch(() => undefined);
     throw error;
@@ -84,20 +100,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
   let stopping: Promise<void> | undefined;
   return {
     boss,
-    async send(name, payload, sendOptions = {}) {
-      const data = parseJobPayload(name, payload);
-      const { retryLimit, retryDelay, retryBackoff, expireInSeconds } = jobCatalog[name];
-      const options: SendOptions = { retryLimit, retryDelay, retryBackoff, expireInSeconds };
-      const definition = jobCatalog[name] as (typeof jobCatalog)[JobName];
-      if ("retryDelayMax" in definition && definition.retryDelayMax) options.retryDelayMax = definition.retryDelayMax;
-      if ("heartbeatSeconds" in definition && definition.heartbeatSeconds) options.heartbeatSeconds = definition.heartbeatSeconds;
-      if (sendOptions.startAfter !== undefined) options.startAfter = sendOptions.startAfter;
-      if (isTenantJob(name)) {
-        const envelope: TenantEnvelope = { job: name, payload: data };
-        return boss.send(TENANT_QUEUE, envelope, { ...options, singletonKey: (data as { tenantId: string }).tenantId });
-      }
-      return boss.send(name, data as object, options);
-    },
+    send,
     stop() {
       stopping ??= (async () => {
         logger.info({ timeoutMs: stopTimeoutMs }, "worker stopping");
@@ -109,7 +112,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
   };
 }
 
-async function registerQueues(boss: PgBoss, options: StartWorkerOptions): Promise<void> {
+async function registerQueues(boss: PgBoss, options: StartWorkerOptions, send: Worker["send"]): Promise<void> {
   const { handlers, logger, schedule = true, tenantConcurrency = 4, pollingIntervalSeconds = 2 } = options;
   await boss.createQueue(TENANT_QUEUE, { policy: "singleton" });
   for (const name of globalJobNames) {
@@ -124,7 +127,7 @@ async function registerQueues(boss: PgBoss, options: StartWorkerOptions): Promis
     const started = performance.now();
     try {
       if (!handler) throw new Error(`no handler for "${name}" is registered in this worker`);
-      await handler(parseJobPayload(name, payload), { jobId: job.id, attempt: job.retryCount, signal: job.signal, logger: jobLogger });
+      await handler(parseJobPayload(name, payload), { jobId: job.id, attempt: job.retryCount, signal: job.signal, logger: jobLogger, send });
       recordJob(name, "completed", (performance.now() - started) / 1000);
     } catch (error) {
       const willRetry = job.retryCount < jobCatalog[name].retryLimit;

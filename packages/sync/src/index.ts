@@ -9,3 +9,5 @@ export { runIncrementalSync } from "./incremental";
 export { applySchemaStep, type SchemaChanges } from "./schema-step";
 export { runPush, PUSH_BATCH } from "./push";
 export { runReconcile } from "./reconcile";
+export { runSyncJob, type SyncJobDependencies, type SyncJobName, type SyncJobPayload } from "./jobs";
+export { scheduleSyncWork, runScheduler, type ScheduleDependencies } from "./scheduler";

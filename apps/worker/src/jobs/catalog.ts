@@ -82,6 +82,16 @@ export const jobCatalog = {
     expireInSeconds: 2 * 60 * 60,
     heartbeatSeconds: 60,
   }),
+  // Sent every minute; one pass every few seconds for that minute, so queued pushes leave within
+  // seconds and incremental cycles start on each tenant's interval. `stately`: one scheduler at a time.
+  "sync.schedule": globalJob({
+    payload: z.strictObject({}),
+    retryLimit: 0,
+    retryDelay: 5,
+    retryBackoff: false,
+    expireInSeconds: 120,
+    cron: "* * * * *",
+  }),
   "maintenance.prune": globalJob({
     payload: z.strictObject({}),
     retryLimit: 2,

@@ -1,0 +1,89 @@
+import type { Connection } from "jsforce";
+import { salesforceConnections, withTenant, type DatabaseHandle } from "@ferry/db";
+import { createNotification } from "@ferry/services";
+import type { RunOutcome, SyncLogger, SyncOptions } from "./engine";
+import { runIncrementalSync } from "./incremental";
+import { runInitialSync } from "./initial";
+import type { SyncEmitter } from "./progress";
+import { runPush } from "./push";
+import { runReconcile } from "./reconcile";
+import { finishRun, setSyncState } from "./store/runs";
+
+export type SyncJobName = "sync.initial" | "sync.incremental" | "sync.push" | "sync.reconcile";
+
+export interface SyncJobPayload {
+  tenantId: string;
+  runId: string;
+  objects?: string[];
+}
+
+export interface SyncJobDependencies {
+  database: DatabaseHandle;
+  emitter?: SyncEmitter;
+  /** The tenant's logged-in Connection (in the worker: `openSalesforceConnection`). */
+  openConnection(tenantId: string): Promise<Connection>;
+  /** Enqueues a tenant job (the worker's typed `send`). */
+  send(name: SyncJobName, payload: SyncJobPayload, options?: { startAfter?: Date }): Promise<unknown>;
+  options?: SyncOptions;
+}
+
+export interface SyncJobContext {
+  signal?: AbortSignal;
+  logger?: SyncLogger;
+}
+
+const runners = {
+  "sync.initial": runInitialSync,
+  "sync.incremental": runIncrementalSync,
+  "sync.push": runPush,
+  "sync.reconcile": runReconcile,
+} as const;
+
+/**
+ * What a worker job does: open the tenant's connection, run the engine, then act on the outcome.
+ * A run that gave its slot back (`yielded`) is re-queued at once, behind other tenants' waiting
+ * jobs; a run paused at the API cap is re-queued to start when the cap is expected to allow it.
+ */
+export async function runSyncJob(deps: SyncJobDependencies, name: SyncJobName, payload: SyncJobPayload, job: SyncJobContext = {}): Promise<RunOutcome> {
+  let conn: Connection;
+  try {
+    conn = await deps.openConnection(payload.tenantId);
+  } catch (error) {
+    const refused = error as { code?: string; authFailure?: boolean };
+    if (refused.authFailure || refused.code === "LOGIN_RETRIES_STOPPED" || refused.code === "NOT_CONNECTED") {
+      return failForCredentials(deps, payload, refused.code ?? "INVALID_LOGIN", error instanceof Error ? error.message : String(error));
+    }
+    throw error;
+  }
+  const outcome = await runners[name]({
+    database: deps.database,
+    tenantId: payload.tenantId,
+    runId: payload.runId,
+    conn,
+    ...(deps.emitter ? { emitter: deps.emitter } : {}),
+    ...(job.signal ? { signal: job.signal } : {}),
+    ...(job.logger ? { logger: job.logger } : {}),
+    ...(deps.options ? { options: deps.options } : {}),
+    ...(payload.objects ? { objects: payload.objects } : {}),
+  });
+  if (outcome.outcome === "yielded") await deps.send(name, payload);
+  if (outcome.outcome === "paused" && outcome.resumesAt) await deps.send(name, payload, { startAfter: outcome.resumesAt });
+  return outcome;
+}
+
+async function failForCredentials(deps: SyncJobDependencies, payload: SyncJobPayload, code: string, message: string): Promise<RunOutcome> {
+  const reason = `Salesforce refused the stored credentials (${code}): ${message}`;
+  const notification = await withTenant({ db: deps.database.db, tenantId: payload.tenantId }, async (tx) => {
+    await finishRun(tx, payload.runId, { status: "failed", error: reason, errorCode: code });
+    await setSyncState(tx, payload.tenantId, { state: "failed", message: reason.slice(0, 300) });
+    await tx.update(salesforceConnections).set({ state: "failed", lastError: reason, updatedAt: new Date() });
+    return createNotification(tx, { tenantId: payload.tenantId }, {
+      kind: "credentials_expired",
+      title: "Salesforce credentials stopped working",
+      body: `${reason.slice(0, 400)} Update them under Admin > Salesforce; sync stays stopped until then.`,
+    });
+  });
+  await deps.emitter?.emit(payload.tenantId, "sync.status", { tenantId: payload.tenantId, state: "failed", message: reason.slice(0, 300) }).catch(() => undefined);
+  await deps.emitter?.emit(payload.tenantId, "notification", notification).catch(() => undefined);
+  return { outcome: "failed", code, reason };
+}

@@ -1,0 +1,93 @@
+import { sql } from "drizzle-orm";
+import { syncRuns, withTenant, type DatabaseHandle } from "@ferry/db";
+import type { SyncJobName, SyncJobPayload } from "./jobs";
+import { rowsOf } from "./store/stage";
+
+export interface ScheduleDependencies {
+  database: DatabaseHandle;
+  send(name: SyncJobName, payload: SyncJobPayload): Promise<unknown>;
+  now?: () => Date;
+  /** A run still "in progress" after this long is presumed dead (its job expired); default 7 h. */
+  staleRunMs?: number;
+  reconcileEveryMs?: number;
+}
+
+interface TenantDue {
+  tenant_id: string;
+  interval_minutes: number;
+  busy: boolean;
+  has_push: boolean;
+  ready: boolean;
+  last_synced_at: Date | string | null;
+  last_reconcile: Date | string | null;
+}
+
+/**
+ * One scheduling pass over every tenant whose sync is on and not paused or failed: a tenant with
+ * a run queued, moving, or waiting for the API budget gets nothing new; otherwise queued pushes
+ * go first, then the incremental cycle when its interval (1–60 min, default 5) has passed since the
+ * last sync, then the daily reconciliation. The run row is created here, so the job carries its id.
+ * Returns what was sent.
+ */
+export async function scheduleSyncWork(deps: ScheduleDependencies): Promise<{ tenantId: string; job: SyncJobName }[]> {
+  const now = deps.now?.() ?? new Date();
+  const stale = new Date(now.getTime() - (deps.staleRunMs ?? 7 * 3600_000));
+  const reconcileBefore = new Date(now.getTime() - (deps.reconcileEveryMs ?? 24 * 3600_000));
+  // A platform pass across tenants (like pruning): it reads only scheduling facts, then acts per tenant.
+  const due = rowsOf(
+    await deps.database.db.execute(sql`
+      SELECT c.tenant_id,
+             greatest(1, least(60, t.sync_interval_minutes)) AS interval_minutes,
+             EXISTS (SELECT 1 FROM sync_runs r WHERE r.tenant_id = c.tenant_id
+                       AND (r.status IN ('queued', 'paused') OR (r.status = 'in_progress' AND r.started_at > ${stale.toISOString()}::timestamptz))) AS busy,
+             EXISTS (SELECT 1 FROM push_queue p WHERE p.tenant_id = c.tenant_id AND p.state = 'queued') AS has_push,
+             EXISTS (SELECT 1 FROM sync_checkpoints k WHERE k.tenant_id = c.tenant_id AND k.initial_done_at IS NOT NULL) AS ready,
+             s.last_synced_at,
+             (SELECT max(r.started_at) FROM sync_runs r WHERE r.tenant_id = c.tenant_id AND r.kind = 'reconcile') AS last_reconcile
+      FROM salesforce_connections c
+      JOIN tenants t ON t.id = c.tenant_id
+      LEFT JOIN sync_states s ON s.tenant_id = c.tenant_id
+      WHERE c.sync_enabled AND c.state = 'syncing' AND coalesce(s.paused_by_admin, false) = false AND coalesce(s.state, 'idle') <> 'failed'`),
+  ) as unknown as TenantDue[];
+
+  const sent: { tenantId: string; job: SyncJobName }[] = [];
+  for (const tenant of due) {
+    if (tenant.busy || !tenant.ready) continue;
+    const lastSynced = tenant.last_synced_at ? new Date(tenant.last_synced_at) : null;
+    const lastReconcile = tenant.last_reconcile ? new Date(tenant.last_reconcile) : null;
+    let job: SyncJobName | undefined;
+    if (tenant.has_push) job = "sync.push";
+    else if (!lastSynced || now.getTime() - lastSynced.getTime() >= tenant.interval_minutes * 60_000) job = "sync.incremental";
+    else if (!lastReconcile || lastReconcile < reconcileBefore) job = "sync.reconcile";
+    if (!job) continue;
+    const kind = job.slice("sync.".length) as (typeof syncRuns.$inferInsert)["kind"];
+    const runId = await withTenant({ db: deps.database.db, tenantId: tenant.tenant_id }, async (tx) => {
+      const [run] = await tx.insert(syncRuns).values({ tenantId: tenant.tenant_id, kind, status: "queued", phase: "counting" }).returning({ id: syncRuns.id });
+      return run!.id;
+    });
+    try {
+      await deps.send(job, { tenantId: tenant.tenant_id, runId });
+      sent.push({ tenantId: tenant.tenant_id, job });
+    } catch (error) {
+      await withTenant({ db: deps.database.db, tenantId: tenant.tenant_id }, (tx) =>
+        tx.update(syncRuns).set({ status: "failed", error: "The job could not be queued.", finishedAt: new Date() }).where(sql`${syncRuns.id} = ${runId}`),
+      );
+      throw error;
+    }
+  }
+  return sent;
+}
+
+/**
+ * Keeps scheduling for `durationMs`, a pass every `everyMs`: the worker runs this as a job sent
+ * each minute by cron, so pushes leave within seconds while only one scheduler runs at a time.
+ */
+export async function runScheduler(deps: ScheduleDependencies & { durationMs: number; everyMs: number; signal?: AbortSignal }): Promise<number> {
+  const until = Date.now() + deps.durationMs;
+  let sent = 0;
+  for (;;) {
+    sent += (await scheduleSyncWork(deps)).length;
+    if (Date.now() + deps.everyMs >= until || deps.signal?.aborted) return sent;
+    await new Promise((resolve) => setTimeout(resolve, deps.everyMs));
+  }
+}
