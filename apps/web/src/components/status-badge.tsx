@@ -150,11 +150,19 @@ export function StatusBadge({ status, className }: { status?: SyncStatusView | n
   }, [status]);
   useRealtimeEvent("sync.status", () => void queryClient.invalidateQueries(trpc.syncStatus.badge.queryFilter()));
   const lastProgressRefetch = useRef(0);
+  const trailing = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => () => clearTimeout(trailing.current), []);
   useRealtimeEvent("sync.progress", () => {
-    // The overall % is re-read from the committed counters, at most every two seconds.
-    if (Date.now() - lastProgressRefetch.current < 2000) return;
-    lastProgressRefetch.current = Date.now();
-    void queryClient.invalidateQueries(trpc.syncStatus.badge.queryFilter());
+    // The overall % is re-read from the committed counters at most every two seconds, and once
+    // more after the last event so the badge ends on the final numbers.
+    const refetch = () => {
+      trailing.current = undefined;
+      lastProgressRefetch.current = Date.now();
+      void queryClient.invalidateQueries(trpc.syncStatus.badge.queryFilter());
+    };
+    const wait = 2000 - (Date.now() - lastProgressRefetch.current);
+    if (wait <= 0) refetch();
+    else trailing.current ??= setTimeout(refetch, wait);
   });
   const { status: socket } = useRealtime();
   const wasConnected = useRef(socket === "connected");
