@@ -8,7 +8,12 @@ export async function findMembership(tx: Transaction, membershipId: string) {
   return member;
 }
 
+/** Locks the owner rows, so two owners leaving or stepping down at once cannot both pass the check. */
 export async function ownerCount(tx: Transaction, tenantId: string): Promise<number> {
-  const owners = await tx.select({ id: memberships.id }).from(memberships).where(and(eq(memberships.tenantId, tenantId), eq(memberships.role, "owner")));
+  const owners = await tx
+    .select({ id: memberships.id })
+    .from(memberships)
+    .where(and(eq(memberships.tenantId, tenantId), eq(memberships.role, "owner")))
+    .for("update");
   return owners.length;
 }
