@@ -72,6 +72,7 @@ async function startInProcessWorker(runtime: Runtime, emitter: RealtimeEmitter):
       database,
       emitter,
       logger,
+      masterKey: runtime.masterKey,
       prune: async () => {
         const removed = await pruneExpired({ db: database.db });
         logger.info({ removed }, "pruned expired data");
