@@ -10,6 +10,7 @@ export function useRefreshSalesforce() {
   return () =>
     Promise.all([
       queryClient.invalidateQueries(trpc.salesforce.connection.pathFilter()),
+      queryClient.invalidateQueries(trpc.syncStatus.badge.pathFilter()),
       queryClient.invalidateQueries(trpc.salesforce.catalog.pathFilter()),
       queryClient.invalidateQueries(trpc.salesforce.mappings.pathFilter()),
       queryClient.invalidateQueries(trpc.audit.list.pathFilter()),
