@@ -133,6 +133,8 @@ export async function runTimes(sql: postgres.Sql, runId: string) {
 }
 
 export async function runObjectCalls(sql: postgres.Sql, runId: string) {
-  return sql<{ object: string; api_calls: number; processed: number; created: number; updated: number }[]>`
-    select object, api_calls::int, processed::int, created::int, updated::int from sync_run_objects where run_id = ${runId} order by object`;
+  return sql<{ object: string; api_calls: number; processed: number; created: number; updated: number; seconds: number | null }[]>`
+    select object, api_calls::int, processed::int, created::int, updated::int,
+           extract(epoch from finished_at - started_at)::float8 as seconds
+    from sync_run_objects where run_id = ${runId} order by object`;
 }

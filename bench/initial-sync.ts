@@ -24,6 +24,7 @@ interface FerryResult {
   records: number;
   calls: Record<string, number>;
   engineCalls: Record<string, number>;
+  objectSeconds: Record<string, number | null>;
   peakMb: number;
   live: LiveFigures;
 }
@@ -71,6 +72,7 @@ async function ferryRun(emu: EmulatorProcess): Promise<FerryResult> {
         records: objects.reduce((s, o) => s + o.processed, 0),
         calls: job.calls ?? {},
         engineCalls: Object.fromEntries(objects.map((o) => [o.object, o.api_calls])),
+        objectSeconds: Object.fromEntries(objects.map((o) => [o.object, o.seconds])),
         peakMb: worker.peakMb(),
         live: {
           progressEvents: progress.length,
@@ -139,11 +141,11 @@ printTable(`1. Initial sync on Postgres, ${fmt(records)} records (${fmt(LEADS)} 
 const last = ferries[ferries.length - 1]!;
 const objects = Object.keys(last.engineCalls).sort();
 printTable("2. API calls of Ferry's initial sync, per object (target ≤ 200 in all)", [
-  ["object", "HTTP requests seen", "engine counters"],
-  ...objects.map((o) => [o, last.calls[o] ?? 0, last.engineCalls[o] ?? 0]),
-  ...Object.keys(last.calls).filter((k) => !objects.includes(k)).map((k) => [k, last.calls[k]!, "—"]),
-  ["total", Object.values(last.calls).reduce((s, n) => s + n, 0), Object.values(last.engineCalls).reduce((s, n) => s + n, 0)],
-  ["limit pipeline total", limits[0]!.calls, ""],
+  ["object", "HTTP requests seen", "engine counters", "object seconds"],
+  ...objects.map((o) => [o, last.calls[o] ?? 0, last.engineCalls[o] ?? 0, fmt(last.objectSeconds[o], 1)]),
+  ...Object.keys(last.calls).filter((k) => !objects.includes(k)).map((k) => [k, last.calls[k]!, "—", ""]),
+  ["total", Object.values(last.calls).reduce((s, n) => s + n, 0), Object.values(last.engineCalls).reduce((s, n) => s + n, 0), ""],
+  ["limit pipeline total", limits[0]!.calls, "", ""],
 ]);
 
 printTable(`3. Worker peak RSS (VmHWM) during the ${fmt(LEADS)}-Lead sync (target ≤ 300 MB)`, [

@@ -1,15 +1,16 @@
 /**
  * A standalone Ferry worker for the benchmarks: `runWorkerProcess` exactly as `pnpm start:worker`
  * runs it (env, migrations, pg-boss tenant queue, Postgres emitter), with sync handlers that call
- * the engine. The app registers no sync.* handlers yet, so the bench supplies them: log in with the
- * tenant's credentials, run, and note the job in bench_jobs with its Salesforce calls per object.
+ * the engine's `runSyncJob` as the app's handlers do. The one difference: the connection is opened
+ * from bench credentials (a jsforce login) instead of sealed secrets. Each job is noted in
+ * bench_jobs with its Salesforce calls per object.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import jsforce from "jsforce";
 import type postgres from "postgres";
-import { runIncrementalSync, runInitialSync, type RunOutcome, type SyncContext } from "@ferry/sync";
+import { runSyncJob, type RunOutcome, type SyncJobName } from "@ferry/sync";
 import { runWorkerProcess } from "@ferry/worker/process";
-import type { HandlerMap, JobContext } from "@ferry/worker";
+import type { HandlerMap, JobContext, Worker } from "@ferry/worker";
 import type { WorkerDependencies } from "@ferry/worker/handlers";
 
 for (const k of ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"]) delete process.env[k];
@@ -49,20 +50,31 @@ globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => 
 
 function handlers({ database, emitter, logger }: WorkerDependencies): Partial<HandlerMap> {
   const sql = database.sql as postgres.Sql;
-  const run = async (kind: "initial" | "incremental", payload: { tenantId: string; runId: string; objects?: string[] | undefined }, job: JobContext) => {
+  const run = async (name: SyncJobName, payload: { tenantId: string; runId: string; objects?: string[] | undefined }, job: JobContext) => {
     const { tenantId, runId } = payload;
-    await sql`insert into bench_jobs (job_id, tenant_id, run_id, kind, pid, started_at) values (${job.jobId}, ${tenantId}, ${runId}, ${kind}, ${process.pid}, clock_timestamp())
+    await sql`insert into bench_jobs (job_id, tenant_id, run_id, kind, pid, started_at) values (${job.jobId}, ${tenantId}, ${runId}, ${name}, ${process.pid}, clock_timestamp())
               on conflict (job_id) do update set started_at = clock_timestamp(), finished_at = null`;
-    const [credentials] = await sql<{ login_url: string; username: string; password: string }[]>`select * from bench_credentials where tenant_id = ${tenantId}`;
     const tally = new Map<string, number>();
     let outcome: RunOutcome | undefined;
     try {
-      await scope.run(tally, async () => {
-        const conn = new jsforce.Connection({ loginUrl: credentials!.login_url, version: "62.0" });
-        await conn.login(credentials!.username, credentials!.password);
-        const ctx: SyncContext = { database, tenantId, runId, conn, emitter, signal: job.signal, logger: job.logger };
-        outcome = kind === "initial" ? await runInitialSync({ ...ctx, ...(payload.objects ? { objects: payload.objects } : {}) }) : await runIncrementalSync(ctx);
-      });
+      outcome = await scope.run(tally, () =>
+        runSyncJob(
+          {
+            database,
+            emitter,
+            openConnection: async (id) => {
+              const [credentials] = await sql<{ login_url: string; username: string; password: string }[]>`select * from bench_credentials where tenant_id = ${id}`;
+              const conn = new jsforce.Connection({ loginUrl: credentials!.login_url, version: "62.0" });
+              await conn.login(credentials!.username, credentials!.password);
+              return conn;
+            },
+            send: async (next, nextPayload, options) => sender!.send(next, nextPayload, options),
+          },
+          name,
+          payload,
+          { signal: job.signal, logger: job.logger },
+        ),
+      );
     } finally {
       await sql`update bench_jobs set finished_at = clock_timestamp(), outcome = ${outcome?.outcome ?? "error"}, calls = ${JSON.stringify(Object.fromEntries(tally))}::jsonb
                 where job_id = ${job.jobId}`;
@@ -70,12 +82,15 @@ function handlers({ database, emitter, logger }: WorkerDependencies): Partial<Ha
     if (outcome?.outcome !== "completed") logger.warn({ outcome }, "bench run did not complete");
   };
   return {
-    "sync.initial": (payload, job) => run("initial", payload, job),
-    "sync.incremental": (payload, job) => run("incremental", payload, job),
+    "sync.initial": (payload, job) => run("sync.initial", payload, job),
+    "sync.incremental": (payload, job) => run("sync.incremental", payload, job),
+    "sync.push": (payload, job) => run("sync.push", payload, job),
   };
 }
 
+let sender: Worker | undefined;
 const running = await runWorkerProcess({ createHandlers: handlers });
+sender = running.worker;
 process.stdout.write("BENCH_WORKER_READY\n");
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
