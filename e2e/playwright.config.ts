@@ -14,7 +14,7 @@ export const SHORT_IDLE_SECONDS = 6;
 export const SHORT_SUPPORT_PORT = 3212;
 export const SHORT_SUPPORT_SECONDS = 12;
 // Operator-listed support staff (FERRY_BOOTSTRAP_STAFF_EMAILS): these get the staff role when they sign up.
-export const STAFF_EMAILS = ["staff-console@e2e.test", "staff-expiry@e2e.test"];
+export const STAFF_EMAILS = ["staff-console@e2e.test", "staff-expiry@e2e.test", "staff-signout@e2e.test"];
 
 function server(port: number, dataDir: string, extra: Record<string, string> = {}) {
   return {

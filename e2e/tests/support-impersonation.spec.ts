@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { expect, test } from "@playwright/test";
 import { signInContext, signUpThroughApi, uniqueEmail } from "../support/api";
 import { STAFF_EMAILS } from "../playwright.config";
-import { mutate, query, recordFrames, signUpStaff } from "./support-fixture";
+import { activeTenantId, mutate, query, recordFrames, signUpStaff } from "./support-fixture";
 
 test("staff enter a tenant read-only, elevate with a reason, act, end; the tenant's admin reads all of it", async ({ browser, request, baseURL }) => {
   test.setTimeout(120_000);
@@ -96,5 +96,25 @@ test("a customer is refused the support console and every staff procedure", asyn
   await expect(page.getByRole("table", { name: "Tenants" })).toHaveCount(0);
   expect((await query(request, baseURL!, owner, "support.tenants", { filter: "all" })).code).toBe("FORBIDDEN");
   expect((await mutate(request, baseURL!, owner, "support.start", { tenantId: "x", reason: "Trying to get into another tenant" })).code).toBe("FORBIDDEN");
+  await context.close();
+});
+
+test("signing out ends the staff member's support access", async ({ browser, request, baseURL }) => {
+  const owner = await signUpThroughApi(request, baseURL!, { name: "Sid Signout", tenantName: `Signout ${randomBytes(3).toString("hex")}` });
+  const tenantId = await activeTenantId(request, baseURL!, owner);
+  const staff = await signUpStaff(request, baseURL!, STAFF_EMAILS[2]!, "Sue Signout");
+  expect((await mutate(request, baseURL!, staff, "support.start", { tenantId, reason: "Checking sign-out ends the access" })).status).toBe(200);
+  const context = await browser.newContext({ baseURL });
+  await signInContext(context, baseURL!, staff);
+  const page = await context.newPage();
+  await page.goto("/settings");
+  await expect(page.getByTestId("support-banner")).toBeVisible();
+  await page.getByRole("button", { name: "Account menu" }).click();
+  await page.getByRole("menuitem", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/sign-in/);
+
+  const log = await query(request, baseURL!, owner, "audit.list", { limit: 20 });
+  const end = (log.data as Array<{ action: string; details: { why?: string } | null }>).find((r) => r.action === "support.end");
+  expect(end?.details?.why).toBe("signed_out");
   await context.close();
 });
