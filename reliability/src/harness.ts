@@ -21,7 +21,7 @@ const summaryFile = process.env.RELIABILITY_SUMMARY ?? join(tmpdir(), "ferry-rel
 /** One line of the suite's summary table (printed by the global teardown). */
 export function record(point: string, tried: string, outcome: string, figures: Record<string, string | number> = {}) {
   const line = { point, tried, outcome, ...figures };
-  console.log(`[reliability] ${point} | ${tried} | ${outcome} | ${JSON.stringify(figures)}`);
+  process.stdout.write(`[reliability] ${point} | ${tried} | ${outcome} | ${JSON.stringify(figures)}\n`);
   appendFileSync(summaryFile, `${JSON.stringify(line)}\n`);
 }
 export { summaryFile };
