@@ -13,9 +13,9 @@ import { arg, fmt, median, printTable, quick, scratchDatabase, sleep, spawnTs, S
 import { liveClient, type LiveFigures } from "./live";
 import { runLimitPipeline, type LimitResult } from "./pipeline";
 
-const LEADS = Number(arg("leads") ?? (quick ? 20_000 : 1_000_000));
+const LEADS = Number(arg("leads") ?? (quick ? 10_000 : 1_000_000));
 const RUNS = Number(arg("runs") ?? 3);
-const PGLITE_LEADS = Number(arg("pglite-leads") ?? (quick ? 10_000 : 100_000));
+const PGLITE_LEADS = Number(arg("pglite-leads") ?? (quick ? 5_000 : 100_000));
 const logger = createLogger({ name: "bench", level: "warn" });
 
 interface FerryResult {

@@ -8,17 +8,17 @@
  *
  *   pnpm --filter @ferry/bench exec tsx many-tenants.ts [--quick] [--tenants n] [--leads n] [--window s]
  */
-import postgres from "postgres";
+import type postgres from "postgres";
 import { createLogger } from "@ferry/observability";
 import { SYNC_OBJECTS } from "@ferry/sync";
 import { startWorker } from "@ferry/worker";
 import { addTenant, ferryDatabase, startWorkerProcess, type JobRow } from "./ferry";
-import { arg, fmt, median, printTable, quick, sleep, SMALL_OBJECTS, startEmulatorProcess, summary, TINY_OBJECTS, waitFor, writeResult } from "./lib";
+import { arg, fmt, median, printTable, quick, SMALL_OBJECTS, startEmulatorProcess, summary, TINY_OBJECTS, waitFor, writeResult } from "./lib";
 
-const TENANTS = Number(arg("tenants") ?? (quick ? 50 : 200));
-const LEADS = Number(arg("leads") ?? (quick ? 50_000 : 1_000_000));
+const TENANTS = Number(arg("tenants") ?? (quick ? 30 : 200));
+const LEADS = Number(arg("leads") ?? (quick ? 30_000 : 1_000_000));
 /** Every small tenant's cycle falls due once within this window (5-minute cycles, compressed). */
-const WINDOW_S = Number(arg("window") ?? (quick ? 15 : 60));
+const WINDOW_S = Number(arg("window") ?? (quick ? 10 : 60));
 const logger = createLogger({ name: "bench", level: "warn" });
 
 console.log(`many tenants: ${TENANTS} small tenants, cycles due across ${WINDOW_S} s, one tenant syncing ${fmt(LEADS)} Leads; 2 worker processes × 4 slots`);

@@ -12,8 +12,8 @@ import { createTenantFixture } from "@ferry/db/testing";
 import { ferryDatabase } from "./ferry";
 import { arg, fmt, printTable, quick, summary, writeResult } from "./lib";
 
-const ROWS = Number(arg("rows") ?? (quick ? 100_000 : 1_000_000));
-const SAMPLES = Number(arg("samples") ?? (quick ? 40 : 100));
+const ROWS = Number(arg("rows") ?? (quick ? 50_000 : 1_000_000));
+const SAMPLES = Number(arg("samples") ?? (quick ? 20 : 100));
 const FIRST = ["James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "William", "Elizabeth", "David", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen", "Chen", "Wei", "Aisha", "Mohammed", "Sofia", "Lucas", "Emma", "Noah", "Olga", "Ivan", "Yuki", "Hiro", "Priya", "Arjun", "Fatima", "Omar", "Ana", "Diego", "Lea", "Jonas"];
 const LAST = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann", "Tanaka", "Suzuki", "Sato", "Watanabe", "Ito", "Kumar", "Singh", "Patel", "Sharma", "Gupta", "Kowalski", "Nowak", "Dubois", "Moreau", "Laurent", "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi"];
 const COMPANIES = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vehement", "Stark", "Wayne", "Wonka", "Soylent", "Tyrell", "Cyberdyne", "Massive Dynamic", "Pied Piper", "Aperture"];

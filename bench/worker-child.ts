@@ -68,7 +68,7 @@ function handlers({ database, emitter, logger }: WorkerDependencies): Partial<Ha
               await conn.login(credentials!.username, credentials!.password);
               return conn;
             },
-            send: async (next, nextPayload, options) => sender!.send(next, nextPayload, options),
+            send: async (next, nextPayload, options) => sender.send(next, nextPayload, options),
           },
           name,
           payload,
@@ -88,9 +88,8 @@ function handlers({ database, emitter, logger }: WorkerDependencies): Partial<Ha
   };
 }
 
-let sender: Worker | undefined;
 const running = await runWorkerProcess({ createHandlers: handlers });
-sender = running.worker;
+const sender: Worker = running.worker;
 process.stdout.write("BENCH_WORKER_READY\n");
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.once(signal, () => {
