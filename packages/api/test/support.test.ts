@@ -76,6 +76,9 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
     expect(support[1]!.reason).toBe("Resend the invitation the customer lost");
     expect(support[2]!.targetId).toBe(invitation.id);
     expect(support[3]!.details).toMatchObject({ why: "ended" });
+    const told = await (await api.caller(owner.cookie)).notification.list({ limit: 10 });
+    expect(told.map((n) => n.title)).toEqual(expect.arrayContaining(["Ferry support entered your tenant", "Ferry support can now make changes"]));
+    expect(told.find((n) => n.title === "Ferry support entered your tenant")?.body).toContain("Sam Support");
   });
 
   it("never enters a tenant of a staff account or one the staff member belongs to", async () => {

@@ -12,6 +12,7 @@ import {
   type EndedGrant,
 } from "@ferry/services";
 import type { ApiContext } from "../context";
+import { publishNotification } from "../live";
 import { authedProcedure, router, staffProcedure, tenantProcedure } from "../trpc";
 
 const reason = z.string().trim().min(SUPPORT_REASON_MIN_LENGTH, `Give a reason of at least ${SUPPORT_REASON_MIN_LENGTH} characters.`).max(500);
@@ -45,10 +46,15 @@ export const supportRouter = router({
       await setActiveTenant({ db: ctx.db, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: grant.tenantId });
       await ctx.refreshRooms?.(ctx.actor.userId);
       await announce(ctx, { tenantId: grant.tenantId, grantId: grant.id, state: "started", staffName: ctx.actor.name, endsAt: grant.expiresAt });
+      await publishNotification(ctx, grant.notification);
       return { grantId: grant.id, tenantId: grant.tenantId, tenantName: grant.tenantName, mode: grant.mode, expiresAt: grant.expiresAt };
     }),
 
-  elevate: tenantProcedure.input(z.object({ reason })).mutation(({ ctx, input }) => elevateSupportAccess({ ctx: ctx.tenant, input })),
+  elevate: tenantProcedure.input(z.object({ reason })).mutation(async ({ ctx, input }) => {
+    const { notification, ...elevated } = await elevateSupportAccess({ ctx: ctx.tenant, input });
+    await publishNotification(ctx, notification);
+    return elevated;
+  }),
 
   end: staffProcedure.mutation(async ({ ctx }) => {
     const ended = await endSupportAccessForUser({ db: ctx.db, userId: ctx.actor.userId, why: "ended", requestId: ctx.requestId });

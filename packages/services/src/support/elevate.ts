@@ -1,6 +1,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { supportAccessGrants, withTenant } from "@ferry/db";
 import { recordAudit } from "../audit/record";
+import { createNotification } from "../notifications/create";
 import type { TenantContext } from "../context";
 import { ConflictError, ForbiddenError } from "../errors";
 import { checkReason } from "./limits";
@@ -25,6 +26,11 @@ export async function elevateSupportAccess({ ctx, input }: { ctx: TenantContext;
       reason,
       details: { mode: "write", staffName: ctx.actor.name },
     });
-    return { grantId, mode: "write" as const, expiresAt: grant.expiresAt };
+    const notification = await createNotification(tx, ctx, {
+      kind: "info",
+      title: "Ferry support can now make changes",
+      body: `${ctx.actor.name} asked for write access until the support session ends. Reason: ${reason}`.slice(0, 500),
+    });
+    return { grantId, mode: "write" as const, expiresAt: grant.expiresAt, notification };
   });
 }

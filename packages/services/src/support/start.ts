@@ -1,6 +1,7 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
 import { memberships, supportAccessGrants, tenants, users, withTenant, type Database } from "@ferry/db";
 import { recordAudit } from "../audit/record";
+import { createNotification } from "../notifications/create";
 import type { Actor } from "../context";
 import { ConflictError, ForbiddenError, NotFoundError } from "../errors";
 import { grantContext } from "./grant-context";
@@ -63,7 +64,7 @@ export async function startSupportAccess({
     expiresAt: new Date(Date.now() + seconds * 1000),
   };
   const ticket = input.ticket?.trim() || null;
-  await withTenant({ db, tenantId: tenant.id }, async (tx) => {
+  const notification = await withTenant({ db, tenantId: tenant.id }, async (tx) => {
     await tx.insert(supportAccessGrants).values({ ...grant, staffUserId: actor.userId, reason, ticket });
     await recordAudit(tx, grantContext(db, actor, grant, requestId), {
       action: "support.start",
@@ -72,6 +73,12 @@ export async function startSupportAccess({
       reason,
       details: { ticket, mode: "read", expiresAt: grant.expiresAt.toISOString(), staffName: actor.name },
     });
+    // The tenant's admins hear about it where they look anyway, not only in the audit log.
+    return createNotification(tx, grant, {
+      kind: "info",
+      title: "Ferry support entered your tenant",
+      body: `${actor.name} can see what your admins see, read-only, for ${Math.round(seconds / 60) || 1} min. Reason: ${reason}`.slice(0, 500),
+    });
   });
-  return { ...grant, tenantName: tenant.name, reason, ticket };
+  return { ...grant, tenantName: tenant.name, reason, ticket, notification };
 }
