@@ -6,18 +6,19 @@ import { memoryOf, spawnTs, stopChild, waitFor, type EmulatorProcess } from "./l
 /**
  * Bench-only tables beside Ferry's schema: the credentials a bench worker logs in with, one row per
  * job the worker ran (start, end, calls per object), and the commit time of every chunk (a trigger
- * on the counters row each chunk's transaction updates last, so the time is taken just before commit).
+ * on the counters row each chunk's transaction updates last, so the time is taken just before commit;
+ * `now()` there is the chunk transaction's start, which splits a chunk into reading and writing).
  */
 const PROBES = `
 create table if not exists bench_credentials (tenant_id text primary key, login_url text not null, username text not null, password text not null);
 create table if not exists bench_jobs (
   job_id text primary key, tenant_id text not null, run_id text not null, kind text not null, pid int not null,
   started_at timestamptz not null, finished_at timestamptz, outcome text, calls jsonb);
-create table if not exists bench_commits (run_id text not null, object text not null, processed bigint not null, at timestamptz not null);
+create table if not exists bench_commits (run_id text not null, object text not null, processed bigint not null, at timestamptz not null, tx_start timestamptz not null);
 create or replace function bench_note_commit() returns trigger language plpgsql security definer as $$
 begin
   if new.processed is distinct from old.processed then
-    insert into bench_commits values (new.run_id, new.object, new.processed, clock_timestamp());
+    insert into bench_commits values (new.run_id, new.object, new.processed, clock_timestamp(), now());
   end if;
   return new;
 end $$;
@@ -60,6 +61,8 @@ export interface WorkerProcess {
   pid: number;
   /** Highest VmHWM seen, MB (sampled every 100 ms and at exit). */
   peakMb(): number;
+  /** VmHWM when the worker reported ready, before any job: the process's own footprint. */
+  readyMb: number;
   stop(): Promise<void>;
 }
 
@@ -86,9 +89,11 @@ export async function startWorkerProcess(databaseUrl: string, options: { concurr
   const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`worker exited early (${code})`))));
   exited.catch(() => undefined);
   await Promise.race([started, exited]);
+  sample();
   return {
     child,
     pid,
+    readyMb: peak,
     peakMb: () => {
       sample();
       return peak;
@@ -137,4 +142,12 @@ export async function runObjectCalls(sql: postgres.Sql, runId: string) {
     select object, api_calls::int, processed::int, created::int, updated::int,
            extract(epoch from finished_at - started_at)::float8 as seconds
     from sync_run_objects where run_id = ${runId} order by object`;
+}
+
+/** Per chunk of one object: seconds in the database transaction, and seconds before it (reading the page, converting rows). */
+export async function chunkSplit(sql: postgres.Sql, runId: string, object: string) {
+  const rows = await sql<{ at: Date; tx_start: Date }[]>`select at, tx_start from bench_commits where run_id = ${runId} and object = ${object} order by at`;
+  const write = rows.map((r) => (r.at.getTime() - r.tx_start.getTime()) / 1000);
+  const read = rows.slice(1).map((r, i) => (r.tx_start.getTime() - rows[i]!.at.getTime()) / 1000);
+  return { chunks: rows.length, writeSeconds: write, readSeconds: read };
 }
