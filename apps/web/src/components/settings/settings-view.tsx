@@ -4,6 +4,7 @@ import { Lock } from "lucide-react";
 import { hasRole } from "@/lib/session";
 import { useActiveTenant } from "@/components/shell/tenant-context";
 import { Alert, AlertDescription } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
 import { AuditCard } from "./audit-card";
 import { InvitationsCard } from "./invitations-card";
 import { MembersCard } from "./members-card";
@@ -11,7 +12,8 @@ import { OutboxCard } from "./outbox-card";
 import { RoleBadge } from "./role-badge";
 
 export function SettingsView() {
-  const { tenant } = useActiveTenant();
+  const { me, tenant } = useActiveTenant();
+  const support = me.support?.tenantId === tenant.id ? me.support : null;
   const isAdmin = hasRole(tenant.role, "admin");
   return (
     <div className="grid gap-6">
@@ -27,7 +29,11 @@ export function SettingsView() {
         <div>
           <span className="text-muted-foreground">Your role</span>
           <p className="mt-0.5">
-            <RoleBadge role={tenant.role} />
+            {support ? (
+              <Badge variant="warning">Ferry support, {support.mode === "write" ? "write access" : "read-only"}</Badge>
+            ) : (
+              <RoleBadge role={tenant.role} />
+            )}
           </p>
         </div>
       </section>

@@ -51,7 +51,7 @@ export function SupportBanner({ me }: { me: Me }) {
       className="flex flex-wrap items-center gap-x-4 gap-y-2 border-b border-amber-300 bg-amber-100 px-3 py-2 text-sm text-amber-950 sm:px-6"
     >
       <ShieldAlert className="size-4 shrink-0" aria-hidden />
-      <p className="min-w-0 flex-1">
+      <p className="min-w-0 flex-1 basis-[18rem]">
         <span className="font-semibold">Support access to {support.tenantName}</span> as {me.user.name} ({me.user.email}),{" "}
         {writable ? "with write access" : "read-only"}. <span data-testid="support-time-left">{timeLeft(expiresAt - now)}</span> left.
       </p>
