@@ -21,7 +21,7 @@ describe.each(backends)("initial sync on %s", (backend) => {
     await emu?.stop();
   });
 
-  it("lands every object (Bulk for Leads, REST for the rest) with counts and checksums equal to the org's", async () => {
+  it("lands every object (Bulk for Leads, REST for the rest) with counts and checksums equal to the org's", { timeout: 300_000 }, async () => {
     const { tenantId } = await createTenantFixture(db);
     const events: { event: string; payload: unknown }[] = [];
     const emitter: SyncEmitter = { emit: async (_t, event, payload) => void events.push({ event, payload }) };

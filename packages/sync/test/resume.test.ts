@@ -7,7 +7,7 @@ import { runInitialSync, SYNC_OBJECTS } from "../src";
 import { checksum, connect, emulatorRows, runObjects, SMALL_COUNTS, startOrg, storedRows } from "./helpers";
 
 const backends = await availableBackends();
-const LEADS = 60_000;
+const LEADS = 30_000;
 const child = fileURLToPath(new URL("./fixtures/initial-child.ts", import.meta.url));
 const random = (min: number, max: number) => min + Math.floor(Math.random() * (max - min));
 
@@ -37,15 +37,16 @@ describe.each(backends)("resume after a crash on %s", (backend) => {
     await emu?.stop();
   });
 
-  it("continues from the last checkpoint after aborts at random points", async () => {
+  it("continues from the last checkpoint after aborts at random points", { timeout: 300_000 }, async () => {
     const { tenantId } = await createTenantFixture(db);
     let aborts = 0;
-    for (let attempt = 0; attempt < 30; attempt++) {
+    for (let attempt = 0; attempt < 40; attempt++) {
       const conn = await connect(emu);
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), random(150, 900));
+      // Six aborts at random points, then the attempt that is let finish.
+      const timer = aborts < 6 ? setTimeout(() => controller.abort(), random(150, 900)) : undefined;
       try {
-        const outcome = await runInitialSync({ database: db, tenantId, runId: "aborted", conn, signal: controller.signal, options: { bulkPageSize: 4_000 } });
+        const outcome = await runInitialSync({ database: db, tenantId, runId: "aborted", conn, signal: controller.signal, options: { bulkPageSize: 2_500 } });
         expect(outcome).toEqual({ outcome: "completed" });
         break;
       } catch {
@@ -59,7 +60,7 @@ describe.each(backends)("resume after a crash on %s", (backend) => {
     await expectExactCopy(emu, db, tenantId, "aborted");
   });
 
-  it.runIf(backend === "postgres")("survives the worker process being killed at five or more random points", async () => {
+  it.runIf(backend === "postgres")("survives the worker process being killed at five or more random points", { timeout: 300_000 }, async () => {
     const { tenantId } = await createTenantFixture(db);
     const user = emu.users[0]!;
     const env = {
@@ -70,7 +71,7 @@ describe.each(backends)("resume after a crash on %s", (backend) => {
       CHILD_SF_PASSWORD: user.password + user.securityToken,
       CHILD_TENANT_ID: tenantId,
       CHILD_RUN_ID: "killed",
-      CHILD_PAGE_SIZE: "2500",
+      CHILD_PAGE_SIZE: "1500",
     };
     let kills = 0;
     let finished = false;
@@ -82,10 +83,22 @@ describe.each(backends)("resume after a crash on %s", (backend) => {
       proc.stderr.on("data", (d: Buffer) => (errors += d.toString()));
       const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
       await new Promise<void>((resolve) => proc.stdout.on("data", (d: Buffer) => { output += d.toString(); if (output.includes("started")) resolve(); }).on("end", () => resolve()));
-      const killAfter = kills < 5 ? random(150, 900) : 60_000;
-      const timer = setTimeout(() => proc.kill("SIGKILL"), killAfter);
+      // Killed a random moment after the next committed Lead page (or while still reading the first).
+      let timer: NodeJS.Timeout | undefined;
+      if (kills < 5) {
+        const pagesBefore = output.split("page").length;
+        timer = setTimeout(() => proc.kill("SIGKILL"), random(2_000, 4_000));
+        let armed = false;
+        proc.stdout.on("data", () => {
+          if (!armed && output.split("page").length > pagesBefore + 1 && timer) {
+            armed = true;
+            clearTimeout(timer);
+            timer = setTimeout(() => proc.kill("SIGKILL"), random(0, 300));
+          }
+        });
+      }
       const code = await exited;
-      clearTimeout(timer);
+      if (timer) clearTimeout(timer);
       if (code === 0) {
         expect(output).toContain('"outcome":"completed"');
         finished = true;
