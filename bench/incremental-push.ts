@@ -9,7 +9,7 @@ import jsforce from "jsforce";
 import { createLogger } from "@ferry/observability";
 import { startWorker } from "@ferry/worker";
 import { addTenant, ferryDatabase, runObjectCalls, startWorkerProcess, waitForJob, type JobRow } from "./ferry";
-import { arg, fmt, printTable, quick, SMALL_OBJECTS, startEmulatorProcess, writeResult } from "./lib";
+import { arg, fmt, printTable, quick, QUICK_OBJECTS, SMALL_OBJECTS, startEmulatorProcess, writeResult } from "./lib";
 
 const LEADS = Number(arg("leads") ?? (quick ? 10_000 : 100_000));
 const CHANGES = Number(arg("changes") ?? (quick ? 2_000 : 10_000));
@@ -17,7 +17,7 @@ const EDITS = Number(arg("edits") ?? (quick ? 200 : 1_000));
 const logger = createLogger({ name: "bench", level: "warn" });
 
 console.log(`incremental and push: org of ${fmt(LEADS)} Leads + small objects; ${fmt(CHANGES)} changes in Salesforce; ${fmt(EDITS)} local edits`);
-const emu = await startEmulatorProcess({ ...SMALL_OBJECTS, Lead: LEADS }, { seed: 3 });
+const emu = await startEmulatorProcess({ ...(quick ? QUICK_OBJECTS : SMALL_OBJECTS), Lead: LEADS }, { seed: 3 });
 const ferry = await ferryDatabase();
 const worker = await startWorkerProcess(ferry.url);
 const sender = await startWorker({ boss: { kind: "postgres", connectionString: ferry.url }, handlers: {}, logger, schedule: false });

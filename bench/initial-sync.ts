@@ -9,11 +9,12 @@
 import { createLogger } from "@ferry/observability";
 import { startWorker } from "@ferry/worker";
 import { addTenant, chunkSplit, ferryDatabase, runObjectCalls, startWorkerProcess, waitForJob } from "./ferry";
-import { arg, fmt, median, printTable, quick, scratchDatabase, sleep, spawnTs, SMALL_OBJECTS, startEmulatorProcess, summary, writeResult, type EmulatorProcess } from "./lib";
+import { arg, fmt, median, printTable, quick, scratchDatabase, sleep, spawnTs, QUICK_OBJECTS, SMALL_OBJECTS, startEmulatorProcess, summary, writeResult, type EmulatorProcess } from "./lib";
 import { liveClient, type LiveFigures } from "./live";
 import { runLimitPipeline, type LimitResult } from "./pipeline";
 
-const LEADS = Number(arg("leads") ?? (quick ? 10_000 : 1_000_000));
+// Above 10,000 the engine reads Leads through Bulk 2.0, as it does at full size.
+const LEADS = Number(arg("leads") ?? (quick ? 15_000 : 1_000_000));
 const RUNS = Number(arg("runs") ?? 3);
 const PGLITE_LEADS = Number(arg("pglite-leads") ?? (quick ? 5_000 : 100_000));
 // Each PGlite run starts a process that migrates a fresh embedded database (~10 s here): one quick run.
@@ -110,7 +111,7 @@ async function embeddedRun(emu: EmulatorProcess, mode: "limit" | "ferry"): Promi
 }
 
 console.log(`initial sync: ${fmt(LEADS)} Leads + small objects, ${RUNS} alternating runs; PGlite ${fmt(PGLITE_LEADS)} Leads`);
-const emu = await startEmulatorProcess({ ...SMALL_OBJECTS, Lead: LEADS });
+const emu = await startEmulatorProcess({ ...(quick ? QUICK_OBJECTS : SMALL_OBJECTS), Lead: LEADS });
 const limits: LimitResult[] = [];
 const ferries: FerryResult[] = [];
 try {
@@ -184,7 +185,7 @@ if (PGLITE_LEADS === 0) {
   process.exit(0);
 }
 console.log(`\nPGlite (embedded), ${fmt(PGLITE_LEADS)} Leads + small objects`);
-const embeddedEmu = await startEmulatorProcess({ ...SMALL_OBJECTS, Lead: PGLITE_LEADS }, { seed: 2 });
+const embeddedEmu = await startEmulatorProcess({ ...(quick ? QUICK_OBJECTS : SMALL_OBJECTS), Lead: PGLITE_LEADS }, { seed: 2 });
 const embedded: { limit: { seconds: number; records: number; peakMb: number }[]; ferry: { seconds: number; runSeconds?: number; records: number; peakMb: number }[] } = { limit: [], ferry: [] };
 try {
   for (let i = 0; i < PGLITE_RUNS; i++) {

@@ -14,6 +14,8 @@ export const quick = process.argv.includes("--quick");
 
 /** The emulator's "small" org without Leads; each benchmark sets its own Lead count. */
 export const SMALL_OBJECTS = { User: 12, Account: 2_000, Contact: 5_000, Opportunity: 2_000, OpportunityContactRole: 2_000, Campaign: 50, CampaignMember: 5_000 };
+/** The small objects of the quick runs: fewer rows, the same shapes. */
+export const QUICK_OBJECTS = { User: 12, Account: 500, Contact: 1_000, Opportunity: 500, OpportunityContactRole: 500, Campaign: 20, CampaignMember: 1_000 };
 export const TINY_OBJECTS = { User: 3, Account: 20, Contact: 40, Lead: 60, Opportunity: 20, OpportunityContactRole: 20, Campaign: 3, CampaignMember: 30 };
 
 export interface EmulatorProcess {
