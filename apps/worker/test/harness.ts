@@ -3,7 +3,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { createLogger } from "@ferry/observability";
 import pg from "pg";
 import { startWorker, type HandlerMap, type StartWorkerOptions, type Worker } from "../src/worker";
-import { createScratchDatabase } from "./postgres";
+import { createScratchDatabase } from "@ferry/db/testing";
 
 export type Backend = "pglite" | "postgres";
 

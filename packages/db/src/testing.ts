@@ -103,14 +103,34 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
     databaseUrl,
     drop: async () => {
       await handle.close();
-      const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      try {
-        await cleanup.unsafe(`drop database if exists ${name} with (force)`);
-      } finally {
-        await cleanup.end({ timeout: 5 });
-      }
+      await dropDatabase(name);
     },
   };
+}
+
+/** An empty database of the caller's own (no migrations), dropped with its connections by `drop()`. */
+export async function createScratchDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString("hex")}`;
+  const adminUrl = testAdminUrl();
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  return {
+    url: withDatabase(adminUrl, name),
+    drop: () => dropDatabase(name),
+  };
+}
+
+async function dropDatabase(name: string): Promise<void> {
+  const cleanup = postgres(testAdminUrl(), { max: 1, onnotice: () => {} });
+  try {
+    await cleanup.unsafe(`drop database if exists ${name} with (force)`);
+  } finally {
+    await cleanup.end({ timeout: 5 });
+  }
 }
 
 export function withDatabase(url: string, database: string): string {

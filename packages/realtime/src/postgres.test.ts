@@ -3,7 +3,7 @@ import pg from "pg";
 import type { Socket } from "socket.io-client";
 import { createEmitter, type RealtimeEmitter } from "./emitter";
 import { refreshUserRooms } from "./server";
-import { createScratchDatabase } from "../test/postgres";
+import { createScratchDatabase } from "@ferry/db/testing";
 import { connected, openSocket, recorder, sleep, startRealtime, status, type Sessions } from "../test/harness";
 
 const sessions: Sessions = new Map([
