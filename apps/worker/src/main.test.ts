@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createScratchDatabase } from "../test/postgres";
+import { createScratchDatabase } from "@ferry/db/testing";
 import { waitUntil } from "../test/harness";
 
 const workerDir = fileURLToPath(new URL("..", import.meta.url));
