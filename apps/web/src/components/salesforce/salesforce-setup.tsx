@@ -45,7 +45,11 @@ const steps = [
 
 export function SalesforceSetup() {
   const trpc = useTRPC();
-  const connection = useQuery(trpc.salesforce.connection.queryOptions());
+  const connection = useQuery({
+    ...trpc.salesforce.connection.queryOptions(),
+    // While the initial run is queued or running its status is re-read; the live detail is on the progress page.
+    refetchInterval: (query) => (["queued", "in_progress"].includes(query.state.data?.initialRun?.status ?? "") ? 5000 : false),
+  });
   if (connection.isPending) return <Skeleton className="h-96" />;
   if (connection.error) {
     return (

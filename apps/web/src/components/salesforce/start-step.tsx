@@ -1,8 +1,9 @@
 "use client";
 
 import { useState } from "react";
+import Link from "next/link";
 import { useMutation } from "@tanstack/react-query";
-import { CircleAlert, Clock, Rocket, Users } from "lucide-react";
+import { Activity, CircleAlert, Clock, Rocket, Users } from "lucide-react";
 import { errorInfo } from "@/lib/errors";
 import { useTRPC } from "@/lib/trpc";
 import { formatDateTime } from "@/lib/utils";
@@ -37,6 +38,12 @@ export function StartStep({ connection }: { connection: ConnectionView }) {
           {run.status === "queued" ? "Queued" : run.status === "in_progress" ? "In progress" : run.status.replace("_", " ")}
         </Badge>
         {run.status === "queued" ? <span className="text-[13px] text-muted-foreground">It starts as soon as a sync worker is free.</span> : null}
+        <Button asChild variant="outline" size="sm" className="ml-auto">
+          <Link href="/salesforce/progress">
+            <Activity aria-hidden />
+            Watch it live
+          </Link>
+        </Button>
       </div>
     );
   }
