@@ -1,0 +1,182 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { sql } from "drizzle-orm";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withTenant } from "@ferry/db";
+import { createTestDatabase, testAdminUrl, type TestDatabase } from "@ferry/db/testing";
+import type { EmulatorHandle } from "@ferry/salesforce-emulator";
+import { SYNC_OBJECTS } from "@ferry/sync";
+import { rowsOf } from "@ferry/sync/store/stage";
+import { checksum, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "../../packages/sync/test/helpers";
+import { connectedTenant, masterKey, openQueue, random, readPageLog, record, SIZE, sleep, startWorkerProcess, waitFor, workDir } from "../src/harness";
+
+const LEADS = SIZE === "full" ? 60_000 : 15_000;
+const webDir = fileURLToPath(new URL("../../apps/web/", import.meta.url));
+
+/** Kills every backend connected to the test's database (the worker's, the web's, the test's own pool): Postgres itself keeps running. */
+async function terminateConnections(database: string): Promise<number> {
+  const admin = postgres(testAdminUrl(), { max: 1, onnotice: () => {} });
+  try {
+    const rows = await admin`select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity where datname = ${database} and pid <> pg_backend_pid()) t`;
+    return rows[0]!.n as number;
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+}
+
+/** The web process in Postgres mode (`server.ts` over the existing Next build), as `pnpm start:web` runs it after its build. */
+async function startWeb(databaseUrl: string): Promise<{ url: string; child: ChildProcess; lines: string[] }> {
+  const port = random(41_000, 49_000);
+  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+    cwd: webDir,
+    env: { ...process.env, DATABASE_URL: databaseUrl, BETTER_AUTH_SECRET: "reliability-suite-secret-0123456789abcdef", FERRY_MASTER_KEY: masterKey, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "production" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  child.stdout!.on("data", (c: Buffer) => lines.push(...c.toString().split("\n").filter(Boolean)));
+  child.stderr!.on("data", (c: Buffer) => lines.push(...c.toString().split("\n").filter(Boolean)));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    "the web process to answer /healthz",
+    async () => {
+      if (child.exitCode !== null) throw new Error(`web exited (${child.exitCode}): ${lines.slice(-5).join("\n")}`);
+      return fetch(`${url}/healthz`).then((r) => r.ok).catch(() => false);
+    },
+    120_000,
+    250,
+  );
+  return { url, child, lines };
+}
+
+async function copyDifferences(emu: EmulatorHandle, db: TestDatabase, tenantId: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const object of SYNC_OBJECTS) {
+    const expected = emulatorRows(emu, object);
+    const stored = await storedRows(db, tenantId, object);
+    if (stored.length !== expected.length || new Set(stored.map((r) => r.id)).size !== stored.length || checksum(stored) !== checksum(expected)) out.push(object);
+  }
+  return out;
+}
+
+describe("database faults on Postgres (the server is never restarted: connections are terminated)", () => {
+  let emu: EmulatorHandle;
+  let db: TestDatabase;
+  beforeAll(async () => {
+    emu = await startOrg({ counts: { ...SMALL_COUNTS, Lead: LEADS }, controlApi: true });
+    db = await createTestDatabase("postgres");
+  });
+  afterAll(async () => {
+    await db?.drop();
+    await emu?.stop();
+  });
+
+  it("connections killed mid-run: worker and web reconnect, the run resumes and completes exactly", async () => {
+    const url = db.databaseUrl!;
+    const name = new URL(url).pathname.slice(1);
+    const pageLog = join(workDir, "dbfault-pages.log");
+    const { tenantId } = await connectedTenant(db, emu);
+    const web = await startWeb(url);
+    let worker = await startWorkerProcess(url, { pageLog, logFile: join(workDir, "dbfault-worker.log") });
+    const queue = await openQueue(url);
+    const runStatus = async () => rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status from sync_runs where id = 'dbfault'`)))[0]?.status as string | undefined;
+    const terminated: number[] = [];
+    const crashes: string[] = [];
+    let readyAfter = -1;
+    const alive = () => worker.child.exitCode === null && worker.child.signalCode === null;
+    try {
+      // A short retry delay stands in for the catalog's 60 s so the test takes seconds; see the report.
+      const jobId = await queue.send("sync.initial", { tenantId, runId: "dbfault" }, { retryLimit: 5, retryDelay: 1 });
+      for (let k = 0; k < 2; k++) {
+        const seen = readPageLog(pageLog).length;
+        await waitFor("the worker to read a page", async () => readPageLog(pageLog).length > seen || (await runStatus().catch(() => undefined)) === "succeeded", 120_000, 50);
+        await sleep(random(100, 800));
+        terminated.push(await terminateConnections(name));
+        await sleep(1_500);
+        if (!alive()) {
+          // What a process supervisor would do; the crash itself is the finding.
+          const cause = worker.lines.find((l) => /^error: |Unhandled 'error' event|Emitted 'error' event on (\w+)/.test(l)) ?? `exit ${worker.child.exitCode}`;
+          crashes.push(`${cause.slice(0, 80)} ${worker.lines.find((l) => l.startsWith("Emitted 'error' event on"))?.slice(0, 60) ?? ""}`.trim());
+          await queue.failDead(jobId);
+          worker = await startWorkerProcess(url, { pageLog, logFile: join(workDir, "dbfault-worker.log") });
+        }
+      }
+      const before = Date.now();
+      await waitFor("web /readyz 200 again", async () => fetch(`${web.url}/readyz`).then((r) => r.ok).catch(() => false), 60_000, 200);
+      readyAfter = Date.now() - before;
+      await waitFor("the run to finish", async () => (await runStatus().catch(() => undefined)) === "succeeded", 10 * 60_000, 250);
+      const job = await queue.boss.getJobById("tenant-sync", jobId);
+      const differences = await copyDifferences(emu, db, tenantId);
+      const workerAlive = crashes.length === 0 && alive();
+      const webAlive = web.child.exitCode === null;
+      record("4 connections killed", `pg_terminate_backend on every connection of the database, twice during an initial sync of ${LEADS + 983} records`, differences.length === 0 && workerAlive && webAlive ? "pass" : "FAIL", {
+        "backends terminated": terminated.join("+"),
+        "worker crashes (restarted by the test)": crashes.length ? crashes.join(" | ") : 0,
+        "job attempts": (job?.retryCount ?? 0) + 1,
+        "worker process alive": String(workerAlive),
+        "web process alive": String(webAlive),
+        "web /readyz ok again after (ms)": readyAfter,
+        differences: differences.length,
+      });
+      expect(differences).toEqual([]);
+      expect(webAlive).toBe(true);
+      expect(crashes, "the worker process survives its connections being terminated").toEqual([]);
+    } finally {
+      await queue.stop().catch(() => undefined);
+      await worker.kill("SIGTERM");
+      web.child.kill("SIGTERM");
+      await new Promise((resolve) => (web.child.exitCode !== null ? resolve(null) : web.child.once("exit", resolve)));
+    }
+  });
+
+  it("a disk-full error on write ends the run failed with the reason, bounded retries, no crash loop", async () => {
+    const url = db.databaseUrl!;
+    const { tenantId } = await connectedTenant(db, emu);
+    // Postgres's own disk_full (53100) raised for this tenant's Contact rows only: the disk "fills" mid-run.
+    await db.db.execute(
+      sql.raw(`
+      create or replace function reliability_disk_full() returns trigger language plpgsql as $$
+      begin
+        if new.tenant_id = '${tenantId}' and new.object = 'Contact' then
+          raise exception using errcode = '53100', message = 'could not extend file "base/16384/2619": No space left on device';
+        end if;
+        return new;
+      end $$;
+      create trigger reliability_disk_full before insert on sf_records for each row execute function reliability_disk_full();`),
+    );
+    const worker = await startWorkerProcess(url, { logFile: join(workDir, "diskfull-worker.log") });
+    const queue = await openQueue(url);
+    try {
+      const retryLimit = 2;
+      const jobId = await queue.send("sync.initial", { tenantId, runId: "diskfull" }, { retryLimit, retryDelay: 1 });
+      const job = await waitFor("the job to end", async () => {
+        const j = await queue.boss.getJobById("tenant-sync", jobId);
+        return j && ["failed", "completed"].includes(j.state) ? j : undefined;
+      }, 5 * 60_000, 250);
+      const run = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status, error, error_code from sync_runs where id = 'diskfull'`)))[0] as { status: string; error: string; error_code: string };
+      const state = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select state, message from sync_states`)))[0] as { state: string; message: string | null } | undefined;
+      await sleep(1_000);
+      const workerAlive = worker.child.exitCode === null && worker.child.signalCode === null;
+      const failures = worker.lines.filter((l) => l.includes('"job failed"')).length;
+      record("4 disk full on write", "errcode 53100 raised on every Contact insert of one tenant", job.state === "failed" && workerAlive && /No space left/.test(run?.error ?? "") ? "pass" : "FAIL", {
+        "job state": job.state,
+        "attempts (retryLimit+1)": `${(job.retryCount ?? 0) + 1} (${retryLimit + 1})`,
+        "run status": `${run?.status}/${run?.error_code}`,
+        "run reason": String(run?.error).slice(0, 100),
+        "tenant state shown": `${state?.state}${state?.message ? `: ${state.message.slice(0, 60)}` : ""}`,
+        "worker alive": String(workerAlive),
+        "job failures logged": failures,
+      });
+      expect(job.state).toBe("failed");
+      expect(workerAlive).toBe(true);
+      expect(run.error).toMatch(/No space left on device/);
+      // The portal should say the sync failed; "incomplete" with the tenant shown as running/idle is a finding.
+      expect(run.status, "the run ends as failed once the job gives up").toBe("failed");
+    } finally {
+      await queue.stop().catch(() => undefined);
+      await worker.kill("SIGTERM");
+      await db.db.execute(sql`drop trigger if exists reliability_disk_full on sf_records`);
+    }
+  });
+});
