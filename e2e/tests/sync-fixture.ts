@@ -72,6 +72,10 @@ export async function startSyncE2E(): Promise<SyncE2E> {
     if (Date.now() > deadline) throw new Error(`Ferry did not become ready: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+  // Next loads each route's code on its first request; do that here, not inside a test's timeout.
+  for (const route of ["/sign-in", "/salesforce/progress", "/records", "/errors", "/sync-history", "/api/trpc/syncStatus.badge"]) {
+    await fetch(`${baseURL}${route}`).catch(() => undefined);
+  }
   const emitter = createEmitter({ kind: "postgres", connectionString: url });
   return {
     baseURL,

@@ -24,7 +24,7 @@ const looks = {
   not_connected: { icon: Unplug, tone: "border-border bg-card text-muted-foreground", dot: "bg-muted-foreground/50" },
   idle: { icon: CircleCheck, tone: "border-success/25 bg-success/8 text-[oklch(0.42_0.11_155)]", dot: "bg-success" },
   running: { icon: LoaderCircle, tone: "border-primary/25 bg-primary/8 text-primary", dot: "bg-primary" },
-  failed: { icon: CircleX, tone: "border-destructive/25 bg-destructive/8 text-destructive", dot: "bg-destructive" },
+  failed: { icon: CircleX, tone: "border-destructive/25 bg-destructive/8 text-[oklch(0.5_0.2_27)]", dot: "bg-destructive" },
   paused: { icon: CirclePause, tone: "border-warning/40 bg-warning/12 text-[oklch(0.47_0.1_65)]", dot: "bg-warning" },
   api_capped: { icon: Gauge, tone: "border-warning/40 bg-warning/12 text-[oklch(0.47_0.1_65)]", dot: "bg-warning" },
   validated: { icon: CircleDashed, tone: "border-primary/20 bg-card text-primary", dot: "bg-primary" },

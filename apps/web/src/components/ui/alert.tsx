@@ -10,7 +10,7 @@ const alertVariants = cva(
         default: "bg-card text-card-foreground",
         info: "border-primary/20 bg-primary/5 text-foreground [&>svg]:text-primary",
         warning: "border-warning/40 bg-warning/10 text-foreground [&>svg]:text-[oklch(0.6_0.13_65)]",
-        destructive: "border-destructive/30 bg-destructive/5 text-destructive [&>svg]:text-destructive",
+        destructive: "border-destructive/30 bg-destructive/5 text-[oklch(0.5_0.2_27)] [&>svg]:text-destructive",
       },
     },
     defaultVariants: { variant: "default" },
@@ -37,7 +37,7 @@ export function AlertDescription({ className, ...props }: React.ComponentProps<"
   return (
     <div
       data-slot="alert-description"
-      className={cn("col-start-2 text-sm text-muted-foreground [[data-variant=destructive]_&]:text-destructive/90 [&_p]:leading-relaxed", className)}
+      className={cn("col-start-2 text-sm text-muted-foreground [[data-variant=destructive]_&]:text-[oklch(0.5_0.2_27)] [&_p]:leading-relaxed", className)}
       {...props}
     />
   );

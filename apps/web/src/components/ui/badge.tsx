@@ -12,7 +12,7 @@ export const badgeVariants = cva(
         outline: "border-border bg-card text-foreground",
         success: "border-transparent bg-success/12 text-[oklch(0.45_0.12_155)]",
         warning: "border-transparent bg-warning/20 text-[oklch(0.48_0.11_65)]",
-        destructive: "border-transparent bg-destructive/10 text-destructive",
+        destructive: "border-transparent bg-destructive/10 text-[oklch(0.5_0.2_27)]",
       },
     },
     defaultVariants: { variant: "default" },
