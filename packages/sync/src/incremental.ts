@@ -2,8 +2,8 @@ import { eq } from "drizzle-orm";
 import { syncCheckpoints, withTenant } from "@ferry/db";
 import { queryPage } from "./api/query";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
-import { describeObject, recordShape, selectFields, soqlDateTime, soqlString, SYNC_OBJECTS, toSyncedRow } from "./model/objects";
-import { applySchemaStep } from "./schema-step";
+import { soqlDateTime, soqlString, SYNC_OBJECTS, toSyncedRow } from "./model/objects";
+import { loadReadShape, withSchemaRetry } from "./model/read-shape";
 import { StagedChunk, upsertStaged, withStagedChunk } from "./store/stage";
 import { addRunObjectCounts, ensureRunObject } from "./store/runs";
 
@@ -25,14 +25,7 @@ async function syncObjectIncremental(run: RunScope, object: string): Promise<voi
   const checkpoint = await withTenant(scope, async (tx) => (await tx.select().from(syncCheckpoints).where(eq(syncCheckpoints.object, object)).limit(1))[0]);
   if (!checkpoint?.initialDoneAt) return;
 
-  const described = await describeObject(api, object);
-  const { fields, notification } = await withTenant(scope, async (tx) => {
-    const step = await applySchemaStep(tx, ctx.tenantId, object, described);
-    return { fields: await selectFields(tx, object, described), notification: step.notification };
-  });
-  if (notification) await ctx.emitter?.emit(ctx.tenantId, "notification", notification).catch(() => undefined);
-  const shape = recordShape(fields);
-  const select = `SELECT ${fields.map((f) => f.name).join(", ")} FROM ${object}`;
+  let read = await loadReadShape(run, object);
 
   let lastModstamp = checkpoint.lastModstamp?.toISOString() ?? null;
   let lastId = checkpoint.lastId;
@@ -41,10 +34,13 @@ async function syncObjectIncremental(run: RunScope, object: string): Promise<voi
   for (;;) {
     const ts = lastModstamp ? soqlDateTime(lastModstamp) : null;
     const where = !ts ? "" : lastId ? ` WHERE SystemModstamp > ${ts} OR (SystemModstamp = ${ts} AND Id > ${soqlString(lastId)})` : ` WHERE SystemModstamp >= ${ts}`;
-    const page = await queryPage(api, `${select}${where} ORDER BY SystemModstamp, Id LIMIT ${run.options.restPageSize}`, true, run.options.restPageSize);
+    const { result: page, shape: now } = await withSchemaRetry(run, object, read, (s) =>
+      queryPage(api, `${s.select}${where} ORDER BY SystemModstamp, Id LIMIT ${run.options.restPageSize}`, true, run.options.restPageSize),
+    );
+    read = now;
     if (page.records.length === 0) break;
     const chunk = new StagedChunk();
-    for (const record of page.records) chunk.add(toSyncedRow(shape, (name) => record[name]));
+    for (const record of page.records) chunk.add(toSyncedRow(read.shape, (name) => record[name]));
     const last = page.records.length < run.options.restPageSize;
     const counts = await withStagedChunk(ctx.database, ctx.tenantId, chunk, async (tx) => {
       if (!started) await ensureRunObject(tx, ctx.tenantId, ctx.runId, object, "pull_updates");

@@ -4,7 +4,8 @@ import { createQueryJob, readResultsPage, waitForQueryJob } from "./api/bulk";
 import { countRecords, queryPage } from "./api/query";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
 import { SalesforceApiError } from "./errors";
-import { describeObject, recordShape, selectFields, soqlString, SYNC_OBJECTS, toSyncedRow, type RecordShape } from "./model/objects";
+import { soqlString, SYNC_OBJECTS, toSyncedRow, type RecordShape } from "./model/objects";
+import { loadReadShape, withSchemaRetry } from "./model/read-shape";
 import { StagedChunk, upsertStaged, withStagedChunk, type UpsertCounts } from "./store/stage";
 import { addRunObjectCounts, ensureRunObject, setRunPhase } from "./store/runs";
 
@@ -35,9 +36,8 @@ async function syncObjectInitial(run: RunScope, object: string): Promise<"done" 
   let checkpoint = await withTenant(scope, (tx) => loadCheckpoint(tx, object));
   if (checkpoint?.initialDoneAt) return "done";
 
-  const described = await describeObject(api, object);
-  const shape = recordShape(await withTenant(scope, (tx) => selectFields(tx, object, described)));
-  const soql = `SELECT ${shape.fields.map((f) => f.name).join(", ")} FROM ${object}`;
+  let read = await loadReadShape(run, object);
+  const soql = read.select;
 
   if (!checkpoint || checkpoint.runId !== ctx.runId) {
     const total = await countRecords(api, object);
@@ -149,6 +149,7 @@ async function syncObjectInitial(run: RunScope, object: string): Promise<"done" 
         throw error;
       }
       const chunk = new StagedChunk();
+      const shape = read.shape;
       const page = await readResultsPage(api, jobId, locator, run.options.bulkPageSize, (row) => chunk.add(toSyncedRow(shape, (name) => row[name])));
       await commit(chunk, { locator: page.next }, page.next === null);
       if (page.next === null) return "done";
@@ -160,9 +161,12 @@ async function syncObjectInitial(run: RunScope, object: string): Promise<"done" 
   let lastId = checkpoint.lastId;
   for (;;) {
     const where = lastId ? ` WHERE Id > ${soqlString(lastId)}` : "";
-    const page = await queryPage(api, `${soql}${where} ORDER BY Id LIMIT ${run.options.restPageSize}`, false, run.options.restPageSize);
+    const { result: page, shape: now } = await withSchemaRetry(run, object, read, (s) =>
+      queryPage(api, `${s.select}${where} ORDER BY Id LIMIT ${run.options.restPageSize}`, false, run.options.restPageSize),
+    );
+    read = now;
     const chunk = new StagedChunk();
-    for (const record of page.records) chunk.add(toSyncedRow(shape, (name) => record[name]));
+    for (const record of page.records) chunk.add(toSyncedRow(read.shape, (name) => record[name]));
     const last = page.records.length < run.options.restPageSize;
     await commit(chunk, { lastId: chunk.lastId ?? lastId }, last);
     if (last) return "done";

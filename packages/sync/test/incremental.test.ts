@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { withTenant } from "@ferry/db";
 import { availableBackends, createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
-import { runIncrementalSync, runInitialSync, SYNC_OBJECTS } from "../src";
+import { runIncrementalSync, runInitialSync, SYNC_OBJECTS, type SyncEmitter } from "../src";
 import { rowsOf } from "../src/store/stage";
 import { checksum, connect, emulatorRows, runObjects, SMALL_COUNTS, startOrg, storedRows } from "./helpers";
 
@@ -88,5 +88,30 @@ describe.each(backends)("incremental cycles on %s", (backend) => {
     const before = await snapshot(db, tenantId);
     expect(await runIncrementalSync({ database: db, tenantId, runId: "after", conn })).toEqual({ outcome: "completed" });
     expect(await snapshot(db, tenantId)).toEqual(before);
+  });
+
+  it("carries on when a field becomes invisible mid-cycle", async () => {
+    const leads = emulatorRows(emu, "Lead").filter((l) => l.fields.IsConverted !== true).slice(0, 2_100);
+    emu.advanceClock(60);
+    for (const lead of leads) emu.updateRecord(lead.id, { Title: `Mid-cycle ${lead.id.slice(-4)}` });
+    const user = emu.users[0]!.username;
+    let hidden = false;
+    const emitter: SyncEmitter = {
+      emit: async (_t, event, payload) => {
+        if (!hidden && event === "sync.progress" && (payload as { object?: string }).object === "Lead") {
+          hidden = true;
+          emu.setFieldAccess(user, "Lead", "Industry", "hidden");
+        }
+      },
+    };
+    try {
+      const conn = await connect(emu);
+      expect(await runIncrementalSync({ database: db, tenantId, runId: "vanishing", conn, emitter, options: { progressIntervalMs: 0 } })).toEqual({ outcome: "completed" });
+    } finally {
+      emu.setFieldAccess(user, "Lead", "Industry", "edit");
+    }
+    expect(hidden).toBe(true);
+    const stored = new Map((await storedRows(db, tenantId, "Lead")).map((r) => [r.id, r.fields]));
+    for (const lead of leads) expect(stored.get(lead.id)?.Title).toBe(`Mid-cycle ${lead.id.slice(-4)}`);
   });
 });
