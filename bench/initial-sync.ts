@@ -111,109 +111,109 @@ async function embeddedRun(emu: EmulatorProcess, mode: "limit" | "ferry"): Promi
 }
 
 console.log(`initial sync: ${fmt(LEADS)} Leads + small objects, ${RUNS} alternating runs; PGlite ${fmt(PGLITE_LEADS)} Leads`);
-const emu = await startEmulatorProcess({ ...(quick ? QUICK_OBJECTS : SMALL_OBJECTS), Lead: LEADS });
-const limits: LimitResult[] = [];
-const ferries: FerryResult[] = [];
-try {
-  for (let i = 0; i < RUNS; i++) {
-    const order = i % 2 === 0 ? (["a", "b"] as const) : (["b", "a"] as const);
-    for (const which of order) {
-      if (which === "a") {
-        const r = await limitRun(emu);
-        limits.push(r);
-        console.log(`  run ${i + 1}a limit pipeline: ${r.seconds.toFixed(1)} s, ${fmt(r.records)} records, ${r.calls} calls`);
-      } else {
-        const r = await ferryRun(emu);
-        ferries.push(r);
-        console.log(`  run ${i + 1}b Ferry: ${r.seconds.toFixed(1)} s (run ${r.runSeconds.toFixed(1)} s), ${fmt(r.records)} records, peak RSS ${r.peakMb.toFixed(0)} MB`);
+async function postgresPart() {
+  const emu = await startEmulatorProcess({ ...(quick ? QUICK_OBJECTS : SMALL_OBJECTS), Lead: LEADS });
+  const limits: LimitResult[] = [];
+  const ferries: FerryResult[] = [];
+  try {
+    for (let i = 0; i < RUNS; i++) {
+      const order = i % 2 === 0 ? (["a", "b"] as const) : (["b", "a"] as const);
+      for (const which of order) {
+        if (which === "a") {
+          const r = await limitRun(emu);
+          limits.push(r);
+          console.log(`  run ${i + 1}a limit pipeline: ${r.seconds.toFixed(1)} s, ${fmt(r.records)} records, ${r.calls} calls`);
+        } else {
+          const r = await ferryRun(emu);
+          ferries.push(r);
+          console.log(`  run ${i + 1}b Ferry: ${r.seconds.toFixed(1)} s (run ${r.runSeconds.toFixed(1)} s), ${fmt(r.records)} records, peak RSS ${r.peakMb.toFixed(0)} MB`);
+        }
       }
     }
+  } finally {
+    await emu.stop();
   }
-} finally {
-  await emu.stop();
+
+  const a = median(limits.map((r) => r.seconds));
+  const b = median(ferries.map((r) => r.seconds));
+  const bRun = median(ferries.map((r) => r.runSeconds));
+  const records = ferries[0]!.records;
+  printTable(`1. Initial sync on Postgres, ${fmt(records)} records (${fmt(LEADS)} Leads, ${limits[0]!.fields.Lead} Lead fields), median of ${RUNS}`, [
+    ["", "seconds", "records/s", "runs (s)"],
+    ["a limit pipeline (Bulk CSV → COPY)", a.toFixed(1), Math.round(limits[0]!.records / a), limits.map((r) => r.seconds.toFixed(1)).join(" ")],
+    ["b Ferry, job sent → run done", b.toFixed(1), Math.round(records / b), ferries.map((r) => r.seconds.toFixed(1)).join(" ")],
+    ["b Ferry, run start → done", bRun.toFixed(1), Math.round(records / bRun), ferries.map((r) => r.runSeconds.toFixed(1)).join(" ")],
+    ["ratio b/a (target ≤ 2.0)", (b / a).toFixed(2), "", ""],
+    ["ratio b/a, run only", (bRun / a).toFixed(2), "", ""],
+  ]);
+
+  printTable("Where a Lead chunk's time goes (between commits: page read + CSV parse + conversion; in the transaction: COPY to staging + upsert + checkpoint)", [
+    ["run", "chunks", "read+convert median s", "database median s"],
+    ...ferries.map((r, i) => [`b${i + 1}`, r.leadChunks.chunks, fmt(r.leadChunks.readMedian, 2), fmt(r.leadChunks.writeMedian, 2)]),
+  ]);
+
+  const last = ferries[ferries.length - 1]!;
+  const objects = Object.keys(last.engineCalls).sort();
+  printTable("2. API calls of Ferry's initial sync, per object (target ≤ 200 in all)", [
+    ["object", "HTTP requests seen", "engine counters", "object seconds"],
+    ...objects.map((o) => [o, last.calls[o] ?? 0, last.engineCalls[o] ?? 0, fmt(last.objectSeconds[o], 1)]),
+    ...Object.keys(last.calls).filter((k) => !objects.includes(k)).map((k) => [k, last.calls[k]!, "—", ""]),
+    ["total", Object.values(last.calls).reduce((s, n) => s + n, 0), Object.values(last.engineCalls).reduce((s, n) => s + n, 0), ""],
+    ["limit pipeline total", limits[0]!.calls, "", ""],
+  ]);
+
+  printTable(`3. Worker peak RSS (VmHWM) during the ${fmt(LEADS)}-Lead sync (target ≤ 300 MB)`, [
+    ["run", "peak MB", "at ready, before the job MB"],
+    ...ferries.map((r, i) => [`b${i + 1}`, r.peakMb.toFixed(0), r.readyMb.toFixed(0)]),
+  ]);
+
+  printTable("4. Live progress events through socket.io (targets: p95 ≤ 250 ms, first ≤ 2 s, ≥ 1/s)", [
+    ["run", "events", "matched to commits", "commit→client p50 ms", "p95 ms", "max ms", "first event ms", "events/s"],
+    ...ferries.map((r, i) => [
+      `b${i + 1}`,
+      r.live.progressEvents,
+      r.live.matched,
+      r.live.latencyMs.p50,
+      r.live.latencyMs.p95,
+      r.live.latencyMs.max,
+      fmt(r.live.firstEventMs),
+      r.live.eventsPerSecond.toFixed(2),
+    ]),
+  ]);
+  return { limit: limits, ferry: ferries, medianSeconds: { a, b, bRun }, ratio: b / a, ratioRunOnly: bRun / a, recordsPerSecond: records / b };
 }
 
-const a = median(limits.map((r) => r.seconds));
-const b = median(ferries.map((r) => r.seconds));
-const bRun = median(ferries.map((r) => r.runSeconds));
-const records = ferries[0]!.records;
-printTable(`1. Initial sync on Postgres, ${fmt(records)} records (${fmt(LEADS)} Leads, ${limits[0]!.fields.Lead} Lead fields), median of ${RUNS}`, [
-  ["", "seconds", "records/s", "runs (s)"],
-  ["a limit pipeline (Bulk CSV → COPY)", a.toFixed(1), Math.round(limits[0]!.records / a), limits.map((r) => r.seconds.toFixed(1)).join(" ")],
-  ["b Ferry, job sent → run done", b.toFixed(1), Math.round(records / b), ferries.map((r) => r.seconds.toFixed(1)).join(" ")],
-  ["b Ferry, run start → done", bRun.toFixed(1), Math.round(records / bRun), ferries.map((r) => r.runSeconds.toFixed(1)).join(" ")],
-  ["ratio b/a (target ≤ 2.0)", (b / a).toFixed(2), "", ""],
-  ["ratio b/a, run only", (bRun / a).toFixed(2), "", ""],
-]);
-
-printTable("Where a Lead chunk's time goes (between commits: page read + CSV parse + conversion; in the transaction: COPY to staging + upsert + checkpoint)", [
-  ["run", "chunks", "read+convert median s", "database median s"],
-  ...ferries.map((r, i) => [`b${i + 1}`, r.leadChunks.chunks, fmt(r.leadChunks.readMedian, 2), fmt(r.leadChunks.writeMedian, 2)]),
-]);
-
-const last = ferries[ferries.length - 1]!;
-const objects = Object.keys(last.engineCalls).sort();
-printTable("2. API calls of Ferry's initial sync, per object (target ≤ 200 in all)", [
-  ["object", "HTTP requests seen", "engine counters", "object seconds"],
-  ...objects.map((o) => [o, last.calls[o] ?? 0, last.engineCalls[o] ?? 0, fmt(last.objectSeconds[o], 1)]),
-  ...Object.keys(last.calls).filter((k) => !objects.includes(k)).map((k) => [k, last.calls[k]!, "—", ""]),
-  ["total", Object.values(last.calls).reduce((s, n) => s + n, 0), Object.values(last.engineCalls).reduce((s, n) => s + n, 0), ""],
-  ["limit pipeline total", limits[0]!.calls, "", ""],
-]);
-
-printTable(`3. Worker peak RSS (VmHWM) during the ${fmt(LEADS)}-Lead sync (target ≤ 300 MB)`, [
-  ["run", "peak MB", "at ready, before the job MB"],
-  ...ferries.map((r, i) => [`b${i + 1}`, r.peakMb.toFixed(0), r.readyMb.toFixed(0)]),
-]);
-
-printTable("4. Live progress events through socket.io (targets: p95 ≤ 250 ms, first ≤ 2 s, ≥ 1/s)", [
-  ["run", "events", "matched to commits", "commit→client p50 ms", "p95 ms", "max ms", "first event ms", "events/s"],
-  ...ferries.map((r, i) => [
-    `b${i + 1}`,
-    r.live.progressEvents,
-    r.live.matched,
-    r.live.latencyMs.p50,
-    r.live.latencyMs.p95,
-    r.live.latencyMs.max,
-    fmt(r.live.firstEventMs),
-    r.live.eventsPerSecond.toFixed(2),
-  ]),
-]);
-
-if (PGLITE_LEADS === 0) {
-  await writeResult("initial-sync", { leads: LEADS, runs: RUNS, postgres: { limit: limits, ferry: ferries, medianSeconds: { a, b, bRun }, ratio: b / a, ratioRunOnly: bRun / a, recordsPerSecond: records / b } });
-  process.exit(0);
-}
-console.log(`\nPGlite (embedded), ${fmt(PGLITE_LEADS)} Leads + small objects`);
-const embeddedEmu = await startEmulatorProcess({ ...(quick ? QUICK_OBJECTS : SMALL_OBJECTS), Lead: PGLITE_LEADS }, { seed: 2 });
-const embedded: { limit: { seconds: number; records: number; peakMb: number }[]; ferry: { seconds: number; runSeconds?: number; records: number; peakMb: number }[] } = { limit: [], ferry: [] };
-try {
-  for (let i = 0; i < PGLITE_RUNS; i++) {
-    for (const mode of i % 2 === 0 ? (["limit", "ferry"] as const) : (["ferry", "limit"] as const)) {
-      const r = await embeddedRun(embeddedEmu, mode);
-      embedded[mode].push(r);
-      console.log(`  run ${i + 1} ${mode}: ${r.seconds.toFixed(1)} s, ${fmt(r.records)} records`);
+async function pglitePart() {
+  console.log(`\nPGlite (embedded), ${fmt(PGLITE_LEADS)} Leads + small objects`);
+  const embeddedEmu = await startEmulatorProcess({ ...(quick ? QUICK_OBJECTS : SMALL_OBJECTS), Lead: PGLITE_LEADS }, { seed: 2 });
+  const embedded: { limit: { seconds: number; records: number; peakMb: number }[]; ferry: { seconds: number; runSeconds?: number; records: number; peakMb: number }[] } = { limit: [], ferry: [] };
+  try {
+    for (let i = 0; i < PGLITE_RUNS; i++) {
+      for (const mode of i % 2 === 0 ? (["limit", "ferry"] as const) : (["ferry", "limit"] as const)) {
+        const r = await embeddedRun(embeddedEmu, mode);
+        embedded[mode].push(r);
+        console.log(`  run ${i + 1} ${mode}: ${r.seconds.toFixed(1)} s, ${fmt(r.records)} records`);
+      }
     }
+  } finally {
+    await embeddedEmu.stop();
   }
-} finally {
-  await embeddedEmu.stop();
+  const ea = median(embedded.limit.map((r) => r.seconds));
+  const eb = median(embedded.ferry.map((r) => r.seconds));
+  const ebRun = median(embedded.ferry.map((r) => r.runSeconds ?? r.seconds));
+  const eRecords = embedded.ferry[0]!.records;
+  printTable(`1. Initial sync on PGlite (embedded, one process), ${fmt(eRecords)} records, median of ${PGLITE_RUNS}`, [
+    ["", "seconds", "records/s", "peak RSS MB"],
+    ["a limit pipeline (Bulk CSV → COPY)", ea.toFixed(1), Math.round(embedded.limit[0]!.records / ea), Math.max(...embedded.limit.map((r) => r.peakMb)).toFixed(0)],
+    ["b Ferry, job sent → run done", eb.toFixed(1), Math.round(eRecords / eb), Math.max(...embedded.ferry.map((r) => r.peakMb)).toFixed(0)],
+    ["b Ferry, run start → done", ebRun.toFixed(1), Math.round(eRecords / ebRun), ""],
+    ["ratio b/a", (eb / ea).toFixed(2), "", ""],
+  ]);
+  return { leads: PGLITE_LEADS, runs: PGLITE_RUNS, ...embedded, medianSeconds: { a: ea, b: eb, bRun: ebRun }, ratio: eb / ea };
 }
-const ea = median(embedded.limit.map((r) => r.seconds));
-const eb = median(embedded.ferry.map((r) => r.seconds));
-const ebRun = median(embedded.ferry.map((r) => r.runSeconds ?? r.seconds));
-const eRecords = embedded.ferry[0]!.records;
-printTable(`1. Initial sync on PGlite (embedded, one process), ${fmt(eRecords)} records, median of ${PGLITE_RUNS}`, [
-  ["", "seconds", "records/s", "peak RSS MB"],
-  ["a limit pipeline (Bulk CSV → COPY)", ea.toFixed(1), Math.round(embedded.limit[0]!.records / ea), Math.max(...embedded.limit.map((r) => r.peakMb)).toFixed(0)],
-  ["b Ferry, job sent → run done", eb.toFixed(1), Math.round(eRecords / eb), Math.max(...embedded.ferry.map((r) => r.peakMb)).toFixed(0)],
-  ["b Ferry, run start → done", ebRun.toFixed(1), Math.round(eRecords / ebRun), ""],
-  ["ratio b/a", (eb / ea).toFixed(2), "", ""],
-]);
 
-await writeResult("initial-sync", {
-  leads: LEADS,
-  runs: RUNS,
-  postgres: { limit: limits, ferry: ferries, medianSeconds: { a, b, bRun }, ratio: b / a, ratioRunOnly: bRun / a, recordsPerSecond: records / b },
-  pglite: { leads: PGLITE_LEADS, runs: PGLITE_RUNS, ...embedded, medianSeconds: { a: ea, b: eb, bRun: ebRun }, ratio: eb / ea },
-});
+// `--leads 0` or `--pglite-leads 0` skips that half.
+const postgres = LEADS > 0 ? await postgresPart() : null;
+const pglite = PGLITE_LEADS > 0 ? await pglitePart() : null;
+await writeResult(LEADS > 0 ? "initial-sync" : "initial-sync-pglite", { leads: LEADS, runs: RUNS, postgres, pglite });
 process.exit(0);
