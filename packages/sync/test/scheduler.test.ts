@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { eq } from "drizzle-orm";
+import { pushQueue, salesforceConnections, syncRuns, syncStates, tenants, withTenant } from "@ferry/db";
+import { availableBackends, createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
+import type { EmulatorHandle } from "@ferry/salesforce-emulator";
+import { ForbiddenError, setSyncPaused, type TenantContext } from "@ferry/services";
+import { runInitialSync, runSyncJob, scheduleSyncWork, type SyncJobName, type SyncJobPayload } from "../src";
+import { connect, startOrg } from "./helpers";
+
+const backends = await availableBackends();
+
+describe.each(backends)("per-tenant scheduling on %s", (backend) => {
+  let emu: EmulatorHandle;
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    emu = await startOrg();
+    db = await createTestDatabase(backend);
+  });
+  afterAll(async () => {
+    await db?.drop();
+    await emu?.stop();
+  });
+
+  async function tenantCtx(role: "owner" | "viewer" = "owner"): Promise<TenantContext> {
+    const fixture = await createTenantFixture(db, { role });
+    return { db: db.db, tenantId: fixture.tenantId, actor: { userId: fixture.ownerId, email: fixture.ownerEmail, name: "Owner", isStaff: false }, access: { kind: "member", role } };
+  }
+
+  it("sends pushes first, then cycles on the tenant's interval, then the daily reconciliation; honours pause", async () => {
+    const ctx = await tenantCtx();
+    const other = await tenantCtx();
+    const objects = ["Account"];
+    for (const c of [ctx, other]) {
+      expect(await runInitialSync({ database: db, tenantId: c.tenantId, runId: "initial", conn: await connect(emu), objects })).toEqual({ outcome: "completed" });
+      await db.db.insert(salesforceConnections).values({ tenantId: c.tenantId, state: "syncing", syncEnabled: true });
+    }
+    const sent: { tenantId: string; job: SyncJobName }[] = [];
+    // Jobs run at once, as a worker would run them.
+    const send = async (job: SyncJobName, payload: SyncJobPayload) => {
+      sent.push({ tenantId: payload.tenantId, job });
+      return runSyncJob({ database: db, openConnection: async () => connect(emu), send: async () => undefined }, job, { ...payload, objects });
+    };
+    const at = (minutes: number) => () => new Date(Date.now() + minutes * 60_000);
+    const mine = () => sent.filter((s) => s.tenantId === ctx.tenantId).map((s) => s.job);
+
+    await scheduleSyncWork({ database: db, send });
+    expect(mine()).toEqual(["sync.reconcile"]);
+    await scheduleSyncWork({ database: db, send });
+    expect(mine()).toEqual(["sync.reconcile"]);
+    await scheduleSyncWork({ database: db, send, now: at(6) });
+    expect(mine()).toEqual(["sync.reconcile", "sync.incremental"]);
+
+    await db.db.update(tenants).set({ syncIntervalMinutes: 30 }).where(eq(tenants.id, ctx.tenantId));
+    await scheduleSyncWork({ database: db, send, now: at(20) });
+    expect(mine()).toHaveLength(2);
+    await scheduleSyncWork({ database: db, send, now: at(31) });
+    expect(mine()).toHaveLength(3);
+
+    await db.db.insert(pushQueue).values({ tenantId: ctx.tenantId, object: "Account", sfId: "001000000000001AAA", changes: { Name: "Pushed" } });
+    await scheduleSyncWork({ database: db, send, now: at(200) });
+    expect(mine().at(-1)).toBe("sync.push");
+
+    await expect(setSyncPaused({ ctx: await tenantCtx("viewer"), input: { paused: true } })).rejects.toBeInstanceOf(ForbiddenError);
+    await setSyncPaused({ ctx, input: { paused: true } });
+    const count = mine().length;
+    await scheduleSyncWork({ database: db, send, now: at(400) });
+    expect(mine()).toHaveLength(count);
+    // The other tenant is unaffected by this tenant's pause.
+    expect(sent.filter((s) => s.tenantId === other.tenantId).length).toBeGreaterThan(1);
+    const state = await withTenant(ctx, async (tx) => (await tx.select().from(syncStates))[0]);
+    expect(state).toMatchObject({ pausedByAdmin: true, state: "paused" });
+
+    await setSyncPaused({ ctx, input: { paused: false } });
+    await scheduleSyncWork({ database: db, send, now: at(400) });
+    expect(mine()).toHaveLength(count + 1);
+    const runs = await withTenant(ctx, (tx) => tx.select({ kind: syncRuns.kind, status: syncRuns.status }).from(syncRuns));
+    expect(runs.filter((r) => r.status !== "succeeded")).toEqual([]);
+  });
+});
