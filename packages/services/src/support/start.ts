@@ -1,5 +1,5 @@
-import { and, eq, gt, isNull } from "drizzle-orm";
-import { memberships, supportAccessGrants, tenants, users, withTenant, type Database } from "@ferry/db";
+import { and, eq, gt, isNull, sql } from "drizzle-orm";
+import { memberships, RUNTIME_ROLE, supportAccessGrants, tenants, users, type Database, type Transaction } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { createNotification } from "../notifications/create";
 import type { Actor } from "../context";
@@ -48,12 +48,6 @@ export async function startSupportAccess({
   if (members.some((m) => m.role === "staff")) {
     throw new ForbiddenError("This tenant belongs to a Ferry staff account; support access into staff accounts is not allowed.");
   }
-  const [open] = await db
-    .select({ tenantId: supportAccessGrants.tenantId })
-    .from(supportAccessGrants)
-    .where(and(eq(supportAccessGrants.staffUserId, actor.userId), isNull(supportAccessGrants.endedAt), gt(supportAccessGrants.expiresAt, new Date())));
-  if (open) throw new ConflictError("You already have support access to a tenant; end it before entering another.");
-
   const ceiling = Math.min(maxSeconds, SUPPORT_ACCESS_MAX_SECONDS);
   const seconds = input.minutes ? Math.min(input.minutes * 60, ceiling) : ceiling;
   const grant = {
@@ -64,7 +58,18 @@ export async function startSupportAccess({
     expiresAt: new Date(Date.now() + seconds * 1000),
   };
   const ticket = input.ticket?.trim() || null;
-  const notification = await withTenant({ db, tenantId: tenant.id }, async (tx) => {
+  const notification = await db.transaction(async (raw) => {
+    const tx = raw as unknown as Transaction;
+    // One open grant per staff member, checked across tenants (still the privileged role here) under a
+    // per-staff lock, so two concurrent starts cannot both pass; then the tenant's own rules apply, as in withTenant.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`ferry.support-access:${actor.userId}`}))`);
+    const [open] = await tx
+      .select({ tenantId: supportAccessGrants.tenantId })
+      .from(supportAccessGrants)
+      .where(and(eq(supportAccessGrants.staffUserId, actor.userId), isNull(supportAccessGrants.endedAt), gt(supportAccessGrants.expiresAt, new Date())));
+    if (open) throw new ConflictError("You already have support access to a tenant; end it before entering another.");
+    await tx.execute(sql`select set_config('app.tenant_id', ${tenant.id}, true)`);
+    await tx.execute(sql.raw(`set local role ${RUNTIME_ROLE}`));
     await tx.insert(supportAccessGrants).values({ ...grant, staffUserId: actor.userId, reason, ticket });
     await recordAudit(tx, grantContext(db, actor, grant, requestId), {
       action: "support.start",
