@@ -83,7 +83,6 @@ describe("database faults on Postgres (the server is never restarted: connection
     const runStatus = async () => rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status from sync_runs where id = 'dbfault'`)))[0]?.status as string | undefined;
     const terminated: number[] = [];
     const crashes: string[] = [];
-    let readyAfter = -1;
     const alive = () => worker.child.exitCode === null && worker.child.signalCode === null;
     try {
       // A short retry delay stands in for the catalog's 60 s so the test takes seconds; see the report.
@@ -104,7 +103,7 @@ describe("database faults on Postgres (the server is never restarted: connection
       }
       const before = Date.now();
       await waitFor("web /readyz 200 again", async () => fetch(`${web.url}/readyz`).then((r) => r.ok).catch(() => false), 60_000, 200);
-      readyAfter = Date.now() - before;
+      const readyAfter = Date.now() - before;
       await waitFor("the run to finish", async () => (await runStatus().catch(() => undefined)) === "succeeded", 10 * 60_000, 250);
       const job = await queue.boss.getJobById("tenant-sync", jobId);
       const differences = await copyDifferences(emu, db, tenantId);
