@@ -228,7 +228,8 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
     const asOwner = await api.caller(owner.cookie);
     const dups = await asOwner.duplicate.list({});
     expect(dups.groups.map((g) => [g.email, g.count, g.members.map((m) => m.object)])).toEqual([["ada@example.com", 2, ["Contact", "Lead"]]]);
-    expect(dups).toMatchObject({ totalGroups: 1, totalPeople: 2, nextAfter: null });
+    expect(dups.nextAfter).toBeNull();
+    expect(await asOwner.duplicate.summary()).toEqual({ groups: 1, people: 2 });
     const csv = await asOwner.duplicate.exportCsv();
     expect(csv.csv.trim().split("\r\n")).toHaveLength(3);
   });

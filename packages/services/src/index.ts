@@ -46,4 +46,5 @@ export { viewRecord, recordRefInput } from "./record-browser/view";
 export { editRecord, editRecordInput } from "./record-browser/edit";
 export { recordKinds, type RecordKind } from "./record-browser/kinds";
 export { listDuplicates, exportDuplicates, duplicatesInput } from "./duplicates/list";
+export { summarizeDuplicates } from "./duplicates/summary";
 export { setSyncPaused } from "./sync-runs/pause";

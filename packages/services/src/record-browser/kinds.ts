@@ -22,6 +22,13 @@ export function objectFilter(kind: RecordKind): SQL {
   return kind === "people" ? sql`${sfRecords.object} in ('Lead', 'Contact')` : sql`${sfRecords.object} = ${OBJECTS[kind][0]}`;
 }
 
-export function likePrefix(text: string): string {
-  return `${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/**
+ * A prefix match as a key range, [prefix, next prefix): unlike LIKE with a bound parameter, a range
+ * is an index condition in every plan, generic or custom. Byte order under COLLATE "C" is code
+ * point order, so raising the last code unit gives the first key past the prefix.
+ */
+export function prefixRange(key: SQL, text: string): SQL {
+  const from = text.toLowerCase();
+  const to = from.slice(0, -1) + String.fromCharCode(from.charCodeAt(from.length - 1) + 1);
+  return sql`${key} >= ${from} COLLATE "C" and ${key} < ${to} COLLATE "C"`;
 }

@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import { pushQueue, sfRecords, syncErrors, withTenant } from "@ferry/db";
 import { requireRole, type TenantContext } from "../context";
-import { emailKey, likePrefix, nameKey, objectFilter, recordKinds } from "./kinds";
+import { emailKey, nameKey, objectFilter, prefixRange, recordKinds } from "./kinds";
 
 export const recordListInput = z.object({
   kind: z.enum(recordKinds),
@@ -59,7 +59,7 @@ export async function listRecords({ ctx, input }: { ctx: TenantContext; input: z
           eq(sfRecords.tenantId, ctx.tenantId),
           objectFilter(q.kind),
           q.type ? eq(sfRecords.object, q.type) : undefined,
-          q.search ? sql`${key} like ${likePrefix(q.search)}` : undefined,
+          q.search ? prefixRange(key, q.search) : undefined,
           q.ownerId ? sql`${sfRecords.fields}->>'OwnerId' = ${q.ownerId}` : undefined,
           q.deleted === "exclude" ? eq(sfRecords.isDeleted, false) : q.deleted === "only" ? eq(sfRecords.isDeleted, true) : undefined,
           q.hasError === undefined ? undefined : q.hasError ? openError : sql`not ${openError}`,

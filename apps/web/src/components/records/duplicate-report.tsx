@@ -18,6 +18,7 @@ export function DuplicateReport() {
   const trpc = useTRPC();
   const [trail, setTrail] = useState<(string | undefined)[]>([undefined]);
   const list = useQuery(trpc.duplicate.list.queryOptions({ after: trail[trail.length - 1], limit: 25 }));
+  const summary = useQuery(trpc.duplicate.summary.queryOptions());
   const exportCsv = useMutation(
     trpc.duplicate.exportCsv.mutationOptions({
       onSuccess: (file) => downloadCsv(file.filename, file.csv),
@@ -29,7 +30,9 @@ export function DuplicateReport() {
     <div className="grid gap-4">
       <div className="flex flex-wrap items-center justify-between gap-3">
         <p className="text-sm text-muted-foreground" data-testid="duplicate-summary">
-          {data ? `${data.totalGroups} email address${data.totalGroups === 1 ? "" : "es"} shared by ${data.totalPeople} people. Ferry never merges them; merge in Salesforce if they are the same person.` : "Looking for shared email addresses…"}
+          {summary.data
+            ? `${summary.data.groups} email address${summary.data.groups === 1 ? "" : "es"} shared by ${summary.data.people} people. Ferry never merges them; merge in Salesforce if they are the same person.`
+            : "Counting shared email addresses… Ferry never merges them."}
         </p>
         <Button variant="outline" pending={exportCsv.isPending} onClick={() => exportCsv.mutate()}>
           {exportCsv.isPending ? null : <Download aria-hidden />}
