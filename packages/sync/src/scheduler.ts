@@ -10,6 +10,8 @@ export interface ScheduleDependencies {
   /** A run still "in progress" after this long is presumed dead (its job expired); default 7 h. */
   staleRunMs?: number;
   reconcileEveryMs?: number;
+  /** How long an incomplete initial sync waits before the scheduler resumes it; default 5 min. */
+  initialRetryMs?: number;
 }
 
 interface TenantDue {
@@ -20,13 +22,16 @@ interface TenantDue {
   ready: boolean;
   last_synced_at: Date | string | null;
   last_reconcile: Date | string | null;
+  initial_run_id: string | null;
+  initial_status: string | null;
+  initial_finished_at: Date | string | null;
 }
 
 /**
  * One scheduling pass over every tenant whose sync is on and not paused or failed: a tenant with
  * a run queued, moving, or waiting for the API budget gets nothing new; otherwise queued pushes
- * go first, then the incremental cycle when its interval (1–60 min, default 5) has passed since the
- * last sync, then the daily reconciliation. The run row is created here, so the job carries its id.
+ * go first; an initial sync left incomplete (its job ran out of retries) is resumed; then the incremental cycle when its interval (1–60 min, default 5) has passed since the
+ * last cycle started (or the initial sync finished), then the daily reconciliation. The run row is created here, so the job carries its id.
  * Returns what was sent.
  */
 export async function scheduleSyncWork(deps: ScheduleDependencies): Promise<{ tenantId: string; job: SyncJobName }[]> {
@@ -42,17 +47,33 @@ export async function scheduleSyncWork(deps: ScheduleDependencies): Promise<{ te
                        AND (r.status IN ('queued', 'paused') OR (r.status = 'in_progress' AND r.started_at > ${stale.toISOString()}::timestamptz))) AS busy,
              EXISTS (SELECT 1 FROM push_queue p WHERE p.tenant_id = c.tenant_id AND p.state = 'queued') AS has_push,
              EXISTS (SELECT 1 FROM sync_checkpoints k WHERE k.tenant_id = c.tenant_id AND k.initial_done_at IS NOT NULL) AS ready,
-             s.last_synced_at,
-             (SELECT max(r.started_at) FROM sync_runs r WHERE r.tenant_id = c.tenant_id AND r.kind = 'reconcile') AS last_reconcile
+             -- Pushes and reconciliations do not move the cycle: only reads of changes count.
+             (SELECT max(CASE WHEN r.kind = 'initial' THEN r.finished_at ELSE r.started_at END) FROM sync_runs r
+               WHERE r.tenant_id = c.tenant_id AND r.kind IN ('initial', 'incremental') AND r.status = 'succeeded') AS last_synced_at,
+             (SELECT max(r.started_at) FROM sync_runs r WHERE r.tenant_id = c.tenant_id AND r.kind = 'reconcile') AS last_reconcile,
+             i.id AS initial_run_id, i.status AS initial_status, i.finished_at AS initial_finished_at
       FROM salesforce_connections c
       JOIN tenants t ON t.id = c.tenant_id
+      LEFT JOIN LATERAL (SELECT r.id, r.status, r.finished_at FROM sync_runs r WHERE r.tenant_id = c.tenant_id AND r.kind = 'initial' ORDER BY r.started_at DESC LIMIT 1) i ON true
       LEFT JOIN sync_states s ON s.tenant_id = c.tenant_id
       WHERE c.sync_enabled AND c.state = 'syncing' AND coalesce(s.paused_by_admin, false) = false AND coalesce(s.state, 'idle') <> 'failed'`),
   ) as unknown as TenantDue[];
 
   const sent: { tenantId: string; job: SyncJobName }[] = [];
+  const retryInitialBefore = new Date(now.getTime() - (deps.initialRetryMs ?? 5 * 60_000));
   for (const tenant of due) {
-    if (tenant.busy || !tenant.ready) continue;
+    if (tenant.busy) continue;
+    // An initial sync whose job ran out of retries (a long outage) resumes from its checkpoints.
+    if (
+      tenant.initial_run_id &&
+      tenant.initial_status === "incomplete" &&
+      (!tenant.initial_finished_at || new Date(tenant.initial_finished_at) < retryInitialBefore)
+    ) {
+      await deps.send("sync.initial", { tenantId: tenant.tenant_id, runId: tenant.initial_run_id });
+      sent.push({ tenantId: tenant.tenant_id, job: "sync.initial" });
+      continue;
+    }
+    if (!tenant.ready) continue;
     const lastSynced = tenant.last_synced_at ? new Date(tenant.last_synced_at) : null;
     const lastReconcile = tenant.last_reconcile ? new Date(tenant.last_reconcile) : null;
     let job: SyncJobName | undefined;

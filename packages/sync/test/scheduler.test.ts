@@ -77,4 +77,26 @@ describe.each(backends)("per-tenant scheduling on %s", (backend) => {
     const runs = await withTenant(ctx, (tx) => tx.select({ kind: syncRuns.kind, status: syncRuns.status }).from(syncRuns));
     expect(runs.filter((r) => r.status !== "succeeded")).toEqual([]);
   });
+
+  it("resumes an initial sync whose job ran out of retries once Salesforce answers again", async () => {
+    const ctx = await tenantCtx();
+    await db.db.insert(salesforceConnections).values({ tenantId: ctx.tenantId, state: "syncing", syncEnabled: true });
+    const objects = ["User", "Account"];
+    const deps = { database: db, openConnection: async () => connect(emu), send: async () => undefined, options: { retry: { baseDelayMs: 5, maxDelayMs: 20 } } };
+    emu.setFaults({ rules: [{ endpoint: "describe", kind: "server-error", rate: 1 }] });
+    await expect(runSyncJob(deps, "sync.initial", { tenantId: ctx.tenantId, runId: "stalled", objects })).rejects.toMatchObject({ code: "UNKNOWN_EXCEPTION" });
+    emu.clearFaults();
+    const sent: string[] = [];
+    const send = async (job: SyncJobName, payload: SyncJobPayload) => {
+      if (payload.tenantId !== ctx.tenantId) return undefined;
+      sent.push(`${job}:${payload.runId}`);
+      return runSyncJob(deps, job, { ...payload, objects });
+    };
+    await scheduleSyncWork({ database: db, send });
+    expect(sent).toEqual([]);
+    await scheduleSyncWork({ database: db, send, now: () => new Date(Date.now() + 6 * 60_000) });
+    expect(sent).toEqual(["sync.initial:stalled"]);
+    const [run] = await withTenant(ctx, (tx) => tx.select({ status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.id, "stalled")));
+    expect(run).toEqual({ status: "succeeded" });
+  });
 });

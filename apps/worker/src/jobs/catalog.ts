@@ -47,9 +47,10 @@ const globalJob = <P extends z.ZodType>(definition: Omit<GlobalJobDefinition<P>,
 });
 
 export const jobCatalog = {
+  // Retries outlast a long Salesforce outage (60 s doubling to 30 min: over 2 h); each resumes from the checkpoint.
   "sync.initial": tenantJob({
     payload: z.strictObject({ tenantId, runId, objects: z.array(objectName).max(500).optional() }),
-    retryLimit: 3,
+    retryLimit: 8,
     retryDelay: 60,
     retryBackoff: true,
     retryDelayMax: 30 * 60,
