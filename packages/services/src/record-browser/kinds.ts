@@ -13,10 +13,10 @@ export const OBJECTS: Record<RecordKind, string[]> = {
 
 export const BROWSABLE = new Set(Object.values(OBJECTS).flat());
 
-// These expressions match the indexes of migration 0004 character for character, or the planner
-// cannot use them.
-export const nameKey: SQL<string> = sql<string>`(lower(${sfRecords.fields}->>'Name') COLLATE "C")`;
-export const emailKey: SQL<string> = sql<string>`(lower(btrim(${sfRecords.fields}->>'Email')) COLLATE "C")`;
+// Generated columns of migration 0005 (lower(Name), lower(trim(Email)), COLLATE "C"), indexed per
+// tenant; conditions on them are index ranges even under row-level security.
+export const nameKey: SQL<string> = sql<string>`"sf_records"."name_key"`;
+export const emailKey: SQL<string> = sql<string>`"sf_records"."email_key"`;
 
 export function objectFilter(kind: RecordKind): SQL {
   return kind === "people" ? sql`${sfRecords.object} in ('Lead', 'Contact')` : sql`${sfRecords.object} = ${OBJECTS[kind][0]}`;
