@@ -4,7 +4,7 @@ import { salesforceConnections, syncRunObjects, syncRuns, syncStates } from "@fe
 import { signInContext, signUpThroughApi } from "../support/api";
 import { startSyncE2E, type SyncE2E } from "./sync-fixture";
 
-test.describe.configure({ mode: "serial", timeout: 120_000 });
+test.describe.configure({ mode: "serial", timeout: 180_000 });
 
 let env: SyncE2E;
 test.beforeAll(async () => {
@@ -94,8 +94,8 @@ test("two browsers follow the same run live; a reload and a dropped socket rebui
 
   // Reload mid-run: the page starts from the committed counters, not from zero.
   await a.reload();
-  await expect(row(a, "Account")).toHaveAttribute("data-processed", "3000");
-  await expect(a.getByTestId("live-indicator")).toHaveAttribute("data-state", "connected");
+  await expect(row(a, "Account")).toHaveAttribute("data-processed", "3000", { timeout: 30_000 });
+  await expect(a.getByTestId("live-indicator")).toHaveAttribute("data-state", "connected", { timeout: 30_000 });
   await advance(tenantId, runId, "Account", 3500, 500);
   await expect(row(a, "Account")).toHaveAttribute("data-processed", "3500");
 
