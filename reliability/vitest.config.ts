@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     setupFiles: ["test/setup.ts"],
+    globalSetup: ["test/global-setup.ts"],
     testTimeout: 30 * 60_000,
     hookTimeout: 120_000,
     // Files share a 2-core machine with other work: one at a time keeps crash timings meaningful.

@@ -13,14 +13,20 @@ import { sealSecret } from "@ferry/services/secrets/seal";
 import { TENANT_QUEUE } from "@ferry/worker/jobs/catalog";
 
 export const SIZE: "ci" | "full" = process.env.RELIABILITY_SIZE === "ci" ? "ci" : "full";
-export const workDir = mkdtempSync(join(tmpdir(), "ferry-reliability-"));
+/** The suite run's directory (made by the global setup), or a directory of this file's own. */
+export const workDir = process.env.RELIABILITY_DIR ?? mkdtempSync(join(tmpdir(), "ferry-reliability-"));
 export const masterKey = randomBytes(32).toString("base64");
 const entry = fileURLToPath(new URL("./worker-entry.ts", import.meta.url));
-const summaryFile = process.env.RELIABILITY_SUMMARY ?? join(tmpdir(), "ferry-reliability-summary.jsonl");
+const summaryFile = join(workDir, "summary.jsonl");
+
+/** A secret this run handed to Ferry; the global teardown searches every log line for it. */
+export function noteSecret(...values: (string | undefined)[]) {
+  for (const v of values) if (v) appendFileSync(join(workDir, "secrets.txt"), `${v}\n`);
+}
 
 /** One line of the suite's summary table (printed by the global teardown). */
 export function record(point: string, tried: string, outcome: string, figures: Record<string, string | number> = {}) {
-  const line = { point, tried, outcome, ...figures };
+  const line = { point, tried, outcome, figures };
   process.stdout.write(`[reliability] ${point} | ${tried} | ${outcome} | ${JSON.stringify(figures)}\n`);
   appendFileSync(summaryFile, `${JSON.stringify(line)}\n`);
 }
@@ -97,6 +103,7 @@ export async function connectedTenant(db: TestDatabase, emu: EmulatorHandle, opt
   const user = emu.users[0]!;
   const conn = new jsforce.Connection({ loginUrl: emu.loginUrl, version: "62.0" });
   const info = await conn.login(user.username, user.password + user.securityToken);
+  noteSecret(user.password, user.securityToken, user.password + user.securityToken, conn.accessToken ?? undefined);
   await withTenant({ db: db.db, tenantId: fixture.tenantId }, (tx) =>
     tx.insert(salesforceConnections).values({
       tenantId: fixture.tenantId,

@@ -264,10 +264,12 @@ describe("Salesforce faults injected through the emulator's control API", () => 
     const deps = { database: db, openConnection: () => connect(emu), send: async () => undefined, options: { ...fast, retry: { baseDelayMs: 20, maxDelayMs: 200 } } };
     // The outage starts once the first Lead page is stored.
     let down = false;
+    let injected = false;
     const emitter: SyncEmitter = {
       emit: async (_t, event, payload) => {
-        if (!down && event === "sync.progress" && (payload as { object?: string; processed?: number }).object === "Lead" && ((payload as { processed?: number }).processed ?? 0) > 0) {
+        if (!injected && event === "sync.progress" && (payload as { object?: string; processed?: number }).object === "Lead" && ((payload as { processed?: number }).processed ?? 0) > 0) {
           down = true;
+          injected = true;
           await control(emu, "PUT", "/faults", { outage: true });
         }
       },
@@ -279,6 +281,7 @@ describe("Salesforce faults injected through the emulator's control API", () => 
     let virtual = 0;
     const attempts: string[] = [];
     let final: string | undefined;
+    let firstReason: string | undefined;
     for (let attempt = 0; attempt <= retryLimit; attempt++) {
       if (virtual >= OUTAGE_S && down) {
         await control(emu, "PUT", "/faults", { outage: false });
@@ -291,11 +294,13 @@ describe("Salesforce faults injected through the emulator's control API", () => 
         break;
       } catch (error) {
         const row = await runRow(db, tenantId, "outage");
-        attempts.push(`t+${virtual}s ${row?.status}/${row?.error_code}`);
+        firstReason ??= row?.error ?? undefined;
+        const shown = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select state from sync_states`)))[0]?.state;
+        attempts.push(`t+${virtual}s run ${row?.status}/${row?.error_code}, tenant ${String(shown)}`);
         virtual += Math.min(retryDelay * 2 ** attempt, retryDelayMax ?? Number.POSITIVE_INFINITY);
       }
     }
-    const duringReason = (await runRow(db, tenantId, "outage"))?.error;
+    const duringReason = firstReason;
     await control(emu, "DELETE", "/faults");
     // Salesforce is back. If the job's retries ran out, what does the scheduler do with the half-done initial sync?
     let scheduled = "not needed";
@@ -303,11 +308,12 @@ describe("Salesforce faults injected through the emulator's control API", () => 
     if (final !== "completed") {
       await db.db.insert(salesforceConnections).values({ tenantId, state: "syncing", syncEnabled: true }).onConflictDoNothing();
       const sent: string[] = [];
-      await scheduleSyncWork({ database: db, send: async (name, payload) => void sent.push(`${name}:${payload.runId}`) });
+      // The scheduler's next passes, ten minutes on (past its wait before resuming an initial sync).
+      await scheduleSyncWork({ database: db, now: () => new Date(Date.now() + 10 * 60_000), send: async (name, payload) => void sent.push(`${name}:${payload.runId}`) });
       scheduled = sent.join(",") || "nothing";
       for (const s of sent) {
         const [name, runId] = s.split(":") as [SyncJobName, string];
-        if (name === "sync.incremental") scheduled += ` → ${(await runSyncJob(deps, name, { tenantId, runId })).outcome}`;
+        scheduled += ` → ${(await runSyncJob(deps, name, { tenantId, runId })).outcome}`;
       }
       leadsAfterScheduled = (await storedRows(db, tenantId, "Lead")).length;
     }
