@@ -100,6 +100,7 @@ const specs: Record<string, Spec> = {
     foreign: { input: (f) => ({ object: "Lead", sfId: f.recordB, changes: { Email: "x@y.test" } }), code: "NOT_FOUND" },
   },
   "duplicate.list": { access: "tenant", input: () => ({}) },
+  "duplicate.summary": { access: "tenant" },
   "duplicate.exportCsv": { access: "tenant" },
   "support.tenants": { access: "staff", input: () => ({ filter: "all" }) },
   "support.tenant": { access: "staff", input: (f) => ({ tenantId: f.tenantB }) },
