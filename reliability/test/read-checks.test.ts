@@ -20,6 +20,11 @@ export async function tableImage(db: TestDatabase, tenantId: string): Promise<st
   return row!.image as string;
 }
 
+async function rowTexts(db: TestDatabase, tenantId: string): Promise<Map<string, string>> {
+  const rows = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select object || '/' || sf_id as k, r::text as t from sf_records r`)));
+  return new Map(rows.map((r) => [r.k as string, r.t as string]));
+}
+
 async function copyDifferences(emu: EmulatorHandle, db: TestDatabase, tenantId: string): Promise<string[]> {
   const differences: string[] = [];
   for (const object of SYNC_OBJECTS) {
@@ -67,16 +72,21 @@ describe("Airbyte-style read checks on Postgres", () => {
   it("two consecutive full reads store identical data", async () => {
     expect(await runInitialSync({ database: db, tenantId, runId: "full-1", conn: await connect(emu), options })).toEqual({ outcome: "completed" });
     const first = await tableImage(db, tenantId);
+    const firstRows = await rowTexts(db, tenantId);
     expect(await copyDifferences(emu, db, tenantId)).toEqual([]);
     // A second full read from scratch (checkpoints cleared) over the stored copy.
     await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`delete from sync_checkpoints`));
     expect(await runInitialSync({ database: db, tenantId, runId: "full-2", conn: await connect(emu), options })).toEqual({ outcome: "completed" });
     const second = await tableImage(db, tenantId);
+    const secondRows = await rowTexts(db, tenantId);
+    const changedRows = [...secondRows].filter(([k, v]) => firstRows.get(k) !== v);
     const counters = await runObjects(db, tenantId, "full-2");
     const differences = await copyDifferences(emu, db, tenantId);
     record("2 two full reads", `initial sync twice over ${Object.values(counts).reduce((a, b) => a + b)} records`, first === second && differences.length === 0 ? "pass" : "FAIL", {
       "rows written by read 2": written(counters),
       "stored image identical": String(first === second),
+      "rows whose stored columns changed": changedRows.length,
+      "first changed row (read 1 → read 2)": changedRows[0] ? `${firstRows.get(changedRows[0][0])?.slice(-260)} → ${changedRows[0][1].slice(-260)}` : "—",
     });
     expect(differences).toEqual([]);
     expect(second).toBe(first);
