@@ -30,7 +30,7 @@ async function seedSyncedTenant(database: TestDatabase, tenantId: string) {
     { tenantId, runId: run.id, object: "Contact", operation: "pull_updates", status: "in_progress", total: 3000, processed: 1500, created: 1490, failed: 10, apiCalls: 20, startedAt: ago(HOUR) },
     { tenantId, runId: run.id, object: "Lead", operation: "pull_updates", status: "in_progress", total: 1000, processed: 0, startedAt: ago(60_000) },
   ]);
-  const people = [
+  const people: { object: string; sfId: string; fields: Record<string, unknown>; convertedToId?: string; isDeleted?: boolean }[] = [
     { object: "Contact", sfId: sfId("003", 1), fields: { Id: sfId("003", 1), Name: "Ada Lovelace", Email: "ada@example.com", OwnerId: sfId("005", 1), Phone: "555-0100" } },
     { object: "Lead", sfId: sfId("00Q", 1), fields: { Id: sfId("00Q", 1), Name: "Ada Lovelace", Email: " ADA@example.com ", Company: "Analytical Engines", OwnerId: sfId("005", 1) } },
     { object: "Lead", sfId: sfId("00Q", 2), fields: { Id: sfId("00Q", 2), Name: "Grace Hopper", Email: "grace@navy.test", Company: "Navy", OwnerId: sfId("005", 2) } },
