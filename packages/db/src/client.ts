@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -38,9 +38,12 @@ export interface OpenDatabaseOptions {
 }
 
 export class DatabaseLockedError extends Error {
-  constructor(readonly dataDir: string) {
+  constructor(
+    readonly dataDir: string,
+    readonly ownerPid?: number,
+  ) {
     super(
-      `The embedded database at ${dataDir} is already open in another Ferry process. ` +
+      `The embedded database at ${dataDir} is already open in another Ferry process${ownerPid ? ` (pid ${ownerPid})` : ""}. ` +
         "PGlite allows only one process per data directory (a second one would silently lose writes). " +
         "Stop the other process first, or set DATABASE_URL to run on Postgres with separate web and worker processes.",
     );
@@ -73,19 +76,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
   }
   const dataDir = path.resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  let release: () => Promise<void>;
-  try {
-    // The lock lives beside the data and is refreshed while we run, so a crashed owner goes stale.
-    release = await lockfile.lock(dataDir, {
-      lockfilePath: path.join(dataDir, "..", `${path.basename(dataDir)}.lock`),
-      stale: 10_000,
-      update: 3_000,
-      realpath: false,
-    });
-  } catch (error) {
-    if ((error as { code?: string }).code === "ELOCKED") throw new DatabaseLockedError(dataDir);
-    throw error;
-  }
+  const release = await lockDataDir(dataDir);
   try {
     const pglite = await PGlite.create({ dataDir });
     const db = drizzlePglite({ client: pglite, schema }) as unknown as Database;
@@ -102,5 +93,55 @@ async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle>
   } catch (error) {
     await release();
     throw error;
+  }
+}
+
+/**
+ * One process per data directory. PGlite's WASM work blocks the event loop, so the lock's mtime
+ * refresh can stall for long stretches: staleness alone would hand the directory to a second
+ * process while the first still writes. The owner's pid, kept beside the lock, decides instead:
+ * a lock whose owner is gone is taken over at once; a live owner is never overridden.
+ */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const lockfilePath = path.join(dataDir, "..", `${path.basename(dataDir)}.lock`);
+  const pidPath = `${lockfilePath}.pid`;
+  const lockOptions = { lockfilePath, stale: 24 * 3600_000, update: 60_000, realpath: false };
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(dataDir, lockOptions);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "ELOCKED") throw error;
+    const owner = readPid(pidPath);
+    if (owner !== undefined && isAlive(owner)) throw new DatabaseLockedError(dataDir, owner);
+    await lockfile.unlock(dataDir, lockOptions).catch(() => {});
+    try {
+      release = await lockfile.lock(dataDir, lockOptions);
+    } catch (retryError) {
+      if ((retryError as { code?: string }).code === "ELOCKED") throw new DatabaseLockedError(dataDir, readPid(pidPath));
+      throw retryError;
+    }
+  }
+  writeFileSync(pidPath, String(process.pid));
+  return async () => {
+    rmSync(pidPath, { force: true });
+    await release();
+  };
+}
+
+function readPid(pidPath: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(pidPath, "utf8"), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM";
   }
 }

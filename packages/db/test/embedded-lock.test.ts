@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -22,6 +23,18 @@ describe("embedded database", () => {
     const second = await openDatabase({ dataDir });
     const rows = await second.db.select().from(tenants);
     expect(rows.map((r) => r.slug)).toEqual(["acme"]);
+    await second.close();
+  });
+
+  it("takes over at once from an owner that crashed", async () => {
+    const dataDir = path.join(dir, "crashed");
+    const first = await openDatabase({ dataDir });
+    await first.pglite!.close();
+    // The owner died without releasing: its lock stays, and its pid names a process that is gone.
+    const gone = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" });
+    writeFileSync(path.join(dir, "crashed.lock.pid"), gone.stdout);
+    const second = await openDatabase({ dataDir });
+    expect(await second.pglite!.query("select 1 as ok")).toMatchObject({ rows: [{ ok: 1 }] });
     await second.close();
   });
 
