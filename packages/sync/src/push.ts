@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { pushQueue, sfRecords, syncErrors, withTenant, type Transaction } from "@ferry/db";
+import { pushQueue, syncErrors, withTenant, type Transaction } from "@ferry/db";
 import { queryPage } from "./api/query";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
 import { soqlString } from "./model/objects";
@@ -103,49 +103,63 @@ async function pushBatch(run: RunScope, object: string, batch: PendingRecord[]):
     : [];
 
   await withTenant(scope, async (tx) => {
-    let updated = 0;
-    let failed = 0;
     const now = new Date();
+    const succeeded: PendingRecord[] = [];
+    const requeued: { record: PendingRecord; code: string; message: string }[] = [];
+    const failed: { record: PendingRecord; code: string; message: string }[] = [];
     for (let k = 0; k < send.length; k++) {
       const record = send[k]!;
       const result = results[k];
       if (result?.success) {
-        updated++;
-        await settle(tx, record, { state: "succeeded", errorCode: null, errorMessage: null });
-        await tx
-          .update(sfRecords)
-          .set({ fields: sql`${sfRecords.fields} || ${JSON.stringify(record.changes)}::jsonb` })
-          .where(and(eq(sfRecords.object, object), eq(sfRecords.sfId, record.sfId)));
-        await tx
-          .update(syncErrors)
-          .set({ state: "resolved", resolvedAt: now })
-          .where(and(eq(syncErrors.object, object), eq(syncErrors.sfId, record.sfId), eq(syncErrors.operation, "push_updates"), inArray(syncErrors.state, ["open", "retrying"])));
+        succeeded.push(record);
         continue;
       }
       const error = result?.errors[0] ?? { statusCode: "UNKNOWN_EXCEPTION", message: "Salesforce returned no result for this record" };
       const retryable = error.statusCode === "UNABLE_TO_LOCK_ROW" && record.attempts + 1 < MAX_RECORD_ATTEMPTS;
-      if (retryable) {
-        await settle(tx, record, { state: "queued", errorCode: error.statusCode, errorMessage: error.message });
-        continue;
-      }
-      failed++;
-      await settle(tx, record, { state: "failed", errorCode: error.statusCode, errorMessage: error.message });
-      await recordError(tx, ctx.tenantId, ctx.runId, object, record.sfId, error.statusCode, error.message);
+      (retryable ? requeued : failed).push({ record, code: error.statusCode, message: error.message });
     }
     for (const { record, sfModstamp } of conflicts) {
       const message = `Salesforce changed this record at ${sfModstamp.toISOString()}, after the edit made in Ferry at ${record.editedAt.toISOString()}; the more recent change (Salesforce's) was kept.`;
-      await settle(tx, record, { state: "conflict", errorCode: "CONFLICT_SALESFORCE_NEWER", errorMessage: message });
-      await recordError(tx, ctx.tenantId, ctx.runId, object, record.sfId, "CONFLICT_SALESFORCE_NEWER", message);
+      failed.push({ record, code: "CONFLICT_SALESFORCE_NEWER", message });
     }
     for (const record of missing) {
-      const message = "The record no longer exists in Salesforce (deleted or merged), so the edit was not sent.";
-      await settle(tx, record, { state: "failed", errorCode: "ENTITY_IS_DELETED", errorMessage: message });
-      await recordError(tx, ctx.tenantId, ctx.runId, object, record.sfId, "ENTITY_IS_DELETED", message);
+      failed.push({ record, code: "ENTITY_IS_DELETED", message: "The record no longer exists in Salesforce (deleted or merged), so the edit was not sent." });
+    }
+
+    if (succeeded.length) {
+      await settle(tx, succeeded.flatMap((r) => r.pushIds), { state: "succeeded", errorCode: null, errorMessage: null });
+      // Ferry's copy takes the values Salesforce accepted, in one statement for the batch.
+      const accepted = JSON.stringify(succeeded.map((r) => ({ sf_id: r.sfId, changes: r.changes })));
+      await tx.execute(sql`
+        UPDATE sf_records r SET fields = r.fields || x.changes
+        FROM jsonb_to_recordset(${accepted}::jsonb) AS x(sf_id text, changes jsonb)
+        WHERE r.tenant_id = current_setting('app.tenant_id') AND r.object = ${object} AND r.sf_id = x.sf_id`);
+      await tx
+        .update(syncErrors)
+        .set({ state: "resolved", resolvedAt: now })
+        .where(and(eq(syncErrors.object, object), inArray(syncErrors.sfId, succeeded.map((r) => r.sfId)), eq(syncErrors.operation, "push_updates"), inArray(syncErrors.state, ["open", "retrying"])));
+    }
+    // Each distinct outcome is one statement; messages differ per record only when Salesforce's do.
+    const groups = new Map<string, { state: "queued" | "failed" | "conflict"; code: string; message: string; ids: string[] }>();
+    for (const [list, state] of [[requeued, "queued"], [failed, "failed"]] as const) {
+      for (const f of list) {
+        const s = state === "failed" && f.code === "CONFLICT_SALESFORCE_NEWER" ? "conflict" : state;
+        const key = `${s}\u0000${f.code}\u0000${f.message}`;
+        const group = groups.get(key) ?? { state: s, code: f.code, message: f.message, ids: [] };
+        group.ids.push(...f.record.pushIds);
+        groups.set(key, group);
+      }
+    }
+    for (const g of groups.values()) await settle(tx, g.ids, { state: g.state, errorCode: g.code, errorMessage: g.message });
+    if (failed.length) {
+      await tx.insert(syncErrors).values(
+        failed.map((f) => ({ tenantId: ctx.tenantId, runId: ctx.runId, level: "record" as const, object, sfId: f.record.sfId, operation: "push_updates", code: f.code, message: f.message })),
+      );
     }
     await addRunObjectCounts(tx, ctx.runId, object, "push_updates", {
       processed: batch.length,
-      updated,
-      failed: failed + missing.length,
+      updated: succeeded.length,
+      failed: failed.length - conflicts.length,
       skipped: conflicts.length,
       apiCalls: run.takeCalls(),
     });
@@ -153,13 +167,9 @@ async function pushBatch(run: RunScope, object: string, batch: PendingRecord[]):
   run.progress.update({ object, phase: "pushing", total: null, processed: batch.length, created: 0, updated: send.length, failed: 0 }, true);
 }
 
-async function settle(tx: Transaction, record: PendingRecord, outcome: Pick<Queued, "state" | "errorCode" | "errorMessage">) {
+async function settle(tx: Transaction, ids: string[], outcome: Pick<Queued, "state" | "errorCode" | "errorMessage">) {
   await tx
     .update(pushQueue)
     .set({ ...outcome, attempts: sql`${pushQueue.attempts} + 1`, updatedAt: new Date() })
-    .where(inArray(pushQueue.id, record.pushIds));
-}
-
-async function recordError(tx: Transaction, tenantId: string, runId: string, object: string, sfId: string, code: string, message: string) {
-  await tx.insert(syncErrors).values({ tenantId, runId, level: "record", object, sfId, operation: "push_updates", code, message });
+    .where(inArray(pushQueue.id, ids));
 }

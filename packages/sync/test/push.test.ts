@@ -6,7 +6,7 @@ import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { editRecord, retrySyncErrors, type TenantContext } from "@ferry/services";
 import { runInitialSync, runPush } from "../src";
 import { rowsOf } from "../src/store/stage";
-import { connect, emulatorRows, runObjects, SMALL_COUNTS, startOrg } from "./helpers";
+import { connect, emulatorRows, runObjects, SMALL_COUNTS, startOrg, storedRows } from "./helpers";
 
 const backends = await availableBackends();
 
@@ -41,7 +41,7 @@ describe.each(backends)("push of two-way edits on %s", (backend) => {
   const pushState = async () =>
     withTenant(ctx, async (tx) => new Map((await tx.select().from(pushQueue)).map((p) => [p.sfId!, p])));
 
-  it("sends 1,000 edits in 5 collection calls, keeps Salesforce's rejection, and resolves a concurrent change by the newer one", async () => {
+  it("sends 1,000 edits in 5 collection calls, keeps Salesforce's rejection, and resolves a concurrent change by the newer one", { timeout: 300_000 }, async () => {
     const all = emulatorRows(emu, "Lead");
     const open = all.filter((l) => l.fields.IsConverted !== true);
     const converted = all.find((l) => l.fields.IsConverted === true)!;
@@ -50,8 +50,9 @@ describe.each(backends)("push of two-way edits on %s", (backend) => {
 
     // Changed in Salesforce before the edit in Ferry: Ferry's edit is the more recent change.
     emu.updateRecord(ferryWins.id, { Title: "Changed in Salesforce first" });
-    for (const lead of [...open.slice(0, 999), converted]) {
-      await editRecord({ ctx, input: { object: "Lead", sfId: lead.id, changes: { Title: `Pushed ${lead.id.slice(-5)}` } } });
+    const edits = [...open.slice(0, 999), converted];
+    for (let k = 0; k < edits.length; k += 10) {
+      await Promise.all(edits.slice(k, k + 10).map((lead) => editRecord({ ctx, input: { object: "Lead", sfId: lead.id, changes: { Title: `Pushed ${lead.id.slice(-5)}` } } })));
     }
     // Changed in Salesforce after the edit in Ferry: Salesforce's change is the more recent one.
     emu.advanceClock(120);
@@ -67,6 +68,10 @@ describe.each(backends)("push of two-way edits on %s", (backend) => {
     expect(now.get(salesforceWins.id)).toBe("Changed in Salesforce later");
     const state = await pushState();
     expect(state.get(ferryWins.id)).toMatchObject({ state: "succeeded" });
+    // Ferry's copy takes the value once Salesforce accepted it; a refused edit leaves it alone.
+    const stored = new Map((await storedRows(db, ctx.tenantId, "Lead")).map((r) => [r.id, r.fields.Title]));
+    expect(stored.get(ferryWins.id)).toBe(`Pushed ${ferryWins.id.slice(-5)}`);
+    expect(stored.get(converted.id)).toBe(converted.fields.Title);
     expect(state.get(salesforceWins.id)).toMatchObject({ state: "conflict", errorCode: "CONFLICT_SALESFORCE_NEWER" });
     expect(state.get(converted.id)).toMatchObject({ state: "failed", errorCode: "CANNOT_UPDATE_CONVERTED_LEAD", errorMessage: "cannot reference converted lead" });
     const [counters] = await runObjects(db, ctx.tenantId, "push-1");
