@@ -140,7 +140,9 @@ function detail(status: BadgeView): string {
 export function StatusBadge({ status, className }: { status?: SyncStatusView | null; className?: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const server = useQuery(trpc.syncStatus.badge.queryOptions());
+  const { status: socket } = useRealtime();
+  // While the live channel is down the badge re-reads itself, so it is never stale for long.
+  const server = useQuery({ ...trpc.syncStatus.badge.queryOptions(), refetchInterval: socket === "connected" ? false : 5000 });
   // The setup flow refreshes the connection query after each step, so setup states follow it.
   const connection = useQuery(trpc.salesforce.connection.queryOptions());
   // A pushed status wins only until the database has been read again after it.
@@ -164,7 +166,6 @@ export function StatusBadge({ status, className }: { status?: SyncStatusView | n
     if (wait <= 0) refetch();
     else trailing.current ??= setTimeout(refetch, wait);
   });
-  const { status: socket } = useRealtime();
   const wasConnected = useRef(socket === "connected");
   useEffect(() => {
     if (socket === "connected" && !wasConnected.current) void queryClient.invalidateQueries(trpc.syncStatus.badge.queryFilter());

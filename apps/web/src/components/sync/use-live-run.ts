@@ -43,6 +43,8 @@ function reducer(state: Live, action: Action): Live {
   return { ...state, phase: event.phase, lastEventAt: at, objects: { ...state.objects, [event.object]: { event, eta } } };
 }
 
+const ACTIVE = new Set(["queued", "in_progress", "paused"]);
+
 /**
  * The current run as the progress page and the badge see it: committed counters from tRPC, moved
  * on by `sync.progress` events. A reconnect (or a status change) re-reads the database, so a page
@@ -51,11 +53,16 @@ function reducer(state: Live, action: Action): Live {
 export function useLiveRun() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const query = useQuery(trpc.syncStatus.currentRun.queryOptions());
+  const { status } = useRealtime();
+  const query = useQuery({
+    ...trpc.syncStatus.currentRun.queryOptions(),
+    // Without the live channel a moving run is re-read every two seconds, so a blip never leaves
+    // the page stale for longer than that, however long the socket takes to come back.
+    refetchInterval: (q) => (status !== "connected" && ACTIVE.has(q.state.data?.run?.status ?? "") ? 2000 : false),
+  });
   const [live, dispatch] = useReducer(reducer, { runId: null, phase: null, objects: {}, lastEventAt: null });
   const run = query.data?.run ?? null;
   const runId = run?.id ?? null;
-  const { status } = useRealtime();
   const wasConnected = useRef(status === "connected");
 
   useEffect(() => {
