@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { syncRunObjects, syncRuns, syncStates, withTenant, type DatabaseHandle, type Transaction, syncOperations, syncRunKinds, syncRunStatuses, syncStateKinds } from "@ferry/db";
+import { syncRunObjects, syncRuns, syncStates, withTenant, type DatabaseHandle, type Transaction, type syncOperations, type syncRunKinds, type syncRunStatuses, type syncStateKinds } from "@ferry/db";
 
 export type RunKind = (typeof syncRunKinds)[number];
 export type RunStatus = (typeof syncRunStatuses)[number];
