@@ -184,7 +184,10 @@ describe("Salesforce faults injected through the emulator's control API", () => 
     const afterHard = await pushState();
     const titlesAfter = new Map(emulatorRows(emu, "Lead").map((l) => [l.id, l.fields.Title]));
     const counters = await runObjects(db, ctx.tenantId, "push-lock-3");
-    record("3 push faults", "503×3 burst on 50 edits; UNABLE_TO_LOCK_ROW on every try for 10 edits over 3 runs; persistent 500 on 5 edits", "see figures", {
+    const pushPassed =
+      burstOutcome.outcome === "completed" && burstLanded === 50 && locked.every((l) => afterLock.get(l.id)?.state === "failed" && afterLock.get(l.id)?.error_code === "UNABLE_TO_LOCK_ROW") &&
+      errors.length === locked.length && hardRow?.status === "incomplete" && recovered.outcome === "completed" && down.every((l) => titlesAfter.get(l.id) === "After 5xx");
+    record("3 push faults", "503×3 burst on 50 edits; UNABLE_TO_LOCK_ROW on every try for 10 edits over 3 runs; persistent 500 on 5 edits", pushPassed ? "pass" : "FAIL", {
       "burst outcome": burstOutcome.outcome,
       "burst edits landed": `${burstLanded}/50`,
       "lock runs (outcome:state)": lockRuns.join(" "),
@@ -241,7 +244,8 @@ describe("Salesforce faults injected through the emulator's control API", () => 
     const changed = storedLeads.find((r) => r.fields.Company === "Changed after hiding");
     await control(emu, "PUT", `/users/${encodeURIComponent(user)}/field-access`, { object: "Lead", field: "Title", access: "edit" });
     const describe = (v: unknown) => (v instanceof Error ? `threw ${(v as { code?: string }).code ?? v.name}: ${v.message.slice(0, 120)}` : JSON.stringify(v));
-    record("3 field made invisible", "Lead.Title hidden from the sync user after the first Lead page", "see figures", {
+    const fieldPassed = JSON.stringify(retried) === '{"outcome":"completed"}' && JSON.stringify(incremental) === '{"outcome":"completed"}' && differences.length === 0 && Boolean(changed) && notifications.length > 0;
+    record("3 field made invisible", "Lead.Title hidden from the sync user after the first Lead page", fieldPassed ? "pass" : "FAIL", {
       "initial run": describe(initial),
       "initial run row": `${initialRow?.status}/${initialRow?.error_code ?? ""}`,
       "retry of the run": describe(retried),
