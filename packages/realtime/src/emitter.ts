@@ -24,6 +24,9 @@ export function createEmitter(target: EmitterTarget): RealtimeEmitter {
   }
 
   const pool = new pg.Pool({ connectionString: target.connectionString, max: 2 });
+  // An idle connection closed by the server (restart, pg_terminate_backend) must not take the process
+  // down; the pool opens a fresh one for the next emit, and emit() reports its own failures.
+  pool.on("error", () => {});
   // The emitter fires pool.query without awaiting it and, on failure, broadcasts an "error" event to
   // every client. This narrow pool hands the query to emit() instead, which awaits and rethrows it.
   let lastQuery: Promise<unknown> | undefined;
