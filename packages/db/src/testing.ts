@@ -23,7 +23,7 @@ export async function availableBackends(): Promise<Backend[]> {
       await sql`select 1`;
       return true;
     } catch (error) {
-      if (process.env.TEST_DATABASE_URL) throw new Error(`TEST_DATABASE_URL is set but unreachable: ${String(error)}`);
+      if (process.env.TEST_DATABASE_URL) throw new Error(`TEST_DATABASE_URL is set but unreachable: ${String(error)}`, { cause: error });
       return false;
     } finally {
       await sql.end({ timeout: 1 });

@@ -2,7 +2,7 @@ import { canonicalId } from '../ids';
 import { formatDate, parseDate, parseDateTime } from '../time';
 import { Schema, type FieldDef, type ObjectDef } from '../schema';
 import type { Value } from './generator';
-import { Org, WriteFailure, type OrgUser } from './org';
+import { type Org, WriteFailure, type OrgUser } from './org';
 import type { RowRef, SObjectTable, StoredRecord } from './table';
 
 /** Undo log so allOrNone batches can roll back every row they touched. */

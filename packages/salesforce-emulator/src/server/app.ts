@@ -70,7 +70,7 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
     if (!session) throw sessionInvalid();
     let route: RestRoute | undefined;
     let params: string[] = [];
-    let allowed: string[] = [];
+    const allowed: string[] = [];
     for (const r of rest) {
       const hit = r.pattern.exec(sub);
       if (!hit) continue;

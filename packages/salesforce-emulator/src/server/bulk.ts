@@ -281,7 +281,7 @@ export class BulkJobs {
   private processIngest(job: IngestJob): void {
     const delimiter = DELIMITERS[job.columnDelimiter]!;
     const text = job.uploads.join('');
-    let rows: string[][] = [];
+    let rows: string[][];
     try {
       rows = text.trim() ? (parseCsv(text, { delimiter, relax_column_count: false, bom: true, record_delimiter: LINE_ENDINGS[job.lineEnding] }) as string[][]) : [];
     } catch (e) {
