@@ -131,12 +131,16 @@ export async function upsertStaged(tx: Transaction, object: string, chunk: Pick<
     await tx.execute(sql`
       WITH conv AS MATERIALIZED (SELECT sf_id, converted_to_id FROM sync_stage WHERE converted_to_id IS NOT NULL),
       pairs AS MATERIALIZED (
-        SELECT l.person_id, conv.converted_to_id FROM conv
-        JOIN sf_records l ON l.tenant_id = current_setting('app.tenant_id') AND l.object = 'Lead' AND l.sf_id = conv.sf_id)
+        SELECT DISTINCT ON (conv.converted_to_id) l.person_id, conv.converted_to_id FROM conv
+        JOIN sf_records l ON l.tenant_id = current_setting('app.tenant_id') AND l.object = 'Lead' AND l.sf_id = conv.sf_id
+        ORDER BY conv.converted_to_id, l.person_id)
       UPDATE sf_records c SET person_id = pairs.person_id
       FROM pairs
       WHERE c.tenant_id = current_setting('app.tenant_id') AND c.object = 'Contact'
-        AND c.sf_id = pairs.converted_to_id AND c.person_id IS DISTINCT FROM pairs.person_id`);
+        AND c.sf_id = pairs.converted_to_id AND c.person_id IS DISTINCT FROM pairs.person_id
+        -- Several Leads converted into one Contact: the smallest Lead identity wins, whatever the
+        -- page boundaries, so two full reads store the same Person.
+        AND (c.person_id IS NULL OR c.person_id = c.sf_id OR pairs.person_id < c.person_id)`);
   }
   return { created: row.created, updated: row.updated, deleted: row.deleted, unchanged: staged - row.written };
 }
