@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { fieldCatalog, type Transaction } from "@ferry/db";
 import type { SalesforceApi } from "../api/client";
+import { SalesforceApiError } from "../errors";
 
 /** Parents before children, so a child's lookups already exist in Ferry when it lands. */
 export const SYNC_OBJECTS = [
@@ -63,7 +64,10 @@ export type FieldValue = string | number | boolean | null;
  * numbers, booleans as booleans, datetimes as ISO-8601 UTC with milliseconds, everything else text;
  * empty and null as null.
  */
-export function valueConverter(type: string): (raw: unknown) => FieldValue {
+export function valueConverter(type: string, field = "a field"): (raw: unknown) => FieldValue {
+  // Damaged data stops the page (its transaction rolls back) instead of being stored as something else.
+  const malformed = (raw: unknown) =>
+    new SalesforceApiError("MALFORMED_RESPONSE", `Salesforce sent ${JSON.stringify(String(raw)).slice(0, 60)} for ${field}, which is not a valid ${type}`, 0);
   switch (type) {
     case "boolean":
       return (raw) => (raw === null || raw === undefined || raw === "" ? null : raw === true || raw === "true");
@@ -74,13 +78,15 @@ export function valueConverter(type: string): (raw: unknown) => FieldValue {
       return (raw) => {
         if (raw === null || raw === undefined || raw === "") return null;
         const n = typeof raw === "number" ? raw : Number(raw);
-        return Number.isFinite(n) ? n : null;
+        if (!Number.isFinite(n)) throw malformed(raw);
+        return n;
       };
     case "datetime":
       return (raw) => {
         if (raw === null || raw === undefined || raw === "") return null;
         const d = new Date(String(raw).replace(/\+0000$/, "Z"));
-        return Number.isNaN(d.getTime()) ? String(raw) : d.toISOString();
+        if (Number.isNaN(d.getTime())) throw malformed(raw);
+        return d.toISOString();
       };
     default:
       return (raw) => (raw === null || raw === undefined || raw === "" ? null : String(raw));
@@ -93,7 +99,7 @@ export interface RecordShape {
 }
 
 export function recordShape(fields: DescribedField[]): RecordShape {
-  return { fields, convert: fields.map((f) => valueConverter(f.type)) };
+  return { fields, convert: fields.map((f) => valueConverter(f.type, f.name)) };
 }
 
 /** A synced row as the store writes it. */
