@@ -1,5 +1,5 @@
 import type { Connection } from "jsforce";
-import { salesforceConnections, syncStates, withTenant, type DatabaseHandle } from "@ferry/db";
+import { pgErrorCode, salesforceConnections, syncStates, withTenant, type DatabaseHandle } from "@ferry/db";
 import { createNotification } from "@ferry/services";
 import { ApiBudget, type ApiBudgetOptions } from "./api/budget";
 import { SalesforceApi, type RetryPolicy } from "./api/client";
@@ -157,16 +157,29 @@ export async function executeRun(ctx: SyncContext, kind: RunKind, body: (scope: 
       return { outcome: "failed", code: error.code, reason };
     }
     if (!(error instanceof RunAbortedError)) {
-      const message = error instanceof Error ? error.message : String(error);
-      const code = (error as { code?: unknown }).code;
-      await withTenant(scope, (tx) =>
-        finishRun(tx, runId, { status: "incomplete", error: message.slice(0, 1000), errorCode: typeof code === "string" ? code : "ERROR", apiCalls: run.takeCalls() }),
-      ).catch(() => undefined);
+      // Database errors arrive wrapped by drizzle ("Failed query: …"): keep the cause's words and SQLSTATE.
+      const message = rootCauseMessage(error);
+      const ownCode = (error as { code?: unknown }).code;
+      const code = pgErrorCode(error) ?? (typeof ownCode === "string" ? ownCode : "ERROR");
+      await withTenant(scope, async (tx) => {
+        await finishRun(tx, runId, { status: "incomplete", error: message.slice(0, 1000), errorCode: code, apiCalls: run.takeCalls() });
+        // Nothing runs any more; not "failed" either, since the scheduler resumes incomplete runs.
+        await setSyncState(tx, tenantId, { state: "idle", message: `Last run stopped: ${message}`.slice(0, 300) });
+      }).catch(() => undefined);
+      await emitStatus(ctx, { state: "idle", message: `Last run stopped: ${message}`.slice(0, 300) });
     }
     throw error;
   } finally {
     progress.stop();
   }
+}
+
+function rootCauseMessage(error: unknown): string {
+  let message = error instanceof Error ? error.message : String(error);
+  for (let e: unknown = (error as { cause?: unknown })?.cause, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof Error && e.message) message = e.message;
+  }
+  return message;
 }
 
 function usage(budget: ApiBudget) {
