@@ -10,7 +10,7 @@ import { checksum, emulatorRows, runObjects, SMALL_COUNTS, startOrg, storedRows 
 import { connectedTenant, openQueue, random, readPageLog, record, SIZE, sleep, startWorkerProcess, waitFor, workDir, type WorkerProcess } from "../src/harness";
 
 // Full: the 200,000 records and 20 kills. CI: the same path at a size that fits.
-const TOTAL = SIZE === "full" ? 200_000 : 25_000;
+const TOTAL = SIZE === "full" ? 200_000 : 100_000;
 const KILLS = SIZE === "full" ? 20 : 5;
 const others = Object.entries(SMALL_COUNTS).reduce((n, [object, count]) => (object === "Lead" ? n : n + count), 0);
 const counts = { ...SMALL_COUNTS, Lead: TOTAL - others };

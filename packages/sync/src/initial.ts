@@ -135,22 +135,30 @@ async function syncObjectInitial(run: RunScope, object: string): Promise<"done" 
   if (checkpoint.mode === "bulk") {
     let jobId = checkpoint.bulkJobId!;
     let locator = checkpoint.locator;
+    // A completed job's pages stay readable, so it is polled once per attempt, not before every page:
+    // each poll is an API call.
+    let ready = false;
     for (;;) {
+      let page: Awaited<ReturnType<typeof readResultsPage>>;
+      const chunk = new StagedChunk();
       try {
-        await waitForQueryJob(api, jobId, run.options.bulkPollMs);
+        if (!ready) {
+          await waitForQueryJob(api, jobId, run.options.bulkPollMs);
+          ready = true;
+        }
+        const shape = read.shape;
+        page = await readResultsPage(api, jobId, locator, run.options.bulkPageSize, (row) => chunk.add(toSyncedRow(shape, (name) => row[name])));
       } catch (error) {
         // Bulk results live about a week; a job that is gone is simply read again (upserts are idempotent).
         if (error instanceof SalesforceApiError && error.status === 404) {
           jobId = await createQueryJob(api, soql);
           locator = null;
+          ready = false;
           await withTenant(scope, (tx) => tx.update(syncCheckpoints).set({ bulkJobId: jobId, locator: null }).where(eq(syncCheckpoints.object, object)));
           continue;
         }
         throw error;
       }
-      const chunk = new StagedChunk();
-      const shape = read.shape;
-      const page = await readResultsPage(api, jobId, locator, run.options.bulkPageSize, (row) => chunk.add(toSyncedRow(shape, (name) => row[name])));
       await commit(chunk, { locator: page.next }, page.next === null);
       if (page.next === null) return "done";
       locator = page.next;
