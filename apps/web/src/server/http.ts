@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { toNodeHandler } from "better-auth/node";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import { appRouter, type ApiContext } from "@ferry/api";
-import { toHeaders } from "@ferry/auth";
+import { appRouter } from "@ferry/api";
 import { migrationStatus } from "@ferry/db";
-import { observeHttpRequest, renderMetrics, withContext } from "@ferry/observability";
+import { observeHttpRequest, renderMetrics } from "@ferry/observability";
+import { apiContextFor } from "./api-context";
 import type { Runtime } from "./runtime";
 import { SALESFORCE_CALLBACK_PATH } from "./salesforce";
 import { handleSalesforceCallback } from "./salesforce-callback";
@@ -22,26 +22,7 @@ export function createRequestHandler(runtime: Runtime, nextHandler: NodeHandler)
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     basePath: "/api/trpc/",
-    createContext: async ({ req, res }): Promise<ApiContext> => {
-      const headers = toHeaders(req.headers);
-      const requestId = (req.headers["x-request-id"] as string | undefined) ?? randomUUID();
-      return {
-        db: runtime.database.db,
-        auth: runtime.auth,
-        session: await runtime.sessionFromHeaders(headers),
-        requestId,
-        headers,
-        appendResponseHeader: (name, value) => res.appendHeader(name, value),
-        portalUrl: runtime.env.publicUrl,
-        showOutbox: runtime.env.showOutbox,
-        sessionAbsoluteSeconds: runtime.env.SESSION_ABSOLUTE_SECONDS,
-        log: withContext(runtime.logger, { requestId }),
-        ...(runtime.events ? { events: runtime.events } : {}),
-        ...(runtime.salesforce ? { salesforce: runtime.salesforce } : {}),
-        supportAccessMaxSeconds: runtime.env.FERRY_SUPPORT_ACCESS_MAX_SECONDS,
-        ...(runtime.refreshRooms ? { refreshRooms: runtime.refreshRooms } : {}),
-      };
-    },
+    createContext: ({ req, res }) => apiContextFor(runtime, req, res),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") runtime.logger.error({ err: error.cause ?? error, path }, "tRPC error");
     },

@@ -1,10 +1,9 @@
-import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { TRPCError } from "@trpc/server";
 import { createCaller } from "@ferry/api";
 import { toHeaders } from "@ferry/auth";
-import { withContext } from "@ferry/observability";
 import { SalesforceError } from "@ferry/services";
+import { apiContextFor } from "./api-context";
 import type { Runtime } from "./runtime";
 
 /**
@@ -23,21 +22,7 @@ export async function handleSalesforceCallback(runtime: Runtime, req: IncomingMe
     res.writeHead(303, { location: `/sign-in?${new URLSearchParams({ next: "/salesforce" }).toString()}` });
     return void res.end();
   }
-  const requestId = randomUUID();
-  const caller = createCaller({
-    db: runtime.database.db,
-    auth: runtime.auth,
-    session,
-    requestId,
-    headers,
-    appendResponseHeader: (name, value) => res.appendHeader(name, value),
-    portalUrl: runtime.env.publicUrl,
-    showOutbox: runtime.env.showOutbox,
-    sessionAbsoluteSeconds: runtime.env.SESSION_ABSOLUTE_SECONDS,
-    log: withContext(runtime.logger, { requestId }),
-    ...(runtime.events ? { events: runtime.events } : {}),
-    ...(runtime.salesforce ? { salesforce: runtime.salesforce } : {}),
-  });
+  const caller = createCaller(await apiContextFor(runtime, req, res, { session }));
   const param = (name: string) => url.searchParams.get(name)?.slice(0, 2000) ?? undefined;
   try {
     const result = await caller.salesforce.completeOAuth({

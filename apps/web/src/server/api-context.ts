@@ -1,0 +1,34 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ResolvedSession } from "@ferry/auth";
+import type { ApiContext } from "@ferry/api";
+import { toHeaders } from "@ferry/auth";
+import { withContext } from "@ferry/observability";
+import type { Runtime } from "./runtime";
+
+/** The API context of one HTTP request: the same for tRPC calls and for server-side callers. */
+export async function apiContextFor(
+  runtime: Runtime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  resolved?: { session: ResolvedSession | null },
+): Promise<ApiContext> {
+  const headers = toHeaders(req.headers);
+  const requestId = (req.headers["x-request-id"] as string | undefined) ?? randomUUID();
+  return {
+    db: runtime.database.db,
+    auth: runtime.auth,
+    session: resolved ? resolved.session : await runtime.sessionFromHeaders(headers),
+    requestId,
+    headers,
+    appendResponseHeader: (name, value) => res.appendHeader(name, value),
+    portalUrl: runtime.env.publicUrl,
+    showOutbox: runtime.env.showOutbox,
+    sessionAbsoluteSeconds: runtime.env.SESSION_ABSOLUTE_SECONDS,
+    log: withContext(runtime.logger, { requestId }),
+    ...(runtime.events ? { events: runtime.events } : {}),
+    ...(runtime.salesforce ? { salesforce: runtime.salesforce } : {}),
+    supportAccessMaxSeconds: runtime.env.FERRY_SUPPORT_ACCESS_MAX_SECONDS,
+    ...(runtime.refreshRooms ? { refreshRooms: runtime.refreshRooms } : {}),
+  };
+}
