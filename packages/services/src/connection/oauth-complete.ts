@@ -1,11 +1,12 @@
 import { timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import { fieldCatalog, fieldMappings, salesforceConnections, withTenant } from "@ferry/db";
+import { salesforceConnections, withTenant } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { requireRole, type TenantContext } from "../context";
 import { SalesforceError, ValidationError } from "../errors";
 import { maskSecret, openSecret, sealSecret } from "../secrets/seal";
 import type { OrgSummary, SalesforceRuntime } from "./gateway";
+import { saveLogin } from "./save-login";
 import { CONFIRMED_STATES, loadConnection, secretContext } from "./stored";
 import { sameOrgProblem } from "./validate";
 
@@ -85,47 +86,25 @@ export async function completeOAuthAuthorization({ ctx, input, runtime }: { ctx:
         return { ok: false as const, message: problem };
       }
     }
-    const orgChanged = Boolean(current?.orgId && current.orgId !== summary.orgId);
-    // Before confirmation another sync user may see other fields: what Sync Fields made must be redone.
-    const userChanged = !locked && Boolean(current?.syncUserId && current.syncUserId !== summary.syncUserId);
-    if (orgChanged || userChanged) {
-      await tx.delete(fieldMappings);
-      await tx.delete(fieldCatalog);
-    }
-    const now = new Date();
-    const values = {
-      authType: "oauth" as const,
+    await saveLogin(tx, ctx, {
+      current,
+      locked,
+      summary,
       loginHost: pending.loginHost,
-      customDomain: pending.customDomain,
-      loginUrl: pending.loginUrl,
-      username: summary.syncUsername,
-      password: null,
-      securityToken: null,
-      refreshToken: sealSecret(summary.refreshToken, runtime.masterKey, secretContext(ctx.tenantId, "refreshToken")),
-      oauthClientId: client.clientId,
-      oauthClientSecret: sealSecret(client.clientSecret, runtime.masterKey, secretContext(ctx.tenantId, "oauthClientSecret")),
-      oauthPending: null,
-      secretMasks: { password: null, securityToken: null, refreshToken: maskSecret(summary.refreshToken) },
-      orgId: summary.orgId,
-      orgName: summary.orgName,
-      instanceUrl: summary.instanceUrl,
-      syncUserId: summary.syncUserId,
-      syncUsername: summary.syncUsername,
-      apiDailyLimit: summary.apiDailyLimit,
-      orgIsSandbox: summary.isSandbox ?? pending.loginHost === "sandbox",
-      consecutiveLoginFailures: 0,
-      lastError: null,
-      lastLoginAt: now,
-      validatedAt: now,
-      updatedAt: now,
-      ...(locked ? {} : { state: orgChanged || userChanged || !current || current.state === "not_connected" ? ("validated" as const) : current.state, ...(orgChanged || userChanged ? { fieldsSyncedAt: null } : {}) }),
-    };
-    await tx.insert(salesforceConnections).values({ tenantId: ctx.tenantId, ...values }).onConflictDoUpdate({ target: salesforceConnections.tenantId, set: values });
-    await recordAudit(tx, ctx, {
+      credentials: {
+        authType: "oauth",
+        customDomain: pending.customDomain,
+        loginUrl: pending.loginUrl,
+        username: summary.syncUsername,
+        password: null,
+        securityToken: null,
+        refreshToken: sealSecret(summary.refreshToken, runtime.masterKey, secretContext(ctx.tenantId, "refreshToken")),
+        oauthClientId: client.clientId,
+        oauthClientSecret: sealSecret(client.clientSecret, runtime.masterKey, secretContext(ctx.tenantId, "oauthClientSecret")),
+        secretMasks: { password: null, securityToken: null, refreshToken: maskSecret(summary.refreshToken) },
+      },
       action: locked ? "salesforce.credentials.update" : "salesforce.oauth.complete",
-      targetType: "salesforce_connection",
-      targetId: summary.orgId,
-      details: { loginHost: pending.loginHost, orgId: summary.orgId, syncUsername: summary.syncUsername, orgChanged, userChanged },
+      details: {},
     });
     return { ok: true as const, orgId: summary.orgId, orgName: summary.orgName, syncUsername: summary.syncUsername };
   });

@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { fieldCatalog, fieldMappings, salesforceConnections, withTenant } from "@ferry/db";
+import { withTenant } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { requireRole, type TenantContext } from "../context";
 import { ConflictError, SalesforceError, ValidationError } from "../errors";
 import { maskSecret, sealSecret } from "../secrets/seal";
 import type { OrgSummary, SalesforceRuntime } from "./gateway";
 import { LoginHostError, resolveLoginUrl, type LoginHostChoice } from "./hosts";
+import { saveLogin } from "./save-login";
 import { CONFIRMED_STATES, loadConnection, secretContext, type ConnectionRow } from "./stored";
 
 export const credentialsInput = z.object({
@@ -85,49 +86,26 @@ export async function validateCredentials({ ctx, input, runtime }: { ctx: Tenant
         throw new ConflictError(problem);
       }
     }
-    const orgChanged = Boolean(row?.orgId && row.orgId !== summary.orgId);
-    // Before confirmation another sync user may see other fields: what Sync Fields made must be redone.
-    const userChanged = !locked && Boolean(row?.syncUserId && row.syncUserId !== summary.syncUserId);
-    if (orgChanged || userChanged) {
-      // A different org before confirmation: what Sync Fields created for the old org no longer applies.
-      await tx.delete(fieldMappings);
-      await tx.delete(fieldCatalog);
-    }
-    const now = new Date();
     const seal = (value: string, name: "password" | "securityToken") => sealSecret(value, runtime.masterKey, secretContext(ctx.tenantId, name));
-    const values = {
-      authType: "password" as const,
+    await saveLogin(tx, ctx, {
+      current: row,
+      locked,
+      summary,
       loginHost,
-      customDomain: loginHost === "custom" ? loginUrl : null,
-      loginUrl,
-      username: parsed.username,
-      password: seal(parsed.password, "password"),
-      securityToken: seal(parsed.securityToken, "securityToken"),
-      refreshToken: null,
-      oauthClientId: null,
-      oauthClientSecret: null,
-      oauthPending: null,
-      secretMasks: { password: maskSecret(parsed.password), securityToken: maskSecret(parsed.securityToken), refreshToken: null },
-      orgId: summary.orgId,
-      orgName: summary.orgName,
-      instanceUrl: summary.instanceUrl,
-      syncUserId: summary.syncUserId,
-      syncUsername: summary.syncUsername,
-      apiDailyLimit: summary.apiDailyLimit,
-      orgIsSandbox: summary.isSandbox ?? loginHost === "sandbox",
-      consecutiveLoginFailures: 0,
-      lastError: null,
-      lastLoginAt: now,
-      validatedAt: now,
-      updatedAt: now,
-      ...(locked ? {} : { state: orgChanged || userChanged || !row || row.state === "not_connected" ? ("validated" as const) : row.state, ...(orgChanged || userChanged ? { fieldsSyncedAt: null } : {}) }),
-    };
-    await tx.insert(salesforceConnections).values({ tenantId: ctx.tenantId, ...values }).onConflictDoUpdate({ target: salesforceConnections.tenantId, set: values });
-    await recordAudit(tx, ctx, {
+      credentials: {
+        authType: "password",
+        customDomain: loginHost === "custom" ? loginUrl : null,
+        loginUrl,
+        username: parsed.username,
+        password: seal(parsed.password, "password"),
+        securityToken: seal(parsed.securityToken, "securityToken"),
+        refreshToken: null,
+        oauthClientId: null,
+        oauthClientSecret: null,
+        secretMasks: { password: maskSecret(parsed.password), securityToken: maskSecret(parsed.securityToken), refreshToken: null },
+      },
       action: locked ? "salesforce.credentials.update" : "salesforce.credentials.validate",
-      targetType: "salesforce_connection",
-      targetId: summary.orgId,
-      details: { loginHost, orgId: summary.orgId, orgName: summary.orgName, syncUsername: summary.syncUsername, orgChanged, userChanged },
+      details: { orgName: summary.orgName },
     });
     return { ...summary, loginHost, updatedLockedCredentials: locked };
   });
