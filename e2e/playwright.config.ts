@@ -8,10 +8,12 @@ process.env.FERRY_E2E_DIR ??= path.join(os.tmpdir(), `ferry-e2e-${process.pid}-$
 const runDir = process.env.FERRY_E2E_DIR;
 mkdirSync(runDir, { recursive: true });
 
-export const MAIN_PORT = 3210;
-export const SHORT_IDLE_PORT = 3211;
+// FERRY_E2E_PORT_BASE lets two Playwright runs share a machine (each on its own three ports).
+const PORT_BASE = Number(process.env.FERRY_E2E_PORT_BASE ?? 3210);
+export const MAIN_PORT = PORT_BASE;
+export const SHORT_IDLE_PORT = PORT_BASE + 1;
 export const SHORT_IDLE_SECONDS = 6;
-export const SHORT_SUPPORT_PORT = 3212;
+export const SHORT_SUPPORT_PORT = PORT_BASE + 2;
 export const SHORT_SUPPORT_SECONDS = 12;
 // Operator-listed support staff (FERRY_BOOTSTRAP_STAFF_EMAILS): these get the staff role when they sign up.
 export const STAFF_EMAILS = ["staff-console@e2e.test", "staff-expiry@e2e.test", "staff-signout@e2e.test"];
