@@ -103,6 +103,26 @@ describe('control API over HTTP', () => {
     expect((await conn.query('SELECT Email FROM Lead LIMIT 1')).records.length).toBe(1);
   });
 
+  it("resets or expires a user's password", async () => {
+    const u = emu.users[1]!;
+    const login = async (password: string) => {
+      const res = await fetch(`${emu.loginUrl}/services/Soap/u/${VERSION}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'text/xml; charset=UTF-8', SOAPAction: '""' },
+        body: `<se:Envelope xmlns:se="http://schemas.xmlsoap.org/soap/envelope/"><se:Body><login xmlns="urn:partner.soap.sforce.com"><username>${u.username}</username><password>${password}</password></login></se:Body></se:Envelope>`,
+      });
+      return { status: res.status, text: await res.text() };
+    };
+    expect((await control('PUT', `/users/${u.username}/credentials`, { passwordExpired: true })).status).toBe(204);
+    expect((await login(u.password + u.securityToken)).text).toContain('<passwordExpired>true</passwordExpired>');
+    await control('PUT', `/users/${u.username}/credentials`, { password: 'changed-by-admin', passwordExpired: false });
+    const refused = await login(u.password + u.securityToken);
+    expect(refused.status).toBe(500);
+    expect(refused.text).toContain('INVALID_LOGIN');
+    expect((await login(`changed-by-admin${u.securityToken}`)).text).toContain('<passwordExpired>false</passwordExpired>');
+    expect((await control('PUT', '/users/nobody@ferry.emulator/credentials', { password: 'x' })).status).toBe(400);
+  });
+
   it('moves the clock and sets the API limit', async () => {
     const before = Date.parse(emu.now().replace('+0000', 'Z'));
     const moved = await control('POST', '/clock', { days: 2 });

@@ -198,6 +198,15 @@ export class Org {
     user.fieldAccess.set(`${def.name}.${f.name}`.toLowerCase(), access);
   }
 
+  /** An admin resetting a user's password or token, or expiring the password (login then reports passwordExpired). */
+  setUserCredentials(username: string, change: { password?: string; securityToken?: string; passwordExpired?: boolean }): void {
+    const user = this.userByName(username);
+    if (!user) throw new WriteFailure('NOT_FOUND', `Unknown user: ${username}`);
+    if (change.password !== undefined) user.password = change.password;
+    if (change.securityToken !== undefined) user.securityToken = change.securityToken;
+    if (change.passwordExpired !== undefined) user.passwordExpired = change.passwordExpired;
+  }
+
   visibleFields(user: OrgUser | undefined, def: ObjectDef): FieldDef[] {
     return def.fields.filter((f) => this.access(user, def.name, f.name) !== 'hidden');
   }

@@ -73,6 +73,11 @@ export class Control {
     this.ctx.org.setFieldAccess(username, objectName, fieldName, access);
   }
 
+  /** Resets a user's password or token, or expires the password; sessions already issued stay valid until expired. */
+  setUserCredentials(username: string, change: { password?: string; securityToken?: string; passwordExpired?: boolean }): void {
+    this.ctx.org.setUserCredentials(username, change);
+  }
+
   /** Moves the org clock (not the wall clock): replication windows, date literals and new timestamps follow it. */
   advanceClock(seconds: number): string {
     return formatDateTime(this.ctx.org.advanceClock(seconds));
@@ -135,6 +140,7 @@ const fieldSpec = z.object({
 const retypeSpec = fieldSpec.omit({ name: true });
 const fields = z.record(z.string(), z.unknown());
 const access = z.object({ object: z.string(), field: z.string(), access: z.enum(['edit', 'read', 'hidden']) });
+const credentials = z.object({ password: z.string().min(1).optional(), securityToken: z.string().min(1).optional(), passwordExpired: z.boolean().optional() });
 const clock = z.object({ seconds: z.number().optional(), days: z.number().optional() });
 const limits = z.object({ dailyApiLimit: z.number().int().positive(), used: z.number().int().nonnegative().optional() });
 const faultRule = z.object({
@@ -181,6 +187,7 @@ export function controlRoutes(control: Control): Route[] {
     { method: 'PATCH', pattern: new RegExp(`${P}/fields/(\\w+)/(\\w+)/?$`), handler: wrap(async (req, [o, f]) => control.retypeCustomField(o!, f!, (await body(req, retypeSpec)) as FieldSpec)) },
     { method: 'DELETE', pattern: new RegExp(`${P}/fields/(\\w+)/(\\w+)/?$`), handler: wrap((_r, [o, f]) => control.removeCustomField(o!, f!)) },
     { method: 'PUT', pattern: new RegExp(`${P}/users/([^/]+)/field-access/?$`), handler: wrap(async (req, [u]) => { const b = await body(req, access); control.setFieldAccess(u!, b.object, b.field, b.access); }) },
+    { method: 'PUT', pattern: new RegExp(`${P}/users/([^/]+)/credentials/?$`), handler: wrap(async (req, [u]) => control.setUserCredentials(decodeURIComponent(u!), await body(req, credentials))) },
     { method: 'POST', pattern: new RegExp(`${P}/clock/?$`), handler: wrap(async (req) => { const b = await body(req, clock); return { now: control.advanceClock((b.seconds ?? 0) + (b.days ?? 0) * 86_400) }; }) },
     { method: 'PUT', pattern: new RegExp(`${P}/limits/?$`), handler: wrap(async (req) => { const b = await body(req, limits); control.setApiLimit(b.dailyApiLimit, b.used); }) },
     { method: 'PUT', pattern: new RegExp(`${P}/faults/?$`), handler: wrap(async (req) => control.setFaults(await body(req, faults))) },
