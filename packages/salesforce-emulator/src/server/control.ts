@@ -18,6 +18,12 @@ export class Control {
     private readonly onReset: () => void,
   ) {}
 
+  /** Every access token, refresh token and authorization code issued so far: what a leak search looks for. */
+  issuedSecrets(): string[] {
+    const { sessions } = this.ctx;
+    return [...sessions.byToken.keys(), ...sessions.refreshTokens.keys(), ...sessions.codes.keys()];
+  }
+
   private admin(): OrgUser {
     const first = this.ctx.org.users[0]!;
     return { ...first, fieldAccess: new Map() };
