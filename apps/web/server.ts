@@ -42,7 +42,7 @@ async function main() {
   // Without an in-process worker this process still enqueues jobs (Start Salesforce Sync): a queue client with no handlers.
   const jobs = worker ?? (await startJobSender(runtime));
   const emulator = env.emulator ? await startDemoEmulator(env.FERRY_EMULATOR_PORT) : undefined;
-  runtime.salesforce = salesforceSettings(env, runtime.masterKey, emulator, (payload) => jobs.send("sync.initial", payload));
+  runtime.salesforce = salesforceSettings(env, runtime.masterKey, emulator, (name, payload) => jobs.send(name, payload));
   const demo = env.demo ? await seedDemo({ db: runtime.database.db, auth: runtime.auth, dataDir: env.dataDir }) : undefined;
 
   await new Promise<void>((resolve, reject) => {

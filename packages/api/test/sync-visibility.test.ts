@@ -146,7 +146,7 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
     expect(list.groups[1]!.errors[0]).toMatchObject({ ferryPath: null, salesforceUrl: expect.stringContaining(sfId("00Q", 9)) });
 
     const retried = await asOwner.syncError.retry({ code: "INVALID_EMAIL_ADDRESS" });
-    expect(retried).toEqual({ retried: 2, requeuedPushes: 1 });
+    expect(retried).toEqual({ retried: 2, requeuedPushes: 1, queued: [] });
     const [push] = await database.db.select().from(pushQueue).where(sql`tenant_id = ${owner.tenantId}`);
     expect(push).toMatchObject({ state: "queued", attempts: 0, errorCode: null });
     const afterRetry = await asOwner.syncError.list({});

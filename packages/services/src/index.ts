@@ -48,3 +48,4 @@ export { recordKinds, type RecordKind } from "./record-browser/kinds";
 export { listDuplicates, exportDuplicates, duplicatesInput } from "./duplicates/list";
 export { summarizeDuplicates } from "./duplicates/summary";
 export { setSyncPaused } from "./sync-runs/pause";
+export { queueSyncRun, type SyncJobSender, type SyncJobName, type SyncRunKind } from "./sync-runs/enqueue";

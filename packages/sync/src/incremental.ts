@@ -4,6 +4,7 @@ import { queryPage } from "./api/query";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
 import { soqlDateTime, soqlString, SYNC_OBJECTS, toSyncedRow } from "./model/objects";
 import { loadReadShape, withSchemaRetry } from "./model/read-shape";
+import { rereadRetriedRecords } from "./reread";
 import { StagedChunk, upsertStaged, withStagedChunk } from "./store/stage";
 import { addRunObjectCounts, ensureRunObject } from "./store/runs";
 
@@ -68,4 +69,5 @@ async function syncObjectIncremental(run: RunScope, object: string): Promise<voi
     lastId = chunk.lastId;
     if (last) break;
   }
+  await rereadRetriedRecords(run, object, read);
 }

@@ -1,5 +1,5 @@
 import { DEFAULT_OAUTH_CLIENT } from "@ferry/salesforce-emulator";
-import { SALESFORCE_LOGIN_HOSTS, type LoginHostDirectory, type SalesforceRuntime } from "@ferry/services";
+import { SALESFORCE_LOGIN_HOSTS, type LoginHostDirectory, type SalesforceRuntime, type SyncJobSender } from "@ferry/services";
 import type { DemoEmulator } from "./demo-emulator";
 import type { WebEnv } from "./env";
 
@@ -16,7 +16,7 @@ export function salesforceSettings(
   env: WebEnv,
   masterKey: string,
   emulator: DemoEmulator | undefined,
-  send: (payload: { tenantId: string; runId: string }) => Promise<string | null>,
+  send: SyncJobSender,
 ): Omit<SalesforceRuntime, "gateway"> {
   const hosts: LoginHostDirectory = {
     production: env.FERRY_SALESFORCE_LOGIN_URL ?? emulator?.handle.loginUrl ?? SALESFORCE_LOGIN_HOSTS.production,
@@ -35,7 +35,8 @@ export function salesforceSettings(
     masterKey,
     hosts,
     oauth: client ? { ...client, redirectUri } : undefined,
-    enqueueInitialSync: send,
+    enqueueInitialSync: (payload) => send("sync.initial", payload),
+    enqueueSync: send,
     demo: emulator
       ? { loginUrl: emulator.handle.loginUrl, sandboxLoginUrl: emulator.handle.sandboxLoginUrl, users: emulator.handle.users.map((u) => ({ ...u })), oauth: Boolean(client) }
       : undefined,

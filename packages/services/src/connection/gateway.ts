@@ -1,3 +1,4 @@
+import type { SyncJobSender } from "../sync-runs/enqueue";
 import type { LoginHostDirectory } from "./hosts";
 
 /** What Ferry learns about an org when it logs in: shown after Validate and stored with the connection. */
@@ -84,5 +85,7 @@ export interface SalesforceRuntime {
   /** Ferry's connected app; without it tenants cannot use OAuth. */
   oauth?: OAuthClientConfig | undefined;
   enqueueInitialSync(payload: { tenantId: string; runId: string }): Promise<string | null>;
+  /** Sends any sync job of a tenant at once (a push after an edit, a retry); absent where jobs cannot be sent. */
+  enqueueSync?: SyncJobSender | undefined;
   demo?: EmulatorDemoDetails | undefined;
 }

@@ -4,6 +4,7 @@ import { pushQueue, sfRecords, withTenant } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { requireRole, type TenantContext } from "../context";
 import { NotFoundError, ValidationError } from "../errors";
+import { queueSyncRun, type SyncJobSender } from "../sync-runs/enqueue";
 import { recordRefInput, twoWayFields } from "./view";
 
 export const editRecordInput = recordRefInput.extend({
@@ -14,11 +15,13 @@ export const editRecordInput = recordRefInput.extend({
  * Queues an edit of two-way fields for Salesforce. Ferry's copy is not changed here: the push run
  * writes it once Salesforce accepted the change, so the record never shows a value Salesforce refused.
  * The base SystemModstamp lets the push detect a newer change made in Salesforce meanwhile.
+ * A push run is queued at once (with a sender), so the outcome shows within seconds rather than
+ * at the scheduler's next pass; if queueing fails the edit stays queued for that pass.
  */
-export async function editRecord({ ctx, input }: { ctx: TenantContext; input: z.input<typeof editRecordInput> }) {
+export async function editRecord({ ctx, input, runtime }: { ctx: TenantContext; input: z.input<typeof editRecordInput>; runtime?: { enqueueSync?: SyncJobSender | undefined } | undefined }) {
   requireRole(ctx, "admin");
   const edit = editRecordInput.parse(input);
-  return withTenant(ctx, async (tx) => {
+  const push = await withTenant(ctx, async (tx) => {
     const [record] = await tx
       .select({ fields: sfRecords.fields, systemModstamp: sfRecords.systemModstamp, isDeleted: sfRecords.isDeleted })
       .from(sfRecords)
@@ -40,4 +43,6 @@ export async function editRecord({ ctx, input }: { ctx: TenantContext; input: z.
     await recordAudit(tx, ctx, { action: "record.edit", targetType: edit.object, targetId: edit.sfId, details: { fields: Object.keys(changes), pushId: push!.id } });
     return push!;
   });
+  const pushRunId = await queueSyncRun(ctx, runtime?.enqueueSync, "push").catch(() => null);
+  return { ...push, pushRunId };
 }

@@ -1,5 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import { syncRunObjects, syncRuns, syncStates, withTenant, type DatabaseHandle, type Transaction, type syncOperations, type syncRunKinds, type syncRunStatuses, type syncStateKinds } from "@ferry/db";
+import { settleJobErrors } from "./job-errors";
 
 export type RunKind = (typeof syncRunKinds)[number];
 export type RunStatus = (typeof syncRunStatuses)[number];
@@ -90,6 +91,8 @@ export interface RunEnd {
 }
 
 export async function finishRun(tx: Transaction, runId: string, end: RunEnd): Promise<void> {
+  if (end.status === "succeeded") await settleJobErrors(tx, runId, { status: "succeeded" });
+  if (end.status === "failed") await settleJobErrors(tx, runId, { status: "failed", code: end.errorCode ?? "ERROR", message: end.error ?? "The sync run failed." });
   await tx
     .update(syncRuns)
     .set({
