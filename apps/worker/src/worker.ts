@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { PGlite } from "@electric-sql/pglite";
 import { recordJob, type Logger } from "@ferry/observability";
-import { PgBoss, fromPglite, type Job, type SendOptions } from "pg-boss";
+import { PgBoss, fromPglite, type JobWithMetadata, type SendOptions } from "pg-boss";
 import {
   TENANT_QUEUE,
   globalJobNames,
@@ -21,6 +21,8 @@ export interface JobContext {
   jobId: string;
   /** 0 on the first attempt, then 1, 2, … on retries. */
   attempt: number;
+  /** Retries this job has (its own, as sent); the attempt equal to it is the last. */
+  retryLimit: number;
   /** Aborted when the worker loses the job (expiry, missed heartbeat) or stops past its grace period. */
   signal: AbortSignal;
   logger: Logger;
@@ -121,25 +123,27 @@ async function registerQueues(boss: PgBoss, options: StartWorkerOptions, send: W
     await boss.createQueue(name, { policy: "stately", retryLimit, retryDelay, retryBackoff, expireInSeconds });
   }
 
-  const run = async <N extends JobName>(name: N, job: Job<unknown>, payload: unknown) => {
+  const run = async <N extends JobName>(name: N, job: JobWithMetadata<unknown>, payload: unknown) => {
     const handler = handlers[name] as JobHandler<N> | undefined;
     const jobLogger = logger.child({ job: name, jobId: job.id, attempt: job.retryCount, ...tenantOf(payload) });
     const started = performance.now();
     try {
       if (!handler) throw new Error(`no handler for "${name}" is registered in this worker`);
-      await handler(parseJobPayload(name, payload), { jobId: job.id, attempt: job.retryCount, signal: job.signal, logger: jobLogger, send });
+      await handler(parseJobPayload(name, payload), { jobId: job.id, attempt: job.retryCount, retryLimit: job.retryLimit, signal: job.signal, logger: jobLogger, send });
       recordJob(name, "completed", (performance.now() - started) / 1000);
     } catch (error) {
-      const willRetry = job.retryCount < jobCatalog[name].retryLimit;
+      const willRetry = job.retryCount < job.retryLimit;
       recordJob(name, willRetry ? "retried" : "failed", (performance.now() - started) / 1000);
       jobLogger.error({ err: error, willRetry }, "job failed");
       throw error;
     }
   };
 
-  const workOptions = { batchSize: 1, pollingIntervalSeconds };
+  // With metadata: a handler learns the job's own retry limit, so its last attempt can say the run failed.
+  const workOptions = { batchSize: 1, pollingIntervalSeconds, includeMetadata: true } as const;
   if (tenantJobNames.some((name) => handlers[name])) {
-    await boss.work<TenantEnvelope>(TENANT_QUEUE, { ...workOptions, localConcurrency: tenantConcurrency }, async ([job]) => {
+    const tenantOptions = { ...workOptions, localConcurrency: tenantConcurrency };
+    await boss.work<TenantEnvelope, void, typeof tenantOptions>(TENANT_QUEUE, tenantOptions, async ([job]) => {
       if (!job) return;
       const name = job.data.job;
       if (!tenantJobNames.includes(name)) throw new Error(`job ${job.id} on ${TENANT_QUEUE} names unknown job "${String(name)}"`);
@@ -148,7 +152,7 @@ async function registerQueues(boss: PgBoss, options: StartWorkerOptions, send: W
   }
   for (const name of globalJobNames) {
     if (!handlers[name]) continue;
-    await boss.work<object>(name, workOptions, async ([job]) => {
+    await boss.work<object, void, typeof workOptions>(name, workOptions, async ([job]) => {
       if (!job) return;
       await run(name, job, job.data);
     });

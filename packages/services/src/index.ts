@@ -16,6 +16,7 @@ export { setActiveTenant } from "./sessions/set-active-tenant";
 export { setPlatformStaff, findUserIdByEmail } from "./staff/set-platform-staff";
 export { pruneExpired } from "./maintenance/prune";
 export { createNotification, type NewNotification } from "./notifications/create";
+export { recordSyncFailure, type SyncFailure } from "./notifications/sync-failed";
 export { listNotifications, markNotificationsRead } from "./notifications/list";
 export * from "./salesforce";
 export { updateMemberRole } from "./members/update-role";

@@ -1,6 +1,6 @@
 import type { Connection } from "jsforce";
 import { pgErrorCode, salesforceConnections, syncStates, withTenant, type DatabaseHandle } from "@ferry/db";
-import { createNotification } from "@ferry/services";
+import { createNotification, recordSyncFailure } from "@ferry/services";
 import { ApiBudget, type ApiBudgetOptions } from "./api/budget";
 import { SalesforceApi, type RetryPolicy } from "./api/client";
 import { readLimits } from "./api/query";
@@ -40,6 +40,13 @@ export interface SyncContext {
   signal?: AbortSignal;
   logger?: SyncLogger;
   options?: SyncOptions;
+  /**
+   * Which attempt of its job this run is (0 = first) and how many retries the job has. On the last
+   * attempt an error ends the run `failed` (notification, mail); before it the run stays
+   * `incomplete` and the job's retry resumes it. Without them (a direct call) errors leave it incomplete.
+   */
+  attempt?: number;
+  retryLimit?: number;
 }
 
 export type RunOutcome =
@@ -161,12 +168,25 @@ export async function executeRun(ctx: SyncContext, kind: RunKind, body: (scope: 
       const message = rootCauseMessage(error);
       const ownCode = (error as { code?: unknown }).code;
       const code = pgErrorCode(error) ?? (typeof ownCode === "string" ? ownCode : "ERROR");
-      await withTenant(scope, async (tx) => {
-        await finishRun(tx, runId, { status: "incomplete", error: message.slice(0, 1000), errorCode: code, apiCalls: run.takeCalls() });
-        // Nothing runs any more; not "failed" either, since the scheduler resumes incomplete runs.
-        await setSyncState(tx, tenantId, { state: "idle", message: `Last run stopped: ${message}`.slice(0, 300) });
-      }).catch(() => undefined);
-      await emitStatus(ctx, { state: "idle", message: `Last run stopped: ${message}`.slice(0, 300) });
+      const { attempt = 0, retryLimit } = ctx;
+      if (retryLimit !== undefined && attempt >= retryLimit) {
+        // The job gives up after this attempt: the run failed. The scheduler still resumes it later.
+        const shown = `Sync failed: ${message}`.slice(0, 300);
+        const notification = await withTenant(scope, async (tx) => {
+          await finishRun(tx, runId, { status: "failed", error: message.slice(0, 1000), errorCode: code, apiCalls: run.takeCalls() });
+          await setSyncState(tx, tenantId, { state: "failed", message: shown, resumesAt: null });
+          return recordSyncFailure(tx, { tenantId }, { kind, runId, reason: message, code, attempts: attempt + 1 });
+        }).catch((failure: unknown) => void ctx.logger?.error({ err: failure }, "run failure not recorded"));
+        await emitStatus(ctx, { state: "failed", message: shown });
+        if (notification) await ctx.emitter?.emit(tenantId, "notification", notification).catch(() => undefined);
+      } else {
+        await withTenant(scope, async (tx) => {
+          await finishRun(tx, runId, { status: "incomplete", error: message.slice(0, 1000), errorCode: code, apiCalls: run.takeCalls() });
+          // Nothing runs any more; not "failed" either, since the job's retry resumes the run.
+          await setSyncState(tx, tenantId, { state: "idle", message: `Last run stopped: ${message}`.slice(0, 300) });
+        }).catch(() => undefined);
+        await emitStatus(ctx, { state: "idle", message: `Last run stopped: ${message}`.slice(0, 300) });
+      }
     }
     throw error;
   } finally {

@@ -30,6 +30,9 @@ export interface SyncJobDependencies {
 export interface SyncJobContext {
   signal?: AbortSignal;
   logger?: SyncLogger;
+  /** The job's attempt (0 = first) and retry limit: an error on the last attempt fails the run. */
+  attempt?: number;
+  retryLimit?: number;
 }
 
 const runners = {
@@ -63,6 +66,8 @@ export async function runSyncJob(deps: SyncJobDependencies, name: SyncJobName, p
     ...(deps.emitter ? { emitter: deps.emitter } : {}),
     ...(job.signal ? { signal: job.signal } : {}),
     ...(job.logger ? { logger: job.logger } : {}),
+    ...(job.attempt !== undefined ? { attempt: job.attempt } : {}),
+    ...(job.retryLimit !== undefined ? { retryLimit: job.retryLimit } : {}),
     ...(deps.options ? { options: deps.options } : {}),
     ...(payload.objects ? { objects: payload.objects } : {}),
   });

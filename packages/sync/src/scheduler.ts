@@ -28,9 +28,10 @@ interface TenantDue {
 }
 
 /**
- * One scheduling pass over every tenant whose sync is on and not paused or failed: a tenant with
- * a run queued, moving, or waiting for the API budget gets nothing new; otherwise queued pushes
- * go first; an initial sync left incomplete (its job ran out of retries) is resumed; then the incremental cycle when its interval (1–60 min, default 5) has passed since the
+ * One scheduling pass over every tenant whose sync is on and not paused (stopped credentials take
+ * the connection out of `syncing`): a tenant with a run queued, moving, or waiting for the API
+ * budget gets nothing new; otherwise queued pushes go first; an initial sync that stopped (its job
+ * ran out of retries: `failed`, or `incomplete` when stopped otherwise) is resumed; then the incremental cycle when its interval (1–60 min, default 5) has passed since the
  * last cycle started (or the initial sync finished), then the daily reconciliation. The run row is created here, so the job carries its id.
  * Returns what was sent.
  */
@@ -56,17 +57,17 @@ export async function scheduleSyncWork(deps: ScheduleDependencies): Promise<{ te
       JOIN tenants t ON t.id = c.tenant_id
       LEFT JOIN LATERAL (SELECT r.id, r.status, r.finished_at FROM sync_runs r WHERE r.tenant_id = c.tenant_id AND r.kind = 'initial' ORDER BY r.started_at DESC LIMIT 1) i ON true
       LEFT JOIN sync_states s ON s.tenant_id = c.tenant_id
-      WHERE c.sync_enabled AND c.state = 'syncing' AND coalesce(s.paused_by_admin, false) = false AND coalesce(s.state, 'idle') <> 'failed'`),
+      WHERE c.sync_enabled AND c.state = 'syncing' AND coalesce(s.paused_by_admin, false) = false`),
   ) as unknown as TenantDue[];
 
   const sent: { tenantId: string; job: SyncJobName }[] = [];
   const retryInitialBefore = new Date(now.getTime() - (deps.initialRetryMs ?? 5 * 60_000));
   for (const tenant of due) {
     if (tenant.busy) continue;
-    // An initial sync whose job ran out of retries (a long outage) resumes from its checkpoints.
+    // An initial sync whose job ran out of retries (a long outage, a full disk) resumes from its checkpoints.
     if (
       tenant.initial_run_id &&
-      tenant.initial_status === "incomplete" &&
+      (tenant.initial_status === "incomplete" || tenant.initial_status === "failed") &&
       (!tenant.initial_finished_at || new Date(tenant.initial_finished_at) < retryInitialBefore)
     ) {
       await deps.send("sync.initial", { tenantId: tenant.tenant_id, runId: tenant.initial_run_id });
