@@ -121,10 +121,11 @@ describe("Salesforce faults injected through the emulator's control API", () => 
       "after resume": resumed.outcome,
       differences: differences.length,
     });
-    expect(paused).toMatchObject({ outcome: "paused", reason: expect.stringContaining("API cap reached") });
-    expect(row).toMatchObject({ status: "paused", error_code: "API_CAP_REACHED" });
-    expect(state).toMatchObject({ state: "api_capped" });
-    expect(events.some((e) => e.event === "sync.status" && e.payload.state === "api_capped")).toBe(true);
+    // The org's own 24 h limit, worded apart from the tenant's Ferry cap.
+    expect(paused).toMatchObject({ outcome: "paused", reason: expect.stringMatching(/^Salesforce org API limit reached — resumes at /) });
+    expect(row).toMatchObject({ status: "paused", error_code: "REQUEST_LIMIT_EXCEEDED" });
+    expect(state).toMatchObject({ state: "org_limited" });
+    expect(events.some((e) => e.event === "sync.status" && e.payload.state === "org_limited")).toBe(true);
     expect(sent).toEqual([expect.objectContaining({ name: "sync.initial", startAfter: expect.any(Date) })]);
     expect(storedWhilePaused).toBeGreaterThan(0);
     expect(resumed).toEqual({ outcome: "completed" });

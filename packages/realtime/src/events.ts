@@ -30,14 +30,15 @@ export const syncProgressSchema = z.strictObject({
   at: timestamp,
 });
 
-export const syncStates = ["not_connected", "idle", "running", "failed", "paused", "api_capped"] as const;
+/** `api_capped`: Ferry's own daily cap for the tenant; `org_limited`: the Salesforce org's 24 h API limit (REQUEST_LIMIT_EXCEEDED). */
+export const syncStates = ["not_connected", "idle", "running", "failed", "paused", "api_capped", "org_limited"] as const;
 
 export const syncStatusSchema = z.strictObject({
   tenantId: tenantIdSchema,
   state: z.enum(syncStates),
   message: z.string().max(300).optional(),
   lastSyncedAt: timestamp.optional(),
-  /** When a paused or API-capped sync is expected to continue. */
+  /** When a paused, API-capped or org-limited sync is expected to continue. */
   resumesAt: timestamp.optional(),
 });
 

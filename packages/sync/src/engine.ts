@@ -4,7 +4,7 @@ import { createNotification, recordSyncFailure } from "@ferry/services";
 import { ApiBudget, type ApiBudgetOptions } from "./api/budget";
 import { SalesforceApi, type RetryPolicy } from "./api/client";
 import { readLimits } from "./api/query";
-import { ApiCapReachedError, CredentialsError, RunAbortedError } from "./errors";
+import { ApiCapReachedError, CredentialsError, OrgApiLimitError, RunAbortedError } from "./errors";
 import { ProgressReporter, type SyncEmitter } from "./progress";
 import { beginRun, finishRun, setSyncState, type RunKind } from "./store/runs";
 
@@ -147,6 +147,25 @@ export async function executeRun(ctx: SyncContext, kind: RunKind, body: (scope: 
       if (notification) await ctx.emitter?.emit(tenantId, "notification", notification).catch(() => undefined);
       return { outcome: "paused", resumesAt: error.resumesAt, reason };
     }
+    if (error instanceof OrgApiLimitError) {
+      // Salesforce's own daily limit for the whole org, not Ferry's cap: other integrations share it.
+      const reason = error.message;
+      const usedOfLimit = error.used !== undefined && error.limit !== undefined ? ` (${error.used} of ${error.limit} calls used in the last 24 h)` : "";
+      const notification = await withTenant(scope, async (tx) => {
+        await finishRun(tx, runId, { status: "paused", error: reason, errorCode: "REQUEST_LIMIT_EXCEEDED", resumesAt: error.resumesAt, apiCalls: run.takeCalls() });
+        const before = (await tx.select({ state: syncStates.state }).from(syncStates).limit(1))[0];
+        await setSyncState(tx, tenantId, { state: "org_limited", message: reason, resumesAt: error.resumesAt, ...usage(budget) });
+        if (before?.state === "org_limited") return undefined;
+        return createNotification(tx, { tenantId }, {
+          kind: "api_cap_reached",
+          title: "Salesforce org API limit reached",
+          body: `Salesforce refused further API calls with REQUEST_LIMIT_EXCEEDED: the org's own 24-hour API limit is used up${usedOfLimit}, by Ferry and the org's other integrations together. Sync resumes at ${error.resumesAt.toISOString()}.`,
+        });
+      });
+      await emitStatus(ctx, { state: "org_limited", message: reason, resumesAt: error.resumesAt.toISOString() });
+      if (notification) await ctx.emitter?.emit(tenantId, "notification", notification).catch(() => undefined);
+      return { outcome: "paused", resumesAt: error.resumesAt, reason };
+    }
     if (error instanceof CredentialsError) {
       const reason = `Salesforce refused the stored credentials (${error.code}): ${error.message}`;
       const notification = await withTenant(scope, async (tx) => {
@@ -210,7 +229,7 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-async function emitStatus(ctx: SyncContext, status: { state: "idle" | "running" | "failed" | "paused" | "api_capped"; message?: string; lastSyncedAt?: string; resumesAt?: string }) {
+async function emitStatus(ctx: SyncContext, status: { state: "idle" | "running" | "failed" | "paused" | "api_capped" | "org_limited"; message?: string; lastSyncedAt?: string; resumesAt?: string }) {
   await ctx.emitter?.emit(ctx.tenantId, "sync.status", { tenantId: ctx.tenantId, ...status }).catch((error: unknown) => ctx.logger?.warn({ err: error }, "status event not sent"));
 }
 

@@ -34,6 +34,21 @@ export class ApiCapReachedError extends Error {
   }
 }
 
+/**
+ * Salesforce itself refused with REQUEST_LIMIT_EXCEEDED: the org's own 24 h API limit (shared with
+ * every integration of the org), not Ferry's cap for the tenant. Work waits until `resumesAt`.
+ */
+export class OrgApiLimitError extends Error {
+  constructor(
+    readonly used: number | undefined,
+    readonly limit: number | undefined,
+    readonly resumesAt: Date,
+  ) {
+    super(`Salesforce org API limit reached — resumes at ${resumesAt.toISOString()}`);
+    this.name = "OrgApiLimitError";
+  }
+}
+
 export class RunAbortedError extends Error {
   constructor() {
     super("The sync run was aborted; it resumes from its last checkpoint");

@@ -27,6 +27,7 @@ const looks = {
   failed: { icon: CircleX, tone: "border-destructive/25 bg-destructive/8 text-[oklch(0.5_0.2_27)]", dot: "bg-destructive" },
   paused: { icon: CirclePause, tone: "border-warning/40 bg-warning/12 text-[oklch(0.47_0.1_65)]", dot: "bg-warning" },
   api_capped: { icon: Gauge, tone: "border-warning/40 bg-warning/12 text-[oklch(0.47_0.1_65)]", dot: "bg-warning" },
+  org_limited: { icon: Gauge, tone: "border-warning/40 bg-warning/12 text-[oklch(0.47_0.1_65)]", dot: "bg-warning" },
   validated: { icon: CircleDashed, tone: "border-primary/20 bg-card text-primary", dot: "bg-primary" },
   fields_synced: { icon: ListChecks, tone: "border-primary/20 bg-card text-primary", dot: "bg-primary" },
   ready: { icon: Rocket, tone: "border-primary/25 bg-primary/8 text-primary", dot: "bg-primary" },
@@ -76,6 +77,8 @@ function label(status: BadgeView): string {
       return "Sync paused";
     case "api_capped":
       return status.resumesAt ? `API cap reached — resumes ${formatResume(status.resumesAt)}` : "API cap reached";
+    case "org_limited":
+      return status.resumesAt ? `Salesforce org API limit reached — resumes ${formatResume(status.resumesAt)}` : "Salesforce org API limit reached";
   }
 }
 
@@ -102,6 +105,7 @@ function linkFor(state: BadgeState): string | null {
     case "running":
     case "paused":
     case "api_capped":
+    case "org_limited":
       return "/salesforce/progress";
     case "failed":
       return "/sync-history?status=failed";
@@ -126,6 +130,7 @@ function detail(status: BadgeView): string {
       return status.message ?? "The last sync failed.";
     case "paused":
     case "api_capped":
+    case "org_limited":
       return [status.message, status.resumesAt ? `Resumes ${formatDateTime(status.resumesAt)}.` : undefined].filter(Boolean).join(" ") ||
         "Sync is on hold.";
   }

@@ -76,7 +76,7 @@ export async function listConsoleTenants({ db, actor, input }: { db: Database; a
       const cap = conn?.apiDailyCap ?? limit;
       const failed = state?.state === "failed" || conn?.state === "failed" || run?.status === "failed";
       const paused = state?.state === "paused" || state?.pausedByAdmin === true || conn?.state === "paused";
-      const overCap = state?.state === "api_capped" || (used !== null && cap !== null && used >= cap);
+      const overCap = state?.state === "api_capped" || state?.state === "org_limited" || (used !== null && cap !== null && used >= cap);
       const err = e.get(t.id);
       const grant = g.get(t.id);
       return {

@@ -104,6 +104,7 @@ export async function viewSyncCharts({ ctx, input }: { ctx: TenantContext; input
       callsPerHour: Math.round(callsPerHour),
       projectedCapAt,
       capReached: data.state?.state === "api_capped",
+      orgLimitReached: data.state?.state === "org_limited",
     },
   };
 }

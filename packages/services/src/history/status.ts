@@ -3,7 +3,7 @@ import { salesforceConnections, syncRunObjects, syncRuns, syncStates, withTenant
 import { requireRole, type TenantContext } from "../context";
 
 /** Badge states: the setup steps before the first sync, then the sync's own states. */
-export type BadgeState = "not_connected" | "validated" | "fields_synced" | "ready" | "idle" | "running" | "failed" | "paused" | "api_capped";
+export type BadgeState = "not_connected" | "validated" | "fields_synced" | "ready" | "idle" | "running" | "failed" | "paused" | "api_capped" | "org_limited";
 
 const SETUP: Record<string, BadgeState> = {
   not_connected: "not_connected",
@@ -59,7 +59,7 @@ export async function viewSyncStatus({ ctx }: { ctx: TenantContext }) {
       state: badge,
       message: state?.message ?? (badge === "failed" ? (run?.error ?? connection?.lastError ?? null) : null),
       lastSyncedAt: state?.lastSyncedAt?.toISOString() ?? null,
-      resumesAt: (state?.resumesAt ?? (badge === "paused" || badge === "api_capped" ? run?.resumesAt : null))?.toISOString() ?? null,
+      resumesAt: (state?.resumesAt ?? (badge === "paused" || badge === "api_capped" || badge === "org_limited" ? run?.resumesAt : null))?.toISOString() ?? null,
       runId: run?.id ?? null,
       failedRunId: failedRun?.id ?? null,
       percent,

@@ -1,5 +1,5 @@
 import type { Connection } from "jsforce";
-import { ApiCapReachedError, CredentialsError, RunAbortedError, SalesforceApiError } from "../errors";
+import { CredentialsError, OrgApiLimitError, RunAbortedError, SalesforceApiError } from "../errors";
 import type { ApiBudget } from "./budget";
 
 export interface RetryPolicy {
@@ -115,10 +115,7 @@ export class SalesforceApi {
         continue;
       }
       if (code === "REQUEST_LIMIT_EXCEEDED") {
-        if (++limited >= this.retry.limitAttempts) {
-          const limit = this.budget.limit ?? 0;
-          throw new ApiCapReachedError(this.budget.used ?? limit, this.budget.cap ?? limit, limit, new Date(Date.now() + this.budget.recheckMs));
-        }
+        if (++limited >= this.retry.limitAttempts) throw new OrgApiLimitError(this.budget.used, this.budget.limit, new Date(Date.now() + this.budget.recheckMs));
         await sleep(this.backoff(limited + 2), this.signal);
         continue;
       }

@@ -14,7 +14,7 @@ const number = new Intl.NumberFormat();
 const hourLabel = new Intl.DateTimeFormat(undefined, { weekday: "short", hour: "numeric" });
 const PALETTE = ["oklch(0.55 0.17 262)", "oklch(0.62 0.15 155)", "oklch(0.7 0.14 65)", "oklch(0.58 0.2 25)", "oklch(0.55 0.15 300)", "oklch(0.6 0.1 200)", "oklch(0.5 0.05 260)", "oklch(0.65 0.16 120)"];
 
-function ApiUsage({ api }: { api: { used: number | null; cap: number | null; orgLimit: number | null; callsPerHour: number; projectedCapAt: string | null; checkedAt: string | null; capReached: boolean } }) {
+function ApiUsage({ api }: { api: { used: number | null; cap: number | null; orgLimit: number | null; callsPerHour: number; projectedCapAt: string | null; checkedAt: string | null; capReached: boolean; orgLimitReached: boolean } }) {
   const ceiling = api.cap ?? api.orgLimit;
   const share = api.used !== null && ceiling ? Math.min(100, Math.round((api.used / ceiling) * 100)) : null;
   return (
@@ -31,9 +31,11 @@ function ApiUsage({ api }: { api: { used: number | null; cap: number | null; org
         </div>
       ) : null}
       <p className="text-sm text-muted-foreground">
-        {api.capReached
-          ? "The cap is reached: sync waits until calls free up."
-          : api.projectedCapAt
+        {api.orgLimitReached
+          ? "Salesforce's own org API limit is reached (REQUEST_LIMIT_EXCEEDED): sync waits until the org's 24-hour window frees calls."
+          : api.capReached
+            ? "The cap is reached: sync waits until calls free up."
+            : api.projectedCapAt
             ? `At the current pace the ${api.cap !== null ? "cap" : "org limit"} would be reached ${formatDateTime(api.projectedCapAt)}.`
             : api.used === null
               ? "No API usage has been read from Salesforce yet."

@@ -109,7 +109,7 @@ export const syncErrors = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("sync_errors_tenant_code_idx").on(t.tenantId, t.code)],
 );
 
-export const syncStateKinds = ["idle", "running", "paused", "api_capped", "failed"] as const;
+export const syncStateKinds = ["idle", "running", "paused", "api_capped", "org_limited", "failed"] as const;
 
 // One row per tenant: what the status badge shows, the API budget last seen, and when the next cycle is due.
 export const syncStates = pgTable(
