@@ -1,7 +1,7 @@
 import jsforce from "jsforce";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { and, eq, sql } from "drizzle-orm";
-import { sfRecords, syncErrors, withTenant } from "@ferry/db";
+import { emailOutbox, sfRecords, syncErrors, withTenant } from "@ferry/db";
 import { availableBackends, createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { runIncrementalSync, runInitialSync } from "../src";
@@ -56,6 +56,10 @@ describe.each(backends)("errors an admin retries are settled by the engine (%s)"
     expect(failed).toMatchObject({ outcome: "failed", code: "INVALID_SESSION_ID" });
     const [job] = await errorsOf(eq(syncErrors.level, "job"));
     expect(job).toMatchObject({ state: "open", code: "INVALID_SESSION_ID", runId: "dead-1" });
+    // The notification goes to the owner by email too.
+    const mail = await withTenant({ db: db.db, tenantId }, (tx) => tx.select({ subject: emailOutbox.subject, body: emailOutbox.body, meta: emailOutbox.meta }).from(emailOutbox));
+    expect(mail).toEqual([expect.objectContaining({ subject: expect.stringContaining("Salesforce credentials stopped working"), meta: expect.objectContaining({ kind: "credentials_expired" }) })]);
+    expect(mail[0]!.body).toContain("INVALID_SESSION_ID");
 
     await withTenant({ db: db.db, tenantId }, (tx) => tx.update(syncErrors).set({ state: "retrying" }).where(eq(syncErrors.id, job!.id)));
     await runIncrementalSync({ database: db, tenantId, runId: "dead-2", conn: dead() });

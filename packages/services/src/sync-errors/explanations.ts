@@ -111,6 +111,31 @@ const EXPLANATIONS: Record<string, ErrorExplanation> = {
     meaning: "The username, password or security token no longer work (changed, expired or the user was frozen).",
     action: "Update the credentials under Admin > Salesforce; sync stays stopped until then.",
   },
+  REFRESH_FAILED: {
+    title: "Salesforce refused to renew the session",
+    meaning: "The session expired and logging in again with the stored credentials failed (password changed or expired, token reset, user frozen, or the authorization revoked).",
+    action: "Update the credentials under Admin > Salesforce; sync stays stopped until then. Then retry.",
+  },
+  PASSWORD_EXPIRED: {
+    title: "The sync user's password expired",
+    meaning: "Salesforce requires the sync user to set a new password before it accepts logins again.",
+    action: "Log in to Salesforce as the sync user, set a new password, enter it (and the new security token) under Admin > Salesforce.",
+  },
+  LOGIN_RETRIES_STOPPED: {
+    title: "Ferry stopped logging in",
+    meaning: "Salesforce refused the stored credentials three times in a row; Ferry stopped so the sync user is not locked out.",
+    action: "Enter working credentials under Admin > Salesforce; sync resumes after that.",
+  },
+  CONFLICT_SALESFORCE_NEWER: {
+    title: "Changed in both places",
+    meaning: "The record was changed in Salesforce after your edit in Ferry; Ferry kept Salesforce's newer value and did not send yours.",
+    action: "Open the record, check Salesforce's current value, and edit again if yours should win.",
+  },
+  MALFORMED_RESPONSE: {
+    title: "Salesforce sent a value Ferry cannot read",
+    meaning: "A date or number field held text that is not a valid value of its type, so Ferry did not store it.",
+    action: "Correct the value in Salesforce (the message names the field), then retry.",
+  },
   INVALID_GRANT: {
     title: "The Salesforce authorization was revoked",
     meaning: "The OAuth refresh token Ferry holds is no longer valid.",
