@@ -1,5 +1,6 @@
 import { and, eq, gt, inArray, lte, sql } from "drizzle-orm";
-import { sfRecords, syncCheckpoints, withTenant } from "@ferry/db";
+import { sfRecords, syncCheckpoints, syncRunObjects, withTenant } from "@ferry/db";
+import { recordReconcileRepairs } from "@ferry/services";
 import { countRecords, queryPage } from "./api/query";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
 import { describeObject, recordShape, selectFields, soqlString, SYNC_OBJECTS, toSyncedRow } from "./model/objects";
@@ -15,8 +16,23 @@ import { addRunObjectCounts, ensureRunObject } from "./store/runs";
 export async function runReconcile(ctx: SyncContext & { objects?: readonly string[] }): Promise<RunOutcome> {
   return executeRun(ctx, "reconcile", async (run) => {
     for (const object of ctx.objects ?? SYNC_OBJECTS) await reconcileObject(run, object);
+    await notifyRepairs(run);
     return "completed";
   });
+}
+
+/** Read from the run's committed counters, so a run resumed after a crash reports every repair once. */
+async function notifyRepairs(run: RunScope): Promise<void> {
+  const { ctx } = run;
+  const notification = await withTenant({ db: ctx.database.db, tenantId: ctx.tenantId }, async (tx) => {
+    const counters = await tx
+      .select({ object: syncRunObjects.object, added: syncRunObjects.created, restored: syncRunObjects.updated, removed: syncRunObjects.deleted })
+      .from(syncRunObjects)
+      .where(and(eq(syncRunObjects.runId, ctx.runId), eq(syncRunObjects.operation, "reconcile")))
+      .orderBy(syncRunObjects.object);
+    return recordReconcileRepairs(tx, { tenantId: ctx.tenantId }, { runId: ctx.runId, repairs: counters });
+  });
+  if (notification) await ctx.emitter?.emit(ctx.tenantId, "notification", notification).catch(() => undefined);
 }
 
 async function reconcileObject(run: RunScope, object: string): Promise<void> {

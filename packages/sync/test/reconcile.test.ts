@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { and, eq, inArray } from "drizzle-orm";
-import { sfRecords } from "@ferry/db";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { sfRecords, withTenant } from "@ferry/db";
 import { availableBackends, createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
-import { runInitialSync, runReconcile } from "../src";
+import { runInitialSync, runReconcile, type SyncEmitter } from "../src";
+import { rowsOf } from "../src/store/stage";
 import { checksum, connect, emulatorRows, runObjects, SMALL_COUNTS, startOrg, storedRows } from "./helpers";
 
 const backends = await availableBackends();
@@ -22,7 +23,7 @@ describe.each(backends)("reconciliation on %s", (backend) => {
   });
 
   it("finds and repairs missed rows and deletes the cycles never saw, and counts the repairs", async () => {
-    const { tenantId } = await createTenantFixture(db);
+    const { tenantId, ownerEmail } = await createTenantFixture(db);
     const objects = ["Account", "Contact"];
     expect(await runInitialSync({ database: db, tenantId, runId: "initial", conn: await connect(emu), objects })).toEqual({ outcome: "completed" });
     const contacts = emulatorRows(emu, "Contact");
@@ -32,7 +33,9 @@ describe.each(backends)("reconciliation on %s", (backend) => {
     // Deleted in Salesforce while no cycle ran (as after a pause longer than the delete window).
     const deleted = [10, 3_000].map((k) => emu.deleteRecord(contacts[k]!.id));
 
-    expect(await runReconcile({ database: db, tenantId, runId: "reconcile", conn: await connect(emu), objects })).toEqual({ outcome: "completed" });
+    const emitted: { event: string; payload: unknown }[] = [];
+    const emitter: SyncEmitter = { emit: async (_t, event, payload) => void emitted.push({ event, payload }) };
+    expect(await runReconcile({ database: db, tenantId, runId: "reconcile", conn: await connect(emu), objects, emitter })).toEqual({ outcome: "completed" });
     for (const object of objects) {
       const expected = emulatorRows(emu, object);
       expect(checksum(await storedRows(db, tenantId, object)), object).toBe(checksum(expected));
@@ -42,5 +45,30 @@ describe.each(backends)("reconciliation on %s", (backend) => {
     expect(counters.find((c) => c.object === "Account")).toMatchObject({ status: "succeeded", created: 0, deleted: 0 });
     const tombstones = (await storedRows(db, tenantId, "Contact", { includeDeleted: true })).filter((r) => r.deleted).map((r) => r.id);
     expect(tombstones.sort()).toEqual([...deleted].sort());
+
+    // The admins hear of it: in the app (live, after the commit) and by mail through the outbox.
+    const told = await notices(tenantId);
+    expect(told.notifications).toEqual([
+      {
+        kind: "reconcile_repaired",
+        title: "Reconciliation repaired 6 rows",
+        body: "Contact: 4 missing rows added, 2 rows deleted in Salesforce marked deleted. The regular sync had missed them; Ferry matches Salesforce again. Sync history lists the run.",
+      },
+    ]);
+    expect(told.mail).toEqual([expect.objectContaining({ to: ownerEmail, subject: expect.stringMatching(/^Ferry: Reconciliation repaired 6 rows in /), link: "/sync-history" })]);
+    expect(told.mail[0]!.body).toContain("Contact: 4 missing rows added, 2 rows deleted in Salesforce marked deleted.");
+    expect(emitted.filter((e) => e.event === "notification").map((e) => (e.payload as { kind: string }).kind)).toEqual(["reconcile_repaired"]);
+
+    // A second pass finds nothing out of step: no notification, no mail.
+    expect(await runReconcile({ database: db, tenantId, runId: "reconcile-2", conn: await connect(emu), objects })).toEqual({ outcome: "completed" });
+    expect((await notices(tenantId)).notifications).toHaveLength(1);
+    expect((await notices(tenantId)).mail).toHaveLength(1);
   });
+
+  async function notices(tenantId: string) {
+    return withTenant({ db: db.db, tenantId }, async (tx) => ({
+      notifications: rowsOf(await tx.execute(sql`select kind, title, body from notifications order by created_at`)),
+      mail: rowsOf(await tx.execute(sql`select "to", subject, body, link from email_outbox order by created_at`)) as { to: string; subject: string; body: string; link: string }[],
+    }));
+  }
 });
