@@ -20,7 +20,7 @@ export async function supportHarness(database: TestDatabase, options: Pick<Parti
   };
   const api: ApiHarness = apiHarness(database, {
     refreshRooms,
-    events: { emit: (tenantId, event, payload) => createEmitter({ kind: "inprocess", io: live.realtime!.io }).emit(tenantId, event, payload) },
+    events: { emit: (tenantId, event, payload, emitOptions) => createEmitter({ kind: "inprocess", io: live.realtime!.io }).emit(tenantId, event, payload, emitOptions) },
     ...options,
   });
   const http: HttpServer = createServer();

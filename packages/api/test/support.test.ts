@@ -190,6 +190,26 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
     expect([...socket!.rooms].filter((r) => r.startsWith("tenant:"))).toEqual([]);
   });
 
+  it("tells a staff socket that reconnected before the sweep (already outside the tenant's room) that access ended", async () => {
+    const owner = await api.signUp({ name: "Nia Notice", email: "nia@notice.test", tenantName: "Notice Ltd" });
+    const staff = await signUpStaff(api, database, "Ned Notice", "ned@ferry.test");
+    await (await api.caller(staff.cookie)).support.start({ tenantId: owner.tenantId!, reason: "Checking the end notice on reconnect" });
+    const before = await harness.socket(staff.cookie);
+    await database.db.update(supportAccessGrants).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(supportAccessGrants.staffUserId, staff.userId));
+    // The page noticed first: its socket reopened, and the server gave it no room of the expired tenant.
+    before.socket.close();
+    const reopened = await harness.socket(staff.cookie);
+    const [socket] = await harness.realtime.io.in(`user:${staff.userId}`).fetchSockets();
+    expect([...socket!.rooms].filter((r) => r.startsWith("tenant:"))).toEqual([]);
+
+    await afterSupportEnded(
+      { events: createEmitter({ kind: "inprocess", io: harness.realtime.io }), requestId: "sweep", refreshRooms: harness.refreshRooms },
+      await sweepSupportAccess({ db: database.db }),
+    );
+    await waitUntil(() => reopened.received.some((e) => e.event === "support.access" && e.payload.state === "ended" && e.payload.tenantId === owner.tenantId), "the end notice on the reopened socket");
+    expect(reopened.received.filter((e) => e.event === "support.access")).toHaveLength(1);
+  });
+
   it("lists every tenant with its health for staff only, with search and filters", async () => {
     const failing = await api.signUp({ name: "Fail Owner", email: "fail@failing.test", tenantName: "Failing Corp" });
     const capped = await api.signUp({ name: "Cap Owner", email: "capo@overcap.test", tenantName: "Overcap Ltd" });

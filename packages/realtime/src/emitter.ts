@@ -1,13 +1,21 @@
 import { Emitter } from "@socket.io/postgres-emitter";
 import pg from "pg";
-import { type EventName, type EventPayload, type ServerToClientEvents, tenantRoom, validateEvent } from "./events";
+import { type EventName, type EventPayload, type ServerToClientEvents, tenantRoom, userRoom, validateEvent } from "./events";
 import type { RealtimeServer } from "./server";
 
 export type EmitterTarget = { kind: "inprocess"; io: RealtimeServer } | { kind: "postgres"; connectionString: string };
 
+export interface EmitOptions {
+  /**
+   * Users whose own rooms get the event too (each socket once), for an event that concerns them
+   * even when their sockets are no longer, or not yet again, in the tenant's room.
+   */
+  alsoToUsers?: readonly string[];
+}
+
 export interface RealtimeEmitter {
   /** Validates, then sends `event` to every socket in the tenant's room. Rejects, sending nothing, on a bad payload. */
-  emit<E extends EventName>(tenantId: string, event: E, payload: EventPayload<E>): Promise<void>;
+  emit<E extends EventName>(tenantId: string, event: E, payload: EventPayload<E>, options?: EmitOptions): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -15,9 +23,9 @@ export function createEmitter(target: EmitterTarget): RealtimeEmitter {
   if (target.kind === "inprocess") {
     const { io } = target;
     return {
-      async emit(tenantId, event, payload) {
+      async emit(tenantId, event, payload, options) {
         const data = validateEvent(tenantId, event, payload);
-        (io.to(tenantRoom(tenantId)).emit as (event: EventName, data: unknown) => boolean)(event, data);
+        (io.to(roomsFor(tenantId, options)).emit as (event: EventName, data: unknown) => boolean)(event, data);
       },
       async close() {},
     };
@@ -39,10 +47,10 @@ export function createEmitter(target: EmitterTarget): RealtimeEmitter {
   };
   const emitter = new Emitter<ServerToClientEvents>(capturingPool, NAMESPACE);
   return {
-    async emit(tenantId, event, payload) {
+    async emit(tenantId, event, payload, options) {
       const data = validateEvent(tenantId, event, payload);
       lastQuery = undefined;
-      (emitter.to(tenantRoom(tenantId)).emit as (event: EventName, data: unknown) => boolean)(event, data);
+      (emitter.to(roomsFor(tenantId, options)).emit as (event: EventName, data: unknown) => boolean)(event, data);
       const sent = lastQuery;
       if (!sent) throw new Error(`postgres emitter did not publish "${event}"`);
       await sent;
@@ -54,6 +62,10 @@ export function createEmitter(target: EmitterTarget): RealtimeEmitter {
 }
 
 const NAMESPACE = "/";
+
+function roomsFor(tenantId: string, options: EmitOptions | undefined): string[] {
+  return [tenantRoom(tenantId), ...(options?.alsoToUsers ?? []).map(userRoom)];
+}
 
 /**
  * @socket.io/postgres-emitter 0.1.1 leaves `nsp` off its messages, while @socket.io/postgres-adapter

@@ -9,6 +9,8 @@ import { connected, openSocket, recorder, sleep, startRealtime, status, type Ses
 const sessions: Sessions = new Map([
   ["alice", { userId: "alice", tenantIds: ["tenant-a"] }],
   ["bob", { userId: "bob", tenantIds: ["tenant-b"] }],
+  // Support staff whose grant on tenant-a has just ended: reconnected, the socket is in no tenant room.
+  ["sam", { userId: "sam", tenantIds: [] }],
 ]);
 
 let database: Awaited<ReturnType<typeof createScratchDatabase>>;
@@ -94,6 +96,23 @@ describe("realtime over Postgres", () => {
     await bobOn2.events.waitFor((e) => message(e) === "sentinel");
     await sleep(200);
     expect(bobOn2.events.received.map(message)).toEqual(["support granted", "sentinel"]);
+  });
+
+  it("an event also sent to a user's own room reaches their socket outside the tenant room, once per socket", async () => {
+    const samOn2 = await join(web2.url, "sam");
+    const aliceOn1 = await join(web1.url, "alice");
+    const bobOn1 = await join(web1.url, "bob");
+    const ended = { tenantId: "tenant-a", grantId: "g1", state: "ended" as const, staffName: "Sam Support", at: new Date().toISOString() };
+    await worker.emit("tenant-a", "support.access", ended, { alsoToUsers: ["sam", "alice"] });
+    await worker.emit("tenant-b", "sync.status", status("tenant-b", "sentinel"));
+    await samOn2.events.waitFor((e) => e.event === "support.access");
+    await aliceOn1.events.waitFor((e) => e.event === "support.access");
+    await bobOn1.events.waitFor((e) => message(e) === "sentinel");
+    await sleep(200);
+    expect(samOn2.events.received).toEqual([{ event: "support.access", payload: ended }]);
+    // Alice is in both the tenant's room and her own: one delivery.
+    expect(aliceOn1.events.received.map((e) => e.event)).toEqual(["support.access"]);
+    expect(bobOn1.events.received.map((e) => e.event)).toEqual(["sync.status"]);
   });
 
   it("the postgres emitter rejects invalid payloads before anything is published", async () => {

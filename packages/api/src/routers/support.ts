@@ -66,7 +66,8 @@ export const supportRouter = router({
 /** Tells the tenant's browsers (the staff member's included) before the staff member's sockets leave the room. */
 export async function afterSupportEnded(ctx: Pick<ApiContext, "events" | "log" | "requestId" | "refreshRooms">, ended: EndedGrant[]) {
   for (const grant of ended) {
-    await announce(ctx, { tenantId: grant.tenantId, grantId: grant.grantId, state: "ended", staffName: grant.staffName });
+    // Also to the staff member's own room: a socket of theirs that reconnected first has left the tenant's.
+    await announce(ctx, { tenantId: grant.tenantId, grantId: grant.grantId, state: "ended", staffName: grant.staffName }, [grant.staffUserId]);
   }
   for (const userId of new Set(ended.map((g) => g.staffUserId))) await ctx.refreshRooms?.(userId);
 }
@@ -74,10 +75,11 @@ export async function afterSupportEnded(ctx: Pick<ApiContext, "events" | "log" |
 async function announce(
   ctx: Pick<ApiContext, "events" | "log" | "requestId">,
   event: { tenantId: string; grantId: string; state: "started" | "ended"; staffName: string; endsAt?: Date },
+  alsoToUsers: readonly string[] = [],
 ) {
   if (!ctx.events) return;
   const { endsAt, ...rest } = event;
   await ctx.events
-    .emit(event.tenantId, "support.access", { ...rest, ...(endsAt ? { endsAt: endsAt.toISOString() } : {}), at: new Date().toISOString() })
+    .emit(event.tenantId, "support.access", { ...rest, ...(endsAt ? { endsAt: endsAt.toISOString() } : {}), at: new Date().toISOString() }, { alsoToUsers })
     .catch((error: unknown) => ctx.log?.warn({ err: error, requestId: ctx.requestId }, "support access event not delivered"));
 }
