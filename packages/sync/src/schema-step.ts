@@ -1,5 +1,5 @@
-import { and, eq } from "drizzle-orm";
-import { fieldCatalog, type Transaction } from "@ferry/db";
+import { and, eq, inArray } from "drizzle-orm";
+import { fieldCatalog, fieldMappings, type Transaction } from "@ferry/db";
 import { createNotification } from "@ferry/services";
 import type { DescribedField } from "./model/objects";
 
@@ -48,15 +48,38 @@ export async function applySchemaStep(tx: Transaction, tenantId: string, object:
     }
   }
   if (!changes.added.length && !changes.dropped.length && !changes.retyped.length) return { changes, notification: undefined };
-  const parts = [
-    changes.added.length ? `new: ${changes.added.join(", ")}` : "",
-    changes.dropped.length ? `no longer visible: ${changes.dropped.join(", ")}` : "",
-    changes.retyped.length ? `type changed: ${changes.retyped.join(", ")}` : "",
-  ].filter(Boolean);
   const notification = await createNotification(tx, { tenantId }, {
     kind: "schema_changed",
     title: `Salesforce ${object} fields changed`,
-    body: `${parts.join("; ")}`.slice(0, 480) + (changes.dropped.length || changes.retyped.length ? " — review them under Admin > Fields." : ""),
+    body: await describeChanges(tx, object, changes),
   });
   return { changes, notification };
+}
+
+/**
+ * What changed and what it means for the tenant's mappings: a new field is stored but feeds no
+ * Ferry field until mapped; a mapped field that vanished or changed type stops updating its Ferry
+ * field (its last values stay) until the admin remaps it. Kept within a notification's 500 characters.
+ */
+async function describeChanges(tx: Transaction, object: string, changes: SchemaChanges): Promise<string> {
+  const affected = [...changes.dropped, ...changes.retyped];
+  const mapped = affected.length
+    ? await tx
+        .select({ sfField: fieldMappings.sfField, ferryField: fieldMappings.ferryField })
+        .from(fieldMappings)
+        .where(and(eq(fieldMappings.object, object), inArray(fieldMappings.sfField, affected)))
+    : [];
+  const list = (names: string[]) => (names.length > 4 ? `${names.slice(0, 4).join(", ")} and ${names.length - 4} more` : names.join(", "));
+  const parts: string[] = [];
+  if (changes.added.length) parts.push(`New: ${list(changes.added)} — stored from now on, feeding no Ferry field until you map ${changes.added.length === 1 ? "it" : "them"}.`);
+  if (changes.dropped.length) parts.push(`No longer visible to the sync user: ${list(changes.dropped)}.`);
+  if (changes.retyped.length) parts.push(`Type changed: ${list(changes.retyped)}.`);
+  if (mapped.length) {
+    const pairs = mapped.map((m) => `${m.sfField} → ${m.ferryField}`);
+    parts.push(`Mappings stopped: ${list(pairs)} keep their last values and no longer sync until remapped under Admin > Salesforce.`);
+  } else if (affected.length) {
+    parts.push("None of these was mapped to a Ferry field; they are left out of the sync.");
+  }
+  const body = parts.join(" ");
+  return body.length > 500 ? `${body.slice(0, 499)}…` : body;
 }
