@@ -24,6 +24,7 @@ async function tenantState(db: TestDatabase, tenantId: string, runId: string) {
     run: rowsOf(await tx.execute(sql`select status, error, error_code, resumes_at, api_calls from sync_runs where id = ${runId}`))[0],
     state: rowsOf(await tx.execute(sql`select state, message, api_used, api_limit from sync_states`))[0],
     notifications: rowsOf(await tx.execute(sql`select kind, title, body from notifications`)),
+    mail: rowsOf(await tx.execute(sql`select "to", subject, body from email_outbox`)),
   }));
 }
 
@@ -58,6 +59,8 @@ describe.each(backends)("API budget and failures on %s", (backend) => {
     expect(state.state).toMatchObject({ state: "api_capped", api_limit: 60 });
     expect(Number(state.state!.api_used)).toBeGreaterThanOrEqual(30);
     expect(state.notifications.map((n) => n.kind)).toEqual(["api_cap_reached"]);
+    // The owner is mailed too (the outbox), with the same figures.
+    expect(state.mail).toEqual([expect.objectContaining({ subject: expect.stringMatching(/API cap reached$/), body: expect.stringMatching(/^Ferry used \d+ of its 30 daily Salesforce API calls/) })]);
     expect(events.some((e) => e.event === "sync.status" && e.payload.state === "api_capped" && typeof e.payload.resumesAt === "string")).toBe(true);
     // The org's usage never went past the cap: the engine stopped before calling.
     expect(emu.state().apiUsage.used).toBeLessThanOrEqual(31);

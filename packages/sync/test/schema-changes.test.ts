@@ -23,7 +23,7 @@ describe.each(backends)("schema changes on %s", (backend) => {
   });
 
   it("tells the admins what changed on an object and which mappings stop syncing because of it", async () => {
-    const { tenantId } = await createTenantFixture(db);
+    const { tenantId, ownerEmail } = await createTenantFixture(db);
     const lead = emu.org.tables.get("Lead")!.def;
     // What Sync Fields stored: the catalog as the sync user saw it, and two mappings.
     await db.db.insert(fieldCatalog).values(lead.fields.map((f) => ({ tenantId, object: "Lead", fieldName: f.name, label: f.label, type: f.type, writable: f.updateable })));
@@ -51,6 +51,8 @@ describe.each(backends)("schema changes on %s", (backend) => {
           "Mappings stopped: Title → title keep their last values and no longer sync until remapped under Admin > Salesforce.",
       },
     ]);
+    const mail = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select "to", subject, body from email_outbox`)));
+    expect(mail).toEqual([{ to: ownerEmail, subject: expect.stringMatching(/Salesforce Lead fields changed$/), body: expect.stringContaining("Mappings stopped: Title → title") }]);
     expect(emitted.filter((e) => e.event === "notification").map((e) => (e.payload as { kind: string }).kind)).toEqual(["schema_changed"]);
     const catalog = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select field_name, state from field_catalog where field_name in ('Title', 'Score__c', 'Region__c') order by field_name`)));
     expect(catalog).toEqual([
