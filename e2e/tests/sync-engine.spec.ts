@@ -168,8 +168,15 @@ test("expired credentials: the engine's re-login is refused, the badge turns Fai
   await expect(page.getByRole("list", { name: "Notification list" })).toContainText("password has expired");
   await page.keyboard.press("Escape");
 
+  // Written to the outbox for email as well, to the tenant's admin.
+  const mail = (await ferry.db.execute(sql`select "to", subject from email_outbox where tenant_id = ${tenantId}`)) as unknown as { to: string; subject: string }[];
+  expect(mail).toContainEqual({ to: admin.email, subject: "Ferry (Expiring Tenant): Salesforce credentials stopped working" });
+
+  // The failed run is a job-level error, explained.
   await page.goto("/errors");
   const group = page.locator('[data-testid="error-group"][data-code="REFRESH_FAILED"]');
+  await expect(group).toContainText("Salesforce refused to renew the session");
+  await expect(group).toContainText("Update the credentials under Admin > Salesforce");
   await expect(group).toContainText("Whole job");
   await expect(group).toContainText("password has expired");
 });
