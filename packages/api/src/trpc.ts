@@ -21,7 +21,7 @@ const t = initTRPC.context<ApiContext>().create({
       data: {
         ...shape.data,
         stack: undefined,
-        zodIssues: cause instanceof z.ZodError ? cause.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : undefined,
+        zodIssues: cause instanceof z.ZodError ? cause.issues.slice(0, MAX_ISSUES).map((i) => ({ path: fieldPath(i.path), message: i.message })) : undefined,
         salesforceCode: cause instanceof SalesforceError ? cause.code : undefined,
       },
     };
@@ -31,12 +31,44 @@ const t = initTRPC.context<ApiContext>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
+/** Enough problems to fix the input; a 10,000-element array of bad ids is not answered with 10,000 lines. */
+const MAX_ISSUES = 10;
+const MAX_SEGMENT = 40;
+const MAX_DEPTH = 16;
+
+/** A field's path for a person: long keys (a client may send any) are shortened, so the message stays a message. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((key) => (String(key).length > MAX_SEGMENT ? `${String(key).slice(0, MAX_SEGMENT)}…` : String(key))).join(".");
+}
+
+/**
+ * Where the first string or key holding U+0000 is in a raw input ("" for the input itself), or
+ * undefined. Iterative, and no deeper than any schema reaches: inputs may nest thousands deep.
+ */
+export function nulPath(input: unknown): string | undefined {
+  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: input, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === "string") {
+      if (value.includes("\u0000")) return fieldPath(path);
+    } else if (value && typeof value === "object" && path.length < MAX_DEPTH) {
+      for (const [key, child] of Object.entries(value)) {
+        if (key.includes("\u0000")) return fieldPath(path);
+        stack.push({ value: child, path: [...path, key] });
+      }
+    }
+  }
+  return undefined;
+}
+
 const mapErrors = t.middleware(async ({ ctx, next, path }) => {
   const result = await next();
   if (!result.ok) {
     const cause = result.error.cause;
     if (cause instanceof z.ZodError) {
-      const message = cause.issues.map((issue) => (issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message)).join("; ");
+      const shown = cause.issues.slice(0, MAX_ISSUES).map((issue) => (issue.path.length ? `${fieldPath(issue.path)}: ${issue.message}` : issue.message));
+      const more = cause.issues.length - shown.length;
+      const message = `${shown.join("; ")}${more > 0 ? `; and ${more} more problem${more === 1 ? "" : "s"}` : ""}`;
       throw new TRPCError({ code: "BAD_REQUEST", message, cause });
     }
     if (result.error.code !== "INTERNAL_SERVER_ERROR") throw result.error;
@@ -47,7 +79,16 @@ const mapErrors = t.middleware(async ({ ctx, next, path }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapErrors);
+/** Postgres text cannot hold U+0000: refused here for every procedure, naming the field, instead of failing in the database as a 500. */
+const refuseNul = t.middleware(async ({ next, getRawInput }) => {
+  const where = nulPath(await getRawInput());
+  if (where !== undefined) {
+    throw new TRPCError({ code: "BAD_REQUEST", message: `${where ? `${where}: ` : ""}text may not contain the NUL character (\\u0000); remove it and send again.` });
+  }
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(mapErrors).use(refuseNul);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.session) throw toTRPCError(new UnauthorizedError("Sign in first."));

@@ -1,0 +1,55 @@
+import { TRPCError } from "@trpc/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "@ferry/db/testing";
+import { nulPath } from "../src/trpc";
+import { apiHarness, type ApiHarness } from "./harness";
+
+// Found by the reliability fuzzer (reliability/test/fuzz.test.ts): a NUL character in any text
+// input reached Postgres and came back as a 500, and a 256 KB object key came back inside a
+// 262,175-character error message.
+describe("bad input is refused with a short message that names the field", () => {
+  let database: TestDatabase;
+  let api: ApiHarness;
+  let owner: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase("pglite");
+    api = apiHarness(database);
+    owner = (await api.signUp({ name: "Olive Owner", email: "olive@bad-input.test", tenantName: "Bad Input Co" })).cookie;
+  });
+  afterAll(async () => database?.drop());
+
+  async function refusal(work: Promise<unknown>): Promise<TRPCError> {
+    const error = await work.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!(error instanceof TRPCError)) throw new Error(`expected a refusal, got ${String(error)}`);
+    return error;
+  }
+
+  it("refuses U+0000 in any string or key before the database sees it", async () => {
+    const asOwner = await api.caller(owner);
+    const anonymous = await api.caller();
+    const remove = await refusal(asOwner.member.remove({ membershipId: "a\u0000b" }));
+    expect(remove.code).toBe("BAD_REQUEST");
+    expect(remove.message).toBe("membershipId: text may not contain the NUL character (\\u0000); remove it and send again.");
+    expect((await refusal(anonymous.invitation.view({ invitationId: "\u0000" }))).code).toBe("BAD_REQUEST");
+    const nested = await refusal(asOwner.record.list({ kind: "people", cursor: { key: "x\u0000", sfId: "00Q000000000001" } }));
+    expect(nested.message).toMatch(/^cursor\.key: text may not contain the NUL character/);
+    expect(nulPath({ a: [{ ["b\u0000"]: 1 }] })).toBe("a.0");
+    expect(nulPath({ a: ["fine", "\u0000"] })).toBe("a.1");
+    expect(nulPath({ a: "no NUL here", b: [1, true, null] })).toBeUndefined();
+  });
+
+  it("keeps validation messages short whatever the keys and however many the problems", async () => {
+    const asOwner = await api.caller(owner);
+    const hugeKey = await refusal(asOwner.record.edit({ object: "Lead", sfId: "00Q000000000001AAA", changes: { ["K".repeat(256 * 1024)]: { nested: 1 } as never } }));
+    expect(hugeKey.code).toBe("BAD_REQUEST");
+    expect(hugeKey.message.length).toBeLessThan(300);
+    expect(hugeKey.message).toMatch(/^changes\.K{40}…: /);
+    const many = await refusal(asOwner.notification.markRead({ ids: Array.from({ length: 50 }, () => 7) as never }));
+    expect(many.message).toMatch(/; and 40 more problems$/);
+    expect(many.message.split("; ")).toHaveLength(11);
+  });
+});
