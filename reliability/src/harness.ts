@@ -54,6 +54,9 @@ export async function startWorkerProcess(databaseUrl: string, options: { pageLog
     FERRY_MASTER_KEY: masterKey,
     LOG_LEVEL: "info",
     WORKER_TENANT_CONCURRENCY: "2",
+    // A killed worker's job is failed by the next worker's pg-boss supervisor once its heartbeat lapses.
+    WORKER_JOB_HEARTBEAT_SECONDS: String(CHAOS_HEARTBEAT_SECONDS),
+    WORKER_SUPERVISE_SECONDS: "2",
     RELIABILITY_PAGE_LOG: options.pageLog,
     ...options.env,
   };
@@ -123,10 +126,13 @@ export async function connectedTenant(db: TestDatabase, emu: EmulatorHandle, opt
   return { ...fixture, orgId: info.organizationId };
 }
 
+/** pg-boss's minimum heartbeat: a SIGKILLed worker's job is retried about this long after its last beat. */
+export const CHAOS_HEARTBEAT_SECONDS = 10;
+
 /**
  * The queue as the web process sees it. Jobs go to the tenant queue in the worker's envelope.
- * `chaos` retry settings replace the catalog's (3 retries, 60 s heartbeat, 60 s doubling delay)
- * so twenty kills fit in minutes; see the report's findings.
+ * `chaos` retry settings replace the catalog's (60 s heartbeat, 60 s doubling delay) so twenty
+ * kills fit in minutes: pg-boss's minimum heartbeat, and a retry delay of 0–1 s.
  */
 export async function openQueue(databaseUrl: string) {
   const boss = new PgBoss({ connectionString: databaseUrl, schema: "pgboss", supervise: false, schedule: false, max: 2 });
@@ -135,14 +141,14 @@ export async function openQueue(databaseUrl: string) {
   return {
     boss,
     async send(job: "sync.initial" | "sync.incremental" | "sync.push" | "sync.reconcile", payload: { tenantId: string; runId: string }, retry: { retryLimit: number; retryDelay: number } = { retryLimit: 1000, retryDelay: 0 }) {
-      const id = await boss.send(TENANT_QUEUE, { job, payload }, { singletonKey: payload.tenantId, ...retry, retryBackoff: false, expireInSeconds: 3600 });
+      const id = await boss.send(TENANT_QUEUE, { job, payload }, { singletonKey: payload.tenantId, ...retry, retryBackoff: false, expireInSeconds: 3600, heartbeatSeconds: CHAOS_HEARTBEAT_SECONDS });
       if (!id) throw new Error("the tenant queue declined the job");
       return id;
     },
     async state(id: string) {
       return (await boss.getJobById(TENANT_QUEUE, id))?.state;
     },
-    /** What pg-boss's supervisor does once a dead worker's heartbeat lapses, done at once. */
+    /** What pg-boss's supervisor does once a dead worker's heartbeat lapses, done at once (the crash tests now wait for the supervisor itself). */
     async failDead(id: string) {
       const state = (await boss.getJobById(TENANT_QUEUE, id))?.state;
       if (state === "active") await boss.fail(TENANT_QUEUE, id, { message: "worker process killed" });

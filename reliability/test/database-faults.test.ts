@@ -103,7 +103,6 @@ describe("database faults on Postgres (the server is never restarted: connection
           // What a process supervisor would do; the crash itself is the finding.
           const cause = worker.lines.find((l) => /^error: |Unhandled 'error' event|Emitted 'error' event on (\w+)/.test(l)) ?? `exit ${worker.child.exitCode}`;
           crashes.push(`${cause.slice(0, 80)} ${worker.lines.find((l) => l.startsWith("Emitted 'error' event on"))?.slice(0, 60) ?? ""}`.trim());
-          await queue.failDead(jobId);
           worker = await startWorkerProcess(url, { pageLog, logFile: join(workDir, "dbfault-worker.log") });
         }
       }

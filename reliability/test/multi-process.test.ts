@@ -41,7 +41,7 @@ describe("multi-process deployment: two worker processes on one Postgres", () =>
       const other = workers.find((w) => w !== runner)!;
       await sleep(300);
       await runner.kill("SIGKILL");
-      await queue.failDead(initial);
+      // The other worker's pg-boss supervisor fails the dead job once its heartbeat lapses, then runs the retry.
       const runStatus = async (id: string) => rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status from sync_runs where id = ${id}`)))[0]?.status as string | undefined;
       await waitFor("the initial run to finish", async () => (await runStatus("multi")) === "succeeded", 10 * 60_000, 250);
       const finishedBy = new Set(readPageLog(pageLog).slice(-3).map((l) => l.pid));

@@ -18,6 +18,14 @@ export const workerEnvSchema = z.object({
     .optional()
     .describe("32 random bytes in base64 (the key that sealed the stored Salesforce credentials); without it this worker runs no sync jobs"),
   WORKER_STOP_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000).describe("milliseconds from 1000 to 600000"),
+  WORKER_JOB_HEARTBEAT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(3600)
+    .default(60)
+    .describe("seconds from 10 to 3600 (pg-boss's minimum is 10): a sync job whose worker stops beating this long is retried"),
+  WORKER_SUPERVISE_SECONDS: z.coerce.number().int().min(1).max(600).default(60).describe("seconds from 1 to 600 between checks for lapsed heartbeats and expired jobs"),
 });
 
 export interface RunWorkerProcessOptions {
@@ -40,6 +48,8 @@ export async function runWorkerProcess({ env = process.env, createHandlers }: Ru
       logger,
       tenantConcurrency: config.WORKER_TENANT_CONCURRENCY,
       stopTimeoutMs: config.WORKER_STOP_TIMEOUT_MS,
+      heartbeatSeconds: config.WORKER_JOB_HEARTBEAT_SECONDS,
+      superviseIntervalSeconds: config.WORKER_SUPERVISE_SECONDS,
     });
     let stopping: Promise<void> | undefined;
     return {

@@ -46,6 +46,13 @@ export interface StartWorkerOptions {
   pollingIntervalSeconds?: number;
   /** How long stop() lets running jobs finish before failing them back to the queue. Default 30 s. */
   stopTimeoutMs?: number;
+  /**
+   * Heartbeat of the jobs this process sends, in place of the catalog's (60 s; pg-boss's minimum is
+   * 10): a job whose worker stops beating this long (killed, hung) is failed and retried.
+   */
+  heartbeatSeconds?: number;
+  /** How often this process's pg-boss supervisor looks for expired jobs and lapsed heartbeats. Default 60 s. */
+  superviseIntervalSeconds?: number;
 }
 
 export interface SendJobOptions {
@@ -69,11 +76,13 @@ interface TenantEnvelope {
 const SCHEMA = "pgboss";
 
 export async function startWorker(options: StartWorkerOptions): Promise<Worker> {
-  const { handlers, logger, schedule = true, stopTimeoutMs = 30_000 } = options;
+  const { handlers, logger, schedule = true, stopTimeoutMs = 30_000, heartbeatSeconds, superviseIntervalSeconds } = options;
+  // The supervisor's pass needs both timers (supervise, then each queue's monitor), so both follow the setting.
+  const supervise = superviseIntervalSeconds ? { superviseIntervalSeconds, monitorIntervalSeconds: superviseIntervalSeconds } : {};
   const boss =
     options.boss.kind === "pglite"
-      ? new PgBoss({ db: fromPglite(options.boss.pglite), backend: "pglite", schema: SCHEMA, schedule })
-      : new PgBoss({ connectionString: options.boss.connectionString, schema: SCHEMA, schedule, max: 4, application_name: "ferry-worker" });
+      ? new PgBoss({ db: fromPglite(options.boss.pglite), backend: "pglite", schema: SCHEMA, schedule, ...supervise })
+      : new PgBoss({ connectionString: options.boss.connectionString, schema: SCHEMA, schedule, max: 4, application_name: "ferry-worker", ...supervise });
   boss.on("error", (error) => logger.error({ err: error }, "pg-boss error"));
   boss.on("warning", (warning) => logger.warn({ warning: warning.data }, warning.message));
   await boss.start();
@@ -83,7 +92,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
     const options: SendOptions = { retryLimit, retryDelay, retryBackoff, expireInSeconds };
     const definition = jobCatalog[name] as (typeof jobCatalog)[JobName];
     if ("retryDelayMax" in definition && definition.retryDelayMax) options.retryDelayMax = definition.retryDelayMax;
-    if ("heartbeatSeconds" in definition && definition.heartbeatSeconds) options.heartbeatSeconds = definition.heartbeatSeconds;
+    if ("heartbeatSeconds" in definition && definition.heartbeatSeconds) options.heartbeatSeconds = heartbeatSeconds ?? definition.heartbeatSeconds;
     if (sendOptions.startAfter !== undefined) options.startAfter = sendOptions.startAfter;
     if (isTenantJob(name)) {
       const envelope: TenantEnvelope = { job: name, payload: data };
