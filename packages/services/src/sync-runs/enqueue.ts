@@ -38,8 +38,9 @@ export async function queueSyncRun(ctx: Pick<TenantContext, "db" | "tenantId">, 
     return run!.id;
   });
   if (!runId) return null;
+  let jobId: string | null;
   try {
-    await send(`sync.${kind}`, { tenantId: ctx.tenantId, runId });
+    jobId = await send(`sync.${kind}`, { tenantId: ctx.tenantId, runId });
   } catch (error) {
     // A queued run nobody will work would block the scheduler for this tenant.
     if (kind !== "initial") {
@@ -48,6 +49,12 @@ export async function queueSyncRun(ctx: Pick<TenantContext, "db" | "tenantId">, 
       );
     }
     throw error;
+  }
+  if (jobId === null && kind !== "initial") {
+    // The queue declined it as a duplicate: a waiting job already does this work, and a run row
+    // without a job would keep the scheduler away from the tenant.
+    await withTenant(ctx, (tx) => tx.delete(syncRuns).where(and(eq(syncRuns.id, runId), eq(syncRuns.status, "queued"))));
+    return null;
   }
   return runId;
 }
