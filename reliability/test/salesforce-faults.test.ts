@@ -293,7 +293,7 @@ describe("Salesforce faults injected through the emulator's control API", () => 
         down = false;
       }
       try {
-        const outcome = await runSyncJob({ ...deps, emitter }, "sync.initial", { tenantId, runId: "outage" });
+        const outcome = await runSyncJob({ ...deps, emitter }, "sync.initial", { tenantId, runId: "outage" }, { attempt, retryLimit });
         attempts.push(`t+${virtual}s ${outcome.outcome}`);
         final = outcome.outcome;
         break;
