@@ -160,10 +160,12 @@ describe("database faults on Postgres (the server is never restarted: connection
       }, 5 * 60_000, 250);
       const run = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status, error, error_code from sync_runs where id = 'diskfull'`)))[0] as { status: string; error: string; error_code: string };
       const state = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select state, message from sync_states`)))[0] as { state: string; message: string | null } | undefined;
+      const notices = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select kind from notifications`))).map((n) => String(n.kind));
+      const mails = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select subject from email_outbox where meta->>'kind' = 'sync_failed'`))).length;
       await sleep(1_000);
       const workerAlive = worker.child.exitCode === null && worker.child.signalCode === null;
       const failures = worker.lines.filter((l) => l.includes('"job failed"')).length;
-      record("4 disk full on write", "errcode 53100 raised on every Contact insert of one tenant", job.state === "failed" && workerAlive && /No space left/.test(run?.error ?? "") ? "pass" : "FAIL", {
+      record("4 disk full on write", "errcode 53100 raised on every Contact insert of one tenant", job.state === "failed" && workerAlive && run?.status === "failed" && /No space left/.test(run?.error ?? "") ? "pass" : "FAIL", {
         "job state": job.state,
         "attempts (retryLimit+1)": `${(job.retryCount ?? 0) + 1} (${retryLimit + 1})`,
         "run status": `${run?.status}/${run?.error_code}`,
@@ -171,12 +173,17 @@ describe("database faults on Postgres (the server is never restarted: connection
         "tenant state shown": `${state?.state}${state?.message ? `: ${state.message.slice(0, 60)}` : ""}`,
         "worker alive": String(workerAlive),
         "job failures logged": failures,
+        notifications: notices.join(",") || "none",
+        "sync-failed mails in the outbox": mails,
       });
       expect(job.state).toBe("failed");
       expect(workerAlive).toBe(true);
       expect(run.error).toMatch(/No space left on device/);
-      // The portal should say the sync failed; "incomplete" with the tenant shown as running/idle is a finding.
+      // The last attempt says the sync failed: run, tenant state, notification and a mail to the owner.
       expect(run.status, "the run ends as failed once the job gives up").toBe("failed");
+      expect(state?.state).toBe("failed");
+      expect(notices).toEqual(["sync_failed"]);
+      expect(mails).toBe(1);
     } finally {
       await queue.stop().catch(() => undefined);
       await worker.kill("SIGTERM");
