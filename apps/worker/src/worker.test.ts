@@ -55,10 +55,20 @@ describe.each<Backend>(["pglite", "postgres"])("startWorker on %s", (backend) =>
 
     expect(seen).toHaveLength(1);
     expect(seen[0]?.payload).toEqual({ tenantId: "tenant-a", runId: "run-1" });
-    expect(seen[0]?.context).toMatchObject({ jobId: id, attempt: 0 });
+    // The job's own retry limit reaches the handler, so a sync run knows its last attempt.
+    expect(seen[0]?.context).toMatchObject({ jobId: id, attempt: 0, retryLimit: jobCatalog["sync.incremental"].retryLimit });
     const [row] = await database.query<JobRow>(jobRowsSql, [id]);
     expect(row).toMatchObject({ name: TENANT_QUEUE, singleton_key: "tenant-a", retry_limit: jobCatalog["sync.incremental"].retryLimit });
     expect(await jobCount("sync.incremental", "completed")).toBe(before + 1);
+  });
+
+  it("sends tenant jobs with the catalog's heartbeat, or the process's own when configured", async () => {
+    const database = await setup(backend);
+    const heartbeatOf = async (id: string | null) => (await database.query<{ heartbeat_seconds: number | null }>("SELECT heartbeat_seconds FROM pgboss.job WHERE id = $1", [id]))[0]?.heartbeat_seconds;
+    const catalog = track(await startTestWorker(database.connection, {}));
+    expect(await heartbeatOf(await catalog.send("sync.push", { tenantId: "tenant-hb-1", runId: "run-1" }))).toBe(jobCatalog["sync.push"].heartbeatSeconds);
+    const short = track(await startTestWorker(database.connection, {}, { heartbeatSeconds: 10, superviseIntervalSeconds: 2 }));
+    expect(await heartbeatOf(await short.send("sync.push", { tenantId: "tenant-hb-2", runId: "run-1" }))).toBe(10);
   });
 
   it("refuses invalid payloads at send with a clear error and enqueues nothing", async () => {
