@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { DomainError } from "@ferry/services";
+import { DomainError, SalesforceError } from "@ferry/services";
 
 const codes = {
   not_found: "NOT_FOUND",
@@ -8,12 +8,17 @@ const codes = {
   conflict: "CONFLICT",
   validation: "BAD_REQUEST",
   limit_exceeded: "TOO_MANY_REQUESTS",
-  salesforce: "BAD_GATEWAY",
+  salesforce: "UNPROCESSABLE_CONTENT",
 } as const;
 
 /** The one place domain errors become transport errors; anything unknown becomes a generic message. */
 export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof TRPCError) return error;
+  if (error instanceof SalesforceError) {
+    // Salesforce refusing what the person gave (a wrong password, an expired authorization) is theirs to fix: 422.
+    // Only a failure a retry can cure (Salesforce down or unreachable, a rate limit) is the upstream's: 502.
+    return new TRPCError({ code: error.retryable ? "BAD_GATEWAY" : "UNPROCESSABLE_CONTENT", message: error.message, cause: error });
+  }
   if (error instanceof DomainError) return new TRPCError({ code: codes[error.kind], message: error.message, cause: error });
   return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Something went wrong on our side. Try again; if it persists, contact support.", cause: error });
 }

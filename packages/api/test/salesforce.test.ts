@@ -78,13 +78,14 @@ describe.each(backends)("Salesforce connection flow on %s", (backend) => {
     const api = await h.sf(admin.cookie);
     expect((await h.record(api.salesforce.connection())).state).toBe("not_connected");
     const wrongPassword = await code(h.record(api.salesforce.validate({ ...creds(prod), password: "not-the-password" })));
-    expect(wrongPassword).toMatchObject({ code: "BAD_GATEWAY", salesforceCode: "INVALID_LOGIN" });
+    // A refusal of what the admin typed is a 4xx they can fix; only a failure a retry can cure is a 502 (found by the reliability fuzzer).
+    expect(wrongPassword).toMatchObject({ code: "UNPROCESSABLE_CONTENT", salesforceCode: "INVALID_LOGIN" });
     expect(wrongPassword.message).toMatch(/password or the security token is wrong/);
     const wrongToken = await code(h.record(api.salesforce.validate({ ...creds(prod), securityToken: "WRONGTOKEN00000000000000" })));
     expect(wrongToken.salesforceCode).toBe("INVALID_LOGIN");
     expect(wrongToken.message).toMatch(/Reset My Security Token/);
     const unreachable = await code(h.record(api.salesforce.validate({ ...creds(prod), customDomain: "http://127.0.0.1:9" })));
-    expect(unreachable).toMatchObject({ salesforceCode: "UNREACHABLE_HOST" });
+    expect(unreachable).toMatchObject({ code: "BAD_GATEWAY", salesforceCode: "UNREACHABLE_HOST" });
     expect(unreachable.message).toMatch(/could not reach the Salesforce login host http:\/\/127\.0\.0\.1:9/);
     expect((await code(h.record(api.salesforce.validate({ ...creds(prod), customDomain: "https://acme.my.salesforce.com/login?x=1" })))).message).toMatch(/only the domain/);
     expect((await code(h.record(api.salesforce.validate({ ...creds(prod), securityToken: "bad token!" })))).message).toMatch(/letters and digits/);

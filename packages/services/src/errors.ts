@@ -41,4 +41,8 @@ export class SalesforceError extends DomainError {
   ) {
     super(message, options);
   }
+  /** Whether trying again later can help (Salesforce unavailable, a limit); a refusal of what was given cannot. */
+  get retryable(): boolean {
+    return false;
+  }
 }

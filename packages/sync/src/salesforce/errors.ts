@@ -16,7 +16,7 @@ export class SalesforceClientError extends SalesforceError {
   get authFailure(): boolean {
     return this.options.authFailure ?? false;
   }
-  get retryable(): boolean {
+  override get retryable(): boolean {
     return this.options.retryable ?? false;
   }
 }
