@@ -34,5 +34,10 @@ export default function setup() {
     }
     out.write(`  8 secrets in logs: ${leaks.length} of ${lines} log lines in ${logs.length} files matched ${secrets.length} secrets or an access-token shape\n`);
     for (const leak of leaks.slice(0, 5)) out.write(`    ${leak}\n`);
+    // Point 8 fails the run: logs and client captures (client-*.log: tRPC bodies, socket events) alike.
+    if (leaks.length > 0) {
+      process.exitCode = 1;
+      throw new Error(`${leaks.length} log or client lines hold a secret this run handed out; see the summary above (files in ${dir})`);
+    }
   };
 }
