@@ -12,7 +12,8 @@ export const tenantIdSchema = z
 const timestamp = z.iso.datetime({ offset: true });
 const count = z.number().int().nonnegative();
 
-export const syncPhases = ["queued", "describing", "reading", "writing", "pushing", "reconciling", "finishing"] as const;
+/** What a moving run is doing; the same words as `sync_runs.phase` (which adds `done`). */
+export const syncPhases = ["counting", "reading", "writing", "pushing", "reconciling"] as const;
 
 export const syncProgressSchema = z.strictObject({
   tenantId: tenantIdSchema,

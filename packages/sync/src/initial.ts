@@ -40,6 +40,7 @@ async function syncObjectInitial(run: RunScope, object: string): Promise<"done" 
   const soql = read.select;
 
   if (!checkpoint || checkpoint.runId !== ctx.runId) {
+    run.progress.update({ object, phase: "counting", total: null, processed: 0, created: 0, updated: 0, failed: 0 }, true);
     const total = await countRecords(api, object);
     const newest = await queryPage<{ Id: string; SystemModstamp: string }>(
       api,
@@ -93,6 +94,7 @@ async function syncObjectInitial(run: RunScope, object: string): Promise<"done" 
   run.progress.update(progressState, true);
 
   const commit = async (chunk: StagedChunk, next: Partial<Checkpoint>, last: boolean): Promise<UpsertCounts> => {
+    run.progress.setPhase("writing");
     const counts = await withStagedChunk(ctx.database, ctx.tenantId, chunk, async (tx) => {
       const c = await upsertStaged(tx, object, chunk);
       await tx
@@ -126,6 +128,7 @@ async function syncObjectInitial(run: RunScope, object: string): Promise<"done" 
     progressState.processed += chunk.count;
     progressState.created += counts.created;
     progressState.updated += counts.updated;
+    // Committed: the next event says the object is reading its next page (or finished).
     run.progress.update(progressState, last);
     return counts;
   };

@@ -49,6 +49,11 @@ export class ProgressReporter {
     this.timer = undefined;
   }
 
+  /** The object moves to another phase (e.g. writing a page it has read); sent with the next event. */
+  setPhase(phase: Phase): void {
+    if (this.state) this.state = { ...this.state, phase };
+  }
+
   /** Call after a commit with the object's committed totals. */
   update(state: ObjectProgress, force = false): void {
     if (this.state?.object !== state.object) this.samples = [];

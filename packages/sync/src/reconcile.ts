@@ -44,6 +44,8 @@ async function reconcileObject(run: RunScope, object: string): Promise<void> {
   const described = await describeObject(api, object);
   const shape = recordShape(await withTenant(scope, (tx) => selectFields(tx, object, described)));
   await withTenant(scope, (tx) => ensureRunObject(tx, ctx.tenantId, ctx.runId, object, "reconcile", total));
+  const progress = { object, phase: "reconciling" as const, total, processed: 0, created: 0, updated: 0, failed: 0 };
+  run.progress.update(progress, true);
 
   let lastId: string | null = null;
   for (;;) {
@@ -71,7 +73,7 @@ async function reconcileObject(run: RunScope, object: string): Promise<void> {
       const rows = await queryPage(api, `SELECT ${shape.fields.map((f) => f.name).join(", ")} FROM ${object} WHERE Id IN (${slice.map(soqlString).join(", ")})`);
       for (const record of rows.records) chunk.add(toSyncedRow(shape, (name) => record[name]));
     }
-    await withStagedChunk(ctx.database, ctx.tenantId, chunk, async (tx) => {
+    const counts = await withStagedChunk(ctx.database, ctx.tenantId, chunk, async (tx) => {
       const c = await upsertStaged(tx, object, chunk);
       if (gone.length) {
         await tx
@@ -87,7 +89,12 @@ async function reconcileObject(run: RunScope, object: string): Promise<void> {
         { processed: ids.length, created: c.created, updated: c.updated, deleted: gone.length, apiCalls: run.takeCalls() },
         done ? "succeeded" : undefined,
       );
+      return c;
     });
+    progress.processed += ids.length;
+    progress.created += counts.created;
+    progress.updated += counts.updated + gone.length;
+    run.progress.update(progress, done);
     if (done) return;
     lastId = upper;
   }

@@ -46,6 +46,14 @@ describe.each(backends)("initial sync on %s", (backend) => {
     expect(leads.api_calls).toBeLessThan(20);
     const progress = events.filter((e) => e.event === "sync.progress");
     expect(progress.length).toBeGreaterThan(SYNC_OBJECTS.length);
+    // One vocabulary with sync_runs.phase: each object is counted first, then read page by page.
+    const payloads = progress.map((e) => e.payload as { object: string; phase: string; total: number | null; processed: number });
+    for (const object of SYNC_OBJECTS) {
+      const mine = payloads.filter((p) => p.object === object);
+      expect(mine[0], object).toMatchObject({ phase: "counting", total: null, processed: 0 });
+      expect(mine.at(-1), object).toMatchObject({ phase: "reading", total: emulatorRows(emu, object).length, processed: emulatorRows(emu, object).length });
+    }
+    for (const p of payloads) expect(["counting", "reading", "writing"]).toContain(p.phase);
     for (const e of events) expect(Buffer.byteLength(JSON.stringify(e.payload))).toBeLessThan(1024);
     console.log(`[${backend}] initial sync of ${LEADS} leads + small objects: ${seconds.toFixed(1)} s, ${Math.round(LEADS / seconds)} leads/s overall`);
   });

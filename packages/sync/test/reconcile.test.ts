@@ -58,6 +58,10 @@ describe.each(backends)("reconciliation on %s", (backend) => {
     expect(told.mail).toEqual([expect.objectContaining({ to: ownerEmail, subject: expect.stringMatching(/^Ferry: Reconciliation repaired 6 rows in /), link: "/sync-history" })]);
     expect(told.mail[0]!.body).toContain("Contact: 4 missing rows added, 2 rows deleted in Salesforce marked deleted.");
     expect(emitted.filter((e) => e.event === "notification").map((e) => (e.payload as { kind: string }).kind)).toEqual(["reconcile_repaired"]);
+    // The progress page follows the reconciliation like any run: per object, in the one phase vocabulary.
+    const progress = emitted.filter((e) => e.event === "sync.progress").map((e) => e.payload as { object: string; phase: string; processed: number; total: number | null });
+    expect(new Set(progress.map((p) => p.phase))).toEqual(new Set(["reconciling"]));
+    expect(progress.filter((p) => p.object === "Contact").at(-1)).toMatchObject({ processed: contacts.length - 2, total: contacts.length - 2 });
 
     // A second pass finds nothing out of step: no notification, no mail.
     expect(await runReconcile({ database: db, tenantId, runId: "reconcile-2", conn: await connect(emu), objects })).toEqual({ outcome: "completed" });

@@ -17,15 +17,19 @@ export interface CounterDelta {
   apiCalls?: number;
 }
 
+/** Where each kind of run starts: only the initial sync counts before it reads. */
+const FIRST_PHASE = { initial: "counting", incremental: "reading", push: "pushing", reconcile: "reconciling" } as const;
+
 /** Marks the run as moving; creates it when the job arrived without a stored run (a scheduled cycle). */
 export async function beginRun(handle: DatabaseHandle, tenantId: string, runId: string, kind: RunKind): Promise<void> {
   await withTenant({ db: handle.db, tenantId }, async (tx) => {
     await tx
       .insert(syncRuns)
-      .values({ tenantId, id: runId, kind, status: "in_progress", phase: "counting" })
+      .values({ tenantId, id: runId, kind, status: "in_progress", phase: FIRST_PHASE[kind] })
       .onConflictDoUpdate({
         target: [syncRuns.tenantId, syncRuns.id],
-        set: { status: "in_progress", error: null, errorCode: null, resumesAt: null, finishedAt: null },
+        // A resumed initial sync keeps the phase it reached.
+        set: { status: "in_progress", error: null, errorCode: null, resumesAt: null, finishedAt: null, ...(kind === "initial" ? {} : { phase: FIRST_PHASE[kind] }) },
       });
     await setSyncState(tx, tenantId, { state: "running", message: null, resumesAt: null });
   });

@@ -3,7 +3,8 @@ import { tenants } from "../tenants/tenants";
 
 export const syncRunKinds = ["initial", "incremental", "push", "reconcile"] as const;
 export const syncRunStatuses = ["queued", "in_progress", "succeeded", "failed", "incomplete", "paused"] as const;
-export const syncPhases = ["counting", "reading", "writing", "pushing", "reconciling", "schema", "done"] as const;
+// The phases of sync.progress events (@ferry/realtime), plus `done` for a run that finished.
+export const syncPhases = ["counting", "reading", "writing", "pushing", "reconciling", "done"] as const;
 
 export const syncRuns = pgTable(
   "sync_runs",
