@@ -6,7 +6,7 @@ import { apiHarness, type ApiHarness } from "./harness";
 
 // Found by the reliability fuzzer (reliability/test/fuzz.test.ts): a NUL character in any text
 // input reached Postgres and came back as a 500, and a 256 KB object key came back inside a
-// 262,175-character error message.
+// 262,175-character error message; an audit cursor in the year 275760 failed in Postgres.
 describe("bad input is refused with a short message that names the field", () => {
   let database: TestDatabase;
   let api: ApiHarness;
@@ -40,6 +40,15 @@ describe("bad input is refused with a short message that names the field", () =>
     expect(nulPath({ a: [{ ["b\u0000"]: 1 }] })).toBe("a.0");
     expect(nulPath({ a: ["fine", "\u0000"] })).toBe("a.1");
     expect(nulPath({ a: "no NUL here", b: [1, true, null] })).toBeUndefined();
+  });
+
+  it("refuses an audit page cursor outside what Postgres can store instead of failing in the query", async () => {
+    const asOwner = await api.caller(owner);
+    const late = await refusal(asOwner.audit.list({ before: new Date(8.64e15) }));
+    expect(late.code).toBe("BAD_REQUEST");
+    expect(late.message).toBe("before: Use a date before the year 10000.");
+    expect((await refusal(asOwner.audit.list({ before: new Date(-8.64e15) }))).message).toBe("before: Use a date from the year 2000 on.");
+    expect(Array.isArray(await asOwner.audit.list({ before: new Date() }))).toBe(true);
   });
 
   it("keeps validation messages short whatever the keys and however many the problems", async () => {

@@ -56,9 +56,15 @@ export const outboxRouter = router({
   }),
 });
 
+/** A page cursor Postgres can compare: JavaScript dates reach year 275760, timestamptz does not (that was a 500). */
+const auditCursor = z
+  .date()
+  .min(new Date("2000-01-01T00:00:00Z"), "Use a date from the year 2000 on.")
+  .max(new Date("9999-12-31T23:59:59Z"), "Use a date before the year 10000.");
+
 export const auditRouter = router({
   list: tenantProcedure
-    .input(z.object({ limit: z.number().int().min(1).max(200).default(50), before: z.date().optional() }))
+    .input(z.object({ limit: z.number().int().min(1).max(200).default(50), before: auditCursor.optional() }))
     .query(({ ctx, input }) => listAuditLog({ ctx: ctx.tenant, input })),
 });
 
