@@ -2,6 +2,7 @@ import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
 import {
+  DomainError,
   ForbiddenError,
   resolveTenantAccess,
   SalesforceError,
@@ -18,6 +19,7 @@ const t = initTRPC.context<ApiContext>().create({
     const cause = error.cause;
     return {
       ...shape,
+      message: unreadable(error) ? `The request could not be read (${readableDetail(error.message)}). Send the input as JSON in tRPC's format: {"json": …}.` : shape.message,
       data: {
         ...shape.data,
         stack: undefined,
@@ -30,6 +32,20 @@ const t = initTRPC.context<ApiContext>().create({
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
+
+/**
+ * A body or query string tRPC or superjson could not turn into an input (bad JSON, an unknown
+ * superjson type): tRPC passes the library's own words on, which name no fix.
+ */
+function unreadable(error: TRPCError): boolean {
+  const { cause } = error;
+  return (error.code === "BAD_REQUEST" || error.code === "PARSE_ERROR") && cause instanceof Error && !(cause instanceof z.ZodError) && !(cause instanceof DomainError);
+}
+
+function readableDetail(message: string): string {
+  const detail = message.replace(/ - check https?:\/\/\S+/g, "").trim();
+  return detail.length > 160 ? `${detail.slice(0, 160)}…` : detail;
+}
 
 /** Enough problems to fix the input; a 10,000-element array of bad ids is not answered with 10,000 lines. */
 const MAX_ISSUES = 10;

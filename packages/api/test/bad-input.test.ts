@@ -1,6 +1,9 @@
+import type { AddressInfo } from "node:net";
 import { TRPCError } from "@trpc/server";
+import { createHTTPServer } from "@trpc/server/adapters/standalone";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@ferry/db/testing";
+import { appRouter } from "../src";
 import { nulPath } from "../src/trpc";
 import { apiHarness, type ApiHarness } from "./harness";
 
@@ -49,6 +52,42 @@ describe("bad input is refused with a short message that names the field", () =>
     expect(late.message).toBe("before: Use a date before the year 10000.");
     expect((await refusal(asOwner.audit.list({ before: new Date(-8.64e15) }))).message).toBe("before: Use a date from the year 2000 on.");
     expect(Array.isArray(await asOwner.audit.list({ before: new Date() }))).toBe(true);
+  });
+
+  it("answers an unreadable body over HTTP with what to send, not the parser's words", async () => {
+    const server = createHTTPServer({
+      router: appRouter,
+      createContext: ({ req }) => ({
+        db: database.db,
+        auth: api.auth,
+        session: null,
+        requestId: "bad-input",
+        headers: new Headers(req.headers as Record<string, string>),
+        appendResponseHeader: () => {},
+        portalUrl: "http://localhost:3000",
+        showOutbox: false,
+        sessionAbsoluteSeconds: 43200,
+      }),
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const post = async (body: string) => {
+        const response = await fetch(`${url}/account.signUp`, { method: "POST", headers: { "content-type": "application/json" }, body });
+        return { status: response.status, message: ((await response.json()) as { error: { json: { message: string } } }).error.json.message };
+      };
+      const truncated = await post('{"json":{"name":');
+      expect(truncated.status).toBe(400);
+      expect(truncated.message).toMatch(/^The request could not be read \(.*JSON.*\)\. Send the input as JSON in tRPC's format/);
+      const unknownClass = await post('{"json":{"x":1},"meta":{"values":{"x":[["class","Evil"]]}}}');
+      expect(unknownClass.status).toBe(400);
+      expect(unknownClass.message).toMatch(/^The request could not be read \(Trying to deserialize unknown class 'Evil'\)\./);
+      expect(unknownClass.message).not.toMatch(/github/);
+      const schema = await post(JSON.stringify({ json: { name: "", email: "x", password: "short" } }));
+      expect(schema.message).toMatch(/^name: Enter your name\./);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it("keeps validation messages short whatever the keys and however many the problems", async () => {
