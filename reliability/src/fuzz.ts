@@ -320,7 +320,7 @@ function setPath(base: Record<string, unknown>, path: string[], value: unknown, 
 export interface Sent {
   status: number;
   /** One per procedure in the request (one for a single call). */
-  items: { ok: boolean; httpStatus: number; message?: string; code?: string }[];
+  items: { ok: boolean; httpStatus: number; message?: string; code?: string; bytes: number }[];
   body: string;
   ms: number;
 }
@@ -349,9 +349,10 @@ function parseItems(body: string, expected: number): Sent["items"] | undefined {
   const list = Array.isArray(parsed) ? parsed : [parsed];
   if (list.length !== expected) return undefined;
   return list.map((item) => {
+    const bytes = JSON.stringify(item).length;
     const error = (item as { error?: { json?: { message?: string; data?: { httpStatus?: number; code?: string } } } }).error?.json;
-    if (error) return { ok: false, httpStatus: error.data?.httpStatus ?? 0, message: error.message, code: error.data?.code };
-    return { ok: true, httpStatus: 200 };
+    if (error) return { ok: false, httpStatus: error.data?.httpStatus ?? 0, bytes, ...(error.message === undefined ? {} : { message: error.message }), ...(error.data?.code ? { code: error.data.code } : {}) };
+    return { ok: true, httpStatus: 200, bytes };
   });
 }
 
@@ -367,7 +368,8 @@ export async function send(wire: Wire, request: { method: string; path: string; 
   });
   const body = await response.text();
   captureClient("trpc", `${request.where} ${request.method} ${request.path.slice(0, 80)} → ${response.status}`, body);
-  const items = parseItems(body, request.expected ?? 1) ?? [{ ok: response.ok, httpStatus: response.status, ...(response.ok ? {} : { message: messageOf(body) }) }];
+  const message = response.ok ? undefined : messageOf(body);
+  const items = parseItems(body, request.expected ?? 1) ?? [{ ok: response.ok, httpStatus: response.status, bytes: body.length, ...(message === undefined ? {} : { message }) }];
   return { status: response.status, items, body, ms: Date.now() - started };
 }
 

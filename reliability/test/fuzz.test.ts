@@ -10,7 +10,7 @@ import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { startOrg } from "../../packages/sync/test/helpers";
 import { captureClient, findLeaks } from "../src/capture";
 import { encode, inputCases, parsesLocally, prng, proceduresOf, send, unclearMessage, type InputCase, type Procedure, type Sent, type Wire } from "../src/fuzz";
-import { noteSecret, record, SIZE, sleep, startWorkerProcess, waitFor, workDir, type WorkerProcess } from "../src/harness";
+import { masterKey, noteSecret, record, SIZE, sleep, startWorkerProcess, waitFor, workDir, type WorkerProcess } from "../src/harness";
 import { startWebProcess, type WebProcess } from "../src/web";
 
 /**
@@ -260,7 +260,7 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
         else if (!item.ok && status >= 400) {
           const unclear = [431, 413].includes(status) ? null : unclearMessage(item.message);
           if (unclear) outcome.problem = `${status} with ${unclear}: ${JSON.stringify(item.message ?? "").slice(0, 160)}`;
-          else if (sent.body.length > 20_000) outcome.problem = `${status} with a ${sent.body.length}-byte body`;
+          else if (item.bytes > 20_000) outcome.problem = `${status} with a ${item.bytes}-byte error`;
         } else if (mustRefuse && item.ok) outcome.problem = `accepted (${status}) an input its schema refuses`;
         const leak = markerLeak(role, request, sent.body);
         if (leak) outcome.problem = `${outcome.problem ? `${outcome.problem}; ` : ""}tenant A's id ${leak} in the answer to ${role}`;
@@ -604,6 +604,10 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     const workerAlive = worker.child.exitCode === null && worker.child.signalCode === null;
     noteSecret(...(emu as unknown as { issuedSecrets(): string[] }).issuedSecrets());
     const leakSearch = findLeaks();
+    // The search itself is live: a line holding a noted secret (the master key) is found.
+    const canary = join(workDir, "fuzz-canary.txt");
+    writeFileSync(canary, `an answer that echoed ${masterKey} by mistake\n`);
+    const canaryFound = findLeaks([canary]).leaks.length;
 
     writeFileSync(join(workDir, "fuzz-problems.txt"), [...problems, ...closedByTransport.map((c) => `(closed by transport) ${c}`)].join("\n"));
     const duration = Math.round((Date.now() - started) / 1000);
@@ -637,6 +641,7 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
       "lines searched": leakSearch.lines,
       files: leakSearch.files,
       leaks: leakSearch.leaks.length,
+      "planted secret found": canaryFound,
       ...(leakSearch.leaks[0] ? { first: `${leakSearch.leaks[0].file}:${leakSearch.leaks[0].line} ${leakSearch.leaks[0].secret}` } : {}),
     });
 
@@ -647,6 +652,7 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     expect.soft(foreignEvents.map((e) => `${e.role} got ${e.event}`), "no tenant A event on another tenant's socket").toEqual([]);
     expect.soft(acked).toEqual([]);
     expect.soft(controlGot, "tenant A's own socket got its event (the check above is live)").toBeGreaterThan(0);
+    expect.soft(canaryFound, "the leak search finds a planted secret").toBe(1);
     expect.soft(leakSearch.leaks.map((l) => `${l.file}:${l.line} ${l.secret}: ${l.context}`), "no secret in any answer, event or log line").toEqual([]);
     expect(webAlive && workerAlive, "web and worker processes alive").toBe(true);
     expect(inputs).toBeGreaterThanOrEqual(1_000);
