@@ -65,7 +65,7 @@ function EntityMappings({ data, entity, editable }: { data: MappingsView; entity
   const rows = data.fields.filter((f) => f.entity === entity).sort((a, b) => a.sfField.localeCompare(b.sfField) || a.object.localeCompare(b.object));
   const options = useMemo(() => data.ferryFields.filter((f) => f.entity === entity), [data.ferryFields, entity]);
   return (
-    <div className="max-h-[30rem] overflow-auto rounded-lg border">
+    <div className="max-h-[30rem] overflow-auto rounded-lg border [contain:inline-size]" tabIndex={0} role="region" aria-label={`${entity} mappings, scrollable`}>
       <Table aria-label={`${entity} mappings`}>
         <TableHeader>
           <TableRow>

@@ -29,15 +29,15 @@ export function OrgSummary({ connection }: { connection: ConnectionView }) {
   return (
     <dl className="grid gap-3 sm:grid-cols-2" aria-label="Connected Salesforce org">
       {items.map((item) => (
-        <div key={item.label} className="flex gap-3 rounded-lg border bg-muted/30 px-3.5 py-3">
-          <item.icon className="mt-0.5 size-4 shrink-0 text-muted-foreground" aria-hidden />
-          <div className="min-w-0">
-            <dt className="text-xs font-medium text-muted-foreground">{item.label}</dt>
-            <dd className="truncate text-sm font-medium" data-testid={item.testId}>
-              {item.value}
-            </dd>
-            {item.sub ? <dd className="truncate font-mono text-xs text-muted-foreground">{item.sub}</dd> : null}
-          </div>
+        <div key={item.label} className="min-w-0 rounded-lg border bg-muted/30 px-3.5 py-3">
+          <dt className="flex items-center gap-2 text-xs font-medium text-muted-foreground">
+            <item.icon className="size-4 shrink-0" aria-hidden />
+            {item.label}
+          </dt>
+          <dd className="mt-0.5 truncate text-sm font-medium" data-testid={item.testId}>
+            {item.value}
+          </dd>
+          {item.sub ? <dd className="truncate font-mono text-xs text-muted-foreground">{item.sub}</dd> : null}
         </div>
       ))}
     </dl>

@@ -70,7 +70,7 @@ export function SalesforceSetup() {
     <StartStep key="start" connection={view} />,
   ];
   return (
-    <div className="grid gap-6">
+    <div className="grid grid-cols-1 gap-6">
       <OAuthOutcome />
       {!view.canEdit ? (
         <Alert>
@@ -78,7 +78,7 @@ export function SalesforceSetup() {
           <AlertDescription>You can see this tenant's Salesforce setup; only admins can change it.</AlertDescription>
         </Alert>
       ) : null}
-      <ol className="grid gap-4" aria-label="Salesforce setup steps">
+      <ol className="grid grid-cols-1 gap-4" aria-label="Salesforce setup steps">
         {steps.map((step, index) => {
           const done = index < current;
           const visible = index <= current;

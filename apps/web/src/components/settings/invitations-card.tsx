@@ -190,7 +190,7 @@ export function InvitationsCard() {
                   <TableCell className="whitespace-nowrap text-muted-foreground">{formatDate(invitation.expiresAt)}</TableCell>
                   <TableCell className="text-right">
                     <div className="flex justify-end gap-2">
-                      <CopyButton value={inviteLink(invitation.id)} aria-label={`Copy invitation link for ${invitation.email}`} />
+                      <CopyButton value={inviteLink(invitation.id)} aria-label={`Copy link of the invitation for ${invitation.email}`} />
                       <Button
                         variant="ghost"
                         size="sm"

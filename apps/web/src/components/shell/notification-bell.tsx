@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Bell, CheckCheck, CircleX, Columns3, Gauge, Info, KeyRound, Mail, UserPlus, type LucideIcon } from "lucide-react";
+import { Bell, CheckCheck, CircleX, Columns3, Gauge, Info, KeyRound, Mail, UserPlus, Wrench, type LucideIcon } from "lucide-react";
 import { errorInfo } from "@/lib/errors";
 import { useRealtimeEvent } from "@/lib/realtime";
 import { useTRPC } from "@/lib/trpc";
@@ -17,6 +17,7 @@ const icons: Record<string, LucideIcon> = {
   api_cap_reached: Gauge,
   schema_changed: Columns3,
   sync_failed: CircleX,
+  reconcile_repaired: Wrench,
   member_joined: UserPlus,
   invitation_sent: Mail,
 };
@@ -27,6 +28,7 @@ const links: Record<string, { href: string; label: string }> = {
   api_cap_reached: { href: "/salesforce/progress", label: "See API usage" },
   schema_changed: { href: "/salesforce", label: "Review fields and mappings" },
   sync_failed: { href: "/errors", label: "See sync errors" },
+  reconcile_repaired: { href: "/sync-history", label: "See sync history" },
 };
 
 // These need someone to act; the rest only update the list quietly.
@@ -115,7 +117,12 @@ export function NotificationBell() {
                     <div className="min-w-0 flex-1">
                       <p className="flex items-start justify-between gap-2 text-sm font-medium">
                         <span>{item.title}</span>
-                        {!item.readAt ? <span className="mt-1.5 size-2 shrink-0 rounded-full bg-primary" aria-label="Unread" /> : null}
+                        {!item.readAt ? (
+                          <>
+                            <span className="mt-1.5 size-2 shrink-0 rounded-full bg-primary" aria-hidden />
+                            <span className="sr-only">Unread</span>
+                          </>
+                        ) : null}
                       </p>
                       <p className="mt-0.5 text-[13px] leading-snug text-muted-foreground">{item.body}</p>
                       {links[item.kind] ? (
@@ -123,7 +130,7 @@ export function NotificationBell() {
                           {links[item.kind]!.label}
                         </Link>
                       ) : null}
-                      <p className="mt-1 text-xs text-muted-foreground/80">{formatRelative(item.createdAt)}</p>
+                      <p className="mt-1 text-xs text-muted-foreground">{formatRelative(item.createdAt)}</p>
                     </div>
                   </li>
                 );
