@@ -3,6 +3,8 @@ import type { NextConfig } from "next";
 const config: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
+  // A build of one's own beside the shared .next (parallel work on one checkout); the server reads the same variable.
+  distDir: process.env.FERRY_NEXT_DIST_DIR || ".next",
   // Internal packages ship TypeScript source.
   transpilePackages: [
     "@ferry/api",
