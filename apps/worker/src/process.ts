@@ -10,6 +10,7 @@ export const workerEnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\/.+/)
     .describe("a postgres:// URL; the standalone worker runs only against Postgres (embedded mode runs it inside the web process)"),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10).describe("an integer from 1 to 200: connections to Postgres for the sync work"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("one of fatal, error, warn, info, debug, trace, silent"),
   WORKER_TENANT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4).describe("an integer from 1 to 64"),
   FERRY_MASTER_KEY: z
@@ -37,7 +38,7 @@ export interface RunWorkerProcessOptions {
 export async function runWorkerProcess({ env = process.env, createHandlers }: RunWorkerProcessOptions) {
   const config = parseEnv(workerEnvSchema, env);
   const logger = createLogger({ name: "worker", level: config.LOG_LEVEL });
-  const database = await openDatabase({ url: config.DATABASE_URL });
+  const database = await openDatabase({ url: config.DATABASE_URL, maxConnections: config.DATABASE_POOL_SIZE });
   const emitter = createEmitter({ kind: "postgres", connectionString: config.DATABASE_URL });
   try {
     // Migrations take an advisory lock, so web and worker booting together is safe.

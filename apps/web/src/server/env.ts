@@ -18,6 +18,7 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, "must start with postgres://")
     .optional()
     .describe("a Postgres URL (postgres://user@host:5432/db); leave unset for the embedded database"),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10).describe("connections to Postgres per process, 1 to 200"),
   FERRY_DATA_DIR: z.string().min(1).optional().describe("a directory for the embedded database and local secrets"),
   BETTER_AUTH_SECRET: z.string().min(32).optional().describe("a random string of at least 32 characters (required with DATABASE_URL)"),
   FERRY_MASTER_KEY: z
