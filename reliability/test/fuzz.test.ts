@@ -581,11 +581,16 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     const auditAfter = (await sql`select count(*)::int as n from audit_log where outcome <> 'success'`)[0]!.n as number;
     const changed = [...after.keys()].filter((t) => after.get(t) !== before.get(t));
 
-    // ---- events of tenant A reach A's socket only ------------------------------------------------
+    // ---- events of tenant A (the web's and the worker's) reach A's socket only ---------------------
     const mark = received.length;
     await call("ownerA", "invitation.create", { email: `leak-check-${randomBytes(2).toString("hex")}@fuzz.test`, role: "viewer" });
     await call("ownerB", "invitation.create", { email: `leak-check-${randomBytes(2).toString("hex")}@fuzz.test`, role: "viewer" });
     await waitFor("tenant A's notification on A's socket", async () => received.slice(mark).some((e) => e.role === "ownerA" && e.event === "notification"), 10_000, 50).catch(() => undefined);
+    // And the worker's own events (through Postgres to the web process): an incremental run of tenant A, due once its interval is a minute again.
+    await sql`update tenants set sync_interval_minutes = 1 where id = ${ids.tenantA}`;
+    const workerEvents = await waitFor("a sync event of tenant A's incremental run on A's socket", async () => received.slice(mark).filter((e) => e.role === "ownerA" && e.event.startsWith("sync.")).length, 120_000, 200).catch(() => 0);
+    await waitFor("tenant A's incremental run to finish", async () => !(await sql`select 1 from sync_runs where tenant_id = ${ids.tenantA} and status in ('queued', 'in_progress')`).length, 120_000, 500).catch(() => undefined);
+    await sql`update tenants set sync_interval_minutes = 60 where id = ${ids.tenantA}`;
     await sleep(1_000);
     const foreignEvents = received.filter((e) => e.role !== "ownerA" && JSON.stringify(e.payload ?? "").includes(ids.tenantA));
     const acked = received.filter((e) => e.role === "ack");
@@ -628,11 +633,12 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
       "web / worker alive": `${webAlive}/${workerAlive}`,
       "duration (s)": duration,
     });
-    record("5 socket fuzz", `${socketStats.handshakes} handshakes (${socketStats.refused} refused), ${socketStats.events} hostile client events: room joins for tenant A, unknown events, 2 MB payload, malformed frames`, handshakeProblems.length === 0 && foreignEvents.length === 0 && acked.length === 0 && webAliveAfterSockets && controlGot > 0 && controlGotB === 0 ? "pass" : "FAIL", {
+    record("5 socket fuzz", `${socketStats.handshakes} handshakes (${socketStats.refused} refused), ${socketStats.events} hostile client events: room joins for tenant A, unknown events, 2 MB payload, malformed frames`, handshakeProblems.length === 0 && foreignEvents.length === 0 && acked.length === 0 && webAliveAfterSockets && controlGot > 0 && workerEvents > 0 && controlGotB === 0 ? "pass" : "FAIL", {
       "handshake problems": handshakeProblems.length,
       "tenant A events seen by others": foreignEvents.length,
       "client events acknowledged": acked.length,
       "A's own socket got A's event": controlGot,
+      "A's socket got the worker's sync events": workerEvents,
       "A's socket got B's events": controlGotB,
       "connections dropped by the server": socketStats.disconnectedByServer,
       "web alive": String(webAliveAfterSockets),
@@ -652,6 +658,7 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     expect.soft(foreignEvents.map((e) => `${e.role} got ${e.event}`), "no tenant A event on another tenant's socket").toEqual([]);
     expect.soft(acked).toEqual([]);
     expect.soft(controlGot, "tenant A's own socket got its event (the check above is live)").toBeGreaterThan(0);
+    expect.soft(workerEvents, "tenant A's own socket got the worker's sync events").toBeGreaterThan(0);
     expect.soft(canaryFound, "the leak search finds a planted secret").toBe(1);
     expect.soft(leakSearch.leaks.map((l) => `${l.file}:${l.line} ${l.secret}: ${l.context}`), "no secret in any answer, event or log line").toEqual([]);
     expect(webAlive && workerAlive, "web and worker processes alive").toBe(true);
