@@ -29,11 +29,13 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * A Ferry server of its own on a fresh Postgres database, with its worker off. The test stands in
- * for the sync engine's worker: it commits run counters to the database and publishes the events
- * the engine publishes, through the same Postgres adapter a standalone worker uses.
+ * A Ferry server of its own on a fresh Postgres database, with its worker off. By default the test
+ * stands in for the sync engine: it commits run counters to the database and publishes the events
+ * the engine publishes, through the same Postgres adapter a standalone worker uses. With `worker`,
+ * a standalone worker process (apps/worker) runs the real engine on the same database instead;
+ * `env` adds to both processes' environment (e.g. the login hosts of an emulated org).
  */
-export async function startSyncE2E(): Promise<SyncE2E> {
+export async function startSyncE2E(options: { worker?: boolean; env?: Record<string, string> } = {}): Promise<SyncE2E> {
   for (const key of ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"]) delete process.env[key];
   const database: TestDatabase = await createTestDatabase("postgres");
   const url = database.databaseUrl!;
@@ -52,6 +54,7 @@ export async function startSyncE2E(): Promise<SyncE2E> {
     FERRY_DEMO: "off",
     LOG_LEVEL: "warn",
     NODE_ENV: "production",
+    ...options.env,
   };
   const child: ChildProcess = spawn("pnpm", ["exec", "tsx", "server.ts"], {
     cwd: path.resolve(import.meta.dirname, "../../apps/web"),
@@ -61,6 +64,8 @@ export async function startSyncE2E(): Promise<SyncE2E> {
   });
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  // Started after the server, which migrates the database.
+  let worker: ChildProcess | undefined;
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Ferry exited early (${child.exitCode}): ${stderr}`);
@@ -72,8 +77,17 @@ export async function startSyncE2E(): Promise<SyncE2E> {
     if (Date.now() > deadline) throw new Error(`Ferry did not become ready: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+  if (options.worker) {
+    worker = spawn("pnpm", ["exec", "tsx", "src/main.ts"], {
+      cwd: path.resolve(import.meta.dirname, "../../apps/worker"),
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+      detached: true,
+    });
+    worker.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  }
   // Next loads each route's code on its first request; do that here, not inside a test's timeout.
-  for (const route of ["/sign-in", "/salesforce/progress", "/records", "/errors", "/sync-history", "/api/trpc/syncStatus.badge"]) {
+  for (const route of ["/sign-in", "/salesforce", "/salesforce/progress", "/records", "/errors", "/sync-history", "/api/trpc/syncStatus.badge"]) {
     await fetch(`${baseURL}${route}`).catch(() => undefined);
   }
   const emitter = createEmitter({ kind: "postgres", connectionString: url });
@@ -88,10 +102,12 @@ export async function startSyncE2E(): Promise<SyncE2E> {
     },
     async stop() {
       await emitter.close().catch(() => {});
-      if (child.exitCode === null && child.pid) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        process.kill(-child.pid, "SIGTERM");
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+      for (const proc of [worker, child]) {
+        if (!proc || proc.exitCode !== null || !proc.pid) continue;
+        const exited = new Promise((resolve) => proc.once("exit", resolve));
+        process.kill(-proc.pid, "SIGTERM");
+        const stopped = await Promise.race([exited.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 10_000))]);
+        if (!stopped) process.kill(-proc.pid, "SIGKILL");
       }
       await database.drop().catch(() => {});
     },

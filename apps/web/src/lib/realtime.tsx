@@ -51,7 +51,10 @@ export function RealtimeProvider({
       withCredentials: true,
       transports: ["websocket", "polling"],
       tryAllTransports: true,
-      reconnectionDelayMax: 10_000,
+      // A page is live again within about 2 s of the network returning (the issue asks for 3 s):
+      // retries stay at most a second apart, which a reconnecting tab's handshake easily affords.
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 1_000,
     });
     let retry: ReturnType<typeof setTimeout> | undefined;
     setStatus("connecting");
@@ -80,8 +83,16 @@ export function RealtimeProvider({
       setStatus("offline");
       retry = setTimeout(() => s.connect(), RETRY_AFTER_REFUSAL_MS);
     });
+    // The browser knows first when its network is back: retry at once instead of at the next tick.
+    const online = () => {
+      if (s.connected) return;
+      s.disconnect();
+      s.connect();
+    };
+    window.addEventListener("online", online);
     setSocket(s);
     return () => {
+      window.removeEventListener("online", online);
       clearTimeout(retry);
       s.removeAllListeners();
       s.disconnect();

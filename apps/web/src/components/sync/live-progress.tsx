@@ -15,16 +15,13 @@ import { formatDuration } from "./eta";
 import { overall, useLiveRun, type LiveObject } from "./use-live-run";
 
 const number = new Intl.NumberFormat();
+// The engine's one vocabulary, in events and in sync_runs.phase alike.
 const phases: Record<string, string> = {
   counting: "Counting",
-  queued: "Queued",
-  describing: "Reading the schema",
-  schema: "Reading the schema",
   reading: "Reading",
   writing: "Writing",
   pushing: "Pushing",
   reconciling: "Reconciling",
-  finishing: "Finishing",
   done: "Done",
 };
 const statusLabel: Record<string, string> = {

@@ -82,6 +82,9 @@ export function useLiveRun() {
       return;
     }
     const row = committed.find((o) => o.object === event.object && o.status === "in_progress") ?? committed.find((o) => o.object === event.object);
+    // The engine moved on to an object this page has not read: re-read the run, so the objects
+    // before it show as finished (their status is not in the events) and the new one gets its row.
+    if (event.object && !row) void queryClient.invalidateQueries(trpc.syncStatus.currentRun.queryFilter());
     dispatch({ type: "event", event, seed: row ? { startedAt: new Date(row.startedAt).getTime(), processed: row.processed } : undefined });
   });
   useRealtimeEvent("sync.status", () => void queryClient.invalidateQueries(trpc.syncStatus.pathFilter()));

@@ -1,0 +1,233 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { expect, test, type BrowserContext, type Page } from "@playwright/test";
+import { and, eq } from "drizzle-orm";
+import { syncRunObjects, syncRuns } from "@ferry/db";
+import { DEFAULT_USERS } from "@ferry/salesforce-emulator";
+import { saveScreenshot } from "../support/artifacts";
+import { cookieHeader, signInContext, signUpThroughApi, type SeededUser } from "../support/api";
+import { startSyncE2E, type SyncE2E } from "./sync-fixture";
+
+// Contacts and Leads above the Bulk threshold (pages of 10,000), the other objects in REST pages of
+// 2,000: with the `realistic` latency profile the run lasts long enough on a loaded machine for two
+// browsers to watch it move, reload and lose their socket.
+const COUNTS = { User: 10_000, Account: 10_000, Contact: 40_000, Lead: 60_000, Opportunity: 10_000, OpportunityContactRole: 10_000, Campaign: 10_000, CampaignMember: 10_000 };
+
+test.describe.configure({ timeout: 240_000 });
+
+/** The emulated org in a process of its own, so generating its pages never stalls the test's browser control. */
+async function startOrgProcess(): Promise<{ loginUrl: string; stop(): Promise<void> }> {
+  const args = ["exec", "tsx", "src/cli.ts", "--port", "0", "--latency", "realistic", "--org-number", "31"];
+  for (const [object, n] of Object.entries(COUNTS)) args.push("--count", `${object}=${n}`);
+  const child = spawn("pnpm", args, { cwd: path.resolve(import.meta.dirname, "../../packages/salesforce-emulator"), stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  const loginUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`emulator did not start: ${output}`)), 60_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /login URL:\s+(\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout.on("data", read);
+    child.stderr.on("data", read);
+    child.once("exit", (code) => reject(new Error(`emulator exited (${code}): ${output}`)));
+  });
+  return {
+    loginUrl,
+    async stop() {
+      if (child.exitCode !== null || !child.pid) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      process.kill(-child.pid, "SIGTERM");
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+    },
+  };
+}
+
+let org: Awaited<ReturnType<typeof startOrgProcess>>;
+let env: SyncE2E;
+test.beforeAll(async () => {
+  org = await startOrgProcess();
+  // A standalone worker process runs the engine; its events reach the browsers through Postgres.
+  env = await startSyncE2E({ worker: true, env: { FERRY_SALESFORCE_LOGIN_URL: org.loginUrl } });
+});
+test.afterAll(async () => {
+  await env?.stop();
+  await org?.stop();
+});
+
+async function call(user: SeededUser, procedure: string, json: unknown): Promise<unknown> {
+  const response = await fetch(`${env.baseURL}/api/trpc/${procedure}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: env.baseURL, cookie: cookieHeader(user) },
+    body: JSON.stringify({ json }),
+  });
+  if (!response.ok) throw new Error(`${procedure} failed: ${response.status} ${await response.text()}`);
+  return ((await response.json()) as { result: { data: { json: unknown } } }).result.data.json;
+}
+
+/** The per-object counters the page shows, summed: what the bars stand for. */
+async function shown(page: Page): Promise<number> {
+  const values = await page
+    .locator('[data-testid="progress-object"]')
+    .evaluateAll((rows) => rows.map((row) => Number((row as HTMLElement).dataset.processed ?? 0)));
+  return values.reduce((a, b) => a + b, 0);
+}
+
+/** The run's committed counters (what the engine wrote, chunk by chunk), summed. */
+async function committed(runId: string): Promise<number> {
+  const rows = await env.db
+    .select({ processed: syncRunObjects.processed })
+    .from(syncRunObjects)
+    .where(and(eq(syncRunObjects.runId, runId), eq(syncRunObjects.operation, "pull_updates")));
+  return rows.reduce((a, r) => a + r.processed, 0);
+}
+
+async function runStatus(runId: string): Promise<string | undefined> {
+  const [row] = await env.db.select({ status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.id, runId));
+  return row?.status;
+}
+
+const moving = (page: Page) => page.locator('[data-testid="progress-object"]').filter({ has: page.getByText("In progress", { exact: true }) });
+
+test("the initial sync against a realistic org, watched live from two browsers, through a reload and a dropped socket", async ({ browser, request }) => {
+  const started = Date.now();
+  const log = (what: string) => console.log(`[sync-live] +${((Date.now() - started) / 1000).toFixed(1)}s ${what}`);
+  const owner = await signUpThroughApi(request, env.baseURL, { name: "Liv Live", tenantName: "Live Co" });
+  const tenantId = await env.tenantId("Live Co");
+  // Connecting the org (validate, Sync Fields, confirm, mappings) is covered through the UI by
+  // salesforce-password.spec.ts; here it goes through the same procedures.
+  const user = DEFAULT_USERS[0]!;
+  await call(owner, "salesforce.validate", { username: user.username, password: user.password, securityToken: user.securityToken, sandbox: false });
+  await call(owner, "salesforce.commitFields", { excluded: [], acknowledgedPermanent: true });
+  await call(owner, "salesforce.confirm", { acknowledged: true });
+  await call(owner, "salesforce.acceptMappings", {});
+  log("org connected");
+
+  const contexts: BrowserContext[] = [await browser.newContext(), await browser.newContext()];
+  for (const context of contexts) await signInContext(context, env.baseURL, owner);
+  const [a, b] = [await contexts[0]!.newPage(), await contexts[1]!.newPage()];
+  // Browser A's live channel can be cut: every socket.io transport refused while blocked.
+  let blocked = false;
+  const open: { close(): Promise<void> }[] = [];
+  await a.routeWebSocket(/\/socket\.io\//, (ws) => {
+    if (blocked) return void ws.close();
+    ws.connectToServer();
+    open.push(ws);
+  });
+  await a.route(/\/socket\.io\//, (route) => (blocked ? route.abort() : route.continue()));
+  // Browser B counts the progress events its socket receives.
+  const progressFrames: number[] = [];
+  b.on("websocket", (ws) => ws.on("framereceived", ({ payload }) => void (String(payload).startsWith('42["sync.progress"') && progressFrames.push(Date.now()))));
+
+  // B watches the progress page before anything runs; it must follow the start without a reload.
+  await Promise.all([b.goto(`${env.baseURL}/salesforce/progress`), a.goto(`${env.baseURL}/salesforce`)]);
+  await expect(b.getByText("No sync has run yet")).toBeVisible({ timeout: 30_000 });
+  await expect(b.getByTestId("status-badge")).toHaveAttribute("data-state", "ready");
+  await expect(b.getByTestId("live-indicator")).toHaveAttribute("data-state", "connected");
+  log("pages open");
+
+  // A starts the initial sync in the UI, then follows the badge to the progress page.
+  await a.getByRole("button", { name: "Start Salesforce Sync" }).click();
+  const dialog = a.getByRole("dialog", { name: "Start the Salesforce sync?" });
+  await dialog.getByRole("checkbox", { name: /reported, not merged/ }).check();
+  await dialog.getByRole("button", { name: "Start Sync" }).click();
+  await expect(a.getByTestId("status-badge")).toContainText("Sync in Progress");
+  const [run] = await env.db.select({ id: syncRuns.id }).from(syncRuns).where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.kind, "initial")));
+  const runId = run!.id;
+  log(`sync started (run ${runId})`);
+  await a.getByTestId("status-badge").click();
+  await expect(a).toHaveURL(/\/salesforce\/progress$/);
+
+  for (const page of [a, b]) {
+    await expect(page.getByTestId("live-progress")).toHaveAttribute("data-run", runId, { timeout: 30_000 });
+    await expect(page.getByTestId("status-badge")).toHaveAttribute("data-state", "running");
+    await expect(page.getByTestId("status-badge")).toContainText("Sync in Progress");
+    await expect(page.getByTestId("live-indicator")).toHaveAttribute("data-state", "connected");
+  }
+  log(`both pages follow the run; committed ${await committed(runId)}`);
+
+  // The bars move in both browsers, and what they show is what the engine committed.
+  const watchFrom = Date.now();
+  const framesBefore = progressFrames.length;
+  for (let round = 0; round < 2; round++) {
+    const before = await Promise.all([shown(a), shown(b)]);
+    await Promise.all([a, b].map((page, i) => expect.poll(() => shown(page), { timeout: 5_000, intervals: [100] }).toBeGreaterThan(before[i]!)));
+    const floor = await committed(runId);
+    for (const page of [a, b]) {
+      await expect.poll(() => shown(page), { timeout: 3_000, intervals: [100] }).toBeGreaterThanOrEqual(floor);
+      const value = await shown(page);
+      expect(value).toBeLessThanOrEqual(await committed(runId));
+    }
+    log(`round ${round}: committed ${floor}`);
+  }
+  for (const page of [a, b]) {
+    await expect(moving(page).first().getByTestId("progress-eta")).toHaveText(/^\d+(s|m \d\ds|h \d\dm)$/);
+    await expect(moving(page).first()).toContainText(/Counting|Reading|Writing/);
+    await expect(moving(page).first().getByTestId("progress-rate")).toHaveText(/^[\d,]+\/s$/);
+    // Objects the engine has finished are shown finished, not still moving.
+    await expect(moving(page)).toHaveCount(1);
+    await expect(page.getByTestId("overall-eta")).toHaveText(/^about .+ left$/);
+    await expect(page.getByTestId("status-badge")).toHaveAttribute("data-percent", /^\d+(\.\d+)?$/);
+  }
+  // At least one update a second while the work moves.
+  const seconds = (Date.now() - watchFrom) / 1000;
+  const events = progressFrames.length - framesBefore;
+  log(`${events} progress events in ${seconds.toFixed(1)} s`);
+  expect(events).toBeGreaterThanOrEqual(Math.floor(seconds));
+  await saveScreenshot(b, "progress-page");
+
+  // Reload mid-run: the page starts from the committed counters at once, then keeps moving.
+  expect(await runStatus(runId), "the run must outlast the reload; raise COUNTS").toBe("in_progress");
+  const beforeReload = await shown(a);
+  await a.reload();
+  await expect(a.locator('[data-testid="progress-object"]').first()).toBeVisible({ timeout: 15_000 });
+  const afterReload = await shown(a);
+  expect(afterReload).toBeGreaterThanOrEqual(beforeReload);
+  await expect(a.getByTestId("live-indicator")).toHaveAttribute("data-state", "connected", { timeout: 15_000 });
+  await expect.poll(() => shown(a), { timeout: 5_000, intervals: [100] }).toBeGreaterThan(afterReload);
+  log(`reloaded: ${beforeReload} before, ${afterReload} at once`);
+
+  // Cut A's socket while B keeps receiving. Without it A re-reads the run from the database, so it is never stale.
+  blocked = true;
+  await Promise.all(open.splice(0).map((ws) => ws.close()));
+  await expect(a.getByTestId("live-indicator")).not.toHaveAttribute("data-state", "connected");
+  await expect(a.getByText("Live updates reconnecting…")).toBeVisible();
+  const [aOffline, bOnline] = await Promise.all([shown(a), shown(b)]);
+  await Promise.all([
+    expect.poll(() => shown(a), { timeout: 6_000, intervals: [100] }).toBeGreaterThan(aOffline),
+    expect.poll(() => shown(b), { timeout: 5_000, intervals: [100] }).toBeGreaterThan(bOnline),
+  ]);
+  await expect(a.getByTestId("live-indicator")).not.toHaveAttribute("data-state", "connected");
+  // Then A's network drops altogether (no socket, no database reads) and comes back with the socket route:
+  // within 3 s the page is live again and shows at least what the engine had committed when the network returned.
+  await contexts[0]!.setOffline(true);
+  await a.waitForTimeout(1_500);
+  const committedAtRestore = await committed(runId);
+  blocked = false;
+  await contexts[0]!.setOffline(false);
+  const restoredAt = Date.now();
+  await expect
+    .poll(async () => (await a.getByTestId("live-indicator").getAttribute("data-state")) === "connected" && (await shown(a)) >= committedAtRestore, { timeout: 10_000, intervals: [100] })
+    .toBe(true);
+  const recovered = Date.now() - restoredAt;
+  log(`recovered ${recovered} ms after the network returned`);
+  expect(recovered).toBeLessThanOrEqual(3_000);
+  const afterRecovery = await shown(a);
+  await expect.poll(() => shown(a), { timeout: 10_000, intervals: [100] }).toBeGreaterThan(afterRecovery);
+  expect(await runStatus(runId), "the run must outlast the socket test; raise COUNTS").toBe("in_progress");
+
+  // The run ends with every record of the org committed; both badges turn to "Last Synced".
+  await expect.poll(() => runStatus(runId), { timeout: 120_000, intervals: [500] }).toBe("succeeded");
+  log("run succeeded");
+  expect(await committed(runId)).toBe(Object.values(COUNTS).reduce((x, y) => x + y, 0));
+  for (const page of [a, b]) {
+    await expect(page.getByTestId("status-badge")).toHaveAttribute("data-state", "idle", { timeout: 60_000 });
+    await expect(page.getByTestId("status-badge")).toContainText("Last Synced");
+    await expect(page.getByTestId("run-status")).toHaveText("Succeeded");
+  }
+  await saveScreenshot(b, "progress-page-done");
+  for (const context of contexts) await context.close();
+});
