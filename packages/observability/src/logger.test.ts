@@ -57,6 +57,24 @@ describe("createLogger", () => {
     expect(child).toMatchObject({ tenantId: "t1", accessToken: REDACTED, nested: { deeper: { deepest: { password: REDACTED } } } });
   });
 
+  it("drops the bound values of a failed query from its message, stack and params", () => {
+    const out = capture();
+    const logger = createLogger({ name: "web", destination: out.destination });
+    const cause = Object.assign(new Error("value too long for type character varying(80)"), { code: "22001" });
+    const query = 'update "salesforce_connections" set "password" = $1 where "tenant_id" = $2';
+    const failed = Object.assign(new Error(`Failed query: ${query}\nparams: ${secret},t1`), { query, params: [secret, "t1"], cause });
+    logger.error({ err: failed, wrapped: { err: new Error("save failed", { cause: failed }) } }, "write failed");
+
+    const text = out.lines.join("\n");
+    expect(text).not.toContain(secret);
+    const [record] = out.records();
+    const err = record?.err as { message: string; stack: string; query: string; params: unknown };
+    expect(err.message).toBe(`Failed query: ${query}\nparams: ${REDACTED}`);
+    expect(err.query).toBe(query);
+    expect(err.params).toBe(REDACTED);
+    expect(err.stack).toContain("params: [redacted]\n    at ");
+  });
+
   it("keeps non-secret values and survives circular objects", () => {
     const out = capture();
     const logger = createLogger({ name: "web", destination: out.destination });

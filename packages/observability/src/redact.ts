@@ -31,11 +31,20 @@ export function isSecretKey(key: string): boolean {
 
 const maxDepth = 10;
 
+// Drizzle's DrizzleQueryError puts every bound value of a failed statement into its message (and so
+// its stack) and a `params` property; a failed write of a login would log the password with it.
+const queryParams = /(\nparams: )[\s\S]*?(?=\n\s+at |$)/;
+
+function redactQueryParams(text: string): string {
+  return text.includes("Failed query:") ? text.replace(queryParams, `$1${REDACTED}`) : text;
+}
+
 /**
  * Copies `value`, replacing the value of every secret-looking key at any depth.
  * Errors are first turned into pino's serialised shape so their extra properties are covered too.
  */
 export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (typeof value === "string") return redactQueryParams(value);
   if (value === null || typeof value !== "object") return value;
   if (value instanceof Date) return value;
   if (depth >= maxDepth) return "[too deep]";
@@ -51,8 +60,9 @@ export function redactSecrets(value: unknown, depth = 0, seen = new WeakSet<obje
     return redactSecrets(Object.fromEntries(value), depth, seen);
   }
   const copy: Record<string, unknown> = {};
+  const isFailedQuery = "query" in value && "params" in value;
   for (const [key, inner] of Object.entries(value)) {
-    copy[key] = isSecretKey(key) ? REDACTED : redactSecrets(inner, depth + 1, seen);
+    copy[key] = isSecretKey(key) || (isFailedQuery && key === "params") ? REDACTED : redactSecrets(inner, depth + 1, seen);
   }
   return copy;
 }
