@@ -11,7 +11,7 @@ import { errorCode } from "./errors";
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
 // Errors that a retry cannot fix.
-const FINAL_CODES = new Set(["UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "BAD_REQUEST", "CONFLICT", "TOO_MANY_REQUESTS"]);
+const FINAL_CODES = new Set(["UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "BAD_REQUEST", "CONFLICT", "UNPROCESSABLE_CONTENT", "TOO_MANY_REQUESTS"]);
 
 function makeClients() {
   const trpcClient = createTRPCClient<AppRouter>({
