@@ -133,7 +133,7 @@ function Preview({ data, excluded, toggle }: { data: FieldPreview; excluded: Set
         </Alert>
       ) : null}
       <Tabs defaultValue={data.objects[0]?.name}>
-        <TabsList aria-label="Salesforce objects" className="flex-wrap">
+        <TabsList aria-label="Salesforce objects" className="h-auto flex-wrap">
           {data.objects.map((o) => (
             <TabsTrigger key={o.name} value={o.name}>
               {o.name}
