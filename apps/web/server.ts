@@ -24,6 +24,11 @@ async function main() {
   await app.prepare();
 
   const httpServer = createServer(createRequestHandler(runtime, app.getRequestHandler()));
+  // Behind a load balancer the balancer must close an idle keep-alive connection first: with
+  // Node's 5 s default the server can close one just as the balancer reuses it (a reset request).
+  // 65 s outlasts the common 60 s balancer idle timeout.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
   const realtime = await attachRealtime(httpServer, {
     adapter: env.embedded ? { kind: "memory" } : { kind: "postgres", connectionString: env.DATABASE_URL! },
     logger,

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import jsforce from "jsforce";
 import { salesforceConnections, withTenant } from "@ferry/db";
 import type { TestDatabase } from "@ferry/db/testing";
-import type { EmulatorHandle } from "@ferry/salesforce-emulator";
+import type { EmulatorHandle, EmulatorOptions } from "@ferry/salesforce-emulator";
 import { sealSecret } from "@ferry/services/secrets/seal";
 import { masterKey, noteSecret, waitFor, workDir } from "./harness";
 
@@ -169,10 +169,9 @@ export async function startLoadBalancer(backends: string[], mode: "failover" | "
         connected = true;
         stats.connections[index]!++;
         open.add(upstream);
-        upstream.on("close", () => {
-          open.delete(upstream);
-          client.destroy();
-        });
+        // pipe() ends each side when the other ends (so a response is never cut short); a dead peer destroys both.
+        upstream.on("close", () => open.delete(upstream));
+        upstream.on("error", () => client.destroy());
         client.on("close", () => upstream.destroy());
         client.once("data", (chunk: Buffer) => {
           const head = chunk.subarray(0, 512).toString("latin1");
@@ -182,8 +181,8 @@ export async function startLoadBalancer(backends: string[], mode: "failover" | "
         upstream.pipe(client);
         client.resume();
       });
-      upstream.on("error", () => {
-        if (connected) return upstream.destroy();
+      upstream.once("error", () => {
+        if (connected) return;
         stats.redispatched++;
         attempt(tries + 1);
       });
@@ -203,7 +202,7 @@ export async function startLoadBalancer(backends: string[], mode: "failover" | "
 }
 
 /** Stores the emulator org's sealed login for `tenantId`, as Validate + Fields + Confirm leave it ("ready" to start). */
-export async function storeReadyConnection(db: TestDatabase, emu: EmulatorHandle, tenantId: string, state: "ready" | "syncing" = "ready") {
+export async function storeReadyConnection(db: TestDatabase, emu: Pick<EmulatorHandle, "users" | "loginUrl" | "url">, tenantId: string, state: "ready" | "syncing" = "ready") {
   const user = emu.users[0]!;
   const conn = new jsforce.Connection({ loginUrl: emu.loginUrl, version: "62.0" });
   const info = await conn.login(user.username, user.password + user.securityToken);
@@ -223,6 +222,37 @@ export async function storeReadyConnection(db: TestDatabase, emu: EmulatorHandle
       apiDailyLimit: 15_000,
     }),
   );
+}
+
+/** The Salesforce emulator in a child process (its own event loop), reached over HTTP like any org. */
+export async function startEmulatorProcess(options: EmulatorOptions): Promise<Pick<EmulatorHandle, "users" | "loginUrl" | "url"> & { stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./emulator-entry.ts", import.meta.url))], {
+    env: { ...process.env, RELIABILITY_EMULATOR: JSON.stringify(options) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      children.delete(child);
+      resolve();
+    }),
+  );
+  const handle = await new Promise<Pick<EmulatorHandle, "users" | "loginUrl" | "url">>((resolve, reject) => {
+    let buffered = "";
+    child.stdout!.on("data", (c: Buffer) => {
+      buffered += c.toString();
+      const line = buffered.split("\n").find((l) => l.startsWith("{"));
+      if (line) resolve(JSON.parse(line) as Pick<EmulatorHandle, "users" | "loginUrl" | "url">);
+    });
+    void exited.then(() => reject(new Error("the emulator process exited before it started")));
+  });
+  return {
+    ...handle,
+    async stop() {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }
 
 /** Latency samples in milliseconds → the figures the suite prints. */
