@@ -59,6 +59,8 @@ export function useLiveRun() {
     // Without the live channel a moving run is re-read every two seconds, so a blip never leaves
     // the page stale for longer than that, however long the socket takes to come back.
     refetchInterval: (q) => (status !== "connected" && ACTIVE.has(q.state.data?.run?.status ?? "") ? 2000 : false),
+    // Back online, the run is re-read at once, while the socket is still reconnecting.
+    refetchOnReconnect: "always",
   });
   const [live, dispatch] = useReducer(reducer, { runId: null, phase: null, objects: {}, lastEventAt: null });
   const run = query.data?.run ?? null;
