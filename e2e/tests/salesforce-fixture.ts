@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { DEFAULT_OAUTH_CLIENT, DEFAULT_USERS, startEmulator, type EmulatorHandle } from "@ferry/salesforce-emulator";
+import { startWebProcess } from "@ferry/web/testing";
 
 const small = { User: 5, Account: 200, Contact: 400, Lead: 600, Opportunity: 100, OpportunityContactRole: 50, Campaign: 5, CampaignMember: 50 };
 
@@ -15,17 +14,6 @@ export interface SalesforceE2E {
   production: EmulatorHandle;
   sandbox: EmulatorHandle;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
@@ -50,15 +38,10 @@ export async function startSalesforceE2E(name: string): Promise<SalesforceE2E> {
     isSandbox: true,
     users: [{ username: "sync@acme-sandbox.emulator", password: "ferry-sandbox-1", securityToken: "SANDBOXTOKEN000000000001", firstName: "Sandbox", lastName: "Sync" }],
   });
-  const port = await freePort();
-  const baseURL = `http://127.0.0.1:${port}`;
   const dataDir = path.join(process.env.FERRY_E2E_DIR ?? os.tmpdir(), `salesforce-${name}-${process.pid}-${Date.now()}`);
   mkdirSync(dataDir, { recursive: true });
   const env: Record<string, string | undefined> = {
-    ...process.env,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    PUBLIC_URL: baseURL,
+    DATABASE_URL: undefined,
     FERRY_DATA_DIR: dataDir,
     FERRY_EMULATOR: "off",
     FERRY_DEMO: "off",
@@ -68,38 +51,14 @@ export async function startSalesforceE2E(name: string): Promise<SalesforceE2E> {
     FERRY_SALESFORCE_CLIENT_ID: DEFAULT_OAUTH_CLIENT.clientId,
     FERRY_SALESFORCE_CLIENT_SECRET: DEFAULT_OAUTH_CLIENT.clientSecret,
     LOG_LEVEL: "warn",
-    NODE_ENV: "production",
   };
-  delete env.DATABASE_URL;
-  const child: ChildProcess = spawn("pnpm", ["exec", "tsx", "server.ts"], {
-    cwd: path.resolve(import.meta.dirname, "../../apps/web"),
-    env,
-    stdio: ["ignore", "ignore", "pipe"],
-    detached: true,
-  });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`Ferry exited early (${child.exitCode}): ${stderr}`);
-    try {
-      if ((await fetch(`${baseURL}/readyz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`Ferry did not become ready: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  const server = await startWebProcess({ env, detached: true, killAfterMs: 10_000 });
   return {
-    baseURL,
+    baseURL: server.url,
     production,
     sandbox,
     async stop() {
-      if (child.exitCode === null && child.pid) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        process.kill(-child.pid, "SIGTERM");
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-      }
+      await server.stop();
       await Promise.all([production.stop(), sandbox.stop()]);
     },
   };

@@ -9,7 +9,8 @@ import { salesforceConnections, withTenant } from "@ferry/db";
 import type { TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle, EmulatorOptions } from "@ferry/salesforce-emulator";
 import { sealSecret } from "@ferry/services/secrets/seal";
-import { masterKey, noteSecret, waitFor, workDir } from "./harness";
+import { freePort, startWebProcess as startWeb } from "@ferry/web/testing";
+import { masterKey, noteSecret, workDir } from "./harness";
 
 /**
  * The production shape of issue 9 point 6: several web processes (`apps/web/server.ts` over the
@@ -17,22 +18,12 @@ import { masterKey, noteSecret, waitFor, workDir } from "./harness";
  * small TCP proxy of our own.
  */
 
-const webDir = fileURLToPath(new URL("../../apps/web/", import.meta.url));
 const children = new Set<ChildProcess>();
 process.on("exit", () => {
   for (const child of children) child.kill("SIGKILL");
 });
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface WebProcess {
   name: string;
@@ -50,12 +41,10 @@ export function clusterSecrets() {
 
 /** `server.ts` in Postgres mode with FERRY_WORKER=off, as each replica runs in production. */
 export async function startWebProcess(databaseUrl: string, options: { name: string; publicUrl: string; authSecret: string; env?: Record<string, string> }): Promise<WebProcess> {
-  const port = await freePort();
-  // node itself, not a tsx wrapper: SIGKILL must hit the process that serves.
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
-    cwd: webDir,
+  const logFile = join(workDir, `${options.name}.log`);
+  const web = await startWeb({
+    name: options.name,
     env: {
-      ...process.env,
       DATABASE_URL: databaseUrl,
       BETTER_AUTH_SECRET: options.authSecret,
       FERRY_MASTER_KEY: masterKey,
@@ -63,54 +52,12 @@ export async function startWebProcess(databaseUrl: string, options: { name: stri
       FERRY_EMULATOR: "off",
       FERRY_DEMO: "off",
       PUBLIC_URL: options.publicUrl,
-      PORT: String(port),
-      HOST: "127.0.0.1",
       LOG_LEVEL: "warn",
-      NODE_ENV: "production",
       ...options.env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    onLine: (line) => appendFileSync(logFile, `${line}\n`),
   });
-  children.add(child);
-  const exited = new Promise<void>((resolve) =>
-    child.once("exit", () => {
-      children.delete(child);
-      resolve();
-    }),
-  );
-  const lines: string[] = [];
-  const logFile = join(workDir, `${options.name}.log`);
-  const onData = (c: Buffer) => {
-    for (const line of c.toString().split("\n")) {
-      if (!line) continue;
-      lines.push(line);
-      appendFileSync(logFile, `${line}\n`);
-    }
-  };
-  child.stdout!.on("data", onData);
-  child.stderr!.on("data", onData);
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    `${options.name} to answer /readyz`,
-    async () => {
-      if (child.exitCode !== null) throw new Error(`${options.name} exited (${child.exitCode}): ${lines.slice(-5).join("\n")}`);
-      return fetch(`${url}/readyz`).then((r) => r.ok).catch(() => false);
-    },
-    120_000,
-    250,
-  );
-  return {
-    name: options.name,
-    url,
-    pid: child.pid!,
-    child,
-    lines,
-    async kill(signal = "SIGTERM") {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      await exited;
-    },
-  };
+  return { name: options.name, url: web.url, pid: web.child.pid!, child: web.child, lines: web.lines, kill: (signal) => web.stop(signal) };
 }
 
 /** Next compiles nothing in production, but each route's code is loaded on its first request. */
