@@ -21,24 +21,27 @@ export async function createNotification(tx: Transaction, ctx: Pick<TenantContex
     .values({ tenantId: ctx.tenantId, kind: input.kind as (typeof notifications.$inferInsert)["kind"], title: input.title, body: input.body })
     .returning({ id: notifications.id, tenantId: notifications.tenantId, kind: notifications.kind, title: notifications.title, body: notifications.body });
   if (MAILED_KINDS.has(input.kind)) {
-    const [tenant] = await tx.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, ctx.tenantId));
-    const recipients = await tx
-      .select({ email: users.email })
-      .from(memberships)
-      .innerJoin(users, eq(users.id, memberships.userId))
-      .where(and(eq(memberships.tenantId, ctx.tenantId), inArray(memberships.role, ["owner", "admin"])));
-    if (recipients.length > 0) {
-      await tx.insert(emailOutbox).values(
-        recipients.map(({ email }) => ({
-          tenantId: ctx.tenantId,
-          to: email,
-          subject: `Ferry (${tenant?.name ?? "your tenant"}): ${input.title}`,
-          body: input.body,
-          link: "/salesforce",
-          meta: { kind: input.kind, notificationId: row!.id },
-        })),
-      );
-    }
+    await mailOwnersAndAdmins(tx, ctx.tenantId, (tenantName) => ({
+      subject: `Ferry (${tenantName}): ${input.title}`,
+      body: input.body,
+      link: "/salesforce",
+      meta: { kind: input.kind, notificationId: row!.id },
+    }));
   }
   return row!;
+}
+
+type OutboxMail = Pick<typeof emailOutbox.$inferInsert, "subject" | "body" | "link" | "meta">;
+
+/** Queues the same mail to each of the tenant's owners and admins (the outbox), in the caller's transaction. */
+export async function mailOwnersAndAdmins(tx: Transaction, tenantId: string, mail: (tenantName: string) => OutboxMail) {
+  const [tenant] = await tx.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, tenantId));
+  const recipients = await tx
+    .select({ email: users.email })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.tenantId, tenantId), inArray(memberships.role, ["owner", "admin"])));
+  if (recipients.length === 0) return;
+  const content = mail(tenant?.name ?? "your tenant");
+  await tx.insert(emailOutbox).values(recipients.map(({ email }) => ({ tenantId, to: email, ...content })));
 }

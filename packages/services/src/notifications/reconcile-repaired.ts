@@ -1,6 +1,5 @@
-import { and, eq, inArray } from "drizzle-orm";
-import { emailOutbox, memberships, tenants, users, type Transaction } from "@ferry/db";
-import { createNotification } from "./create";
+import type { Transaction } from "@ferry/db";
+import { createNotification, mailOwnersAndAdmins } from "./create";
 
 /** What one object's reconciliation put right. */
 export interface ObjectRepairs {
@@ -39,21 +38,11 @@ export async function recordReconcileRepairs(tx: Transaction, ctx: { tenantId: s
   const short = "The regular sync had missed them; Ferry matches Salesforce again. Sync history lists the run.";
   const title = `Reconciliation repaired ${plural(total, "row", "rows")}`;
   const notification = await createNotification(tx, ctx, { kind: "reconcile_repaired", title, body: `${details.length > 400 ? `${details.slice(0, 399)}…` : details} ${short}` });
-  const [tenant] = await tx.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, ctx.tenantId));
-  const recipients = await tx
-    .select({ email: users.email })
-    .from(memberships)
-    .innerJoin(users, eq(users.id, memberships.userId))
-    .where(and(eq(memberships.tenantId, ctx.tenantId), inArray(memberships.role, ["owner", "admin"])));
-  for (const { email } of recipients) {
-    await tx.insert(emailOutbox).values({
-      tenantId: ctx.tenantId,
-      to: email,
-      subject: `Ferry: ${title} in ${tenant?.name ?? "your tenant"}`,
-      body: `${details} ${why}`,
-      link: "/sync-history",
-      meta: { kind: "reconcile_repaired", runId: input.runId, notificationId: notification.id, repairs: repaired },
-    });
-  }
+  await mailOwnersAndAdmins(tx, ctx.tenantId, (tenantName) => ({
+    subject: `Ferry: ${title} in ${tenantName}`,
+    body: `${details} ${why}`,
+    link: "/sync-history",
+    meta: { kind: "reconcile_repaired", runId: input.runId, notificationId: notification.id, repairs: repaired },
+  }));
   return notification;
 }
