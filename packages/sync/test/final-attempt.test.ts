@@ -1,33 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { salesforceConnections, withTenant } from "@ferry/db";
-import { availableBackends, createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
-import type { EmulatorHandle } from "@ferry/salesforce-emulator";
+import { availableBackends, createTenantFixture } from "@ferry/db/testing";
 import { runSyncJob, scheduleSyncWork, type SyncEmitter, type SyncJobName, type SyncJobPayload } from "../src";
 import { rowsOf } from "../src/store/stage";
-import { connect, startOrg } from "./helpers";
+import { connect, orgAndDatabase } from "./helpers";
 
 const backends = await availableBackends();
 const fast = { retry: { baseDelayMs: 5, maxDelayMs: 50 } };
 
 describe.each(backends)("a sync job's last attempt on %s", (backend) => {
-  let emu: EmulatorHandle;
-  let db: TestDatabase;
-
-  beforeAll(async () => {
-    emu = await startOrg();
-    db = await createTestDatabase(backend);
-  });
-  afterAll(async () => {
-    await db?.drop();
-    await emu?.stop();
-  });
+  const harness = orgAndDatabase(backend);
 
   it("a database error leaves the run incomplete on early attempts, failed with a notification and mail on the last; the scheduler resumes it", async () => {
-    const { tenantId, ownerEmail } = await createTenantFixture(db);
-    await db.db.insert(salesforceConnections).values({ tenantId, state: "syncing", syncEnabled: true });
+    const { tenantId, ownerEmail } = await createTenantFixture(harness.db);
+    await harness.db.db.insert(salesforceConnections).values({ tenantId, state: "syncing", syncEnabled: true });
     // Postgres's disk_full raised on this tenant's Contact rows: the disk "fills" mid-run.
-    await db.db.execute(
+    await harness.db.db.execute(
       sql.raw(`
       create or replace function final_attempt_disk_full() returns trigger language plpgsql as $$
       begin
@@ -37,15 +26,15 @@ describe.each(backends)("a sync job's last attempt on %s", (backend) => {
         return new;
       end $$;`),
     );
-    await db.db.execute(
+    await harness.db.db.execute(
       sql.raw(`create trigger final_attempt_disk_full before insert on sf_records for each row execute function final_attempt_disk_full();`),
     );
     const events: { event: string; payload: Record<string, unknown> }[] = [];
     const emitter: SyncEmitter = { emit: async (_t, event, payload) => void events.push({ event, payload: payload as Record<string, unknown> }) };
-    const deps = { database: db, emitter, openConnection: async () => connect(emu), send: async () => undefined, options: fast };
+    const deps = { database: harness.db, emitter, openConnection: async () => connect(harness.emu), send: async () => undefined, options: fast };
     const payload = { tenantId, runId: "disk-full" };
     const look = () =>
-      withTenant({ db: db.db, tenantId }, async (tx) => ({
+      withTenant({ db: harness.db.db, tenantId }, async (tx) => ({
         run: rowsOf(await tx.execute(sql`select status, error, error_code from sync_runs where id = 'disk-full'`))[0],
         state: rowsOf(await tx.execute(sql`select state, message from sync_states`))[0],
         notifications: rowsOf(await tx.execute(sql`select kind, title, body from notifications`)),
@@ -74,13 +63,13 @@ describe.each(backends)("a sync job's last attempt on %s", (backend) => {
       await expect(runSyncJob(deps, "sync.initial", payload, { attempt: 0, retryLimit: 0 })).rejects.toMatchObject({});
       expect((await look()).notifications).toHaveLength(1);
     } finally {
-      await db.db.execute(sql`drop trigger if exists final_attempt_disk_full on sf_records`);
+      await harness.db.db.execute(sql`drop trigger if exists final_attempt_disk_full on sf_records`);
     }
 
     // The scheduler resumes the failed initial sync from its checkpoints once the retry wait has passed.
     const sent: { job: SyncJobName; payload: SyncJobPayload }[] = [];
     const send = async (job: SyncJobName, p: SyncJobPayload) => void (p.tenantId === tenantId && sent.push({ job, payload: p }));
-    await scheduleSyncWork({ database: db, send, now: () => new Date(Date.now() + 6 * 60_000) });
+    await scheduleSyncWork({ database: harness.db, send, now: () => new Date(Date.now() + 6 * 60_000) });
     expect(sent).toEqual([{ job: "sync.initial", payload }]);
     expect(await runSyncJob(deps, "sync.initial", payload, { attempt: 0, retryLimit: 1 })).toEqual({ outcome: "completed" });
     expect((await look()).state).toMatchObject({ state: "idle", message: null });

@@ -4,6 +4,8 @@ import { sql } from "drizzle-orm";
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "@ferry/salesforce-emulator";
 import type { DatabaseHandle } from "@ferry/db";
 import { withTenant } from "@ferry/db";
+import { createTestDatabase, type Backend, type TestDatabase } from "@ferry/db/testing";
+import { afterAll, beforeAll } from "vitest";
 import { valueConverter } from "../src/model/objects";
 import { rowsOf } from "../src/store/stage";
 
@@ -20,6 +22,23 @@ export const SMALL_COUNTS = {
 
 export async function startOrg(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   return startEmulator({ port: 0, seed: 7, counts: SMALL_COUNTS, bulkJobDurationMs: 100, ...options });
+}
+
+/**
+ * An emulated org (startOrg's options) and a fresh database on `backend` for one describe block:
+ * started before its tests, dropped and stopped after. Read `emu` and `db` inside the tests.
+ */
+export function orgAndDatabase(backend: Backend, orgOptions?: EmulatorOptions): { readonly emu: EmulatorHandle; readonly db: TestDatabase } {
+  const started = {} as { emu: EmulatorHandle; db: TestDatabase };
+  beforeAll(async () => {
+    started.emu = await startOrg(orgOptions);
+    started.db = await createTestDatabase(backend);
+  });
+  afterAll(async () => {
+    await started.db?.drop();
+    await started.emu?.stop();
+  });
+  return started;
 }
 
 /** The sync user logged in with username + password + token, so jsforce re-logs in when a session expires. */

@@ -1,45 +1,34 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { withTenant } from "@ferry/db";
-import { availableBackends, createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
-import type { EmulatorHandle } from "@ferry/salesforce-emulator";
+import { availableBackends, createTenantFixture } from "@ferry/db/testing";
 import { viewSyncStatus, type TenantContext } from "@ferry/services";
 import { runInitialSync, type SyncEmitter } from "../src";
 import { rowsOf } from "../src/store/stage";
-import { connect, SMALL_COUNTS, startOrg } from "./helpers";
+import { connect, orgAndDatabase, SMALL_COUNTS } from "./helpers";
 
 const backends = await availableBackends();
 const fast = { retry: { baseDelayMs: 5, maxDelayMs: 50 } };
 
 describe.each(backends)("the Salesforce org's own API limit on %s", (backend) => {
-  let emu: EmulatorHandle;
-  let db: TestDatabase;
-
-  beforeAll(async () => {
-    emu = await startOrg({ counts: { ...SMALL_COUNTS, Lead: 1_000 } });
-    db = await createTestDatabase(backend);
-  });
-  afterAll(async () => {
-    await db?.drop();
-    await emu?.stop();
-  });
+  const harness = orgAndDatabase(backend, { counts: { ...SMALL_COUNTS, Lead: 1_000 } });
 
   it("REQUEST_LIMIT_EXCEEDED pauses as 'Salesforce org API limit reached', not as the tenant's Ferry cap, then resumes", async () => {
-    const fixture = await createTenantFixture(db);
+    const fixture = await createTenantFixture(harness.db);
     const { tenantId } = fixture;
-    const ctx: TenantContext = { db: db.db, tenantId, actor: { userId: fixture.ownerId, email: fixture.ownerEmail, name: "Owner", isStaff: false }, access: { kind: "member", role: "owner" } };
+    const ctx: TenantContext = { db: harness.db.db, tenantId, actor: { userId: fixture.ownerId, email: fixture.ownerEmail, name: "Owner", isStaff: false }, access: { kind: "member", role: "owner" } };
     const events: { event: string; payload: Record<string, unknown> }[] = [];
     const emitter: SyncEmitter = { emit: async (_t, event, payload) => void events.push({ event, payload: payload as Record<string, unknown> }) };
-    const conn = await connect(emu);
-    emu.setFaults({ rules: [{ endpoint: "*", kind: "request-limit", rate: 1 }] });
+    const conn = await connect(harness.emu);
+    harness.emu.setFaults({ rules: [{ endpoint: "*", kind: "request-limit", rate: 1 }] });
     let outcome;
     try {
-      outcome = await runInitialSync({ database: db, tenantId, runId: "org-limited", conn, emitter, options: fast });
+      outcome = await runInitialSync({ database: harness.db, tenantId, runId: "org-limited", conn, emitter, options: fast });
     } finally {
-      emu.clearFaults();
+      harness.emu.clearFaults();
     }
     expect(outcome).toMatchObject({ outcome: "paused", reason: expect.stringMatching(/^Salesforce org API limit reached — resumes at \d{4}-/) });
-    const stored = await withTenant({ db: db.db, tenantId }, async (tx) => ({
+    const stored = await withTenant({ db: harness.db.db, tenantId }, async (tx) => ({
       run: rowsOf(await tx.execute(sql`select status, error, error_code, resumes_at from sync_runs where id = 'org-limited'`))[0],
       state: rowsOf(await tx.execute(sql`select state, message from sync_states`))[0],
       notifications: rowsOf(await tx.execute(sql`select kind, title, body from notifications`)),
@@ -56,7 +45,7 @@ describe.each(backends)("the Salesforce org's own API limit on %s", (backend) =>
     expect(await viewSyncStatus({ ctx })).toMatchObject({ state: "org_limited", message: expect.stringMatching(/^Salesforce org API limit reached/), resumesAt: expect.any(String) });
 
     // Once the org's window frees calls, the same run continues and the tenant shows idle again.
-    expect(await runInitialSync({ database: db, tenantId, runId: "org-limited", conn: await connect(emu), emitter, options: fast })).toEqual({ outcome: "completed" });
+    expect(await runInitialSync({ database: harness.db, tenantId, runId: "org-limited", conn: await connect(harness.emu), emitter, options: fast })).toEqual({ outcome: "completed" });
     expect(await viewSyncStatus({ ctx })).toMatchObject({ state: "idle" });
   });
 });

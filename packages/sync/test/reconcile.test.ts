@@ -1,49 +1,38 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { sfRecords, withTenant } from "@ferry/db";
-import { availableBackends, createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
-import type { EmulatorHandle } from "@ferry/salesforce-emulator";
+import { availableBackends, createTenantFixture } from "@ferry/db/testing";
 import { runInitialSync, runReconcile, type SyncEmitter } from "../src";
 import { rowsOf } from "../src/store/stage";
-import { checksum, connect, emulatorRows, runObjects, SMALL_COUNTS, startOrg, storedRows } from "./helpers";
+import { checksum, connect, emulatorRows, orgAndDatabase, runObjects, SMALL_COUNTS, storedRows } from "./helpers";
 
 const backends = await availableBackends();
 
 describe.each(backends)("reconciliation on %s", (backend) => {
-  let emu: EmulatorHandle;
-  let db: TestDatabase;
-
-  beforeAll(async () => {
-    emu = await startOrg({ counts: { ...SMALL_COUNTS, Contact: 4_500 } });
-    db = await createTestDatabase(backend);
-  });
-  afterAll(async () => {
-    await db?.drop();
-    await emu?.stop();
-  });
+  const harness = orgAndDatabase(backend, { counts: { ...SMALL_COUNTS, Contact: 4_500 } });
 
   it("finds and repairs missed rows and deletes the cycles never saw, and counts the repairs", async () => {
-    const { tenantId, ownerEmail } = await createTenantFixture(db);
+    const { tenantId, ownerEmail } = await createTenantFixture(harness.db);
     const objects = ["Account", "Contact"];
-    expect(await runInitialSync({ database: db, tenantId, runId: "initial", conn: await connect(emu), objects })).toEqual({ outcome: "completed" });
-    const contacts = emulatorRows(emu, "Contact");
+    expect(await runInitialSync({ database: harness.db, tenantId, runId: "initial", conn: await connect(harness.emu), objects })).toEqual({ outcome: "completed" });
+    const contacts = emulatorRows(harness.emu, "Contact");
     // Rows Ferry lost (or never got), spread over several id pages.
     const lost = [5, 2_100, 2_101, 4_400].map((k) => contacts[k]!.id);
-    await db.db.delete(sfRecords).where(and(eq(sfRecords.tenantId, tenantId), eq(sfRecords.object, "Contact"), inArray(sfRecords.sfId, lost)));
+    await harness.db.db.delete(sfRecords).where(and(eq(sfRecords.tenantId, tenantId), eq(sfRecords.object, "Contact"), inArray(sfRecords.sfId, lost)));
     // Deleted in Salesforce while no cycle ran (as after a pause longer than the delete window).
-    const deleted = [10, 3_000].map((k) => emu.deleteRecord(contacts[k]!.id));
+    const deleted = [10, 3_000].map((k) => harness.emu.deleteRecord(contacts[k]!.id));
 
     const emitted: { event: string; payload: unknown }[] = [];
     const emitter: SyncEmitter = { emit: async (_t, event, payload) => void emitted.push({ event, payload }) };
-    expect(await runReconcile({ database: db, tenantId, runId: "reconcile", conn: await connect(emu), objects, emitter })).toEqual({ outcome: "completed" });
+    expect(await runReconcile({ database: harness.db, tenantId, runId: "reconcile", conn: await connect(harness.emu), objects, emitter })).toEqual({ outcome: "completed" });
     for (const object of objects) {
-      const expected = emulatorRows(emu, object);
-      expect(checksum(await storedRows(db, tenantId, object)), object).toBe(checksum(expected));
+      const expected = emulatorRows(harness.emu, object);
+      expect(checksum(await storedRows(harness.db, tenantId, object)), object).toBe(checksum(expected));
     }
-    const counters = await runObjects(db, tenantId, "reconcile");
+    const counters = await runObjects(harness.db, tenantId, "reconcile");
     expect(counters.find((c) => c.object === "Contact")).toMatchObject({ status: "succeeded", total: contacts.length - 2, processed: contacts.length - 2, created: 4, deleted: 2 });
     expect(counters.find((c) => c.object === "Account")).toMatchObject({ status: "succeeded", created: 0, deleted: 0 });
-    const tombstones = (await storedRows(db, tenantId, "Contact", { includeDeleted: true })).filter((r) => r.deleted).map((r) => r.id);
+    const tombstones = (await storedRows(harness.db, tenantId, "Contact", { includeDeleted: true })).filter((r) => r.deleted).map((r) => r.id);
     expect(tombstones.sort()).toEqual([...deleted].sort());
 
     // The admins hear of it: in the app (live, after the commit) and by mail through the outbox.
@@ -64,13 +53,13 @@ describe.each(backends)("reconciliation on %s", (backend) => {
     expect(progress.filter((p) => p.object === "Contact").at(-1)).toMatchObject({ processed: contacts.length - 2, total: contacts.length - 2 });
 
     // A second pass finds nothing out of step: no notification, no mail.
-    expect(await runReconcile({ database: db, tenantId, runId: "reconcile-2", conn: await connect(emu), objects })).toEqual({ outcome: "completed" });
+    expect(await runReconcile({ database: harness.db, tenantId, runId: "reconcile-2", conn: await connect(harness.emu), objects })).toEqual({ outcome: "completed" });
     expect((await notices(tenantId)).notifications).toHaveLength(1);
     expect((await notices(tenantId)).mail).toHaveLength(1);
   });
 
   async function notices(tenantId: string) {
-    return withTenant({ db: db.db, tenantId }, async (tx) => ({
+    return withTenant({ db: harness.db.db, tenantId }, async (tx) => ({
       notifications: rowsOf(await tx.execute(sql`select kind, title, body from notifications order by created_at`)),
       mail: rowsOf(await tx.execute(sql`select "to", subject, body, link from email_outbox order by created_at`)) as { to: string; subject: string; body: string; link: string }[],
     }));

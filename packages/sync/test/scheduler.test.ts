@@ -1,30 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { eq } from "drizzle-orm";
 import { pushQueue, salesforceConnections, syncRuns, syncStates, tenants, withTenant } from "@ferry/db";
-import { availableBackends, createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
-import type { EmulatorHandle } from "@ferry/salesforce-emulator";
+import { availableBackends, createTenantFixture } from "@ferry/db/testing";
 import { ForbiddenError, setSyncPaused, type TenantContext } from "@ferry/services";
 import { runInitialSync, runSyncJob, scheduleSyncWork, type SyncJobName, type SyncJobPayload } from "../src";
-import { connect, startOrg } from "./helpers";
+import { connect, orgAndDatabase } from "./helpers";
 
 const backends = await availableBackends();
 
 describe.each(backends)("per-tenant scheduling on %s", (backend) => {
-  let emu: EmulatorHandle;
-  let db: TestDatabase;
-
-  beforeAll(async () => {
-    emu = await startOrg();
-    db = await createTestDatabase(backend);
-  });
-  afterAll(async () => {
-    await db?.drop();
-    await emu?.stop();
-  });
+  const harness = orgAndDatabase(backend);
 
   async function tenantCtx(role: "owner" | "viewer" = "owner"): Promise<TenantContext> {
-    const fixture = await createTenantFixture(db, { role });
-    return { db: db.db, tenantId: fixture.tenantId, actor: { userId: fixture.ownerId, email: fixture.ownerEmail, name: "Owner", isStaff: false }, access: { kind: "member", role } };
+    const fixture = await createTenantFixture(harness.db, { role });
+    return { db: harness.db.db, tenantId: fixture.tenantId, actor: { userId: fixture.ownerId, email: fixture.ownerEmail, name: "Owner", isStaff: false }, access: { kind: "member", role } };
   }
 
   it("sends pushes first, then cycles on the tenant's interval, then the daily reconciliation; honours pause", async () => {
@@ -32,39 +21,39 @@ describe.each(backends)("per-tenant scheduling on %s", (backend) => {
     const other = await tenantCtx();
     const objects = ["Account"];
     for (const c of [ctx, other]) {
-      expect(await runInitialSync({ database: db, tenantId: c.tenantId, runId: "initial", conn: await connect(emu), objects })).toEqual({ outcome: "completed" });
-      await db.db.insert(salesforceConnections).values({ tenantId: c.tenantId, state: "syncing", syncEnabled: true });
+      expect(await runInitialSync({ database: harness.db, tenantId: c.tenantId, runId: "initial", conn: await connect(harness.emu), objects })).toEqual({ outcome: "completed" });
+      await harness.db.db.insert(salesforceConnections).values({ tenantId: c.tenantId, state: "syncing", syncEnabled: true });
     }
     const sent: { tenantId: string; job: SyncJobName }[] = [];
     // Jobs run at once, as a worker would run them.
     const send = async (job: SyncJobName, payload: SyncJobPayload) => {
       sent.push({ tenantId: payload.tenantId, job });
-      return runSyncJob({ database: db, openConnection: async () => connect(emu), send: async () => undefined }, job, { ...payload, objects });
+      return runSyncJob({ database: harness.db, openConnection: async () => connect(harness.emu), send: async () => undefined }, job, { ...payload, objects });
     };
     const at = (minutes: number) => () => new Date(Date.now() + minutes * 60_000);
     const mine = () => sent.filter((s) => s.tenantId === ctx.tenantId).map((s) => s.job);
 
-    await scheduleSyncWork({ database: db, send });
+    await scheduleSyncWork({ database: harness.db, send });
     expect(mine()).toEqual(["sync.reconcile"]);
-    await scheduleSyncWork({ database: db, send });
+    await scheduleSyncWork({ database: harness.db, send });
     expect(mine()).toEqual(["sync.reconcile"]);
-    await scheduleSyncWork({ database: db, send, now: at(6) });
+    await scheduleSyncWork({ database: harness.db, send, now: at(6) });
     expect(mine()).toEqual(["sync.reconcile", "sync.incremental"]);
 
-    await db.db.update(tenants).set({ syncIntervalMinutes: 30 }).where(eq(tenants.id, ctx.tenantId));
-    await scheduleSyncWork({ database: db, send, now: at(20) });
+    await harness.db.db.update(tenants).set({ syncIntervalMinutes: 30 }).where(eq(tenants.id, ctx.tenantId));
+    await scheduleSyncWork({ database: harness.db, send, now: at(20) });
     expect(mine()).toHaveLength(2);
-    await scheduleSyncWork({ database: db, send, now: at(31) });
+    await scheduleSyncWork({ database: harness.db, send, now: at(31) });
     expect(mine()).toHaveLength(3);
 
-    await db.db.insert(pushQueue).values({ tenantId: ctx.tenantId, object: "Account", sfId: "001000000000001AAA", changes: { Name: "Pushed" } });
-    await scheduleSyncWork({ database: db, send, now: at(200) });
+    await harness.db.db.insert(pushQueue).values({ tenantId: ctx.tenantId, object: "Account", sfId: "001000000000001AAA", changes: { Name: "Pushed" } });
+    await scheduleSyncWork({ database: harness.db, send, now: at(200) });
     expect(mine().at(-1)).toBe("sync.push");
 
     await expect(setSyncPaused({ ctx: await tenantCtx("viewer"), input: { paused: true } })).rejects.toBeInstanceOf(ForbiddenError);
     await setSyncPaused({ ctx, input: { paused: true } });
     const count = mine().length;
-    await scheduleSyncWork({ database: db, send, now: at(400) });
+    await scheduleSyncWork({ database: harness.db, send, now: at(400) });
     expect(mine()).toHaveLength(count);
     // The other tenant is unaffected by this tenant's pause.
     expect(sent.filter((s) => s.tenantId === other.tenantId).length).toBeGreaterThan(1);
@@ -72,7 +61,7 @@ describe.each(backends)("per-tenant scheduling on %s", (backend) => {
     expect(state).toMatchObject({ pausedByAdmin: true, state: "paused" });
 
     await setSyncPaused({ ctx, input: { paused: false } });
-    await scheduleSyncWork({ database: db, send, now: at(400) });
+    await scheduleSyncWork({ database: harness.db, send, now: at(400) });
     expect(mine()).toHaveLength(count + 1);
     const runs = await withTenant(ctx, (tx) => tx.select({ kind: syncRuns.kind, status: syncRuns.status }).from(syncRuns));
     expect(runs.filter((r) => r.status !== "succeeded")).toEqual([]);
@@ -80,21 +69,21 @@ describe.each(backends)("per-tenant scheduling on %s", (backend) => {
 
   it("resumes an initial sync whose job ran out of retries once Salesforce answers again", async () => {
     const ctx = await tenantCtx();
-    await db.db.insert(salesforceConnections).values({ tenantId: ctx.tenantId, state: "syncing", syncEnabled: true });
+    await harness.db.db.insert(salesforceConnections).values({ tenantId: ctx.tenantId, state: "syncing", syncEnabled: true });
     const objects = ["User", "Account"];
-    const deps = { database: db, openConnection: async () => connect(emu), send: async () => undefined, options: { retry: { baseDelayMs: 5, maxDelayMs: 20 } } };
-    emu.setFaults({ rules: [{ endpoint: "describe", kind: "server-error", rate: 1 }] });
+    const deps = { database: harness.db, openConnection: async () => connect(harness.emu), send: async () => undefined, options: { retry: { baseDelayMs: 5, maxDelayMs: 20 } } };
+    harness.emu.setFaults({ rules: [{ endpoint: "describe", kind: "server-error", rate: 1 }] });
     await expect(runSyncJob(deps, "sync.initial", { tenantId: ctx.tenantId, runId: "stalled", objects })).rejects.toMatchObject({ code: "UNKNOWN_EXCEPTION" });
-    emu.clearFaults();
+    harness.emu.clearFaults();
     const sent: string[] = [];
     const send = async (job: SyncJobName, payload: SyncJobPayload) => {
       if (payload.tenantId !== ctx.tenantId) return undefined;
       sent.push(`${job}:${payload.runId}`);
       return runSyncJob(deps, job, { ...payload, objects });
     };
-    await scheduleSyncWork({ database: db, send });
+    await scheduleSyncWork({ database: harness.db, send });
     expect(sent).toEqual([]);
-    await scheduleSyncWork({ database: db, send, now: () => new Date(Date.now() + 6 * 60_000) });
+    await scheduleSyncWork({ database: harness.db, send, now: () => new Date(Date.now() + 6 * 60_000) });
     expect(sent).toEqual(["sync.initial:stalled"]);
     const [run] = await withTenant(ctx, (tx) => tx.select({ status: syncRuns.status }).from(syncRuns).where(eq(syncRuns.id, "stalled")));
     expect(run).toEqual({ status: "succeeded" });
