@@ -1,11 +1,14 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
+import { mkdirSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import type { APIRequestContext } from "@playwright/test";
-import { createTestDatabase, type TestDatabase } from "@ferry/db/testing";
-import type { Database } from "@ferry/db";
-import { startEmulator, type EmulatorHandle, type EmulatorOptions, type UserOptions } from "@ferry/salesforce-emulator";
+import { eq } from "drizzle-orm";
+import { createTestDatabase } from "@ferry/db/testing";
+import { tenants, type Database } from "@ferry/db";
+import { DEFAULT_OAUTH_CLIENT, startEmulator, type EmulatorHandle, type EmulatorOptions, type UserOptions } from "@ferry/salesforce-emulator";
+import { startWebProcess } from "@ferry/web/testing";
 import { cookieHeader, signUpThroughApi, type SeededUser } from "../support/api";
 
 /** Per object counts of a small org; a test raises the ones it needs. */
@@ -13,83 +16,94 @@ export const SMALL_ORG = { User: 5, Account: 100, Contact: 200, Lead: 300, Oppor
 
 export interface EngineE2E {
   baseURL: string;
-  /** A privileged connection to the server's database, for checks only (what the engine wrote). */
-  db: Database;
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+/** On Postgres, with a privileged connection to the server's database for checks only (what the engine wrote). */
+export type PostgresEngineE2E = EngineE2E & { db: Database; tenantId(name: string): Promise<string> };
+
+export interface EngineOptions {
+  /** Named in the embedded database's data directory. */
+  name?: string;
+  /** Added to the server's environment, e.g. orgLoginEnv(org) or FERRY_BOOTSTRAP_STAFF_EMAILS. */
+  env?: Record<string, string>;
+  /** "standalone": the web process's worker is off and apps/worker runs beside it on the same database, as in production. */
+  worker?: "inprocess" | "standalone";
 }
 
 /**
- * A Ferry server of its own on a fresh Postgres database with its worker in the process, so a
- * started sync really runs: the engine logs into emulated orgs over HTTP with jsforce, reads them,
- * pushes to them, and publishes its events to the browser. Orgs are reached through their login
- * host as a custom domain (loopback hosts are allowed because the production host is one).
+ * A Ferry server of its own with its worker in the process, so a started sync really runs: the
+ * engine logs into emulated orgs over HTTP with jsforce, reads them, pushes to them, and publishes
+ * its events to the browser. On a fresh Postgres database (`db` is a privileged connection to it,
+ * for checks only: what the engine wrote) or on the embedded database in a directory of its own.
+ * Orgs are reached through their login host as a custom domain (loopback hosts are allowed because
+ * the production host is one) unless `env` makes an org the server's own login host.
  */
-export async function startEngineE2E(): Promise<EngineE2E> {
+export async function startEngineE2E(options?: EngineOptions & { database?: "postgres" }): Promise<PostgresEngineE2E>;
+export async function startEngineE2E(options: EngineOptions & { database: "embedded" }): Promise<EngineE2E>;
+export async function startEngineE2E(options: EngineOptions & { database?: "postgres" | "embedded" } = {}): Promise<EngineE2E & Partial<PostgresEngineE2E>> {
   for (const key of ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"]) delete process.env[key];
-  const database: TestDatabase = await createTestDatabase("postgres");
-  const port = await freePort();
-  const baseURL = `http://127.0.0.1:${port}`;
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    PORT: String(port),
-    HOST: "127.0.0.1",
-    PUBLIC_URL: baseURL,
-    DATABASE_URL: database.databaseUrl!,
-    BETTER_AUTH_SECRET: randomBytes(24).toString("hex"),
-    FERRY_MASTER_KEY: randomBytes(32).toString("base64"),
-    FERRY_WORKER: "inprocess",
-    FERRY_EMULATOR: "off",
-    FERRY_DEMO: "off",
-    // Never contacted: it only marks loopback login hosts (the tests' emulated orgs) as allowed.
-    FERRY_SALESFORCE_LOGIN_URL: "http://127.0.0.1:9",
-    LOG_LEVEL: "warn",
-    NODE_ENV: "production",
-  };
-  const child: ChildProcess = spawn("pnpm", ["exec", "tsx", "server.ts"], {
-    cwd: path.resolve(import.meta.dirname, "../../apps/web"),
-    env,
-    stdio: ["ignore", "ignore", "pipe"],
-    detached: true,
-  });
-  let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()).length > 20_000 && (stderr = stderr.slice(-10_000)));
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`Ferry exited early (${child.exitCode}): ${stderr}`);
-    try {
-      if ((await fetch(`${baseURL}/readyz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`Ferry did not become ready: ${stderr}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  const database = options.database === "embedded" ? undefined : await createTestDatabase("postgres");
+  let storage: Record<string, string | undefined>;
+  if (database) {
+    storage = { DATABASE_URL: database.databaseUrl!, BETTER_AUTH_SECRET: randomBytes(24).toString("hex"), FERRY_MASTER_KEY: randomBytes(32).toString("base64") };
+  } else {
+    const dataDir = path.join(process.env.FERRY_E2E_DIR ?? os.tmpdir(), `engine-${options.name ?? "e2e"}-${process.pid}-${Date.now()}`);
+    mkdirSync(dataDir, { recursive: true });
+    storage = { DATABASE_URL: undefined, FERRY_DATA_DIR: dataDir };
   }
+  const server = await startWebProcess({
+    env: {
+      ...storage,
+      FERRY_WORKER: options.worker === "standalone" ? "off" : "inprocess",
+      FERRY_EMULATOR: "off",
+      FERRY_DEMO: "off",
+      // Never contacted: it only marks loopback login hosts (the tests' emulated orgs) as allowed.
+      FERRY_SALESFORCE_LOGIN_URL: "http://127.0.0.1:9",
+      LOG_LEVEL: "warn",
+      ...options.env,
+    },
+    detached: true,
+    killAfterMs: 10_000,
+    keepLines: 200,
+  });
+  // Started after the server, which migrates the database.
+  const worker: ChildProcess | undefined =
+    options.worker === "standalone"
+      ? spawn("pnpm", ["exec", "tsx", "src/main.ts"], { cwd: path.resolve(import.meta.dirname, "../../apps/worker"), env: server.env, stdio: "ignore", detached: true })
+      : undefined;
   // Next loads each route's code on its first request; do that here, not inside a test's timeout.
-  for (const route of ["/sign-in", "/salesforce/progress", "/records", "/errors", "/api/trpc/syncStatus.badge"]) {
-    await fetch(`${baseURL}${route}`).catch(() => undefined);
+  for (const route of ["/sign-in", "/salesforce", "/salesforce/progress", "/records", "/errors", "/sync-history", "/api/trpc/syncStatus.badge"]) {
+    await fetch(`${server.url}${route}`).catch(() => undefined);
   }
   return {
-    baseURL,
-    db: database.db,
-    async stop() {
-      if (child.exitCode === null && child.pid) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        process.kill(-child.pid, "SIGTERM");
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
-      }
-      await database.drop().catch(() => {});
+    baseURL: server.url,
+    db: database?.db,
+    async tenantId(name) {
+      const [row] = await database!.db.select({ id: tenants.id }).from(tenants).where(eq(tenants.name, name));
+      if (!row) throw new Error(`no tenant named ${name}`);
+      return row.id;
     },
+    async stop() {
+      if (worker?.pid && worker.exitCode === null) {
+        const exited = new Promise((resolve) => worker.once("exit", resolve));
+        process.kill(-worker.pid, "SIGTERM");
+        const stopped = await Promise.race([exited.then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 10_000))]);
+        if (!stopped) process.kill(-worker.pid, "SIGKILL");
+      }
+      await server.stop();
+      await database?.drop().catch(() => {});
+    },
+  };
+}
+
+/** The server's environment that makes `org` its production and sandbox login host with the emulator's OAuth client. */
+export function orgLoginEnv(org: EmulatorHandle): Record<string, string> {
+  return {
+    FERRY_SALESFORCE_LOGIN_URL: org.loginUrl,
+    FERRY_SALESFORCE_SANDBOX_LOGIN_URL: org.sandboxLoginUrl,
+    FERRY_SALESFORCE_CLIENT_ID: DEFAULT_OAUTH_CLIENT.clientId,
+    FERRY_SALESFORCE_CLIENT_SECRET: DEFAULT_OAUTH_CLIENT.clientSecret,
   };
 }
 
@@ -135,18 +149,29 @@ export async function readFromOrg(org: EmulatorHandle, object: string, id: strin
 
 /**
  * What an admin does on the Salesforce page, through the same procedures: validate the sync user
- * against the org's login host, Sync Fields, Confirm Credentials, make the given fields two-way,
- * accept the mappings and Start Salesforce Sync. The initial sync is then queued for the worker.
+ * (by default the org's first user, against the org's login host as a custom domain), Sync Fields,
+ * Confirm Credentials, make the given fields two-way, accept the mappings and Start Salesforce Sync.
+ * The initial sync is then queued for the worker; with `waitForSyncMs`, this waits until it has
+ * finished. `admin` is an existing user, or the name of one to sign up with a new tenant.
  */
 export async function connectTenant(
   request: APIRequestContext,
   baseURL: string,
   org: EmulatorHandle,
-  input: { tenantName: string; adminName: string; user: { username: string; password: string; securityToken: string }; twoWay?: { object: string; field: string }[] },
+  input: {
+    admin: SeededUser | { name: string; tenantName: string };
+    user?: { username: string; password: string; securityToken: string };
+    /** false: the server's own login host (orgLoginEnv) is the org's. */
+    customDomain?: boolean;
+    twoWay?: { object: string; field: string }[];
+    waitForSyncMs?: number;
+  },
 ): Promise<{ admin: SeededUser }> {
-  const admin = await signUpThroughApi(request, baseURL, { name: input.adminName, tenantName: input.tenantName });
+  const admin = "cookie" in input.admin ? input.admin : await signUpThroughApi(request, baseURL, input.admin);
   const call = <T = unknown>(procedure: string, json?: unknown, method?: "POST" | "GET") => callApi<T>(request, baseURL, admin, procedure, json, method);
-  await call("salesforce.validate", { ...input.user, sandbox: false, customDomain: org.loginUrl });
+  const { username, password, securityToken } = input.user ?? org.users[0]!;
+  await call("salesforce.validate", { username, password, securityToken, sandbox: false, ...(input.customDomain === false ? {} : { customDomain: org.loginUrl }) });
+  await call("salesforce.previewFields");
   await call("salesforce.commitFields", { excluded: [], acknowledgedPermanent: true });
   await call("salesforce.confirm", { acknowledged: true });
   const mappings = await call<{ fields: { object: string; sfField: string; ferryField: string | null }[] }>("salesforce.mappings", undefined, "GET");
@@ -157,5 +182,13 @@ export async function connectTenant(
   }
   await call("salesforce.acceptMappings", {});
   await call("salesforce.startSync", { acknowledgeDuplicates: true });
-  return { admin };
+  if (input.waitForSyncMs === undefined) return { admin };
+  const deadline = Date.now() + input.waitForSyncMs;
+  for (;;) {
+    const badge = await call<{ state: string; message: string | null; lastSyncedAt: string | null }>("syncStatus.badge", undefined, "GET");
+    if (badge.state === "idle" && badge.lastSyncedAt) return { admin };
+    if (badge.state === "failed" || badge.message) throw new Error(`the initial sync stopped: ${JSON.stringify(badge)}`);
+    if (Date.now() > deadline) throw new Error(`the initial sync did not finish in ${input.waitForSyncMs} ms: ${JSON.stringify(badge)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }

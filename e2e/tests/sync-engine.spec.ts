@@ -4,13 +4,13 @@ import { sql } from "drizzle-orm";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { saveScreenshot } from "../support/artifacts";
 import { signInContext, type SeededUser } from "../support/api";
-import { connectTenant, control, readFromOrg, SMALL_ORG, startEngineE2E, startOrg, type EngineE2E } from "./engine-fixture";
+import { connectTenant, control, readFromOrg, SMALL_ORG, startEngineE2E, startOrg, type PostgresEngineE2E } from "./engine-fixture";
 
 // Every step here waits on the real engine (a worker job, Salesforce calls over HTTP) on a shared machine.
 const expect = baseExpect.configure({ timeout: 30_000 });
 test.describe.configure({ timeout: 240_000 });
 
-let ferry: EngineE2E;
+let ferry: PostgresEngineE2E;
 const orgs: EmulatorHandle[] = [];
 
 test.beforeAll(async () => {
@@ -25,12 +25,6 @@ async function org(options: Parameters<typeof startOrg>[0]): Promise<EmulatorHan
   const handle = await startOrg(options);
   orgs.push(handle);
   return handle;
-}
-
-async function tenantIdOf(name: string): Promise<string> {
-  const rows = (await ferry.db.execute(sql`select id from tenants where name = ${name}`)) as unknown as { id: string }[];
-  if (!rows[0]) throw new Error(`no tenant ${name}`);
-  return rows[0].id;
 }
 
 async function initialSyncDone(tenantId: string, timeout: number) {
@@ -64,12 +58,11 @@ test("records: search finds a synced lead by email among 100,000 read by the ini
   const salesforce = await org({ counts: { ...SMALL_ORG, Lead: 100_000 }, orgNumber: 31, organizationName: "Haystack Inc" });
   const nora = salesforce.createRecord("Lead", { FirstName: "Nora", LastName: "Needle", Company: "Haystack", Email: "nora.needle@haystack.example" });
   const { admin } = await connectTenant(request, ferry.baseURL, salesforce, {
-    tenantName: "Haystack Tenant",
-    adminName: "Hana Haystack",
+    admin: { name: "Hana Haystack", tenantName: "Haystack Tenant" },
     user: salesforce.users[0]!,
     twoWay: [{ object: "Lead", field: "Email" }],
   });
-  const tenantId = await tenantIdOf("Haystack Tenant");
+  const tenantId = await ferry.tenantId("Haystack Tenant");
   await initialSyncDone(tenantId, 180_000);
   const [leads] = (await ferry.db.execute(sql`select count(*)::int as n from sf_records where tenant_id = ${tenantId} and object = 'Lead'`)) as unknown as { n: number }[];
   expect(leads!.n).toBeGreaterThanOrEqual(100_001);
@@ -100,12 +93,11 @@ test("sync errors: a record refused by Salesforce is grouped and explained, expo
   const syncUser = salesforce.users[0]!;
   const erin = salesforce.createRecord("Lead", { FirstName: "Erin", LastName: "Error", Company: "Refusals", Email: "erin@refusals.example" });
   const { admin } = await connectTenant(request, ferry.baseURL, salesforce, {
-    tenantName: "Refusals Tenant",
-    adminName: "Rita Refusal",
+    admin: { name: "Rita Refusal", tenantName: "Refusals Tenant" },
     user: syncUser,
     twoWay: [{ object: "Lead", field: "Email" }],
   });
-  await initialSyncDone(await tenantIdOf("Refusals Tenant"), 120_000);
+  await initialSyncDone(await ferry.tenantId("Refusals Tenant"), 120_000);
 
   // The injected cause: a Salesforce admin makes Lead.Email read-only for the sync user.
   await control(salesforce, "PUT", `/users/${syncUser.username}/field-access`, { object: "Lead", field: "Email", access: "read" });
@@ -145,8 +137,8 @@ test("expired credentials: the engine's re-login is refused, the badge turns Fai
   // A Bulk read (more Leads than the REST threshold) that takes long enough to change the org under it.
   const salesforce = await org({ counts: { ...SMALL_ORG, Lead: 12_000 }, orgNumber: 33, organizationName: "Expiring Org", bulkJobDurationMs: 120_000 });
   const syncUser = salesforce.users[0]!;
-  const { admin } = await connectTenant(request, ferry.baseURL, salesforce, { tenantName: "Expiring Tenant", adminName: "Eli Expiry", user: syncUser });
-  const tenantId = await tenantIdOf("Expiring Tenant");
+  const { admin } = await connectTenant(request, ferry.baseURL, salesforce, { admin: { name: "Eli Expiry", tenantName: "Expiring Tenant" }, user: syncUser });
+  const tenantId = await ferry.tenantId("Expiring Tenant");
   const page = await openAs(browser, admin, "/salesforce/progress");
   const badge = page.getByTestId("status-badge");
   await expect(badge).toHaveAttribute("data-state", "running");

@@ -6,7 +6,7 @@ import { syncRunObjects, syncRuns } from "@ferry/db";
 import { DEFAULT_USERS } from "@ferry/salesforce-emulator";
 import { saveScreenshot } from "../support/artifacts";
 import { cookieHeader, signInContext, signUpThroughApi, type SeededUser } from "../support/api";
-import { startSyncE2E, type SyncE2E } from "./sync-fixture";
+import { startEngineE2E, type PostgresEngineE2E } from "./engine-fixture";
 
 // Contacts and Leads above the Bulk threshold (pages of 10,000), the other objects in REST pages of
 // 2,000: with the `realistic` latency profile the run lasts long enough on a loaded machine for two
@@ -47,11 +47,11 @@ async function startOrgProcess(): Promise<{ loginUrl: string; stop(): Promise<vo
 }
 
 let org: Awaited<ReturnType<typeof startOrgProcess>>;
-let env: SyncE2E;
+let env: PostgresEngineE2E;
 test.beforeAll(async () => {
   org = await startOrgProcess();
   // A standalone worker process runs the engine; its events reach the browsers through Postgres.
-  env = await startSyncE2E({ worker: true, env: { FERRY_SALESFORCE_LOGIN_URL: org.loginUrl } });
+  env = await startEngineE2E({ worker: "standalone", env: { FERRY_SALESFORCE_LOGIN_URL: org.loginUrl } });
 });
 test.afterAll(async () => {
   await env?.stop();

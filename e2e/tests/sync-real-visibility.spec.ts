@@ -3,7 +3,8 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect as baseExpect, test, type Browser, type Page } from "@playwright/test";
 import { signInContext, signUpThroughApi, uniqueEmail, type SeededUser } from "../support/api";
 import { saveScreenshot } from "../support/artifacts";
-import { callAs, connectAndSync, startRealSyncE2E, type RealSyncE2E } from "./real-sync-fixture";
+import { startEmulator, type EmulatorHandle } from "@ferry/salesforce-emulator";
+import { callApi, connectTenant, orgLoginEnv, startEngineE2E, type EngineE2E } from "./engine-fixture";
 
 // Pages read what the worker wrote through real Salesforce calls; a loaded machine needs more than 10 s.
 const expect = baseExpect.configure({ timeout: 20_000 });
@@ -13,7 +14,8 @@ const STAFF_EMAIL = uniqueEmail("staff-a11y");
 const LAPTOP = { width: 1366, height: 768 };
 const PHONE = { width: 390, height: 844 };
 
-let ferry: RealSyncE2E;
+let ferry: EngineE2E;
+let org: EmulatorHandle;
 let owner: SeededUser;
 let tenantId: string;
 let invitationId: string;
@@ -29,7 +31,7 @@ const expectedGroups = () => [
   { email: "bo.thrice@dupes.example", ids: [seeded.boLead1!, seeded.boLead2!, seeded.boContact!].sort() },
 ];
 
-function seedOrg(org: RealSyncE2E["org"]) {
+function seedOrg(org: EmulatorHandle) {
   const lead = (fields: Record<string, unknown>) => org.createRecord("Lead", { Company: "Dupes Ltd", Status: "Open - Not Contacted", ...fields });
   const contact = (fields: Record<string, unknown>) => org.createRecord("Contact", fields);
   // The same email differing in case and surrounding whitespace: one group each.
@@ -50,24 +52,25 @@ function seedOrg(org: RealSyncE2E["org"]) {
 
 test.beforeAll(async ({ request }) => {
   test.setTimeout(240_000);
-  ferry = await startRealSyncE2E(
-    "visibility",
-    {
-      seed: 7,
-      orgNumber: 31,
-      organizationName: "Dupes Org",
-      counts: { User: 4, Account: 40, Contact: 120, Lead: 160, Opportunity: 30, OpportunityContactRole: 10, Campaign: 2, CampaignMember: 10 },
-    },
-    [STAFF_EMAIL],
-  );
-  seedOrg(ferry.org);
+  org = await startEmulator({
+    port: 0,
+    seed: 7,
+    orgNumber: 31,
+    organizationName: "Dupes Org",
+    counts: { User: 4, Account: 40, Contact: 120, Lead: 160, Opportunity: 30, OpportunityContactRole: 10, Campaign: 2, CampaignMember: 10 },
+  });
+  ferry = await startEngineE2E({ database: "embedded", name: "visibility", env: { ...orgLoginEnv(org), FERRY_BOOTSTRAP_STAFF_EMAILS: STAFF_EMAIL } });
+  seedOrg(org);
   owner = await signUpThroughApi(request, ferry.baseURL, { name: "Olive Owner", tenantName: "Real Visibility Co" });
-  await connectAndSync(request, ferry, owner);
-  const me = await callAs<{ tenants: { id: string; name: string }[] }>(request, ferry.baseURL, owner, "account.me", undefined, "query");
+  await connectTenant(request, ferry.baseURL, org, { admin: owner, customDomain: false, waitForSyncMs: 90_000 });
+  const me = await callApi<{ tenants: { id: string; name: string }[] }>(request, ferry.baseURL, owner, "account.me", undefined, "GET");
   tenantId = me.tenants.find((t) => t.name === "Real Visibility Co")!.id;
-  invitationId = (await callAs<{ id: string }>(request, ferry.baseURL, owner, "invitation.create", { email: uniqueEmail("invitee"), role: "viewer" })).id;
+  invitationId = (await callApi<{ id: string }>(request, ferry.baseURL, owner, "invitation.create", { email: uniqueEmail("invitee"), role: "viewer" })).id;
 });
-test.afterAll(async () => ferry?.stop());
+test.afterAll(async () => {
+  await ferry?.stop();
+  await org?.stop();
+});
 
 async function ownerPage(browser: Browser, viewport = LAPTOP): Promise<Page> {
   const context = await browser.newContext({ baseURL: ferry.baseURL, viewport });
@@ -103,8 +106,8 @@ test("the duplicate report lists exactly the duplicates the org was seeded with,
 });
 
 test("sync history shows the real run per object and operation, filters, pages and exports", async ({ browser, request }) => {
-  const list = await callAs<{ rows: { object: string | null; operation: string | null; status: string; created: number | null; apiCalls: number }[]; total: number }>(
-    request, ferry.baseURL, owner, "history.list", { kind: "initial", page: 1, pageSize: 200 }, "query",
+  const list = await callApi<{ rows: { object: string | null; operation: string | null; status: string; created: number | null; apiCalls: number }[]; total: number }>(
+    request, ferry.baseURL, owner, "history.list", { kind: "initial", page: 1, pageSize: 200 }, "GET",
   );
   const objects = ["Account", "Campaign", "CampaignMember", "Contact", "Lead", "Opportunity", "OpportunityContactRole", "User"];
   const pulls = list.rows.filter((r) => r.operation === "pull_updates");
@@ -116,14 +119,14 @@ test("sync history shows the real run per object and operation, filters, pages a
   // The scheduler follows the first sync with the daily reconciliation: one row per object and operation too.
   await expect
     .poll(async () => {
-      const reconcile = await callAs<{ rows: { object: string | null; operation: string | null; status: string }[] }>(request, ferry.baseURL, owner, "history.list", { kind: "reconcile", page: 1, pageSize: 200 }, "query");
+      const reconcile = await callApi<{ rows: { object: string | null; operation: string | null; status: string }[] }>(request, ferry.baseURL, owner, "history.list", { kind: "reconcile", page: 1, pageSize: 200 }, "GET");
       return reconcile.rows.filter((r) => r.operation === "reconcile" && r.status === "succeeded").map((r) => r.object).sort();
     }, { timeout: 60_000 })
     .toEqual(objects);
 
   // Paging: the same rows, five at a time, in the same order.
-  const first = await callAs<{ rows: { object: string | null; operation: string | null }[]; total: number }>(request, ferry.baseURL, owner, "history.list", { page: 1, pageSize: 5 }, "query");
-  const second = await callAs<{ rows: { object: string | null; operation: string | null }[]; total: number }>(request, ferry.baseURL, owner, "history.list", { page: 2, pageSize: 5 }, "query");
+  const first = await callApi<{ rows: { object: string | null; operation: string | null }[]; total: number }>(request, ferry.baseURL, owner, "history.list", { page: 1, pageSize: 5 }, "GET");
+  const second = await callApi<{ rows: { object: string | null; operation: string | null }[]; total: number }>(request, ferry.baseURL, owner, "history.list", { page: 2, pageSize: 5 }, "GET");
   expect(first.rows).toHaveLength(5);
   expect(second.rows.length).toBeGreaterThan(0);
   expect(first.total).toBeGreaterThanOrEqual(objects.length);
@@ -137,7 +140,7 @@ test("sync history shows the real run per object and operation, filters, pages a
   await expect(page.getByText(`${first.total} rows · page 1 of ${Math.ceil(first.total / 50)}`)).toBeVisible();
   await saveScreenshot(page, "sync-history");
 
-  const leadRows = await callAs<{ total: number }>(request, ferry.baseURL, owner, "history.list", { object: "Lead", page: 1, pageSize: 5 }, "query");
+  const leadRows = await callApi<{ total: number }>(request, ferry.baseURL, owner, "history.list", { object: "Lead", page: 1, pageSize: 5 }, "GET");
   await page.getByLabel("Object", { exact: true }).click();
   await page.getByRole("option", { name: "Lead", exact: true }).click();
   await expect(page.getByText(`${leadRows.total} rows · page 1 of 1`)).toBeVisible();
@@ -180,7 +183,7 @@ test("charts show the real run's throughput, backlog and API usage against the c
 /** Every portal page, each with what a tenant has after a real sync, at laptop and phone widths. */
 async function portalPages(request: import("@playwright/test").APIRequestContext) {
   const records = async (kind: string) =>
-    (await callAs<{ rows: { sfId: string }[] }>(request, ferry.baseURL, owner, "record.list", { kind, limit: 5 }, "query")).rows[0]!.sfId;
+    (await callApi<{ rows: { sfId: string }[] }>(request, ferry.baseURL, owner, "record.list", { kind, limit: 5 }, "GET")).rows[0]!.sfId;
   return {
     anonymous: ["/sign-in", "/sign-up", `/invite/${invitationId}`, "/no-such-page"],
     owner: [
