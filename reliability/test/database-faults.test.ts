@@ -10,7 +10,7 @@ import { createTestDatabase, testAdminUrl, type TestDatabase } from "@ferry/db/t
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { SYNC_OBJECTS } from "@ferry/sync";
 import { rowsOf } from "@ferry/sync/store/stage";
-import { checksum, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "../../packages/sync/test/helpers";
+import { checksum, emulatorRows, failWritesWithDiskFull, SMALL_COUNTS, startOrg, storedRows } from "../../packages/sync/test/helpers";
 import { connectedTenant, masterKey, openQueue, random, readPageLog, record, SIZE, sleep, startWorkerProcess, waitFor, workDir } from "../src/harness";
 
 const LEADS = SIZE === "full" ? 60_000 : 15_000;
@@ -146,18 +146,7 @@ describe("database faults on Postgres (the server is never restarted: connection
   it("a disk-full error on write ends the run failed with the reason, bounded retries, no crash loop", async () => {
     const url = db.databaseUrl!;
     const { tenantId } = await connectedTenant(db, emu);
-    // Postgres's own disk_full (53100) raised for this tenant's Contact rows only: the disk "fills" mid-run.
-    await db.db.execute(
-      sql.raw(`
-      create or replace function reliability_disk_full() returns trigger language plpgsql as $$
-      begin
-        if new.tenant_id = '${tenantId}' and new.object = 'Contact' then
-          raise exception using errcode = '53100', message = 'could not extend file "base/16384/2619": No space left on device';
-        end if;
-        return new;
-      end $$;
-      create trigger reliability_disk_full before insert on sf_records for each row execute function reliability_disk_full();`),
-    );
+    const diskFreed = await failWritesWithDiskFull(db, tenantId, "Contact");
     const worker = await startWorkerProcess(url, { logFile: join(workDir, "diskfull-worker.log") });
     const queue = await openQueue(url);
     try {
@@ -196,7 +185,7 @@ describe("database faults on Postgres (the server is never restarted: connection
     } finally {
       await queue.stop().catch(() => undefined);
       await worker.kill("SIGTERM");
-      await db.db.execute(sql`drop trigger if exists reliability_disk_full on sf_records`);
+      await diskFreed();
     }
   });
 });

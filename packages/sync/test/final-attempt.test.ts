@@ -4,7 +4,7 @@ import { salesforceConnections, withTenant } from "@ferry/db";
 import { availableBackends, createTenantFixture } from "@ferry/db/testing";
 import { runSyncJob, scheduleSyncWork, type SyncEmitter, type SyncJobName, type SyncJobPayload } from "../src";
 import { rowsOf } from "../src/store/stage";
-import { connect, orgAndDatabase } from "./helpers";
+import { connect, failWritesWithDiskFull, orgAndDatabase } from "./helpers";
 
 const backends = await availableBackends();
 const fast = { retry: { baseDelayMs: 5, maxDelayMs: 50 } };
@@ -15,20 +15,7 @@ describe.each(backends)("a sync job's last attempt on %s", (backend) => {
   it("a database error leaves the run incomplete on early attempts, failed with a notification and mail on the last; the scheduler resumes it", async () => {
     const { tenantId, ownerEmail } = await createTenantFixture(harness.db);
     await harness.db.db.insert(salesforceConnections).values({ tenantId, state: "syncing", syncEnabled: true });
-    // Postgres's disk_full raised on this tenant's Contact rows: the disk "fills" mid-run.
-    await harness.db.db.execute(
-      sql.raw(`
-      create or replace function final_attempt_disk_full() returns trigger language plpgsql as $$
-      begin
-        if new.tenant_id = '${tenantId}' and new.object = 'Contact' then
-          raise exception using errcode = '53100', message = 'could not extend file: No space left on device';
-        end if;
-        return new;
-      end $$;`),
-    );
-    await harness.db.db.execute(
-      sql.raw(`create trigger final_attempt_disk_full before insert on sf_records for each row execute function final_attempt_disk_full();`),
-    );
+    const diskFreed = await failWritesWithDiskFull(harness.db, tenantId, "Contact");
     const events: { event: string; payload: Record<string, unknown> }[] = [];
     const emitter: SyncEmitter = { emit: async (_t, event, payload) => void events.push({ event, payload: payload as Record<string, unknown> }) };
     const deps = { database: harness.db, emitter, openConnection: async () => connect(harness.emu), send: async () => undefined, options: fast };
@@ -63,7 +50,7 @@ describe.each(backends)("a sync job's last attempt on %s", (backend) => {
       await expect(runSyncJob(deps, "sync.initial", payload, { attempt: 0, retryLimit: 0 })).rejects.toMatchObject({});
       expect((await look()).notifications).toHaveLength(1);
     } finally {
-      await harness.db.db.execute(sql`drop trigger if exists final_attempt_disk_full on sf_records`);
+      await diskFreed();
     }
 
     // The scheduler resumes the failed initial sync from its checkpoints once the retry wait has passed.

@@ -122,3 +122,25 @@ export async function runObjects(handle: DatabaseHandle, tenantId: string, runId
   );
   return rowsOf(result) as { object: string; operation: string; status: string; total: number | null; processed: number; created: number; updated: number; deleted: number; skipped: number; failed: number; api_calls: number }[];
 }
+
+/**
+ * Postgres's own disk_full (53100) raised on every insert of one tenant's rows of `object`: the disk
+ * "fills" mid-run. Returns what lifts it.
+ */
+export async function failWritesWithDiskFull(handle: DatabaseHandle, tenantId: string, object: string): Promise<() => Promise<void>> {
+  const name = `disk_full_${tenantId.replace(/\W/g, "_")}`;
+  await handle.db.execute(
+    sql.raw(`
+      create or replace function ${name}() returns trigger language plpgsql as $$
+      begin
+        if new.tenant_id = '${tenantId}' and new.object = '${object}' then
+          raise exception using errcode = '53100', message = 'could not extend file "base/16384/2619": No space left on device';
+        end if;
+        return new;
+      end $$;`),
+  );
+  await handle.db.execute(sql.raw(`create trigger ${name} before insert on sf_records for each row execute function ${name}();`));
+  return async () => {
+    await handle.db.execute(sql.raw(`drop trigger if exists ${name} on sf_records`));
+  };
+}
