@@ -5,7 +5,7 @@ import { recordAudit } from "../audit/record";
 import { requireRole, type TenantContext } from "../context";
 import { NotFoundError, ValidationError } from "../errors";
 import { queueSyncRun, type SyncJobSender } from "../sync-runs/enqueue";
-import { recordRefInput, twoWayFields } from "./view";
+import { pushColumns, recordRefInput, twoWayFields } from "./view";
 
 export const editRecordInput = recordRefInput.extend({
   changes: z.record(z.string().min(1).max(80), z.union([z.string().max(32_000), z.number(), z.boolean(), z.null()])).refine((c) => Object.keys(c).length > 0, "Change at least one field."),
@@ -39,7 +39,7 @@ export async function editRecord({ ctx, input, runtime }: { ctx: TenantContext; 
     const [push] = await tx
       .insert(pushQueue)
       .values({ tenantId: ctx.tenantId, object: edit.object, sfId: edit.sfId, changes, baseModstamp: record.systemModstamp, editedBy: ctx.actor.userId })
-      .returning({ id: pushQueue.id, state: pushQueue.state, changes: pushQueue.changes, createdAt: pushQueue.createdAt });
+      .returning(pushColumns);
     await recordAudit(tx, ctx, { action: "record.edit", targetType: edit.object, targetId: edit.sfId, details: { fields: Object.keys(changes), pushId: push!.id } });
     return push!;
   });

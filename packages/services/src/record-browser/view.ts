@@ -22,6 +22,17 @@ export async function twoWayFields(tx: Transaction, object: string): Promise<Set
   return new Set(rows.map((r) => r.name));
 }
 
+/** A push as the record page shows it; an edit returns the same so the page can show it queued at once. */
+export const pushColumns = {
+  id: pushQueue.id,
+  state: pushQueue.state,
+  changes: pushQueue.changes,
+  errorCode: pushQueue.errorCode,
+  errorMessage: pushQueue.errorMessage,
+  createdAt: pushQueue.createdAt,
+  updatedAt: pushQueue.updatedAt,
+};
+
 /** One record with every synced field (labelled from the catalog), its links, pushes and errors. */
 export async function viewRecord({ ctx, input }: { ctx: TenantContext; input: z.input<typeof recordRefInput> }) {
   requireRole(ctx, "viewer");
@@ -36,7 +47,7 @@ export async function viewRecord({ ctx, input }: { ctx: TenantContext; input: z.
       .orderBy(asc(fieldCatalog.label));
     const editable = await twoWayFields(tx, ref.object);
     const pushes = await tx
-      .select({ id: pushQueue.id, state: pushQueue.state, changes: pushQueue.changes, errorCode: pushQueue.errorCode, errorMessage: pushQueue.errorMessage, createdAt: pushQueue.createdAt, updatedAt: pushQueue.updatedAt })
+      .select(pushColumns)
       .from(pushQueue)
       .where(and(eq(pushQueue.object, ref.object), eq(pushQueue.sfId, ref.sfId)))
       .orderBy(desc(pushQueue.createdAt))

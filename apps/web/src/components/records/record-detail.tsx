@@ -53,9 +53,13 @@ export function RecordDetail({ object, sfId }: { object: string; sfId: string })
   const [draft, setDraft] = useState<Record<string, string> | null>(null);
   const edit = useMutation(
     trpc.record.edit.mutationOptions({
-      onSuccess: async () => {
+      onSuccess: async (push) => {
         setDraft(null);
         toast.success("Queued for Salesforce", "The change is pushed by the sync; its outcome shows below.");
+        // Shown as queued at once: the push run may settle it before the record is read again.
+        queryClient.setQueryData(trpc.record.view.queryKey({ object, sfId }), (current) =>
+          current && !current.pushes.some((p) => p.id === push.id) ? { ...current, pushes: [push, ...current.pushes] } : current,
+        );
         await queryClient.invalidateQueries(trpc.record.view.queryFilter({ object, sfId }));
       },
     }),
