@@ -84,6 +84,7 @@ async function startInProcessWorker(runtime: Runtime, emitter: RealtimeEmitter):
       },
     }),
     logger,
+    heartbeatSeconds: runtime.env.WORKER_JOB_HEARTBEAT_SECONDS,
   });
 }
 
@@ -94,6 +95,7 @@ function startJobSender(runtime: Runtime): Promise<Worker> {
     handlers: {},
     logger,
     schedule: false,
+    heartbeatSeconds: runtime.env.WORKER_JOB_HEARTBEAT_SECONDS,
   });
 }
 

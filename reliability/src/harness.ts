@@ -148,11 +148,6 @@ export async function openQueue(databaseUrl: string) {
     async state(id: string) {
       return (await boss.getJobById(TENANT_QUEUE, id))?.state;
     },
-    /** What pg-boss's supervisor does once a dead worker's heartbeat lapses, done at once (the crash tests now wait for the supervisor itself). */
-    async failDead(id: string) {
-      const state = (await boss.getJobById(TENANT_QUEUE, id))?.state;
-      if (state === "active") await boss.fail(TENANT_QUEUE, id, { message: "worker process killed" });
-    },
     stop: () => boss.stop({ graceful: false, close: true }),
   };
 }

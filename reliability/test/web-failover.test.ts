@@ -9,7 +9,7 @@ import { rowsOf } from "@ferry/sync/store/stage";
 import { TENANT_QUEUE } from "@ferry/worker/jobs/catalog";
 import { checksum, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "../../packages/sync/test/helpers";
 import { clusterSecrets, freePort, startLoadBalancer, startWebProcess, storeReadyConnection, warmUp, type LoadBalancer, type WebProcess } from "../src/cluster";
-import { openQueue, readPageLog, record, SIZE, startWorkerProcess, waitFor, workDir, type WorkerProcess } from "../src/harness";
+import { CHAOS_HEARTBEAT_SECONDS, openQueue, readPageLog, record, SIZE, startWorkerProcess, waitFor, workDir, type WorkerProcess } from "../src/harness";
 
 const LEADS = SIZE === "full" ? 120_000 : 40_000;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -53,7 +53,7 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
     const { authSecret } = clusterSecrets();
     const lbPort = await freePort();
     const publicUrl = `http://127.0.0.1:${lbPort}`;
-    const webs: WebProcess[] = await Promise.all(["failover-web-1", "failover-web-2"].map((name) => startWebProcess(url, { name, publicUrl, authSecret })));
+    const webs: WebProcess[] = await Promise.all(["failover-web-1", "failover-web-2"].map((name) => startWebProcess(url, { name, publicUrl, authSecret, env: { WORKER_JOB_HEARTBEAT_SECONDS: String(CHAOS_HEARTBEAT_SECONDS) } })));
     const workers: WorkerProcess[] = [];
     for (let k = 0; k < 2; k++) workers.push(await startWorkerProcess(url, { pageLog, logFile: join(workDir, `failover-worker-${k}.log`) }));
     const lb: LoadBalancer = await startLoadBalancer(webs.map((w) => w.url), "failover", lbPort);
@@ -119,12 +119,17 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
       // The worker running the sync is SIGKILLed too: the other worker takes the job and finishes it.
       const runner = workers.find((w) => readPageLog(pageLog).slice(-1)[0]?.pid === w.pid)!;
       const other = workers.find((w) => w !== runner)!;
-      const jobId = rowsOf(await db.db.execute(sql`select id from pgboss.job where name = ${TENANT_QUEUE} and singleton_key = ${tenantId} and state = 'active'`))[0]?.id as string;
+      const [job] = rowsOf(await db.db.execute(sql`select id, heartbeat_seconds from pgboss.job where name = ${TENANT_QUEUE} and singleton_key = ${tenantId} and state = 'active'`));
+      const jobId = job?.id as string;
+      expect(job?.heartbeat_seconds, "the job the portal sent carries the web processes' WORKER_JOB_HEARTBEAT_SECONDS").toBe(CHAOS_HEARTBEAT_SECONDS);
       const pagesAtWorkerKill = readPageLog(pageLog).length;
       await runner.kill("SIGKILL");
-      // pg-boss's supervisor would fail the job once the 60 s heartbeat lapses, and retry it after the
-      // catalog's 60 s delay; both are done at once here (the multi-process test covers the timing).
-      await queue.failDead(jobId);
+      const workerKilledAt = Date.now();
+      // The portal sent the job with the heartbeat the web processes were given (10 s here, as the
+      // workers'): the surviving worker's pg-boss supervisor fails it once that lapses. Only the
+      // catalog's 60 s retry delay is skipped (its schedule is proven in virtual time by the outage test).
+      await waitFor("the surviving worker's supervisor to fail the dead worker's job", async () => (await queue.state(jobId)) === "retry", 120_000, 250);
+      const supervisorMs = Date.now() - workerKilledAt;
       await db.db.execute(sql`update pgboss.job set start_after = now() where id = ${jobId} and state = 'retry'`);
       await waitFor("the page to show the run succeeded", async () => (await page.locator('[data-testid="live-progress"]').getAttribute("data-status")) === "succeeded", 10 * 60_000, 250);
       await page.screenshot({ path: join(workDir, "failover-progress.png"), fullPage: true });
@@ -142,6 +147,7 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
         "progress frames via web 1": frames.beforeKill,
         "DOM processed before kill": beforeKill.join("→"),
         "reconnected through web 2 after (ms)": reconnectMs,
+        "dead worker's job failed by the supervisor after (ms)": supervisorMs,
         "session valid on web 2": String(meUser === email),
         "progress frames via web 2": frames.afterKill,
         "DOM processed after kill": `${afterKill[0]}→${afterKill[afterKill.length - 1]}`,

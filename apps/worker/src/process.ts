@@ -3,6 +3,7 @@ import { createLogger, parseEnv } from "@ferry/observability";
 import { createEmitter } from "@ferry/realtime";
 import { z } from "zod";
 import type { WorkerDependencies } from "./handlers";
+import { jobHeartbeatSecondsSetting } from "./jobs/catalog";
 import { startWorker, type HandlerMap } from "./worker";
 
 export const workerEnvSchema = z.object({
@@ -19,13 +20,7 @@ export const workerEnvSchema = z.object({
     .optional()
     .describe("32 random bytes in base64 (the key that sealed the stored Salesforce credentials); without it this worker runs no sync jobs"),
   WORKER_STOP_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000).describe("milliseconds from 1000 to 600000"),
-  WORKER_JOB_HEARTBEAT_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(10)
-    .max(3600)
-    .default(60)
-    .describe("seconds from 10 to 3600 (pg-boss's minimum is 10): a sync job whose worker stops beating this long is retried"),
+  WORKER_JOB_HEARTBEAT_SECONDS: jobHeartbeatSecondsSetting,
   WORKER_SUPERVISE_SECONDS: z.coerce.number().int().min(1).max(600).default(60).describe("seconds from 1 to 600 between checks for lapsed heartbeats and expired jobs"),
 });
 

@@ -2,6 +2,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { EnvError, parseEnv } from "@ferry/observability";
+import { jobHeartbeatSecondsSetting } from "@ferry/worker/jobs/catalog";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 
@@ -28,6 +29,7 @@ const schema = z.object({
     .describe("32 random bytes in base64 (openssl rand -base64 32); required with DATABASE_URL"),
   SESSION_IDLE_SECONDS: z.coerce.number().int().min(5).max(30 * 24 * 3600).default(30 * 60).describe("seconds, 5 or more"),
   SESSION_ABSOLUTE_SECONDS: z.coerce.number().int().min(60).max(90 * 24 * 3600).default(12 * 3600).describe("seconds, 60 or more"),
+  WORKER_JOB_HEARTBEAT_SECONDS: jobHeartbeatSecondsSetting,
   FERRY_WORKER: z.enum(["inprocess", "off"]).optional().describe("inprocess or off (default: inprocess when embedded, off with DATABASE_URL)"),
   FERRY_EMULATOR: flag.optional().describe("on or off: start the built-in Salesforce emulator (default on when embedded)"),
   FERRY_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(3001).describe("a TCP port for the emulator, 0 for any"),

@@ -12,6 +12,18 @@ const objectName = z.string().min(1).max(80).regex(/^[A-Za-z][A-Za-z0-9_]*$/, "a
  */
 export const TENANT_QUEUE = "tenant-sync";
 
+/**
+ * WORKER_JOB_HEARTBEAT_SECONDS, read by every process that sends sync jobs (web and worker alike): a
+ * job carries the heartbeat it was sent with, so a portal-started sync must carry the workers' setting.
+ */
+export const jobHeartbeatSecondsSetting = z.coerce
+  .number()
+  .int()
+  .min(10)
+  .max(3600)
+  .default(60)
+  .describe("seconds from 10 to 3600 (pg-boss's minimum is 10): a sync job whose worker stops beating this long is retried");
+
 interface RetryPolicy {
   /** Retries after the first attempt. */
   retryLimit: number;
