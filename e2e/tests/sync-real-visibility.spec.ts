@@ -163,11 +163,14 @@ test("charts show the real run's throughput, backlog and API usage against the c
   await page.goto("/salesforce/progress");
   const charts = page.getByTestId("sync-charts");
   // By keyboard: the list opens aligned on the current choice, which can put the first option above the viewport.
-  await page.getByLabel("Chart period", { exact: true }).click();
-  await expect(page.getByRole("option", { name: "Last 24 hours" })).toBeAttached();
+  // Keys pressed before the list has moved focus onto the current choice are lost, so wait for that focus.
+  const period = page.getByLabel("Chart period", { exact: true });
+  await period.click();
+  await expect(page.locator('[role="option"]:focus')).toHaveCount(1);
   await page.keyboard.press("Home");
+  await expect(page.getByRole("option", { name: "Last 24 hours" })).toBeFocused();
   await page.keyboard.press("Enter");
-  await expect(page.getByLabel("Chart period", { exact: true })).toHaveText("Last 24 hours");
+  await expect(period).toHaveText("Last 24 hours");
   await expect(charts.locator(".recharts-bar-rectangle").first()).toBeVisible();
   // The day's calls as Salesforce counted them (read from /limits by the engine), against the org's 15,000.
   const usage = page.getByTestId("api-usage");
