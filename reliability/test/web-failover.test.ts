@@ -39,7 +39,9 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
   let emu: EmulatorHandle;
   let db: TestDatabase;
   beforeAll(async () => {
-    emu = await startOrg({ counts: { ...SMALL_COUNTS, Lead: LEADS }, bulkPageSize: 4000 });
+    // Small pages and a real org's round trips keep the run going through both kills on a fast machine:
+    // the worker is killed while it still has pages to read, so the other one must read them.
+    emu = await startOrg({ counts: { ...SMALL_COUNTS, Lead: LEADS }, bulkPageSize: 2000, latency: "realistic" });
     db = await createTestDatabase("postgres");
   });
   afterAll(async () => {
@@ -103,7 +105,7 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
       });
       expect(started.status(), await started.text()).toBe(200);
       await page.locator('[data-testid="live-progress"]').waitFor({ timeout: 60_000 });
-      const beforeKill = await progressMoves(page, 3, 120_000);
+      const beforeKill = await progressMoves(page, 2, 120_000);
       const viaWeb1 = { ...lb.stats, websockets: [...lb.stats.websockets] };
 
       // Web 1 dies mid-run: the load balancer sends the reconnecting browser to web 2.
@@ -114,7 +116,7 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
       const reconnectMs = Date.now() - webKilledAt;
       const me = await page.request.get("/api/trpc/account.me");
       const meUser = ((await me.json()) as { result?: { data?: { json?: { user?: { email?: string } } | null } } }).result?.data?.json?.user?.email;
-      const afterKill = await progressMoves(page, 3, 120_000);
+      const afterKill = await progressMoves(page, 1, 120_000);
 
       // The worker running the sync is SIGKILLed too: the other worker takes the job and finishes it.
       const runner = workers.find((w) => readPageLog(pageLog).slice(-1)[0]?.pid === w.pid)!;
@@ -141,7 +143,7 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
         const stored = await storedRows(db, tenantId, object);
         if (stored.length !== expected.length || checksum(stored) !== checksum(expected)) differences.push(object);
       }
-      const ok = viaWeb1.websockets[0]! > 0 && viaWeb1.websockets[1] === 0 && meUser === email && afterKill.length > 3 && frames.afterKill > 0 && finishedBy.has(other.pid) && !finishedBy.has(runner.pid) && differences.length === 0;
+      const ok = viaWeb1.websockets[0]! > 0 && viaWeb1.websockets[1] === 0 && meUser === email && afterKill.length > 1 && frames.afterKill > 0 && finishedBy.has(other.pid) && !finishedBy.has(runner.pid) && differences.length === 0;
       record("6 browser + web failover", `Chromium through a failover TCP proxy to web 1 of 2 web + 2 worker processes; web 1 then the sync's worker SIGKILLed during an initial sync of ${LEADS + 983} records`, ok ? "pass" : "FAIL", {
         "socket via web 1 / web 2 before kill": viaWeb1.websockets.join("/"),
         "progress frames via web 1": frames.beforeKill,
