@@ -1,4 +1,4 @@
-import type { Database, TenantRole } from "@ferry/db";
+import { tenantRoles, type Database, type TenantRole } from "@ferry/db";
 import { ForbiddenError } from "./errors";
 
 export interface Actor {
@@ -27,17 +27,28 @@ export interface AuthedContext {
   requestId?: string | undefined;
 }
 
-const rank: Record<TenantRole, number> = { viewer: 0, admin: 1, owner: 2 };
+const rank: ReadonlyMap<string, number> = new Map(tenantRoles.map((role, index) => [role, tenantRoles.length - 1 - index]));
+
+/** The rank of a known role; anything else (unknown, empty, missing) has none and so grants nothing. */
+export function roleRank(role: unknown): number | undefined {
+  return typeof role === "string" ? rank.get(role) : undefined;
+}
 
 /** Services call this first. Support staff count as viewers unless their grant is elevated to write, then as admins. */
 export function requireRole(ctx: TenantContext, minimum: TenantRole): void {
-  const effective: TenantRole =
-    ctx.access.kind === "member" ? ctx.access.role : ctx.access.mode === "write" ? "admin" : "viewer";
-  if (rank[effective] < rank[minimum]) {
+  const effective: unknown =
+    ctx.access.kind === "member" ? ctx.access.role : ctx.access.mode === "write" ? "admin" : ctx.access.mode === "read" ? "viewer" : undefined;
+  const held = roleRank(effective);
+  const needed = roleRank(minimum);
+  if (needed === undefined) throw new Error(`requireRole called with an unknown minimum role ${JSON.stringify(minimum)}`);
+  if (held === undefined) {
+    throw new ForbiddenError(`This needs the ${minimum} role in this tenant; your membership has no role Ferry knows, so it grants nothing.`);
+  }
+  if (held < needed) {
     throw new ForbiddenError(
       ctx.access.kind === "support" && ctx.access.mode === "read"
         ? "Support access is read-only; elevate the access grant with a reason to make changes."
-        : `This needs the ${minimum} role in this tenant; you are ${effective}.`,
+        : `This needs the ${minimum} role in this tenant; you are ${String(effective)}.`,
     );
   }
 }

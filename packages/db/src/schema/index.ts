@@ -1,4 +1,5 @@
 export * from "./auth/users";
+export * from "./auth/sign-in-throttle";
 export * from "./tenants/tenants";
 export * from "./audit/audit-log";
 export * from "./support/support-access";

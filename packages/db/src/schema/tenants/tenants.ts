@@ -1,8 +1,11 @@
-import { integer, jsonb, pgTable, primaryKey, text, timestamp, index, uniqueIndex } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { check, integer, jsonb, pgTable, primaryKey, text, timestamp, index, uniqueIndex } from "drizzle-orm/pg-core";
 import { users } from "../auth/users";
 
 export const tenantRoles = ["owner", "admin", "viewer"] as const;
 export type TenantRole = (typeof tenantRoles)[number];
+// The same closed set as a CHECK in the database (migration 0006).
+const roleIsKnown = (column: string) => sql.raw(`"${column}" IN (${tenantRoles.map((r) => `'${r}'`).join(", ")})`);
 
 // better-auth's "organization" model. The tenant row itself is guarded by RLS on `id`.
 export const tenants = pgTable("tenants", {
@@ -33,6 +36,7 @@ export const memberships = pgTable(
     primaryKey({ columns: [t.tenantId, t.id] }),
     uniqueIndex("memberships_tenant_user_idx").on(t.tenantId, t.userId),
     index("memberships_user_idx").on(t.userId),
+    check("memberships_role_check", roleIsKnown("role")),
   ],
 );
 
@@ -56,7 +60,7 @@ export const invitations = pgTable(
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("invitations_email_idx").on(t.email)],
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("invitations_email_idx").on(t.email), check("invitations_role_check", roleIsKnown("role"))],
 );
 
 // Stands in for an email provider: what would have been sent, readable in the portal in development.
