@@ -10,7 +10,7 @@
  */
 import path from "node:path";
 import { migrate, openDatabase } from "@ferry/db";
-import { findUserIdByEmail, setPlatformStaff } from "@ferry/services";
+import { findUserByEmail, setPlatformStaff } from "@ferry/services";
 import { loadEnv } from "../src/server/env";
 
 async function main() {
@@ -23,9 +23,9 @@ async function main() {
   try {
     // The same schema step the server runs at boot, so the command works on any data directory.
     await migrate(database);
-    const userId = await findUserIdByEmail({ db: database.db, email });
-    if (!userId) throw new Error(`No account uses ${email}; the person signs up first (or list the email in FERRY_BOOTSTRAP_STAFF_EMAILS).`);
-    const ended = await setPlatformStaff({ db: database.db, userId, isStaff: verb === "grant" });
+    const user = await findUserByEmail({ db: database.db, email });
+    if (!user) throw new Error(`No account uses ${email}; the person signs up first (or list the email in FERRY_BOOTSTRAP_STAFF_EMAILS).`);
+    const ended = await setPlatformStaff({ db: database.db, userId: user.id, isStaff: verb === "grant" });
     process.stdout.write(
       verb === "grant" ? `${email} is now support staff.\n` : `${email} is no longer support staff; ${ended.length} open support access ended.\n`,
     );

@@ -37,6 +37,7 @@ const none = () => undefined;
 const specs: Record<string, Spec> = {
   "account.me": { access: "public" },
   "account.signUp": { access: "public", input: () => ({ name: "Nobody", email: `nobody-${randomBytes(3).toString("hex")}@x.test`, password: "short" }) },
+  "account.sendVerification": { access: "tenant" },
   "account.switchTenant": { access: "authed", input: (f) => ({ tenantId: f.tenantA }), foreign: { input: (f) => ({ tenantId: f.tenantB }), code: "FORBIDDEN" } },
   "member.list": { access: "tenant" },
   "member.updateRole": {

@@ -6,7 +6,7 @@ import { resolveSession, toHeaders } from "@ferry/auth";
 import { extractRows } from "@ferry/db";
 import type { TestDatabase } from "@ferry/db/testing";
 import { attachRealtime, createEmitter, refreshUserRooms, type Realtime } from "@ferry/realtime";
-import { findUserIdByEmail, liveTenantIds, setPlatformStaff } from "@ferry/services";
+import { findUserByEmail, liveTenantIds, setPlatformStaff } from "@ferry/services";
 import { sql } from "drizzle-orm";
 import type { ApiContext } from "../src";
 import { apiHarness, type ApiHarness } from "./harness";
@@ -60,7 +60,7 @@ export async function supportHarness(database: TestDatabase, options: Pick<Parti
 
 export async function signUpStaff(api: ApiHarness, database: TestDatabase, name: string, email: string) {
   const staff = await api.signUp({ name, email });
-  const userId = (await findUserIdByEmail({ db: database.db, email }))!;
+  const userId = (await findUserByEmail({ db: database.db, email }))!.id;
   await setPlatformStaff({ db: database.db, userId, isStaff: true });
   return { ...staff, userId };
 }

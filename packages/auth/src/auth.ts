@@ -15,7 +15,9 @@ import {
   verifications,
   type Database,
 } from "@ferry/db";
-import { listTenantsForUser } from "@ferry/services";
+import { listTenantsForUser, setPlatformStaff } from "@ferry/services";
+import { createEmailVerificationToken } from "better-auth/api";
+import { CLIENT_ADDRESS_HEADER } from "./door";
 
 export interface AuthOptions {
   db: Database;
@@ -27,7 +29,7 @@ export interface AuthOptions {
   /** A session is over this long after sign-in, however busy. */
   sessionAbsoluteSeconds: number;
   trustedOrigins?: string[];
-  /** Operator-listed emails that become platform staff when their account is created (FERRY_BOOTSTRAP_STAFF_EMAILS). */
+  /** Operator-listed emails that become platform staff once the address is verified (FERRY_BOOTSTRAP_STAFF_EMAILS). */
   staffEmails?: string[];
 }
 
@@ -43,8 +45,15 @@ export const tenantRoleAccess = {
 const platformAc = createAccessControl(platformStatements);
 export const platformRoles = {
   user: platformAc.newRole(userAc.statements),
-  staff: platformAc.newRole({ user: ["list", "get"], session: ["list"] }),
+  staff: platformAc.newRole({ user: ["list", "get"] }),
 };
+
+const VERIFICATION_SECONDS = 24 * 3600;
+
+/** Whether an operator listed this address as support staff (FERRY_BOOTSTRAP_STAFF_EMAILS). */
+export function isBootstrapStaffEmail(staffEmails: readonly string[] | undefined, email: string): boolean {
+  return staffEmails?.some((listed) => listed.toLowerCase() === email.toLowerCase()) ?? false;
+}
 
 export function createAuth(options: AuthOptions) {
   const { db } = options;
@@ -66,6 +75,19 @@ export function createAuth(options: AuthOptions) {
       },
     }),
     emailAndPassword: { enabled: true, minPasswordLength: 10, autoSignIn: true },
+    // Verification mails are written by Ferry (sign-up, the "send the link again" action) into the
+    // outbox; better-auth only checks the link.
+    emailVerification: {
+      expiresIn: VERIFICATION_SECONDS,
+      // Staff comes only with a verified address: whoever first signs up with a listed address
+      // proves nothing until the link mailed there is opened.
+      afterEmailVerification: async (user) => {
+        if (isBootstrapStaffEmail(options.staffEmails, user.email)) await setPlatformStaff({ db, userId: user.id, isStaff: true });
+      },
+    },
+    // Sign-in is throttled by the door in Postgres (shared by every replica, per account and
+    // address); better-auth's limiter is per process and keys on a header any client can set.
+    rateLimit: { enabled: false },
     session: {
       // Sliding expiry is the idle timeout; the absolute timeout is enforced in resolveSession.
       expiresIn: options.sessionIdleSeconds,
@@ -73,14 +95,6 @@ export function createAuth(options: AuthOptions) {
       cookieCache: { enabled: false },
     },
     databaseHooks: {
-      user: {
-        create: {
-          before: async (user) => {
-            const staff = options.staffEmails?.some((email) => email.toLowerCase() === user.email.toLowerCase());
-            return { data: staff ? { ...user, role: "staff" } : user };
-          },
-        },
-      },
       session: {
         create: {
           // A new session starts in the user's first tenant, so sign-in lands inside it.
@@ -93,6 +107,7 @@ export function createAuth(options: AuthOptions) {
     },
     advanced: {
       database: { generateId: () => crypto.randomUUID() },
+      ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
     },
     plugins: [
       admin({ ac: platformAc, roles: platformRoles, adminRoles: ["staff"], defaultRole: "user" }),
@@ -100,7 +115,8 @@ export function createAuth(options: AuthOptions) {
         ac,
         roles: tenantRoleAccess,
         creatorRole: "owner",
-        allowUserToCreateOrganization: true,
+        // Its endpoints are not served (see door.ts); tenants are created by Ferry's sign-up.
+        allowUserToCreateOrganization: false,
         invitationExpiresIn: 7 * 24 * 3600,
         cancelPendingInvitationsOnReInvite: true,
         schema: {
@@ -127,3 +143,10 @@ export function createAuth(options: AuthOptions) {
 
 
 export type Auth = ReturnType<typeof createAuth>;
+
+/** The link in a verification mail: better-auth's signed token, checked by GET /api/auth/verify-email. */
+export async function verificationLinkFor(auth: Auth, user: { id: string; email: string }): Promise<string> {
+  const { secret } = await auth.$context;
+  const token = await createEmailVerificationToken(secret, user.email, undefined, VERIFICATION_SECONDS, { userId: user.id });
+  return `${auth.options.baseURL}/api/auth/verify-email?token=${token}&callbackURL=${encodeURIComponent("/")}`;
+}

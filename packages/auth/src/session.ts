@@ -7,6 +7,7 @@ export interface SignedInUser {
   email: string;
   name: string;
   isStaff: boolean;
+  emailVerified: boolean;
 }
 
 export interface ResolvedSession {
@@ -36,7 +37,7 @@ export async function resolveSession(
   }
   const user = found.user as typeof found.user & { role?: string | null };
   return {
-    user: { id: user.id, email: user.email, name: user.name, isStaff: user.role === "staff" },
+    user: { id: user.id, email: user.email, name: user.name, isStaff: user.role === "staff", emailVerified: user.emailVerified === true },
     sessionId: found.session.id,
     activeTenantId: (found.session as { activeOrganizationId?: string | null }).activeOrganizationId ?? null,
     createdAt,

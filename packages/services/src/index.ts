@@ -13,7 +13,7 @@ export { viewInvitation } from "./invitations/view";
 export { acceptInvitation } from "./invitations/accept";
 export { listOutbox } from "./outbox/list";
 export { setActiveTenant } from "./sessions/set-active-tenant";
-export { setPlatformStaff, findUserIdByEmail } from "./staff/set-platform-staff";
+export { setPlatformStaff, findUserByEmail } from "./staff/set-platform-staff";
 export { pruneExpired } from "./maintenance/prune";
 export { createNotification, type NewNotification } from "./notifications/create";
 export { recordSyncFailure, type SyncFailure } from "./notifications/sync-failed";
@@ -51,3 +51,5 @@ export { listDuplicates, exportDuplicates, duplicatesInput } from "./duplicates/
 export { summarizeDuplicates } from "./duplicates/summary";
 export { setSyncPaused } from "./sync-runs/pause";
 export { queueSyncRun, type SyncJobSender, type SyncJobName, type SyncRunKind } from "./sync-runs/enqueue";
+export { markEmailVerified, queueVerificationMail, sendVerificationMail } from "./account/verification";
+export { undoSignUp } from "./account/undo-sign-up";

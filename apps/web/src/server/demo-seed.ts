@@ -4,7 +4,7 @@ import path from "node:path";
 import { z } from "zod";
 import type { Auth } from "@ferry/auth";
 import type { Database } from "@ferry/db";
-import { createTenantForOwner, findUserIdByEmail, setPlatformStaff } from "@ferry/services";
+import { createTenantForOwner, findUserByEmail, markEmailVerified, setPlatformStaff } from "@ferry/services";
 
 const credentialsSchema = z.object({
   admin: z.object({ email: z.string(), password: z.string() }),
@@ -36,8 +36,10 @@ export async function seedDemo({ db, auth, dataDir }: { db: Database; auth: Auth
 }
 
 async function ensureUser(db: Database, auth: Auth, who: { email: string; password: string }, name: string) {
-  const existing = await findUserIdByEmail({ db, email: who.email });
-  if (existing) return { id: existing, created: false };
+  const existing = await findUserByEmail({ db, email: who.email });
+  if (existing) return { id: existing.id, created: false };
   const result = await auth.api.signUpEmail({ body: { email: who.email, password: who.password, name } });
+  // The demo's own users have no mailbox to open a verification link from.
+  await markEmailVerified({ db, userId: result.user.id });
   return { id: result.user.id, created: true };
 }

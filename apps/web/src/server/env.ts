@@ -1,6 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { isTrustedProxyEntry } from "@ferry/auth";
 import { EnvError, parseEnv } from "@ferry/observability";
 import { jobHeartbeatSecondsSetting } from "@ferry/worker/jobs/catalog";
 
@@ -52,6 +53,12 @@ const schema = z.object({
     .transform((v) => (v ?? "").split(",").map((e) => e.trim().toLowerCase()).filter(Boolean))
     .pipe(z.array(z.email()))
     .describe("comma-separated emails that get the support staff role at sign-up or at boot"),
+  FERRY_TRUSTED_PROXIES: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").split(",").map((e) => e.trim()).filter(Boolean))
+    .pipe(z.array(z.string().refine(isTrustedProxyEntry, "must be IP addresses or CIDR ranges")))
+    .describe("comma-separated IP addresses or CIDR ranges of the proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("a pino level"),
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
 });

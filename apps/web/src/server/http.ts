@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { toNodeHandler } from "better-auth/node";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { appRouter } from "@ferry/api";
 import { migrationStatus } from "@ferry/db";
@@ -18,7 +17,7 @@ type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise
  * the server's own module graph (one database handle), and the rest goes to Next.
  */
 export function createRequestHandler(runtime: Runtime, nextHandler: NodeHandler): NodeHandler {
-  const authHandler = toNodeHandler(runtime.auth);
+  const authHandler = runtime.authDoor;
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     basePath: "/api/trpc/",

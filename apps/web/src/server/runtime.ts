@@ -1,9 +1,10 @@
 import path from "node:path";
-import { createAuth, resolveSession, toHeaders, type Auth, type ResolvedSession } from "@ferry/auth";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createAuth, createAuthDoor, createSignInThrottle, resolveSession, toHeaders, trustedProxies, type Auth, type ResolvedSession } from "@ferry/auth";
 import { migrate, openDatabase, type DatabaseHandle } from "@ferry/db";
 import { createLogger, type Logger } from "@ferry/observability";
 import type { RealtimeEmitter } from "@ferry/realtime";
-import { findUserIdByEmail, liveTenantIds, setPlatformStaff, type SalesforceRuntime } from "@ferry/services";
+import { findUserByEmail, liveTenantIds, setPlatformStaff, type SalesforceRuntime } from "@ferry/services";
 import type { WebEnv } from "./env";
 import { loadOrCreateLocalSecrets } from "./local-secrets";
 
@@ -12,6 +13,8 @@ export interface Runtime {
   logger: Logger;
   database: DatabaseHandle;
   auth: Auth;
+  /** better-auth over HTTP: the allow-listed endpoints only, sign-in throttled (see @ferry/auth door.ts). */
+  authDoor: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   masterKey: string;
   /** Set once the job queue (and the demo emulator, if any) is up; see src/server/salesforce.ts. */
   salesforce?: Omit<SalesforceRuntime, "gateway">;
@@ -43,16 +46,18 @@ export async function createRuntime(env: WebEnv): Promise<Runtime> {
     trustedOrigins: [env.publicUrl, `http://localhost:${env.PORT}`, `http://127.0.0.1:${env.PORT}`],
     staffEmails: env.FERRY_BOOTSTRAP_STAFF_EMAILS,
   });
-  // Listed emails whose accounts already exist become staff at boot; new ones at sign-up (see createAuth).
+  // Listed emails whose accounts exist with a verified address become staff at boot; others when
+  // they open the verification link (see createAuth).
   for (const email of env.FERRY_BOOTSTRAP_STAFF_EMAILS) {
-    const userId = await findUserIdByEmail({ db: database.db, email });
-    if (userId) await setPlatformStaff({ db: database.db, userId, isStaff: true });
+    const user = await findUserByEmail({ db: database.db, email });
+    if (user?.emailVerified) await setPlatformStaff({ db: database.db, userId: user.id, isStaff: true });
   }
   return {
     env,
     logger,
     database,
     auth,
+    authDoor: createAuthDoor({ auth, throttle: createSignInThrottle(database.db), trustedProxies: trustedProxies(env.FERRY_TRUSTED_PROXIES) }),
     masterKey: env.FERRY_MASTER_KEY ?? local!.masterKey,
     sessionFromHeaders: (headers) => resolveSession(auth, database.db, toHeaders(headers), env.SESSION_ABSOLUTE_SECONDS),
     visibleTenantIds: (userId) => liveTenantIds({ db: database.db, userId }),

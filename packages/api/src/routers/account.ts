@@ -1,13 +1,39 @@
 import { z } from "zod";
-import { ConflictError, createTenantForOwner, currentSupportAccess, listTenantsForUser, setActiveTenant, ValidationError } from "@ferry/services";
-import { authedProcedure, publicProcedure, router } from "../trpc";
+import { verificationLinkFor } from "@ferry/auth";
+import {
+  ConflictError,
+  createTenantForOwner,
+  currentSupportAccess,
+  listTenantsForUser,
+  sendVerificationMail,
+  setActiveTenant,
+  undoSignUp,
+  ValidationError,
+} from "@ferry/services";
+import { authedProcedure, publicProcedure, router, tenantProcedure } from "../trpc";
+
+// A lone surrogate cannot be stored (jsonb and UTF-8 refuse it), and noncharacters and control
+// characters are never part of a name: refused before anything is written.
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+function hasUnprintable(value: string): boolean {
+  for (const char of value) {
+    const cp = char.codePointAt(0)!;
+    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe) return true;
+  }
+  return false;
+}
+const plainText = (field: string) =>
+  z
+    .string()
+    .refine((v) => !loneSurrogate.test(v), `${field} contains a broken character (a lone UTF-16 surrogate); type it again.`)
+    .refine((v) => !hasUnprintable(v), `${field} contains a control character or a Unicode noncharacter; remove it.`);
 
 const signUpInput = z.object({
-  name: z.string().trim().min(1, "Enter your name.").max(80),
-  email: z.email("Enter a valid email address."),
-  password: z.string().min(10, "Use at least 10 characters.").max(128),
+  name: plainText("The name").pipe(z.string().trim().min(1, "Enter your name.").max(80)),
+  email: z.email("Enter a valid email address.").max(254),
+  password: z.string().min(10, "Use at least 10 characters.").max(128).refine((v) => !loneSurrogate.test(v), "The password contains a broken character (a lone UTF-16 surrogate)."),
   // Absent when the person signs up to accept an invitation into an existing tenant.
-  tenantName: z.string().trim().min(2, "A company name needs at least 2 characters.").max(80).optional(),
+  tenantName: plainText("The company name").pipe(z.string().trim().min(2, "A company name needs at least 2 characters.").max(80)).optional(),
 });
 
 export const accountRouter = router({
@@ -43,13 +69,30 @@ export const accountRouter = router({
       throw new ValidationError(body.message ?? "Sign-up failed.");
     }
     const created = (await response.json()) as { user: { id: string; email: string; name: string } };
-    for (const cookie of response.headers.getSetCookie()) ctx.appendResponseHeader("set-cookie", cookie);
     const actor = { userId: created.user.id, email: created.user.email, name: created.user.name, isStaff: false };
-    if (!input.tenantName) return { tenantId: null };
-    const tenant = await createTenantForOwner({ db: ctx.db, actor, input: { name: input.tenantName } });
-    const token = sessionTokenFrom(response.headers.getSetCookie());
-    if (token) await setActiveTenant({ db: ctx.db, actor, session: { token }, tenantId: tenant.tenantId });
-    return { tenantId: tenant.tenantId };
+    const cookies = response.headers.getSetCookie();
+    // better-auth has committed the user; the rest either completes or the account is removed
+    // again, so a retry starts clean instead of meeting "already exists" with no tenant.
+    let tenantId: string | undefined;
+    try {
+      if (input.tenantName) {
+        const link = await verificationLinkFor(ctx.auth, created.user);
+        tenantId = (await createTenantForOwner({ db: ctx.db, actor, input: { name: input.tenantName }, verificationLink: link })).tenantId;
+        const token = sessionTokenFrom(cookies);
+        if (token) await setActiveTenant({ db: ctx.db, actor, session: { token }, tenantId });
+      }
+    } catch (error) {
+      await undoSignUp({ db: ctx.db, userId: created.user.id, tenantId });
+      throw error;
+    }
+    for (const cookie of cookies) ctx.appendResponseHeader("set-cookie", cookie);
+    return { tenantId: tenantId ?? null };
+  }),
+
+  /** "Send the link again" from the verify-your-email notice. */
+  sendVerification: tenantProcedure.mutation(async ({ ctx }) => {
+    const link = await verificationLinkFor(ctx.auth, { id: ctx.actor.userId, email: ctx.actor.email });
+    return sendVerificationMail({ ctx: ctx.tenant, emailVerified: ctx.session.user.emailVerified, link });
   }),
 
   switchTenant: authedProcedure.input(z.object({ tenantId: z.string().min(1) })).mutation(async ({ ctx, input }) => {

@@ -12,7 +12,7 @@ export async function setPlatformStaff({ db, userId, isStaff }: { db: Database; 
   return isStaff ? [] : endSupportAccessForUser({ db, userId, why: "staff_removed" });
 }
 
-export async function findUserIdByEmail({ db, email }: { db: Database; email: string }): Promise<string | undefined> {
-  const [row] = await db.select({ id: users.id }).from(users).where(eq(users.email, email.toLowerCase()));
-  return row?.id;
+export async function findUserByEmail({ db, email }: { db: Database; email: string }): Promise<{ id: string; emailVerified: boolean } | undefined> {
+  const [row] = await db.select({ id: users.id, emailVerified: users.emailVerified }).from(users).where(eq(users.email, email.toLowerCase()));
+  return row;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { auditLog, memberships, tenants, type Database } from "@ferry/db";
+import { queueVerificationMail } from "../account/verification";
 import type { Actor } from "../context";
 import { ValidationError } from "../errors";
 
@@ -17,7 +18,18 @@ export function slugify(name: string): string {
  * A new tenant with its creator as owner. The tenant does not exist yet, so no tenant scope can
  * be set: this runs on the privileged connection, in one transaction with its audit row.
  */
-export async function createTenantForOwner({ db, actor, input }: { db: Database; actor: Actor; input: { name: string } }) {
+export async function createTenantForOwner({
+  db,
+  actor,
+  input,
+  verificationLink,
+}: {
+  db: Database;
+  actor: Actor;
+  input: { name: string };
+  /** A new account's verification mail, written into the new tenant's outbox with the tenant. */
+  verificationLink?: string;
+}) {
   const name = input.name.trim();
   if (name.length < 2 || name.length > 80) throw new ValidationError("A company name needs 2 to 80 characters.", "tenantName");
   const tenantId = crypto.randomUUID();
@@ -33,6 +45,7 @@ export async function createTenantForOwner({ db, actor, input }: { db: Database;
       targetId: tenantId,
       details: { name },
     });
+    if (verificationLink) await queueVerificationMail(tx, { tenantId, to: actor.email.toLowerCase(), link: verificationLink });
   });
   return { tenantId, name };
 }
