@@ -1,9 +1,19 @@
 import type { APIRequestContext, Page, WebSocket } from "@playwright/test";
 import { cookieHeader, signUpThroughApi, type SeededUser } from "../support/api";
 
-/** Signs up one of the operator-listed staff emails (FERRY_BOOTSTRAP_STAFF_EMAILS in the Playwright config). */
-export function signUpStaff(request: APIRequestContext, baseURL: string, email: string, name: string): Promise<SeededUser> {
-  return signUpThroughApi(request, baseURL, { name, email });
+/**
+ * Signs up one of the operator-listed staff emails (FERRY_BOOTSTRAP_STAFF_EMAILS in the Playwright
+ * config) and opens the verification link from the outbox: a listed address becomes staff only
+ * once verified.
+ */
+export async function signUpStaff(request: APIRequestContext, baseURL: string, email: string, name: string): Promise<SeededUser> {
+  const staff = await signUpThroughApi(request, baseURL, { name, email, tenantName: `${name}'s desk` });
+  const outbox = await query(request, baseURL, staff, "outbox.list");
+  const mail = (outbox.data as { to: string; link: string | null; meta: { kind?: string } | null }[] | undefined)?.find((m) => m.to === email && m.meta?.kind === "email_verification");
+  if (!mail?.link) throw new Error(`no verification mail for ${email} in the outbox: ${JSON.stringify(outbox)}`);
+  const opened = await request.get(mail.link, { maxRedirects: 0 });
+  if (opened.status() !== 302) throw new Error(`the verification link answered ${opened.status()}: ${await opened.text()}`);
+  return staff;
 }
 
 type TrpcResult = { status: number; data: unknown; code: string | undefined; message: string | undefined };
