@@ -23,6 +23,7 @@ import { SidebarNav } from "./sidebar-nav";
 import { TenantContext } from "./tenant-context";
 import { TenantSwitcher } from "./tenant-switcher";
 import { UserMenu } from "./user-menu";
+import { VerifyEmailNotice } from "./verify-email-notice";
 
 /**
  * The signed-in frame of every admin page: it sends signed-out visitors to sign-in, makes sure the
@@ -164,6 +165,7 @@ function ShellFrame({ me, hasTenant, children }: { me: Me; hasTenant: boolean; c
             <UserMenu me={me} />
           </div>
         </header>
+        {hasTenant && !me.support && !me.user.emailVerified ? <VerifyEmailNotice email={me.user.email} /> : null}
         <main id="main" className="mx-auto w-full max-w-6xl px-4 py-8 sm:px-6 lg:px-10">
           {children}
         </main>
