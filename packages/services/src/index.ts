@@ -13,6 +13,7 @@ export { viewInvitation } from "./invitations/view";
 export { acceptInvitation } from "./invitations/accept";
 export { listOutbox } from "./outbox/list";
 export { setActiveTenant } from "./sessions/set-active-tenant";
+export { socketAccess, type SocketAccess } from "./sessions/socket-access";
 export { setPlatformStaff, findUserIdByEmail } from "./staff/set-platform-staff";
 export { pruneExpired } from "./maintenance/prune";
 export { createNotification, type NewNotification } from "./notifications/create";
