@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { ConflictError, createTenantForOwner, currentSupportAccess, listTenantsForUser, setActiveTenant, ValidationError } from "@ferry/services";
+import { ConflictError, createTenantForOwner, emailAddress, idText, currentSupportAccess, listTenantsForUser, setActiveTenant, ValidationError } from "@ferry/services";
 import { authedProcedure, publicProcedure, router } from "../trpc";
 
 const signUpInput = z.object({
   name: z.string().trim().min(1, "Enter your name.").max(80),
-  email: z.email("Enter a valid email address."),
+  email: emailAddress,
   password: z.string().min(10, "Use at least 10 characters.").max(128),
   // Absent when the person signs up to accept an invitation into an existing tenant.
   tenantName: z.string().trim().min(2, "A company name needs at least 2 characters.").max(80).optional(),
@@ -52,7 +52,7 @@ export const accountRouter = router({
     return { tenantId: tenant.tenantId };
   }),
 
-  switchTenant: authedProcedure.input(z.object({ tenantId: z.string().min(1) })).mutation(async ({ ctx, input }) => {
+  switchTenant: authedProcedure.input(z.object({ tenantId: idText })).mutation(async ({ ctx, input }) => {
     return setActiveTenant({ db: ctx.db, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: input.tenantId });
   }),
 });
