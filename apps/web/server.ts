@@ -13,6 +13,7 @@ import { seedDemo, type DemoCredentials } from "./src/server/demo-seed";
 import { startDemoEmulator, type DemoEmulator } from "./src/server/demo-emulator";
 import { salesforceSettings } from "./src/server/salesforce";
 import { startSupportSweep } from "./src/server/support-access";
+import { followAccessChanges, socketIdentity, socketIdentityFromHeaders } from "./src/server/socket-sessions";
 
 const dev = process.argv.includes("--dev");
 
@@ -32,12 +33,12 @@ async function main() {
   const realtime = await attachRealtime(httpServer, {
     adapter: env.embedded ? { kind: "memory" } : { kind: "postgres", connectionString: env.DATABASE_URL! },
     logger,
-    authenticate: async ({ headers }) => {
-      const session = await runtime.sessionFromHeaders(headers);
-      if (!session) return null;
-      return { userId: session.user.id, tenantIds: await runtime.visibleTenantIds(session.user.id) };
-    },
+    allowedOrigins: env.allowedOrigins,
+    // Sockets follow their session: see src/server/socket-sessions.ts.
+    authenticate: ({ headers }) => socketIdentityFromHeaders(runtime, headers),
+    revalidate: ({ userId, sessionId }) => socketIdentity(runtime, userId, sessionId),
   });
+  const stopFollowingAccess = await followAccessChanges(runtime, realtime);
   const emitter = createEmitter({ kind: "inprocess", io: realtime.io });
   runtime.events = emitter;
   runtime.refreshRooms = async (userId) => refreshUserRooms(realtime.io, userId, await runtime.visibleTenantIds(userId));
@@ -62,6 +63,7 @@ async function main() {
     stopping = true;
     logger.info({ signal }, "shutting down");
     stopSupportSweep();
+    await stopFollowingAccess().catch(() => {});
     await stopAll({ realtime, worker: jobs, emulator, runtime, app });
     process.exit(0);
   };

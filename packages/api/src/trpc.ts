@@ -6,6 +6,7 @@ import {
   ForbiddenError,
   resolveTenantAccess,
   SalesforceError,
+  textProblem,
   UnauthorizedError,
   type Actor,
   type TenantContext,
@@ -58,18 +59,21 @@ function fieldPath(path: readonly PropertyKey[]): string {
 }
 
 /**
- * Where the first string or key holding U+0000 is in a raw input ("" for the input itself), or
- * undefined. Iterative, and no deeper than any schema reaches: inputs may nest thousands deep.
+ * The first string or key in a raw input that is not well-formed text (U+0000, a lone surrogate,
+ * a noncharacter: see `textProblem`), with where it is ("" for the input itself), or undefined.
+ * Iterative, and no deeper than any schema reaches: inputs may nest thousands deep.
  */
-export function nulPath(input: unknown): string | undefined {
+export function malformedText(input: unknown): { path: string; problem: string } | undefined {
   const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: input, path: [] }];
   while (stack.length > 0) {
     const { value, path } = stack.pop()!;
     if (typeof value === "string") {
-      if (value.includes("\u0000")) return fieldPath(path);
+      const problem = textProblem(value);
+      if (problem) return { path: fieldPath(path), problem };
     } else if (value && typeof value === "object" && path.length < MAX_DEPTH) {
       for (const [key, child] of Object.entries(value)) {
-        if (key.includes("\u0000")) return fieldPath(path);
+        const problem = textProblem(key);
+        if (problem) return { path: fieldPath(path), problem: `a key: ${problem}` };
         stack.push({ value: child, path: [...path, key] });
       }
     }
@@ -95,16 +99,17 @@ const mapErrors = t.middleware(async ({ ctx, next, path }) => {
   return result;
 });
 
-/** Postgres text cannot hold U+0000: refused here for every procedure, naming the field, instead of failing in the database as a 500. */
-const refuseNul = t.middleware(async ({ next, getRawInput }) => {
-  const where = nulPath(await getRawInput());
-  if (where !== undefined) {
-    throw new TRPCError({ code: "BAD_REQUEST", message: `${where ? `${where}: ` : ""}text may not contain the NUL character (\\u0000); remove it and send again.` });
-  }
+/**
+ * Postgres text cannot hold U+0000 and jsonb refuses a lone surrogate: text that is not well formed
+ * is refused here for every procedure, naming the field, instead of failing in the database as a 500.
+ */
+const refuseMalformedText = t.middleware(async ({ next, getRawInput }) => {
+  const found = malformedText(await getRawInput());
+  if (found) throw new TRPCError({ code: "BAD_REQUEST", message: `${found.path ? `${found.path}: ` : ""}${found.problem}` });
   return next();
 });
 
-export const publicProcedure = t.procedure.use(mapErrors).use(refuseNul);
+export const publicProcedure = t.procedure.use(mapErrors).use(refuseMalformedText);
 
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
   if (!ctx.session) throw toTRPCError(new UnauthorizedError("Sign in first."));

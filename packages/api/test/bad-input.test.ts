@@ -4,7 +4,7 @@ import { createHTTPServer } from "@trpc/server/adapters/standalone";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import { appRouter } from "../src";
-import { nulPath } from "../src/trpc";
+import { malformedText } from "../src/trpc";
 import { apiHarness, type ApiHarness } from "./harness";
 
 // Found by the reliability fuzzer (reliability/test/fuzz.test.ts): a NUL character in any text
@@ -40,9 +40,9 @@ describe("bad input is refused with a short message that names the field", () =>
     expect((await refusal(anonymous.invitation.view({ invitationId: "\u0000" }))).code).toBe("BAD_REQUEST");
     const nested = await refusal(asOwner.record.list({ kind: "people", cursor: { key: "x\u0000", sfId: "00Q000000000001" } }));
     expect(nested.message).toMatch(/^cursor\.key: text may not contain the NUL character/);
-    expect(nulPath({ a: [{ ["b\u0000"]: 1 }] })).toBe("a.0");
-    expect(nulPath({ a: ["fine", "\u0000"] })).toBe("a.1");
-    expect(nulPath({ a: "no NUL here", b: [1, true, null] })).toBeUndefined();
+    expect(malformedText({ a: [{ ["b\u0000"]: 1 }] })?.path).toBe("a.0");
+    expect(malformedText({ a: ["fine", "\u0000"] })?.path).toBe("a.1");
+    expect(malformedText({ a: "no NUL here", b: [1, true, null] })).toBeUndefined();
   });
 
   it("refuses an audit page cursor outside what Postgres can store instead of failing in the query", async () => {
@@ -99,5 +99,38 @@ describe("bad input is refused with a short message that names the field", () =>
     const many = await refusal(asOwner.notification.markRead({ ids: Array.from({ length: 50 }, () => 7) as never }));
     expect(many.message).toMatch(/; and 40 more problems$/);
     expect(many.message.split("; ")).toHaveLength(11);
+  });
+
+  // Issue 13: four inputs that reached Postgres and came back as 500s.
+  it("refuses a record search ending in U+FFFF, and still searches up to the last character below it", async () => {
+    const asOwner = await api.caller(owner);
+    const refused = await refusal(asOwner.record.list({ kind: "people", search: "ada\uffff" }));
+    expect(refused.code).toBe("BAD_REQUEST");
+    expect(refused.message).toBe("search: text may not contain the noncharacter U+FFFF; remove it and send again.");
+    for (const search of ["ada\ufffd", "zo\u00eb", "rocket \u{1F680}", "\ud7ff"]) {
+      expect((await asOwner.record.list({ kind: "people", search })).rows).toEqual([]);
+    }
+  });
+
+  it("refuses a 9 KB invitation email as too long instead of failing in the index", async () => {
+    const asOwner = await api.caller(owner);
+    const refused = await refusal(asOwner.invitation.create({ email: `${"a".repeat(9000)}@example.test`, role: "viewer" }));
+    expect(refused.code).toBe("BAD_REQUEST");
+    expect(refused.message).toBe("email: An email address is at most 254 characters.");
+    expect(await asOwner.invitation.list()).toEqual([]);
+  });
+
+  it("refuses lone surrogates in any string before they reach jsonb, and sign-up writes nothing", async () => {
+    const anonymous = await api.caller();
+    const signUp = await refusal(anonymous.account.signUp({ name: "Lone Surrogate", email: "lone@bad-input.test", password: "correct horse battery", tenantName: "Acme \ud800" }));
+    expect(signUp.code).toBe("BAD_REQUEST");
+    expect(signUp.message).toBe("tenantName: text holds a lone surrogate (U+D800), half of a character; send well-formed UTF-16 text.");
+    const asOwner = await api.caller(owner);
+    const edit = await refusal(asOwner.record.edit({ object: "Lead", sfId: "00Q000000000001AAA", changes: { Company: "x\udfff" } }));
+    expect(edit.message).toBe("changes.Company: text holds a lone surrogate (U+DFFF), half of a character; send well-formed UTF-16 text.");
+    const key = await refusal(asOwner.record.edit({ object: "Lead", sfId: "00Q000000000001AAA", changes: { ["Bad\ud800Key"]: "x" } }));
+    expect(key.message).toMatch(/^changes: a key: text holds a lone surrogate \(U\+D800\)/);
+    // The same person signs up cleanly afterwards: the refused attempt left no account behind.
+    expect((await api.signUp({ name: "Lone Surrogate", email: "lone@bad-input.test", tenantName: "Acme" })).tenantId).toBeTruthy();
   });
 });

@@ -15,7 +15,8 @@ const FINAL_CODES = new Set(["UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "BAD_REQU
 
 function makeClients() {
   const trpcClient = createTRPCClient<AppRouter>({
-    links: [httpBatchLink({ url: "/api/trpc", transformer: superjson })],
+    // The server refuses batches of more than 20 procedures (MAX_TRPC_BATCH in src/server/request-guard.ts).
+    links: [httpBatchLink({ url: "/api/trpc", transformer: superjson, maxItems: 20 })],
   });
   const queryClient: QueryClient = new QueryClient({
     defaultOptions: {

@@ -15,6 +15,12 @@ const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe("a TCP port number, e.g. 3000"),
   HOST: z.string().min(1).default("0.0.0.0").describe("the interface to listen on, e.g. 0.0.0.0 or 127.0.0.1"),
   PUBLIC_URL: z.url().optional().describe("the portal's public origin, e.g. https://ferry.example.com"),
+  FERRY_ALLOWED_ORIGINS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").split(",").map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).refine((o) => new URL(o).origin === o.replace(/\/$/, ""), "must be an origin only (scheme, host and port, no path)")))
+    .describe("comma-separated origins besides PUBLIC_URL that may send state-changing requests, e.g. https://admin.example.com"),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must start with postgres://")
@@ -72,14 +78,26 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   if (!embedded && !env.BETTER_AUTH_SECRET) problems.push("BETTER_AUTH_SECRET is missing: expected a random string of at least 32 characters (required with DATABASE_URL)");
   if (!embedded && !env.FERRY_MASTER_KEY) problems.push("FERRY_MASTER_KEY is missing: expected 32 random bytes in base64 (required with DATABASE_URL)");
   if (problems.length > 0) throw new EnvError(problems);
+  const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, "");
   return {
     ...env,
     embedded,
     dataDir: path.resolve(env.FERRY_DATA_DIR ?? path.join(repoRoot, ".data")),
-    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ""),
+    publicUrl,
+    allowedOrigins: allowedOrigins(publicUrl, env.PUBLIC_URL === undefined, env.PORT, env.FERRY_ALLOWED_ORIGINS),
     worker: env.FERRY_WORKER ?? (embedded ? "inprocess" : "off"),
     emulator: env.FERRY_EMULATOR ?? embedded,
     demo: env.FERRY_DEMO ?? embedded,
     showOutbox: env.FERRY_SHOW_OUTBOX ?? embedded,
   };
+}
+
+/**
+ * Origins whose pages may send state-changing requests and open sockets: PUBLIC_URL and the
+ * operator's alternates. Without PUBLIC_URL the portal answers on the loopback names too.
+ */
+function allowedOrigins(publicUrl: string, defaulted: boolean, port: number, alternates: string[]): string[] {
+  const origins = [publicUrl, ...alternates].map((o) => new URL(o).origin);
+  if (defaulted) origins.push(`http://127.0.0.1:${port}`, `http://[::1]:${port}`);
+  return [...new Set(origins)];
 }

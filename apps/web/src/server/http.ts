@@ -8,6 +8,7 @@ import { apiContextFor } from "./api-context";
 import type { Runtime } from "./runtime";
 import { SALESFORCE_CALLBACK_PATH } from "./salesforce";
 import { handleSalesforceCallback } from "./salesforce-callback";
+import { MAX_BODY_BYTES, MAX_TRPC_BATCH, refuseUnsafeRequest } from "./request-guard";
 import { endSupportAfterSignOut, sessionUserBeforeSignOut } from "./support-access";
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -21,18 +22,23 @@ export function createRequestHandler(runtime: Runtime, nextHandler: NodeHandler)
   const trpcHandler = createHTTPHandler({
     router: appRouter,
     basePath: "/api/trpc/",
+    // refuseUnsafeRequest answers first with a clearer message; these hold if it is ever bypassed.
+    maxBodySize: MAX_BODY_BYTES,
+    maxBatchSize: MAX_TRPC_BATCH,
     createContext: ({ req, res }) => apiContextFor(runtime, req, res),
     onError: ({ error, path }) => {
       if (error.code === "INTERNAL_SERVER_ERROR") runtime.logger.error({ err: error.cause ?? error, path }, "tRPC error");
     },
   });
 
+  const policy = { allowedOrigins: new Set(runtime.env.allowedOrigins) };
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://internal");
     const route = routeLabel(url.pathname);
     const done = observeHttpRequest(req.method ?? "GET", route);
     res.on("finish", () => done(res.statusCode));
     try {
+      if (refuseUnsafeRequest(req, res, url, policy)) return;
       if (url.pathname === "/healthz") return json(res, 200, { status: "ok" });
       if (url.pathname === "/readyz") return await ready(runtime, res);
       if (url.pathname === "/metrics") {

@@ -43,7 +43,7 @@ export async function createRuntime(env: WebEnv): Promise<Runtime> {
     secret: env.BETTER_AUTH_SECRET ?? local!.authSecret,
     sessionIdleSeconds: env.SESSION_IDLE_SECONDS,
     sessionAbsoluteSeconds: env.SESSION_ABSOLUTE_SECONDS,
-    trustedOrigins: [env.publicUrl, `http://localhost:${env.PORT}`, `http://127.0.0.1:${env.PORT}`],
+    trustedOrigins: [...env.allowedOrigins, `http://localhost:${env.PORT}`, `http://127.0.0.1:${env.PORT}`],
     staffEmails: env.FERRY_BOOTSTRAP_STAFF_EMAILS,
   });
   // Listed emails whose accounts exist with a verified address become staff at boot; others when

@@ -4,36 +4,25 @@ import {
   ConflictError,
   createTenantForOwner,
   currentSupportAccess,
+  emailAddress,
+  idText,
   listTenantsForUser,
   sendVerificationMail,
   setActiveTenant,
+  text,
   undoSignUp,
   ValidationError,
 } from "@ferry/services";
 import { authedProcedure, publicProcedure, router, tenantProcedure } from "../trpc";
 
-// A lone surrogate cannot be stored (jsonb and UTF-8 refuse it), and noncharacters and control
-// characters are never part of a name: refused before anything is written.
-const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-function hasUnprintable(value: string): boolean {
-  for (const char of value) {
-    const cp = char.codePointAt(0)!;
-    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe) return true;
-  }
-  return false;
-}
-const plainText = (field: string) =>
-  z
-    .string()
-    .refine((v) => !loneSurrogate.test(v), `${field} contains a broken character (a lone UTF-16 surrogate); type it again.`)
-    .refine((v) => !hasUnprintable(v), `${field} contains a control character or a Unicode noncharacter; remove it.`);
-
+// Refused before anything is written: a lone surrogate or noncharacter cannot be stored (jsonb
+// and UTF-8 refuse it), and a failure after better-auth created the user would strand the account.
 const signUpInput = z.object({
-  name: plainText("The name").pipe(z.string().trim().min(1, "Enter your name.").max(80)),
-  email: z.email("Enter a valid email address.").max(254),
-  password: z.string().min(10, "Use at least 10 characters.").max(128).refine((v) => !loneSurrogate.test(v), "The password contains a broken character (a lone UTF-16 surrogate)."),
+  name: text(80).pipe(z.string().trim().min(1, "Enter your name.")),
+  email: emailAddress,
+  password: text(128).pipe(z.string().min(10, "Use at least 10 characters.")),
   // Absent when the person signs up to accept an invitation into an existing tenant.
-  tenantName: plainText("The company name").pipe(z.string().trim().min(2, "A company name needs at least 2 characters.").max(80)).optional(),
+  tenantName: text(80).pipe(z.string().trim().min(2, "A company name needs at least 2 characters.")).optional(),
 });
 
 export const accountRouter = router({
@@ -95,7 +84,7 @@ export const accountRouter = router({
     return sendVerificationMail({ ctx: ctx.tenant, emailVerified: ctx.session.user.emailVerified, link });
   }),
 
-  switchTenant: authedProcedure.input(z.object({ tenantId: z.string().min(1) })).mutation(async ({ ctx, input }) => {
+  switchTenant: authedProcedure.input(z.object({ tenantId: idText })).mutation(async ({ ctx, input }) => {
     return setActiveTenant({ db: ctx.db, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: input.tenantId });
   }),
 });

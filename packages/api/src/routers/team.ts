@@ -2,6 +2,8 @@ import { z } from "zod";
 import {
   acceptInvitation,
   createInvitation,
+  emailAddress,
+  idText,
   listAuditLog,
   listInvitations,
   listNotifications,
@@ -18,16 +20,16 @@ import { authedProcedure, publicProcedure, router, tenantProcedure } from "../tr
 export const invitationRouter = router({
   list: tenantProcedure.query(({ ctx }) => listInvitations({ ctx: ctx.tenant })),
   create: tenantProcedure
-    .input(z.object({ email: z.email("Enter a valid email address."), role: z.enum(["admin", "viewer"]) }))
+    .input(z.object({ email: emailAddress, role: z.enum(["admin", "viewer"]) }))
     .mutation(async ({ ctx, input }) => {
       const { notification, ...invitation } = await createInvitation({ ctx: ctx.tenant, input, portalUrl: ctx.portalUrl });
       await publishNotification(ctx, notification);
       return invitation;
     }),
   revoke: tenantProcedure
-    .input(z.object({ invitationId: z.string().min(1) }))
+    .input(z.object({ invitationId: idText }))
     .mutation(({ ctx, input }) => revokeInvitation({ ctx: ctx.tenant, input })),
-  view: publicProcedure.input(z.object({ invitationId: z.string().min(1) })).query(async ({ ctx, input }) => {
+  view: publicProcedure.input(z.object({ invitationId: idText })).query(async ({ ctx, input }) => {
     const invitation = await viewInvitation({ db: ctx.db, invitationId: input.invitationId });
     return {
       email: invitation.email,
@@ -40,7 +42,7 @@ export const invitationRouter = router({
     };
   }),
   accept: authedProcedure
-    .input(z.object({ invitationId: z.string().min(1) }))
+    .input(z.object({ invitationId: idText }))
     .mutation(async ({ ctx, input }) => {
       const { notification, ...accepted } = await acceptInvitation({ ctx: { db: ctx.db, actor: ctx.actor, requestId: ctx.requestId }, input });
       await setActiveTenant({ db: ctx.db, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: accepted.tenantId });
@@ -73,6 +75,6 @@ export const notificationRouter = router({
     .input(z.object({ limit: z.number().int().min(1).max(100).default(20), unreadOnly: z.boolean().optional() }))
     .query(({ ctx, input }) => listNotifications({ ctx: ctx.tenant, input })),
   markRead: tenantProcedure
-    .input(z.object({ ids: z.array(z.string().min(1)).max(100) }))
+    .input(z.object({ ids: z.array(idText).max(100) }))
     .mutation(({ ctx, input }) => markNotificationsRead({ ctx: ctx.tenant, input })),
 });

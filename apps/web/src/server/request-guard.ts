@@ -1,0 +1,60 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** Largest request body the portal accepts (tRPC and better-auth alike). */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Most procedures in one tRPC batch; the portal's client splits larger batches (src/lib/trpc.tsx). */
+export const MAX_TRPC_BATCH = 20;
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export interface RequestPolicy {
+  /** Origins whose pages may send state-changing requests (PUBLIC_URL and FERRY_ALLOWED_ORIGINS). */
+  allowedOrigins: Set<string>;
+}
+
+/**
+ * Refuses, before any handler runs, what a cross-site page could send with the user's cookie and
+ * what is too big to handle: a state-changing request must be JSON from one of the portal's
+ * origins (a form post or a `text/plain` fetch from another site, even a same-site subdomain, is
+ * not), with a declared length within the limit; a tRPC batch must stay within its size.
+ * Returns true when it answered the request.
+ */
+export function refuseUnsafeRequest(req: IncomingMessage, res: ServerResponse, url: URL, policy: RequestPolicy): boolean {
+  if (url.pathname.startsWith("/api/trpc/") && url.searchParams.get("batch") === "1") {
+    const procedures = decodeURIComponent(url.pathname.slice("/api/trpc/".length)).split(",").length;
+    if (procedures > MAX_TRPC_BATCH) return refuse(res, 400, `A batch may hold at most ${MAX_TRPC_BATCH} procedures; this one holds ${procedures}.`);
+  }
+  if (SAFE_METHODS.has(req.method ?? "GET")) return false;
+
+  const origin = requestOrigin(req);
+  if (!origin) return refuse(res, 403, "Cross-site request refused: a state-changing request needs an Origin (or Referer) header of this portal.");
+  if (!policy.allowedOrigins.has(origin)) return refuse(res, 403, `Cross-site request refused: requests from ${origin} may not change anything here.`);
+  const mediaType = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+  if (mediaType !== "application/json") return refuse(res, 403, "Request refused: a state-changing request must be sent as application/json.");
+
+  const declared = req.headers["content-length"];
+  if (declared === undefined) return refuse(res, 411, `Send a Content-Length header; request bodies may be at most ${MAX_BODY_BYTES} bytes.`);
+  if (!/^\d+$/.test(declared)) return refuse(res, 400, "The Content-Length header is not a number.");
+  if (Number(declared) > MAX_BODY_BYTES) return refuse(res, 413, `The request body is ${declared} bytes; at most ${MAX_BODY_BYTES} bytes (1 MiB) are accepted.`);
+  return false;
+}
+
+/** The Origin header, or the origin of the Referer when a browser left Origin out; null when neither names one. */
+function requestOrigin(req: IncomingMessage): string | null {
+  const origin = req.headers.origin;
+  const source = origin ?? req.headers.referer;
+  // A sandboxed or privacy-redirected page sends the literal "null": never one of ours.
+  if (!source || source === "null") return null;
+  try {
+    return new URL(source).origin;
+  } catch {
+    return null;
+  }
+}
+
+function refuse(res: ServerResponse, status: number, message: string): true {
+  // The body may be large or still arriving: answer, then close instead of reading it.
+  res.writeHead(status, { "content-type": "application/json", connection: "close" });
+  res.end(JSON.stringify({ error: message }));
+  return true;
+}
