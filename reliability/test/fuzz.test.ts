@@ -115,9 +115,9 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     for (const u of emu.users) noteSecret(u.password, u.securityToken, u.password + u.securityToken);
     noteSecret(oauthSecret);
     db = await createTestDatabase("postgres");
-    sql = postgres(db.databaseUrl!, { max: 2, onnotice: () => {} });
+    sql = postgres(db.platformUrl!, { max: 2, onnotice: () => {} });
     const staffEmail = `staff-${randomBytes(3).toString("hex")}@fuzz.test`;
-    web = await startWebProcess(db.databaseUrl!, {
+    web = await startWebProcess(db.platformUrl!, {
       logName: "fuzz-web",
       env: {
         FERRY_SALESFORCE_LOGIN_URL: emu.loginUrl,
@@ -129,7 +129,7 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
       },
     });
     wire = { url: web.url, origin: web.url };
-    worker = await startWorkerProcess(db.databaseUrl!, { logFile: join(workDir, "fuzz-worker.log") });
+    worker = await startWorkerProcess(db.platformUrl!, { logFile: join(workDir, "fuzz-worker.log") });
 
     users.anon = { role: "anon", email: "", password: "" };
     users.ownerA = await signUp("ownerA", "Fuzz Tenant A");

@@ -13,12 +13,13 @@ import {
   tenants,
   users,
   verifications,
-  type Database,
+  type PlatformDatabase,
 } from "@ferry/db";
 import { listTenantsForUser } from "@ferry/services";
 
 export interface AuthOptions {
-  db: Database;
+  /** better-auth's tables (users, sessions, accounts, verifications) are global: the privileged connection. */
+  db: PlatformDatabase;
   /** Public origin of the portal, e.g. http://localhost:3000. */
   baseURL: string;
   secret: string;

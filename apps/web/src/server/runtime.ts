@@ -1,6 +1,6 @@
 import path from "node:path";
 import { createAuth, resolveSession, toHeaders, type Auth, type ResolvedSession } from "@ferry/auth";
-import { migrate, openDatabase, type DatabaseHandle } from "@ferry/db";
+import { assertDatabaseLogins, migrate, openDatabase, type DatabaseHandle } from "@ferry/db";
 import { createLogger, type Logger } from "@ferry/observability";
 import type { RealtimeEmitter } from "@ferry/realtime";
 import { findUserIdByEmail, liveTenantIds, setPlatformStaff, type SalesforceRuntime } from "@ferry/services";
@@ -27,15 +27,16 @@ export interface Runtime {
 export async function createRuntime(env: WebEnv): Promise<Runtime> {
   const logger = createLogger({ name: "ferry-web", level: env.LOG_LEVEL });
   const local = env.embedded ? loadOrCreateLocalSecrets(env.dataDir) : undefined;
-  const database = await openDatabase(env.embedded ? { dataDir: path.join(env.dataDir, "pglite") } : { url: env.DATABASE_URL, maxConnections: env.DATABASE_POOL_SIZE });
+  const database = await openDatabase(env.embedded ? { dataDir: path.join(env.dataDir, "pglite") } : { url: env.DATABASE_URL, platformUrl: env.DATABASE_PLATFORM_URL, maxConnections: env.DATABASE_POOL_SIZE });
   try {
     await migrate(database);
+    await assertDatabaseLogins(database);
   } catch (error) {
     await database.close();
     throw error;
   }
   const auth = createAuth({
-    db: database.db,
+    db: database.platform,
     baseURL: env.publicUrl,
     secret: env.BETTER_AUTH_SECRET ?? local!.authSecret,
     sessionIdleSeconds: env.SESSION_IDLE_SECONDS,
@@ -45,8 +46,8 @@ export async function createRuntime(env: WebEnv): Promise<Runtime> {
   });
   // Listed emails whose accounts already exist become staff at boot; new ones at sign-up (see createAuth).
   for (const email of env.FERRY_BOOTSTRAP_STAFF_EMAILS) {
-    const userId = await findUserIdByEmail({ db: database.db, email });
-    if (userId) await setPlatformStaff({ db: database.db, userId, isStaff: true });
+    const userId = await findUserIdByEmail({ db: database.platform, email });
+    if (userId) await setPlatformStaff({ db: database.platform, userId, isStaff: true });
   }
   return {
     env,
@@ -54,7 +55,7 @@ export async function createRuntime(env: WebEnv): Promise<Runtime> {
     database,
     auth,
     masterKey: env.FERRY_MASTER_KEY ?? local!.masterKey,
-    sessionFromHeaders: (headers) => resolveSession(auth, database.db, toHeaders(headers), env.SESSION_ABSOLUTE_SECONDS),
-    visibleTenantIds: (userId) => liveTenantIds({ db: database.db, userId }),
+    sessionFromHeaders: (headers) => resolveSession(auth, database.platform, toHeaders(headers), env.SESSION_ABSOLUTE_SECONDS),
+    visibleTenantIds: (userId) => liveTenantIds({ db: database.platform, userId }),
   };
 }

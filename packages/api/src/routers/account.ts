@@ -13,9 +13,9 @@ const signUpInput = z.object({
 export const accountRouter = router({
   me: publicProcedure.query(async ({ ctx }) => {
     if (!ctx.session) return null;
-    const memberOf = await listTenantsForUser({ db: ctx.db, userId: ctx.session.user.id });
+    const memberOf = await listTenantsForUser({ db: ctx.platform, userId: ctx.session.user.id });
     const { user } = ctx.session;
-    const grant = await currentSupportAccess({ db: ctx.db, actor: { userId: user.id, email: user.email, name: user.name, isStaff: user.isStaff } });
+    const grant = await currentSupportAccess({ db: ctx.platform, actor: { userId: user.id, email: user.email, name: user.name, isStaff: user.isStaff } });
     // A tenant entered through support access is shown as its admins see it; the server still refuses writes until elevated.
     const tenants = grant ? [...memberOf, { id: grant.tenantId, name: grant.tenantName, slug: grant.tenantSlug, role: "admin" as const }] : memberOf;
     return {
@@ -46,14 +46,14 @@ export const accountRouter = router({
     for (const cookie of response.headers.getSetCookie()) ctx.appendResponseHeader("set-cookie", cookie);
     const actor = { userId: created.user.id, email: created.user.email, name: created.user.name, isStaff: false };
     if (!input.tenantName) return { tenantId: null };
-    const tenant = await createTenantForOwner({ db: ctx.db, actor, input: { name: input.tenantName } });
+    const tenant = await createTenantForOwner({ db: ctx.platform, actor, input: { name: input.tenantName } });
     const token = sessionTokenFrom(response.headers.getSetCookie());
-    if (token) await setActiveTenant({ db: ctx.db, actor, session: { token }, tenantId: tenant.tenantId });
+    if (token) await setActiveTenant({ db: ctx.platform, actor, session: { token }, tenantId: tenant.tenantId });
     return { tenantId: tenant.tenantId };
   }),
 
   switchTenant: authedProcedure.input(z.object({ tenantId: z.string().min(1) })).mutation(async ({ ctx, input }) => {
-    return setActiveTenant({ db: ctx.db, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: input.tenantId });
+    return setActiveTenant({ db: ctx.platform, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: input.tenantId });
   }),
 });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { auditLog, memberships, tenants, type Database } from "@ferry/db";
+import { auditLog, memberships, tenants, type PlatformDatabase } from "@ferry/db";
 import type { Actor } from "../context";
 import { ValidationError } from "../errors";
 
@@ -17,7 +17,7 @@ export function slugify(name: string): string {
  * A new tenant with its creator as owner. The tenant does not exist yet, so no tenant scope can
  * be set: this runs on the privileged connection, in one transaction with its audit row.
  */
-export async function createTenantForOwner({ db, actor, input }: { db: Database; actor: Actor; input: { name: string } }) {
+export async function createTenantForOwner({ db, actor, input }: { db: PlatformDatabase; actor: Actor; input: { name: string } }) {
   const name = input.name.trim();
   if (name.length < 2 || name.length > 80) throw new ValidationError("A company name needs 2 to 80 characters.", "tenantName");
   const tenantId = crypto.randomUUID();
