@@ -49,7 +49,7 @@ if (mode === "limit") {
   await worker.send("sync.initial", { tenantId, runId: "embedded-initial" });
   const outcome = await done;
   const end = Date.now();
-  const rows = await db.db.execute(sql`select count(*)::int as n from sf_records`);
+  const rows = await db.platform.execute(sql`select count(*)::int as n from sf_records`);
   const records = ((rows as unknown as { rows: { n: number }[] }).rows[0]?.n ?? 0);
   await worker.stop();
   await db.drop();

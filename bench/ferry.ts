@@ -1,6 +1,6 @@
 import type { ChildProcess } from "node:child_process";
 import postgres from "postgres";
-import { createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
+import { createTenantFixture, createTestDatabase, runtimeUrlFor, type TestDatabase } from "@ferry/db/testing";
 import { memoryOf, spawnTs, stopChild, waitFor, type EmulatorProcess } from "./lib";
 
 /**
@@ -36,7 +36,7 @@ export interface FerryDatabase {
 /** A private, migrated Postgres database for one benchmark run, with the probes installed. */
 export async function ferryDatabase(): Promise<FerryDatabase> {
   const db = await createTestDatabase("postgres");
-  const url = db.databaseUrl!;
+  const url = db.platformUrl!;
   const sql = postgres(url, { max: 4, onnotice: () => {} });
   await sql.unsafe(PROBES);
   return {
@@ -67,11 +67,12 @@ export interface WorkerProcess {
 }
 
 /** The standalone worker (`runWorkerProcess`, as `pnpm start:worker` runs it) with the bench's sync handlers. */
-export async function startWorkerProcess(databaseUrl: string, options: { concurrency?: number; label?: string } = {}): Promise<WorkerProcess> {
+export async function startWorkerProcess(platformUrl: string, options: { concurrency?: number; label?: string } = {}): Promise<WorkerProcess> {
   let ready: () => void = () => {};
   const started = new Promise<void>((resolve) => (ready = resolve));
   const child = spawnTs("worker-child.ts", {
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: runtimeUrlFor(platformUrl),
+    DATABASE_PLATFORM_URL: platformUrl,
     LOG_LEVEL: "warn",
     WORKER_TENANT_CONCURRENCY: String(options.concurrency ?? 4),
     BENCH_LABEL: options.label ?? "worker",

@@ -4,7 +4,7 @@ import { attachRealtime, createEmitter, refreshUserRooms, type Realtime, type Re
 import { startWorker, type Worker } from "@ferry/worker";
 import { createJobHandlers } from "@ferry/worker/handlers";
 import { pruneExpired } from "@ferry/services";
-import { DatabaseLockedError } from "@ferry/db";
+import { DatabaseLockedError, DatabaseLoginError } from "@ferry/db";
 import { EnvError } from "@ferry/observability";
 import { loadEnv } from "./src/server/env";
 import { createRuntime, type Runtime } from "./src/server/runtime";
@@ -49,7 +49,7 @@ async function main() {
   const jobs = worker ?? (await startJobSender(runtime));
   const emulator = env.emulator ? await startDemoEmulator(env.FERRY_EMULATOR_PORT) : undefined;
   runtime.salesforce = salesforceSettings(env, runtime.masterKey, emulator, (name, payload) => jobs.send(name, payload));
-  const demo = env.demo ? await seedDemo({ db: runtime.database.db, auth: runtime.auth, dataDir: env.dataDir }) : undefined;
+  const demo = env.demo ? await seedDemo({ db: runtime.database.platform, auth: runtime.auth, dataDir: env.dataDir }) : undefined;
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
@@ -74,14 +74,14 @@ async function main() {
 async function startInProcessWorker(runtime: Runtime, emitter: RealtimeEmitter): Promise<Worker> {
   const { database, logger } = runtime;
   return startWorker({
-    boss: database.kind === "pglite" ? { kind: "pglite", pglite: database.pglite! } : { kind: "postgres", connectionString: database.url! },
+    boss: database.kind === "pglite" ? { kind: "pglite", pglite: database.pglite! } : { kind: "postgres", connectionString: database.platformUrl! },
     handlers: createJobHandlers({
       database,
       emitter,
       logger,
       masterKey: runtime.masterKey,
       prune: async () => {
-        const removed = await pruneExpired({ db: database.db });
+        const removed = await pruneExpired({ db: database.platform });
         logger.info({ removed }, "pruned expired data");
       },
     }),
@@ -93,7 +93,7 @@ async function startInProcessWorker(runtime: Runtime, emitter: RealtimeEmitter):
 function startJobSender(runtime: Runtime): Promise<Worker> {
   const { database, logger } = runtime;
   return startWorker({
-    boss: database.kind === "pglite" ? { kind: "pglite", pglite: database.pglite! } : { kind: "postgres", connectionString: database.url! },
+    boss: database.kind === "pglite" ? { kind: "pglite", pglite: database.pglite! } : { kind: "postgres", connectionString: database.platformUrl! },
     handlers: {},
     logger,
     schedule: false,
@@ -127,7 +127,7 @@ function printBanner(runtime: Runtime, demo: DemoCredentials | undefined, emulat
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof EnvError || error instanceof DatabaseLockedError) {
+  if (error instanceof EnvError || error instanceof DatabaseLockedError || error instanceof DatabaseLoginError) {
     process.stderr.write(`\nFerry could not start:\n${error.message}\n\n`);
   } else {
     process.stderr.write(`\nFerry could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n\n`);

@@ -46,7 +46,7 @@ export async function startEngineE2E(options: EngineOptions & { database?: "post
   const database = options.database === "embedded" ? undefined : await createTestDatabase("postgres");
   let storage: Record<string, string | undefined>;
   if (database) {
-    storage = { DATABASE_URL: database.databaseUrl!, BETTER_AUTH_SECRET: randomBytes(24).toString("hex"), FERRY_MASTER_KEY: randomBytes(32).toString("base64") };
+    storage = { DATABASE_URL: database.runtimeUrl!, DATABASE_PLATFORM_URL: database.platformUrl!, BETTER_AUTH_SECRET: randomBytes(24).toString("hex"), FERRY_MASTER_KEY: randomBytes(32).toString("base64") };
   } else {
     const dataDir = path.join(process.env.FERRY_E2E_DIR ?? os.tmpdir(), `engine-${options.name ?? "e2e"}-${process.pid}-${Date.now()}`);
     mkdirSync(dataDir, { recursive: true });
@@ -78,9 +78,9 @@ export async function startEngineE2E(options: EngineOptions & { database?: "post
   }
   return {
     baseURL: server.url,
-    db: database?.db,
+    db: database?.platform,
     async tenantId(name) {
-      const [row] = await database!.db.select({ id: tenants.id }).from(tenants).where(eq(tenants.name, name));
+      const [row] = await database!.platform.select({ id: tenants.id }).from(tenants).where(eq(tenants.name, name));
       if (!row) throw new Error(`no tenant named ${name}`);
       return row.id;
     },

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import jsforce from "jsforce";
 import { salesforceConnections, withTenant } from "@ferry/db";
-import type { TestDatabase } from "@ferry/db/testing";
+import { runtimeUrlFor, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle, EmulatorOptions } from "@ferry/salesforce-emulator";
 import { sealSecret } from "@ferry/services/secrets/seal";
 import { freePort, startWebProcess as startWeb } from "@ferry/web/testing";
@@ -40,12 +40,13 @@ export function clusterSecrets() {
 }
 
 /** `server.ts` in Postgres mode with FERRY_WORKER=off, as each replica runs in production. */
-export async function startWebProcess(databaseUrl: string, options: { name: string; publicUrl: string; authSecret: string; env?: Record<string, string> }): Promise<WebProcess> {
+export async function startWebProcess(platformUrl: string, options: { name: string; publicUrl: string; authSecret: string; env?: Record<string, string> }): Promise<WebProcess> {
   const logFile = join(workDir, `${options.name}.log`);
   const web = await startWeb({
     name: options.name,
     env: {
-      DATABASE_URL: databaseUrl,
+      DATABASE_URL: runtimeUrlFor(platformUrl),
+      DATABASE_PLATFORM_URL: platformUrl,
       BETTER_AUTH_SECRET: options.authSecret,
       FERRY_MASTER_KEY: masterKey,
       FERRY_WORKER: "off",

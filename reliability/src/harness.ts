@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import jsforce from "jsforce";
 import { PgBoss } from "pg-boss";
 import { salesforceConnections, withTenant } from "@ferry/db";
-import { createTenantFixture, type TestDatabase } from "@ferry/db/testing";
+import { createTenantFixture, runtimeUrlFor, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { sealSecret } from "@ferry/services/secrets/seal";
 import { TENANT_QUEUE } from "@ferry/worker/jobs/catalog";
@@ -46,11 +46,12 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** The real standalone worker (`apps/worker/src/main.ts`) against `databaseUrl`, ready once pg-boss has started. */
-export async function startWorkerProcess(databaseUrl: string, options: { pageLog?: string; logFile?: string; env?: Record<string, string> } = {}): Promise<WorkerProcess> {
+/** The real standalone worker (`apps/worker/src/main.ts`) against the test database (its privileged URL), ready once pg-boss has started. */
+export async function startWorkerProcess(platformUrl: string, options: { pageLog?: string; logFile?: string; env?: Record<string, string> } = {}): Promise<WorkerProcess> {
   const env: Record<string, string | undefined> = {
     ...process.env,
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: runtimeUrlFor(platformUrl),
+    DATABASE_PLATFORM_URL: platformUrl,
     FERRY_MASTER_KEY: masterKey,
     LOG_LEVEL: "info",
     WORKER_TENANT_CONCURRENCY: "2",

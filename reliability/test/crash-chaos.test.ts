@@ -28,7 +28,7 @@ describe("crash chaos: the real worker process SIGKILLed during an initial sync 
   });
 
   it(`survives ${KILLS} SIGKILLs at random points with an exact copy and at most one page re-read per crash`, async () => {
-    const url = db.databaseUrl!;
+    const url = db.platformUrl!;
     const pageLog = join(workDir, "crash-pages.log");
     const logFile = join(workDir, "crash-worker.log");
     const { tenantId } = await connectedTenant(db, emu);

@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withTenant } from "@ferry/db";
-import { createTestDatabase, testAdminUrl, type TestDatabase } from "@ferry/db/testing";
+import { createTestDatabase, runtimeUrlFor, testAdminUrl, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { SYNC_OBJECTS } from "@ferry/sync";
 import { rowsOf } from "@ferry/sync/store/stage";
@@ -28,11 +28,11 @@ async function terminateConnections(database: string): Promise<number> {
 }
 
 /** The web process in Postgres mode (`server.ts` over the existing Next build), as `pnpm start:web` runs it after its build. */
-async function startWeb(databaseUrl: string): Promise<{ url: string; child: ChildProcess; lines: string[] }> {
+async function startWeb(platformUrl: string): Promise<{ url: string; child: ChildProcess; lines: string[] }> {
   const port = random(41_000, 49_000);
   const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
     cwd: webDir,
-    env: { ...process.env, DATABASE_URL: databaseUrl, BETTER_AUTH_SECRET: "reliability-suite-secret-0123456789abcdef", FERRY_MASTER_KEY: masterKey, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "production" },
+    env: { ...process.env, DATABASE_URL: runtimeUrlFor(platformUrl), DATABASE_PLATFORM_URL: platformUrl, BETTER_AUTH_SECRET: "reliability-suite-secret-0123456789abcdef", FERRY_MASTER_KEY: masterKey, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
@@ -79,7 +79,7 @@ describe("database faults on Postgres (the server is never restarted: connection
   });
 
   it("connections killed mid-run: worker and web reconnect, the run resumes and completes exactly", async () => {
-    const url = db.databaseUrl!;
+    const url = db.platformUrl!;
     const name = new URL(url).pathname.slice(1);
     const pageLog = join(workDir, "dbfault-pages.log");
     const { tenantId } = await connectedTenant(db, emu);
@@ -144,7 +144,7 @@ describe("database faults on Postgres (the server is never restarted: connection
   });
 
   it("a disk-full error on write ends the run failed with the reason, bounded retries, no crash loop", async () => {
-    const url = db.databaseUrl!;
+    const url = db.platformUrl!;
     const { tenantId } = await connectedTenant(db, emu);
     const diskFreed = await failWritesWithDiskFull(db, tenantId, "Contact");
     const worker = await startWorkerProcess(url, { logFile: join(workDir, "diskfull-worker.log") });

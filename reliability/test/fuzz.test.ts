@@ -115,7 +115,7 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     for (const u of emu.users) noteSecret(u.password, u.securityToken, u.password + u.securityToken);
     noteSecret(oauthSecret);
     db = await createTestDatabase("postgres");
-    sql = postgres(db.databaseUrl!, { max: 2, onnotice: () => {} });
+    sql = postgres(db.platformUrl!, { max: 2, onnotice: () => {} });
     const staffEmail = `staff-${randomBytes(3).toString("hex")}@fuzz.test`;
     const webEnv = {
       FERRY_SALESFORCE_LOGIN_URL: emu.loginUrl,
@@ -125,9 +125,9 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
       FERRY_BOOTSTRAP_STAFF_EMAILS: staffEmail,
       FERRY_WORKER: "off",
     };
-    web = await startWebProcess(db.databaseUrl!, { logName: "fuzz-web", env: webEnv });
+    web = await startWebProcess(db.platformUrl!, { logName: "fuzz-web", env: webEnv });
     wire = { url: web.url, origin: web.url };
-    worker = await startWorkerProcess(db.databaseUrl!, { logFile: join(workDir, "fuzz-worker.log") });
+    worker = await startWorkerProcess(db.platformUrl!, { logFile: join(workDir, "fuzz-worker.log") });
 
     users.anon = { role: "anon", email: "", password: "" };
     users.ownerA = await signUp("ownerA", "Fuzz Tenant A");

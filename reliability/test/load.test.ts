@@ -58,7 +58,7 @@ describe("load: 200 portal users across 50 tenants while syncs run (2 web, 2 wor
   });
 
   it(`${TENANTS * USERS_PER_TENANT} users browse and watch progress: every response 2xx, every socket gets its own tenant's events only`, async () => {
-    const url = db.databaseUrl!;
+    const url = db.platformUrl!;
     const { authSecret } = clusterSecrets();
     const lbPort = await freePort();
     const publicUrl = `http://127.0.0.1:${lbPort}`;
@@ -82,7 +82,7 @@ describe("load: 200 portal users across 50 tenants while syncs run (2 web, 2 wor
       for (const w of webs) await warmUp(w.url);
 
       // 200 accounts through better-auth's own sign-up API on the test database (scrypt hashes, as over HTTP).
-      const auth = createAuth({ db: db.db, baseURL: publicUrl, secret: authSecret, sessionIdleSeconds: 1800, sessionAbsoluteSeconds: 12 * 3600 });
+      const auth = createAuth({ db: db.platform, baseURL: publicUrl, secret: authSecret, sessionIdleSeconds: 1800, sessionAbsoluteSeconds: 12 * 3600 });
       const created = Date.now();
       const tenantIds: string[] = [];
       for (let t = 0; t < TENANTS; t++) {
@@ -95,8 +95,8 @@ describe("load: 200 portal users across 50 tenants while syncs run (2 web, 2 wor
           }),
         );
         const owner = members[0]!;
-        const { tenantId } = await createTenantForOwner({ db: db.db, actor: { userId: owner.id, email: owner.email, name: owner.name, isStaff: false }, input: { name: `Load Tenant ${t}` } });
-        await db.db.insert(memberships).values(members.slice(1).map((m, k) => ({ tenantId, id: crypto.randomUUID(), userId: m.id, role: k === 0 ? ("admin" as const) : ("viewer" as const) })));
+        const { tenantId } = await createTenantForOwner({ db: db.platform, actor: { userId: owner.id, email: owner.email, name: owner.name, isStaff: false }, input: { name: `Load Tenant ${t}` } });
+        await db.platform.insert(memberships).values(members.slice(1).map((m, k) => ({ tenantId, id: crypto.randomUUID(), userId: m.id, role: k === 0 ? ("admin" as const) : ("viewer" as const) })));
         tenantIds.push(tenantId);
         for (const [u, m] of members.entries()) {
           const index = t * USERS_PER_TENANT + u;

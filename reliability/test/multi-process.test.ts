@@ -25,7 +25,7 @@ describe("multi-process deployment: two worker processes on one Postgres", () =>
   });
 
   it("killing the worker that runs a sync makes the other one finish it; one tenant's jobs never overlap", async () => {
-    const url = db.databaseUrl!;
+    const url = db.platformUrl!;
     const pageLog = join(workDir, "multi-pages.log");
     const { tenantId } = await connectedTenant(db, emu);
     const workers: WorkerProcess[] = [];

@@ -56,7 +56,7 @@ describe("Airbyte-style read checks on Postgres", () => {
     db = await createTestDatabase("postgres");
     tenantId = (await createTenantFixture(db)).tenantId;
     // A probe beside Ferry's schema: every checkpoint the engine commits, in order.
-    await db.db.execute(
+    await db.platform.execute(
       sql.raw(`
       create table checkpoint_history (n serial primary key, object text, run_id text, mode text, last_id text, pages_read int, done boolean);
       create function note_checkpoint() returns trigger language plpgsql security definer as $$
@@ -112,10 +112,10 @@ describe("Airbyte-style read checks on Postgres", () => {
 
   it("resuming from every stored checkpoint of a run gives the same final state", async () => {
     const resumed = (await createTenantFixture(db)).tenantId;
-    await db.db.execute(sql`truncate checkpoint_history`);
+    await db.platform.execute(sql`truncate checkpoint_history`);
     expect(await runInitialSync({ database: db, tenantId: resumed, runId: "slices", conn: await connect(emu), options })).toEqual({ outcome: "completed" });
     const final = await contentState(db, resumed);
-    const history = rowsOf(await db.db.execute(sql`select object, last_id, pages_read from checkpoint_history where run_id = 'slices' and not done and mode = 'rest' order by n`)) as {
+    const history = rowsOf(await db.platform.execute(sql`select object, last_id, pages_read from checkpoint_history where run_id = 'slices' and not done and mode = 'rest' order by n`)) as {
       object: string;
       last_id: string | null;
       pages_read: number;

@@ -142,8 +142,8 @@ describe("Salesforce faults injected through the emulator's control API", () => 
     };
     expect(await runInitialSync({ database: db, tenantId: ctx.tenantId, runId: "push-base", conn: await connect(emu), objects: ["Lead"], options: fast })).toEqual({ outcome: "completed" });
     const lead = emu.org.tables.get("Lead")!.def;
-    await db.db.insert(fieldCatalog).values(lead.fields.map((f) => ({ tenantId: ctx.tenantId, object: "Lead", fieldName: f.name, label: f.label, type: f.type, writable: f.updateable })));
-    await db.db.insert(fieldMappings).values({ tenantId: ctx.tenantId, object: "Lead", sfField: "Title", ferryField: "title", direction: "two_way" });
+    await db.platform.insert(fieldCatalog).values(lead.fields.map((f) => ({ tenantId: ctx.tenantId, object: "Lead", fieldName: f.name, label: f.label, type: f.type, writable: f.updateable })));
+    await db.platform.insert(fieldMappings).values({ tenantId: ctx.tenantId, object: "Lead", sfField: "Title", ferryField: "title", direction: "two_way" });
     const open = emulatorRows(emu, "Lead").filter((l) => l.fields.IsConverted !== true);
     const pushState = async () =>
       new Map(
@@ -212,7 +212,7 @@ describe("Salesforce faults injected through the emulator's control API", () => 
     const user = emu.users[0]!.username;
     const lead = emu.org.tables.get("Lead")!.def;
     // The catalog Sync Fields would have stored, so the schema step has something to compare with.
-    await db.db.insert(fieldCatalog).values(lead.fields.map((f) => ({ tenantId, object: "Lead", fieldName: f.name, label: f.label, type: f.type, writable: f.updateable })));
+    await db.platform.insert(fieldCatalog).values(lead.fields.map((f) => ({ tenantId, object: "Lead", fieldName: f.name, label: f.label, type: f.type, writable: f.updateable })));
     let hidden = false;
     const emitter: SyncEmitter = {
       emit: async (_t, event, payload) => {
@@ -311,7 +311,7 @@ describe("Salesforce faults injected through the emulator's control API", () => 
     let scheduled = "not needed";
     let leadsAfterScheduled = 0;
     if (final !== "completed") {
-      await db.db.insert(salesforceConnections).values({ tenantId, state: "syncing", syncEnabled: true }).onConflictDoNothing();
+      await db.platform.insert(salesforceConnections).values({ tenantId, state: "syncing", syncEnabled: true }).onConflictDoNothing();
       const sent: string[] = [];
       // The scheduler's next passes, ten minutes on (past its wait before resuming an initial sync).
       await scheduleSyncWork({ database: db, now: () => new Date(Date.now() + 10 * 60_000), send: async (name, payload) => void sent.push(`${name}:${payload.runId}`) });

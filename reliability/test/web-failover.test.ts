@@ -50,7 +50,7 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
   });
 
   it("the browser follows a run through web 1, keeps its session and progress on web 2 when web 1 is killed, and the other worker finishes the run", async () => {
-    const url = db.databaseUrl!;
+    const url = db.platformUrl!;
     const pageLog = join(workDir, "failover-pages.log");
     const { authSecret } = clusterSecrets();
     const lbPort = await freePort();
@@ -121,7 +121,7 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
       // The worker running the sync is SIGKILLed too: the other worker takes the job and finishes it.
       const runner = workers.find((w) => readPageLog(pageLog).slice(-1)[0]?.pid === w.pid)!;
       const other = workers.find((w) => w !== runner)!;
-      const [job] = rowsOf(await db.db.execute(sql`select id, heartbeat_seconds from pgboss.job where name = ${TENANT_QUEUE} and singleton_key = ${tenantId} and state = 'active'`));
+      const [job] = rowsOf(await db.platform.execute(sql`select id, heartbeat_seconds from pgboss.job where name = ${TENANT_QUEUE} and singleton_key = ${tenantId} and state = 'active'`));
       const jobId = job?.id as string;
       expect(job?.heartbeat_seconds, "the job the portal sent carries the web processes' WORKER_JOB_HEARTBEAT_SECONDS").toBe(CHAOS_HEARTBEAT_SECONDS);
       const pagesAtWorkerKill = readPageLog(pageLog).length;
@@ -132,7 +132,7 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
       // catalog's 60 s retry delay is skipped (its schedule is proven in virtual time by the outage test).
       await waitFor("the surviving worker's supervisor to fail the dead worker's job", async () => (await queue.state(jobId)) === "retry", 120_000, 250);
       const supervisorMs = Date.now() - workerKilledAt;
-      await db.db.execute(sql`update pgboss.job set start_after = now() where id = ${jobId} and state = 'retry'`);
+      await db.platform.execute(sql`update pgboss.job set start_after = now() where id = ${jobId} and state = 'retry'`);
       await waitFor("the page to show the run succeeded", async () => (await page.locator('[data-testid="live-progress"]').getAttribute("data-status")) === "succeeded", 10 * 60_000, 250);
       await page.screenshot({ path: join(workDir, "failover-progress.png"), fullPage: true });
       const finishedBy = new Set(readPageLog(pageLog).slice(pagesAtWorkerKill).map((l) => l.pid));

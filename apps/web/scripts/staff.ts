@@ -19,13 +19,13 @@ async function main() {
     throw new Error("Usage: tsx scripts/staff.ts grant|revoke <email>");
   }
   const env = loadEnv();
-  const database = await openDatabase(env.embedded ? { dataDir: path.join(env.dataDir, "pglite") } : { url: env.DATABASE_URL });
+  const database = await openDatabase(env.embedded ? { dataDir: path.join(env.dataDir, "pglite") } : { url: env.DATABASE_URL, platformUrl: env.DATABASE_PLATFORM_URL });
   try {
     // The same schema step the server runs at boot, so the command works on any data directory.
     await migrate(database);
-    const user = await findUserByEmail({ db: database.db, email });
+    const user = await findUserByEmail({ db: database.platform, email });
     if (!user) throw new Error(`No account uses ${email}; the person signs up first (or list the email in FERRY_BOOTSTRAP_STAFF_EMAILS).`);
-    const ended = await setPlatformStaff({ db: database.db, userId: user.id, isStaff: verb === "grant" });
+    const ended = await setPlatformStaff({ db: database.platform, userId: user.id, isStaff: verb === "grant" });
     process.stdout.write(
       verb === "grant" ? `${email} is now support staff.\n` : `${email} is no longer support staff; ${ended.length} open support access ended.\n`,
     );

@@ -1,3 +1,4 @@
+import { DatabaseLoginError } from "@ferry/db";
 import { EnvError } from "@ferry/observability";
 import { pruneExpired } from "@ferry/services";
 import { createJobHandlers } from "./handlers";
@@ -8,12 +9,12 @@ const running = await runWorkerProcess({
     createJobHandlers({
       ...dependencies,
       prune: async (_payload, { logger }) => {
-        const removed = await pruneExpired({ db: dependencies.database.db });
+        const removed = await pruneExpired({ db: dependencies.database.platform });
         logger.info({ removed }, "pruned expired data");
       },
     }),
 }).catch((error: unknown) => {
-  if (error instanceof EnvError) {
+  if (error instanceof EnvError || error instanceof DatabaseLoginError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`${JSON.stringify({ level: "fatal", name: "worker", msg: "worker failed to start", err: String(error) })}\n`);

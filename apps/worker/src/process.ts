@@ -1,5 +1,5 @@
-import { migrate, openDatabase } from "@ferry/db";
-import { createLogger, parseEnv } from "@ferry/observability";
+import { assertDatabaseLogins, migrate, openDatabase } from "@ferry/db";
+import { createLogger, databaseLoginProblems, EnvError, parseEnv } from "@ferry/observability";
 import { createEmitter } from "@ferry/realtime";
 import { z } from "zod";
 import type { WorkerDependencies } from "./handlers";
@@ -10,7 +10,11 @@ export const workerEnvSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\/.+/)
-    .describe("a postgres:// URL; the standalone worker runs only against Postgres (embedded mode runs it inside the web process)"),
+    .describe("a postgres:// URL of the unprivileged runtime login; the standalone worker runs only against Postgres (embedded mode runs it inside the web process)"),
+  DATABASE_PLATFORM_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/.+/)
+    .describe("a postgres:// URL of the privileged login that owns the schema (migrations, the scheduler, pruning, pg-boss)"),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10).describe("an integer from 1 to 200: connections to Postgres for the sync work"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("one of fatal, error, warn, info, debug, trace, silent"),
   WORKER_TENANT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4).describe("an integer from 1 to 64"),
@@ -32,14 +36,17 @@ export interface RunWorkerProcessOptions {
 /** The standalone worker: validated env, migrated database, live-event emitter through Postgres. */
 export async function runWorkerProcess({ env = process.env, createHandlers }: RunWorkerProcessOptions) {
   const config = parseEnv(workerEnvSchema, env);
+  const loginProblems = databaseLoginProblems(config);
+  if (loginProblems.length > 0) throw new EnvError(loginProblems);
   const logger = createLogger({ name: "worker", level: config.LOG_LEVEL });
-  const database = await openDatabase({ url: config.DATABASE_URL, maxConnections: config.DATABASE_POOL_SIZE });
+  const database = await openDatabase({ url: config.DATABASE_URL, platformUrl: config.DATABASE_PLATFORM_URL, maxConnections: config.DATABASE_POOL_SIZE });
   const emitter = createEmitter({ kind: "postgres", connectionString: config.DATABASE_URL });
   try {
     // Migrations take an advisory lock, so web and worker booting together is safe.
     await migrate(database);
+    await assertDatabaseLogins(database);
     const worker = await startWorker({
-      boss: { kind: "postgres", connectionString: config.DATABASE_URL },
+      boss: { kind: "postgres", connectionString: config.DATABASE_PLATFORM_URL },
       handlers: createHandlers({ database, emitter, logger, ...(config.FERRY_MASTER_KEY ? { masterKey: config.FERRY_MASTER_KEY } : {}) }),
       logger,
       tenantConcurrency: config.WORKER_TENANT_CONCURRENCY,

@@ -41,7 +41,7 @@ describe.each(backends)("sync jobs across tenants on %s", (backend) => {
     // Tenant 3 finished its initial sync earlier; its incremental cycle is due.
     expect(await runInitialSync({ database: db, tenantId: t3, runId: "t3-initial", conn: await connect(third) })).toEqual({ outcome: "completed" });
     for (const tenantId of [t1, t2, t3]) {
-      await db.db.insert(salesforceConnections).values({ tenantId, state: "syncing", syncEnabled: true });
+      await db.platform.insert(salesforceConnections).values({ tenantId, state: "syncing", syncEnabled: true });
     }
 
     const deps = (context: JobContext): SyncJobDependencies => ({
@@ -56,12 +56,12 @@ describe.each(backends)("sync jobs across tenants on %s", (backend) => {
       "sync.incremental": async (payload, context) => void (await runSyncJob(deps(context), "sync.incremental", payload, context)),
     };
     // One slot for every tenant: only chunking lets the others through.
-    worker = await startTestWorker(backend === "pglite" ? { kind: "pglite", pglite: db.pglite! } : { kind: "postgres", connectionString: db.databaseUrl! }, handlers, { tenantConcurrency: 1 });
+    worker = await startTestWorker(backend === "pglite" ? { kind: "pglite", pglite: db.pglite! } : { kind: "postgres", connectionString: db.platformUrl! }, handlers, { tenantConcurrency: 1 });
 
     await worker.send("sync.initial", { tenantId: t1, runId: "t1-initial" });
     await waitUntil(async () => (await runStatus(t1, "t1-initial"))?.status === "in_progress", 30_000);
     await worker.send("sync.initial", { tenantId: t2, runId: "t2-initial" });
-    await db.db.update(syncRuns).set({ finishedAt: new Date(Date.now() - 10 * 60_000) }).where(eq(syncRuns.tenantId, t3));
+    await db.platform.update(syncRuns).set({ finishedAt: new Date(Date.now() - 10 * 60_000) }).where(eq(syncRuns.tenantId, t3));
     const scheduled = await scheduleSyncWork({ database: db, send: (name, payload) => worker!.send(name, payload) });
     expect(scheduled).toEqual([{ tenantId: t3, job: "sync.incremental" }]);
     // Tenants with a run queued or moving get nothing more; tenant 2 has no finished initial sync yet.

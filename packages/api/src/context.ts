@@ -1,11 +1,14 @@
 import type { Auth, ResolvedSession } from "@ferry/auth";
-import type { Database } from "@ferry/db";
+import type { Database, PlatformDatabase } from "@ferry/db";
 import type { RealtimeEmitter } from "@ferry/realtime";
 import type { SalesforceRuntime } from "@ferry/services";
 
 /** What the web app supplies per request; the API never reads the tenant from client input. */
 export interface ApiContext {
+  /** The runtime login: tenant work through services and withTenant. */
   db: Database;
+  /** The privileged connection, for platform services only (sessions, support console, sign-up). */
+  platform: PlatformDatabase;
   auth: Auth;
   session: ResolvedSession | null;
   requestId: string;

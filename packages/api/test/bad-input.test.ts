@@ -59,6 +59,7 @@ describe("bad input is refused with a short message that names the field", () =>
       router: appRouter,
       createContext: ({ req }) => ({
         db: database.db,
+        platform: database.platform,
         auth: api.auth,
         session: null,
         requestId: "bad-input",

@@ -12,7 +12,7 @@ export interface ApiHarness {
 /** `extra` adds what a test wires for real (a socket.io server's room refresh and emitter, a support access ceiling). */
 export function apiHarness(database: TestDatabase, extra: Partial<ApiContext> = {}): ApiHarness {
   const auth = createAuth({
-    db: database.db,
+    db: database.platform,
     baseURL: "http://localhost:3000",
     secret: "test-secret-test-secret-test-secret-0123",
     sessionIdleSeconds: 1800,
@@ -22,8 +22,9 @@ export function apiHarness(database: TestDatabase, extra: Partial<ApiContext> = 
     const headers = new Headers(cookie ? { cookie } : {});
     const ctx: ApiContext = {
       db: database.db,
+      platform: database.platform,
       auth,
-      session: cookie ? await resolveSession(auth, database.db, headers, 43200) : null,
+      session: cookie ? await resolveSession(auth, database.platform, headers, 43200) : null,
       requestId: crypto.randomUUID(),
       headers,
       appendResponseHeader: (name, value) => {

@@ -140,7 +140,7 @@ describe.each(backends)("isolation matrix over every procedure and live event on
   beforeAll(async () => {
     database = await createTestDatabase(backend);
     worker = await startWorker({
-      boss: database.kind === "pglite" ? { kind: "pglite", pglite: database.pglite! } : { kind: "postgres", connectionString: database.databaseUrl! },
+      boss: database.kind === "pglite" ? { kind: "pglite", pglite: database.pglite! } : { kind: "postgres", connectionString: database.platformUrl! },
       handlers: {},
       logger: createLogger({ name: "isolation-matrix", level: "silent" }),
       schedule: false,
@@ -173,10 +173,10 @@ describe.each(backends)("isolation matrix over every procedure and live event on
     const pendingB = await asOwnerB.invitation.create({ email: "pending@b.test", role: "viewer" });
     const membersB = await (await api.caller(ownerB.cookie)).member.list();
 
-    const [notificationB] = await database.db.insert(notifications).values({ tenantId: ownerB.tenantId!, kind: "sync_failed", title: "B only", body: "B only" }).returning();
-    const [errorB] = await database.db.insert(syncErrors).values({ tenantId: ownerB.tenantId!, level: "record", object: "Lead", code: "FIELD_INTEGRITY_EXCEPTION", message: "B only" }).returning();
+    const [notificationB] = await database.platform.insert(notifications).values({ tenantId: ownerB.tenantId!, kind: "sync_failed", title: "B only", body: "B only" }).returning();
+    const [errorB] = await database.platform.insert(syncErrors).values({ tenantId: ownerB.tenantId!, level: "record", object: "Lead", code: "FIELD_INTEGRITY_EXCEPTION", message: "B only" }).returning();
     const recordB = `00Q${randomBytes(6).toString("hex")}AAA`.slice(0, 18);
-    await database.db.insert(sfRecords).values({ tenantId: ownerB.tenantId!, object: "Lead", sfId: recordB, fields: { Email: "b@b.test", LastName: "B" } });
+    await database.platform.insert(sfRecords).values({ tenantId: ownerB.tenantId!, object: "Lead", sfId: recordB, fields: { Email: "b@b.test", LastName: "B" } });
 
     f = {
       tenantA: ownerA.tenantId!,
@@ -195,7 +195,7 @@ describe.each(backends)("isolation matrix over every procedure and live event on
 
     const expired = await signUpStaff(api, database, "Exa Expired", "exa@ferry.test");
     await (await api.caller(expired.cookie)).support.start({ tenantId: f.tenantB, reason: "Matrix: this grant will expire" });
-    await database.db.update(supportAccessGrants).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(supportAccessGrants.staffUserId, expired.userId));
+    await database.platform.update(supportAccessGrants).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(supportAccessGrants.staffUserId, expired.userId));
     cookies.staffExpired = expired.cookie;
 
     const noGrant = await signUpStaff(api, database, "Nora NoGrant", "nora@ferry.test");
@@ -215,7 +215,7 @@ describe.each(backends)("isolation matrix over every procedure and live event on
 
   async function pointSessionAt(cookie: string, tenantId: string) {
     const me = await (await api.caller(cookie)).account.me();
-    await database.db.update(sessions).set({ activeTenantId: tenantId }).where(eq(sessions.userId, me!.user.id));
+    await database.platform.update(sessions).set({ activeTenantId: tenantId }).where(eq(sessions.userId, me!.user.id));
   }
 
   /** Calls the procedure and proves the refusal left every table as it was. */
@@ -273,7 +273,7 @@ describe.each(backends)("isolation matrix over every procedure and live event on
     }
     // Marking B's notification read from A is not an error (the ids are simply not A's), and changes nothing.
     await (await api.caller(cookies.ownerA)).notification.markRead({ ids: [f.notificationB] });
-    const [row] = await database.db.select({ readAt: notifications.readAt }).from(notifications).where(eq(notifications.id, f.notificationB));
+    const [row] = await database.platform.select({ readAt: notifications.readAt }).from(notifications).where(eq(notifications.id, f.notificationB));
     expect(row?.readAt).toBeNull();
   });
 

@@ -48,16 +48,16 @@ export async function salesforceHarness(database: TestDatabase, hosts: LoginHost
     adapter: { kind: "memory" },
     logger,
     authenticate: async ({ headers }) => {
-      const session = await resolveSession(base.auth, database.db, toHeaders(headers), 43200);
+      const session = await resolveSession(base.auth, database.platform, toHeaders(headers), 43200);
       if (!session) return null;
-      return { userId: session.user.id, tenantIds: (await listTenantsForUser({ db: database.db, userId: session.user.id })).map((t) => t.id) };
+      return { userId: session.user.id, tenantIds: (await listTenantsForUser({ db: database.platform, userId: session.user.id })).map((t) => t.id) };
     },
   });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
   const emitter = createEmitter({ kind: "inprocess", io: realtime.io });
   const worker = await startWorker({
-    boss: database.kind === "pglite" ? { kind: "pglite", pglite: database.pglite! } : { kind: "postgres", connectionString: database.databaseUrl! },
+    boss: database.kind === "pglite" ? { kind: "pglite", pglite: database.pglite! } : { kind: "postgres", connectionString: database.platformUrl! },
     handlers: {},
     logger,
     schedule: false,
@@ -75,8 +75,9 @@ export async function salesforceHarness(database: TestDatabase, hosts: LoginHost
     const headers = new Headers({ cookie });
     const ctx: ApiContext = {
       db: database.db,
+      platform: database.platform,
       auth: base.auth,
-      session: await resolveSession(base.auth, database.db, headers, 43200),
+      session: await resolveSession(base.auth, database.platform, headers, 43200),
       requestId: crypto.randomUUID(),
       headers,
       appendResponseHeader: () => undefined,

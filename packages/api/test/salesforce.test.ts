@@ -159,7 +159,7 @@ describe.each(backends)("Salesforce connection flow on %s", (backend) => {
     const run = await h.record(api.salesforce.startSync({ acknowledgeDuplicates: true }));
     expect(run.status).toBe("queued");
     const jobs = extractRows<{ data: { job: string; payload: { tenantId: string; runId: string } } }>(
-      await database.db.execute(sql`select data from pgboss.job where name = 'tenant-sync'`),
+      await database.platform.execute(sql`select data from pgboss.job where name = 'tenant-sync'`),
     );
     expect(jobs.map((j) => j.data)).toContainEqual({ job: "sync.initial", payload: { tenantId: admin.tenantId, runId: run.id } });
     const started = await h.record(asViewer.salesforce.connection());
@@ -313,7 +313,7 @@ describe.each(backends)("Salesforce connection flow on %s", (backend) => {
   });
 
   it("no password, security token or refresh token appears in a tRPC response, a log line or a socket event", async () => {
-    const [row] = await withTenant({ db: database.db, tenantId: (await database.db.select().from(salesforceConnections)).find((r) => r.authType === "oauth")!.tenantId }, (tx) =>
+    const [row] = await withTenant({ db: database.db, tenantId: (await database.platform.select().from(salesforceConnections)).find((r) => r.authType === "oauth")!.tenantId }, (tx) =>
       tx.select().from(salesforceConnections),
     );
     const refreshToken = openSecret(row!.refreshToken!, h.masterKey, `${row!.tenantId}:refreshToken`);
@@ -336,7 +336,7 @@ describe.each(backends)("Salesforce connection flow on %s", (backend) => {
       }
     }
     // And at rest: the sealed columns hold no plaintext either.
-    const raw = JSON.stringify(await database.db.select().from(salesforceConnections));
+    const raw = JSON.stringify(await database.platform.select().from(salesforceConnections));
     for (const secret of plaintexts) expect(raw.includes(secret)).toBe(false);
   });
 });

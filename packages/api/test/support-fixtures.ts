@@ -16,7 +16,7 @@ export async function supportHarness(database: TestDatabase, options: Pick<Parti
   // The API needs the socket server and the socket server needs the API's auth: bound once both exist.
   const live: { realtime?: Realtime } = {};
   const refreshRooms = async (userId: string) => {
-    if (live.realtime) await refreshUserRooms(live.realtime.io, userId, await liveTenantIds({ db: database.db, userId }));
+    if (live.realtime) await refreshUserRooms(live.realtime.io, userId, await liveTenantIds({ db: database.platform, userId }));
   };
   const api: ApiHarness = apiHarness(database, {
     refreshRooms,
@@ -27,8 +27,8 @@ export async function supportHarness(database: TestDatabase, options: Pick<Parti
   const realtime = await attachRealtime(http, {
     adapter: { kind: "memory" },
     authenticate: async ({ headers }) => {
-      const session = await resolveSession(api.auth, database.db, toHeaders(headers), 43200);
-      return session ? { userId: session.user.id, tenantIds: await liveTenantIds({ db: database.db, userId: session.user.id }) } : null;
+      const session = await resolveSession(api.auth, database.platform, toHeaders(headers), 43200);
+      return session ? { userId: session.user.id, tenantIds: await liveTenantIds({ db: database.platform, userId: session.user.id }) } : null;
     },
   });
   live.realtime = realtime;
@@ -60,22 +60,22 @@ export async function supportHarness(database: TestDatabase, options: Pick<Parti
 
 export async function signUpStaff(api: ApiHarness, database: TestDatabase, name: string, email: string) {
   const staff = await api.signUp({ name, email });
-  const userId = (await findUserByEmail({ db: database.db, email }))!.id;
-  await setPlatformStaff({ db: database.db, userId, isStaff: true });
+  const userId = (await findUserByEmail({ db: database.platform, email }))!.id;
+  await setPlatformStaff({ db: database.platform, userId, isStaff: true });
   return { ...staff, userId };
 }
 
 /** A digest of every row of every public table: proves a refused call changed nothing. */
 export async function databaseDigest(database: TestDatabase): Promise<string> {
   const tables = extractRows<{ table_name: string }>(
-    await database.db.execute(sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not like '__drizzle%' order by table_name`),
+    await database.platform.execute(sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not like '__drizzle%' order by table_name`),
   );
   const parts: string[] = [];
   for (const { table_name } of tables) {
     // Session rows move on every authenticated request (sliding expiry), so they are left out.
     if (table_name === "sessions" || table_name === "socket_io_attachments") continue;
     const [row] = extractRows<{ digest: string | null }>(
-      await database.db.execute(sql.raw(`select md5(string_agg(t::text, '|' order by t::text)) as digest from "${table_name}" t`)),
+      await database.platform.execute(sql.raw(`select md5(string_agg(t::text, '|' order by t::text)) as digest from "${table_name}" t`)),
     );
     parts.push(`${table_name}:${row?.digest ?? "empty"}`);
   }

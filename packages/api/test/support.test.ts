@@ -92,7 +92,7 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
     const staff = await signUpStaff(api, database, "Sid Staff", "sid@ferry.test");
     const ownTenant = await api.signUp({ name: "Pia Staffer", email: "pia@ferry.test", tenantName: "Ferry Internal" });
     const pia = await (await api.caller(ownTenant.cookie)).account.me();
-    await setPlatformStaff({ db: database.db, userId: pia!.user.id, isStaff: true });
+    await setPlatformStaff({ db: database.platform, userId: pia!.user.id, isStaff: true });
     await expect((await api.caller(staff.cookie)).support.start({ tenantId: ownTenant.tenantId!, reason: "Looking at a colleague's tenant" })).rejects.toThrow(/staff account/);
     await expect((await api.caller(ownTenant.cookie)).support.start({ tenantId: ownTenant.tenantId!, reason: "Entering my own tenant as support" })).rejects.toThrow(/member of this tenant/);
     expect(await codeOf((await api.caller(staff.cookie)).support.start({ tenantId: "no-such-tenant", reason: "A tenant that does not exist" }))).toBe("NOT_FOUND");
@@ -105,17 +105,17 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
     expect(grant.expiresAt.getTime() - Date.now()).toBeLessThanOrEqual(300_000);
     await (await api.caller(staff.cookie)).member.list();
     // The test clock: the grant's expiry moves into the past, as if its time had run out.
-    await database.db.update(supportAccessGrants).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(supportAccessGrants.id, grant.grantId));
+    await database.platform.update(supportAccessGrants).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(supportAccessGrants.id, grant.grantId));
     expect(await codeOf((await api.caller(staff.cookie)).member.list())).toBe("FORBIDDEN");
     expect(await (await api.caller(staff.cookie)).support.current()).toBeNull();
 
-    const ended = await sweepSupportAccess({ db: database.db });
+    const ended = await sweepSupportAccess({ db: database.platform });
     expect(ended).toEqual([expect.objectContaining({ grantId: grant.grantId, why: "expired" })]);
-    expect(await sweepSupportAccess({ db: database.db })).toEqual([]);
-    const [row] = await database.db.select().from(supportAccessGrants).where(eq(supportAccessGrants.id, grant.grantId));
+    expect(await sweepSupportAccess({ db: database.platform })).toEqual([]);
+    const [row] = await database.platform.select().from(supportAccessGrants).where(eq(supportAccessGrants.id, grant.grantId));
     expect(row).toMatchObject({ endReason: "expired" });
     expect(row!.endedAt).toBeInstanceOf(Date);
-    const parked = await database.db.select().from(sessions).where(and(eq(sessions.userId, staff.userId), eq(sessions.activeTenantId, owner.tenantId!)));
+    const parked = await database.platform.select().from(sessions).where(and(eq(sessions.userId, staff.userId), eq(sessions.activeTenantId, owner.tenantId!)));
     expect(parked).toEqual([]);
     const log = await (await api.caller(owner.cookie)).audit.list({ limit: 10 });
     expect(log.find((r) => r.action === "support.end" && r.supportGrantId === grant.grantId)?.details).toMatchObject({ why: "expired" });
@@ -141,18 +141,18 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
     await (await api.caller(staff.cookie)).support.elevate({ reason: "Customer asked us to pause the sync" });
 
     // Removed outside Ferry's verbs (straight in the database): the very next request is refused.
-    await database.db.update(users).set({ role: "user" }).where(eq(users.id, staff.userId));
+    await database.platform.update(users).set({ role: "user" }).where(eq(users.id, staff.userId));
     const after = await api.caller(staff.cookie);
     expect(await codeOf(after.member.list())).toBe("FORBIDDEN");
     expect(await codeOf(after.support.tenants({ filter: "all" }))).toBe("FORBIDDEN");
     expect(await after.support.current()).toBeNull();
-    const ended = await sweepSupportAccess({ db: database.db });
+    const ended = await sweepSupportAccess({ db: database.platform });
     expect(ended).toEqual([expect.objectContaining({ staffUserId: staff.userId, why: "staff_removed" })]);
 
     // Through the verb, the grant ends at once.
-    await setPlatformStaff({ db: database.db, userId: staff.userId, isStaff: true });
+    await setPlatformStaff({ db: database.platform, userId: staff.userId, isStaff: true });
     await (await api.caller(staff.cookie)).support.start({ tenantId: owner.tenantId!, reason: "Back again after re-instatement" });
-    const byVerb = await setPlatformStaff({ db: database.db, userId: staff.userId, isStaff: false });
+    const byVerb = await setPlatformStaff({ db: database.platform, userId: staff.userId, isStaff: false });
     expect(byVerb).toEqual([expect.objectContaining({ why: "staff_removed" })]);
     expect(await codeOf((await api.caller(staff.cookie)).member.list())).toBe("FORBIDDEN");
   });
@@ -175,10 +175,10 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
     await waitUntil(() => staffSocket.received.some((e) => e.event === "sync.status"), "a tenant event reaching support");
 
     // Expiry, as the web server's sweep handles it: end, announce, then leave the room.
-    await database.db.update(supportAccessGrants).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(supportAccessGrants.staffUserId, staff.userId));
+    await database.platform.update(supportAccessGrants).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(supportAccessGrants.staffUserId, staff.userId));
     await afterSupportEnded(
       { events: createEmitter({ kind: "inprocess", io: harness.realtime.io }), requestId: "sweep", refreshRooms: harness.refreshRooms },
-      await sweepSupportAccess({ db: database.db }),
+      await sweepSupportAccess({ db: database.platform }),
     );
     await waitUntil(() => staffSocket.received.some((e) => e.event === "support.access" && e.payload.state === "ended"), "the end notice");
     const seen = staffSocket.received.length;
@@ -195,7 +195,7 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
     const staff = await signUpStaff(api, database, "Ned Notice", "ned@ferry.test");
     await (await api.caller(staff.cookie)).support.start({ tenantId: owner.tenantId!, reason: "Checking the end notice on reconnect" });
     const before = await harness.socket(staff.cookie);
-    await database.db.update(supportAccessGrants).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(supportAccessGrants.staffUserId, staff.userId));
+    await database.platform.update(supportAccessGrants).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(supportAccessGrants.staffUserId, staff.userId));
     // The page noticed first: its socket reopened, and the server gave it no room of the expired tenant.
     before.socket.close();
     const reopened = await harness.socket(staff.cookie);
@@ -204,7 +204,7 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
 
     await afterSupportEnded(
       { events: createEmitter({ kind: "inprocess", io: harness.realtime.io }), requestId: "sweep", refreshRooms: harness.refreshRooms },
-      await sweepSupportAccess({ db: database.db }),
+      await sweepSupportAccess({ db: database.platform }),
     );
     await waitUntil(() => reopened.received.some((e) => e.event === "support.access" && e.payload.state === "ended" && e.payload.tenantId === owner.tenantId), "the end notice on the reopened socket");
     expect(reopened.received.filter((e) => e.event === "support.access")).toHaveLength(1);
@@ -213,12 +213,12 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
   it("lists every tenant with its health for staff only, with search and filters", async () => {
     const failing = await api.signUp({ name: "Fail Owner", email: "fail@failing.test", tenantName: "Failing Corp" });
     const capped = await api.signUp({ name: "Cap Owner", email: "capo@overcap.test", tenantName: "Overcap Ltd" });
-    await database.db.insert(syncStates).values([
+    await database.platform.insert(syncStates).values([
       { tenantId: failing.tenantId!, state: "failed", message: "INVALID_SESSION_ID: session expired", apiUsed: 10, apiLimit: 1000 },
       { tenantId: capped.tenantId!, state: "running", apiUsed: 1000, apiLimit: 1000 },
     ]);
-    await database.db.insert(syncRuns).values({ tenantId: failing.tenantId!, kind: "initial", status: "failed", error: "Login failed" });
-    await database.db.insert(pushQueue).values({ tenantId: capped.tenantId!, object: "Lead", changes: { Email: "x@y.test" } });
+    await database.platform.insert(syncRuns).values({ tenantId: failing.tenantId!, kind: "initial", status: "failed", error: "Login failed" });
+    await database.platform.insert(pushQueue).values({ tenantId: capped.tenantId!, object: "Lead", changes: { Email: "x@y.test" } });
 
     const staff = await signUpStaff(api, database, "Cora Console", "cora@ferry.test");
     const asStaff = await api.caller(staff.cookie);
@@ -247,11 +247,11 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
   });
 
   it("keeps the console's cross-tenant reads read-only at the database", async () => {
-    const rows = await database.db.select({ n: auditLog.id }).from(auditLog).limit(1);
+    const rows = await database.platform.select({ n: auditLog.id }).from(auditLog).limit(1);
     expect(rows.length).toBe(1);
     const { platformRead } = await import("@ferry/services/admin-console/platform");
-    const attempt = platformRead({ db: database.db, actor: { userId: "x", email: "x@ferry.test", name: "X", isStaff: true } }, (tx) => tx.delete(auditLog));
+    const attempt = platformRead({ db: database.platform, actor: { userId: "x", email: "x@ferry.test", name: "X", isStaff: true } }, (tx) => tx.delete(auditLog));
     await expect(attempt).rejects.toThrow();
-    expect((await database.db.select({ n: auditLog.id }).from(auditLog).limit(1)).length).toBe(1);
+    expect((await database.platform.select({ n: auditLog.id }).from(auditLog).limit(1)).length).toBe(1);
   });
 });

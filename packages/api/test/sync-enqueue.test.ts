@@ -22,12 +22,12 @@ describe.each(backends)("edits and retries queue their sync run at once (%s)", (
 
   /** What waits in the per-tenant queue: the worker's own pg-boss tables, nothing stubbed. */
   const queued = async (): Promise<QueuedJob[]> =>
-    ((await database.db.execute(sql`select data from pgboss.job where name = 'tenant-sync' and state = 'created' order by created_on`)) as unknown as { data: QueuedJob }[]).map((r) => r.data);
+    ((await database.platform.execute(sql`select data from pgboss.job where name = 'tenant-sync' and state = 'created' order by created_on`)) as unknown as { data: QueuedJob }[]).map((r) => r.data);
 
   beforeAll(async () => {
     database = await createTestDatabase(backend);
     // A queue client with no handlers, as in a web process: jobs stay queued for the test to read.
-    worker = await startWorker({ boss: { kind: "postgres", connectionString: database.databaseUrl! }, handlers: {}, logger: createLogger({ name: "enqueue-test", level: "silent" }), schedule: false });
+    worker = await startWorker({ boss: { kind: "postgres", connectionString: database.platformUrl! }, handlers: {}, logger: createLogger({ name: "enqueue-test", level: "silent" }), schedule: false });
     api = apiHarness(database, {
       salesforce: {
         masterKey: "",
@@ -38,7 +38,7 @@ describe.each(backends)("edits and retries queue their sync run at once (%s)", (
     });
     owner = await api.signUp({ name: "Quinn Queue", email: "quinn@queue.test", tenantName: "Queue Co" });
     const tenantId = owner.tenantId!;
-    const db = database.db;
+    const db = database.platform;
     await db.insert(salesforceConnections).values({ tenantId, state: "syncing", syncEnabled: true, orgId: "00D000000000001AAA", instanceUrl: "https://queue.my.salesforce.test" });
     await db.insert(syncStates).values({ tenantId, state: "idle" });
     await db.insert(syncCheckpoints).values({ tenantId, object: "Contact", mode: "incremental", initialDoneAt: new Date() });
@@ -55,7 +55,7 @@ describe.each(backends)("edits and retries queue their sync run at once (%s)", (
     const asOwner = await api.caller(owner.cookie);
     const first = await asOwner.record.edit({ object: "Contact", sfId: CONTACT, changes: { Phone: "555-0101" } });
     expect(first.pushRunId).toEqual(expect.any(String));
-    const [run] = await database.db.select().from(syncRuns).where(sql`id = ${first.pushRunId}`);
+    const [run] = await database.platform.select().from(syncRuns).where(sql`id = ${first.pushRunId}`);
     expect(run).toMatchObject({ kind: "push", status: "queued" });
     expect(await queued()).toEqual([{ job: "sync.push", payload: { tenantId: owner.tenantId, runId: first.pushRunId } }]);
 
@@ -66,25 +66,25 @@ describe.each(backends)("edits and retries queue their sync run at once (%s)", (
 
   it("retrying a pulled record's error queues a read cycle, a job error its own kind again; nothing while the sync is paused", async () => {
     const tenantId = owner.tenantId!;
-    await database.db.update(syncRuns).set({ status: "succeeded" }).where(sql`tenant_id = ${tenantId}`);
-    await database.db.execute(sql`delete from pgboss.job where name = 'tenant-sync'`);
-    await database.db.insert(syncRuns).values({ tenantId, id: "reconcile-1", kind: "reconcile", status: "failed", error: "Salesforce was unavailable" });
-    await database.db.insert(syncErrors).values([
+    await database.platform.update(syncRuns).set({ status: "succeeded" }).where(sql`tenant_id = ${tenantId}`);
+    await database.platform.execute(sql`delete from pgboss.job where name = 'tenant-sync'`);
+    await database.platform.insert(syncRuns).values({ tenantId, id: "reconcile-1", kind: "reconcile", status: "failed", error: "Salesforce was unavailable" });
+    await database.platform.insert(syncErrors).values([
       { tenantId, level: "record", object: "Contact", sfId: CONTACT, operation: "pull_updates", code: "MALFORMED_RESPONSE", message: "bad date" },
       { tenantId, level: "job", runId: "reconcile-1", operation: "reconcile", code: "SERVER_UNAVAILABLE", message: "503" },
     ]);
     const asOwner = await api.caller(owner.cookie);
 
-    await database.db.update(syncStates).set({ pausedByAdmin: true }).where(sql`tenant_id = ${tenantId}`);
+    await database.platform.update(syncStates).set({ pausedByAdmin: true }).where(sql`tenant_id = ${tenantId}`);
     expect(await asOwner.syncError.retry({ code: "MALFORMED_RESPONSE" })).toMatchObject({ retried: 1, queued: [] });
     expect(await queued()).toEqual([]);
-    await database.db.update(syncStates).set({ pausedByAdmin: false }).where(sql`tenant_id = ${tenantId}`);
-    await database.db.update(syncErrors).set({ state: "open" }).where(sql`tenant_id = ${tenantId}`);
+    await database.platform.update(syncStates).set({ pausedByAdmin: false }).where(sql`tenant_id = ${tenantId}`);
+    await database.platform.update(syncErrors).set({ state: "open" }).where(sql`tenant_id = ${tenantId}`);
 
     expect(await asOwner.syncError.retry({ code: "MALFORMED_RESPONSE" })).toMatchObject({ retried: 1, queued: ["incremental"] });
     expect(await asOwner.syncError.retry({ code: "SERVER_UNAVAILABLE" })).toMatchObject({ retried: 1, queued: ["reconcile"] });
     expect((await queued()).map((j) => j.job)).toEqual(["sync.incremental", "sync.reconcile"]);
-    const runs = await database.db.select({ kind: syncRuns.kind }).from(syncRuns).where(sql`tenant_id = ${tenantId} and status = 'queued'`);
+    const runs = await database.platform.select({ kind: syncRuns.kind }).from(syncRuns).where(sql`tenant_id = ${tenantId} and status = 'queued'`);
     expect(runs.map((r) => r.kind).sort()).toEqual(["incremental", "reconcile"]);
   });
 });

@@ -17,7 +17,7 @@ const sfId = (prefix: string, n: number) => `${prefix}000000${String(n).padStart
  * half-way through: a finished Account object, Contacts and Leads moving, errors from a push.
  */
 async function seedSyncedTenant(database: TestDatabase, tenantId: string) {
-  const db = database.db;
+  const db = database.platform;
   await db.insert(salesforceConnections).values({ tenantId, state: "syncing", orgId: "00D000000000001AAA", instanceUrl: "https://acme.my.salesforce.test", apiDailyCap: 10_000, apiDailyLimit: 100_000 });
   await db.insert(syncStates).values({ tenantId, state: "running", apiUsed: 4_000, apiLimit: 100_000, apiCheckedAt: new Date() });
   const oldRun = { tenantId, id: `old-${tenantId}`, kind: "incremental" as const, status: "succeeded" as const, phase: "done" as const, apiCalls: 12, startedAt: ago(40 * 24 * HOUR), finishedAt: ago(40 * 24 * HOUR - 60_000) };
@@ -96,10 +96,10 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
   });
 
   it("shows a failed sync with its reason and the run to look at, then setup states for a fresh tenant", async () => {
-    await database.db.update(syncStates).set({ state: "failed", message: "Salesforce refused the stored credentials (INVALID_LOGIN)" }).where(sql`tenant_id = ${owner.tenantId}`);
+    await database.platform.update(syncStates).set({ state: "failed", message: "Salesforce refused the stored credentials (INVALID_LOGIN)" }).where(sql`tenant_id = ${owner.tenantId}`);
     const badge = await (await api.caller(owner.cookie)).syncStatus.badge();
     expect(badge).toMatchObject({ state: "failed", message: expect.stringMatching(/INVALID_LOGIN/), failedRunId: seeded.failedRun.id });
-    await database.db.update(syncStates).set({ state: "running", message: null }).where(sql`tenant_id = ${owner.tenantId}`);
+    await database.platform.update(syncStates).set({ state: "running", message: null }).where(sql`tenant_id = ${owner.tenantId}`);
     expect(await (await api.caller(other.cookie)).syncStatus.badge()).toMatchObject({ state: "not_connected", percent: null, runId: null });
   });
 
@@ -147,7 +147,7 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
 
     const retried = await asOwner.syncError.retry({ code: "INVALID_EMAIL_ADDRESS" });
     expect(retried).toEqual({ retried: 2, requeuedPushes: 1, queued: [] });
-    const [push] = await database.db.select().from(pushQueue).where(sql`tenant_id = ${owner.tenantId}`);
+    const [push] = await database.platform.select().from(pushQueue).where(sql`tenant_id = ${owner.tenantId}`);
     expect(push).toMatchObject({ state: "queued", attempts: 0, errorCode: null });
     const afterRetry = await asOwner.syncError.list({});
     expect(afterRetry.groups[0]!.errors.every((e) => e.state === "retrying")).toBe(true);
@@ -216,7 +216,7 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
     const asOwner = await api.caller(owner.cookie);
     const push = await asOwner.record.edit({ object: "Contact", sfId: sfId("003", 1), changes: { Phone: "555-0199" } });
     expect(push).toMatchObject({ state: "queued", changes: { Phone: "555-0199" } });
-    const [row] = await database.db.select().from(pushQueue).where(sql`id = ${push.id}`);
+    const [row] = await database.platform.select().from(pushQueue).where(sql`id = ${push.id}`);
     expect(row!.baseModstamp).toBeInstanceOf(Date);
     await expect(asOwner.record.edit({ object: "Contact", sfId: sfId("003", 1), changes: { Email: "x@y.test" } })).rejects.toThrow(/not a two-way field/);
     await expect(asOwner.record.edit({ object: "Contact", sfId: sfId("003", 1), changes: { Phone: "555-0100" } })).rejects.toThrow(/Nothing changed/);
@@ -244,7 +244,7 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
     await expect(asOther.record.view({ object: "Contact", sfId: sfId("003", 1) })).rejects.toThrow(/not in Ferry/);
     await expect(asOther.record.edit({ object: "Contact", sfId: sfId("003", 1), changes: { Phone: "1" } })).rejects.toThrow(/not in Ferry/);
     await expect(asOther.syncError.retry({ code: "INVALID_EMAIL_ADDRESS" })).rejects.toThrow(/No open errors/);
-    const [theirs] = await database.db.select({ id: syncErrors.id }).from(syncErrors).where(sql`tenant_id = ${owner.tenantId}`).limit(1);
+    const [theirs] = await database.platform.select({ id: syncErrors.id }).from(syncErrors).where(sql`tenant_id = ${owner.tenantId}`).limit(1);
     await expect(asOther.syncError.ignore({ ids: [theirs!.id] })).rejects.toThrow(/No open errors/);
     expect((await asOther.chart.sync({})).throughput.every((t) => t.processed === 0)).toBe(true);
 
@@ -258,9 +258,9 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
   });
 
   it("prunes history and errors older than 30 days, keeping recent ones", async () => {
-    const removed = await pruneExpired({ db: database.db });
+    const removed = await pruneExpired({ db: database.platform });
     expect(removed).toMatchObject({ syncRuns: 1, syncRunObjects: 1, syncErrors: 1 });
-    const runs = await database.db.select({ id: syncRuns.id }).from(syncRuns).where(sql`tenant_id = ${owner.tenantId}`);
+    const runs = await database.platform.select({ id: syncRuns.id }).from(syncRuns).where(sql`tenant_id = ${owner.tenantId}`);
     expect(runs.map((r) => r.id).sort()).toEqual([seeded.failedRun.id, seeded.run.id].sort());
   });
 });

@@ -101,11 +101,11 @@ describe.each(backends)("tenants, members and invitations on %s", (backend) => {
   it("ends a session for good once it passes the absolute timeout, however busy", async () => {
     const user = await api.signUp({ name: "Abe Absolute", email: "abe@abs.test", tenantName: "Absolute Co" });
     const headers = new Headers({ cookie: user.cookie });
-    expect(await resolveSession(api.auth, database.db, headers, 3600)).not.toBeNull();
+    expect(await resolveSession(api.auth, database.platform, headers, 3600)).not.toBeNull();
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    expect(await resolveSession(api.auth, database.db, headers, 1)).toBeNull();
+    expect(await resolveSession(api.auth, database.platform, headers, 1)).toBeNull();
     // The session row is gone, so even a generous limit no longer accepts the cookie.
-    expect(await resolveSession(api.auth, database.db, headers, 3600)).toBeNull();
+    expect(await resolveSession(api.auth, database.platform, headers, 3600)).toBeNull();
   });
 
   it("refuses procedures without a session", async () => {

@@ -13,14 +13,15 @@ import {
   tenants,
   users,
   verifications,
-  type Database,
+  type PlatformDatabase,
 } from "@ferry/db";
 import { listTenantsForUser, setPlatformStaff } from "@ferry/services";
 import { createEmailVerificationToken } from "better-auth/api";
 import { CLIENT_ADDRESS_HEADER } from "./door";
 
 export interface AuthOptions {
-  db: Database;
+  /** better-auth's tables (users, sessions, accounts, verifications) are global: the privileged connection. */
+  db: PlatformDatabase;
   /** Public origin of the portal, e.g. http://localhost:3000. */
   baseURL: string;
   secret: string;

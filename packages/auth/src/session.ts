@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { sessions, type Database } from "@ferry/db";
+import { sessions, type PlatformDatabase } from "@ferry/db";
 import type { Auth } from "./auth";
 
 export interface SignedInUser {
@@ -24,7 +24,7 @@ export interface ResolvedSession {
  */
 export async function resolveSession(
   auth: Auth,
-  db: Database,
+  db: PlatformDatabase,
   headers: Headers,
   absoluteSeconds: number,
 ): Promise<ResolvedSession | null> {

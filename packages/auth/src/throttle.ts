@@ -1,5 +1,5 @@
 import { and, gt, inArray, lt, sql } from "drizzle-orm";
-import { signInThrottle, type Database } from "@ferry/db";
+import { signInThrottle, type PlatformDatabase } from "@ferry/db";
 
 export interface ThrottleLimits {
   /** Failed sign-ins allowed per window for one account from one address. */
@@ -37,7 +37,7 @@ interface Attempt {
  * itself, while the victim's own address stays open; a guess spread over many addresses is slowed
  * by the account-wide bucket, which the addresses the victim uses never count against.
  */
-export function createSignInThrottle(db: Database, limits: ThrottleLimits = defaultThrottleLimits) {
+export function createSignInThrottle(db: PlatformDatabase, limits: ThrottleLimits = defaultThrottleLimits) {
   const window = sql`make_interval(secs => ${limits.windowSeconds})`;
   const known = sql`make_interval(days => ${limits.knownAddressDays})`;
 

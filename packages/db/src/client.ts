@@ -8,27 +8,46 @@ import type { ExtractTablesWithRelations } from "drizzle-orm";
 import postgres from "postgres";
 import lockfile from "proper-lockfile";
 import * as schema from "./schema";
+import { RUNTIME_ROLE } from "./roles";
 
 export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 
+declare const platformBrand: unique symbol;
+/**
+ * The privileged connection (superuser or BYPASSRLS owner): migrations, the scheduler, pruning,
+ * the support console, better-auth's global tables and pg-boss. A type of its own so that a
+ * service needing it says so, and the runtime handle cannot be passed where it is expected.
+ */
+export type PlatformDatabase = Database & { readonly [platformBrand]: true };
+
 export interface DatabaseHandle {
   kind: "pglite" | "postgres";
-  /** Privileged connection (table owner / superuser); tenant work goes through `withTenant`. */
+  /**
+   * The runtime login: not superuser, not BYPASSRLS, owner of nothing. Tenant tables show rows
+   * only inside `withTenant`; a query outside it sees none (fail closed).
+   */
   db: Database;
-  /** The embedded instance, for pg-boss and COPY in embedded mode. */
+  /** The privileged connection, for platform work only (see `PlatformDatabase`). */
+  platform: PlatformDatabase;
+  /** The embedded instance (privileged session), for pg-boss and COPY in embedded mode. */
   pglite?: PGlite;
-  /** The postgres-js client, for COPY and LISTEN in Postgres mode. */
+  /** The runtime login's postgres-js client in Postgres mode. */
   sql?: postgres.Sql;
-  url?: string;
+  /** Postgres mode: the runtime login's URL (`DATABASE_URL`). */
+  runtimeUrl?: string;
+  /** Postgres mode: the privileged login's URL (`DATABASE_PLATFORM_URL`), for migrations and pg-boss. */
+  platformUrl?: string;
   dataDir?: string;
   close(): Promise<void>;
 }
 
 export interface OpenDatabaseOptions {
-  /** Postgres URL; when absent the embedded PGlite is used. */
+  /** Postgres URL of the runtime login; when absent the embedded PGlite is used. */
   url?: string | undefined;
+  /** Postgres URL of the privileged login; required with `url`. */
+  platformUrl?: string | undefined;
   /** PGlite data directory; `memory://` or undefined with `inMemory` for tests. */
   dataDir?: string | undefined;
   inMemory?: boolean;
@@ -52,37 +71,76 @@ export class DatabaseLockedError extends Error {
 }
 
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<DatabaseHandle> {
-  if (options.url) return openPostgres(options.url, options.maxConnections ?? 10);
+  if (options.url) {
+    if (!options.platformUrl) throw new Error("openDatabase: a Postgres runtime URL needs the privileged platformUrl beside it");
+    return openPostgres(options.url, options.platformUrl, options.maxConnections ?? 10);
+  }
   return openPglite(options);
 }
 
-function openPostgres(url: string, max: number): DatabaseHandle {
-  const sql = postgres(url, { max, onnotice: () => {}, connection: { application_name: "ferry" } });
+function openPostgres(runtimeUrl: string, platformUrl: string, max: number): DatabaseHandle {
+  const sql = postgres(runtimeUrl, { max, onnotice: () => {}, connection: { application_name: "ferry" } });
+  // Platform work (sessions, pg-boss bookkeeping, console reads) is lighter than tenant work.
+  const platformSql = postgres(platformUrl, { max: Math.max(2, Math.ceil(max / 2)), onnotice: () => {}, connection: { application_name: "ferry-platform" } });
   const db = drizzlePostgres({ client: sql, schema }) as unknown as Database;
+  const platform = drizzlePostgres({ client: platformSql, schema }) as unknown as PlatformDatabase;
   return {
     kind: "postgres",
     db,
+    platform,
     sql,
-    url,
-    close: () => sql.end({ timeout: 5 }),
+    runtimeUrl,
+    platformUrl,
+    close: async () => {
+      await Promise.all([sql.end({ timeout: 5 }), platformSql.end({ timeout: 5 })]);
+    },
+  };
+}
+
+/**
+ * Embedded mode has no logins: one session, as PGlite's superuser. The runtime handle runs every
+ * statement in a transaction that first drops to `ferry_app`, so it fails closed exactly like the
+ * Postgres runtime login; the privileged handle and pg-boss use the instance as it is. (A session
+ * default of `ferry_app` would instead need every pg-boss statement wrapped to climb back.)
+ */
+function runtimeClient(pglite: PGlite): PGlite {
+  const drop = `SET LOCAL ROLE ${RUNTIME_ROLE}`;
+  const client = {
+    query: (text: string, params?: unknown[], options?: object) =>
+      pglite.transaction(async (tx) => {
+        await tx.exec(drop);
+        return tx.query(text, params, options);
+      }),
+    transaction: <T>(fn: (tx: Transaction_) => Promise<T>) =>
+      pglite.transaction(async (tx) => {
+        await tx.exec(drop);
+        return fn(tx);
+      }),
+  };
+  return client as unknown as PGlite;
+}
+type Transaction_ = Parameters<Parameters<PGlite["transaction"]>[0]>[0];
+
+function pgliteHandles(pglite: PGlite): { db: Database; platform: PlatformDatabase } {
+  return {
+    db: drizzlePglite({ client: runtimeClient(pglite), schema }) as unknown as Database,
+    platform: drizzlePglite({ client: pglite, schema }) as unknown as PlatformDatabase,
   };
 }
 
 async function openPglite(options: OpenDatabaseOptions): Promise<DatabaseHandle> {
   if (options.inMemory || !options.dataDir) {
     const pglite = await PGlite.create(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {});
-    const db = drizzlePglite({ client: pglite, schema }) as unknown as Database;
-    return { kind: "pglite", db, pglite, close: () => pglite.close() };
+    return { kind: "pglite", ...pgliteHandles(pglite), pglite, close: () => pglite.close() };
   }
   const dataDir = path.resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const release = await lockDataDir(dataDir);
   try {
     const pglite = await PGlite.create({ dataDir });
-    const db = drizzlePglite({ client: pglite, schema }) as unknown as Database;
     return {
       kind: "pglite",
-      db,
+      ...pgliteHandles(pglite),
       pglite,
       dataDir,
       close: async () => {

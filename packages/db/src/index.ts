@@ -3,3 +3,4 @@ export * from "./client";
 export * from "./tenant";
 export { migrate, migrationStatus, expectedMigrations, extractRows, migrationsFolder } from "./migrate";
 export { pgErrorCode, errorChainText } from "./errors";
+export { assertDatabaseLogins, loginPrivileges, DatabaseLoginError, type LoginPrivileges } from "./logins";

@@ -13,16 +13,16 @@ export const migrationsFolder = fileURLToPath(new URL("../drizzle", import.meta.
 
 export async function migrate(handle: DatabaseHandle): Promise<void> {
   if (handle.kind === "pglite") {
-    await migratePglite(handle.db as unknown as PgliteDatabase, { migrationsFolder });
+    await migratePglite(handle.platform as unknown as PgliteDatabase, { migrationsFolder });
   } else {
     // Two processes starting at once (web and worker) must not both run the migrations.
-    await withMigrationLock(handle, () => migratePostgres(handle.db as unknown as PostgresJsDatabase, { migrationsFolder }));
+    await withMigrationLock(handle, () => migratePostgres(handle.platform as unknown as PostgresJsDatabase, { migrationsFolder }));
   }
 }
 
 async function withMigrationLock(handle: DatabaseHandle, fn: () => Promise<void>): Promise<void> {
   // A connection of its own: the migrator needs the pool, which may have a single connection.
-  const lock = postgres(handle.url!, { max: 1, onnotice: () => {} });
+  const lock = postgres(handle.platformUrl!, { max: 1, onnotice: () => {} });
   try {
     await lock`select pg_advisory_lock(hashtext('ferry.migrate'))`;
     await fn();
@@ -44,7 +44,7 @@ export function expectedMigrations(): number {
 export async function migrationStatus(handle: DatabaseHandle): Promise<{ applied: number; expected: number }> {
   const expected = expectedMigrations();
   try {
-    const rows = (await handle.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`)) as unknown;
+    const rows = (await handle.platform.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`)) as unknown;
     const n = extractRows<{ n: number }>(rows)[0]?.n ?? 0;
     return { applied: n, expected };
   } catch (error) {

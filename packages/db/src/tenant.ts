@@ -1,7 +1,9 @@
 import { sql } from "drizzle-orm";
 import type { Database, Transaction } from "./client";
 
-export const RUNTIME_ROLE = "ferry_app";
+import { RUNTIME_ROLE } from "./roles";
+
+export { RUNTIME_ROLE };
 
 export interface TenantScope {
   db: Database;

@@ -2,7 +2,9 @@ import { createHash, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import postgres from "postgres";
 import { openDatabase, type DatabaseHandle } from "./client";
+import { pgErrorCode } from "./errors";
 import { migrate, migrationsFolder } from "./migrate";
+import { RUNTIME_ROLE } from "./roles";
 import { memberships, tenants, users, type TenantRole } from "./schema";
 
 export type Backend = "pglite" | "postgres";
@@ -34,9 +36,34 @@ export async function availableBackends(): Promise<Backend[]> {
 
 export interface TestDatabase extends DatabaseHandle {
   backend: Backend;
-  /** Postgres URL of this test's own database (Postgres backend only). */
-  databaseUrl?: string;
   drop(): Promise<void>;
+}
+
+/** The unprivileged login tests give the app (DATABASE_URL), as production does. */
+export const TEST_RUNTIME_LOGIN = "ferry_test_runtime";
+
+/**
+ * Roles are cluster-wide: created once, idempotently (other test processes may race here).
+ * The password only matters where the test cluster does not trust local connections.
+ */
+async function ensureTestRoles(admin: postgres.Sql): Promise<void> {
+  for (const statement of [
+    `CREATE ROLE ${RUNTIME_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE`,
+    `CREATE ROLE ${TEST_RUNTIME_LOGIN} LOGIN PASSWORD '${TEST_RUNTIME_LOGIN}' NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE`,
+  ]) {
+    await admin.unsafe(statement).catch((error: unknown) => {
+      if (pgErrorCode(error) !== "42710" && pgErrorCode(error) !== "23505") throw error;
+    });
+  }
+  await admin.unsafe(`GRANT ${RUNTIME_ROLE} TO ${TEST_RUNTIME_LOGIN}`);
+}
+
+/** The test database's URL as the unprivileged runtime login. */
+export function runtimeUrlFor(platformUrl: string): string {
+  const u = new URL(platformUrl);
+  u.username = TEST_RUNTIME_LOGIN;
+  u.password = TEST_RUNTIME_LOGIN;
+  return u.toString();
 }
 
 function migrationsHash(): string {
@@ -74,13 +101,15 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
     // Test files run in parallel processes: one builds the template while the others wait.
     await admin`select pg_advisory_lock(hashtext('ferry.test-template'))`;
     try {
+      await ensureTestRoles(admin);
       const exists = await admin`select 1 from pg_database where datname = ${template}`;
       if (exists.length === 0) {
         // Built under a scratch name and renamed when complete, so a crash never leaves a half template.
         const scratch = `${template}_build`;
         await admin.unsafe(`drop database if exists ${scratch} with (force)`);
         await admin.unsafe(`create database ${scratch}`);
-        const tpl = await openDatabase({ url: withDatabase(adminUrl, scratch), maxConnections: 2 });
+        const scratchUrl = withDatabase(adminUrl, scratch);
+        const tpl = await openDatabase({ url: runtimeUrlFor(scratchUrl), platformUrl: scratchUrl, maxConnections: 2 });
         try {
           await migrate(tpl);
         } finally {
@@ -95,12 +124,11 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
   } finally {
     await admin.end({ timeout: 5 });
   }
-  const databaseUrl = withDatabase(adminUrl, name);
-  const handle = await openDatabase({ url: databaseUrl, maxConnections: 5 });
+  const platformUrl = withDatabase(adminUrl, name);
+  const handle = await openDatabase({ url: runtimeUrlFor(platformUrl), platformUrl, maxConnections: 5 });
   return {
     ...handle,
     backend,
-    databaseUrl,
     drop: async () => {
       await handle.close();
       await dropDatabase(name);
@@ -108,18 +136,29 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
   };
 }
 
-/** An empty database of the caller's own (no migrations), dropped with its connections by `drop()`. */
-export async function createScratchDatabase(prefix: string): Promise<{ url: string; drop(): Promise<void> }> {
+/**
+ * An empty database of the caller's own (no migrations), dropped with its connections by `drop()`:
+ * `url` is the privileged login, `runtimeUrl` the unprivileged one to give the app.
+ */
+export async function createScratchDatabase(prefix: string): Promise<{ url: string; runtimeUrl: string; drop(): Promise<void> }> {
   const name = `${prefix}_${randomBytes(6).toString("hex")}`;
   const adminUrl = testAdminUrl();
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
+    await admin`select pg_advisory_lock(hashtext('ferry.test-template'))`;
+    try {
+      await ensureTestRoles(admin);
+    } finally {
+      await admin`select pg_advisory_unlock(hashtext('ferry.test-template'))`;
+    }
     await admin.unsafe(`create database ${name}`);
   } finally {
     await admin.end({ timeout: 5 });
   }
+  const url = withDatabase(adminUrl, name);
   return {
-    url: withDatabase(adminUrl, name),
+    url,
+    runtimeUrl: runtimeUrlFor(url),
     drop: () => dropDatabase(name),
   };
 }
@@ -154,9 +193,9 @@ export async function createTenantFixture(
   const tenantId = `tnt_${suffix}`;
   const ownerId = `usr_${suffix}`;
   const ownerEmail = `owner-${suffix}@example.test`;
-  await handle.db.insert(users).values({ id: ownerId, name: `Owner ${suffix}`, email: ownerEmail });
-  await handle.db.insert(tenants).values({ id: tenantId, name: options.name ?? `Tenant ${suffix}`, slug: `tenant-${suffix}` });
-  await handle.db
+  await handle.platform.insert(users).values({ id: ownerId, name: `Owner ${suffix}`, email: ownerEmail });
+  await handle.platform.insert(tenants).values({ id: tenantId, name: options.name ?? `Tenant ${suffix}`, slug: `tenant-${suffix}` });
+  await handle.platform
     .insert(memberships)
     .values({ tenantId, id: `mem_${suffix}`, userId: ownerId, role: options.role ?? "owner" });
   return { tenantId, ownerId, ownerEmail };

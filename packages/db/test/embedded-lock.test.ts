@@ -14,14 +14,14 @@ describe("embedded database", () => {
     const first = await openDatabase({ dataDir });
     await migrate(first);
     expect(await migrationStatus(first)).toEqual({ applied: expectedMigrations(), expected: expectedMigrations() });
-    await first.db.insert(tenants).values({ id: "t1", name: "Acme", slug: "acme" });
+    await first.platform.insert(tenants).values({ id: "t1", name: "Acme", slug: "acme" });
 
     await expect(openDatabase({ dataDir })).rejects.toBeInstanceOf(DatabaseLockedError);
     await expect(openDatabase({ dataDir })).rejects.toThrow(/already open in another Ferry process/);
 
     await first.close();
     const second = await openDatabase({ dataDir });
-    const rows = await second.db.select().from(tenants);
+    const rows = await second.platform.select().from(tenants);
     expect(rows.map((r) => r.slug)).toEqual(["acme"]);
     await second.close();
   });

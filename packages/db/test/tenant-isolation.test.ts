@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { errorChainText, extractRows, withoutTenant, withTenant, type Transaction } from "../src";
+import { assertDatabaseLogins, errorChainText, extractRows, loginPrivileges, openDatabase, withoutTenant, withTenant, type Transaction } from "../src";
 import { availableBackends, createTenantFixture, createTestDatabase, type TenantFixture, type TestDatabase } from "../src/testing";
 
 interface Column {
@@ -11,7 +11,7 @@ interface Column {
   column_default: string | null;
 }
 
-async function rows<T>(tx: Transaction | TestDatabase["db"], query: ReturnType<typeof sql>): Promise<T[]> {
+async function rows<T>(tx: Transaction | TestDatabase["db"] | TestDatabase["platform"], query: ReturnType<typeof sql>): Promise<T[]> {
   return extractRows<T>(await tx.execute(query));
 }
 
@@ -56,14 +56,14 @@ describe.each(backends)("tenant isolation on %s", (backend) => {
     b = await createTenantFixture(database);
     tenantTables = (
       await rows<{ table_name: string }>(
-        database.db,
+        database.platform,
         sql`select table_name from information_schema.columns
             where table_schema = 'public' and column_name = 'tenant_id' order by table_name`,
       )
     ).map((r) => r.table_name);
     for (const table of tenantTables) {
       const columns = await rows<Column>(
-        database.db,
+        database.platform,
         sql`select column_name, data_type, is_nullable, column_default from information_schema.columns
             where table_schema = 'public' and table_name = ${table} order by ordinal_position`,
       );
@@ -74,7 +74,7 @@ describe.each(backends)("tenant isolation on %s", (backend) => {
         const required = columns.filter((c) => c.is_nullable === "NO" && c.column_default === null || c.column_name === "id");
         const names = required.map((c) => `"${c.column_name}"`).join(", ");
         const values = required.map((c) => valueFor(c, fixture)).join(", ");
-        await database.db.execute(sql.raw(`insert into "${table}" (${names}) values (${values})`));
+        await database.platform.execute(sql.raw(`insert into "${table}" (${names}) values (${values})`));
       }
     }
   });
@@ -91,7 +91,7 @@ describe.each(backends)("tenant isolation on %s", (backend) => {
 
   it("forces row-level security on every tenant table", async () => {
     const unprotected = await rows<{ relname: string }>(
-      database.db,
+      database.platform,
       sql`select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
           where n.nspname = 'public' and c.relkind = 'r'
             and (c.relname = 'tenants' or exists (
@@ -155,6 +155,43 @@ describe.each(backends)("tenant isolation on %s", (backend) => {
       ),
       /row-level security|row level security/,
     );
+  });
+
+  it("shows the runtime handle no tenant row outside withTenant, and lets it write none", async () => {
+    for (const table of [...tenantTables, "tenants"]) {
+      const seen = await rows(database.db, sql.raw(`select 1 from "${table}"`));
+      expect(seen, `${table} showed rows outside withTenant`).toEqual([]);
+      const platformSees = await rows<{ n: number }>(database.platform, sql.raw(`select count(*)::int as n from "${table}"`));
+      expect(platformSees[0]!.n, `${table} on the platform handle`).toBeGreaterThanOrEqual(2);
+    }
+    await expectFailure(
+      database.db.execute(sql`insert into notifications (tenant_id, id, kind, title, body) values (${a.tenantId}, 'n2', 'info', 't', 'b')`),
+      /row-level security|row level security/,
+    );
+    await expectFailure(database.db.execute(sql`select token from sessions`), /permission denied/);
+    await expectFailure(database.db.execute(sql`create table runtime_owned (id int)`), /permission denied/);
+  });
+
+  it("gives the app a login that is not superuser, not BYPASSRLS and owns no table", async () => {
+    const runtime = await loginPrivileges(database.db);
+    expect({ superuser: runtime.superuser, bypassRls: runtime.bypassRls, ownedTables: runtime.ownedTables }).toEqual({
+      superuser: false,
+      bypassRls: false,
+      ownedTables: [],
+    });
+    expect(runtime.login).toBe(backend === "postgres" ? "ferry_test_runtime" : "ferry_app");
+    const platform = await loginPrivileges(database.platform);
+    expect(platform.superuser || platform.bypassRls).toBe(true);
+    await expect(assertDatabaseLogins(database)).resolves.toBeUndefined();
+    if (backend === "postgres") {
+      // A superuser in DATABASE_URL is refused at boot with what to do instead.
+      const misconfigured = await openDatabase({ url: database.platformUrl, platformUrl: database.platformUrl, maxConnections: 1 });
+      try {
+        await expect(assertDatabaseLogins(misconfigured)).rejects.toThrow(/DATABASE_URL logs in as "postgres", which is a superuser.*DATABASE_PLATFORM_URL/);
+      } finally {
+        await misconfigured.close();
+      }
+    }
   });
 
   it("keeps the audit log append-only for the runtime role", async () => {

@@ -34,3 +34,24 @@ export function parseEnv<Schema extends z.ZodObject>(
   }
   throw new EnvError([...problems.values()]);
 }
+
+/** Two logins in Postgres mode: the app's (fails closed under row-level security) and the platform's. */
+export function databaseLoginProblems(env: { DATABASE_URL?: string | undefined; DATABASE_PLATFORM_URL?: string | undefined }): string[] {
+  if (!env.DATABASE_URL) {
+    return env.DATABASE_PLATFORM_URL ? ["DATABASE_PLATFORM_URL is set without DATABASE_URL: set both (Postgres mode) or neither (embedded database)"] : [];
+  }
+  if (!env.DATABASE_PLATFORM_URL) {
+    return ["DATABASE_PLATFORM_URL is missing: expected the postgres:// URL of the login that owns the schema (migrations, platform work); DATABASE_URL is the unprivileged runtime login (see README, Postgres mode)"];
+  }
+  const user = (url: string) => {
+    try {
+      return decodeURIComponent(new URL(url).username);
+    } catch {
+      return undefined;
+    }
+  };
+  if (user(env.DATABASE_URL) === user(env.DATABASE_PLATFORM_URL)) {
+    return ["DATABASE_URL and DATABASE_PLATFORM_URL use the same login: the runtime login must be a separate, unprivileged role (see README, Postgres mode)"];
+  }
+  return [];
+}

@@ -1,6 +1,6 @@
 export { createLogger, withContext, type CreateLoggerOptions, type LogContext, type LogLevel, type Logger } from "./logger";
 export { redactSecrets, isSecretKey, REDACTED } from "./redact";
-export { parseEnv, EnvError } from "./env";
+export { parseEnv, EnvError, databaseLoginProblems } from "./env";
 export {
   metricsRegistry,
   httpRequestsTotal,

@@ -1,4 +1,4 @@
-import { tenantRoles, type Database, type TenantRole } from "@ferry/db";
+import { tenantRoles, type Database, type PlatformDatabase, type TenantRole } from "@ferry/db";
 import { ForbiddenError } from "./errors";
 
 export interface Actor {
@@ -23,6 +23,8 @@ export interface TenantContext {
 
 export interface AuthedContext {
   db: Database;
+  /** For the lookups that precede tenant scope (an invitation link); see PlatformDatabase. */
+  platform: PlatformDatabase;
   actor: Actor;
   requestId?: string | undefined;
 }

@@ -41,7 +41,7 @@ export async function scheduleSyncWork(deps: ScheduleDependencies): Promise<{ te
   const reconcileBefore = new Date(now.getTime() - (deps.reconcileEveryMs ?? 24 * 3600_000));
   // A platform pass across tenants (like pruning): it reads only scheduling facts, then acts per tenant.
   const due = rowsOf(
-    await deps.database.db.execute(sql`
+    await deps.database.platform.execute(sql`
       SELECT c.tenant_id,
              greatest(1, least(60, t.sync_interval_minutes)) AS interval_minutes,
              EXISTS (SELECT 1 FROM sync_runs r WHERE r.tenant_id = c.tenant_id

@@ -14,7 +14,7 @@ describe.each(backends)("a sync job's last attempt on %s", (backend) => {
 
   it("a database error leaves the run incomplete on early attempts, failed with a notification and mail on the last; the scheduler resumes it", async () => {
     const { tenantId, ownerEmail } = await createTenantFixture(harness.db);
-    await harness.db.db.insert(salesforceConnections).values({ tenantId, state: "syncing", syncEnabled: true });
+    await harness.db.platform.insert(salesforceConnections).values({ tenantId, state: "syncing", syncEnabled: true });
     const diskFreed = await failWritesWithDiskFull(harness.db, tenantId, "Contact");
     const events: { event: string; payload: Record<string, unknown> }[] = [];
     const emitter: SyncEmitter = { emit: async (_t, event, payload) => void events.push({ event, payload: payload as Record<string, unknown> }) };

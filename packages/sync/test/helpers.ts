@@ -129,7 +129,7 @@ export async function runObjects(handle: DatabaseHandle, tenantId: string, runId
  */
 export async function failWritesWithDiskFull(handle: DatabaseHandle, tenantId: string, object: string): Promise<() => Promise<void>> {
   const name = `disk_full_${tenantId.replace(/\W/g, "_")}`;
-  await handle.db.execute(
+  await handle.platform.execute(
     sql.raw(`
       create or replace function ${name}() returns trigger language plpgsql as $$
       begin
@@ -139,8 +139,8 @@ export async function failWritesWithDiskFull(handle: DatabaseHandle, tenantId: s
         return new;
       end $$;`),
   );
-  await handle.db.execute(sql.raw(`create trigger ${name} before insert on sf_records for each row execute function ${name}();`));
+  await handle.platform.execute(sql.raw(`create trigger ${name} before insert on sf_records for each row execute function ${name}();`));
   return async () => {
-    await handle.db.execute(sql.raw(`drop trigger if exists ${name} on sf_records`));
+    await handle.platform.execute(sql.raw(`drop trigger if exists ${name} on sf_records`));
   };
 }

@@ -20,7 +20,7 @@ describe.each(backends)("push of two-way edits on %s", (backend) => {
     db = await createTestDatabase(backend);
     const fixture = await createTenantFixture(db);
     ctx = {
-      db: db.db,
+      db: db.platform,
       tenantId: fixture.tenantId,
       actor: { userId: fixture.ownerId, email: fixture.ownerEmail, name: "Owner", isStaff: false },
       access: { kind: "member", role: "owner" },
@@ -28,10 +28,10 @@ describe.each(backends)("push of two-way edits on %s", (backend) => {
     expect(await runInitialSync({ database: db, tenantId: ctx.tenantId, runId: "initial", conn: await connect(emu), objects: ["Lead"] })).toEqual({ outcome: "completed" });
     // What "Sync Fields" and the mapping step would have stored: Lead.Title is two-way.
     const lead = emu.org.tables.get("Lead")!.def;
-    await db.db.insert(fieldCatalog).values(
+    await db.platform.insert(fieldCatalog).values(
       lead.fields.map((f) => ({ tenantId: ctx.tenantId, object: "Lead", fieldName: f.name, label: f.label, type: f.type, writable: f.updateable })),
     );
-    await db.db.insert(fieldMappings).values({ tenantId: ctx.tenantId, object: "Lead", sfField: "Title", ferryField: "title", direction: "two_way" });
+    await db.platform.insert(fieldMappings).values({ tenantId: ctx.tenantId, object: "Lead", sfField: "Title", ferryField: "title", direction: "two_way" });
   });
   afterAll(async () => {
     await db?.drop();

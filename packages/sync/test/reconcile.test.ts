@@ -18,7 +18,7 @@ describe.each(backends)("reconciliation on %s", (backend) => {
     const contacts = emulatorRows(harness.emu, "Contact");
     // Rows Ferry lost (or never got), spread over several id pages.
     const lost = [5, 2_100, 2_101, 4_400].map((k) => contacts[k]!.id);
-    await harness.db.db.delete(sfRecords).where(and(eq(sfRecords.tenantId, tenantId), eq(sfRecords.object, "Contact"), inArray(sfRecords.sfId, lost)));
+    await harness.db.platform.delete(sfRecords).where(and(eq(sfRecords.tenantId, tenantId), eq(sfRecords.object, "Contact"), inArray(sfRecords.sfId, lost)));
     // Deleted in Salesforce while no cycle ran (as after a pause longer than the delete window).
     const deleted = [10, 3_000].map((k) => harness.emu.deleteRecord(contacts[k]!.id));
 

@@ -65,7 +65,8 @@ describe.each(backends)("resume after a crash on %s", (backend) => {
     const user = emu.users[0]!;
     const env = {
       ...process.env,
-      CHILD_DATABASE_URL: db.databaseUrl!,
+      CHILD_DATABASE_URL: db.runtimeUrl!,
+      CHILD_DATABASE_PLATFORM_URL: db.platformUrl!,
       CHILD_LOGIN_URL: emu.loginUrl,
       CHILD_SF_USER: user.username,
       CHILD_SF_PASSWORD: user.password + user.securityToken,

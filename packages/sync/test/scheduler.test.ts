@@ -13,7 +13,7 @@ describe.each(backends)("per-tenant scheduling on %s", (backend) => {
 
   async function tenantCtx(role: "owner" | "viewer" = "owner"): Promise<TenantContext> {
     const fixture = await createTenantFixture(harness.db, { role });
-    return { db: harness.db.db, tenantId: fixture.tenantId, actor: { userId: fixture.ownerId, email: fixture.ownerEmail, name: "Owner", isStaff: false }, access: { kind: "member", role } };
+    return { db: harness.db.platform, tenantId: fixture.tenantId, actor: { userId: fixture.ownerId, email: fixture.ownerEmail, name: "Owner", isStaff: false }, access: { kind: "member", role } };
   }
 
   it("sends pushes first, then cycles on the tenant's interval, then the daily reconciliation; honours pause", async () => {
@@ -22,7 +22,7 @@ describe.each(backends)("per-tenant scheduling on %s", (backend) => {
     const objects = ["Account"];
     for (const c of [ctx, other]) {
       expect(await runInitialSync({ database: harness.db, tenantId: c.tenantId, runId: "initial", conn: await connect(harness.emu), objects })).toEqual({ outcome: "completed" });
-      await harness.db.db.insert(salesforceConnections).values({ tenantId: c.tenantId, state: "syncing", syncEnabled: true });
+      await harness.db.platform.insert(salesforceConnections).values({ tenantId: c.tenantId, state: "syncing", syncEnabled: true });
     }
     const sent: { tenantId: string; job: SyncJobName }[] = [];
     // Jobs run at once, as a worker would run them.
@@ -40,13 +40,13 @@ describe.each(backends)("per-tenant scheduling on %s", (backend) => {
     await scheduleSyncWork({ database: harness.db, send, now: at(6) });
     expect(mine()).toEqual(["sync.reconcile", "sync.incremental"]);
 
-    await harness.db.db.update(tenants).set({ syncIntervalMinutes: 30 }).where(eq(tenants.id, ctx.tenantId));
+    await harness.db.platform.update(tenants).set({ syncIntervalMinutes: 30 }).where(eq(tenants.id, ctx.tenantId));
     await scheduleSyncWork({ database: harness.db, send, now: at(20) });
     expect(mine()).toHaveLength(2);
     await scheduleSyncWork({ database: harness.db, send, now: at(31) });
     expect(mine()).toHaveLength(3);
 
-    await harness.db.db.insert(pushQueue).values({ tenantId: ctx.tenantId, object: "Account", sfId: "001000000000001AAA", changes: { Name: "Pushed" } });
+    await harness.db.platform.insert(pushQueue).values({ tenantId: ctx.tenantId, object: "Account", sfId: "001000000000001AAA", changes: { Name: "Pushed" } });
     await scheduleSyncWork({ database: harness.db, send, now: at(200) });
     expect(mine().at(-1)).toBe("sync.push");
 
@@ -69,7 +69,7 @@ describe.each(backends)("per-tenant scheduling on %s", (backend) => {
 
   it("resumes an initial sync whose job ran out of retries once Salesforce answers again", async () => {
     const ctx = await tenantCtx();
-    await harness.db.db.insert(salesforceConnections).values({ tenantId: ctx.tenantId, state: "syncing", syncEnabled: true });
+    await harness.db.platform.insert(salesforceConnections).values({ tenantId: ctx.tenantId, state: "syncing", syncEnabled: true });
     const objects = ["User", "Account"];
     const deps = { database: harness.db, openConnection: async () => connect(harness.emu), send: async () => undefined, options: { retry: { baseDelayMs: 5, maxDelayMs: 20 } } };
     harness.emu.setFaults({ rules: [{ endpoint: "describe", kind: "server-error", rate: 1 }] });

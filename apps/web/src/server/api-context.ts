@@ -17,6 +17,7 @@ export async function apiContextFor(
   const requestId = (req.headers["x-request-id"] as string | undefined) ?? randomUUID();
   return {
     db: runtime.database.db,
+    platform: runtime.database.platform,
     auth: runtime.auth,
     session: resolved ? resolved.session : await runtime.sessionFromHeaders(headers),
     requestId,

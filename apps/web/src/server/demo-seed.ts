@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 import type { Auth } from "@ferry/auth";
-import type { Database } from "@ferry/db";
+import type { PlatformDatabase } from "@ferry/db";
 import { createTenantForOwner, findUserByEmail, markEmailVerified, setPlatformStaff } from "@ferry/services";
 
 const credentialsSchema = z.object({
@@ -17,7 +17,7 @@ export type DemoCredentials = z.infer<typeof credentialsSchema>;
  * The demo tenant, its admin and a support staff user. Passwords are random per data directory
  * (never a shared default) and kept beside the database so every start can print them.
  */
-export async function seedDemo({ db, auth, dataDir }: { db: Database; auth: Auth; dataDir: string }): Promise<DemoCredentials> {
+export async function seedDemo({ db, auth, dataDir }: { db: PlatformDatabase; auth: Auth; dataDir: string }): Promise<DemoCredentials> {
   const file = path.join(dataDir, "demo-credentials.json");
   const credentials: DemoCredentials = existsSync(file)
     ? credentialsSchema.parse(JSON.parse(readFileSync(file, "utf8")))
@@ -35,7 +35,7 @@ export async function seedDemo({ db, auth, dataDir }: { db: Database; auth: Auth
   return credentials;
 }
 
-async function ensureUser(db: Database, auth: Auth, who: { email: string; password: string }, name: string) {
+async function ensureUser(db: PlatformDatabase, auth: Auth, who: { email: string; password: string }, name: string) {
   const existing = await findUserByEmail({ db, email: who.email });
   if (existing) return { id: existing.id, created: false };
   const result = await auth.api.signUpEmail({ body: { email: who.email, password: who.password, name } });

@@ -2,7 +2,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { isTrustedProxyEntry } from "@ferry/auth";
-import { EnvError, parseEnv } from "@ferry/observability";
+import { databaseLoginProblems, EnvError, parseEnv } from "@ferry/observability";
 import { jobHeartbeatSecondsSetting } from "@ferry/worker/jobs/catalog";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
@@ -25,7 +25,12 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "must start with postgres://")
     .optional()
-    .describe("a Postgres URL (postgres://user@host:5432/db); leave unset for the embedded database"),
+    .describe("a Postgres URL (postgres://user@host:5432/db) of the unprivileged runtime login; leave unset for the embedded database"),
+  DATABASE_PLATFORM_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must start with postgres://")
+    .optional()
+    .describe("a Postgres URL of the privileged login that owns the schema (migrations and platform work); required with DATABASE_URL"),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10).describe("connections to Postgres per process, 1 to 200"),
   FERRY_DATA_DIR: z.string().min(1).optional().describe("a directory for the embedded database and local secrets"),
   BETTER_AUTH_SECRET: z.string().min(32).optional().describe("a random string of at least 32 characters (required with DATABASE_URL)"),
@@ -77,6 +82,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   const problems: string[] = [];
   if (!embedded && !env.BETTER_AUTH_SECRET) problems.push("BETTER_AUTH_SECRET is missing: expected a random string of at least 32 characters (required with DATABASE_URL)");
   if (!embedded && !env.FERRY_MASTER_KEY) problems.push("FERRY_MASTER_KEY is missing: expected 32 random bytes in base64 (required with DATABASE_URL)");
+  problems.push(...databaseLoginProblems(env));
   if (problems.length > 0) throw new EnvError(problems);
   const publicUrl = (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, "");
   return {

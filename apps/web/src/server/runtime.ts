@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createAuth, createAuthDoor, createSignInThrottle, resolveSession, toHeaders, trustedProxies, type Auth, type ResolvedSession } from "@ferry/auth";
-import { migrate, openDatabase, type DatabaseHandle } from "@ferry/db";
+import { assertDatabaseLogins, migrate, openDatabase, type DatabaseHandle } from "@ferry/db";
 import { createLogger, type Logger } from "@ferry/observability";
 import type { RealtimeEmitter } from "@ferry/realtime";
 import { findUserByEmail, liveTenantIds, setPlatformStaff, type SalesforceRuntime } from "@ferry/services";
@@ -30,15 +30,16 @@ export interface Runtime {
 export async function createRuntime(env: WebEnv): Promise<Runtime> {
   const logger = createLogger({ name: "ferry-web", level: env.LOG_LEVEL });
   const local = env.embedded ? loadOrCreateLocalSecrets(env.dataDir) : undefined;
-  const database = await openDatabase(env.embedded ? { dataDir: path.join(env.dataDir, "pglite") } : { url: env.DATABASE_URL, maxConnections: env.DATABASE_POOL_SIZE });
+  const database = await openDatabase(env.embedded ? { dataDir: path.join(env.dataDir, "pglite") } : { url: env.DATABASE_URL, platformUrl: env.DATABASE_PLATFORM_URL, maxConnections: env.DATABASE_POOL_SIZE });
   try {
     await migrate(database);
+    await assertDatabaseLogins(database);
   } catch (error) {
     await database.close();
     throw error;
   }
   const auth = createAuth({
-    db: database.db,
+    db: database.platform,
     baseURL: env.publicUrl,
     secret: env.BETTER_AUTH_SECRET ?? local!.authSecret,
     sessionIdleSeconds: env.SESSION_IDLE_SECONDS,
@@ -49,17 +50,17 @@ export async function createRuntime(env: WebEnv): Promise<Runtime> {
   // Listed emails whose accounts exist with a verified address become staff at boot; others when
   // they open the verification link (see createAuth).
   for (const email of env.FERRY_BOOTSTRAP_STAFF_EMAILS) {
-    const user = await findUserByEmail({ db: database.db, email });
-    if (user?.emailVerified) await setPlatformStaff({ db: database.db, userId: user.id, isStaff: true });
+    const user = await findUserByEmail({ db: database.platform, email });
+    if (user?.emailVerified) await setPlatformStaff({ db: database.platform, userId: user.id, isStaff: true });
   }
   return {
     env,
     logger,
     database,
     auth,
-    authDoor: createAuthDoor({ auth, throttle: createSignInThrottle(database.db), trustedProxies: trustedProxies(env.FERRY_TRUSTED_PROXIES) }),
+    authDoor: createAuthDoor({ auth, throttle: createSignInThrottle(database.platform), trustedProxies: trustedProxies(env.FERRY_TRUSTED_PROXIES) }),
     masterKey: env.FERRY_MASTER_KEY ?? local!.masterKey,
-    sessionFromHeaders: (headers) => resolveSession(auth, database.db, toHeaders(headers), env.SESSION_ABSOLUTE_SECONDS),
-    visibleTenantIds: (userId) => liveTenantIds({ db: database.db, userId }),
+    sessionFromHeaders: (headers) => resolveSession(auth, database.platform, toHeaders(headers), env.SESSION_ABSOLUTE_SECONDS),
+    visibleTenantIds: (userId) => liveTenantIds({ db: database.platform, userId }),
   };
 }

@@ -17,7 +17,7 @@ export async function socketIdentityFromHeaders(runtime: Runtime, headers: Incom
 }
 
 export function socketIdentity(runtime: Runtime, userId: string, sessionId: string): Promise<SocketIdentity | null> {
-  return socketAccess({ db: runtime.database.db, userId, sessionId, absoluteSeconds: runtime.env.SESSION_ABSOLUTE_SECONDS });
+  return socketAccess({ db: runtime.database.platform, userId, sessionId, absoluteSeconds: runtime.env.SESSION_ABSOLUTE_SECONDS });
 }
 
 /**

@@ -13,7 +13,7 @@ export async function sessionUserBeforeSignOut(runtime: Runtime, req: IncomingMe
 }
 
 export async function endSupportAfterSignOut(runtime: Runtime, userId: string, requestId: string): Promise<void> {
-  const ended = await endSupportAccessForUser({ db: runtime.database.db, userId, why: "signed_out", requestId });
+  const ended = await endSupportAccessForUser({ db: runtime.database.platform, userId, why: "signed_out", requestId });
   await afterSupportEnded(supportEffects(runtime, requestId), ended);
 }
 
@@ -27,7 +27,7 @@ export function startSupportSweep(runtime: Runtime): () => void {
   const timer = setInterval(() => {
     if (running) return;
     running = true;
-    sweepSupportAccess({ db: runtime.database.db })
+    sweepSupportAccess({ db: runtime.database.platform })
       .then((ended) => afterSupportEnded(supportEffects(runtime, "support-sweep"), ended))
       .catch((error: unknown) => runtime.logger.error({ err: error }, "support access sweep failed"))
       .finally(() => {

@@ -28,9 +28,9 @@ const signUpInput = z.object({
 export const accountRouter = router({
   me: publicProcedure.query(async ({ ctx }) => {
     if (!ctx.session) return null;
-    const memberOf = await listTenantsForUser({ db: ctx.db, userId: ctx.session.user.id });
+    const memberOf = await listTenantsForUser({ db: ctx.platform, userId: ctx.session.user.id });
     const { user } = ctx.session;
-    const grant = await currentSupportAccess({ db: ctx.db, actor: { userId: user.id, email: user.email, name: user.name, isStaff: user.isStaff } });
+    const grant = await currentSupportAccess({ db: ctx.platform, actor: { userId: user.id, email: user.email, name: user.name, isStaff: user.isStaff } });
     // A tenant entered through support access is shown as its admins see it; the server still refuses writes until elevated.
     const tenants = grant ? [...memberOf, { id: grant.tenantId, name: grant.tenantName, slug: grant.tenantSlug, role: "admin" as const }] : memberOf;
     return {
@@ -66,12 +66,12 @@ export const accountRouter = router({
     try {
       if (input.tenantName) {
         const link = await verificationLinkFor(ctx.auth, created.user);
-        tenantId = (await createTenantForOwner({ db: ctx.db, actor, input: { name: input.tenantName }, verificationLink: link })).tenantId;
+        tenantId = (await createTenantForOwner({ db: ctx.platform, actor, input: { name: input.tenantName }, verificationLink: link })).tenantId;
         const token = sessionTokenFrom(cookies);
-        if (token) await setActiveTenant({ db: ctx.db, actor, session: { token }, tenantId });
+        if (token) await setActiveTenant({ db: ctx.platform, actor, session: { token }, tenantId });
       }
     } catch (error) {
-      await undoSignUp({ db: ctx.db, userId: created.user.id, tenantId });
+      await undoSignUp({ db: ctx.platform, userId: created.user.id, tenantId });
       throw error;
     }
     for (const cookie of cookies) ctx.appendResponseHeader("set-cookie", cookie);
@@ -85,7 +85,7 @@ export const accountRouter = router({
   }),
 
   switchTenant: authedProcedure.input(z.object({ tenantId: idText })).mutation(async ({ ctx, input }) => {
-    return setActiveTenant({ db: ctx.db, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: input.tenantId });
+    return setActiveTenant({ db: ctx.platform, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: input.tenantId });
   }),
 });
 

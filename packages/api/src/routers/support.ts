@@ -20,15 +20,15 @@ const reason = z.string().trim().min(SUPPORT_REASON_MIN_LENGTH, `Give a reason o
 export const supportRouter = router({
   tenants: staffProcedure
     .input(z.object({ search: z.string().max(120).optional(), filter: z.enum(consoleFilters).default("all") }))
-    .query(({ ctx, input }) => listConsoleTenants({ db: ctx.db, actor: ctx.actor, input })),
+    .query(({ ctx, input }) => listConsoleTenants({ db: ctx.platform, actor: ctx.actor, input })),
 
   tenant: staffProcedure
     .input(z.object({ tenantId: z.string().min(1).max(64) }))
-    .query(({ ctx, input }) => consoleTenantDetail({ db: ctx.db, actor: ctx.actor, input })),
+    .query(({ ctx, input }) => consoleTenantDetail({ db: ctx.platform, actor: ctx.actor, input })),
 
   /** The banner's source: the signed-in staff member's open support access, or null for everyone else. */
   current: authedProcedure.query(async ({ ctx }) => {
-    const grant = await currentSupportAccess({ db: ctx.db, actor: ctx.actor });
+    const grant = await currentSupportAccess({ db: ctx.platform, actor: ctx.actor });
     return grant ? { ...grant, active: ctx.session.activeTenantId === grant.tenantId } : null;
   }),
 
@@ -42,8 +42,8 @@ export const supportRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const grant = await startSupportAccess({ db: ctx.db, actor: ctx.actor, input, requestId: ctx.requestId, ...(ctx.supportAccessMaxSeconds ? { maxSeconds: ctx.supportAccessMaxSeconds } : {}) });
-      await setActiveTenant({ db: ctx.db, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: grant.tenantId });
+      const grant = await startSupportAccess({ db: ctx.platform, actor: ctx.actor, input, requestId: ctx.requestId, ...(ctx.supportAccessMaxSeconds ? { maxSeconds: ctx.supportAccessMaxSeconds } : {}) });
+      await setActiveTenant({ db: ctx.platform, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: grant.tenantId });
       await ctx.refreshRooms?.(ctx.actor.userId);
       await announce(ctx, { tenantId: grant.tenantId, grantId: grant.id, state: "started", staffName: ctx.actor.name, endsAt: grant.expiresAt });
       await publishNotification(ctx, grant.notification);
@@ -57,7 +57,7 @@ export const supportRouter = router({
   }),
 
   end: staffProcedure.mutation(async ({ ctx }) => {
-    const ended = await endSupportAccessForUser({ db: ctx.db, userId: ctx.actor.userId, why: "ended", requestId: ctx.requestId });
+    const ended = await endSupportAccessForUser({ db: ctx.platform, userId: ctx.actor.userId, why: "ended", requestId: ctx.requestId });
     await afterSupportEnded(ctx, ended);
     return { ended: ended.length };
   }),

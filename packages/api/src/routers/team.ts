@@ -30,7 +30,7 @@ export const invitationRouter = router({
     .input(z.object({ invitationId: idText }))
     .mutation(({ ctx, input }) => revokeInvitation({ ctx: ctx.tenant, input })),
   view: publicProcedure.input(z.object({ invitationId: idText })).query(async ({ ctx, input }) => {
-    const invitation = await viewInvitation({ db: ctx.db, invitationId: input.invitationId });
+    const invitation = await viewInvitation({ db: ctx.platform, invitationId: input.invitationId });
     return {
       email: invitation.email,
       role: invitation.role,
@@ -44,8 +44,8 @@ export const invitationRouter = router({
   accept: authedProcedure
     .input(z.object({ invitationId: idText }))
     .mutation(async ({ ctx, input }) => {
-      const { notification, ...accepted } = await acceptInvitation({ ctx: { db: ctx.db, actor: ctx.actor, requestId: ctx.requestId }, input });
-      await setActiveTenant({ db: ctx.db, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: accepted.tenantId });
+      const { notification, ...accepted } = await acceptInvitation({ ctx: { db: ctx.db, platform: ctx.platform, actor: ctx.actor, requestId: ctx.requestId }, input });
+      await setActiveTenant({ db: ctx.platform, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: accepted.tenantId });
       await publishNotification(ctx, notification);
       return accepted;
     }),

@@ -1,5 +1,5 @@
 import { and, eq, gt } from "drizzle-orm";
-import { emailOutbox, users, withTenant, type Database, type Transaction } from "@ferry/db";
+import { emailOutbox, users, withTenant, type Database, type PlatformDatabase, type Transaction } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import type { TenantContext } from "../context";
 import { ConflictError, ForbiddenError, LimitExceededError } from "../errors";
@@ -36,6 +36,6 @@ export async function sendVerificationMail({ ctx, emailVerified, link }: { ctx: 
 }
 
 /** For users whose address needs no proof: the demo's own accounts. */
-export async function markEmailVerified({ db, userId }: { db: Database; userId: string }) {
+export async function markEmailVerified({ db, userId }: { db: PlatformDatabase; userId: string }) {
   await db.update(users).set({ emailVerified: true, updatedAt: new Date() }).where(eq(users.id, userId));
 }

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, ilike, inArray, isNull, or, sql } from "drizzle-orm";
 import { memberships, pushQueue, salesforceConnections, supportAccessGrants, syncErrors, syncRuns, syncStates, tenants } from "@ferry/db";
 import type { Actor } from "../context";
-import type { Database } from "@ferry/db";
+import type { PlatformDatabase } from "@ferry/db";
 import { platformRead } from "./platform";
 
 export const consoleFilters = ["all", "failed", "paused", "over_cap"] as const;
@@ -27,7 +27,7 @@ export interface ConsoleTenant {
 const MAX_TENANTS = 500;
 
 /** Every tenant with its health at a glance; the sync columns are empty until a tenant has synced. */
-export async function listConsoleTenants({ db, actor, input }: { db: Database; actor: Actor; input: { search?: string | undefined; filter: ConsoleFilter } }) {
+export async function listConsoleTenants({ db, actor, input }: { db: PlatformDatabase; actor: Actor; input: { search?: string | undefined; filter: ConsoleFilter } }) {
   return platformRead({ db, actor }, async (tx) => {
     const search = input.search?.trim();
     const pattern = search ? `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;

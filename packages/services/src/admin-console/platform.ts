@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Database, Transaction } from "@ferry/db";
+import type { PlatformDatabase, Transaction } from "@ferry/db";
 import type { Actor } from "../context";
 import { ForbiddenError } from "../errors";
 
@@ -10,7 +10,7 @@ import { ForbiddenError } from "../errors";
  * that nothing here can ever write. Anything that changes a tenant goes through a support grant
  * and the ordinary tenant-scoped verbs.
  */
-export async function platformRead<T>({ db, actor }: { db: Database; actor: Actor }, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+export async function platformRead<T>({ db, actor }: { db: PlatformDatabase; actor: Actor }, fn: (tx: Transaction) => Promise<T>): Promise<T> {
   if (!actor.isStaff) throw new ForbiddenError("Only Ferry support staff can read across tenants.");
   return db.transaction(async (tx) => {
     await tx.execute(sql`set transaction read only`);

@@ -1,12 +1,12 @@
 import { asc, desc, eq } from "drizzle-orm";
 import { auditLog, memberships, salesforceConnections, supportAccessGrants, syncErrors, syncRuns, syncStates, tenants, users } from "@ferry/db";
-import type { Database } from "@ferry/db";
+import type { PlatformDatabase } from "@ferry/db";
 import type { Actor } from "../context";
 import { NotFoundError } from "../errors";
 import { platformRead } from "./platform";
 
 /** One tenant as support sees it before entering: its runs, errors, members, support history and audit log. */
-export async function consoleTenantDetail({ db, actor, input }: { db: Database; actor: Actor; input: { tenantId: string } }) {
+export async function consoleTenantDetail({ db, actor, input }: { db: PlatformDatabase; actor: Actor; input: { tenantId: string } }) {
   return platformRead({ db, actor }, async (tx) => {
     const [tenant] = await tx.select().from(tenants).where(eq(tenants.id, input.tenantId));
     if (!tenant) throw new NotFoundError("That tenant does not exist.");

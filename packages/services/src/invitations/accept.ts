@@ -7,7 +7,7 @@ import { ConflictError, ForbiddenError } from "../errors";
 import { viewInvitation } from "./view";
 
 export async function acceptInvitation({ ctx, input }: { ctx: AuthedContext; input: { invitationId: string } }) {
-  const invitation = await viewInvitation({ db: ctx.db, invitationId: input.invitationId });
+  const invitation = await viewInvitation({ db: ctx.platform, invitationId: input.invitationId });
   if (invitation.expired) throw new ConflictError("This invitation has expired. Ask your admin to invite you again.");
   if (invitation.status !== "pending") throw new ConflictError(`This invitation was already ${invitation.status}.`);
   if (invitation.email !== ctx.actor.email.toLowerCase()) {

@@ -1,12 +1,12 @@
 import { eq } from "drizzle-orm";
-import { invitations, tenants, users, type Database } from "@ferry/db";
+import { invitations, tenants, users, type PlatformDatabase } from "@ferry/db";
 import { NotFoundError } from "../errors";
 
 /**
  * What the invitation link shows before sign-in. The link's id is the capability, and the
  * invitee is not a member yet, so this is an unscoped read of that one invitation.
  */
-export async function viewInvitation({ db, invitationId }: { db: Database; invitationId: string }) {
+export async function viewInvitation({ db, invitationId }: { db: PlatformDatabase; invitationId: string }) {
   const [row] = await db
     .select({
       id: invitations.id,

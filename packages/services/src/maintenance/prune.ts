@@ -1,5 +1,5 @@
 import { and, inArray, lt } from "drizzle-orm";
-import { emailOutbox, invitations, sessions, verifications, type Database, type Transaction } from "@ferry/db";
+import { emailOutbox, invitations, sessions, verifications, type PlatformDatabase, type Transaction } from "@ferry/db";
 import { pruneSyncHistory } from "../history/prune";
 
 const DAY = 24 * 3600 * 1000;
@@ -8,7 +8,7 @@ const DAY = 24 * 3600 * 1000;
  * Removes what has expired across all tenants (a platform job, so it runs unscoped): sessions,
  * verification tokens, settled invitations, outbox mail, sync history and sync errors older than the retention window.
  */
-export async function pruneExpired({ db, now = new Date(), retentionDays = 30 }: { db: Database; now?: Date; retentionDays?: number }) {
+export async function pruneExpired({ db, now = new Date(), retentionDays = 30 }: { db: PlatformDatabase; now?: Date; retentionDays?: number }) {
   const cutoff = new Date(now.getTime() - retentionDays * DAY);
   return db.transaction(async (tx) => {
     const expiredSessions = await tx.delete(sessions).where(lt(sessions.expiresAt, now)).returning({ id: sessions.id });

@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { sessions, type Database } from "@ferry/db";
+import { sessions, type PlatformDatabase } from "@ferry/db";
 import type { Actor } from "../context";
 import { resolveTenantAccess } from "../tenants/resolve-access";
 
@@ -10,7 +10,7 @@ export async function setActiveTenant({
   session,
   tenantId,
 }: {
-  db: Database;
+  db: PlatformDatabase;
   actor: Actor;
   session: { id: string } | { token: string };
   tenantId: string;

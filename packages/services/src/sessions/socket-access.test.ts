@@ -24,7 +24,7 @@ describe.each(await availableBackends())("socketAccess and the access-change not
   });
 
   async function session(id: string, options: { expiresInMs?: number; createdAgoMs?: number } = {}) {
-    await db.db.insert(sessions).values({
+    await db.platform.insert(sessions).values({
       id,
       token: `token-${id}`,
       userId: fixture.ownerId,
@@ -43,7 +43,7 @@ describe.each(await availableBackends())("socketAccess and the access-change not
 
   it("gives a live session its tenants, roles and end; the earlier of idle expiry and the absolute limit", async () => {
     await session("s-live", { expiresInMs: HOUR, createdAgoMs: 11.5 * HOUR });
-    const access = await socketAccess({ db: db.db, userId: fixture.ownerId, sessionId: "s-live", absoluteSeconds: 12 * 3600 });
+    const access = await socketAccess({ db: db.platform, userId: fixture.ownerId, sessionId: "s-live", absoluteSeconds: 12 * 3600 });
     expect(access?.tenantIds).toEqual([fixture.tenantId]);
     expect(access?.roles).toEqual({ [fixture.tenantId]: "admin" });
     // created 11.5 h ago with a 12 h limit: it ends in half an hour, before its idle expiry in an hour.
@@ -55,29 +55,29 @@ describe.each(await availableBackends())("socketAccess and the access-change not
     await session("s-idle", { expiresInMs: -1000 });
     await session("s-old", { createdAgoMs: 13 * HOUR });
     await session("s-banned");
-    const check = (sessionId: string, userId = fixture.ownerId) => socketAccess({ db: db.db, userId, sessionId, absoluteSeconds: 12 * 3600 });
+    const check = (sessionId: string, userId = fixture.ownerId) => socketAccess({ db: db.platform, userId, sessionId, absoluteSeconds: 12 * 3600 });
     expect(await check("s-none")).toBeNull();
     expect(await check("s-idle")).toBeNull();
     expect(await check("s-old")).toBeNull();
     expect(await check("s-live", "someone-else")).toBeNull();
-    await db.db.update(users).set({ banned: true }).where(eq(users.id, fixture.ownerId));
+    await db.platform.update(users).set({ banned: true }).where(eq(users.id, fixture.ownerId));
     expect(await check("s-banned")).toBeNull();
-    await db.db.update(users).set({ banned: false }).where(eq(users.id, fixture.ownerId));
+    await db.platform.update(users).set({ banned: false }).where(eq(users.id, fixture.ownerId));
     expect(await check("s-banned")).not.toBeNull();
   });
 
   it("notifies ferry_access for every change that can narrow a socket's access, whatever made it", async () => {
     await session("s-notify");
-    expect(await notified(fixture.ownerId, () => db.db.update(sessions).set({ expiresAt: new Date(Date.now() + 60_000) }).where(eq(sessions.id, "s-notify")))).toBe(true);
-    expect(await notified(fixture.ownerId, () => db.db.delete(sessions).where(eq(sessions.id, "s-notify")))).toBe(true);
-    expect(await notified(fixture.ownerId, () => db.db.update(memberships).set({ role: "viewer" }).where(eq(memberships.userId, fixture.ownerId)))).toBe(true);
-    expect(await notified(fixture.ownerId, () => db.db.update(users).set({ role: "staff" }).where(eq(users.id, fixture.ownerId)))).toBe(true);
-    expect(await notified(fixture.ownerId, () => db.db.delete(memberships).where(eq(memberships.userId, fixture.ownerId)))).toBe(true);
-    expect(await socketAccess({ db: db.db, userId: fixture.ownerId, sessionId: "s-live", absoluteSeconds: 12 * 3600 })).toMatchObject({ tenantIds: [], roles: {} });
+    expect(await notified(fixture.ownerId, () => db.platform.update(sessions).set({ expiresAt: new Date(Date.now() + 60_000) }).where(eq(sessions.id, "s-notify")))).toBe(true);
+    expect(await notified(fixture.ownerId, () => db.platform.delete(sessions).where(eq(sessions.id, "s-notify")))).toBe(true);
+    expect(await notified(fixture.ownerId, () => db.platform.update(memberships).set({ role: "viewer" }).where(eq(memberships.userId, fixture.ownerId)))).toBe(true);
+    expect(await notified(fixture.ownerId, () => db.platform.update(users).set({ role: "staff" }).where(eq(users.id, fixture.ownerId)))).toBe(true);
+    expect(await notified(fixture.ownerId, () => db.platform.delete(memberships).where(eq(memberships.userId, fixture.ownerId)))).toBe(true);
+    expect(await socketAccess({ db: db.platform, userId: fixture.ownerId, sessionId: "s-live", absoluteSeconds: 12 * 3600 })).toMatchObject({ tenantIds: [], roles: {} });
   });
 
   it("stays quiet when a session is only renewed (sliding expiry moves it later)", async () => {
     await session("s-renew");
-    expect(await notified(fixture.ownerId, () => db.db.update(sessions).set({ expiresAt: new Date(Date.now() + 2 * HOUR) }).where(eq(sessions.id, "s-renew")), 1000)).toBe(false);
+    expect(await notified(fixture.ownerId, () => db.platform.update(sessions).set({ expiresAt: new Date(Date.now() + 2 * HOUR) }).where(eq(sessions.id, "s-renew")), 1000)).toBe(false);
   });
 });

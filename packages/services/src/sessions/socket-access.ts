@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { memberships, sessions, users, type Database } from "@ferry/db";
+import { memberships, sessions, users, type PlatformDatabase } from "@ferry/db";
 import { supportTenantIds } from "../support/current";
 
 export interface SocketAccess {
@@ -24,7 +24,7 @@ export async function socketAccess({
   sessionId,
   absoluteSeconds,
 }: {
-  db: Database;
+  db: PlatformDatabase;
   userId: string;
   sessionId: string;
   absoluteSeconds: number;

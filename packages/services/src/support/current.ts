@@ -1,12 +1,12 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { memberships, supportAccessGrants, tenants, users, type Database } from "@ferry/db";
+import { memberships, supportAccessGrants, tenants, users, type PlatformDatabase } from "@ferry/db";
 import type { Actor } from "../context";
 
 /**
  * The staff member's open grant, for the banner: whose tenant, in which mode, until when. Looked
  * up by user across tenants (a staff member holds at most one), so it reads on the privileged connection.
  */
-export async function currentSupportAccess({ db, actor }: { db: Database; actor: Actor }) {
+export async function currentSupportAccess({ db, actor }: { db: PlatformDatabase; actor: Actor }) {
   if (!actor.isStaff) return null;
   const [grant] = await db
     .select({
@@ -29,7 +29,7 @@ export async function currentSupportAccess({ db, actor }: { db: Database; actor:
 }
 
 /** Tenants whose live events a staff member receives through an open, unexpired grant. */
-export async function supportTenantIds({ db, userId, isStaff }: { db: Database; userId: string; isStaff: boolean }): Promise<string[]> {
+export async function supportTenantIds({ db, userId, isStaff }: { db: PlatformDatabase; userId: string; isStaff: boolean }): Promise<string[]> {
   if (!isStaff) return [];
   const rows = await db
     .select({ tenantId: supportAccessGrants.tenantId, expiresAt: supportAccessGrants.expiresAt })
@@ -43,7 +43,7 @@ export async function supportTenantIds({ db, userId, isStaff }: { db: Database; 
  * The tenant rooms a user's sockets belong in: their memberships, plus the tenant of an open
  * support grant while they are still staff (read fresh, so removing the flag takes the room away).
  */
-export async function liveTenantIds({ db, userId }: { db: Database; userId: string }): Promise<string[]> {
+export async function liveTenantIds({ db, userId }: { db: PlatformDatabase; userId: string }): Promise<string[]> {
   const [user] = await db.select({ role: users.role }).from(users).where(eq(users.id, userId));
   const member = await db.select({ tenantId: memberships.tenantId }).from(memberships).where(eq(memberships.userId, userId));
   const support = await supportTenantIds({ db, userId, isStaff: user?.role === "staff" });

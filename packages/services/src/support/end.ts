@@ -1,5 +1,5 @@
 import { and, eq, isNull, lte, ne, or } from "drizzle-orm";
-import { sessions, supportAccessGrants, users, withTenant, type Database } from "@ferry/db";
+import { sessions, supportAccessGrants, users, withTenant, type PlatformDatabase } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import type { Actor } from "../context";
 import { grantContext } from "./grant-context";
@@ -21,7 +21,7 @@ type GrantRow = { tenantId: string; id: string; staffUserId: string; mode: "read
  * Ends one grant exactly once (concurrent enders race on `ended_at is null`) and writes its audit
  * row in the same transaction. Returns null when someone else ended it first.
  */
-async function endGrant(db: Database, grant: GrantRow, why: SupportEndReason, requestId?: string | undefined): Promise<EndedGrant | null> {
+async function endGrant(db: PlatformDatabase, grant: GrantRow, why: SupportEndReason, requestId?: string | undefined): Promise<EndedGrant | null> {
   const [staff] = await db.select({ name: users.name, email: users.email, role: users.role }).from(users).where(eq(users.id, grant.staffUserId));
   const actor: Actor = { userId: grant.staffUserId, email: staff?.email ?? "", name: staff?.name ?? "former staff member", isStaff: staff?.role === "staff" };
   const result = await withTenant({ db, tenantId: grant.tenantId }, async (tx) => {
@@ -57,7 +57,7 @@ const grantColumns = {
   expiresAt: supportAccessGrants.expiresAt,
 };
 
-async function endAll<R extends GrantRow>(db: Database, rows: R[], why: (row: R) => SupportEndReason, requestId?: string) {
+async function endAll<R extends GrantRow>(db: PlatformDatabase, rows: R[], why: (row: R) => SupportEndReason, requestId?: string) {
   const ended: EndedGrant[] = [];
   for (const row of rows) {
     const result = await endGrant(db, row, why(row), requestId);
@@ -70,7 +70,7 @@ async function endAll<R extends GrantRow>(db: Database, rows: R[], why: (row: R)
  * Ends the open grants of one staff member: "End" in the banner, sign-out, or removal of the staff
  * flag. Grants are looked up by user across tenants, so this reads on the privileged connection.
  */
-export async function endSupportAccessForUser({ db, userId, why, requestId }: { db: Database; userId: string; why: SupportEndReason; requestId?: string | undefined }) {
+export async function endSupportAccessForUser({ db, userId, why, requestId }: { db: PlatformDatabase; userId: string; why: SupportEndReason; requestId?: string | undefined }) {
   const now = Date.now();
   const rows = await db.select(grantColumns).from(supportAccessGrants).where(and(eq(supportAccessGrants.staffUserId, userId), isNull(supportAccessGrants.endedAt)));
   return endAll(db, rows, (row) => (row.expiresAt.getTime() <= now ? "expired" : why), requestId);
@@ -80,7 +80,7 @@ export async function endSupportAccessForUser({ db, userId, why, requestId }: { 
  * The sweep behind "ends by itself": grants past their expiry, and grants of users who are no
  * longer staff (the flag can be removed outside Ferry's own verbs, e.g. directly in the database).
  */
-export async function sweepSupportAccess({ db, now = new Date() }: { db: Database; now?: Date }) {
+export async function sweepSupportAccess({ db, now = new Date() }: { db: PlatformDatabase; now?: Date }) {
   const rows = await db
     .select({ ...grantColumns, role: users.role })
     .from(supportAccessGrants)

@@ -1,5 +1,5 @@
 import { and, eq, gt, isNull, sql } from "drizzle-orm";
-import { memberships, RUNTIME_ROLE, supportAccessGrants, tenants, users, type Database, type Transaction } from "@ferry/db";
+import { memberships, RUNTIME_ROLE, supportAccessGrants, tenants, users, type PlatformDatabase, type Transaction } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { createNotification } from "../notifications/create";
 import type { Actor } from "../context";
@@ -26,7 +26,7 @@ export async function startSupportAccess({
   maxSeconds = SUPPORT_ACCESS_MAX_SECONDS,
   requestId,
 }: {
-  db: Database;
+  db: PlatformDatabase;
   actor: Actor;
   input: StartSupportAccessInput;
   maxSeconds?: number;

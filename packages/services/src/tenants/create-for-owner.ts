@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { auditLog, memberships, tenants, type Database } from "@ferry/db";
+import { auditLog, memberships, tenants, type PlatformDatabase } from "@ferry/db";
 import { queueVerificationMail } from "../account/verification";
 import type { Actor } from "../context";
 import { ValidationError } from "../errors";
@@ -24,7 +24,7 @@ export async function createTenantForOwner({
   input,
   verificationLink,
 }: {
-  db: Database;
+  db: PlatformDatabase;
   actor: Actor;
   input: { name: string };
   /** A new account's verification mail, written into the new tenant's outbox with the tenant. */

@@ -1,8 +1,8 @@
 import { asc, eq } from "drizzle-orm";
-import { memberships, tenants, type Database } from "@ferry/db";
+import { memberships, tenants, type PlatformDatabase } from "@ferry/db";
 
 /** The tenants a user belongs to, across tenants: a lookup by user, so it runs unscoped. */
-export async function listTenantsForUser({ db, userId }: { db: Database; userId: string }) {
+export async function listTenantsForUser({ db, userId }: { db: PlatformDatabase; userId: string }) {
   return db
     .select({ id: tenants.id, name: tenants.name, slug: tenants.slug, role: memberships.role })
     .from(memberships)

@@ -1,5 +1,5 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
-import { memberships, supportAccessGrants, tenants, type Database } from "@ferry/db";
+import { memberships, supportAccessGrants, tenants, withTenant, type Database } from "@ferry/db";
 import type { Actor, TenantAccess } from "../context";
 import { ForbiddenError, NotFoundError } from "../errors";
 
@@ -16,15 +16,17 @@ export async function resolveTenantAccess({
   actor: Actor;
   tenantId: string;
 }): Promise<{ access: TenantAccess; tenantName: string }> {
-  const [tenant] = await db.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, tenantId));
-  if (!tenant) throw new NotFoundError("That tenant does not exist.");
-  const [member] = await db
-    .select({ role: memberships.role })
-    .from(memberships)
-    .where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, actor.userId)));
-  if (member) return { access: { kind: "member", role: member.role }, tenantName: tenant.name };
-  if (actor.isStaff) {
-    const [grant] = await db
+  // Everything read here belongs to the tenant in question, so it reads under that tenant's scope.
+  const found = await withTenant({ db, tenantId }, async (tx) => {
+    const [tenant] = await tx.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, tenantId));
+    if (!tenant) return undefined;
+    const [member] = await tx
+      .select({ role: memberships.role })
+      .from(memberships)
+      .where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, actor.userId)));
+    if (member) return { access: { kind: "member", role: member.role } as TenantAccess, tenantName: tenant.name };
+    if (!actor.isStaff) return { tenantName: tenant.name };
+    const [grant] = await tx
       .select({ id: supportAccessGrants.id, mode: supportAccessGrants.mode })
       .from(supportAccessGrants)
       .where(
@@ -35,8 +37,10 @@ export async function resolveTenantAccess({
           gt(supportAccessGrants.expiresAt, new Date()),
         ),
       );
-    if (grant) return { access: { kind: "support", grantId: grant.id, mode: grant.mode }, tenantName: tenant.name };
-  }
+    return { access: grant ? ({ kind: "support", grantId: grant.id, mode: grant.mode } as TenantAccess) : undefined, tenantName: tenant.name };
+  });
+  if (!found) throw new NotFoundError("That tenant does not exist.");
+  if (found.access) return { access: found.access, tenantName: found.tenantName };
   throw new ForbiddenError(
     actor.isStaff
       ? "You have no active support access to this tenant; enter it again from the support console."

@@ -62,7 +62,9 @@ async function copyInto(handle: DatabaseHandle, tx: Transaction, table: string, 
  * One transaction for a chunk: the rows are COPYed into a temporary staging table (no tenant data
  * is readable there, and PGlite only lets a privileged role COPY from its blob device), then the
  * role drops to the runtime role with the tenant set, exactly as `withTenant` does, so the upsert,
- * the checkpoint and the counters run under row-level security and commit together.
+ * the checkpoint and the counters run under row-level security and commit together. On Postgres
+ * the runtime login may COPY into its own temporary table; PGlite's blob device needs the
+ * privileged session, whose role drops before any tenant row is touched.
  */
 export async function withStagedChunk<T>(
   handle: DatabaseHandle,
@@ -70,7 +72,8 @@ export async function withStagedChunk<T>(
   chunk: StagedChunk,
   fn: (tx: Transaction) => Promise<T>,
 ): Promise<T> {
-  return handle.db.transaction(async (tx) => {
+  const db = handle.kind === "pglite" ? handle.platform : handle.db;
+  return db.transaction(async (tx) => {
     const t = tx as unknown as Transaction;
     await t.execute(
       sql.raw(
