@@ -138,7 +138,7 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     await sql`update users set email_verified = true where email = ${staffEmail}`;
     const authSecret = web.authSecret;
     await web.stop();
-    web = await startWebProcess(db.databaseUrl!, { logName: "fuzz-web-2", env: { ...webEnv, BETTER_AUTH_SECRET: authSecret } });
+    web = await startWebProcess(db.platformUrl!, { logName: "fuzz-web-2", env: { ...webEnv, BETTER_AUTH_SECRET: authSecret } });
     wire = { url: web.url, origin: web.url };
     for (const [inviter, role, as] of [["ownerA", "adminA", "admin"], ["ownerA", "viewerA", "viewer"], ["ownerB", "viewerB", "viewer"]] as const) {
       const email = `${role.toLowerCase()}-${randomBytes(3).toString("hex")}@fuzz.test`;

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { io as connectSocket, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@ferry/db/testing";
+import { createTestDatabase, runtimeUrlFor, type TestDatabase } from "@ferry/db/testing";
 import { createEmitter, type RealtimeEmitter } from "@ferry/realtime";
 import { startWebProcess, type WebProcess } from "@ferry/web/testing";
 import { encode } from "../src/fuzz";
@@ -165,11 +165,12 @@ describe("sockets follow the session on every web replica", () => {
 
   beforeAll(async () => {
     db = await createTestDatabase("postgres");
-    sql = postgres(db.databaseUrl!, { max: 2, onnotice: () => {} });
+    sql = postgres(db.platformUrl!, { max: 2, onnotice: () => {} });
     const authSecret = randomBytes(24).toString("hex");
     noteSecret(authSecret);
     const env = {
-      DATABASE_URL: db.databaseUrl!,
+      DATABASE_URL: runtimeUrlFor(db.platformUrl!),
+      DATABASE_PLATFORM_URL: db.platformUrl!,
       BETTER_AUTH_SECRET: authSecret,
       FERRY_MASTER_KEY: masterKey,
       FERRY_WORKER: "off",
@@ -179,7 +180,7 @@ describe("sockets follow the session on every web replica", () => {
       LOG_LEVEL: "warn",
     };
     webs = await Promise.all(["sessions-web-1", "sessions-web-2"].map((name) => startWebProcess({ name, env, readyPath: "/readyz" })));
-    emitter = createEmitter({ kind: "postgres", connectionString: db.databaseUrl! });
+    emitter = createEmitter({ kind: "postgres", connectionString: db.platformUrl! });
     const created = await signUp("Socket Sessions Co");
     tenantId = created.tenantId!;
     const [membership] = await sql<{ id: string }[]>`select id from memberships where user_id = ${created.userId}`;

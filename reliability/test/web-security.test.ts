@@ -63,8 +63,8 @@ describe("cross-site requests, request caps and malformed text over HTTP", () =>
 
   beforeAll(async () => {
     db = await createTestDatabase("postgres");
-    sql = postgres(db.databaseUrl!, { max: 2, onnotice: () => {} });
-    web = await startWebProcess(db.databaseUrl!, { logName: "web-security", env: { FERRY_WORKER: "off", FERRY_EMULATOR: "off", FERRY_ALLOWED_ORIGINS: ALTERNATE } });
+    sql = postgres(db.platformUrl!, { max: 2, onnotice: () => {} });
+    web = await startWebProcess(db.platformUrl!, { logName: "web-security", env: { FERRY_WORKER: "off", FERRY_EMULATOR: "off", FERRY_ALLOWED_ORIGINS: ALTERNATE } });
     owner = await signUp("Security Co");
     const [tenant] = await sql<{ id: string }[]>`select id from tenants where name = 'Security Co'`;
     tenantId = tenant!.id;
