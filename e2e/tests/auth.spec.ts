@@ -72,3 +72,27 @@ test("a wrong password is refused with a clear message", async ({ page, request,
   await expect(page.getByRole("form", { name: "Sign in" }).getByRole("alert")).toContainText(/invalid email or password/i);
   await expect(page).toHaveURL(/\/sign-in/);
 });
+
+test("a new account is asked to confirm its email, and the link from the outbox confirms it", async ({ page }) => {
+  const email = uniqueEmail("confirm");
+  await page.goto("/sign-up");
+  await page.getByLabel("Your name").fill("Cora Confirm");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill("a-long-password-2");
+  await page.getByLabel("Company name").fill("Confirm Co");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/salesforce$/);
+  const notice = page.getByRole("status", { name: "Confirm your email address" });
+  await expect(notice).toContainText(email);
+  // The sign-up mail went out a moment ago: asking again this soon is refused with the reason.
+  await notice.getByRole("button", { name: "Send the link again" }).click();
+  await expect(notice.getByRole("alert")).toContainText("less than a minute ago");
+
+  await page.getByRole("link", { name: "Settings" }).click();
+  const link = page.getByTestId("email-outbox").getByTestId("outbox-link").first();
+  await expect(link).toContainText("/api/auth/verify-email");
+  await page.goto((await link.getAttribute("href"))!);
+  await expect(page).toHaveURL(/\/salesforce$/);
+  await expect(page.getByText("Confirm Co").first()).toBeVisible();
+  await expect(notice).toHaveCount(0);
+});

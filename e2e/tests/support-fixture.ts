@@ -16,6 +16,12 @@ export async function signUpStaff(request: APIRequestContext, baseURL: string, e
   return staff;
 }
 
+/** Whether the user can read the members of the tenant `ownerEmail` belongs to (staff have a tenant of their own, so "refused" is not the only way to not see it). */
+export async function seesMembersOf(request: APIRequestContext, baseURL: string, user: SeededUser, ownerEmail: string): Promise<boolean> {
+  const members = await query(request, baseURL, user, "member.list");
+  return members.status === 200 && (members.data as { email: string }[]).some((m) => m.email === ownerEmail);
+}
+
 type TrpcResult = { status: number; data: unknown; code: string | undefined; message: string | undefined };
 
 async function parse(response: Awaited<ReturnType<APIRequestContext["get"]>>): Promise<TrpcResult> {

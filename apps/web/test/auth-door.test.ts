@@ -210,3 +210,36 @@ describe.each(backends)("better-auth behind Ferry's door, over HTTP on %s", (bac
     expect((retried.data as { tenantId: string }).tenantId).toBeTruthy();
   });
 });
+
+describe.each(backends)("FERRY_BOOTSTRAP_STAFF_EMAILS at boot on %s", (backend) => {
+  it("makes an existing account staff at boot only when its address is verified; the other becomes staff when it opens its link", async () => {
+    const first = await startPortal(backend);
+    let second: Awaited<ReturnType<typeof startPortal>> | undefined;
+    let firstOpen = true;
+    try {
+      const links: Record<string, string> = {};
+      const cookies: Record<string, string> = {};
+      for (const email of ["boot-verified@ferry.test", "boot-unverified@ferry.test"]) {
+        const reply = await first.trpc("mutation", "account.signUp", { name: "Boot Staff", email, password: PASSWORD, tenantName: `Desk of ${email}` });
+        expect(reply.status, reply.message).toBe(200);
+        cookies[email] = reply.cookies.join("; ");
+        const outbox = (await first.trpc("query", "outbox.list", { limit: 5 }, { cookie: cookies[email] })).data as { to: string; link: string }[];
+        links[email] = new URL(outbox.find((m) => m.to === email)!.link).pathname + new URL(outbox.find((m) => m.to === email)!.link).search;
+      }
+      expect((await first.send("GET", links["boot-verified@ferry.test"]!)).status).toBe(302);
+      await first.close();
+      firstOpen = false;
+
+      second = await startPortal(backend, { FERRY_BOOTSTRAP_STAFF_EMAILS: "boot-verified@ferry.test, boot-unverified@ferry.test" }, first);
+      const isStaff = async (email: string) => ((await second!.trpc("query", "account.me", undefined, { cookie: cookies[email] })).data as { user: { isStaff: boolean } }).user.isStaff;
+      expect(await isStaff("boot-verified@ferry.test")).toBe(true);
+      expect(await isStaff("boot-unverified@ferry.test")).toBe(false);
+      expect((await second.send("GET", links["boot-unverified@ferry.test"]!)).status).toBe(302);
+      expect(await isStaff("boot-unverified@ferry.test")).toBe(true);
+    } finally {
+      if (firstOpen) await first.close();
+      await second?.close();
+      await dispose(first);
+    }
+  }, 120_000);
+});

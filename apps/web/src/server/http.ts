@@ -46,10 +46,10 @@ export function createRequestHandler(runtime: Runtime, nextHandler: NodeHandler)
         res.writeHead(200, { "content-type": body.contentType });
         return void res.end(body.body);
       }
-      if (url.pathname === "/api/auth/sign-out") {
+      if (url.pathname === "/api/auth/sign-out" && req.method === "POST") {
         const staffUserId = await sessionUserBeforeSignOut(runtime, req);
         await authHandler(req, res);
-        if (staffUserId) await endSupportAfterSignOut(runtime, staffUserId, randomUUID());
+        if (staffUserId && res.statusCode < 400) await endSupportAfterSignOut(runtime, staffUserId, randomUUID());
         return;
       }
       if (url.pathname.startsWith("/api/auth/")) return await authHandler(req, res);
