@@ -37,7 +37,8 @@ async function enterCredentials(page: Page, input: { username: string; password:
 async function completeFlow(page: Page, orgName: string) {
   await expect(page.getByTestId("org-name")).toHaveText(orgName);
   await expect(page.getByTestId("api-limit")).toHaveText("15,000 calls");
-  await expect(page.getByTestId("secret-masks")).toContainText("••••••");
+  // That the secrets are set, when and by whom: no character of either (issue 13).
+  await expect(page.getByTestId("secret-masks")).toHaveText(/^Password set .+ by \S.* · token set .+ by \S.*$/);
   await expect(page.getByTestId("status-badge")).toHaveText("Credentials validated");
 
   await page.getByRole("button", { name: "Preview fields" }).click();

@@ -134,14 +134,30 @@ export const unicodeStrings = [
   "💥🧨👩‍👩‍👧‍👦🏳️‍🌈",
   "a\u0000b",
   "\u0000",
-  "\uD800",
-  "x\uDC00y",
   "\u200B\u200C\u200D\uFEFF",
   "Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǧ̗͚̚o̙̔ͮ̇͐̇",
   "\r\n\t\u0007\u001b[31m",
   "ｆｕｌｌｗｉｄｔｈ＠ｅｘａｍｐｌｅ．ｃｏｍ",
   "İıſK",
 ];
+
+/** Noncharacters: a search ending in U+FFFF once wrapped its prefix bound to U+0000 (a 500). */
+export const nonCharacterStrings = ["ada\uFFFF", "\uFFFF", "\uFFFE", "x\uFDD0y", "\u{1FFFF}", "end\u{10FFFF}", "\uFFFF\uFFFF\uFFFF"];
+
+/** Half a surrogate pair: JSON carries it as an escape, and jsonb refuses it (a 500 on sign-up). */
+export const loneSurrogateStrings = ["\uD800", "x\uDC00y", "tail\uD83D", "\uDE00\uD83D", "Acme \uDBFF"];
+
+/** 10 KB and more: a 9 KB email once overflowed a btree index row (a 500). */
+export const longStrings = [
+  "a".repeat(10 * 1024 + 1),
+  `${"a".repeat(10 * 1024)}@example.test`,
+  "\u00e9".repeat(16 * 1024),
+  "\u{1F4A5}".repeat(8 * 1024),
+  `${"x".repeat(12 * 1024)}\uFFFF`,
+];
+
+/** The string classes issue 13 adds: every string input gets at least one of each, at every size. */
+export const textClasses = ["noncharacter", "lone surrogate", "long string"] as const;
 
 export const otherStrings = [
   "",
@@ -177,7 +193,7 @@ export interface IdPools {
   missing: string[];
 }
 
-export type Category = "wrong type" | "missing field" | "extra field" | "injection" | "unicode" | "huge string" | "long string" | "number" | "foreign id" | "missing id" | "whole input" | "array" | "record" | "enum" | "date";
+export type Category = "wrong type" | "missing field" | "extra field" | "injection" | "unicode" | "noncharacter" | "lone surrogate" | "huge string" | "long string" | "number" | "foreign id" | "missing id" | "whole input" | "array" | "record" | "enum" | "date";
 
 export interface Mutation {
   category: Category;
@@ -198,6 +214,9 @@ function valuesFor(node: Node, key: string, ids: IdPools): Mutation[] {
     const wrap = (v: unknown) => (node.kind === "array" ? [v] : v);
     for (const s of injectionStrings) add("injection", wrap(s), s);
     for (const s of unicodeStrings) add("unicode", wrap(s), JSON.stringify(s).slice(0, 30));
+    for (const s of nonCharacterStrings) add("noncharacter", wrap(s), JSON.stringify(s).slice(0, 30));
+    for (const s of loneSurrogateStrings) add("lone surrogate", wrap(s), JSON.stringify(s).slice(0, 30));
+    for (const s of longStrings) add("long string", wrap(s), `${s.length}-unit ${JSON.stringify(s.slice(0, 12))}…`);
     for (const s of otherStrings) add(s.length > 1000 ? "long string" : "injection", wrap(s), JSON.stringify(s).slice(0, 30));
     add("huge string", wrap("\u00e9".repeat(MB / 2)), "1 MB string");
     if (idKey.test(key)) {

@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { startOrg } from "../../packages/sync/test/helpers";
 import { captureClient, findLeaks } from "../src/capture";
-import { encode, inputCases, parsesLocally, prng, proceduresOf, send, unclearMessage, type InputCase, type Procedure, type Sent, type Wire } from "../src/fuzz";
+import { encode, inputCases, parsesLocally, prng, proceduresOf, send, textClasses, unclearMessage, type InputCase, type Procedure, type Sent, type Wire } from "../src/fuzz";
 import { masterKey, noteSecret, record, SIZE, sleep, startWorkerProcess, waitFor, workDir, type WorkerProcess } from "../src/harness";
 import { startWebProcess, type WebProcess } from "../src/web";
 
@@ -370,6 +370,14 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
       for (const c of random.shuffle([...cases])) byCategory.set(c.category, [...(byCategory.get(c.category) ?? []), c]);
       const chosen: InputCase[] = [];
       while (chosen.length < Math.min(PER_PROCEDURE, cases.length)) for (const list of byCategory.values()) if (list.length && chosen.length < PER_PROCEDURE) chosen.push(list.shift()!);
+      // Issue 13's text classes reach every string input whatever the size: one of each per field beyond the sample.
+      for (const field of new Set(cases.filter((c) => (textClasses as readonly string[]).includes(c.category)).map((c) => c.field))) {
+        for (const category of textClasses) {
+          if (chosen.some((c) => c.field === field && c.category === category)) continue;
+          const extra = cases.find((c) => c.field === field && c.category === category);
+          if (extra) chosen.push(extra);
+        }
+      }
       const reached = reaches.get(procedure.path) ?? [];
       for (const kase of chosen) {
         for (let k = 0; k < CALLERS_PER_CASE; k++) {

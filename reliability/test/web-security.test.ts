@@ -43,9 +43,10 @@ describe("cross-site requests, request caps and malformed text over HTTP", () =>
   const trpcPost = (path: string, cookie: string | undefined, input: unknown, origin = web.url) =>
     post(`/api/trpc/${path}`, { origin, contentType: "application/json", body: encode(input), ...(cookie ? { cookie } : {}) });
 
+  /** tRPC's error envelope, or better-auth's `{ code, message }`. */
   const message = (text: string) => {
-    const body = JSON.parse(text) as { error?: string | { json?: { message?: string } } };
-    return typeof body.error === "string" ? body.error : body.error?.json?.message;
+    const body = JSON.parse(text) as { error?: { json?: { message?: string } }; message?: string };
+    return body.error?.json?.message ?? body.message;
   };
 
   async function signUp(tenantName?: string): Promise<Person> {

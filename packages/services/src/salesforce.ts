@@ -16,4 +16,4 @@ export { listMappings, MAPPINGS_LOCKED_NOTE } from "./mappings/list";
 export { updateMapping, updateMappingInput } from "./mappings/update";
 export { acceptMappings } from "./mappings/accept";
 export * from "./mappings/ferry-fields";
-export { sealSecret, openSecret, maskSecret, masterKeyId, MasterKeyError } from "./secrets/seal";
+export { sealSecret, openSecret, secretSetting, secretStatus, masterKeyId, MasterKeyError, type SecretStatus } from "./secrets/seal";

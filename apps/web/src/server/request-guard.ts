@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
 
 /** Largest request body the portal accepts (tRPC and better-auth alike). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -22,20 +23,20 @@ export interface RequestPolicy {
 export function refuseUnsafeRequest(req: IncomingMessage, res: ServerResponse, url: URL, policy: RequestPolicy): boolean {
   if (url.pathname.startsWith("/api/trpc/") && url.searchParams.get("batch") === "1") {
     const procedures = decodeURIComponent(url.pathname.slice("/api/trpc/".length)).split(",").length;
-    if (procedures > MAX_TRPC_BATCH) return refuse(res, 400, `A batch may hold at most ${MAX_TRPC_BATCH} procedures; this one holds ${procedures}.`);
+    if (procedures > MAX_TRPC_BATCH) return refuse(req, res, 400, `A batch may hold at most ${MAX_TRPC_BATCH} procedures; this one holds ${procedures}.`);
   }
   if (SAFE_METHODS.has(req.method ?? "GET")) return false;
 
   const origin = requestOrigin(req);
-  if (!origin) return refuse(res, 403, "Cross-site request refused: a state-changing request needs an Origin (or Referer) header of this portal.");
-  if (!policy.allowedOrigins.has(origin)) return refuse(res, 403, `Cross-site request refused: requests from ${origin} may not change anything here.`);
+  if (!origin) return refuse(req, res, 403, "Cross-site request refused: a state-changing request needs an Origin (or Referer) header of this portal.");
+  if (!policy.allowedOrigins.has(origin)) return refuse(req, res, 403, `Cross-site request refused: requests from ${origin} may not change anything here.`);
   const mediaType = (req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
-  if (mediaType !== "application/json") return refuse(res, 403, "Request refused: a state-changing request must be sent as application/json.");
+  if (mediaType !== "application/json") return refuse(req, res, 403, "Request refused: a state-changing request must be sent as application/json.");
 
   const declared = req.headers["content-length"];
-  if (declared === undefined) return refuse(res, 411, `Send a Content-Length header; request bodies may be at most ${MAX_BODY_BYTES} bytes.`);
-  if (!/^\d+$/.test(declared)) return refuse(res, 400, "The Content-Length header is not a number.");
-  if (Number(declared) > MAX_BODY_BYTES) return refuse(res, 413, `The request body is ${declared} bytes; at most ${MAX_BODY_BYTES} bytes (1 MiB) are accepted.`);
+  if (declared === undefined) return refuse(req, res, 411, `Send a Content-Length header; request bodies may be at most ${MAX_BODY_BYTES} bytes.`);
+  if (!/^\d+$/.test(declared)) return refuse(req, res, 400, "The Content-Length header is not a number.");
+  if (Number(declared) > MAX_BODY_BYTES) return refuse(req, res, 413, `The request body is ${declared} bytes; at most ${MAX_BODY_BYTES} bytes (1 MiB) are accepted.`);
   return false;
 }
 
@@ -52,9 +53,18 @@ function requestOrigin(req: IncomingMessage): string | null {
   }
 }
 
-function refuse(res: ServerResponse, status: number, message: string): true {
-  // The body may be large or still arriving: answer, then close instead of reading it.
-  res.writeHead(status, { "content-type": "application/json", connection: "close" });
-  res.end(JSON.stringify({ error: message }));
+const TRPC_KEYS: Record<number, TRPC_ERROR_CODE_KEY> = { 400: "BAD_REQUEST", 403: "FORBIDDEN", 411: "BAD_REQUEST", 413: "PAYLOAD_TOO_LARGE" };
+
+/**
+ * Answers in the caller's own error shape, so its client shows the message: tRPC's envelope on
+ * /api/trpc, better-auth's `{ code, message }` elsewhere. The unread body is drained by Node.
+ */
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, message: string): true {
+  const key = TRPC_KEYS[status] ?? "BAD_REQUEST";
+  const body = req.url?.startsWith("/api/trpc/")
+    ? { error: { json: { message, code: TRPC_ERROR_CODES_BY_KEY[key], data: { code: key, httpStatus: status } } } }
+    : { code: key, message };
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
   return true;
 }

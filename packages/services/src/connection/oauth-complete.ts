@@ -4,7 +4,7 @@ import { salesforceConnections, withTenant } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { requireRole, type TenantContext } from "../context";
 import { SalesforceError, ValidationError } from "../errors";
-import { maskSecret, openSecret, sealSecret } from "../secrets/seal";
+import { openSecret, sealSecret, secretSetting } from "../secrets/seal";
 import type { OrgSummary, SalesforceRuntime } from "./gateway";
 import { saveLogin } from "./save-login";
 import { CONFIRMED_STATES, loadConnection, secretContext } from "./stored";
@@ -101,7 +101,7 @@ export async function completeOAuthAuthorization({ ctx, input, runtime }: { ctx:
         refreshToken: sealSecret(summary.refreshToken, runtime.masterKey, secretContext(ctx.tenantId, "refreshToken")),
         oauthClientId: client.clientId,
         oauthClientSecret: sealSecret(client.clientSecret, runtime.masterKey, secretContext(ctx.tenantId, "oauthClientSecret")),
-        secretMasks: { password: null, securityToken: null, refreshToken: maskSecret(summary.refreshToken) },
+        secretMasks: { password: null, securityToken: null, refreshToken: secretSetting(summary.refreshToken, ctx.actor.name) },
       },
       action: locked ? "salesforce.credentials.update" : "salesforce.oauth.complete",
       details: {},

@@ -1,11 +1,11 @@
-import { fieldCatalog, fieldMappings, salesforceConnections, type SealedSecret, type Transaction } from "@ferry/db";
+import { fieldCatalog, fieldMappings, salesforceConnections, type SealedSecret, type SecretSetting, type Transaction } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import type { TenantContext } from "../context";
 import type { OrgSummary } from "./gateway";
 import type { LoginHostChoice } from "./hosts";
 import type { ConnectionRow } from "./stored";
 
-/** How the sync user logs in, as stored: sealed secrets and their masks. */
+/** How the sync user logs in, as stored: sealed secrets and when and by whom each was set. */
 export interface StoredCredentials {
   authType: "password" | "oauth";
   customDomain: string | null;
@@ -16,7 +16,7 @@ export interface StoredCredentials {
   refreshToken: SealedSecret | null;
   oauthClientId: string | null;
   oauthClientSecret: SealedSecret | null;
-  secretMasks: { password: string | null; securityToken: string | null; refreshToken: string | null };
+  secretMasks: { password: SecretSetting | null; securityToken: SecretSetting | null; refreshToken: SecretSetting | null };
 }
 
 /**

@@ -3,7 +3,7 @@ import { withTenant } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { requireRole, type TenantContext } from "../context";
 import { ConflictError, SalesforceError, ValidationError } from "../errors";
-import { maskSecret, sealSecret } from "../secrets/seal";
+import { sealSecret, secretSetting } from "../secrets/seal";
 import type { OrgSummary, SalesforceRuntime } from "./gateway";
 import { LoginHostError, resolveLoginUrl, type LoginHostChoice } from "./hosts";
 import { saveLogin } from "./save-login";
@@ -102,7 +102,7 @@ export async function validateCredentials({ ctx, input, runtime }: { ctx: Tenant
         refreshToken: null,
         oauthClientId: null,
         oauthClientSecret: null,
-        secretMasks: { password: maskSecret(parsed.password), securityToken: maskSecret(parsed.securityToken), refreshToken: null },
+        secretMasks: { password: secretSetting(parsed.password, ctx.actor.name), securityToken: secretSetting(parsed.securityToken, ctx.actor.name), refreshToken: null },
       },
       action: locked ? "salesforce.credentials.update" : "salesforce.credentials.validate",
       details: { orgName: summary.orgName },

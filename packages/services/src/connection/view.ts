@@ -1,10 +1,11 @@
 import { desc, eq } from "drizzle-orm";
 import { syncRuns, withTenant } from "@ferry/db";
 import { requireRole, type TenantContext } from "../context";
+import { secretStatus } from "../secrets/seal";
 import type { SalesforceRuntime } from "./gateway";
 import { CONFIRMED_STATES, LOCKED_STATES, loadConnection, MAX_LOGIN_FAILURES } from "./stored";
 
-/** The tenant's Salesforce connection as the portal shows it: masked secrets only, never the secrets. */
+/** The tenant's Salesforce connection as the portal shows it: whether each secret is set, when and by whom; no character of one. */
 export async function viewConnection({ ctx, runtime }: { ctx: TenantContext; runtime: Pick<SalesforceRuntime, "oauth" | "demo"> }) {
   requireRole(ctx, "viewer");
   const canEdit = ctx.access.kind === "member" ? ctx.access.role !== "viewer" : ctx.access.mode === "write";
@@ -28,10 +29,10 @@ export async function viewConnection({ ctx, runtime }: { ctx: TenantContext; run
       customDomain: row?.customDomain ?? null,
       loginUrl: row?.loginUrl ?? null,
       username: row?.username ?? null,
-      masks: {
-        password: row?.secretMasks?.password ?? null,
-        securityToken: row?.secretMasks?.securityToken ?? null,
-        refreshToken: row?.secretMasks?.refreshToken ?? null,
+      secrets: {
+        password: secretStatus(row?.password, row?.secretMasks?.password, row?.validatedAt ?? null),
+        securityToken: secretStatus(row?.securityToken, row?.secretMasks?.securityToken, row?.validatedAt ?? null),
+        refreshToken: secretStatus(row?.refreshToken, row?.secretMasks?.refreshToken, row?.validatedAt ?? null),
       },
       org: row?.orgId
         ? {

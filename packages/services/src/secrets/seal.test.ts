@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { maskSecret, masterKeyId, MasterKeyError, openSecret, sealSecret } from "./seal";
+import { masterKeyId, MasterKeyError, openSecret, sealSecret, secretSetting, secretStatus } from "./seal";
 
 const key = () => randomBytes(32).toString("base64");
 
@@ -35,9 +35,15 @@ describe("sealed secrets", () => {
     expect(() => sealSecret("x", Buffer.alloc(16).toString("base64"), "t1:password")).toThrow(/32 bytes/);
   });
 
-  it("masks to at most the last two characters", () => {
-    expect(maskSecret("abcdefgh3f")).toBe("••••••3f");
-    expect(maskSecret("short")).toBe("••••••");
-    expect(maskSecret(null)).toBeNull();
+  it("keeps of a secret only that it is set, when and by whom: no character of it", () => {
+    const at = new Date("2026-12-04T20:00:00.000Z");
+    expect(secretSetting("abcdefgh3f", "Olive Owner", at)).toEqual({ setAt: "2026-12-04T20:00:00.000Z", setBy: "Olive Owner" });
+    expect(secretSetting("", "Olive Owner", at)).toBeNull();
+    expect(secretSetting(null, "Olive Owner", at)).toBeNull();
+    const sealed = { v: 1 };
+    expect(secretStatus(sealed, { setAt: "2026-12-04T20:00:00.000Z", setBy: "Olive Owner" }, null)).toEqual({ set: true, setAt: at, setBy: "Olive Owner" });
+    // A row written before: its mask string held the last characters, and is never passed on.
+    expect(secretStatus(sealed, "••••••3f", at)).toEqual({ set: true, setAt: at, setBy: null });
+    expect(secretStatus(null, { setAt: "2026-12-04T20:00:00.000Z", setBy: "Olive Owner" }, at)).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import type { SealedSecret } from "@ferry/db";
+import type { SealedSecret, SecretSetting } from "@ferry/db";
 
 export class MasterKeyError extends Error {}
 
@@ -65,8 +65,26 @@ export function openSecret(sealed: SealedSecret, masterKeys: string | readonly s
   }
 }
 
-/** What the portal may show of a secret: its last two characters at most. */
-export function maskSecret(plaintext: string | null | undefined): string | null {
+/**
+ * What the portal keeps to show of a secret: that it is set, when and by whom; no character of
+ * it (the last two characters of a password once reached every member).
+ */
+export function secretSetting(plaintext: string | null | undefined, setBy: string, setAt = new Date()): SecretSetting | null {
   if (!plaintext) return null;
-  return `••••••${plaintext.length >= 8 ? plaintext.slice(-2) : ""}`;
+  return { setAt: setAt.toISOString(), setBy };
+}
+
+export interface SecretStatus {
+  set: true;
+  /** Null for a secret stored before its time was kept. */
+  setAt: Date | null;
+  setBy: string | null;
+}
+
+/** A stored secret as the portal shows it: null when none is stored. */
+export function secretStatus(sealed: unknown, setting: SecretSetting | string | null | undefined, fallbackSetAt: Date | null): SecretStatus | null {
+  if (!sealed) return null;
+  // A legacy mask string holds characters of the secret: never passed on.
+  if (!setting || typeof setting === "string") return { set: true, setAt: fallbackSetAt, setBy: null };
+  return { set: true, setAt: new Date(setting.setAt), setBy: setting.setBy };
 }

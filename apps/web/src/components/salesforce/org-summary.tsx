@@ -1,7 +1,16 @@
 import { Building2, Gauge, KeyRound, UserRound } from "lucide-react";
+import { formatDateTime } from "@/lib/utils";
 import type { ConnectionView } from "./types";
 
-/** What Validate learned: org, sync user and API allowance, and the masked secrets. */
+type SecretStatus = ConnectionView["secrets"]["password"];
+
+/** That a secret is set, when and by whom: the portal shows no character of it. */
+function secretLine(name: string, secret: SecretStatus): string {
+  if (!secret) return `${name} not set`;
+  return `${name} set${secret.setAt ? ` ${formatDateTime(secret.setAt)}` : ""}${secret.setBy ? ` by ${secret.setBy}` : ""}`;
+}
+
+/** What Validate learned: org, sync user and API allowance, and whether the secrets are set. */
 export function OrgSummary({ connection }: { connection: ConnectionView }) {
   const org = connection.org;
   if (!org) return null;
@@ -20,9 +29,9 @@ export function OrgSummary({ connection }: { connection: ConnectionView }) {
       label: connection.authType === "oauth" ? "Authorization" : "Secrets",
       value:
         connection.authType === "oauth"
-          ? `OAuth refresh token ${connection.masks.refreshToken ?? ""}`
-          : `Password ${connection.masks.password ?? "—"} · token ${connection.masks.securityToken ?? "—"}`,
-      sub: "Encrypted at rest; never shown in full",
+          ? secretLine("OAuth refresh token", connection.secrets.refreshToken)
+          : `${secretLine("Password", connection.secrets.password)} · ${secretLine("token", connection.secrets.securityToken)}`,
+      sub: "Encrypted at rest; never shown",
       testId: "secret-masks",
     },
   ];

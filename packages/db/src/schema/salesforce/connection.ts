@@ -29,11 +29,20 @@ export interface PendingAuthorization {
   startedAt: string;
 }
 
-/** What the portal may show of each secret (e.g. "••••••3f"), kept so showing it never needs the key. */
+/** When and by whom a secret was last set: all the portal shows of it (no character of the secret). */
+export interface SecretSetting {
+  setAt: string;
+  setBy: string;
+}
+
+/**
+ * Per secret, its `SecretSetting`. Rows written before issue 13 hold a mask string here
+ * ("••••••3f", the secret's last characters); it is never shown, only read as "set".
+ */
 export interface SecretMasks {
-  password?: string | null;
-  securityToken?: string | null;
-  refreshToken?: string | null;
+  password?: SecretSetting | string | null;
+  securityToken?: SecretSetting | string | null;
+  refreshToken?: SecretSetting | string | null;
 }
 
 export const salesforceConnections = pgTable(
