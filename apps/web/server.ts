@@ -4,6 +4,7 @@ import { attachRealtime, createEmitter, refreshUserRooms, type Realtime, type Re
 import { startWorker, type Worker } from "@ferry/worker";
 import { createJobHandlers } from "@ferry/worker/handlers";
 import { pruneExpired } from "@ferry/services";
+import { installSalesforceEgressGuard } from "@ferry/api";
 import { DatabaseLockedError, DatabaseLoginError } from "@ferry/db";
 import { EnvError } from "@ferry/observability";
 import { loadEnv } from "./src/server/env";
@@ -49,6 +50,7 @@ async function main() {
   const jobs = worker ?? (await startJobSender(runtime));
   const emulator = env.emulator ? await startDemoEmulator(env.FERRY_EMULATOR_PORT) : undefined;
   runtime.salesforce = salesforceSettings(env, runtime.masterKey, emulator, (name, payload) => jobs.send(name, payload));
+  installSalesforceEgressGuard(runtime.salesforce.hosts.trustedOrigins);
   const demo = env.demo ? await seedDemo({ db: runtime.database.platform, auth: runtime.auth, dataDir: env.dataDir }) : undefined;
 
   await new Promise<void>((resolve, reject) => {

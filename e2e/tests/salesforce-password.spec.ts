@@ -101,7 +101,7 @@ test("a new admin connects a sandbox org through the Sandbox checkbox", async ({
   await completeFlow(page, "Acme Sandbox");
 });
 
-test("wrong password, wrong token, a hidden required field and an unreachable host each say what to fix, and nothing is half-saved", async ({ browser, request }) => {
+test("wrong password, wrong token, a hidden required field and a login domain that is no Salesforce host each say what to fix, and nothing is half-saved", async ({ browser, request }) => {
   const page = await newAdminPage(browser, request, "Mistakes Inc");
   const user = ferry.production.users[0]!;
 
@@ -109,8 +109,9 @@ test("wrong password, wrong token, a hidden required field and an unreachable ho
   await expect(page.getByTestId("credentials-error")).toContainText("the password or the security token is wrong");
   await enterCredentials(page, { ...user, securityToken: "WRONGTOKEN00000000000000" });
   await expect(page.getByTestId("credentials-error")).toContainText("Reset My Security Token");
-  await enterCredentials(page, { ...user, customDomain: "http://127.0.0.1:9" });
-  await expect(page.getByTestId("credentials-error")).toContainText("could not reach the Salesforce login host http://127.0.0.1:9");
+  await enterCredentials(page, { ...user, customDomain: "https://169.254.169.254" });
+  // A refusal of the field itself, shown under it.
+  await expect(page.getByText(/169\.254\.169\.254 is not a Salesforce login host/)).toBeVisible();
   await page.reload();
   await expect(page.getByTestId("status-badge")).toHaveText("Not connected");
   await expect(page.getByTestId("org-name")).toHaveCount(0);

@@ -39,8 +39,17 @@ describe("worker process (src/main.ts)", () => {
     expect(run.output.stderr).toContain("LOG_LEVEL is invalid");
   });
 
+  it("refuses one login for both DATABASE_URL and DATABASE_PLATFORM_URL, saying which is which", async () => {
+    const run = startMain({ DATABASE_URL: database.url, DATABASE_PLATFORM_URL: database.url });
+    expect(await run.exited).toBe(1);
+    expect(run.output.stderr).toContain("DATABASE_URL and DATABASE_PLATFORM_URL use the same login: the runtime login must be a separate, unprivileged role");
+    const missing = startMain({ DATABASE_URL: database.runtimeUrl });
+    expect(await missing.exited).toBe(1);
+    expect(missing.output.stderr).toContain("DATABASE_PLATFORM_URL is missing");
+  });
+
   it("starts on Postgres, logs JSON, and stops gracefully on SIGTERM", async () => {
-    const run = startMain({ DATABASE_URL: database.url, LOG_LEVEL: "info" });
+    const run = startMain({ DATABASE_URL: database.runtimeUrl, DATABASE_PLATFORM_URL: database.url, LOG_LEVEL: "info" });
     try {
       await waitUntil(() => logLines(run.output.stdout).some((line) => line.msg === "worker started"), 60_000);
     } catch (error) {

@@ -149,7 +149,7 @@ describe.each(backends)("isolation matrix over every procedure and live event on
       salesforce: {
         masterKey: randomBytes(32).toString("base64"),
         // Nothing listens here: a refused call must never get as far as logging in.
-        hosts: { production: "http://127.0.0.1:9", sandbox: "http://127.0.0.1:9", allowLoopbackHttp: true },
+        hosts: { production: "http://127.0.0.1:9", sandbox: "http://127.0.0.1:9", trustedOrigins: ["http://127.0.0.1:9"], allowedHosts: [] },
         oauth: { clientId: "matrix-client", clientSecret: "matrix-secret", redirectUri: "http://localhost:3000/api/salesforce/oauth/callback" },
         enqueueInitialSync: (payload) => worker.send("sync.initial", payload),
       },

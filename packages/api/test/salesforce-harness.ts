@@ -11,7 +11,7 @@ import { attachRealtime, createEmitter, type Realtime } from "@ferry/realtime";
 import { DEFAULT_OAUTH_CLIENT } from "@ferry/salesforce-emulator";
 import { listTenantsForUser, type LoginHostDirectory, type SalesforceRuntime } from "@ferry/services";
 import { startWorker, type Worker } from "@ferry/worker";
-import { createCaller, type ApiContext } from "../src";
+import { createCaller, installSalesforceEgressGuard, type ApiContext } from "../src";
 import { apiHarness, type ApiHarness } from "./harness";
 
 export const CALLBACK_URL = "http://localhost:3000/api/salesforce/oauth/callback";
@@ -35,6 +35,8 @@ export interface SalesforceHarness extends ApiHarness {
 
 export async function salesforceHarness(database: TestDatabase, hosts: LoginHostDirectory): Promise<SalesforceHarness> {
   const base = apiHarness(database);
+  // As the web process does at boot: Salesforce traffic goes through the egress guard; the emulators are the configured hosts.
+  installSalesforceEgressGuard(hosts.trustedOrigins);
   const captured = { responses: [] as string[], logs: [] as string[], events: [] as string[] };
   const destination = new Writable({
     write(chunk: Buffer, _enc, done) {

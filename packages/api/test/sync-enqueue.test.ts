@@ -31,7 +31,7 @@ describe.each(backends)("edits and retries queue their sync run at once (%s)", (
     api = apiHarness(database, {
       salesforce: {
         masterKey: "",
-        hosts: { production: "https://login.salesforce.com", sandbox: "https://test.salesforce.com", allowLoopbackHttp: false },
+        hosts: { production: "https://login.salesforce.com", sandbox: "https://test.salesforce.com", trustedOrigins: [], allowedHosts: [] },
         enqueueInitialSync: (payload) => worker.send("sync.initial", payload),
         enqueueSync: (name, payload) => worker.send(name, payload),
       },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { EnvError, parseEnv } from "./env";
+import { databaseLoginProblems, EnvError, parseEnv } from "./env";
 
 const schema = z.object({
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//).describe("a postgres:// connection URL"),
@@ -31,5 +31,15 @@ describe("parseEnv", () => {
     expect(error.message).toMatch(/LOG_LEVEL is invalid: .*"debug"/);
     expect(error.message).toContain("MASTER_KEY is invalid: expected at least 32 characters of key material");
     expect(error.message).not.toContain(secretValue);
+  });
+
+  it("wants two different logins in Postgres mode: the runtime one and the platform one", () => {
+    expect(databaseLoginProblems({})).toEqual([]);
+    expect(databaseLoginProblems({ DATABASE_URL: "postgres://ferry_runtime:pw@db/ferry", DATABASE_PLATFORM_URL: "postgres://ferry_owner:pw@db/ferry" })).toEqual([]);
+    expect(databaseLoginProblems({ DATABASE_URL: "postgres://ferry_runtime@db/ferry" })).toEqual([expect.stringMatching(/^DATABASE_PLATFORM_URL is missing: .*owns the schema/)]);
+    expect(databaseLoginProblems({ DATABASE_PLATFORM_URL: "postgres://ferry_owner@db/ferry" })).toEqual([expect.stringMatching(/set both .* or neither/)]);
+    expect(databaseLoginProblems({ DATABASE_URL: "postgres://postgres:a@db/ferry", DATABASE_PLATFORM_URL: "postgres://postgres:b@db/ferry" })).toEqual([
+      expect.stringMatching(/use the same login: the runtime login must be a separate, unprivileged role/),
+    ]);
   });
 });

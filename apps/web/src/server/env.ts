@@ -49,6 +49,12 @@ const schema = z.object({
   FERRY_SHOW_OUTBOX: flag.optional().describe("on or off: show the email outbox in the portal (default on when embedded)"),
   FERRY_SALESFORCE_LOGIN_URL: z.url().optional().describe("the production login host, default https://login.salesforce.com (or the built-in emulator)"),
   FERRY_SALESFORCE_SANDBOX_LOGIN_URL: z.url().optional().describe("the sandbox login host, default https://test.salesforce.com (or the built-in emulator)"),
+  FERRY_SALESFORCE_LOGIN_HOSTS: z
+    .string()
+    .optional()
+    .transform((v) => (v ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/)))
+    .describe("comma-separated extra Salesforce login host names accepted as custom domains (exact, or *.example.com); their addresses are still checked"),
   FERRY_SALESFORCE_CLIENT_ID: z.string().min(1).optional().describe("the consumer key of Ferry's Salesforce connected app (enables OAuth)"),
   FERRY_SALESFORCE_CLIENT_SECRET: z.string().min(1).optional().describe("the consumer secret of Ferry's Salesforce connected app"),
   FERRY_SUPPORT_ACCESS_MAX_SECONDS: z.coerce

@@ -5,8 +5,6 @@ import type { WebEnv } from "./env";
 
 export const SALESFORCE_CALLBACK_PATH = "/api/salesforce/oauth/callback";
 
-const isLoopbackHttp = (url: string | undefined) => Boolean(url && /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\/?/.test(url));
-
 /**
  * The Salesforce side of the web runtime. With the built-in emulator running, both login hosts
  * and the OAuth app are the emulator's, and its sign-in details are shown on the Salesforce page;
@@ -21,8 +19,11 @@ export function salesforceSettings(
   const hosts: LoginHostDirectory = {
     production: env.FERRY_SALESFORCE_LOGIN_URL ?? emulator?.handle.loginUrl ?? SALESFORCE_LOGIN_HOSTS.production,
     sandbox: env.FERRY_SALESFORCE_SANDBOX_LOGIN_URL ?? emulator?.handle.sandboxLoginUrl ?? SALESFORCE_LOGIN_HOSTS.sandbox,
-    // Plain http on this machine only ever means an emulator; never for Salesforce itself.
-    allowLoopbackHttp: Boolean(emulator) || isLoopbackHttp(env.FERRY_SALESFORCE_LOGIN_URL) || isLoopbackHttp(env.FERRY_SALESFORCE_SANDBOX_LOGIN_URL),
+    // Only what the operator configured (or the emulator this process runs) may be on this machine or network.
+    trustedOrigins: [env.FERRY_SALESFORCE_LOGIN_URL, env.FERRY_SALESFORCE_SANDBOX_LOGIN_URL, emulator?.handle.loginUrl, emulator?.handle.sandboxLoginUrl]
+      .filter((url): url is string => Boolean(url))
+      .map((url) => new URL(url).origin),
+    allowedHosts: env.FERRY_SALESFORCE_LOGIN_HOSTS,
   };
   const redirectUri = `${env.publicUrl}${SALESFORCE_CALLBACK_PATH}`;
   const client =

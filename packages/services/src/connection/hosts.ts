@@ -5,26 +5,45 @@ export type LoginHostChoice = (typeof loginHosts)[number];
 
 /**
  * The login hosts this deployment talks to. Production uses Salesforce's; the demo and the tests
- * point both at the built-in emulator and allow plain http on loopback addresses.
+ * point both at the built-in emulator.
  */
 export interface LoginHostDirectory {
   production: string;
   sandbox: string;
-  /** Accept http:// custom domains on 127.0.0.1/localhost (emulator only, never in production). */
-  allowLoopbackHttp: boolean;
+  /**
+   * Origins of the login URLs the operator configured (the emulator's when it runs): a custom
+   * domain equal to one is accepted as it is, plain http on this machine included.
+   */
+  trustedOrigins: string[];
+  /** The operator's extra login host names (FERRY_SALESFORCE_LOGIN_HOSTS): exact, or `*.suffix`. */
+  allowedHosts: string[];
 }
 
 export const SALESFORCE_LOGIN_HOSTS: LoginHostDirectory = {
   production: "https://login.salesforce.com",
   sandbox: "https://test.salesforce.com",
-  allowLoopbackHttp: false,
+  trustedOrigins: [],
+  allowedHosts: [],
 };
 
 export class LoginHostError extends Error {}
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+const SALESFORCE_HOSTS = new Set(["login.salesforce.com", "test.salesforce.com"]);
+// My Domain login hosts: acme.my.salesforce.com, acme--dev.sandbox.my.salesforce.com, acme.develop.my.salesforce.com …
+const MY_DOMAIN = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+my\.salesforce\.com$/;
 
-/** Turns "acme.my.salesforce.com" or "https://acme.my.salesforce.com/" into an origin, or says what is wrong. */
+function allowedByOperator(hostname: string, allowed: readonly string[]): boolean {
+  return allowed.some((entry) => {
+    const e = entry.trim().toLowerCase();
+    return e.startsWith("*.") ? hostname.endsWith(e.slice(1)) && hostname.length > e.length - 1 : hostname === e;
+  });
+}
+
+/**
+ * Turns "acme.my.salesforce.com" or "https://acme.my.salesforce.com/" into an origin, or says what
+ * is wrong. Only Salesforce's login hosts, the operator's allow-list and the configured login URLs
+ * pass; where the name leads is checked again on the address connected to (sync's egress guard).
+ */
 export function normalizeCustomDomain(input: string, directory: LoginHostDirectory): string {
   const trimmed = input.trim();
   if (!trimmed) throw new LoginHostError("Enter your custom login domain, e.g. acme.my.salesforce.com.");
@@ -37,15 +56,16 @@ export function normalizeCustomDomain(input: string, directory: LoginHostDirecto
   if (url.username || url.password || url.search || url.hash || (url.pathname !== "/" && url.pathname !== "")) {
     throw new LoginHostError("Enter only the domain (like acme.my.salesforce.com), without a path or query.");
   }
-  const loopback = LOOPBACK.has(url.hostname);
-  if (url.protocol === "http:" && !(loopback && directory.allowLoopbackHttp)) {
-    throw new LoginHostError("Salesforce login domains use https; enter the domain without http://.");
+  const configured = directory.trustedOrigins.map((o) => new URL(o).origin);
+  if (configured.includes(url.origin)) return url.origin;
+  if (url.protocol !== "https:") throw new LoginHostError("Salesforce login domains use https; enter the domain like acme.my.salesforce.com, without http://.");
+  const host = url.hostname;
+  if (!SALESFORCE_HOSTS.has(host) && !MY_DOMAIN.test(host) && !allowedByOperator(host, directory.allowedHosts)) {
+    throw new LoginHostError(
+      `${host} is not a Salesforce login host. Enter your org's My Domain (like acme.my.salesforce.com or acme--dev.sandbox.my.salesforce.com), or leave the field empty to use login.salesforce.com.`,
+    );
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new LoginHostError("The login domain must be an https address.");
-  if (loopback && !directory.allowLoopbackHttp) throw new LoginHostError("A login domain on this machine is not allowed; enter your My Domain, e.g. acme.my.salesforce.com.");
-  if (!loopback && !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/i.test(url.hostname)) {
-    throw new LoginHostError(`"${url.hostname}" is not a valid domain name; enter it like acme.my.salesforce.com.`);
-  }
+  if (url.port) throw new LoginHostError("Enter the domain without a port, like acme.my.salesforce.com.");
   return url.origin;
 }
 

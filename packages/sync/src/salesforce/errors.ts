@@ -1,3 +1,4 @@
+import { egressRefusal } from "./egress";
 import { SalesforceError } from "@ferry/services";
 
 /**
@@ -90,6 +91,15 @@ export function explain(code: string, salesforceMessage: string, context: { logi
 /** Any error from jsforce, fetch or the token endpoint, as a SalesforceClientError. */
 export function translateSalesforceError(error: unknown, context: { loginUrl?: string } = {}): SalesforceClientError {
   if (error instanceof SalesforceClientError) return error;
+  const refused = egressRefusal(error);
+  if (refused) {
+    // What the admin typed points inside this network: theirs to fix, never worth a retry.
+    return new SalesforceClientError(
+      "LOGIN_HOST_REFUSED",
+      `${refused.message} Enter your org's My Domain (like acme.my.salesforce.com) or leave the custom domain empty.`,
+      { cause: error, retryable: false },
+    );
+  }
   if (networkCode(error)) {
     const e = explain("UNREACHABLE_HOST", "", context);
     return new SalesforceClientError("UNREACHABLE_HOST", e.message, { cause: error, ...e });

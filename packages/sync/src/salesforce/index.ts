@@ -5,3 +5,4 @@ export * from "./describe";
 export * from "./required-fields";
 export * from "./gateway";
 export * from "./connect";
+export { installSalesforceEgressGuard, salesforceDispatcher, nonPublicRange, EgressRefusedError } from "./egress";

@@ -1,5 +1,7 @@
 import jsforce, { type Connection } from "jsforce";
+import { fetch } from "undici";
 import type { OAuthClientConfig } from "@ferry/services";
+import { egressDispatcher } from "./egress";
 import { SalesforceClientError, explain, translateSalesforceError } from "./errors";
 
 /** Every connection Ferry opens uses this API version (SOAP login() exists up to 64.0). */
@@ -42,13 +44,15 @@ async function soapLogin(loginUrl: string, username: string, passwordWithToken: 
   const body =
     '<se:Envelope xmlns:se="http://schemas.xmlsoap.org/soap/envelope/"><se:Header/><se:Body><login xmlns="urn:partner.soap.sforce.com">' +
     `<username>${xmlEscape(username)}</username><password>${xmlEscape(passwordWithToken)}</password></login></se:Body></se:Envelope>`;
-  let response: Response;
+  let response: Awaited<ReturnType<typeof fetch>>;
   try {
+    const dispatcher = egressDispatcher();
     response = await fetch(`${loginUrl}/services/Soap/u/${SALESFORCE_API_VERSION}`, {
       method: "POST",
       headers: { "Content-Type": "text/xml; charset=UTF-8", SOAPAction: '""' },
       body,
       signal: AbortSignal.timeout(30_000),
+      ...(dispatcher ? { dispatcher } : {}),
     });
   } catch (error) {
     throw translateSalesforceError(error, { loginUrl });
