@@ -22,7 +22,7 @@ beforeEach(async () => {
 afterAll(() => emu.stop());
 
 const P = `/services/data/v${VERSION}`;
-const composite = (body: unknown) => conn.requestPost<{ compositeResponse: SubResponse[] }>(`${P}/composite`, body);
+const composite = (body: object) => conn.requestPost<{ compositeResponse: SubResponse[] }>(`${P}/composite`, body);
 const used = () => emu.state().apiUsage.used;
 
 describe('/composite', () => {
