@@ -129,7 +129,9 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
   }
 
   async function route(raw: IncomingMessage): Promise<Res & { endpoint?: EndpointClass }> {
-    const url = new URL(raw.url ?? '/', 'http://emulator.invalid');
+    // Clients that keep a trailing slash on the instance URL (the Salesforce CLI) ask for `//services/…`.
+    const target = (raw.url ?? '/').replace(/^[^?]*/, (p) => p.replace(/\/{2,}/g, '/'));
+    const url = new URL(target, 'http://emulator.invalid');
     let path = url.pathname;
     let host: LoginHost = 'production';
     if (path === SANDBOX_PREFIX || path.startsWith(`${SANDBOX_PREFIX}/`)) {

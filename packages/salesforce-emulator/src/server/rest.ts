@@ -162,6 +162,24 @@ export function limitsJson(org: Org) {
   };
 }
 
+/** Live (not deleted) records per object, as `/limits/recordCount` reports them; `sObjects` picks a few. */
+function recordCounts(org: Org, wanted: string | null) {
+  const names = wanted ? wanted.split(',').map((n) => n.trim()).filter(Boolean) : [...org.tables.keys()];
+  const sObjects = [];
+  for (const n of names) {
+    const table = org.table(n);
+    if (!table) continue;
+    let count = table.generatedCount;
+    for (const rec of table.overlay.values()) {
+      const live = !rec.purged && rec.v.IsDeleted !== true;
+      if (rec.counter <= table.generatedCount) count -= live ? 0 : 1;
+      else count += live ? 1 : 0;
+    }
+    sObjects.push({ count, name: table.def.name });
+  }
+  return { sObjects };
+}
+
 function versionResource(version: string, identity: string) {
   const p = `/services/data/v${version}`;
   return {
@@ -280,6 +298,7 @@ export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identity
     { method: 'GET', pattern: /^\/queryAll\/?$/, endpoint: 'query', handler: (c) => runRestQuery(ctx, cursors, c.req, c.session, c.version, true) },
     { method: 'GET', pattern: /^\/query(?:All)?\/([^/]+)\/?$/, endpoint: 'query', handler: (c, [loc]) => queryMore(cursors, c.session, loc!, c.version) },
     { method: 'GET', pattern: /^\/limits\/?$/, endpoint: 'limits', handler: () => json(200, limitsJson(org)) },
+    { method: 'GET', pattern: /^\/limits\/recordCount\/?$/, endpoint: 'limits', handler: (c) => json(200, recordCounts(org, c.req.url.searchParams.get('sObjects'))) },
     {
       method: 'POST', pattern: /^\/composite\/sobjects\/?$/, endpoint: 'composite',
       handler: async (c) => {
