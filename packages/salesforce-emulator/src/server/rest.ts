@@ -93,6 +93,13 @@ function checkCollectionSize(n: number, max = 200) {
   if (n > max) throw new ApiError(400, 'EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${max} records into this call`);
 }
 
+/**
+ * The window rules of sObject Get Updated / Get Deleted (see the README for the sources): seconds
+ * are dropped from start and end, start must come at least a minute before end, start may reach back
+ * 30 (updated) or 15 (deleted) days before the *day* of the call, records with start <= stamp < end
+ * are returned (a future end includes the still-open minute), and latestDateCovered is end or the
+ * start of the current minute, whichever is earlier, so the next window starting there misses nothing.
+ */
 function replicationWindow(org: Org, req: Req, maxDays: number): { start: number; end: number; latest: number } {
   const s = req.url.searchParams.get('start');
   const e = req.url.searchParams.get('end');
@@ -104,8 +111,8 @@ function replicationWindow(org: Org, req: Req, maxDays: number): { start: number
   const endMin = Math.floor(end / 60) * 60;
   if (endMin - startMin < 60) throw new ApiError(400, 'INVALID_REPLICATION_DATE', 'startDate must be at least one minute greater than endDate');
   const now = org.now();
-  if (startMin < now - maxDays * DAY) {
-    throw new ApiError(400, 'INVALID_REPLICATION_DATE', `startDate cannot be more than ${maxDays} days ago`);
+  if (startMin < Math.floor(now / DAY) * DAY - maxDays * DAY) {
+    throw new ApiError(400, 'INVALID_REPLICATION_DATE', `startDate cannot be more than ${maxDays} days before the day of the call`);
   }
   const latest = Math.min(endMin, Math.floor(now / 60) * 60);
   return { start: startMin, end: endMin, latest };
@@ -113,15 +120,15 @@ function replicationWindow(org: Org, req: Req, maxDays: number): { start: number
 
 function getUpdated(org: Org, call: RestCall, name: string): Res {
   const table = requireTable(org, name);
-  const { start, latest } = replicationWindow(org, call.req, 30);
+  const { start, end, latest } = replicationWindow(org, call.req, 30);
   const ids: string[] = [];
   const [lo] = table.generatedRange('SystemModstamp', '>=', start);
-  const [, hi] = table.generatedRange('SystemModstamp', '<', latest);
+  const [, hi] = table.generatedRange('SystemModstamp', '<', end);
   const idOf = table.reader('Id');
   for (let i = lo; i < hi; i++) if (!table.isOverlaid(i)) ids.push(idOf(i) as string);
   for (const rec of table.overlay.values()) {
     const t = rec.v.SystemModstamp as number;
-    if (!rec.purged && rec.v.IsDeleted !== true && t >= start && t < latest) ids.push(rec.v.Id as string);
+    if (!rec.purged && rec.v.IsDeleted !== true && t >= start && t < end) ids.push(rec.v.Id as string);
   }
   if (ids.length > 600_000) throw new ApiError(400, 'EXCEEDED_ID_LIMIT', 'The operation produced too many results: more than 600,000 ids');
   ids.sort();
@@ -130,7 +137,7 @@ function getUpdated(org: Org, call: RestCall, name: string): Res {
 
 function getDeleted(org: Org, call: RestCall, name: string): Res {
   const table = requireTable(org, name);
-  const { start, latest } = replicationWindow(org, call.req, 15);
+  const { start, end, latest } = replicationWindow(org, call.req, 15);
   const deletedRecords: { id: string; deletedDate: string }[] = [];
   let earliest = org.lastPurgeAt;
   for (const rec of table.overlay.values()) {
@@ -140,7 +147,7 @@ function getDeleted(org: Org, call: RestCall, name: string): Res {
       earliest = Math.max(earliest, t);
       continue;
     }
-    if (t >= start && t < latest) deletedRecords.push({ id: rec.v.Id as string, deletedDate: formatDateTime(t) });
+    if (t >= start && t < end) deletedRecords.push({ id: rec.v.Id as string, deletedDate: formatDateTime(t) });
   }
   deletedRecords.sort((a, b) => (a.deletedDate < b.deletedDate ? -1 : a.deletedDate > b.deletedDate ? 1 : a.id < b.id ? -1 : 1));
   return json(200, { deletedRecords, earliestDateAvailable: formatDateTime(earliest), latestDateCovered: formatDateTime(latest) });
