@@ -28,6 +28,8 @@ export interface FieldDef {
   defaultedOnCreate: boolean;
   nameField: boolean;
   calculated: boolean;
+  /** Deleting the referenced record deletes this one (master-detail style); otherwise the lookup is cleared. */
+  cascadeDelete?: boolean;
   /** Custom fields added after the org was seeded are null on generated records. */
   generated: boolean;
 }
@@ -192,7 +194,7 @@ function standardObjects(): ObjectDef[] {
       name: 'Contact', label: 'Contact', labelPlural: 'Contacts', keyPrefix: KEY_PREFIX.Contact, mergeable: true,
       fields: [
         ...auditFields({ deletable: true, owned: true, mergeable: true }),
-        ref('AccountId', ['Account'], { label: 'Account ID' }),
+        ref('AccountId', ['Account'], { label: 'Account ID', cascadeDelete: true }),
         ...personName,
         field({ name: 'Title', type: 'string', length: 128 }),
         field({ name: 'Email', type: 'email' }),
@@ -235,7 +237,7 @@ function standardObjects(): ObjectDef[] {
       name: 'Opportunity', label: 'Opportunity', labelPlural: 'Opportunities', keyPrefix: KEY_PREFIX.Opportunity, mergeable: false,
       fields: [
         ...auditFields({ deletable: true, owned: true, mergeable: false }),
-        ref('AccountId', ['Account'], { label: 'Account ID' }),
+        ref('AccountId', ['Account'], { label: 'Account ID', cascadeDelete: true }),
         name('Name', { length: 120 }),
         field({ name: 'Description', type: 'textarea' }),
         picklist('StageName', STAGES, { label: 'Stage', nillable: false }),
@@ -253,8 +255,8 @@ function standardObjects(): ObjectDef[] {
       name: 'OpportunityContactRole', label: 'Opportunity Contact Role', labelPlural: 'Opportunity Contact Role', keyPrefix: KEY_PREFIX.OpportunityContactRole, mergeable: false,
       fields: [
         ...auditFields({ deletable: true, owned: false, mergeable: false }),
-        ref('OpportunityId', ['Opportunity'], { label: 'Opportunity ID', nillable: false, updateable: false }),
-        ref('ContactId', ['Contact'], { label: 'Contact ID', nillable: false }),
+        ref('OpportunityId', ['Opportunity'], { label: 'Opportunity ID', nillable: false, updateable: false, cascadeDelete: true }),
+        ref('ContactId', ['Contact'], { label: 'Contact ID', nillable: false, cascadeDelete: true }),
         picklist('Role', ['Business User', 'Decision Maker', 'Economic Buyer', 'Technical Buyer', 'Influencer']),
         field({ name: 'IsPrimary', type: 'boolean', label: 'Primary', nillable: false, defaultedOnCreate: true }),
       ],
@@ -278,9 +280,9 @@ function standardObjects(): ObjectDef[] {
       name: 'CampaignMember', label: 'Campaign Member', labelPlural: 'Campaign Members', keyPrefix: KEY_PREFIX.CampaignMember, mergeable: false,
       fields: [
         ...auditFields({ deletable: true, owned: false, mergeable: false }),
-        ref('CampaignId', ['Campaign'], { label: 'Campaign ID', nillable: false, updateable: false }),
-        ref('LeadId', ['Lead'], { label: 'Lead ID', updateable: false }),
-        ref('ContactId', ['Contact'], { label: 'Contact ID', updateable: false }),
+        ref('CampaignId', ['Campaign'], { label: 'Campaign ID', nillable: false, updateable: false, cascadeDelete: true }),
+        ref('LeadId', ['Lead'], { label: 'Lead ID', updateable: false, cascadeDelete: true }),
+        ref('ContactId', ['Contact'], { label: 'Contact ID', updateable: false, cascadeDelete: true }),
         picklist('Status', ['Planned', 'Sent', 'Responded']),
         field({ name: 'HasResponded', type: 'boolean', label: 'Responded', ...readOnly, nillable: false, defaultedOnCreate: true }),
         field({ name: 'FirstRespondedDate', type: 'date', ...readOnly }),
@@ -337,12 +339,12 @@ export class Schema {
     return o.fields.find((f) => f.relationshipName?.toLowerCase() === lower);
   }
 
-  childRelationships(o: ObjectDef): { childSObject: string; field: string; relationshipName: string | null }[] {
-    const out: { childSObject: string; field: string; relationshipName: string | null }[] = [];
+  childRelationships(o: ObjectDef): { childSObject: string; field: string; relationshipName: string | null; cascadeDelete: boolean }[] {
+    const out: { childSObject: string; field: string; relationshipName: string | null; cascadeDelete: boolean }[] = [];
     for (const child of this.objects.values()) {
       for (const f of child.fields) {
         if (f.type === 'reference' && f.referenceTo.includes(o.name) && !f.name.startsWith('Converted') && f.name !== 'MasterRecordId' && f.name !== 'CreatedById' && f.name !== 'LastModifiedById') {
-          out.push({ childSObject: child.name, field: f.name, relationshipName: childRelationshipName(child.name, f.name) });
+          out.push({ childSObject: child.name, field: f.name, relationshipName: childRelationshipName(child.name, f.name), cascadeDelete: f.cascadeDelete === true });
         }
       }
     }

@@ -223,7 +223,54 @@ export function deleteRecord(tx: Tx, user: OrgUser, rawId: string, objectName?: 
   org.stamp(rec, user.id);
   if (hard) rec.purged = true;
   tx.put(table, rec);
+  cascadeDelete(tx, user, table.def.name, id, hard);
   return id;
+}
+
+/** Fields that point at a parent but are not its children: history and audit links stay as they are. */
+const KEEPS_LINK = (name: string) => name === 'MasterRecordId' || name.startsWith('Converted') || name === 'OwnerId' || name === 'CreatedById' || name === 'LastModifiedById';
+
+/**
+ * What Salesforce does to the records pointing at a deleted one: master-detail style children
+ * (Account → Contacts, Opportunities; Opportunity → contact roles; Campaign/Lead/Contact → campaign
+ * members; parents → activities) are deleted with it, other lookups are cleared. Both get a new SystemModstamp.
+ */
+function cascadeDelete(tx: Tx, user: OrgUser, objectName: string, id: string, hard: boolean): void {
+  const org = tx.org;
+  for (const child of org.tables.values()) {
+    for (const f of child.def.fields) {
+      if (f.type !== 'reference' || !f.referenceTo.includes(objectName) || KEEPS_LINK(f.name)) continue;
+      for (const ref of child.liveChildren(f.name, id)) {
+        const rec = child.materialize(ref);
+        if (f.cascadeDelete && 'IsDeleted' in rec.v) {
+          rec.v.IsDeleted = true;
+          rec.cascadeOf = id;
+          if (hard) rec.purged = true;
+          org.stamp(rec, user.id);
+          tx.put(child, rec);
+          cascadeDelete(tx, user, child.def.name, String(rec.v.Id), hard);
+        } else if (!f.cascadeDelete) {
+          rec.v[f.name] = null;
+          org.stamp(rec, user.id);
+          tx.put(child, rec);
+        }
+      }
+    }
+  }
+}
+
+/** Undeleting a record brings back the records its deletion cascaded to. */
+function undeleteCascaded(tx: Tx, user: OrgUser, id: string): void {
+  for (const table of tx.org.tables.values()) {
+    for (const rec of [...table.overlay.values()]) {
+      if (rec.cascadeOf !== id || rec.v.IsDeleted !== true || tx.org.isPurged(rec)) continue;
+      const next = table.materialize(rec);
+      next.v.IsDeleted = false;
+      tx.org.stamp(next, user.id);
+      tx.put(table, next);
+      undeleteCascaded(tx, user, String(next.v.Id));
+    }
+  }
 }
 
 export function undeleteRecord(tx: Tx, user: OrgUser, rawId: string): string {
@@ -237,6 +284,7 @@ export function undeleteRecord(tx: Tx, user: OrgUser, rawId: string): string {
   if ('MasterRecordId' in rec.v) rec.v.MasterRecordId = null;
   org.stamp(rec, user.id);
   tx.put(found.table, rec);
+  undeleteCascaded(tx, user, found.id);
   return found.id;
 }
 

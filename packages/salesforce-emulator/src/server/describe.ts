@@ -42,7 +42,7 @@ function fieldJson(org: Org, user: OrgUser | undefined, def: ObjectDef, f: Field
   return {
     aggregatable: f.type !== 'textarea' && f.type !== 'multipicklist', aiPredictionField: false, autoNumber: false,
     byteLength: textual || f.type === 'id' || f.type === 'reference' ? f.length * 3 : 0,
-    calculated: f.calculated, calculatedFormula: null, cascadeDelete: false, caseSensitive: false, compoundFieldName: null,
+    calculated: f.calculated, calculatedFormula: null, cascadeDelete: f.cascadeDelete === true, caseSensitive: false, compoundFieldName: null,
     controllerName: null, createable: f.createable && !readOnly, custom: f.custom, defaultValue: f.type === 'boolean' ? false : null,
     defaultValueFormula: null, defaultedOnCreate: f.defaultedOnCreate, dependentPicklist: false, deprecatedAndHidden: false,
     digits: f.type === 'int' ? f.precision : 0, displayLocationInDecimal: false, encrypted: false, externalId: f.externalId,
@@ -66,7 +66,7 @@ export function describeSObject(org: Org, user: OrgUser | undefined, def: Object
     ...sobjectFlags(def, version),
     actionOverrides: [],
     childRelationships: org.schema.childRelationships(def).map((c) => ({
-      cascadeDelete: false, childSObject: c.childSObject, deprecatedAndHidden: false, field: c.field,
+      cascadeDelete: c.cascadeDelete, childSObject: c.childSObject, deprecatedAndHidden: false, field: c.field,
       junctionIdListNames: [], junctionReferenceTo: [], relationshipName: c.relationshipName, restrictedDelete: false,
     })),
     compactLayoutable: true,
