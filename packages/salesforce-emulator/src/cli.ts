@@ -26,6 +26,7 @@ const usage = `Usage: pnpm emulator [options]
   --bulk-page-size <n>    records per Bulk 2.0 results page (default 50000)
   --bulk-job-ms <n>       Bulk 2.0 job duration in ms (default 1500)
   --session-timeout <s>   idle session timeout in seconds (default 7200)
+  --no-gzip               never compress responses (default: gzip when the client accepts it)
   --help
 `;
 
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
       'bulk-page-size': { type: 'string' },
       'bulk-job-ms': { type: 'string' },
       'session-timeout': { type: 'string' },
+      'no-gzip': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
     bulkPageSize: num(values['bulk-page-size']),
     bulkJobDurationMs: num(values['bulk-job-ms']),
     sessionTimeoutSeconds: num(values['session-timeout']),
+    compressResponses: !values['no-gzip'],
   });
   const client = emu.oauthClients[0]!;
   const lines = [

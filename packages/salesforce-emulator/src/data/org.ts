@@ -65,6 +65,9 @@ export const DEFAULT_USERS: UserOptions[] = [
 ];
 
 export class WriteFailure extends Error {
+  /** For a failed upsert item: whether it would have inserted (Salesforce reports `created` on it too). */
+  created?: boolean;
+
   constructor(
     readonly statusCode: string,
     message: string,

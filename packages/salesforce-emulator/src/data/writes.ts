@@ -304,6 +304,10 @@ export function upsertRecord(tx: Tx, user: OrgUser, objectName: string, extField
     else body[k] = v;
   }
   const value = extValue ?? (bodyValue === undefined || bodyValue === null ? undefined : String(bodyValue));
+  if (f.type === 'id' && (value === undefined || value === '' || value === '#N/A')) {
+    // Upserting on Id without an Id inserts, as Bulk API and collections do.
+    return { id: createRecord(tx, user, table.def.name, body, source), created: true };
+  }
   if (value === undefined || value === '') {
     throw new WriteFailure('REQUIRED_FIELD_MISSING', `Required fields are missing: [${f.name}]`, [f.name]);
   }

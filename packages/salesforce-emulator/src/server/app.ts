@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Writable } from 'node:stream';
+import { createGzip, gzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, limitExceeded, notFound, sessionInvalid } from '../errors';
 import { WriteFailure } from '../data/org';
@@ -24,14 +26,14 @@ function releaseLabel(v: number): string {
   return `${season} '${String(year).padStart(2, '0')}`;
 }
 
-function drainedOrClosed(out: ServerResponse): Promise<void> {
+function drainedOrClosed(sink: Writable, out: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
-      out.off('drain', done);
+      sink.off('drain', done);
       out.off('close', done);
       resolve();
     };
-    out.on('drain', done);
+    sink.on('drain', done);
     out.on('close', done);
   });
 }
@@ -180,20 +182,32 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
     // Drain unread bodies so keep-alive connections stay usable.
     if (!raw.readableEnded) raw.resume();
     const headers: Record<string, string> = { Date: new Date().toUTCString(), ...res.headers };
+    // Salesforce compresses responses for clients that send Accept-Encoding: gzip.
+    const gzip = ctx.config.compressResponses && /\bgzip\b/i.test(String(raw.headers['accept-encoding'] ?? '')) && (res.stream !== undefined || (res.body !== undefined && res.body.length > 0));
+    if (gzip) {
+      headers['Content-Encoding'] = 'gzip';
+      headers.Vary = 'Accept-Encoding';
+    }
     if (res.stream) {
       out.writeHead(res.status, headers);
+      const sink: Writable = gzip ? createGzip({ level: 1 }) : out;
+      if (gzip) sink.pipe(out);
       for (const chunk of res.stream) {
-        if (out.destroyed) return;
+        if (out.destroyed) {
+          if (sink !== out) sink.destroy();
+          return;
+        }
         // Wait for the socket between chunks so writing overlaps with the client reading.
-        if (!out.write(chunk)) await drainedOrClosed(out);
+        if (!sink.write(chunk)) await drainedOrClosed(sink, out);
         else await new Promise((r) => setImmediate(r));
       }
-      out.end();
+      sink.end();
       return;
     }
-    if (res.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(res.body));
+    const body = gzip ? gzipSync(res.body!, { level: 1 }) : res.body;
+    if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
     out.writeHead(res.status, headers);
-    out.end(res.body);
+    out.end(body);
   }
 
   const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {

@@ -78,15 +78,16 @@ function runBatch<T>(org: Org, allOrNone: boolean, items: T[], op: (tx: Tx, item
       const r = op(tx, item);
       return { id: r.id, success: true, errors: [] as unknown[], ...(r.created !== undefined ? { created: r.created } : {}) };
     } catch (e) {
-      return { success: false, errors: [itemError(e)] as unknown[], failed: true as const };
+      const created = e instanceof WriteFailure ? e.created : undefined;
+      return { success: false, errors: [itemError(e)] as unknown[], failed: true as const, ...(created !== undefined ? { created } : {}) };
     }
   });
   const anyFailed = results.some((r) => !r.success);
   if (allOrNone && anyFailed) {
     tx.rollback();
-    return results.map((r) => (r.success ? { id: null, success: false, errors: [ROLLED_BACK], ...('created' in r ? { created: r.created } : {}) } : { id: null, success: false, errors: r.errors }));
+    return results.map((r) => ({ id: null, success: false, errors: r.success ? [ROLLED_BACK] : r.errors, ...('created' in r ? { created: r.created } : {}) }));
   }
-  return results.map((r) => ('failed' in r ? { success: false, errors: r.errors } : r));
+  return results.map((r) => ('failed' in r ? { success: false, errors: r.errors, ...('created' in r ? { created: r.created } : {}) } : r));
 }
 
 function checkCollectionSize(n: number, max = 200) {
@@ -374,10 +375,21 @@ export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identity
         const body = asRecord(await c.req.json());
         const records = Array.isArray(body.records) ? (body.records as unknown[]) : [];
         checkCollectionSize(records.length);
+        const key = org.visibleField(c.session.user, table.def, extField!);
         return json(200, runBatch(org, body.allOrNone === true, records, (tx, r) => {
-          const out = upsertRecord(tx, c.session.user, table.def.name, extField!, undefined, asRecord(r));
-          if ('multiple' in out) throw new WriteFailure('DUPLICATE_EXTERNAL_ID', `${extField}: more than one record found for external id field: ${out.multiple.join(', ')}`, [extField!]);
-          return out;
+          const rec = asRecord(r);
+          const value = key && Object.entries(rec).find(([k]) => k.toLowerCase() === key.name.toLowerCase())?.[1];
+          try {
+            const out = upsertRecord(tx, c.session.user, table.def.name, extField!, undefined, rec);
+            if ('multiple' in out) throw new WriteFailure('DUPLICATE_EXTERNAL_ID', `${extField}: more than one record found for external id field: ${out.multiple.join(', ')}`, [extField!]);
+            return out;
+          } catch (e) {
+            if (e instanceof WriteFailure && key) {
+              const blank = value === undefined || value === null || value === '';
+              e.created = key.type === 'id' ? blank : blank || findByExternalId(table, key, String(value)).length === 0;
+            }
+            throw e;
+          }
         }, c.lockRows));
       },
     },
