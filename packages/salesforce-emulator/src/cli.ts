@@ -19,11 +19,14 @@ const usage = `Usage: pnpm emulator [options]
   --user <u:p[:token]>    login user, repeatable; the first is the full-access sync user
   --sandbox               the org is a sandbox (log in through the /sandbox login host)
   --org-number <n>        distinguishes the organization id when running several emulators (default 1)
+  --org-name <name>       Organization.Name (default "Ferry Emulator Org")
+  --edition <name>        Organization.OrganizationType (default "Enterprise Edition")
   --control               enable the /__emulator control API
   --auto-approve <user>   approve OAuth authorize requests as this user without a login page
   --bulk-page-size <n>    records per Bulk 2.0 results page (default 50000)
   --bulk-job-ms <n>       Bulk 2.0 job duration in ms (default 1500)
   --session-timeout <s>   idle session timeout in seconds (default 7200)
+  --no-gzip               never compress responses (default: gzip when the client accepts it)
   --help
 `;
 
@@ -39,11 +42,14 @@ async function main(): Promise<void> {
       user: { type: 'string', multiple: true },
       sandbox: { type: 'boolean', default: false },
       'org-number': { type: 'string', default: '1' },
+      'org-name': { type: 'string' },
+      edition: { type: 'string' },
       control: { type: 'boolean', default: false },
       'auto-approve': { type: 'string' },
       'bulk-page-size': { type: 'string' },
       'bulk-job-ms': { type: 'string' },
       'session-timeout': { type: 'string' },
+      'no-gzip': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -75,11 +81,14 @@ async function main(): Promise<void> {
     users,
     isSandbox: values.sandbox,
     orgNumber: Number(values['org-number']),
+    organizationName: values['org-name'],
+    edition: values.edition,
     controlApi: values.control,
     autoApproveUser: values['auto-approve'],
     bulkPageSize: num(values['bulk-page-size']),
     bulkJobDurationMs: num(values['bulk-job-ms']),
     sessionTimeoutSeconds: num(values['session-timeout']),
+    compressResponses: !values['no-gzip'],
   });
   const client = emu.oauthClients[0]!;
   const lines = [

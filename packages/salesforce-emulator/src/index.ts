@@ -26,6 +26,8 @@ export interface EmulatorOptions extends OrgOptions {
   queryLocatorIdleSeconds?: number;
   minApiVersion?: number;
   maxApiVersion?: number;
+  /** gzip responses when the client sends Accept-Encoding: gzip (default true, as Salesforce). */
+  compressResponses?: boolean;
 }
 
 export interface EmulatorHandle extends Control {
@@ -59,6 +61,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     queryLocatorIdleMs: (options.queryLocatorIdleSeconds ?? 15 * 60) * 1000,
     minApiVersion: options.minApiVersion ?? 31,
     maxApiVersion: options.maxApiVersion ?? 66,
+    compressResponses: options.compressResponses ?? true,
   };
   const faults = new Faults(options.seed ?? 42);
   if (options.latency) faults.latency = options.latency;

@@ -239,6 +239,37 @@ describe('replication', () => {
   });
 });
 
+describe('replication window rules', () => {
+  const iso = (t: number) => new Date(t).toISOString();
+  const orgNow = () => Date.parse(emu.now().replace('+0000', 'Z'));
+
+  it('a future end includes the still-open minute; latestDateCovered stops at its start', async () => {
+    const victim = (await conn.sobject('Lead').create({ LastName: 'Gone', Company: 'Soon' })) as { id: string };
+    await conn.sobject('Lead').destroy(victim.id);
+    const now = orgNow();
+    const deleted = await conn.sobject('Lead').deleted(iso(now - 5 * 60_000), iso(now + 3_600_000));
+    expect(deleted.deletedRecords.map((d) => d.id)).toEqual([victim.id]);
+    const minute = Math.floor(now / 60_000) * 60_000;
+    // the call may land in the next minute
+    expect([minute, minute + 60_000].map((t) => `${iso(t).slice(0, 19)}.000+0000`)).toContain(deleted.latestDateCovered);
+    const fresh = (await conn.sobject('Lead').create({ LastName: 'New', Company: 'Now' })) as { id: string };
+    const updated = await conn.sobject('Lead').updated(iso(now - 5 * 60_000), iso(now + 3_600_000));
+    expect(updated.ids).toContain(fresh.id);
+    // an end inside the current minute is truncated to its start, which leaves the minute out
+    const cut = await conn.sobject('Lead').deleted(iso(now - 5 * 60_000), iso(Math.floor(now / 60_000) * 60_000 + 59_000));
+    expect(cut.deletedRecords.map((d) => d.id)).not.toContain(victim.id);
+  });
+
+  it('start may reach back to the start of the day 15 (deleted) or 30 (updated) days ago, not further', async () => {
+    const now = orgNow();
+    const dayStart = Math.floor(now / 86_400_000) * 86_400_000;
+    await conn.sobject('Account').deleted(iso(dayStart - 15 * 86_400_000), iso(now));
+    await conn.sobject('Account').updated(iso(dayStart - 30 * 86_400_000), iso(now));
+    expect((await errorOf(conn.sobject('Account').deleted(iso(dayStart - 15 * 86_400_000 - 60_000), iso(now)))).errorCode).toBe('INVALID_REPLICATION_DATE');
+    expect((await errorOf(conn.sobject('Account').updated(iso(dayStart - 30 * 86_400_000 - 60_000), iso(now)))).errorCode).toBe('INVALID_REPLICATION_DATE');
+  });
+});
+
 describe('limits', () => {
   it('/limits and the Sforce-Limit-Info header read by conn.limitInfo', async () => {
     const limits = (await conn.limits()) as unknown as Record<string, { Max: number; Remaining: number }>;

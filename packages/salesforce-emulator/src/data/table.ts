@@ -8,6 +8,8 @@ export interface StoredRecord {
   v: Record<string, Value>;
   /** Hard-deleted or emptied from the recycle bin: invisible even to queryAll. */
   purged?: boolean;
+  /** Id of the record whose deletion cascaded to this one; undeleting that record restores this one. */
+  cascadeOf?: string;
 }
 
 /** Generated rows are referenced by index (no allocation); overlay rows by their record. */
@@ -21,6 +23,8 @@ export class SObjectTable {
   version = 0;
   private sortedCache = new Map<SortKey, { version: number; rows: StoredRecord[] }>();
   private fkCache = new Map<string, { version: number; index: Map<string, RowRef[]> }>();
+  /** Generated rows by parent id per reference field; generated values never change, so it is built once. */
+  private generatedFk = new Map<string, Map<string, number[]>>();
 
   constructor(
     public def: ObjectDef,
@@ -118,6 +122,26 @@ export class SObjectTable {
     for (const rec of this.overlay.values()) if (!rec.purged) add(rec);
     this.fkCache.set(fieldName, { version: this.version, index });
     return index;
+  }
+
+  /** Live rows whose reference field holds id: for cascade deletes, without rescanning generated rows per delete. */
+  liveChildren(fieldName: string, id: string): RowRef[] {
+    let index = this.generatedFk.get(fieldName);
+    if (!index) {
+      index = new Map();
+      const read = this.reader(fieldName);
+      for (let i = 0; i < this.gen.count; i++) {
+        const v = read(i);
+        if (v === null) continue;
+        const list = index.get(v as string);
+        if (list) list.push(i);
+        else index.set(v as string, [i]);
+      }
+      this.generatedFk.set(fieldName, index);
+    }
+    const out: RowRef[] = (index.get(id) ?? []).filter((i) => !this.isOverlaid(i));
+    for (const rec of this.overlay.values()) if (!rec.purged && rec.v.IsDeleted !== true && rec.v[fieldName] === id) out.push(rec);
+    return out;
   }
 
   /** Monotonic key of generated row i; generated rows are already sorted by every SortKey. */

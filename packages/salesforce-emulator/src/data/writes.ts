@@ -5,14 +5,27 @@ import type { Value } from './generator';
 import { type Org, WriteFailure, type OrgUser } from './org';
 import type { RowRef, SObjectTable, StoredRecord } from './table';
 
-/** Undo log so allOrNone batches can roll back every row they touched. */
+interface UndoEntry {
+  table: SObjectTable;
+  counter: number;
+  prev: StoredRecord | undefined;
+  nextCounter: number;
+}
+
+/**
+ * Undo log so allOrNone batches can roll back every row they touched. While a composite request
+ * runs with allOrNone, `org.journal` is its outer Tx and every inner write is logged there too.
+ */
 export class Tx {
-  private readonly undo: { table: SObjectTable; counter: number; prev: StoredRecord | undefined; nextCounter: number }[] = [];
+  private readonly undo: UndoEntry[] = [];
 
   constructor(readonly org: Org) {}
 
   put(table: SObjectTable, rec: StoredRecord): void {
-    this.undo.push({ table, counter: rec.counter, prev: table.overlay.get(rec.counter), nextCounter: table.nextCounter });
+    const entry: UndoEntry = { table, counter: rec.counter, prev: table.overlay.get(rec.counter), nextCounter: table.nextCounter };
+    this.undo.push(entry);
+    const outer = this.org.journal;
+    if (outer && outer !== this) outer.undo.push(entry);
     table.put(rec);
   }
 
@@ -147,6 +160,7 @@ export function createRecord(tx: Tx, user: OrgUser, objectName: string, input: R
   const org = tx.org;
   const table = org.requireTable(objectName);
   const def = table.def;
+  if (def.operations && !def.operations.create) throw new WriteFailure('INVALID_TYPE_FOR_OPERATION', `entity type cannot be inserted: ${def.name}`);
   const values = coerceInput(org, user, def, input, 'create', source);
   const missing = required(def).filter((f) => values[f.name] === undefined || values[f.name] === null || values[f.name] === '');
   if (missing.length) {
@@ -202,13 +216,61 @@ export function updateRecord(tx: Tx, user: OrgUser, objectName: string | undefin
 export function deleteRecord(tx: Tx, user: OrgUser, rawId: string, objectName?: string, hard = false): string {
   const org = tx.org;
   const { table, ref, id } = liveRow(org, objectName, rawId);
+  if (table.def.operations && !table.def.operations.delete) throw new WriteFailure('INVALID_TYPE_FOR_OPERATION', `entity type cannot be deleted: ${table.def.name}`);
   const rec = table.materialize(ref);
   if (!('IsDeleted' in rec.v)) throw new WriteFailure('INVALID_OPERATION', `${table.def.name} records cannot be deleted`, []);
   rec.v.IsDeleted = true;
   org.stamp(rec, user.id);
   if (hard) rec.purged = true;
   tx.put(table, rec);
+  cascadeDelete(tx, user, table.def.name, id, hard);
   return id;
+}
+
+/** Fields that point at a parent but are not its children: history and audit links stay as they are. */
+const KEEPS_LINK = (name: string) => name === 'MasterRecordId' || name.startsWith('Converted') || name === 'OwnerId' || name === 'CreatedById' || name === 'LastModifiedById';
+
+/**
+ * What Salesforce does to the records pointing at a deleted one: master-detail style children
+ * (Account → Contacts, Opportunities; Opportunity → contact roles; Campaign/Lead/Contact → campaign
+ * members; parents → activities) are deleted with it, other lookups are cleared. Both get a new SystemModstamp.
+ */
+function cascadeDelete(tx: Tx, user: OrgUser, objectName: string, id: string, hard: boolean): void {
+  const org = tx.org;
+  for (const child of org.tables.values()) {
+    for (const f of child.def.fields) {
+      if (f.type !== 'reference' || !f.referenceTo.includes(objectName) || KEEPS_LINK(f.name)) continue;
+      for (const ref of child.liveChildren(f.name, id)) {
+        const rec = child.materialize(ref);
+        if (f.cascadeDelete && 'IsDeleted' in rec.v) {
+          rec.v.IsDeleted = true;
+          rec.cascadeOf = id;
+          if (hard) rec.purged = true;
+          org.stamp(rec, user.id);
+          tx.put(child, rec);
+          cascadeDelete(tx, user, child.def.name, String(rec.v.Id), hard);
+        } else if (!f.cascadeDelete) {
+          rec.v[f.name] = null;
+          org.stamp(rec, user.id);
+          tx.put(child, rec);
+        }
+      }
+    }
+  }
+}
+
+/** Undeleting a record brings back the records its deletion cascaded to. */
+function undeleteCascaded(tx: Tx, user: OrgUser, id: string): void {
+  for (const table of tx.org.tables.values()) {
+    for (const rec of [...table.overlay.values()]) {
+      if (rec.cascadeOf !== id || rec.v.IsDeleted !== true || tx.org.isPurged(rec)) continue;
+      const next = table.materialize(rec);
+      next.v.IsDeleted = false;
+      tx.org.stamp(next, user.id);
+      tx.put(table, next);
+      undeleteCascaded(tx, user, String(next.v.Id));
+    }
+  }
 }
 
 export function undeleteRecord(tx: Tx, user: OrgUser, rawId: string): string {
@@ -222,6 +284,7 @@ export function undeleteRecord(tx: Tx, user: OrgUser, rawId: string): string {
   if ('MasterRecordId' in rec.v) rec.v.MasterRecordId = null;
   org.stamp(rec, user.id);
   tx.put(found.table, rec);
+  undeleteCascaded(tx, user, found.id);
   return found.id;
 }
 
@@ -241,6 +304,10 @@ export function upsertRecord(tx: Tx, user: OrgUser, objectName: string, extField
     else body[k] = v;
   }
   const value = extValue ?? (bodyValue === undefined || bodyValue === null ? undefined : String(bodyValue));
+  if (f.type === 'id' && (value === undefined || value === '' || value === '#N/A')) {
+    // Upserting on Id without an Id inserts, as Bulk API and collections do.
+    return { id: createRecord(tx, user, table.def.name, body, source), created: true };
+  }
   if (value === undefined || value === '') {
     throw new WriteFailure('REQUIRED_FIELD_MISSING', `Required fields are missing: [${f.name}]`, [f.name]);
   }

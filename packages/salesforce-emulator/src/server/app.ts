@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Writable } from 'node:stream';
+import { createGzip, gzipSync } from 'node:zlib';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, limitExceeded, notFound, sessionInvalid } from '../errors';
 import { WriteFailure } from '../data/org';
@@ -8,9 +10,10 @@ import { BulkJobs, bulkRoutes } from './bulk';
 import type { EmulatorContext } from './context';
 import { Control, controlRoutes } from './control';
 import type { EndpointClass } from './faults';
-import { apiError, dispatch, json, makeReq, type Res, type Route } from './http';
+import { compositeRoutes, type SubrequestRunner } from './composite';
+import { apiError, dispatch, json, JSON_TYPE, makeReq, syntheticReq, type Res, type Route } from './http';
 import { QueryCursors } from './query';
-import { restRoutes, type RestRoute } from './rest';
+import { restRoutes, type RestCall, type RestRoute } from './rest';
 import { bearerToken, type LoginHost } from './sessions';
 
 export const SANDBOX_PREFIX = '/sandbox';
@@ -23,14 +26,14 @@ function releaseLabel(v: number): string {
   return `${season} '${String(year).padStart(2, '0')}`;
 }
 
-function drainedOrClosed(out: ServerResponse): Promise<void> {
+function drainedOrClosed(sink: Writable, out: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
-      out.off('drain', done);
+      sink.off('drain', done);
       out.off('close', done);
       resolve();
     };
-    out.on('drain', done);
+    sink.on('drain', done);
     out.on('close', done);
   });
 }
@@ -54,6 +57,49 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
   const rest: RestRoute[] = [...bulkRoutes(bulk), ...restRoutes(ctx, cursors, (s) => identityUrl(ctx, s.host, s.user))];
   const controls = controlRoutes(control);
 
+  function findRoute(method: string, sub: string): { route: RestRoute; params: string[] } {
+    const allowed: string[] = [];
+    for (const r of rest) {
+      const hit = r.pattern.exec(sub);
+      if (!hit) continue;
+      allowed.push(r.method);
+      if (r.method === method) return { route: r, params: hit.slice(1).map((s) => (s === undefined ? '' : decodeURIComponent(s))) };
+    }
+    if (allowed.length) throw new ApiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are ${[...new Set(allowed)].join(',')}`);
+    throw notFound();
+  }
+
+  /** Fault check, then the handler; every failure becomes a Salesforce error response. */
+  async function invoke(route: RestRoute, params: string[], call: Omit<RestCall, 'lockRows'>, sub: string, subrequest: boolean): Promise<Res> {
+    // Retrieving a collection is a POST that writes nothing.
+    const isWrite = call.req.method !== 'GET' && !(call.req.method === 'POST' && /^\/composite\/sobjects\/[^/]+\/?$/.test(sub));
+    const fault = ctx.faults.check(route.endpoint, isWrite, subrequest);
+    const lockRows = fault?.errorCode === 'UNABLE_TO_LOCK_ROW' && route.endpoint === 'composite';
+    if (fault && !lockRows) return apiError(fault);
+    try {
+      return await route.handler({ ...call, lockRows }, params);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  }
+
+  const runSubrequest: SubrequestRunner = async (session, method, urlText, body, headers) => {
+    const url = new URL(urlText, 'http://emulator.invalid');
+    const m = /^\/services\/data\/v(\d+)\.0(\/.*)?$/.exec(url.pathname);
+    try {
+      if (!m) throw notFound();
+      const sub = m[2] ?? '/';
+      const { route, params } = findRoute(method, sub);
+      const lower: Record<string, string> = { 'content-type': JSON_TYPE };
+      for (const [k, v] of Object.entries(headers)) lower[k.toLowerCase()] = String(v);
+      const req = syntheticReq(method, url, url.pathname, lower, body === undefined ? '' : JSON.stringify(body));
+      return await invoke(route, params, { req, session, version: `${m[1]}.0` }, sub, true);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  };
+  rest.push(...compositeRoutes(ctx, runSubrequest));
+
   async function handleRest(raw: IncomingMessage, url: URL, path: string): Promise<Res> {
     const req = makeReq(raw, url, path);
     if (/^\/services\/data\/?$/.test(path)) {
@@ -68,23 +114,7 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
     const sub = m[2] ?? '/';
     const session = ctx.sessions.validate(bearerToken(req.headers));
     if (!session) throw sessionInvalid();
-    let route: RestRoute | undefined;
-    let params: string[] = [];
-    const allowed: string[] = [];
-    for (const r of rest) {
-      const hit = r.pattern.exec(sub);
-      if (!hit) continue;
-      allowed.push(r.method);
-      if (r.method === req.method) {
-        route = r;
-        params = hit.slice(1).map((s) => (s === undefined ? '' : decodeURIComponent(s)));
-        break;
-      }
-    }
-    if (!route) {
-      if (allowed.length) throw new ApiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${req.method}' not allowed. Allowed are ${[...new Set(allowed)].join(',')}`);
-      throw notFound();
-    }
+    const { route, params } = findRoute(req.method, sub);
     const org = ctx.org;
     const counted = route.endpoint !== 'versions';
     const limitHeader = () => ({ 'Sforce-Limit-Info': `api-usage=${org.apiUsage}/${org.dailyApiLimit}` });
@@ -92,17 +122,8 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
       if (org.apiUsage >= org.dailyApiLimit) return withHeaders(apiError(limitExceeded()), limitHeader(), route.endpoint);
       org.apiUsage++;
     }
-    // Retrieving a collection is a POST that writes nothing.
-    const isWrite = req.method !== 'GET' && !(req.method === 'POST' && /^\/composite\/sobjects\/[^/]+\/?$/.test(sub));
-    const fault = ctx.faults.check(route.endpoint, isWrite);
-    const lockRows = fault?.errorCode === 'UNABLE_TO_LOCK_ROW' && route.endpoint === 'composite';
-    if (fault && !lockRows) return withHeaders(apiError(fault), counted ? limitHeader() : {}, route.endpoint);
-    try {
-      const res = await route.handler({ req, session, version, lockRows }, params);
-      return withHeaders(res, counted ? limitHeader() : {}, route.endpoint);
-    } catch (e) {
-      return withHeaders(errorResponse(e), counted ? limitHeader() : {}, route.endpoint);
-    }
+    const res = await invoke(route, params, { req, session, version }, sub, false);
+    return withHeaders(res, counted ? limitHeader() : {}, route.endpoint);
   }
 
   function withHeaders(res: Res, headers: Record<string, string>, endpoint: EndpointClass): Res & { endpoint: EndpointClass } {
@@ -110,7 +131,9 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
   }
 
   async function route(raw: IncomingMessage): Promise<Res & { endpoint?: EndpointClass }> {
-    const url = new URL(raw.url ?? '/', 'http://emulator.invalid');
+    // Clients that keep a trailing slash on the instance URL (the Salesforce CLI) ask for `//services/…`.
+    const target = (raw.url ?? '/').replace(/^[^?]*/, (p) => p.replace(/\/{2,}/g, '/'));
+    const url = new URL(target, 'http://emulator.invalid');
     let path = url.pathname;
     let host: LoginHost = 'production';
     if (path === SANDBOX_PREFIX || path.startsWith(`${SANDBOX_PREFIX}/`)) {
@@ -159,20 +182,32 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
     // Drain unread bodies so keep-alive connections stay usable.
     if (!raw.readableEnded) raw.resume();
     const headers: Record<string, string> = { Date: new Date().toUTCString(), ...res.headers };
+    // Salesforce compresses responses for clients that send Accept-Encoding: gzip.
+    const gzip = ctx.config.compressResponses && /\bgzip\b/i.test(String(raw.headers['accept-encoding'] ?? '')) && (res.stream !== undefined || (res.body !== undefined && res.body.length > 0));
+    if (gzip) {
+      headers['Content-Encoding'] = 'gzip';
+      headers.Vary = 'Accept-Encoding';
+    }
     if (res.stream) {
       out.writeHead(res.status, headers);
+      const sink: Writable = gzip ? createGzip({ level: 1 }) : out;
+      if (gzip) sink.pipe(out);
       for (const chunk of res.stream) {
-        if (out.destroyed) return;
+        if (out.destroyed) {
+          if (sink !== out) sink.destroy();
+          return;
+        }
         // Wait for the socket between chunks so writing overlaps with the client reading.
-        if (!out.write(chunk)) await drainedOrClosed(out);
+        if (!sink.write(chunk)) await drainedOrClosed(sink, out);
         else await new Promise((r) => setImmediate(r));
       }
-      out.end();
+      sink.end();
       return;
     }
-    if (res.body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(res.body));
+    const body = gzip ? gzipSync(res.body!, { level: 1 }) : res.body;
+    if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
     out.writeHead(res.status, headers);
-    out.end(res.body);
+    out.end(body);
   }
 
   const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {

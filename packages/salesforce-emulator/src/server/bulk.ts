@@ -4,7 +4,9 @@ import { KEY_PREFIX, makeId } from '../ids';
 import { formatDateTime } from '../time';
 import { WriteFailure } from '../data/org';
 import type { RowRef } from '../data/table';
-import { createRecord, deleteRecord, Tx, updateRecord, upsertRecord } from '../data/writes';
+import { createRecord, deleteRecord, findByExternalId, Tx, updateRecord, upsertRecord } from '../data/writes';
+import { Schema } from '../schema';
+import type { OrgUser } from '../data/org';
 import { compileQuery, type QueryPlan } from '../soql/compile';
 import { runQuery } from '../soql/execute';
 import type { EmulatorContext } from './context';
@@ -292,15 +294,26 @@ export class BulkJobs {
     const [header = [], ...data] = rows;
     job.header = header;
     const user = this.ctx.org.userById(job.userId)!;
+    const columns = this.resolveColumns(job, user, header);
+    if (typeof columns === 'string') {
+      job.state = 'Failed';
+      job.errorMessage = columns;
+      job.unprocessed = job.uploads.slice();
+      return;
+    }
     const idCol = header.findIndex((h) => h.toLowerCase() === 'id');
+    // An upsert matched on Id needs the Id value in the record it hands to the upsert.
+    const keepsId = job.operation === 'insert' || (job.operation === 'upsert' && job.externalIdFieldName?.toLowerCase() === 'id');
     const lines = (values: string[]) => csvLine(values, delimiter, LINE_ENDINGS[job.lineEnding]!);
     for (const values of data) {
-      const record: Record<string, unknown> = {};
-      header.forEach((h, k) => {
-        if (h.toLowerCase() !== 'id' || job.operation === 'insert') record[h] = values[k] ?? '';
-      });
       const tx = new Tx(this.ctx.org);
       try {
+        const record: Record<string, unknown> = {};
+        header.forEach((h, k) => {
+          if (h.toLowerCase() === 'id' && !keepsId) return;
+          const column = columns[k]!;
+          record[column.field] = column.lookup ? column.lookup(values[k] ?? '') : (values[k] ?? '');
+        });
         let id: string;
         let created = false;
         switch (job.operation) {
@@ -333,6 +346,39 @@ export class BulkJobs {
       job.processed++;
     }
     job.state = 'JobComplete';
+  }
+
+  /**
+   * Each header column as the field it writes: a plain field, or `Relationship.ExternalIdField`
+   * resolved to the parent's id. An unknown column fails the whole job, as Salesforce does.
+   */
+  private resolveColumns(job: IngestJob, user: OrgUser, header: string[]): { field: string; lookup?: (v: string) => string | null }[] | string {
+    const org = this.ctx.org;
+    const def = org.requireTable(job.object).def;
+    const out: { field: string; lookup?: (v: string) => string | null }[] = [];
+    for (const h of header) {
+      const dot = h.indexOf('.');
+      if (dot < 0) {
+        const f = org.visibleField(user, def, h);
+        if (!f) return `InvalidBatch : Field name not found : ${h}`;
+        out.push({ field: f.name });
+        continue;
+      }
+      const fk = Schema.relationship(def, h.slice(0, dot));
+      const target = fk && fk.referenceTo.map((t) => org.table(t)).find((t) => t !== undefined);
+      const key = target && org.visibleField(user, target.def, h.slice(dot + 1));
+      if (!fk || !target || !key || !(key.externalId || key.type === 'id' || key.name === 'Username')) return `InvalidBatch : Field name not found : ${h}`;
+      out.push({
+        field: fk.name,
+        lookup: (v) => {
+          if (v === '' || v === '#N/A') return null;
+          const hits = key.type === 'id' ? [v] : findByExternalId(target, key, v).map((ref) => String(target.read(ref, 'Id')));
+          if (hits.length !== 1) throw new WriteFailure('INVALID_FIELD', `Foreign key external ID: ${v} not found for field ${key.name} in entity ${target.def.name}`, [fk.name]);
+          return hits[0]!;
+        },
+      });
+    }
+    return out;
   }
 
   ingestResults(call: RestCall, id: string, which: 'successfulResults' | 'failedResults' | 'unprocessedrecords'): Res {

@@ -19,6 +19,8 @@ export interface EmulatorConfig {
   queryLocatorIdleMs: number;
   minApiVersion: number;
   maxApiVersion: number;
+  /** gzip responses for clients that accept it, as Salesforce does. */
+  compressResponses: boolean;
 }
 
 export interface EmulatorContext {

@@ -10,14 +10,16 @@ const SOAP_TYPE: Record<string, string> = {
 function sobjectFlags(def: ObjectDef, version: string) {
   const base = `/services/data/v${version}/sobjects/${def.name}`;
   const isUser = def.name === 'User';
+  const ops = def.operations ?? { create: true, update: true, delete: !isUser };
+  const isOrg = def.name === 'Organization';
   return {
     activateable: false, associateEntityType: null, associateParentEntity: null,
-    createable: true, custom: false, customSetting: false, deepCloneable: false,
-    deletable: !isUser, deprecatedAndHidden: false, feedEnabled: !['OpportunityContactRole', 'CampaignMember'].includes(def.name),
+    createable: ops.create, custom: false, customSetting: false, deepCloneable: false,
+    deletable: ops.delete, deprecatedAndHidden: false, feedEnabled: !['OpportunityContactRole', 'CampaignMember', 'Organization'].includes(def.name),
     hasSubtypes: false, isInterface: false, isSubtype: false, keyPrefix: def.keyPrefix,
-    label: def.label, labelPlural: def.labelPlural, layoutable: true, mergeable: def.mergeable, mruEnabled: true,
-    name: def.name, queryable: true, replicateable: true, retrieveable: true, searchable: true, triggerable: true,
-    undeletable: !isUser, updateable: true,
+    label: def.label, labelPlural: def.labelPlural, layoutable: !isOrg, mergeable: def.mergeable, mruEnabled: !isOrg,
+    name: def.name, queryable: true, replicateable: !isOrg, retrieveable: true, searchable: !isOrg, triggerable: !isOrg,
+    undeletable: ops.delete, updateable: ops.update,
     urls: {
       compactLayouts: `${base}/describe/compactLayouts`, rowTemplate: `${base}/{ID}`, approvalLayouts: `${base}/describe/approvalLayouts`,
       describe: `${base}/describe`, quickActions: `${base}/quickActions`, layouts: `${base}/describe/layouts`, sobject: base,
@@ -40,7 +42,7 @@ function fieldJson(org: Org, user: OrgUser | undefined, def: ObjectDef, f: Field
   return {
     aggregatable: f.type !== 'textarea' && f.type !== 'multipicklist', aiPredictionField: false, autoNumber: false,
     byteLength: textual || f.type === 'id' || f.type === 'reference' ? f.length * 3 : 0,
-    calculated: f.calculated, calculatedFormula: null, cascadeDelete: false, caseSensitive: false, compoundFieldName: null,
+    calculated: f.calculated, calculatedFormula: null, cascadeDelete: f.cascadeDelete === true, caseSensitive: false, compoundFieldName: null,
     controllerName: null, createable: f.createable && !readOnly, custom: f.custom, defaultValue: f.type === 'boolean' ? false : null,
     defaultValueFormula: null, defaultedOnCreate: f.defaultedOnCreate, dependentPicklist: false, deprecatedAndHidden: false,
     digits: f.type === 'int' ? f.precision : 0, displayLocationInDecimal: false, encrypted: false, externalId: f.externalId,
@@ -64,7 +66,7 @@ export function describeSObject(org: Org, user: OrgUser | undefined, def: Object
     ...sobjectFlags(def, version),
     actionOverrides: [],
     childRelationships: org.schema.childRelationships(def).map((c) => ({
-      cascadeDelete: false, childSObject: c.childSObject, deprecatedAndHidden: false, field: c.field,
+      cascadeDelete: c.cascadeDelete, childSObject: c.childSObject, deprecatedAndHidden: false, field: c.field,
       junctionIdListNames: [], junctionReferenceTo: [], relationshipName: c.relationshipName, restrictedDelete: false,
     })),
     compactLayoutable: true,

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { gunzip } from 'node:zlib';
 import { ApiError } from '../errors';
 
 export interface Req {
@@ -7,7 +8,6 @@ export interface Req {
   /** Path with the login-host prefix (sandbox) stripped. */
   path: string;
   headers: IncomingMessage['headers'];
-  raw: IncomingMessage;
   text(): Promise<string>;
   json(): Promise<unknown>;
   form(): Promise<URLSearchParams>;
@@ -50,15 +50,33 @@ export function makeReq(raw: IncomingMessage, url: URL, path: string): Req {
         if (size > MAX_BODY) reject(new ApiError(413, 'REQUEST_ENTITY_TOO_LARGE', 'Request body exceeds the maximum size'));
         else chunks.push(c);
       });
-      raw.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      raw.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const encoding = String(raw.headers['content-encoding'] ?? '').trim().toLowerCase();
+        if (encoding !== 'gzip') return resolve(body.toString('utf8'));
+        // Bulk uploads and REST bodies may be sent gzip-compressed (Content-Encoding: gzip).
+        gunzip(body, (err, plain) => {
+          if (err) reject(new ApiError(400, 'INVALID_REQUEST', `The request body is not valid gzip: ${err.message}`));
+          else if (plain.length > MAX_BODY) reject(new ApiError(413, 'REQUEST_ENTITY_TOO_LARGE', 'Request body exceeds the maximum size'));
+          else resolve(plain.toString('utf8'));
+        });
+      });
       raw.on('error', reject);
     }));
+  return reqFrom(raw.method ?? 'GET', url, path, raw.headers, text);
+}
+
+/** A request built in memory: a composite subrequest runs through the same handlers as a real one. */
+export function syntheticReq(method: string, url: URL, path: string, headers: IncomingMessage['headers'], body: string): Req {
+  return reqFrom(method, url, path, headers, () => Promise.resolve(body));
+}
+
+function reqFrom(method: string, url: URL, path: string, headers: IncomingMessage['headers'], text: () => Promise<string>): Req {
   return {
-    method: raw.method ?? 'GET',
+    method,
     url,
     path,
-    headers: raw.headers,
-    raw,
+    headers,
     text,
     async json() {
       const t = await text();

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { ApiError } from '../errors';
 import { encodeCounter, KEY_PREFIX } from '../ids';
 import type { RowRef } from '../data/table';
-import { compileQuery, type QueryPlan } from '../soql/compile';
+import { compileQuery, type OutputNode, type QueryPlan } from '../soql/compile';
+import type { FieldDef } from '../schema';
 import { runQuery } from '../soql/execute';
 import { runAggregate } from '../soql/aggregate';
 import type { EmulatorContext } from './context';
@@ -89,6 +90,7 @@ export function runRestQuery(ctx: EmulatorContext, cursors: QueryCursors, req: R
   }
   if (!q) throw new ApiError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
   const plan = compileQuery(q, { org: ctx.org, user: session.user });
+  if (req.url.searchParams.get('columns') === 'true') return json(200, queryColumns(plan));
   if (plan.aggregate) {
     const records = runAggregate(ctx.org, { ...plan, aggregate: plan.aggregate }, allRows);
     return { ...json(200, { totalSize: records.length, done: true, records }), records: records.length };
@@ -109,4 +111,64 @@ export function queryMore(cursors: QueryCursors, session: Session, locator: stri
   if (offset > cursor.rows.length) throw new ApiError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
   const p = page(cursor, offset, version);
   return { ...jsonText(p.body), records: p.records };
+}
+
+const APEX_TYPE: Record<string, string> = {
+  id: 'Id', reference: 'Id', boolean: 'Boolean', int: 'Integer', double: 'Double', currency: 'Decimal', percent: 'Double',
+  date: 'Date', datetime: 'Datetime', address: 'Address', location: 'Location',
+};
+
+interface ColumnMetadata {
+  aggregate: boolean;
+  apexType: string | null;
+  booleanType: boolean;
+  columnName: string;
+  custom: boolean;
+  displayName: string;
+  foreignKeyName: string | null;
+  insertable: boolean;
+  joinColumns: ColumnMetadata[];
+  numberType: boolean;
+  textType: boolean;
+  updatable: boolean;
+}
+
+function fieldColumn(f: FieldDef, displayName: string): ColumnMetadata {
+  const apexType = APEX_TYPE[f.type] ?? 'String';
+  return {
+    aggregate: false, apexType, booleanType: f.type === 'boolean', columnName: f.name, custom: f.custom, displayName,
+    foreignKeyName: null, insertable: f.createable, joinColumns: [], numberType: ['int', 'double', 'currency', 'percent'].includes(f.type),
+    textType: apexType === 'String', updatable: f.updateable,
+  };
+}
+
+function nodeColumns(node: OutputNode, prefix: string): ColumnMetadata[] {
+  return node.entries.map((e): ColumnMetadata => {
+    const display = prefix + e.name;
+    if (e.kind === 'field') return fieldColumn(e.field, display);
+    const joinColumns = e.kind === 'parent' ? nodeColumns(e.node, `${display}.`) : nodeColumns(e.plan.output, '');
+    // A child subquery is reported as an aggregate column, a parent path as a plain one with join columns.
+    return { ...fieldColumn({ name: e.name, type: 'reference', custom: false, createable: false, updateable: false } as FieldDef, display), apexType: null, aggregate: e.kind === 'children', joinColumns };
+  });
+}
+
+/**
+ * `query?q=…&columns=true`: the column layout of a query without running it, as the Developer Console
+ * and `sf data query` read it (undocumented by Salesforce; shape taken from real responses).
+ */
+export function queryColumns(plan: QueryPlan) {
+  const fnColumn = (name: string, fn: string, field: string): ColumnMetadata => ({
+    aggregate: true, apexType: fn === 'COUNT' || fn === 'COUNT_DISTINCT' ? 'Integer' : null, booleanType: false, columnName: name, custom: false,
+    displayName: `${fn}(${field})`, foreignKeyName: null, insertable: false, joinColumns: [], numberType: true, textType: false, updatable: false,
+  });
+  const columnMetadata = plan.aggregate
+    ? plan.aggregate.items.map((i) => (i.kind === 'group' ? fieldColumn(plan.aggregate!.groups[i.index]!.field, i.name) : fnColumn(i.name, i.fn, i.field.name)))
+    : nodeColumns(plan.output, '');
+  return {
+    columnMetadata,
+    entityName: plan.table.def.name,
+    groupBy: Boolean(plan.aggregate?.groups.length),
+    idSelected: plan.columns.some((c) => c.path === 'Id'),
+    keyPrefix: plan.table.def.keyPrefix,
+  };
 }

@@ -78,21 +78,29 @@ function runBatch<T>(org: Org, allOrNone: boolean, items: T[], op: (tx: Tx, item
       const r = op(tx, item);
       return { id: r.id, success: true, errors: [] as unknown[], ...(r.created !== undefined ? { created: r.created } : {}) };
     } catch (e) {
-      return { success: false, errors: [itemError(e)] as unknown[], failed: true as const };
+      const created = e instanceof WriteFailure ? e.created : undefined;
+      return { success: false, errors: [itemError(e)] as unknown[], failed: true as const, ...(created !== undefined ? { created } : {}) };
     }
   });
   const anyFailed = results.some((r) => !r.success);
   if (allOrNone && anyFailed) {
     tx.rollback();
-    return results.map((r) => (r.success ? { id: null, success: false, errors: [ROLLED_BACK], ...('created' in r ? { created: r.created } : {}) } : { id: null, success: false, errors: r.errors }));
+    return results.map((r) => ({ id: null, success: false, errors: r.success ? [ROLLED_BACK] : r.errors, ...('created' in r ? { created: r.created } : {}) }));
   }
-  return results.map((r) => ('failed' in r ? { success: false, errors: r.errors } : r));
+  return results.map((r) => ('failed' in r ? { success: false, errors: r.errors, ...('created' in r ? { created: r.created } : {}) } : r));
 }
 
 function checkCollectionSize(n: number, max = 200) {
   if (n > max) throw new ApiError(400, 'EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${max} records into this call`);
 }
 
+/**
+ * The window rules of sObject Get Updated / Get Deleted (see the README for the sources): seconds
+ * are dropped from start and end, start must come at least a minute before end, start may reach back
+ * 30 (updated) or 15 (deleted) days before the *day* of the call, records with start <= stamp < end
+ * are returned (a future end includes the still-open minute), and latestDateCovered is end or the
+ * start of the current minute, whichever is earlier, so the next window starting there misses nothing.
+ */
 function replicationWindow(org: Org, req: Req, maxDays: number): { start: number; end: number; latest: number } {
   const s = req.url.searchParams.get('start');
   const e = req.url.searchParams.get('end');
@@ -104,8 +112,8 @@ function replicationWindow(org: Org, req: Req, maxDays: number): { start: number
   const endMin = Math.floor(end / 60) * 60;
   if (endMin - startMin < 60) throw new ApiError(400, 'INVALID_REPLICATION_DATE', 'startDate must be at least one minute greater than endDate');
   const now = org.now();
-  if (startMin < now - maxDays * DAY) {
-    throw new ApiError(400, 'INVALID_REPLICATION_DATE', `startDate cannot be more than ${maxDays} days ago`);
+  if (startMin < Math.floor(now / DAY) * DAY - maxDays * DAY) {
+    throw new ApiError(400, 'INVALID_REPLICATION_DATE', `startDate cannot be more than ${maxDays} days before the day of the call`);
   }
   const latest = Math.min(endMin, Math.floor(now / 60) * 60);
   return { start: startMin, end: endMin, latest };
@@ -113,15 +121,15 @@ function replicationWindow(org: Org, req: Req, maxDays: number): { start: number
 
 function getUpdated(org: Org, call: RestCall, name: string): Res {
   const table = requireTable(org, name);
-  const { start, latest } = replicationWindow(org, call.req, 30);
+  const { start, end, latest } = replicationWindow(org, call.req, 30);
   const ids: string[] = [];
   const [lo] = table.generatedRange('SystemModstamp', '>=', start);
-  const [, hi] = table.generatedRange('SystemModstamp', '<', latest);
+  const [, hi] = table.generatedRange('SystemModstamp', '<', end);
   const idOf = table.reader('Id');
   for (let i = lo; i < hi; i++) if (!table.isOverlaid(i)) ids.push(idOf(i) as string);
   for (const rec of table.overlay.values()) {
     const t = rec.v.SystemModstamp as number;
-    if (!rec.purged && rec.v.IsDeleted !== true && t >= start && t < latest) ids.push(rec.v.Id as string);
+    if (!rec.purged && rec.v.IsDeleted !== true && t >= start && t < end) ids.push(rec.v.Id as string);
   }
   if (ids.length > 600_000) throw new ApiError(400, 'EXCEEDED_ID_LIMIT', 'The operation produced too many results: more than 600,000 ids');
   ids.sort();
@@ -130,7 +138,7 @@ function getUpdated(org: Org, call: RestCall, name: string): Res {
 
 function getDeleted(org: Org, call: RestCall, name: string): Res {
   const table = requireTable(org, name);
-  const { start, latest } = replicationWindow(org, call.req, 15);
+  const { start, end, latest } = replicationWindow(org, call.req, 15);
   const deletedRecords: { id: string; deletedDate: string }[] = [];
   let earliest = org.lastPurgeAt;
   for (const rec of table.overlay.values()) {
@@ -140,7 +148,7 @@ function getDeleted(org: Org, call: RestCall, name: string): Res {
       earliest = Math.max(earliest, t);
       continue;
     }
-    if (t >= start && t < latest) deletedRecords.push({ id: rec.v.Id as string, deletedDate: formatDateTime(t) });
+    if (t >= start && t < end) deletedRecords.push({ id: rec.v.Id as string, deletedDate: formatDateTime(t) });
   }
   deletedRecords.sort((a, b) => (a.deletedDate < b.deletedDate ? -1 : a.deletedDate > b.deletedDate ? 1 : a.id < b.id ? -1 : 1));
   return json(200, { deletedRecords, earliestDateAvailable: formatDateTime(earliest), latestDateCovered: formatDateTime(latest) });
@@ -160,6 +168,24 @@ export function limitsJson(org: Org) {
     FileStorageMB: lim(20480), HourlyODataCallout: lim(20000), HourlyTimeBasedWorkflow: lim(1000), MassEmail: lim(5000),
     SingleEmail: lim(5000), StreamingApiConcurrentClients: lim(2000),
   };
+}
+
+/** Live (not deleted) records per object, as `/limits/recordCount` reports them; `sObjects` picks a few. */
+function recordCounts(org: Org, wanted: string | null) {
+  const names = wanted ? wanted.split(',').map((n) => n.trim()).filter(Boolean) : [...org.tables.keys()];
+  const sObjects = [];
+  for (const n of names) {
+    const table = org.table(n);
+    if (!table) continue;
+    let count = table.generatedCount;
+    for (const rec of table.overlay.values()) {
+      const live = !rec.purged && rec.v.IsDeleted !== true;
+      if (rec.counter <= table.generatedCount) count -= live ? 0 : 1;
+      else count += live ? 1 : 0;
+    }
+    sObjects.push({ count, name: table.def.name });
+  }
+  return { sObjects };
 }
 
 function versionResource(version: string, identity: string) {
@@ -280,6 +306,7 @@ export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identity
     { method: 'GET', pattern: /^\/queryAll\/?$/, endpoint: 'query', handler: (c) => runRestQuery(ctx, cursors, c.req, c.session, c.version, true) },
     { method: 'GET', pattern: /^\/query(?:All)?\/([^/]+)\/?$/, endpoint: 'query', handler: (c, [loc]) => queryMore(cursors, c.session, loc!, c.version) },
     { method: 'GET', pattern: /^\/limits\/?$/, endpoint: 'limits', handler: () => json(200, limitsJson(org)) },
+    { method: 'GET', pattern: /^\/limits\/recordCount\/?$/, endpoint: 'limits', handler: (c) => json(200, recordCounts(org, c.req.url.searchParams.get('sObjects'))) },
     {
       method: 'POST', pattern: /^\/composite\/sobjects\/?$/, endpoint: 'composite',
       handler: async (c) => {
@@ -348,10 +375,21 @@ export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identity
         const body = asRecord(await c.req.json());
         const records = Array.isArray(body.records) ? (body.records as unknown[]) : [];
         checkCollectionSize(records.length);
+        const key = org.visibleField(c.session.user, table.def, extField!);
         return json(200, runBatch(org, body.allOrNone === true, records, (tx, r) => {
-          const out = upsertRecord(tx, c.session.user, table.def.name, extField!, undefined, asRecord(r));
-          if ('multiple' in out) throw new WriteFailure('DUPLICATE_EXTERNAL_ID', `${extField}: more than one record found for external id field: ${out.multiple.join(', ')}`, [extField!]);
-          return out;
+          const rec = asRecord(r);
+          const value = key && Object.entries(rec).find(([k]) => k.toLowerCase() === key.name.toLowerCase())?.[1];
+          try {
+            const out = upsertRecord(tx, c.session.user, table.def.name, extField!, undefined, rec);
+            if ('multiple' in out) throw new WriteFailure('DUPLICATE_EXTERNAL_ID', `${extField}: more than one record found for external id field: ${out.multiple.join(', ')}`, [extField!]);
+            return out;
+          } catch (e) {
+            if (e instanceof WriteFailure && key) {
+              const blank = value === undefined || value === null || value === '';
+              e.created = key.type === 'id' ? blank : blank || findByExternalId(table, key, String(value)).length === 0;
+            }
+            throw e;
+          }
         }, c.lockRows));
       },
     },
