@@ -17,8 +17,10 @@ export interface SyncLogger {
 export interface SyncOptions {
   /** Above this many rows an object is read through Bulk API 2.0; default 10,000. */
   bulkThreshold?: number;
-  /** Rows per Bulk results page, and so per committed chunk; default 10,000. */
+  /** Rows per Bulk results page (one API call); default 50,000, the Bulk API's own. */
   bulkPageSize?: number;
+  /** Rows per committed chunk (one transaction) of a Bulk page; default 10,000. */
+  chunkSize?: number;
   /** Rows per REST page and chunk (Salesforce's maximum is 2,000). */
   restPageSize?: number;
   bulkPollMs?: number;
@@ -68,7 +70,8 @@ export interface RunScope {
 
 const DEFAULTS: RunScope["options"] = {
   bulkThreshold: 10_000,
-  bulkPageSize: 10_000,
+  bulkPageSize: 50_000,
+  chunkSize: 10_000,
   restPageSize: 2_000,
   bulkPollMs: 250,
   sliceMs: Number.POSITIVE_INFINITY,

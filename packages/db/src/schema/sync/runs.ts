@@ -77,6 +77,10 @@ export const syncCheckpoints = pgTable(
     lastModstamp: timestamp("last_modstamp", { withTimezone: true }),
     lastId: text("last_id"),
     pagesRead: integer("pages_read").notNull().default(0),
+    // Rows of the page at `locator` already committed (a page is committed in chunks).
+    pageOffset: integer("page_offset").notNull().default(0),
+    // The object had no stored rows when its initial read began: chunks are plain INSERTs.
+    firstLoad: boolean("first_load").notNull().default(false),
     // Newest (SystemModstamp, Id) in Salesforce when the initial read began: incremental cycles start here.
     baselineModstamp: timestamp("baseline_modstamp", { withTimezone: true }),
     baselineId: text("baseline_id"),
