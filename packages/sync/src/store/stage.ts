@@ -90,6 +90,18 @@ export async function withStagedChunk<T>(
   });
 }
 
+/**
+ * Statistics for the rows a load has just written (the key columns only: sampling the JSON would
+ * cost more than the load gains). Nothing else analyzes `sf_records` during a load — autovacuum may
+ * be off or late — and a planner without statistics takes default selectivities under which the
+ * modstamp index looks as good as the primary key for a lookup by id, turning key probes into
+ * scans of the tenant's object. Outside any chunk's transaction: a role that may not analyze only
+ * gets a warning, and nothing is rolled back.
+ */
+export async function analyzeRecords(handle: DatabaseHandle): Promise<void> {
+  await handle.db.execute(sql.raw("ANALYZE sf_records (tenant_id, object, sf_id, system_modstamp, person_id, is_deleted)"));
+}
+
 export interface UpsertCounts {
   created: number;
   updated: number;
@@ -159,7 +171,8 @@ export async function upsertStaged(
  * depend on statistics: during a load nothing has analyzed `sf_records` (autovacuum may be off or
  * late) and a planner that misjudges its size hash-joins every chunk against every stored Lead, a
  * cost that grows with the table. So the statement may only probe by key: each converted row looks
- * up its Lead and its Contact through the primary key (nested loops, index scans only).
+ * up its Lead (a correlated subquery) and its Contact (an id list) through the primary key, and
+ * the join methods that could scan instead are switched off for the statement.
  */
 export async function convertLeads(tx: Transaction): Promise<void> {
   await tx.execute(plannerProbesOnly(true));
@@ -176,19 +189,21 @@ export function plannerProbesOnly(on: boolean) {
 }
 
 export const CONVERT_LEADS = sql`
-  UPDATE sf_records c SET person_id = pairs.person_id
-  FROM (
-    SELECT conv.converted_to_id, min(l.person_id) AS person_id
+  WITH pairs AS MATERIALIZED (
+    -- A correlated subquery runs once per converted row with its id as the key: a probe, whatever the statistics.
+    SELECT conv.converted_to_id AS contact_id,
+           min((SELECT l.person_id FROM sf_records l
+                WHERE l.tenant_id = current_setting('app.tenant_id') AND l.object = 'Lead' AND l.sf_id = conv.sf_id)) AS person_id
     FROM sync_stage conv
-    CROSS JOIN LATERAL (
-      SELECT l.person_id FROM sf_records l
-      WHERE l.tenant_id = current_setting('app.tenant_id') AND l.object = 'Lead' AND l.sf_id = conv.sf_id
-    ) l
     WHERE conv.converted_to_id IS NOT NULL
     GROUP BY conv.converted_to_id
-  ) pairs
+  )
+  UPDATE sf_records c SET person_id = pairs.person_id
+  FROM pairs
   WHERE c.tenant_id = current_setting('app.tenant_id') AND c.object = 'Contact'
-    AND c.sf_id = pairs.converted_to_id AND c.person_id IS DISTINCT FROM pairs.person_id
+    -- The Contacts are addressed by key too (an id list), never found by scanning the tenant's Contacts.
+    AND c.sf_id = ANY (ARRAY(SELECT contact_id FROM pairs))
+    AND c.sf_id = pairs.contact_id AND c.person_id IS DISTINCT FROM pairs.person_id
     -- Several Leads converted into one Contact: the smallest Lead identity wins, whatever the
     -- page boundaries, so two full reads store the same Person.
     AND (c.person_id IS NULL OR c.person_id = c.sf_id OR pairs.person_id < c.person_id)`;
