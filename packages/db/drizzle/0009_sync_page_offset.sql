@@ -3,4 +3,8 @@
 -- (counters never count a row twice). first_load: the object had no stored rows when its initial
 -- read began, so its chunks are plain INSERTs instead of upserts.
 ALTER TABLE "sync_checkpoints" ADD COLUMN "page_offset" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
-ALTER TABLE "sync_checkpoints" ADD COLUMN "first_load" boolean DEFAULT false NOT NULL;
+ALTER TABLE "sync_checkpoints" ADD COLUMN "first_load" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+-- The object's last describe, so an incremental cycle describes only when the schema may have
+-- changed (daily, or when Salesforce rejects a field) instead of every cycle.
+ALTER TABLE "sync_checkpoints" ADD COLUMN "described_fields" jsonb;--> statement-breakpoint
+ALTER TABLE "sync_checkpoints" ADD COLUMN "described_at" timestamp with time zone;

@@ -68,6 +68,9 @@ export interface RunScope {
   takeCalls(): number;
 }
 
+/** How old the stored API usage may be for a cycle to skip its `/limits` read. */
+const LIMITS_FRESH_MS = 15 * 60_000;
+
 const DEFAULTS: RunScope["options"] = {
   bulkThreshold: 10_000,
   bulkPageSize: 50_000,
@@ -118,7 +121,11 @@ export async function executeRun(ctx: SyncContext, kind: RunKind, body: (scope: 
   await emitStatus(ctx, { state: "running" });
   progress.start();
   try {
-    await readLimits(api);
+    // A cycle trusts the usage the last run saw if it is recent (every response's Sforce-Limit-Info
+    // updates it): an idle cycle then costs its change queries alone.
+    const seen = state?.apiCheckedAt && state.apiUsed !== null && state.apiLimit !== null ? state : undefined;
+    if (kind === "incremental" && seen && Date.now() - seen.apiCheckedAt!.getTime() < LIMITS_FRESH_MS) budget.observe(seen.apiUsed!, seen.apiLimit!);
+    else await readLimits(api);
     budget.assertAvailable();
     const result = await body(run);
     const lastSyncedAt = new Date();

@@ -101,6 +101,8 @@ async function planObjects(run: RunScope, objects: readonly string[]): Promise<O
           locator: null,
           pageOffset: 0,
           firstLoad: stored.length === 0,
+          describedFields: read.described,
+          describedAt: new Date(),
           lastModstamp: null,
           lastId: null,
           pagesRead: 0,
