@@ -1,6 +1,6 @@
 /**
  * Embedded mode in one process, as `pnpm start` runs it: PGlite in memory and the pg-boss worker on
- * the same instance. BENCH_MODE=limit runs the limit pipeline into PGlite; BENCH_MODE=ferry sends
+ * the same instance. BENCH_MODE=limit runs the limit pipeline into PGlite, BENCH_MODE=careful the careful peer; BENCH_MODE=ferry sends
  * one sync.initial job to an in-process worker and waits for the run. Prints one RESULT line.
  */
 import jsforce from "jsforce";
@@ -10,6 +10,7 @@ import { createLogger } from "@ferry/observability";
 import { runInitialSync, type SyncEmitter } from "@ferry/sync";
 import { startWorker } from "@ferry/worker";
 import { PGlite } from "@electric-sql/pglite";
+import { runCarefulPeer } from "./careful";
 import { runLimitPipeline } from "./pipeline";
 import { memoryOf, type EmulatorProcess } from "./lib";
 
@@ -17,9 +18,9 @@ const emu = JSON.parse(process.env.BENCH_EMULATOR!) as EmulatorProcess;
 const mode = process.env.BENCH_MODE;
 const logger = createLogger({ name: "bench-embedded", level: "warn" });
 
-if (mode === "limit") {
+if (mode === "limit" || mode === "careful") {
   const pglite = await PGlite.create();
-  const result = await runLimitPipeline(emu, { kind: "pglite", pglite });
+  const result = await (mode === "limit" ? runLimitPipeline : runCarefulPeer)(emu, { kind: "pglite", pglite });
   await pglite.close();
   process.stdout.write(`RESULT ${JSON.stringify({ ...result, peakMb: memoryOf(process.pid)?.peakMb })}\n`);
 } else {

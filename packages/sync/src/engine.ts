@@ -17,8 +17,10 @@ export interface SyncLogger {
 export interface SyncOptions {
   /** Above this many rows an object is read through Bulk API 2.0; default 10,000. */
   bulkThreshold?: number;
-  /** Rows per Bulk results page, and so per committed chunk; default 10,000. */
+  /** Rows per Bulk results page (one API call); default 50,000, the Bulk API's own. */
   bulkPageSize?: number;
+  /** Rows per committed chunk (one transaction) of a Bulk page; default 10,000. */
+  chunkSize?: number;
   /** Rows per REST page and chunk (Salesforce's maximum is 2,000). */
   restPageSize?: number;
   bulkPollMs?: number;
@@ -66,9 +68,13 @@ export interface RunScope {
   takeCalls(): number;
 }
 
+/** How old the stored API usage may be for a cycle to skip its `/limits` read. */
+const LIMITS_FRESH_MS = 15 * 60_000;
+
 const DEFAULTS: RunScope["options"] = {
   bulkThreshold: 10_000,
-  bulkPageSize: 10_000,
+  bulkPageSize: 50_000,
+  chunkSize: 10_000,
   restPageSize: 2_000,
   bulkPollMs: 250,
   sliceMs: Number.POSITIVE_INFINITY,
@@ -115,7 +121,11 @@ export async function executeRun(ctx: SyncContext, kind: RunKind, body: (scope: 
   await emitStatus(ctx, { state: "running" });
   progress.start();
   try {
-    await readLimits(api);
+    // A cycle trusts the usage the last run saw if it is recent (every response's Sforce-Limit-Info
+    // updates it): an idle cycle then costs its change queries alone.
+    const seen = state?.apiCheckedAt && state.apiUsed !== null && state.apiLimit !== null ? state : undefined;
+    if (kind === "incremental" && seen && Date.now() - seen.apiCheckedAt!.getTime() < LIMITS_FRESH_MS) budget.observe(seen.apiUsed!, seen.apiLimit!);
+    else await readLimits(api);
     budget.assertAvailable();
     const result = await body(run);
     const lastSyncedAt = new Date();

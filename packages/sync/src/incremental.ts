@@ -1,47 +1,77 @@
 import { eq } from "drizzle-orm";
 import { syncCheckpoints, withTenant } from "@ferry/db";
-import { queryPage } from "./api/query";
+import { compositeGets } from "./api/composite";
+import { queryPage, type QueryPage } from "./api/query";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
+import { SalesforceApiError } from "./errors";
 import { soqlDateTime, soqlString, SYNC_OBJECTS, toSyncedRow } from "./model/objects";
-import { loadReadShape, withSchemaRetry } from "./model/read-shape";
+import { cycleReadShape, withSchemaRetry, type ReadShape } from "./model/read-shape";
 import { rereadRetriedRecords } from "./reread";
 import { StagedChunk, upsertStaged, withStagedChunk } from "./store/stage";
 import { addRunObjectCounts, ensureRunObject } from "./store/runs";
 
+type Checkpoint = typeof syncCheckpoints.$inferSelect;
+type Page = QueryPage<Record<string, unknown>>;
+
 /**
  * One incremental cycle: per object, every row changed since the checkpoint through queryAll
  * (deleted and merged rows included), ordered by the `(SystemModstamp, Id)` keyset so rows that
- * share a second are never skipped. Nothing is written for an object without changes.
+ * share a second are never skipped. Nothing is written for an object without changes. The first
+ * page of every object's change query goes out in `/composite` requests (five queries each, one
+ * API call per request), and objects are described only when their stored describe is a day old,
+ * so an idle cycle costs those composite calls and nothing else.
  */
 export async function runIncrementalSync(ctx: SyncContext & { objects?: readonly string[] }): Promise<RunOutcome> {
   return executeRun(ctx, "incremental", async (run) => {
-    for (const object of ctx.objects ?? SYNC_OBJECTS) await syncObjectIncremental(run, object);
+    const objects = ctx.objects ?? SYNC_OBJECTS;
+    const checkpoints = await withTenant({ db: ctx.database.db, tenantId: ctx.tenantId }, async (tx) => {
+      const rows = await tx.select().from(syncCheckpoints);
+      return new Map(rows.map((r) => [r.object, r]));
+    });
+    const ready: { object: string; checkpoint: Checkpoint; read: ReadShape }[] = [];
+    for (const object of objects) {
+      const checkpoint = checkpoints.get(object);
+      if (!checkpoint?.initialDoneAt) continue;
+      ready.push({ object, checkpoint, read: await cycleReadShape(run, object, checkpoint) });
+    }
+    const first = await compositeGets<Page>(
+      run.api,
+      ready.map(({ checkpoint, read }) => `/queryAll?q=${encodeURIComponent(changeQuery(run, read, checkpoint.lastModstamp?.toISOString() ?? null, checkpoint.lastId))}`),
+    );
+    for (let k = 0; k < ready.length; k++) await syncObjectIncremental(run, ready[k]!.object, ready[k]!.checkpoint, ready[k]!.read, first[k]!);
     return "completed";
   });
 }
 
-async function syncObjectIncremental(run: RunScope, object: string): Promise<void> {
+function changeQuery(run: RunScope, read: ReadShape, lastModstamp: string | null, lastId: string | null): string {
+  const ts = lastModstamp ? soqlDateTime(lastModstamp) : null;
+  const where = !ts ? "" : lastId ? ` WHERE SystemModstamp > ${ts} OR (SystemModstamp = ${ts} AND Id > ${soqlString(lastId)})` : ` WHERE SystemModstamp >= ${ts}`;
+  return `${read.select}${where} ORDER BY SystemModstamp, Id LIMIT ${run.options.restPageSize}`;
+}
+
+async function syncObjectIncremental(run: RunScope, object: string, checkpoint: Checkpoint, shape: ReadShape, firstPage: Page | SalesforceApiError): Promise<void> {
   const { ctx, api } = run;
-  const scope = { db: ctx.database.db, tenantId: ctx.tenantId };
-  const checkpoint = await withTenant(scope, async (tx) => (await tx.select().from(syncCheckpoints).where(eq(syncCheckpoints.object, object)).limit(1))[0]);
-  if (!checkpoint?.initialDoneAt) return;
-
-  let read = await loadReadShape(run, object);
-
+  let read = shape;
   let lastModstamp = checkpoint.lastModstamp?.toISOString() ?? null;
   let lastId = checkpoint.lastId;
+  let prefetched: Page | SalesforceApiError | undefined = firstPage;
   let started = false;
   const totals = { processed: 0, created: 0, updated: 0, failed: 0 };
   for (;;) {
-    const ts = lastModstamp ? soqlDateTime(lastModstamp) : null;
-    const where = !ts ? "" : lastId ? ` WHERE SystemModstamp > ${ts} OR (SystemModstamp = ${ts} AND Id > ${soqlString(lastId)})` : ` WHERE SystemModstamp >= ${ts}`;
-    const { result: page, shape: now } = await withSchemaRetry(run, object, read, (s) =>
-      queryPage(api, `${s.select}${where} ORDER BY SystemModstamp, Id LIMIT ${run.options.restPageSize}`, true, run.options.restPageSize),
-    );
+    // The page is converted inside the schema retry: a value the stored describe's type cannot hold
+    // means the field was retyped since, and the object is described again.
+    const { result, shape: now } = await withSchemaRetry(run, object, read, async (s) => {
+      const given = s === read ? prefetched : undefined;
+      prefetched = undefined;
+      if (given instanceof SalesforceApiError) throw given;
+      const page = given ?? (await queryPage<Record<string, unknown>>(api, changeQuery(run, s, lastModstamp, lastId), true, run.options.restPageSize));
+      const chunk = new StagedChunk();
+      for (const record of page.records) chunk.add(toSyncedRow(s.shape, (name) => record[name]));
+      return { page, chunk };
+    });
     read = now;
+    const { page, chunk } = result;
     if (page.records.length === 0) break;
-    const chunk = new StagedChunk();
-    for (const record of page.records) chunk.add(toSyncedRow(read.shape, (name) => record[name]));
     const last = page.records.length < run.options.restPageSize;
     const counts = await withStagedChunk(ctx.database, ctx.tenantId, chunk, async (tx) => {
       if (!started) await ensureRunObject(tx, ctx.tenantId, ctx.runId, object, "pull_updates");

@@ -1,28 +1,47 @@
-import { eq } from "drizzle-orm";
-import { syncCheckpoints, syncRunObjects, withTenant, type Transaction } from "@ferry/db";
+import { and, eq, sql } from "drizzle-orm";
+import { sfRecords, syncCheckpoints, syncRunObjects, withTenant, type Transaction } from "@ferry/db";
 import { createQueryJob, readResultsPage, waitForQueryJob } from "./api/bulk";
-import { countRecords, queryPage } from "./api/query";
+import { countRecords, nextPage, queryPage, type QueryPage } from "./api/query";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
 import { SalesforceApiError } from "./errors";
-import { soqlString, SYNC_OBJECTS, toSyncedRow, type RecordShape } from "./model/objects";
-import { loadReadShape, withSchemaRetry } from "./model/read-shape";
-import { StagedChunk, upsertStaged, withStagedChunk, type UpsertCounts } from "./store/stage";
+import { csvRowReader, soqlString, SYNC_OBJECTS, toSyncedRow, type RecordShape } from "./model/objects";
+import { loadReadShape, withSchemaRetry, type ReadShape } from "./model/read-shape";
+import { analyzeRecords, StagedChunk, upsertStaged, withStagedChunk, type UpsertCounts } from "./store/stage";
 import { addRunObjectCounts, ensureRunObject, setRunPhase } from "./store/runs";
+import { ChunkQueue } from "./store/queue";
 
 type Checkpoint = typeof syncCheckpoints.$inferSelect;
 
+/** A chunk ready to commit, with the checkpoint it moves the object to. */
+interface ChunkItem {
+  object: string;
+  chunk: StagedChunk;
+  next: Partial<Checkpoint>;
+  /** The object's last chunk: its checkpoint becomes incremental. */
+  last: boolean;
+  firstLoad: boolean;
+}
+
+interface ObjectPlan {
+  object: string;
+  checkpoint: Checkpoint;
+  read: ReadShape;
+}
+
 /**
  * Initial sync: every object in dependency order, each read through Bulk API 2.0 or REST by its
- * count, each page committed with its checkpoint and counters. A retried job continues from the
- * checkpoint (re-reading at most the page that was in flight) and skips finished objects.
+ * count, each chunk committed with its checkpoint and counters. Before anything is read, every
+ * object is counted, registered on the run (so a viewer sees all of them and their totals from the
+ * start) and its Bulk job created (Salesforce prepares the results of all jobs while the first
+ * object is read). Reading and writing overlap: one reader fetches, parses and converts pages of
+ * every object in order into a bounded queue of chunks, while the writer commits them one by one.
+ * A retried job continues from the checkpoint (the page's locator plus the rows of it already
+ * committed) and skips finished objects.
  */
 export async function runInitialSync(ctx: SyncContext & { objects?: readonly string[] }): Promise<RunOutcome> {
   return executeRun(ctx, "initial", async (run) => {
-    for (const object of ctx.objects ?? SYNC_OBJECTS) {
-      const result = await syncObjectInitial(run, object);
-      if (result === "yielded") return "yielded";
-    }
-    return "completed";
+    const plans = await planObjects(run, ctx.objects ?? SYNC_OBJECTS);
+    return readAndWrite(run, plans);
   });
 }
 
@@ -30,83 +49,165 @@ async function loadCheckpoint(tx: Transaction, object: string): Promise<Checkpoi
   return (await tx.select().from(syncCheckpoints).where(eq(syncCheckpoints.object, object)).limit(1))[0];
 }
 
-async function syncObjectInitial(run: RunScope, object: string): Promise<"done" | "yielded"> {
+/**
+ * Counts, baselines and Bulk jobs of every unfinished object, registered as the run's objects
+ * (`queued` until their turn). A resumed run keeps what its first attempt planned and only
+ * re-reads the schema.
+ */
+async function planObjects(run: RunScope, objects: readonly string[]): Promise<ObjectPlan[]> {
   const { ctx, api } = run;
   const scope = { db: ctx.database.db, tenantId: ctx.tenantId };
-  let checkpoint = await withTenant(scope, (tx) => loadCheckpoint(tx, object));
-  if (checkpoint?.initialDoneAt) return "done";
-
-  let read = await loadReadShape(run, object);
-  const soql = read.select;
-
-  if (!checkpoint || checkpoint.runId !== ctx.runId) {
+  const plans: ObjectPlan[] = [];
+  const checkpoints = await withTenant(scope, async (tx) => {
+    const found = new Map<string, Checkpoint | undefined>();
+    for (const object of objects) found.set(object, await loadCheckpoint(tx, object));
+    return found;
+  });
+  const fresh = objects.filter((o) => {
+    const c = checkpoints.get(o);
+    return !c?.initialDoneAt && (!c || c.runId !== ctx.runId);
+  });
+  // Counts first, so every object is listed with its total before the first row is read.
+  const totals = new Map<string, number>();
+  for (const object of fresh) {
     run.progress.update({ object, phase: "counting", total: null, processed: 0, created: 0, updated: 0, failed: 0 }, true);
-    const total = await countRecords(api, object);
-    const newest = await queryPage<{ Id: string; SystemModstamp: string }>(
-      api,
-      `SELECT Id, SystemModstamp FROM ${object} ORDER BY SystemModstamp DESC, Id DESC LIMIT 1`,
-      true,
-    );
-    const baseline = newest.records[0];
-    const bulk = total > run.options.bulkThreshold;
-    const bulkJobId = bulk ? await createQueryJob(api, soql) : null;
-    const values = {
-      runId: ctx.runId,
-      mode: bulk ? ("bulk" as const) : ("rest" as const),
-      bulkJobId,
-      locator: null,
-      lastModstamp: null,
-      lastId: null,
-      pagesRead: 0,
-      baselineModstamp: baseline ? new Date(baseline.SystemModstamp.replace(/\+0000$/, "Z")) : null,
-      baselineId: baseline?.Id ?? null,
-      initialDoneAt: null,
-      updatedAt: new Date(),
-    };
-    checkpoint = await withTenant(scope, async (tx) => {
-      await setRunPhase(tx, ctx.runId, "reading");
-      await ensureRunObject(tx, ctx.tenantId, ctx.runId, object, "pull_updates", total);
-      await addRunObjectCounts(tx, ctx.runId, object, "pull_updates", { apiCalls: run.takeCalls() });
-      const [row] = await tx
-        .insert(syncCheckpoints)
-        .values({ tenantId: ctx.tenantId, object, ...values })
-        .onConflictDoUpdate({ target: [syncCheckpoints.tenantId, syncCheckpoints.object], set: values })
-        .returning();
-      return row!;
+    totals.set(object, await countRecords(api, object));
+  }
+  if (fresh.length) {
+    await withTenant(scope, async (tx) => {
+      for (const object of fresh) await ensureRunObject(tx, ctx.tenantId, ctx.runId, object, "pull_updates", totals.get(object)!, "queued");
     });
-    ctx.logger?.info({ object, total, mode: values.mode }, "initial sync of object started");
+  }
+  for (const object of objects) {
+    let checkpoint = checkpoints.get(object);
+    if (checkpoint?.initialDoneAt) continue;
+    const read = await loadReadShape(run, object);
+    if (!checkpoint || checkpoint.runId !== ctx.runId) {
+      const total = totals.get(object)!;
+      const newest = await queryPage<{ Id: string; SystemModstamp: string }>(
+        api,
+        `SELECT Id, SystemModstamp FROM ${object} ORDER BY SystemModstamp DESC, Id DESC LIMIT 1`,
+        true,
+      );
+      const baseline = newest.records[0];
+      const bulk = total > run.options.bulkThreshold;
+      const bulkJobId = bulk ? await createQueryJob(api, read.select) : null;
+      checkpoint = await withTenant(scope, async (tx) => {
+        const stored = await tx.select({ one: sql`1` }).from(sfRecords).where(eq(sfRecords.object, object)).limit(1);
+        const values = {
+          runId: ctx.runId,
+          mode: bulk ? ("bulk" as const) : ("rest" as const),
+          bulkJobId,
+          locator: null,
+          pageOffset: 0,
+          firstLoad: stored.length === 0,
+          describedFields: read.described,
+          describedAt: new Date(),
+          lastModstamp: null,
+          lastId: null,
+          pagesRead: 0,
+          baselineModstamp: baseline ? new Date(baseline.SystemModstamp.replace(/\+0000$/, "Z")) : null,
+          baselineId: baseline?.Id ?? null,
+          initialDoneAt: null,
+          updatedAt: new Date(),
+        };
+        const [row] = await tx
+          .insert(syncCheckpoints)
+          .values({ tenantId: ctx.tenantId, object, ...values })
+          .onConflictDoUpdate({ target: [syncCheckpoints.tenantId, syncCheckpoints.object], set: values })
+          .returning();
+        return row!;
+      });
+      ctx.logger?.info({ object, total, mode: checkpoint.mode }, "initial sync of object planned");
+    }
+    await withTenant(scope, (tx) => addRunObjectCounts(tx, ctx.runId, object, "pull_updates", { apiCalls: run.takeCalls() }));
+    plans.push({ object, checkpoint, read });
+  }
+  await withTenant(scope, (tx) => setRunPhase(tx, ctx.runId, "reading"));
+  return plans;
+}
+
+/** The run's chunks: read ahead into a bounded queue by one task, committed in order by another. */
+async function readAndWrite(run: RunScope, plans: ObjectPlan[]): Promise<"completed" | "yielded"> {
+  // Two chunks waiting plus the one being built and the one committing: memory is flat with org size.
+  const queue = new ChunkQueue<ChunkItem>(2);
+  const reader = (async () => {
+    for (const plan of plans) {
+      if (plan.checkpoint.mode === "bulk") await readBulk(run, plan, queue);
+      else await readRest(run, plan, queue);
+    }
+  })().then(
+    () => queue.end(),
+    (error: unknown) => queue.fail(error),
+  );
+  try {
+    const writer = new ObjectWriter(run);
+    for (;;) {
+      const item = await queue.take();
+      if (!item) return "completed";
+      await writer.commit(item);
+      if (Date.now() - run.startedAt > run.options.sliceMs && !(item.last && item.object === plans[plans.length - 1]!.object)) return "yielded";
+    }
+  } finally {
+    queue.close();
+    await reader;
+  }
+}
+
+/** Commits chunks with their checkpoints and counters, and reports progress per object. */
+class ObjectWriter {
+  private object: string | undefined;
+  private chunks = 0;
+  private progress = { object: "", phase: "reading" as const, total: null as number | null, processed: 0, created: 0, updated: 0, failed: 0 };
+
+  constructor(private readonly run: RunScope) {}
+
+  private async start(object: string): Promise<void> {
+    const { ctx } = this.run;
+    const totals = await withTenant({ db: ctx.database.db, tenantId: ctx.tenantId }, async (tx) => {
+      await tx
+        .update(syncRunObjects)
+        .set({ status: "in_progress", startedAt: new Date() })
+        .where(and(eq(syncRunObjects.runId, ctx.runId), eq(syncRunObjects.object, object), eq(syncRunObjects.operation, "pull_updates"), eq(syncRunObjects.status, "queued")));
+      return (
+        await tx
+          .select()
+          .from(syncRunObjects)
+          .where(and(eq(syncRunObjects.runId, ctx.runId), eq(syncRunObjects.object, object), eq(syncRunObjects.operation, "pull_updates")))
+          .limit(1)
+      )[0];
+    });
+    this.object = object;
+    this.chunks = 0;
+    this.progress = {
+      object,
+      phase: "reading",
+      total: totals?.total ?? null,
+      processed: totals?.processed ?? 0,
+      created: totals?.created ?? 0,
+      updated: totals?.updated ?? 0,
+      failed: totals?.failed ?? 0,
+    };
+    this.run.progress.update(this.progress, true);
   }
 
-  const totals = await withTenant(scope, async (tx) =>
-    (await tx.select().from(syncRunObjects).where(eq(syncRunObjects.object, object)).limit(50)).find(
-      (r) => r.runId === ctx.runId && r.operation === "pull_updates",
-    ),
-  );
-  const progressState = {
-    object,
-    phase: "reading" as const,
-    total: totals?.total ?? null,
-    processed: totals?.processed ?? 0,
-    created: totals?.created ?? 0,
-    updated: totals?.updated ?? 0,
-    failed: totals?.failed ?? 0,
-  };
-  run.progress.update(progressState, true);
-
-  const commit = async (chunk: StagedChunk, next: Partial<Checkpoint>, last: boolean): Promise<UpsertCounts> => {
-    run.progress.setPhase("writing");
+  async commit(item: ChunkItem): Promise<UpsertCounts> {
+    const { ctx } = this.run;
+    if (this.object !== item.object) await this.start(item.object);
+    const { object, chunk, last } = item;
+    this.run.progress.setPhase("writing");
     const counts = await withStagedChunk(ctx.database, ctx.tenantId, chunk, async (tx) => {
-      const c = await upsertStaged(tx, object, chunk);
+      const c = await upsertStaged(tx, object, chunk, { firstLoad: item.firstLoad });
       await tx
         .update(syncCheckpoints)
-        .set({ ...next, pagesRead: (checkpoint!.pagesRead += 1), updatedAt: new Date() })
+        .set({ ...item.next, pagesRead: sql`${syncCheckpoints.pagesRead} + 1`, updatedAt: new Date() })
         .where(eq(syncCheckpoints.object, object));
       await addRunObjectCounts(
         tx,
         ctx.runId,
         object,
         "pull_updates",
-        { processed: chunk.count, created: c.created, updated: c.updated, deleted: c.deleted, skipped: c.unchanged, apiCalls: run.takeCalls() },
+        { processed: chunk.count, created: c.created, updated: c.updated, deleted: c.deleted, skipped: c.unchanged, apiCalls: this.run.takeCalls() },
         last ? "succeeded" : undefined,
       );
       if (last) {
@@ -116,73 +217,114 @@ async function syncObjectInitial(run: RunScope, object: string): Promise<"done" 
             mode: "incremental",
             initialDoneAt: new Date(),
             // The whole second of the baseline is read again by the first cycle: ties cannot slip through.
-            lastModstamp: checkpoint!.baselineModstamp,
+            lastModstamp: sql`${syncCheckpoints.baselineModstamp}`,
             lastId: null,
             bulkJobId: null,
             locator: null,
+            pageOffset: 0,
+            firstLoad: false,
           })
           .where(eq(syncCheckpoints.object, object));
       }
       return c;
     });
-    progressState.processed += chunk.count;
-    progressState.created += counts.created;
-    progressState.updated += counts.updated;
-    // Committed: the next event says the object is reading its next page (or finished).
-    run.progress.update(progressState, last);
-    return counts;
-  };
-
-  const sliceOver = () => Date.now() - run.startedAt > run.options.sliceMs;
-
-  if (checkpoint.mode === "bulk") {
-    let jobId = checkpoint.bulkJobId!;
-    let locator = checkpoint.locator;
-    // A completed job's pages stay readable, so it is polled once per attempt, not before every page:
-    // each poll is an API call.
-    let ready = false;
-    for (;;) {
-      let page: Awaited<ReturnType<typeof readResultsPage>>;
-      const chunk = new StagedChunk();
-      try {
-        if (!ready) {
-          await waitForQueryJob(api, jobId, run.options.bulkPollMs);
-          ready = true;
-        }
-        const shape = read.shape;
-        page = await readResultsPage(api, jobId, locator, run.options.bulkPageSize, (row) => chunk.add(toSyncedRow(shape, (name) => row[name])));
-      } catch (error) {
-        // Bulk results live about a week; a job that is gone is simply read again (upserts are idempotent).
-        if (error instanceof SalesforceApiError && error.status === 404) {
-          jobId = await createQueryJob(api, soql);
-          locator = null;
-          ready = false;
-          await withTenant(scope, (tx) => tx.update(syncCheckpoints).set({ bulkJobId: jobId, locator: null }).where(eq(syncCheckpoints.object, object)));
-          continue;
-        }
-        throw error;
-      }
-      await commit(chunk, { locator: page.next }, page.next === null);
-      if (page.next === null) return "done";
-      locator = page.next;
-      if (sliceOver()) return "yielded";
+    this.progress.processed += chunk.count;
+    this.progress.created += counts.created;
+    this.progress.updated += counts.updated;
+    // Statistics follow the load: after the object's chunks 1, 2, 4, 8, … and its last, so the
+    // planner's idea of its size is never off by more than half (a dozen ANALYZEs for 1M rows).
+    this.chunks++;
+    if (last || (this.chunks & (this.chunks - 1)) === 0) {
+      await analyzeRecords(ctx.database).catch((error: unknown) => ctx.logger?.warn({ err: error }, "sf_records not analyzed"));
     }
+    // Committed: the next event says the object is reading its next page (or finished).
+    this.run.progress.update({ ...this.progress, phase: "reading" }, last);
+    return counts;
   }
+}
 
+/**
+ * Bulk results, page by page (`bulkPageSize` rows, 50,000 by default), cut into chunks of
+ * `chunkSize` rows. Each chunk's checkpoint is the page's locator and the rows of the page committed
+ * so far, so a resumed run skips exactly those. A completed job's pages stay readable, so the job is
+ * polled once per attempt, not before every page: each poll is an API call.
+ */
+async function readBulk(run: RunScope, plan: ObjectPlan, queue: ChunkQueue<ChunkItem>): Promise<void> {
+  const { api } = run;
+  const { object, checkpoint } = plan;
+  let jobId = checkpoint.bulkJobId!;
+  let locator = checkpoint.locator;
+  let skip = checkpoint.pageOffset;
+  let firstLoad = checkpoint.firstLoad;
+  let ready = false;
+  const chunkSize = run.options.chunkSize;
+  for (;;) {
+    const pageLocator = locator;
+    let chunk = new StagedChunk();
+    let offset = 0;
+    let toRow: ((cells: string[]) => ReturnType<typeof toSyncedRow>) | undefined;
+    let page: { next: string | null };
+    try {
+      if (!ready) {
+        await waitForQueryJob(api, jobId, run.options.bulkPollMs);
+        ready = true;
+      }
+      const shape = plan.read.shape;
+      page = await readResultsPage(
+        api,
+        jobId,
+        pageLocator,
+        run.options.bulkPageSize,
+        (header) => void (toRow = csvRowReader(shape, header)),
+        (cells) => {
+          offset++;
+          if (offset <= skip) return;
+          chunk.add(toRow!(cells));
+          if (chunk.count < chunkSize) return;
+          const full = chunk;
+          chunk = new StagedChunk();
+          return queue.put({ object, chunk: full, next: { bulkJobId: jobId, locator: pageLocator, pageOffset: offset }, last: false, firstLoad });
+        },
+      );
+    } catch (error) {
+      // Bulk results live about a week; a job that is gone is simply read again, as upserts.
+      if (error instanceof SalesforceApiError && error.status === 404) {
+        jobId = await createQueryJob(api, plan.read.select);
+        locator = null;
+        skip = 0;
+        firstLoad = false;
+        ready = false;
+        continue;
+      }
+      throw error;
+    }
+    skip = 0;
+    const last = page.next === null;
+    // The page's tail (possibly empty) moves the checkpoint to the next page.
+    await queue.put({ object, chunk, next: { bulkJobId: jobId, locator: page.next, pageOffset: 0 }, last, firstLoad });
+    if (last) return;
+    locator = page.next;
+  }
+}
+
+/** REST pages of 2,000 by `Id`, following `nextRecordsUrl`; a resumed run queries again from the last committed Id. */
+async function readRest(run: RunScope, plan: ObjectPlan, queue: ChunkQueue<ChunkItem>): Promise<void> {
+  const { api } = run;
+  const { object, checkpoint } = plan;
+  let read = plan.read;
+  const where = checkpoint.lastId ? ` WHERE Id > ${soqlString(checkpoint.lastId)}` : "";
+  const first = await withSchemaRetry(run, object, read, (s) => queryPage(api, `${s.select}${where} ORDER BY Id`, false, run.options.restPageSize));
+  read = first.shape;
+  let page: QueryPage<Record<string, unknown>> = first.result;
   let lastId = checkpoint.lastId;
   for (;;) {
-    const where = lastId ? ` WHERE Id > ${soqlString(lastId)}` : "";
-    const { result: page, shape: now } = await withSchemaRetry(run, object, read, (s) =>
-      queryPage(api, `${s.select}${where} ORDER BY Id LIMIT ${run.options.restPageSize}`, false, run.options.restPageSize),
-    );
-    read = now;
     const chunk = new StagedChunk();
     for (const record of page.records) chunk.add(toSyncedRow(read.shape, (name) => record[name]));
-    const last = page.records.length < run.options.restPageSize;
-    await commit(chunk, { lastId: chunk.lastId ?? lastId }, last);
-    if (last) return "done";
-    lastId = chunk.lastId;
-    if (sliceOver()) return "yielded";
+    const last = page.done || !page.nextRecordsUrl;
+    lastId = chunk.lastId ?? lastId;
+    await queue.put({ object, chunk, next: { lastId }, last, firstLoad: checkpoint.firstLoad });
+    if (last) return;
+    page = await nextPage(api, page.nextRecordsUrl!, run.options.restPageSize);
   }
 }
 

@@ -3,12 +3,13 @@ import { sfRecords, syncCheckpoints, syncRunObjects, withTenant } from "@ferry/d
 import { recordReconcileRepairs } from "@ferry/services";
 import { countRecords, queryPage } from "./api/query";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
-import { describeObject, recordShape, selectFields, soqlString, SYNC_OBJECTS, toSyncedRow } from "./model/objects";
+import { describeObject, recordShape, selectFields, soqlString, SYNC_OBJECTS, toSyncedRow, type RecordShape } from "./model/objects";
 import { StagedChunk, upsertStaged, withStagedChunk } from "./store/stage";
 import { addRunObjectCounts, ensureRunObject } from "./store/runs";
 
 /**
- * Daily safety net: per object, Salesforce's count and id set against Ferry's live rows, walked
+ * Daily safety net (the first one a day after the initial sync): per object, Salesforce's count
+ * against Ferry's live rows first — equal counts end the object's check at one call; otherwise the id set, walked
  * in Id order one page at a time (never the whole set in memory). Rows Ferry misses are read and
  * upserted; rows Ferry still shows but Salesforce no longer has (e.g. deleted while sync was paused
  * longer than the 15-day recycle-bin window) become tombstones. The repairs are counted on the run.
@@ -41,11 +42,24 @@ async function reconcileObject(run: RunScope, object: string): Promise<void> {
   const checkpoint = await withTenant(scope, async (tx) => (await tx.select().from(syncCheckpoints).where(eq(syncCheckpoints.object, object)).limit(1))[0]);
   if (!checkpoint?.initialDoneAt) return;
   const total = await countRecords(api, object);
-  const described = await describeObject(api, object);
-  const shape = recordShape(await withTenant(scope, (tx) => selectFields(tx, object, described)));
-  await withTenant(scope, (tx) => ensureRunObject(tx, ctx.tenantId, ctx.runId, object, "reconcile", total));
+  // Counts first (one call): when Salesforce's count equals Ferry's live rows, the id walk is skipped.
+  const stored = await withTenant(scope, async (tx) => {
+    await ensureRunObject(tx, ctx.tenantId, ctx.runId, object, "reconcile", total);
+    const [row] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(sfRecords)
+      .where(and(eq(sfRecords.object, object), eq(sfRecords.isDeleted, false)));
+    return Number(row?.n ?? 0);
+  });
   const progress = { object, phase: "reconciling" as const, total, processed: 0, created: 0, updated: 0, failed: 0 };
+  if (stored === total) {
+    await withTenant(scope, (tx) => addRunObjectCounts(tx, ctx.runId, object, "reconcile", { processed: total, skipped: total, apiCalls: run.takeCalls() }, "succeeded"));
+    run.progress.update({ ...progress, processed: total }, true);
+    return;
+  }
   run.progress.update(progress, true);
+  let shape: RecordShape | undefined;
+  const readShape = async () => (shape ??= recordShape(await withTenant(scope, async (tx) => selectFields(tx, object, await describeObject(api, object)))));
 
   let lastId: string | null = null;
   for (;;) {
@@ -68,10 +82,11 @@ async function reconcileObject(run: RunScope, object: string): Promise<void> {
     const gone = ferryIds.filter((id) => !inSalesforce.has(id));
 
     const chunk = new StagedChunk();
+    const shape = missing.length ? await readShape() : undefined;
     for (let k = 0; k < missing.length; k += 200) {
       const slice = missing.slice(k, k + 200);
-      const rows = await queryPage(api, `SELECT ${shape.fields.map((f) => f.name).join(", ")} FROM ${object} WHERE Id IN (${slice.map(soqlString).join(", ")})`);
-      for (const record of rows.records) chunk.add(toSyncedRow(shape, (name) => record[name]));
+      const rows = await queryPage(api, `SELECT ${shape!.fields.map((f) => f.name).join(", ")} FROM ${object} WHERE Id IN (${slice.map(soqlString).join(", ")})`);
+      for (const record of rows.records) chunk.add(toSyncedRow(shape!, (name) => record[name]));
     }
     const counts = await withStagedChunk(ctx.database, ctx.tenantId, chunk, async (tx) => {
       const c = await upsertStaged(tx, object, chunk);

@@ -22,6 +22,7 @@ interface TenantDue {
   ready: boolean;
   last_synced_at: Date | string | null;
   last_reconcile: Date | string | null;
+  initial_done_at: Date | string | null;
   initial_run_id: string | null;
   initial_status: string | null;
   initial_finished_at: Date | string | null;
@@ -32,7 +33,7 @@ interface TenantDue {
  * the connection out of `syncing`): a tenant with a run queued, moving, or waiting for the API
  * budget gets nothing new; otherwise queued pushes go first; an initial sync that stopped (its job
  * ran out of retries: `failed`, or `incomplete` when stopped otherwise) is resumed; then the incremental cycle when its interval (1–60 min, default 5) has passed since the
- * last cycle started (or the initial sync finished), then the daily reconciliation. The run row is created here, so the job carries its id.
+ * last cycle started (or the initial sync finished), then the daily reconciliation (the first one a day after the initial sync, which has just read everything). The run row is created here, so the job carries its id.
  * Returns what was sent.
  */
 export async function scheduleSyncWork(deps: ScheduleDependencies): Promise<{ tenantId: string; job: SyncJobName }[]> {
@@ -52,6 +53,7 @@ export async function scheduleSyncWork(deps: ScheduleDependencies): Promise<{ te
              (SELECT max(CASE WHEN r.kind = 'initial' THEN r.finished_at ELSE r.started_at END) FROM sync_runs r
                WHERE r.tenant_id = c.tenant_id AND r.kind IN ('initial', 'incremental') AND r.status = 'succeeded') AS last_synced_at,
              (SELECT max(r.started_at) FROM sync_runs r WHERE r.tenant_id = c.tenant_id AND r.kind = 'reconcile') AS last_reconcile,
+             (SELECT max(r.finished_at) FROM sync_runs r WHERE r.tenant_id = c.tenant_id AND r.kind = 'initial' AND r.status = 'succeeded') AS initial_done_at,
              i.id AS initial_run_id, i.status AS initial_status, i.finished_at AS initial_finished_at
       FROM salesforce_connections c
       JOIN tenants t ON t.id = c.tenant_id
@@ -76,7 +78,9 @@ export async function scheduleSyncWork(deps: ScheduleDependencies): Promise<{ te
     }
     if (!tenant.ready) continue;
     const lastSynced = tenant.last_synced_at ? new Date(tenant.last_synced_at) : null;
-    const lastReconcile = tenant.last_reconcile ? new Date(tenant.last_reconcile) : null;
+    // A finished initial sync is as good as a reconciliation: the first one comes a period after it, not right after.
+    const reconciledAt = tenant.last_reconcile ?? tenant.initial_done_at;
+    const lastReconcile = reconciledAt ? new Date(reconciledAt) : null;
     let job: SyncJobName | undefined;
     if (tenant.has_push) job = "sync.push";
     else if (!lastSynced || now.getTime() - lastSynced.getTime() >= tenant.interval_minutes * 60_000) job = "sync.incremental";

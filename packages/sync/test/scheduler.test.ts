@@ -33,7 +33,11 @@ describe.each(backends)("per-tenant scheduling on %s", (backend) => {
     const at = (minutes: number) => () => new Date(Date.now() + minutes * 60_000);
     const mine = () => sent.filter((s) => s.tenantId === ctx.tenantId).map((s) => s.job);
 
+    // The initial sync has just read everything: no reconciliation re-reads it right after.
     await scheduleSyncWork({ database: harness.db, send });
+    expect(mine()).toEqual([]);
+    // A reconciliation period after it (here 1 ms), the reconciliation is due; then not again for a day.
+    await scheduleSyncWork({ database: harness.db, send, reconcileEveryMs: 1 });
     expect(mine()).toEqual(["sync.reconcile"]);
     await scheduleSyncWork({ database: harness.db, send });
     expect(mine()).toEqual(["sync.reconcile"]);

@@ -30,8 +30,10 @@ export async function waitForQueryJob(api: SalesforceApi, jobId: string, pollMs 
 }
 
 /**
- * One results page, parsed as it streams: `onRow` sees each CSV record (header-keyed) and the
- * page is never held as a whole. jsforce's own bulk2 reader breaks on the second page, so the
+ * One results page, parsed as it streams: `onRow` sees each CSV record as an array of cells (in the
+ * order of the header row, given to `onHeader` first) and the page is never held as a whole. A
+ * promise returned by `onRow` is awaited before the next row, which holds the download back while
+ * the caller's buffers are full. jsforce's own bulk2 reader breaks on the second page, so the
  * locator loop is ours. Returns the next locator, or null after the last page.
  */
 export async function readResultsPage(
@@ -39,7 +41,8 @@ export async function readResultsPage(
   jobId: string,
   locator: string | null,
   maxRecords: number,
-  onRow: (row: Record<string, string>) => void,
+  onHeader: (columns: string[]) => void,
+  onRow: (cells: string[]) => void | Promise<void>,
 ): Promise<{ next: string | null; rows: number }> {
   const params = new URLSearchParams({ maxRecords: String(maxRecords) });
   if (locator) params.set("locator", locator);
@@ -48,14 +51,26 @@ export async function readResultsPage(
   const next = !header || header === "null" ? null : header;
   if (!response.body) return { next, rows: 0 };
   const source = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream);
-  const parser = parse({ columns: true, skip_empty_lines: true });
+  const parser = parse({ skip_empty_lines: true });
   // pipe() does not forward errors: an aborted or broken download must fail the page, not hang it.
   source.on("error", (error) => parser.destroy(error));
   source.pipe(parser);
   let rows = 0;
-  for await (const record of parser as AsyncIterable<Record<string, string>>) {
-    onRow(record);
-    rows++;
+  let first = true;
+  try {
+    for await (const cells of parser as AsyncIterable<string[]>) {
+      if (first) {
+        first = false;
+        onHeader(cells);
+        continue;
+      }
+      const wait = onRow(cells);
+      if (wait) await wait;
+      rows++;
+    }
+  } finally {
+    // A caller that stops early (an error, a run handing its slot back) must not leave the download open.
+    source.destroy();
   }
   return { next, rows };
 }

@@ -14,8 +14,8 @@ export async function queryPage<T = Record<string, unknown>>(api: SalesforceApi,
   });
 }
 
-export async function nextPage<T>(api: SalesforceApi, nextRecordsUrl: string): Promise<QueryPage<T>> {
-  return api.json<QueryPage<T>>(nextRecordsUrl, { headers: { "Sforce-Query-Options": "batchSize=2000" } });
+export async function nextPage<T>(api: SalesforceApi, nextRecordsUrl: string, batchSize = 2000): Promise<QueryPage<T>> {
+  return api.json<QueryPage<T>>(nextRecordsUrl, { headers: { "Sforce-Query-Options": `batchSize=${batchSize}` } });
 }
 
 export async function countRecords(api: SalesforceApi, object: string, where = "", all = false): Promise<number> {

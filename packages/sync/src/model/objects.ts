@@ -112,11 +112,11 @@ export interface SyncedRow {
   fields: Record<string, FieldValue>;
 }
 
-export function toSyncedRow(shape: RecordShape, get: (name: string) => unknown): SyncedRow {
+export function toSyncedRow(shape: RecordShape, get: (name: string, k: number) => unknown): SyncedRow {
   const fields: Record<string, FieldValue> = {};
   for (let k = 0; k < shape.fields.length; k++) {
     const name = shape.fields[k]!.name;
-    fields[name] = shape.convert[k]!(get(name));
+    fields[name] = shape.convert[k]!(get(name, k));
   }
   return {
     sfId: String(fields.Id),
@@ -126,6 +126,13 @@ export function toSyncedRow(shape: RecordShape, get: (name: string) => unknown):
     convertedToId: fields.IsConverted === true ? ((fields.ConvertedContactId as string | null | undefined) ?? null) : null,
     fields,
   };
+}
+
+/** Bulk CSV rows as arrays: the header's positions of the shape's fields are looked up once per page. */
+export function csvRowReader(shape: RecordShape, header: string[]): (cells: string[]) => SyncedRow {
+  const at = new Map(header.map((name, i) => [name, i]));
+  const positions = shape.fields.map((f) => at.get(f.name) ?? -1);
+  return (cells) => toSyncedRow(shape, (_, k) => (positions[k]! < 0 ? undefined : cells[positions[k]!]));
 }
 
 /** `SystemModstamp` as a SOQL datetime literal. */

@@ -42,13 +42,14 @@ export async function ensureRunObject(
   object: string,
   operation: RunOperation,
   total?: number | null,
+  status: "in_progress" | "queued" = "in_progress",
 ): Promise<void> {
   await tx
     .insert(syncRunObjects)
-    .values({ tenantId, runId, object, operation, total: total ?? null, status: "in_progress" })
+    .values({ tenantId, runId, object, operation, total: total ?? null, status })
     .onConflictDoUpdate({
       target: [syncRunObjects.tenantId, syncRunObjects.runId, syncRunObjects.object, syncRunObjects.operation],
-      set: total === undefined ? { status: "in_progress" } : { status: "in_progress", total },
+      set: total === undefined ? { status } : { status, total },
     });
 }
 

@@ -3,8 +3,11 @@ import { RUNTIME_ROLE, type DatabaseHandle, type Transaction } from "@ferry/db";
 import type { SyncedRow } from "../model/objects";
 
 /** COPY text format: backslash, tab, newline and carriage return escaped; null as \N. */
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+
 function copyField(value: string | null): string {
   if (value === null) return "\\N";
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
 }
 
@@ -26,6 +29,7 @@ export class StagedChunk {
   private parts: string[] = [];
   count = 0;
   converted = 0;
+  deleted = 0;
   lastId: string | null = null;
   lastModstamp: string | null = null;
 
@@ -33,6 +37,7 @@ export class StagedChunk {
     this.parts.push(copyLine(row));
     this.count++;
     if (row.convertedToId) this.converted++;
+    if (row.isDeleted) this.deleted++;
     this.lastId = row.sfId;
     this.lastModstamp = row.systemModstamp;
   }
@@ -88,6 +93,18 @@ export async function withStagedChunk<T>(
   });
 }
 
+/**
+ * Statistics for the rows a load has just written (the key columns only: sampling the JSON would
+ * cost more than the load gains). Nothing else analyzes `sf_records` during a load — autovacuum may
+ * be off or late — and a planner without statistics takes default selectivities under which the
+ * modstamp index looks as good as the primary key for a lookup by id, turning key probes into
+ * scans of the tenant's object. Outside any chunk's transaction: a role that may not analyze only
+ * gets a warning, and nothing is rolled back.
+ */
+export async function analyzeRecords(handle: DatabaseHandle): Promise<void> {
+  await handle.db.execute(sql.raw("ANALYZE sf_records (tenant_id, object, sf_id, system_modstamp, person_id, is_deleted)"));
+}
+
 export interface UpsertCounts {
   created: number;
   updated: number;
@@ -98,12 +115,29 @@ export interface UpsertCounts {
 /**
  * The chunk into `sf_records` in one statement. Rows equal to what is stored are left alone
  * (a re-read page or an empty cycle writes nothing); deletions become tombstones; a converted
- * Lead points to its Contact, which takes over the Lead's Person identity.
+ * Lead points to its Contact, which takes over the Lead's Person identity. `firstLoad`: the object
+ * had no stored rows when its initial read began and the chunk cannot overlap a committed one, so
+ * a plain INSERT does (no conflict probe, no comparison with stored rows).
  */
-export async function upsertStaged(tx: Transaction, object: string, chunk: Pick<StagedChunk, "count" | "converted">): Promise<UpsertCounts> {
+export async function upsertStaged(
+  tx: Transaction,
+  object: string,
+  chunk: Pick<StagedChunk, "count" | "converted" | "deleted">,
+  options: { firstLoad?: boolean } = {},
+): Promise<UpsertCounts> {
   const staged = chunk.count;
   if (staged === 0) return { created: 0, updated: 0, deleted: 0, unchanged: 0 };
-  const result = await tx.execute(sql`
+  let counts: UpsertCounts;
+  if (options.firstLoad) {
+    await tx.execute(sql`
+      INSERT INTO sf_records (tenant_id, object, sf_id, fields, system_modstamp, is_deleted, deleted_at, master_record_id, person_id, converted_to_id, synced_at)
+      SELECT current_setting('app.tenant_id'), ${object}, s.sf_id, s.fields, s.system_modstamp, s.is_deleted,
+             CASE WHEN s.is_deleted THEN s.system_modstamp END, s.master_record_id,
+             CASE WHEN ${object} IN ('Lead', 'Contact') THEN s.sf_id END, s.converted_to_id, now()
+      FROM sync_stage s`);
+    counts = { created: staged - chunk.deleted, updated: 0, deleted: chunk.deleted, unchanged: 0 };
+  } else {
+    const result = await tx.execute(sql`
     WITH up AS (
       INSERT INTO sf_records AS r (tenant_id, object, sf_id, fields, system_modstamp, is_deleted, deleted_at, master_record_id, person_id, converted_to_id, synced_at)
       SELECT current_setting('app.tenant_id'), ${object}, s.sf_id, s.fields, s.system_modstamp, s.is_deleted,
@@ -128,25 +162,54 @@ export async function upsertStaged(tx: Transaction, object: string, chunk: Pick<
            count(*) FILTER (WHERE is_deleted)::int AS deleted,
            count(*)::int AS written
     FROM up`);
-  const row = rowsOf(result)[0] as { created: number; updated: number; deleted: number; written: number };
-  if (object === "Lead" && chunk.converted > 0) {
-    // The staging table has no statistics: materialise the few converted rows so the planner probes by key.
-    await tx.execute(sql`
-      WITH conv AS MATERIALIZED (SELECT sf_id, converted_to_id FROM sync_stage WHERE converted_to_id IS NOT NULL),
-      pairs AS MATERIALIZED (
-        SELECT DISTINCT ON (conv.converted_to_id) l.person_id, conv.converted_to_id FROM conv
-        JOIN sf_records l ON l.tenant_id = current_setting('app.tenant_id') AND l.object = 'Lead' AND l.sf_id = conv.sf_id
-        ORDER BY conv.converted_to_id, l.person_id)
-      UPDATE sf_records c SET person_id = pairs.person_id
-      FROM pairs
-      WHERE c.tenant_id = current_setting('app.tenant_id') AND c.object = 'Contact'
-        AND c.sf_id = pairs.converted_to_id AND c.person_id IS DISTINCT FROM pairs.person_id
-        -- Several Leads converted into one Contact: the smallest Lead identity wins, whatever the
-        -- page boundaries, so two full reads store the same Person.
-        AND (c.person_id IS NULL OR c.person_id = c.sf_id OR pairs.person_id < c.person_id)`);
+    const row = rowsOf(result)[0] as { created: number; updated: number; deleted: number; written: number };
+    counts = { created: row.created, updated: row.updated, deleted: row.deleted, unchanged: staged - row.written };
   }
-  return { created: row.created, updated: row.updated, deleted: row.deleted, unchanged: staged - row.written };
+  if (object === "Lead" && chunk.converted > 0) await convertLeads(tx);
+  return counts;
 }
+
+/**
+ * The Contacts of the chunk's converted Leads take over the Leads' Person identity. Its plan must not
+ * depend on statistics: during a load nothing has analyzed `sf_records` (autovacuum may be off or
+ * late) and a planner that misjudges its size hash-joins every chunk against every stored Lead, a
+ * cost that grows with the table. So the statement may only probe by key: each converted row looks
+ * up its Lead (a correlated subquery) and its Contact (an id list) through the primary key, and
+ * the join methods that could scan instead are switched off for the statement.
+ */
+export async function convertLeads(tx: Transaction): Promise<void> {
+  await tx.execute(plannerProbesOnly(true));
+  await tx.execute(CONVERT_LEADS);
+  await tx.execute(plannerProbesOnly(false));
+}
+
+/** Transaction-local planner settings that leave nested loops over index scans as the only plan. */
+export function plannerProbesOnly(on: boolean) {
+  const v = on ? "off" : "on";
+  return sql.raw(
+    `SELECT set_config('enable_hashjoin', '${v}', true), set_config('enable_mergejoin', '${v}', true), set_config('enable_seqscan', '${v}', true), set_config('enable_bitmapscan', '${v}', true)`,
+  );
+}
+
+export const CONVERT_LEADS = sql`
+  WITH pairs AS MATERIALIZED (
+    -- A correlated subquery runs once per converted row with its id as the key: a probe, whatever the statistics.
+    SELECT conv.converted_to_id AS contact_id,
+           min((SELECT l.person_id FROM sf_records l
+                WHERE l.tenant_id = current_setting('app.tenant_id') AND l.object = 'Lead' AND l.sf_id = conv.sf_id)) AS person_id
+    FROM sync_stage conv
+    WHERE conv.converted_to_id IS NOT NULL
+    GROUP BY conv.converted_to_id
+  )
+  UPDATE sf_records c SET person_id = pairs.person_id
+  FROM pairs
+  WHERE c.tenant_id = current_setting('app.tenant_id') AND c.object = 'Contact'
+    -- The Contacts are addressed by key too (an id list), never found by scanning the tenant's Contacts.
+    AND c.sf_id = ANY (ARRAY(SELECT contact_id FROM pairs))
+    AND c.sf_id = pairs.contact_id AND c.person_id IS DISTINCT FROM pairs.person_id
+    -- Several Leads converted into one Contact: the smallest Lead identity wins, whatever the
+    -- page boundaries, so two full reads store the same Person.
+    AND (c.person_id IS NULL OR c.person_id = c.sf_id OR pairs.person_id < c.person_id)`;
 
 export function rowsOf(result: unknown): Record<string, unknown>[] {
   if (Array.isArray(result)) return result as Record<string, unknown>[];

@@ -1,4 +1,4 @@
-import { bigint, boolean, index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { tenants } from "../tenants/tenants";
 
 export const syncRunKinds = ["initial", "incremental", "push", "reconcile"] as const;
@@ -77,6 +77,13 @@ export const syncCheckpoints = pgTable(
     lastModstamp: timestamp("last_modstamp", { withTimezone: true }),
     lastId: text("last_id"),
     pagesRead: integer("pages_read").notNull().default(0),
+    // Rows of the page at `locator` already committed (a page is committed in chunks).
+    pageOffset: integer("page_offset").notNull().default(0),
+    // The object had no stored rows when its initial read began: chunks are plain INSERTs.
+    firstLoad: boolean("first_load").notNull().default(false),
+    // The object's last describe (readable fields): cycles describe again only when it is a day old.
+    describedFields: jsonb("described_fields").$type<{ name: string; type: string; label?: string; length?: number; updateable?: boolean; custom?: boolean; referenceTo?: string[] }[]>(),
+    describedAt: timestamp("described_at", { withTimezone: true }),
     // Newest (SystemModstamp, Id) in Salesforce when the initial read began: incremental cycles start here.
     baselineModstamp: timestamp("baseline_modstamp", { withTimezone: true }),
     baselineId: text("baseline_id"),
