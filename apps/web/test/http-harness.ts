@@ -3,7 +3,7 @@ import { request as httpRequest, createServer, type Server } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { createTestDatabase, type Backend, type TestDatabase } from "@ferry/db/testing";
+import { createTestDatabase, runtimeUrlFor, type Backend, type TestDatabase } from "@ferry/db/testing";
 import { loadEnv } from "../src/server/env";
 import { createRequestHandler } from "../src/server/http";
 import { createRuntime, type Runtime } from "../src/server/runtime";
@@ -35,7 +35,7 @@ export async function startPortal(backend: Backend, env: Record<string, string> 
   const base: Record<string, string> = { LOG_LEVEL: "silent", FERRY_SHOW_OUTBOX: "on", PORT: "0", ...env };
   if (backend === "postgres") {
     database ??= await createTestDatabase("postgres");
-    Object.assign(base, { DATABASE_URL: database.databaseUrl!, BETTER_AUTH_SECRET: "http-test-secret-".padEnd(40, "x"), FERRY_MASTER_KEY: randomBytes(32).toString("base64") });
+    Object.assign(base, { DATABASE_URL: runtimeUrlFor(database.platformUrl!), DATABASE_PLATFORM_URL: database.platformUrl!, BETTER_AUTH_SECRET: "http-test-secret-".padEnd(40, "x"), FERRY_MASTER_KEY: randomBytes(32).toString("base64") });
   } else {
     dataDir ??= mkdtempSync(path.join(os.tmpdir(), "ferry-http-"));
     base.FERRY_DATA_DIR = dataDir;
