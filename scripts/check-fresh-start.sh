@@ -48,9 +48,15 @@ if "${clean_env[@]}" bash -c 'command -v pnpm' >/dev/null; then
 fi
 echo "fresh-start: system $("${clean_env[@]}" node -v 2>/dev/null || echo 'no node'), npm $("${clean_env[@]}" npm -v); clone at $WORK/ferry; port $PORT"
 
-# One `npm start` in a process group of its own; returns the seconds until /readyz answered.
+# One `npm start` in a process group of its own (PID); ELAPSED: seconds until /readyz answered.
+# Not run in $(…): PID must reach stop_it.
+ELAPSED=0
 start_and_wait() {
   local log="$1" limit_s="$2" started now
+  if curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then
+    echo "fresh-start: something already answers on port $PORT" >&2
+    return 1
+  fi
   started=$(date +%s)
   (cd "$WORK/ferry" && exec setsid "${clean_env[@]}" npm start >"$log" 2>&1) &
   PID=$!
@@ -69,10 +75,11 @@ start_and_wait() {
     fi
     sleep 0.5
   done
-  echo $(($(date +%s) - started))
+  ELAPSED=$(($(date +%s) - started))
 }
 
 stop_it() {
+  [ -n "$PID" ] || return 0
   kill -TERM -- "-$PID" 2>/dev/null || true
   for _ in $(seq 1 120); do kill -0 "$PID" 2>/dev/null || break; sleep 0.25; done
   kill -KILL -- "-$PID" 2>/dev/null || true
@@ -80,12 +87,13 @@ stop_it() {
   PID=""
 }
 
-first=$(start_and_wait "$WORK/first.log" 1800)
-echo "fresh-start: first npm start (bootstrap, install, build, migrate, seed) answered /readyz after ${first} s"
+start_and_wait "$WORK/first.log" 1800
+echo "fresh-start: first npm start (bootstrap, install, build, migrate, seed) answered /readyz after ${ELAPSED} s"
 grep -E '^(ferry:|build |start \[)' "$WORK/first.log" | sed 's/^/  | /'
 stop_it
 
-second=$(start_and_wait "$WORK/second.log" 120)
+start_and_wait "$WORK/second.log" 120
+second=$ELAPSED
 echo "fresh-start: second npm start answered /readyz after ${second} s (limit ${SECOND_START_LIMIT_S} s)"
 grep -E '^(ferry:|build |start \[)' "$WORK/second.log" | sed 's/^/  | /'
 stop_it

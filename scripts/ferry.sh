@@ -9,12 +9,9 @@ case "${1:-}" in
   start | test) ;;
   *) echo "usage: scripts/ferry.sh start|test" >&2; exit 2 ;;
 esac
-if ! command -v pnpm >/dev/null 2>&1 || ! node -e 'process.exit(+process.versions.node.split(".")[0] >= 24 ? 0 : 1)' 2>/dev/null; then
-  echo "ferry: fetching Node 24 and pnpm from the npm registry into .tools/ (first run only)…" >&2
-fi
 . scripts/dev-env.sh || { echo "ferry: could not fetch Node 24 / pnpm (is the npm registry reachable?)" >&2; exit 1; }
 echo "ferry: installing dependencies (pnpm install --frozen-lockfile)…" >&2
-pnpm install --frozen-lockfile --reporter=silent
+pnpm install --frozen-lockfile
 case "$1" in
   start)
     node scripts/build.mjs web
