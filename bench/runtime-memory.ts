@@ -30,7 +30,8 @@ async function freePort(): Promise<number> {
 }
 
 function launch(kind: "web" | "worker", env: Record<string, string>): { child: ChildProcess; lines: string[] } {
-  const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
+  // As the package scripts and the Dockerfile start it.
+  const merged: NodeJS.ProcessEnv = { ...process.env, MALLOC_ARENA_MAX: "2", ...env };
   // An empty value removes the variable (DATABASE_URL for the embedded database).
   for (const [key, value] of Object.entries(env)) if (value === "") delete merged[key];
   const child = spawn(process.execPath, [launcher, kind], { cwd: join(here, ".."), env: merged, stdio: ["ignore", "pipe", "pipe"] });

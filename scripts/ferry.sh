@@ -15,7 +15,8 @@ pnpm install --frozen-lockfile
 case "$1" in
   start)
     node scripts/build.mjs web
-    exec node scripts/launch.mjs web
+    # Fewer glibc malloc arenas: the same work in far less resident memory (as in the Dockerfile).
+    MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" exec node scripts/launch.mjs web
     ;;
   test)
     exec pnpm run test:all
