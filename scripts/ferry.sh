@@ -10,8 +10,13 @@ case "${1:-}" in
   *) echo "usage: scripts/ferry.sh start|test" >&2; exit 2 ;;
 esac
 . scripts/dev-env.sh || { echo "ferry: could not fetch Node 24 / pnpm (is the npm registry reachable?)" >&2; exit 1; }
-echo "ferry: installing dependencies (pnpm install --frozen-lockfile)…" >&2
-pnpm install --frozen-lockfile
+# Installed already when no manifest or lockfile changed since this script's last install.
+installed="node_modules/.ferry-installed"
+if [ ! -f "$installed" ] || [ ! -f node_modules/.modules.yaml ] || [ -n "$(find pnpm-lock.yaml pnpm-workspace.yaml package.json apps/*/package.json packages/*/package.json e2e/package.json bench/package.json reliability/package.json -newer "$installed" 2>/dev/null | head -n1)" ]; then
+  echo "ferry: installing dependencies (pnpm install --frozen-lockfile)…" >&2
+  pnpm install --frozen-lockfile
+  touch "$installed"
+fi
 case "$1" in
   start)
     node scripts/build.mjs web
