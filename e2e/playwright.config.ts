@@ -20,8 +20,9 @@ export const STAFF_EMAILS = ["staff-console@e2e.test", "staff-expiry@e2e.test", 
 
 function server(port: number, dataDir: string, extra: Record<string, string> = {}) {
   return {
-    command: "pnpm exec tsx server.ts",
-    cwd: path.resolve(import.meta.dirname, "../apps/web"),
+    // The compiled server as `pnpm start:web` runs it; turbo builds it before this suite.
+    command: "node scripts/launch.mjs web",
+    cwd: path.resolve(import.meta.dirname, ".."),
     url: `http://127.0.0.1:${port}/readyz`,
     reuseExistingServer: false,
     timeout: 120_000,

@@ -20,10 +20,12 @@ const dev = process.argv.includes("--dev");
 
 async function main() {
   const env = loadEnv();
-  const runtime = await createRuntime(env);
+  // The person who ran `pnpm start` sees what the first (slow) start is doing; production logs stay JSON.
+  const step = env.embedded ? progress(2 + Number(env.worker === "inprocess") + Number(env.emulator) + Number(env.demo)) : async <T>(_what: string, work: () => Promise<T>) => work();
+  const runtime = await step("database: opening the embedded database, applying migrations", () => createRuntime(env));
   const { logger } = runtime;
   const app = next({ dev, dir: import.meta.dirname, hostname: "localhost", port: env.PORT });
-  await app.prepare();
+  await step("pages: loading the Next.js build", () => app.prepare());
 
   const httpServer = createServer(createRequestHandler(runtime, app.getRequestHandler()));
   // Behind a load balancer the balancer must close an idle keep-alive connection first: with
@@ -45,13 +47,13 @@ async function main() {
   runtime.refreshRooms = async (userId) => refreshUserRooms(realtime.io, userId, await runtime.visibleTenantIds(userId));
   const stopSupportSweep = startSupportSweep(runtime);
 
-  const worker = env.worker === "inprocess" ? await startInProcessWorker(runtime, emitter) : undefined;
+  const worker = env.worker === "inprocess" ? await step("worker: starting the sync worker in this process", () => startInProcessWorker(runtime, emitter)) : undefined;
   // Without an in-process worker this process still enqueues jobs (Start Salesforce Sync): a queue client with no handlers.
   const jobs = worker ?? (await startJobSender(runtime));
-  const emulator = env.emulator ? await startDemoEmulator(env.FERRY_EMULATOR_PORT) : undefined;
+  const emulator = env.emulator ? await step("emulator: starting the Salesforce emulator and its demo org", () => startDemoEmulator(env.FERRY_EMULATOR_PORT)) : undefined;
   runtime.salesforce = salesforceSettings(env, runtime.masterKey, emulator, (name, payload) => jobs.send(name, payload));
   installSalesforceEgressGuard(runtime.salesforce.hosts.trustedOrigins);
-  const demo = env.demo ? await seedDemo({ db: runtime.database.platform, auth: runtime.auth, dataDir: env.dataDir }) : undefined;
+  const demo = env.demo ? await step("demo: seeding the demo tenant and users", () => seedDemo({ db: runtime.database.platform, auth: runtime.auth, dataDir: env.dataDir })) : undefined;
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
@@ -109,6 +111,19 @@ async function stopAll(parts: { realtime: Realtime; worker?: Worker | undefined;
   await parts.emulator?.stop().catch(() => {});
   await parts.app.close().catch(() => {});
   await parts.runtime.database.close();
+}
+
+/** Each boot step on one line with how long it took: `start [2/5] pages: … 0.4 s`. */
+function progress(total: number) {
+  let done = 0;
+  return async <T>(what: string, work: () => Promise<T>): Promise<T> => {
+    done += 1;
+    const started = performance.now();
+    process.stdout.write(`start [${done}/${total}] ${what}…\n`);
+    const result = await work();
+    process.stdout.write(`start [${done}/${total}] ${what.split(":")[0]}: done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    return result;
+  };
 }
 
 function printBanner(runtime: Runtime, demo: DemoCredentials | undefined, emulator: DemoEmulator | undefined) {

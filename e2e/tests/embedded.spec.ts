@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { expect, test } from "@playwright/test";
+import { productionCommand } from "@ferry/web/testing";
 
 test("the embedded portal is ready and a second process on the same data directory fails clearly", async ({ request, baseURL }) => {
   const ready = await request.get(`${baseURL}/readyz`);
@@ -10,8 +11,9 @@ test("the embedded portal is ready and a second process on the same data directo
   const metrics = await request.get(`${baseURL}/metrics`);
   expect(await metrics.text()).toContain("http_requests_total");
 
-  const second = spawnSync("pnpm", ["exec", "tsx", "server.ts"], {
-    cwd: path.resolve(import.meta.dirname, "../../apps/web"),
+  const { command, args, cwd } = productionCommand("web");
+  const second = spawnSync(command, args, {
+    cwd,
     env: { ...process.env, PORT: "3219", FERRY_DATA_DIR: path.join(process.env.FERRY_E2E_DIR!, "main"), FERRY_EMULATOR_PORT: "0" },
     encoding: "utf8",
     timeout: 60_000,

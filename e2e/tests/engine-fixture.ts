@@ -8,7 +8,7 @@ import { eq } from "drizzle-orm";
 import { createTestDatabase } from "@ferry/db/testing";
 import { tenants, type Database } from "@ferry/db";
 import { DEFAULT_OAUTH_CLIENT, startEmulator, type EmulatorHandle, type EmulatorOptions, type UserOptions } from "@ferry/salesforce-emulator";
-import { startWebProcess } from "@ferry/web/testing";
+import { productionCommand, startWebProcess } from "@ferry/web/testing";
 import { cookieHeader, signUpThroughApi, type SeededUser } from "../support/api";
 
 /** Per object counts of a small org; a test raises the ones it needs. */
@@ -67,10 +67,11 @@ export async function startEngineE2E(options: EngineOptions & { database?: "post
     killAfterMs: 10_000,
     keepLines: 200,
   });
-  // Started after the server, which migrates the database.
+  // Started after the server, which migrates the database; the compiled worker as `pnpm start:worker` runs it.
+  const workerCommand = productionCommand("worker");
   const worker: ChildProcess | undefined =
     options.worker === "standalone"
-      ? spawn("pnpm", ["exec", "tsx", "src/main.ts"], { cwd: path.resolve(import.meta.dirname, "../../apps/worker"), env: server.env, stdio: "ignore", detached: true })
+      ? spawn(workerCommand.command, workerCommand.args, { cwd: workerCommand.cwd, env: server.env, stdio: "ignore", detached: true })
       : undefined;
   // Next loads each route's code on its first request; do that here, not inside a test's timeout.
   for (const route of ["/sign-in", "/salesforce", "/salesforce/progress", "/records", "/errors", "/sync-history", "/api/trpc/syncStatus.badge"]) {

@@ -18,6 +18,11 @@ export const ferryLint = tseslint.config(
     },
   },
   {
+    // Plain JavaScript run by Node before anything is built (scripts/build.mjs, scripts/launch.mjs).
+    files: ["**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly", URL: "readonly" } },
+  },
+  {
     files: ["**/*.test.ts", "**/test/**", "e2e/**", "bench/**", "**/bench/**", "**/cli.ts", "**/scripts/**"],
     rules: { "no-console": "off" },
   },

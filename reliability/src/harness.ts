@@ -10,13 +10,14 @@ import { salesforceConnections, withTenant } from "@ferry/db";
 import { createTenantFixture, runtimeUrlFor, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { sealSecret } from "@ferry/services/secrets/seal";
+import { productionCommand } from "@ferry/web/testing";
 import { TENANT_QUEUE } from "@ferry/worker/jobs/catalog";
 
 export const SIZE: "ci" | "full" = process.env.RELIABILITY_SIZE === "ci" ? "ci" : "full";
 /** The suite run's directory (made by the global setup), or a directory of this file's own. */
 export const workDir = process.env.RELIABILITY_DIR ?? mkdtempSync(join(tmpdir(), "ferry-reliability-"));
 export const masterKey = randomBytes(32).toString("base64");
-const entry = fileURLToPath(new URL("./worker-entry.ts", import.meta.url));
+const pageLogPreload = fileURLToPath(new URL("./page-log.ts", import.meta.url));
 const summaryFile = join(workDir, "summary.jsonl");
 
 /** A secret this run handed to Ferry; the global teardown searches every log line for it. */
@@ -46,7 +47,7 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** The real standalone worker (`apps/worker/src/main.ts`) against the test database (its privileged URL), ready once pg-boss has started. */
+/** The real standalone worker (the compiled `pnpm start:worker`) against the test database (its privileged URL), ready once pg-boss has started. */
 export async function startWorkerProcess(platformUrl: string, options: { pageLog?: string; logFile?: string; env?: Record<string, string> } = {}): Promise<WorkerProcess> {
   const env: Record<string, string | undefined> = {
     ...process.env,
@@ -61,8 +62,10 @@ export async function startWorkerProcess(platformUrl: string, options: { pageLog
     RELIABILITY_PAGE_LOG: options.pageLog,
     ...options.env,
   };
-  // node itself, not a tsx wrapper: SIGKILL must hit the process that syncs.
-  const child = spawn(process.execPath, ["--import", "tsx", entry], { env, stdio: ["ignore", "pipe", "pipe"] });
+  // node itself, not a pnpm wrapper: SIGKILL must hit the process that syncs. The page log (a
+  // fetch wrapper, plain type-stripped TypeScript) loads first only when this test reads it.
+  const { command, args, cwd } = productionCommand("worker", options.pageLog ? [pageLogPreload] : []);
+  const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   const lines: string[] = [];
   let ready: () => void = () => {};

@@ -1,7 +1,6 @@
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
 import jsforce from "jsforce";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,6 +8,7 @@ import { withTenant } from "@ferry/db";
 import { createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { runInitialSync, type SyncOptions } from "@ferry/sync";
+import { productionCommand } from "@ferry/web/testing";
 import { rowsOf } from "@ferry/sync/store/stage";
 import { checksum, connect, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "../../packages/sync/test/helpers";
 import { record, SIZE } from "../src/harness";
@@ -133,18 +133,18 @@ describe("bad input", () => {
   });
 
   it("a worker with malformed env exits with a clear message, not a stack trace", async () => {
-    const entry = fileURLToPath(new URL("../../apps/worker/src/main.ts", import.meta.url));
+    const { command, args, cwd } = productionCommand("worker");
     const all: Record<string, Record<string, string>> = {
       "mysql URL": { DATABASE_URL: "mysql://root@localhost/ferry" },
       "negative concurrency": { DATABASE_URL: "postgres://x@127.0.0.1:1/x", WORKER_TENANT_CONCURRENCY: "-3" },
       "short master key": { DATABASE_URL: "postgres://x@127.0.0.1:1/x", FERRY_MASTER_KEY: "abc" },
       "unknown log level": { DATABASE_URL: "postgres://x@127.0.0.1:1/x", LOG_LEVEL: "loud'; drop table tenants;--" },
     };
-    // Each case boots a worker through tsx (seconds on a loaded machine): CI tries two.
+    // Each case boots a worker (seconds on a loaded machine): CI tries two.
     const cases = SIZE === "full" ? all : Object.fromEntries(Object.entries(all).filter(([k]) => k === "mysql URL" || k === "unknown log level"));
     const results: string[] = [];
     for (const [name, env] of Object.entries(cases)) {
-      const child = spawn(process.execPath, ["--import", "tsx", entry], { env: { PATH: process.env.PATH!, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH!, ...env }, stdio: ["ignore", "pipe", "pipe"] });
       let stderr = "";
       child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
       const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,11 +9,11 @@ import { createTestDatabase, runtimeUrlFor, testAdminUrl, type TestDatabase } fr
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { SYNC_OBJECTS } from "@ferry/sync";
 import { rowsOf } from "@ferry/sync/store/stage";
+import { productionCommand } from "@ferry/web/testing";
 import { checksum, emulatorRows, failWritesWithDiskFull, SMALL_COUNTS, startOrg, storedRows } from "../../packages/sync/test/helpers";
 import { connectedTenant, masterKey, openQueue, random, readPageLog, record, SIZE, sleep, startWorkerProcess, waitFor, workDir } from "../src/harness";
 
 const LEADS = SIZE === "full" ? 60_000 : 15_000;
-const webDir = fileURLToPath(new URL("../../apps/web/", import.meta.url));
 
 /** Kills every backend connected to the test's database (the worker's, the web's, the test's own pool): Postgres itself keeps running. */
 async function terminateConnections(database: string): Promise<number> {
@@ -27,11 +26,12 @@ async function terminateConnections(database: string): Promise<number> {
   }
 }
 
-/** The web process in Postgres mode (`server.ts` over the existing Next build), as `pnpm start:web` runs it after its build. */
+/** The web process in Postgres mode, the compiled build as `pnpm start:web` runs it. */
 async function startWeb(platformUrl: string): Promise<{ url: string; child: ChildProcess; lines: string[] }> {
   const port = random(41_000, 49_000);
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
-    cwd: webDir,
+  const { command, args, cwd } = productionCommand("web");
+  const child = spawn(command, args, {
+    cwd,
     env: { ...process.env, DATABASE_URL: runtimeUrlFor(platformUrl), DATABASE_PLATFORM_URL: platformUrl, BETTER_AUTH_SECRET: "reliability-suite-secret-0123456789abcdef", FERRY_MASTER_KEY: masterKey, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "production" },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -2,7 +2,18 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
-const webDir = fileURLToPath(new URL("../", import.meta.url));
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+const launcher = fileURLToPath(new URL("../../../scripts/launch.mjs", import.meta.url));
+
+/**
+ * The production command of a web or worker process, exactly as `pnpm start:web` /
+ * `pnpm start:worker` and the containers (Dockerfile, compose.yaml) run it: the compiled build
+ * (`pnpm build`), no TypeScript, no build on start. `preload` files are loaded first (`--import`),
+ * e.g. a test's request log.
+ */
+export function productionCommand(kind: "web" | "worker", preload: string[] = []): { command: string; args: string[]; cwd: string } {
+  return { command: process.execPath, args: [...preload.flatMap((file) => ["--import", file]), launcher, kind], cwd: repoRoot };
+}
 
 /** A port nothing listens on right now (the OS picks it), for a server a test starts. */
 export async function freePort(): Promise<number> {
@@ -52,10 +63,10 @@ process.once("exit", () => {
 });
 
 /**
- * `apps/web/server.ts` over the existing Next build in a process of its own, on a free port of
- * 127.0.0.1 with PUBLIC_URL at that address unless `env` says otherwise, resolved once it answers
- * `readyPath`. Run as `node --import tsx`, not through a tsx or pnpm wrapper, so a signal reaches
- * the process that serves.
+ * The compiled web server (`productionCommand("web")`, over the existing `pnpm build`) in a
+ * process of its own, on a free port of 127.0.0.1 with PUBLIC_URL at that address unless `env`
+ * says otherwise, resolved once it answers `readyPath`. Node itself, not a pnpm wrapper, so a
+ * signal reaches the process that serves.
  */
 export async function startWebProcess(options: WebProcessOptions = {}): Promise<WebProcess> {
   const name = options.name ?? "Ferry";
@@ -63,7 +74,8 @@ export async function startWebProcess(options: WebProcessOptions = {}): Promise<
   const url = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: "127.0.0.1", PUBLIC_URL: url, NODE_ENV: "production", ...options.env };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], { cwd: webDir, env, stdio: ["ignore", "pipe", "pipe"], detached: options.detached ?? false });
+  const { command, args, cwd } = productionCommand("web");
+  const child = spawn(command, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: options.detached ?? false });
   const signal = (sig: NodeJS.Signals) => {
     if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
     try {

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Acceptance check of the README's first command on a bare machine (run by .ci/run):
+# a fresh `git clone` of HEAD, a PATH without pnpm or the repo's .tools, an empty HOME and npm
+# prefix; `npm start` must bring the portal up (/readyz), and a second `npm start` with nothing
+# changed must answer /readyz within 15 s.
+#   scripts/check-fresh-start.sh [--store DIR]
+# --store reuses a pnpm package store (a download cache: CI passes its own to spare the network;
+# nothing else is shared). The system Node may be any version from 20 on.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STORE=""
+if [ "${1:-}" = "--store" ]; then STORE="$2"; fi
+SECOND_START_LIMIT_S=15
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/ferry-fresh-XXXXXX")"
+PID=""
+cleanup() {
+  if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+    kill -TERM -- "-$PID" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$PID" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL -- "-$PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+git clone -q --no-local "$ROOT" "$WORK/ferry"
+git -C "$WORK/ferry" checkout -q --detach "$(git -C "$ROOT" rev-parse HEAD)"
+mkdir -p "$WORK/home" "$WORK/npm-prefix"
+
+# The system's directories only: no pnpm, no node from this repo's .tools or node_modules.
+CLEAN_PATH=""
+for dir in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+  [ -d "$dir" ] && [ ! -x "$dir/pnpm" ] && CLEAN_PATH="${CLEAN_PATH:+$CLEAN_PATH:}$dir"
+done
+command -v npm >/dev/null || { echo "fresh-start: npm is not installed" >&2; exit 1; }
+
+PORT="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+# What the caller's own bootstrap exported (tool paths, caches, CI databases) is left out.
+clean_env=(env -u NPM_CONFIG_PREFIX -u npm_config_prefix -u npm_config_cache -u NODE_OPTIONS -u DATABASE_URL -u TEST_DATABASE_URL
+  -u XDG_CACHE_HOME -u XDG_DATA_HOME -u XDG_STATE_HOME -u XDG_CONFIG_HOME -u PNPM_HOME -u PNPM_CONFIG_STORE_DIR)
+clean_env+=(PATH="$CLEAN_PATH" HOME="$WORK/home" NPM_CONFIG_PREFIX="$WORK/npm-prefix" PORT="$PORT" HOST=127.0.0.1 FERRY_EMULATOR_PORT=0)
+[ -n "$STORE" ] && clean_env+=(PNPM_CONFIG_STORE_DIR="$STORE")
+
+if "${clean_env[@]}" bash -c 'command -v pnpm' >/dev/null; then
+  echo "fresh-start: pnpm is still on the clean PATH ($CLEAN_PATH)" >&2
+  exit 1
+fi
+echo "fresh-start: system $("${clean_env[@]}" node -v 2>/dev/null || echo 'no node'), npm $("${clean_env[@]}" npm -v); clone at $WORK/ferry; port $PORT"
+
+# One `npm start` in a process group of its own (PID); ELAPSED: seconds until /readyz answered.
+# Not run in $(…): PID must reach stop_it.
+ELAPSED=0
+start_and_wait() {
+  local log="$1" limit_s="$2" started now
+  if curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then
+    echo "fresh-start: something already answers on port $PORT" >&2
+    return 1
+  fi
+  started=$(date +%s)
+  (cd "$WORK/ferry" && exec setsid "${clean_env[@]}" npm start >"$log" 2>&1) &
+  PID=$!
+  while :; do
+    if curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then break; fi
+    if ! kill -0 "$PID" 2>/dev/null; then
+      echo "fresh-start: npm start exited before /readyz answered; its output:" >&2
+      tail -n 60 "$log" >&2
+      return 1
+    fi
+    now=$(date +%s)
+    if [ $((now - started)) -gt "$limit_s" ]; then
+      echo "fresh-start: no /readyz after ${limit_s} s; the output so far:" >&2
+      tail -n 60 "$log" >&2
+      return 1
+    fi
+    sleep 0.5
+  done
+  ELAPSED=$(($(date +%s) - started))
+}
+
+stop_it() {
+  [ -n "$PID" ] || return 0
+  kill -TERM -- "-$PID" 2>/dev/null || true
+  for _ in $(seq 1 120); do kill -0 "$PID" 2>/dev/null || break; sleep 0.25; done
+  kill -KILL -- "-$PID" 2>/dev/null || true
+  wait "$PID" 2>/dev/null || true
+  PID=""
+}
+
+start_and_wait "$WORK/first.log" 1800
+echo "fresh-start: first npm start (bootstrap, install, build, migrate, seed) answered /readyz after ${ELAPSED} s"
+grep -E '^(ferry:|build |start \[)' "$WORK/first.log" | sed 's/^/  | /'
+stop_it
+
+start_and_wait "$WORK/second.log" 120
+second=$ELAPSED
+echo "fresh-start: second npm start answered /readyz after ${second} s (limit ${SECOND_START_LIMIT_S} s)"
+grep -E '^(ferry:|build |start \[)' "$WORK/second.log" | sed 's/^/  | /'
+stop_it
+if ! grep -q "build web: up to date" "$WORK/second.log"; then
+  echo "fresh-start: the second start built again although nothing changed" >&2
+  exit 1
+fi
+if [ "$second" -gt "$SECOND_START_LIMIT_S" ]; then
+  echo "fresh-start: FAIL, the second start took ${second} s" >&2
+  exit 1
+fi
+echo "fresh-start: pass"
