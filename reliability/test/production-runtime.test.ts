@@ -175,5 +175,15 @@ describe("the compiled production runtime (pnpm start:web, pnpm start:worker)", 
     expect(nginx).toContain("proxy_set_header Upgrade $http_upgrade;");
     expect(compose).toMatch(/worker:[\s\S]*replicas: 2/);
     expect(compose).toContain("./deploy/nginx.conf:/etc/nginx/nginx.conf:ro");
+    // Every file compose mounts exists; the app gets the two logins the database init creates.
+    const mounted = [...compose.matchAll(/^\s+- (\.\/[^:]+):/gm)].map((m) => m[1]!);
+    expect(mounted).toContain("./deploy/postgres-init.sh");
+    for (const path of mounted) expect(existsSync(at(path)), `compose mounts ${path}`).toBe(true);
+    const init = readFileSync(at("deploy/postgres-init.sh"), "utf8");
+    for (const login of ["ferry_owner", "ferry_runtime"]) {
+      expect(init).toContain(`CREATE ROLE ${login} LOGIN`);
+      expect(compose).toMatch(new RegExp(`postgres://${login}:`));
+    }
+    expect(compose).toContain("DATABASE_PLATFORM_URL:");
   });
 });
