@@ -24,6 +24,6 @@ case "$1" in
     MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" exec node scripts/launch.mjs web
     ;;
   test)
-    exec pnpm run test:all
+    exec bash scripts/test-all.sh
     ;;
 esac
