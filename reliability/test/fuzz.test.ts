@@ -5,6 +5,7 @@ import postgres from "postgres";
 import { io as connectSocket, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { appRouter } from "@ferry/api";
+import { createAuth, isAllowedAuthEndpoint, servedAuthEndpoints } from "@ferry/auth";
 import { createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { startOrg } from "../../packages/sync/test/helpers";
@@ -609,6 +610,57 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     const acked = received.filter((e) => e.role === "ack");
     const controlGot = received.slice(mark).filter((e) => e.role === "ownerA" && e.event === "notification").length;
     const controlGotB = received.filter((e) => e.role === "ownerA" && JSON.stringify(e.payload ?? "").includes(ids.tenantB)).length;
+
+    // ---- /api/auth: every endpoint better-auth would serve (read from the instance), as every caller --
+    // Not allowed: 404 before better-auth sees it. Allowed: never a 5xx, nothing of tenant A to others.
+    const authEndpoints = servedAuthEndpoints(createAuth({ db: db.db, baseURL: web.url, secret: randomBytes(24).toString("hex"), sessionIdleSeconds: 1800, sessionAbsoluteSeconds: 43200 }));
+    const authBodies: (string | undefined)[] = [
+      undefined,
+      "not json",
+      "[1,2]",
+      JSON.stringify({ email: "a\ud800@x.test", password: "\uffff" }),
+      JSON.stringify({ email: "' OR 1=1 --", password: { $gt: "" } }),
+      JSON.stringify({ memberId: "x", memberIdOrEmail: "x", role: "member", organizationId: ids.tenantA, userId: "x", data: { name: "Taken" } }),
+      JSON.stringify({ email: `${"x".repeat(12_000)}@x.test`, password: "p" }),
+    ];
+    const authBefore = await checksum();
+    const authProblems: string[] = [];
+    const authStatuses = new Map<number | string, number>();
+    for (const endpoint of authEndpoints) {
+      const allowed = isAllowedAuthEndpoint(endpoint.method, endpoint.path);
+      // Signing out or revoking sessions would end the sessions the rest of the run uses.
+      const callers = allowed && ["/sign-out", "/revoke-sessions"].includes(endpoint.path) ? (["anon", "forged"] as RoleName[]) : ROLES;
+      const path = `/api/auth${endpoint.path.replace(/:[a-zA-Z]+/g, "x")}${endpoint.path === "/verify-email" ? "?token=eyJhbGciOiJub25lIn0.e30.&callbackURL=%2F" : ""}`;
+      for (const role of callers) {
+        for (const body of endpoint.method === "GET" ? [undefined] : authBodies) {
+          const cookie = users[role].cookie;
+          const response = await fetch(`${wire.url}${path}`, {
+            method: endpoint.method,
+            redirect: "manual",
+            headers: { origin: wire.origin, ...(cookie ? { cookie } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+            ...(body === undefined ? {} : { body }),
+          });
+          const text = await response.text();
+          captureClient("http", `auth ${endpoint.method} ${path.slice(0, 60)} as ${role} → ${response.status}`, text);
+          count(authStatuses, response.status);
+          if (!allowed && response.status !== 404) authProblems.push(`${endpoint.method} ${path} as ${role}: ${response.status}, expected 404`);
+          if (response.status >= 500) authProblems.push(`${endpoint.method} ${path} as ${role}: ${response.status}`);
+          const leak = markerLeak(role, path, text);
+          if (leak) authProblems.push(`${endpoint.method} ${path} as ${role}: tenant A's ${leak}`);
+        }
+      }
+    }
+    const authAfter = await checksum();
+    // Failed sign-ins are counted on purpose (sign_in_throttle).
+    const authChanged = [...authAfter.keys()].filter((table) => table !== "sign_in_throttle" && authAfter.get(table) !== authBefore.get(table));
+    const authRequests = [...authStatuses.values()].reduce((a, b) => a + b, 0);
+    record("5 /api/auth fuzz", `${authRequests} requests to all ${authEndpoints.length} method/paths better-auth would serve, as 8 callers, with hostile bodies`, authProblems.length === 0 && authChanged.length === 0 ? "pass" : "FAIL", {
+      "answers by status": [...authStatuses.entries()].map(([k, v]) => `${k}:${v}`).join(" "),
+      problems: authProblems.length,
+      "tables changed": authChanged.length ? authChanged.join(",") : 0,
+    });
+    expect.soft(authProblems.slice(0, 30), "/api/auth: 404 unless allowed, no 5xx, no other tenant's data").toEqual([]);
+    expect.soft(authChanged, "/api/auth requests changed nothing").toEqual([]);
 
     // ---- phase 2: hostile but well-formed inputs to mutations, by callers allowed to send them ------
     const noInputLast = (p: Planned) => (p.procedure.schema ? 0 : 1) + (p.procedure.path.startsWith("member.") ? 0.5 : 0);

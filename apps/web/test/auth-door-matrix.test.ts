@@ -156,6 +156,12 @@ describe.each(backends)("/api/auth/* in the isolation matrix and the fuzzer on %
     const signIn = await portal.send("POST", "/api/auth/sign-in/email", { body: { email: "ann@matrix-a.test", password: PASSWORD }, from: "127.0.0.10" });
     expect(signIn.status).toBe(200);
     expect(leaks(signIn)).toEqual([]);
+    // The session token stays in the httpOnly cookie: no JSON body repeats it to page scripts.
+    const token = decodeURIComponent(signIn.cookies.find((c) => c.includes("session_token="))!.split("=")[1]!).split(".")[0]!;
+    expect(signIn.text).not.toContain(token);
+    const own = await portal.send("GET", "/api/auth/get-session", { cookie: signIn.cookies.join("; ") });
+    expect((own.json as { user: { email: string } }).user.email).toBe("ann@matrix-a.test");
+    expect(own.text).not.toContain(token);
     expect((await portal.send("POST", "/api/auth/revoke-sessions", { cookie: signIn.cookies.join("; "), body: {} })).status).toBe(200);
     expect(await sessionsOfB()).toBe(bSessions);
     const [stillB] = await portal.runtime.database.db.select({ email: users.email }).from(users).where(eq(users.email, "ben@matrix-b.test"));

@@ -6,7 +6,6 @@ import { createAccessControl } from "better-auth/plugins/access";
 import { defaultStatements as platformStatements, userAc } from "better-auth/plugins/admin/access";
 import {
   accounts,
-  emailOutbox,
   invitations,
   memberships,
   sessions,
@@ -118,24 +117,10 @@ export function createAuth(options: AuthOptions) {
         creatorRole: "owner",
         // Its endpoints are not served (see door.ts); tenants are created by Ferry's sign-up.
         allowUserToCreateOrganization: false,
-        invitationExpiresIn: 7 * 24 * 3600,
-        cancelPendingInvitationsOnReInvite: true,
         schema: {
           session: { fields: { activeOrganizationId: "activeTenantId" } },
           member: { fields: { organizationId: "tenantId" } },
           invitation: { fields: { organizationId: "tenantId" } },
-        },
-        // No mail provider: the outbox is what would have been sent, shown in the portal.
-        async sendInvitationEmail(data) {
-          const link = `${options.baseURL}/invite/${data.id}`;
-          await db.insert(emailOutbox).values({
-            tenantId: data.organization.id,
-            to: data.email,
-            subject: `${data.inviter.user.name} invited you to ${data.organization.name} on Ferry`,
-            body: `You have been invited as ${data.role}. Open the link to accept: ${link}`,
-            link,
-            meta: { invitationId: data.id, role: data.role },
-          });
         },
       }),
     ],

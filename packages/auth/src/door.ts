@@ -74,6 +74,7 @@ export function createAuthDoor({ auth, throttle, trustedProxies }: AuthDoorOptio
 
     if (path !== "/sign-in/email") return sendResponse(res, await auth.handler(request));
 
+
     const email = signInEmail(body);
     if (!email) return sendResponse(res, await auth.handler(request)); // better-auth explains the malformed request
     const decision = await throttle.begin(email, address);
@@ -127,11 +128,31 @@ async function readBody(req: IncomingMessage): Promise<Buffer | "too large" | un
 async function sendResponse(res: ServerResponse, response: Response): Promise<void> {
   const cookies = response.headers.getSetCookie();
   response.headers.forEach((value, name) => {
-    if (name !== "set-cookie") res.setHeader(name, value);
+    if (name !== "set-cookie" && name !== "content-length") res.setHeader(name, value);
   });
   if (cookies.length > 0) res.setHeader("set-cookie", cookies);
   res.writeHead(response.status);
-  res.end(Buffer.from(await response.arrayBuffer()));
+  res.end(withoutSessionToken(Buffer.from(await response.arrayBuffer()), response.headers.get("content-type")));
+}
+
+/**
+ * better-auth repeats the session token in JSON bodies (sign-in, get-session). The cookie is
+ * httpOnly so that page scripts never hold it; the body must not hand it to them either.
+ */
+function withoutSessionToken(body: Buffer, contentType: string | null): Buffer {
+  if (!contentType?.includes("application/json") || body.length === 0) return body;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString("utf8"));
+  } catch {
+    return body;
+  }
+  if (!parsed || typeof parsed !== "object") return body;
+  const top = parsed as { token?: unknown; session?: { token?: unknown } | null };
+  if (!("token" in top) && !(top.session && typeof top.session === "object" && "token" in top.session)) return body;
+  delete top.token;
+  if (top.session && typeof top.session === "object") delete top.session.token;
+  return Buffer.from(JSON.stringify(top));
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { verificationLinkFor } from "@ferry/auth";
+import { CLIENT_ADDRESS_HEADER, verificationLinkFor } from "@ferry/auth";
 import {
   ConflictError,
   createTenantForOwner,
@@ -47,7 +47,7 @@ export const accountRouter = router({
   signUp: publicProcedure.input(signUpInput).mutation(async ({ ctx, input }) => {
     const response = await ctx.auth.api.signUpEmail({
       body: { name: input.name, email: input.email.toLowerCase(), password: input.password },
-      headers: ctx.headers,
+      headers: withoutClientAddress(ctx.headers),
       asResponse: true,
     });
     if (!response.ok) {
@@ -88,6 +88,13 @@ export const accountRouter = router({
     return setActiveTenant({ db: ctx.platform, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: input.tenantId });
   }),
 });
+
+/** The door sets the client address for better-auth; on this path (tRPC) a client could set it itself. */
+function withoutClientAddress(headers: Headers): Headers {
+  const copy = new Headers(headers);
+  copy.delete(CLIENT_ADDRESS_HEADER);
+  return copy;
+}
 
 function sessionTokenFrom(cookies: string[]): string | undefined {
   for (const cookie of cookies) {
