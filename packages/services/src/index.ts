@@ -52,4 +52,4 @@ export { listDuplicates, exportDuplicates, duplicatesInput } from "./duplicates/
 export { summarizeDuplicates } from "./duplicates/summary";
 export { setSyncPaused } from "./sync-runs/pause";
 export { queueSyncRun, type SyncJobSender, type SyncJobName, type SyncRunKind } from "./sync-runs/enqueue";
-export { emailAddress, idText, text, textProblem } from "./text";
+export { emailAddress, fieldPath, idText, malformedText, text, textProblem } from "./text";
