@@ -180,4 +180,21 @@ describe("cross-site requests, request caps and malformed text over HTTP", () =>
     expect(edit.status).toBe(400);
     expect(message(edit.text)).toMatch(/^changes\.Company: text holds a lone surrogate \(U\+DC00\)/);
   });
+
+  it("checks better-auth's request bodies the same way, and passes a good one on unchanged", async () => {
+    const auth = (path: string, body: string) => post(`/api/auth/${path}`, { origin: web.url, contentType: "application/json", body });
+    const longEmail = await auth("sign-up/email", JSON.stringify({ name: "Long", email: `${"a".repeat(9 * 1024)}@example.test`, password: "correct horse battery" }));
+    const surrogate = await auth("sign-in/email", JSON.stringify({ email: "x\ud800@security.test", password: "correct horse battery" }));
+    const notJson = await auth("sign-in/email", '{"email":');
+    expect(longEmail.status).toBe(400);
+    expect(message(longEmail.text)).toBe("email: An email address is at most 254 characters.");
+    expect(surrogate.status).toBe(400);
+    expect(message(surrogate.text)).toBe("email: text holds a lone surrogate (U+D800), half of a character; send well-formed UTF-16 text.");
+    expect(notJson.status).toBe(400);
+    expect(message(notJson.text)).toBe("The request body is not valid JSON.");
+    // Pretty-printed, so the body better-auth reads is not byte for byte the one sent: it still signs in.
+    const signedIn = await auth("sign-in/email", JSON.stringify({ email: owner.email, password: owner.password }, null, 2));
+    expect(signedIn.status, signedIn.text).toBe(200);
+    expect(signedIn.response.headers.getSetCookie().some((c) => c.includes("session_token="))).toBe(true);
+  });
 });

@@ -6,7 +6,8 @@ import {
   ForbiddenError,
   resolveTenantAccess,
   SalesforceError,
-  textProblem,
+  fieldPath,
+  malformedText,
   UnauthorizedError,
   type Actor,
   type TenantContext,
@@ -50,36 +51,8 @@ function readableDetail(message: string): string {
 
 /** Enough problems to fix the input; a 10,000-element array of bad ids is not answered with 10,000 lines. */
 const MAX_ISSUES = 10;
-const MAX_SEGMENT = 40;
-const MAX_DEPTH = 16;
 
-/** A field's path for a person: long keys (a client may send any) are shortened, so the message stays a message. */
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path.map((key) => (String(key).length > MAX_SEGMENT ? `${String(key).slice(0, MAX_SEGMENT)}…` : String(key))).join(".");
-}
-
-/**
- * The first string or key in a raw input that is not well-formed text (U+0000, a lone surrogate,
- * a noncharacter: see `textProblem`), with where it is ("" for the input itself), or undefined.
- * Iterative, and no deeper than any schema reaches: inputs may nest thousands deep.
- */
-export function malformedText(input: unknown): { path: string; problem: string } | undefined {
-  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: input, path: [] }];
-  while (stack.length > 0) {
-    const { value, path } = stack.pop()!;
-    if (typeof value === "string") {
-      const problem = textProblem(value);
-      if (problem) return { path: fieldPath(path), problem };
-    } else if (value && typeof value === "object" && path.length < MAX_DEPTH) {
-      for (const [key, child] of Object.entries(value)) {
-        const problem = textProblem(key);
-        if (problem) return { path: fieldPath(path), problem: `a key: ${problem}` };
-        stack.push({ value: child, path: [...path, key] });
-      }
-    }
-  }
-  return undefined;
-}
+export { malformedText };
 
 const mapErrors = t.middleware(async ({ ctx, next, path }) => {
   const result = await next();

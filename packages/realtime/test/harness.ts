@@ -6,7 +6,15 @@ import { attachRealtime, type Realtime, type RealtimeAdapter, type SocketIdentit
 /** Sessions keyed by cookie value, standing in for the web app's session check. */
 export type Sessions = Map<string, SocketIdentity>;
 
-export async function startRealtime(adapter: RealtimeAdapter, sessions: Sessions): Promise<Realtime & { url: string; http: HttpServer }> {
+/**
+ * With `follow`, sockets are re-checked against `sessions` by sessionId (an identity whose
+ * `expiresAt` has passed counts as ended), as the web app re-checks them against the database.
+ */
+export async function startRealtime(
+  adapter: RealtimeAdapter,
+  sessions: Sessions,
+  options: { follow?: boolean; sweepIntervalMs?: number; allowedOrigins?: string[] } = {},
+): Promise<Realtime & { url: string; http: HttpServer }> {
   const http = createServer();
   const realtime = await attachRealtime(http, {
     adapter,
@@ -14,18 +22,28 @@ export async function startRealtime(adapter: RealtimeAdapter, sessions: Sessions
       const session = /(?:^|;\s*)session=([^;]+)/.exec(headers.cookie ?? "")?.[1];
       return (session && sessions.get(session)) || null;
     },
+    ...(options.follow
+      ? {
+          revalidate: async ({ sessionId }: { sessionId: string }) => {
+            const identity = [...sessions.values()].find((s) => s.sessionId === sessionId);
+            return identity && (identity.expiresAt === undefined || identity.expiresAt > Date.now()) ? identity : null;
+          },
+        }
+      : {}),
+    ...(options.sweepIntervalMs ? { sweepIntervalMs: options.sweepIntervalMs } : {}),
+    ...(options.allowedOrigins ? { allowedOrigins: options.allowedOrigins } : {}),
   });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
   const { port } = http.address() as AddressInfo;
   return { ...realtime, http, url: `http://127.0.0.1:${port}` };
 }
 
-export function openSocket(url: string, session?: string): Socket {
+export function openSocket(url: string, session?: string, origin?: string): Socket {
   return connect(url, {
     transports: ["websocket"],
     reconnection: false,
     forceNew: true,
-    extraHeaders: session ? { cookie: `session=${session}` } : {},
+    extraHeaders: { ...(session ? { cookie: `session=${session}` } : {}), ...(origin ? { origin } : {}) },
   });
 }
 

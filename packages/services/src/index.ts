@@ -54,4 +54,4 @@ export { setSyncPaused } from "./sync-runs/pause";
 export { queueSyncRun, type SyncJobSender, type SyncJobName, type SyncRunKind } from "./sync-runs/enqueue";
 export { markEmailVerified, queueVerificationMail, sendVerificationMail } from "./account/verification";
 export { undoSignUp } from "./account/undo-sign-up";
-export { emailAddress, idText, text, textProblem } from "./text";
+export { emailAddress, fieldPath, idText, malformedText, text, textProblem } from "./text";

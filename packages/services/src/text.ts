@@ -47,3 +47,34 @@ export const emailAddress = z
   .string()
   .max(254, "An email address is at most 254 characters.")
   .pipe(z.email("Enter a valid email address."));
+
+const MAX_SEGMENT = 40;
+const MAX_DEPTH = 16;
+
+/** A field's path for a person: long keys (a client may send any) are shortened, so the message stays a message. */
+export function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((key) => (String(key).length > MAX_SEGMENT ? `${String(key).slice(0, MAX_SEGMENT)}…` : String(key))).join(".");
+}
+
+/**
+ * The first string or key in a raw input that is not well-formed text (see `textProblem`), with
+ * where it is ("" for the input itself), or undefined. Iterative, and no deeper than any schema
+ * reaches: inputs may nest thousands deep.
+ */
+export function malformedText(input: unknown): { path: string; problem: string } | undefined {
+  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: input, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === "string") {
+      const problem = textProblem(value);
+      if (problem) return { path: fieldPath(path), problem };
+    } else if (value && typeof value === "object" && path.length < MAX_DEPTH) {
+      for (const [key, child] of Object.entries(value)) {
+        const problem = textProblem(key);
+        if (problem) return { path: fieldPath(path), problem: `a key: ${problem}` };
+        stack.push({ value: child, path: [...path, key] });
+      }
+    }
+  }
+  return undefined;
+}

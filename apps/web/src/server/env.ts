@@ -19,7 +19,7 @@ const schema = z.object({
     .string()
     .optional()
     .transform((v) => (v ?? "").split(",").map((o) => o.trim()).filter(Boolean))
-    .pipe(z.array(z.url({ protocol: /^https?$/ }).refine((o) => new URL(o).origin === o.replace(/\/$/, ""), "must be an origin only (scheme, host and port, no path)")))
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).refine(isOrigin, "must be an origin only (scheme, host and port, no path)")))
     .describe("comma-separated origins besides PUBLIC_URL that may send state-changing requests, e.g. https://admin.example.com"),
   DATABASE_URL: z
     .string()
@@ -102,6 +102,14 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     demo: env.FERRY_DEMO ?? embedded,
     showOutbox: env.FERRY_SHOW_OUTBOX ?? embedded,
   };
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value.replace(/\/$/, "");
+  } catch {
+    return false;
+  }
 }
 
 /**

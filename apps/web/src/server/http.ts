@@ -38,7 +38,7 @@ export function createRequestHandler(runtime: Runtime, nextHandler: NodeHandler)
     const done = observeHttpRequest(req.method ?? "GET", route);
     res.on("finish", () => done(res.statusCode));
     try {
-      if (refuseUnsafeRequest(req, res, url, policy)) return;
+      if (await refuseUnsafeRequest(req, res, url, policy)) return;
       if (url.pathname === "/healthz") return json(res, 200, { status: "ok" });
       if (url.pathname === "/readyz") return await ready(runtime, res);
       if (url.pathname === "/metrics") {

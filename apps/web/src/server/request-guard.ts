@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY } from "@trpc/server/rpc";
+import { malformedText } from "@ferry/services";
 
 /** Largest request body the portal accepts (tRPC and better-auth alike). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -17,10 +18,11 @@ export interface RequestPolicy {
  * Refuses, before any handler runs, what a cross-site page could send with the user's cookie and
  * what is too big to handle: a state-changing request must be JSON from one of the portal's
  * origins (a form post or a `text/plain` fetch from another site, even a same-site subdomain, is
- * not), with a declared length within the limit; a tRPC batch must stay within its size.
- * Returns true when it answered the request.
+ * not), with a declared length within the limit; a tRPC batch must stay within its size; a body
+ * for better-auth must be well-formed text (tRPC checks its own inputs, see packages/api/src/trpc.ts).
+ * Resolves true when it answered the request.
  */
-export function refuseUnsafeRequest(req: IncomingMessage, res: ServerResponse, url: URL, policy: RequestPolicy): boolean {
+export async function refuseUnsafeRequest(req: IncomingMessage, res: ServerResponse, url: URL, policy: RequestPolicy): Promise<boolean> {
   if (url.pathname.startsWith("/api/trpc/") && url.searchParams.get("batch") === "1") {
     const procedures = decodeURIComponent(url.pathname.slice("/api/trpc/".length)).split(",").length;
     if (procedures > MAX_TRPC_BATCH) return refuse(req, res, 400, `A batch may hold at most ${MAX_TRPC_BATCH} procedures; this one holds ${procedures}.`);
@@ -37,6 +39,38 @@ export function refuseUnsafeRequest(req: IncomingMessage, res: ServerResponse, u
   if (declared === undefined) return refuse(req, res, 411, `Send a Content-Length header; request bodies may be at most ${MAX_BODY_BYTES} bytes.`);
   if (!/^\d+$/.test(declared)) return refuse(req, res, 400, "The Content-Length header is not a number.");
   if (Number(declared) > MAX_BODY_BYTES) return refuse(req, res, 413, `The request body is ${declared} bytes; at most ${MAX_BODY_BYTES} bytes (1 MiB) are accepted.`);
+  if (url.pathname.startsWith("/api/auth/")) return refuseMalformedAuthBody(req, res);
+  return false;
+}
+
+/** RFC 5321: an address is at most 254 characters (a longer one overflowed the users.email index: a 500). */
+const MAX_EMAIL = 254;
+
+/**
+ * Reads a better-auth request's body (its length is declared and within the cap by now) and refuses
+ * what Postgres would fail on as a 500: text that is not well formed, an email over 254
+ * characters. The parsed body goes on as `req.body`, which better-auth's Node adapter reads when
+ * the stream has been consumed.
+ */
+async function refuseMalformedAuthBody(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks).toString("utf8");
+  if (raw.trim() === "") return false;
+  let body: unknown;
+  try {
+    body = JSON.parse(raw);
+  } catch {
+    return refuse(req, res, 400, "The request body is not valid JSON.");
+  }
+  const found = malformedText(body);
+  if (found) return refuse(req, res, 400, `${found.path ? `${found.path}: ` : ""}${found.problem}`);
+  if (body && typeof body === "object") {
+    for (const [key, value] of Object.entries(body)) {
+      if (/email/i.test(key) && typeof value === "string" && value.length > MAX_EMAIL) return refuse(req, res, 400, `${key}: An email address is at most ${MAX_EMAIL} characters.`);
+    }
+  }
+  (req as IncomingMessage & { body?: unknown }).body = body;
   return false;
 }
 
