@@ -24,6 +24,8 @@ begin
 end $$;
 drop trigger if exists bench_note_commit on sync_run_objects;
 create trigger bench_note_commit after update on sync_run_objects for each row execute function bench_note_commit();
+-- The bench's worker child runs as the runtime login, like Ferry's worker, and keeps its notes here.
+grant select, insert, update on bench_credentials, bench_jobs to ferry_app;
 `;
 
 export interface FerryDatabase {

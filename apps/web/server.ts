@@ -34,7 +34,8 @@ async function main() {
   httpServer.keepAliveTimeout = 65_000;
   httpServer.headersTimeout = 66_000;
   const realtime = await attachRealtime(httpServer, {
-    adapter: env.embedded ? { kind: "memory" } : { kind: "postgres", connectionString: env.DATABASE_URL! },
+    // socket.io's adapter keeps a table of its own (large payloads): platform infrastructure, the platform login.
+    adapter: env.embedded ? { kind: "memory" } : { kind: "postgres", connectionString: env.DATABASE_PLATFORM_URL! },
     logger,
     allowedOrigins: env.allowedOrigins,
     // Sockets follow their session: see src/server/socket-sessions.ts.

@@ -40,7 +40,7 @@ export async function runWorkerProcess({ env = process.env, createHandlers }: Ru
   if (loginProblems.length > 0) throw new EnvError(loginProblems);
   const logger = createLogger({ name: "worker", level: config.LOG_LEVEL });
   const database = await openDatabase({ url: config.DATABASE_URL, platformUrl: config.DATABASE_PLATFORM_URL, maxConnections: config.DATABASE_POOL_SIZE });
-  const emitter = createEmitter({ kind: "postgres", connectionString: config.DATABASE_URL });
+  const emitter = createEmitter({ kind: "postgres", connectionString: config.DATABASE_PLATFORM_URL });
   try {
     // Migrations take an advisory lock, so web and worker booting together is safe.
     await migrate(database);
