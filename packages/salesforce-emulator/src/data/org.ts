@@ -1,7 +1,7 @@
 import { canonicalId, decodeId, KEY_PREFIX, makeId } from '../ids';
 import { DAY, type EpochSeconds } from '../time';
 import { DEFAULT_CUSTOM_FIELDS, field, OBJECT_NAMES, Schema, type FieldDef, type FieldSpec, type ObjectDef } from '../schema';
-import { buildGeneratedTable, type GeneratorContext, type Value } from './generator';
+import { buildGeneratedTable, RECORD_TYPES, type GeneratorContext, type Value } from './generator';
 import { SObjectTable, type RowRef, type StoredRecord } from './table';
 import type { Tx } from './writes';
 
@@ -53,7 +53,7 @@ export interface OrgUser {
 
 export const DEFAULT_COUNTS: Record<string, number> = {
   User: 12, Account: 2_000, Contact: 5_000, Lead: 10_000, Opportunity: 2_000,
-  OpportunityContactRole: 2_000, Campaign: 50, CampaignMember: 5_000,
+  OpportunityContactRole: 2_000, Campaign: 50, CampaignMember: 5_000, Case: 500, Task: 2_000, Event: 1_000,
 };
 
 export const DEFAULT_USERS: UserOptions[] = [
@@ -116,6 +116,7 @@ export class Org {
     counts.User = Math.max(counts.User ?? 0, userOpts.length);
     // The one Organization row is an overlay record: its id carries orgNumber, not a generated counter.
     counts.Organization = 0;
+    counts.RecordType = RECORD_TYPES.length;
     const prefixes: Record<string, string> = {};
     for (const def of this.schema.objects.values()) prefixes[def.name] = def.keyPrefix;
     this.ctx = {
