@@ -27,6 +27,8 @@ const usage = `Usage: pnpm emulator [options]
   --bulk-job-ms <n>       Bulk 2.0 job duration in ms (default 1500)
   --session-timeout <s>   idle session timeout in seconds (default 7200)
   --no-gzip               never compress responses (default: gzip when the client accepts it)
+  --late-modstamp <s:sec> a share s (0..1) of writes get a SystemModstamp up to sec seconds before
+                          they become visible (exercises a sync's lookback), e.g. 0.1:30
   --help
 `;
 
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
       'bulk-job-ms': { type: 'string' },
       'session-timeout': { type: 'string' },
       'no-gzip': { type: 'boolean', default: false },
+      'late-modstamp': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -72,6 +75,8 @@ async function main(): Promise<void> {
     return { ...(k === 1 ? DEFAULT_USERS[1] : {}), username, password, securityToken: securityToken ?? '', firstName: k === 0 ? 'Sync' : 'User', lastName: `${k + 1}` };
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const late = values['late-modstamp'] === undefined ? undefined : /^(0?\.\d+|1|0):(\d+)$/.exec(values['late-modstamp']);
+  if (values['late-modstamp'] !== undefined && !late) throw new Error('--late-modstamp expects share:seconds, e.g. 0.1:30');
   const emu = await startEmulator({
     port: Number(values.port),
     host: values.host,
@@ -89,6 +94,7 @@ async function main(): Promise<void> {
     bulkJobDurationMs: num(values['bulk-job-ms']),
     sessionTimeoutSeconds: num(values['session-timeout']),
     compressResponses: !values['no-gzip'],
+    lateModstamp: late ? { share: Number(late[1]), maxSeconds: Number(late[2]) } : undefined,
   });
   const client = emu.oauthClients[0]!;
   const lines = [

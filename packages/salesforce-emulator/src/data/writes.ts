@@ -184,7 +184,6 @@ export function createRecord(tx: Tx, user: OrgUser, objectName: string, input: R
   if (missing.length) {
     throw new WriteFailure('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.map((f) => f.name).join(', ')}]`, missing.map((f) => f.name));
   }
-  const now = org.now();
   const v: Record<string, Value> = {};
   for (const f of def.fields) v[f.name] = f.type === 'boolean' ? false : null;
   Object.assign(v, values);
@@ -195,7 +194,8 @@ export function createRecord(tx: Tx, user: OrgUser, objectName: string, input: R
   checkUnique(table, v, undefined);
   const { counter, id } = table.allocateId();
   if (def.name === 'Case') v.CaseNumber = String(1000 + counter).padStart(8, '0');
-  Object.assign(v, { Id: id, CreatedDate: now, CreatedById: user.id, LastModifiedDate: now, LastModifiedById: user.id, SystemModstamp: now });
+  const stamp = org.writeStamp();
+  Object.assign(v, { Id: id, CreatedDate: stamp, CreatedById: user.id, LastModifiedDate: stamp, LastModifiedById: user.id, SystemModstamp: stamp });
   if ('IsDeleted' in v) v.IsDeleted = false;
   tx.put(table, { counter, v });
   return id;
