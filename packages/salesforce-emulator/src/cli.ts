@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_COUNTS, DEFAULT_USERS, startEmulator, type UserOptions } from './index';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_COUNTS, DEFAULT_OAUTH_CLIENT, DEFAULT_USERS, startEmulator, type UserOptions } from './index';
 
 /** Org sizes by name; `large` presents about five million records. */
 export const ORG_SIZES: Record<string, Record<string, number>> = {
@@ -27,6 +28,7 @@ const usage = `Usage: pnpm emulator [options]
   --bulk-job-ms <n>       Bulk 2.0 job duration in ms (default 1500)
   --session-timeout <s>   idle session timeout in seconds (default 7200)
   --no-gzip               never compress responses (default: gzip when the client accepts it)
+  --jwt-cert <file>       PEM certificate (or public key) of the OAuth client, enabling the JWT bearer flow
   --late-modstamp <s:sec> a share s (0..1) of writes get a SystemModstamp up to sec seconds before
                           they become visible (exercises a sync's lookback), e.g. 0.1:30
   --help
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
       'session-timeout': { type: 'string' },
       'no-gzip': { type: 'boolean', default: false },
       'late-modstamp': { type: 'string' },
+      'jwt-cert': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
     sessionTimeoutSeconds: num(values['session-timeout']),
     compressResponses: !values['no-gzip'],
     lateModstamp: late ? { share: Number(late[1]), maxSeconds: Number(late[2]) } : undefined,
+    oauthClients: values['jwt-cert'] ? [{ ...DEFAULT_OAUTH_CLIENT, clientCredentialsUser: (users ?? DEFAULT_USERS)[0]!.username, jwtCertificate: readFileSync(values['jwt-cert'], 'utf8') }] : undefined,
   });
   const client = emu.oauthClients[0]!;
   const lines = [

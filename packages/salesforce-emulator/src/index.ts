@@ -53,7 +53,7 @@ export const DEFAULT_OAUTH_CLIENT: OAuthClient = {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   const org = new Org(options);
   const config: EmulatorConfig = {
-    oauthClients: options.oauthClients ?? [DEFAULT_OAUTH_CLIENT],
+    oauthClients: options.oauthClients ?? [{ ...DEFAULT_OAUTH_CLIENT, clientCredentialsUser: org.users[0]?.username }],
     autoApproveUser: options.autoApproveUser,
     requireSecurityToken: options.requireSecurityToken ?? true,
     bulkJobDurationMs: options.bulkJobDurationMs ?? 1_500,
