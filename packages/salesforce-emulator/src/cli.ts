@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_COUNTS, DEFAULT_USERS, startEmulator, type UserOptions } from './index';
+import { readFileSync } from 'node:fs';
+import { DEFAULT_COUNTS, DEFAULT_OAUTH_CLIENT, DEFAULT_USERS, startEmulator, type UserOptions } from './index';
 
 /** Org sizes by name; `large` presents about five million records. */
 export const ORG_SIZES: Record<string, Record<string, number>> = {
@@ -27,6 +28,11 @@ const usage = `Usage: pnpm emulator [options]
   --bulk-job-ms <n>       Bulk 2.0 job duration in ms (default 1500)
   --session-timeout <s>   idle session timeout in seconds (default 7200)
   --no-gzip               never compress responses (default: gzip when the client accepts it)
+  --https                 serve https with a generated CA (written to --cert-dir; the path is printed)
+  --cert-dir <dir>        where the CA and server certificate go (default: a new temporary directory)
+  --jwt-cert <file>       PEM certificate (or public key) of the OAuth client, enabling the JWT bearer flow
+  --late-modstamp <s:sec> a share s (0..1) of writes get a SystemModstamp up to sec seconds before
+                          they become visible (exercises a sync's lookback), e.g. 0.1:30
   --help
 `;
 
@@ -50,6 +56,10 @@ async function main(): Promise<void> {
       'bulk-job-ms': { type: 'string' },
       'session-timeout': { type: 'string' },
       'no-gzip': { type: 'boolean', default: false },
+      'late-modstamp': { type: 'string' },
+      'jwt-cert': { type: 'string' },
+      https: { type: 'boolean', default: false },
+      'cert-dir': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -72,6 +82,8 @@ async function main(): Promise<void> {
     return { ...(k === 1 ? DEFAULT_USERS[1] : {}), username, password, securityToken: securityToken ?? '', firstName: k === 0 ? 'Sync' : 'User', lastName: `${k + 1}` };
   });
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const late = values['late-modstamp'] === undefined ? undefined : /^(0?\.\d+|1|0):(\d+)$/.exec(values['late-modstamp']);
+  if (values['late-modstamp'] !== undefined && !late) throw new Error('--late-modstamp expects share:seconds, e.g. 0.1:30');
   const emu = await startEmulator({
     port: Number(values.port),
     host: values.host,
@@ -89,6 +101,9 @@ async function main(): Promise<void> {
     bulkJobDurationMs: num(values['bulk-job-ms']),
     sessionTimeoutSeconds: num(values['session-timeout']),
     compressResponses: !values['no-gzip'],
+    https: values.https ? { certDir: values['cert-dir'] } : false,
+    lateModstamp: late ? { share: Number(late[1]), maxSeconds: Number(late[2]) } : undefined,
+    oauthClients: values['jwt-cert'] ? [{ ...DEFAULT_OAUTH_CLIENT, clientCredentialsUser: (users ?? DEFAULT_USERS)[0]!.username, jwtCertificate: readFileSync(values['jwt-cert'], 'utf8') }] : undefined,
   });
   const client = emu.oauthClients[0]!;
   const lines = [
@@ -96,6 +111,7 @@ async function main(): Promise<void> {
     `  login URL:          ${values.sandbox ? emu.sandboxLoginUrl : emu.loginUrl}${values.sandbox ? '   (sandbox org)' : ''}`,
     `  instance URL:       ${emu.url}`,
     `  control API:        ${emu.controlUrl ?? 'off (use --control)'}`,
+    ...(emu.caFile ? [`  CA certificate:     ${emu.caFile}   (trust it: NODE_EXTRA_CA_CERTS=${emu.caFile})`] : []),
     `  OAuth client:       ${client.clientId} / ${client.clientSecret}`,
     `  records presented:  ${emu.org.totalRecords.toLocaleString('en-US')}  (${Object.entries(counts).map(([o, n]) => `${o} ${n.toLocaleString('en-US')}`).join(', ')})`,
     '  users (password + security token is the SOAP/OAuth password):',

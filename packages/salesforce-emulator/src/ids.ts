@@ -14,6 +14,10 @@ export const KEY_PREFIX = {
   OpportunityContactRole: '00K',
   Campaign: '701',
   CampaignMember: '00v',
+  RecordType: '012',
+  Case: '500',
+  Task: '00T',
+  Event: '00U',
   BulkJob: '750',
   QueryLocator: '01g',
 } as const;

@@ -4,6 +4,10 @@ import type { EmulatorConfig, EmulatorContext, OAuthClient } from './server/cont
 import type { Control } from './server/control';
 import { Faults, type LatencyProfile } from './server/faults';
 import { Sessions } from './server/sessions';
+import { generateTls } from './server/tls';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface EmulatorOptions extends OrgOptions {
   /** 0 picks a free port. */
@@ -26,6 +30,11 @@ export interface EmulatorOptions extends OrgOptions {
   queryLocatorIdleSeconds?: number;
   minApiVersion?: number;
   maxApiVersion?: number;
+  /**
+   * Serve https with a CA generated into `certDir` (default: a new temporary directory); every URL the
+   * emulator hands out (instance, identity, token responses) then uses https. Needs `openssl`.
+   */
+  https?: boolean | { certDir?: string };
   /** gzip responses when the client sends Accept-Encoding: gzip (default true, as Salesforce). */
   compressResponses?: boolean;
 }
@@ -38,6 +47,8 @@ export interface EmulatorHandle extends Control {
   /** Sandbox login host (test.salesforce.com equivalent). */
   sandboxLoginUrl: string;
   controlUrl: string | undefined;
+  /** With `https`: the CA certificate clients must trust (e.g. NODE_EXTRA_CA_CERTS). */
+  caFile: string | undefined;
   org: Org;
   users: Required<Pick<UserOptions, 'username' | 'password' | 'securityToken'>>[];
   oauthClients: OAuthClient[];
@@ -53,7 +64,7 @@ export const DEFAULT_OAUTH_CLIENT: OAuthClient = {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   const org = new Org(options);
   const config: EmulatorConfig = {
-    oauthClients: options.oauthClients ?? [DEFAULT_OAUTH_CLIENT],
+    oauthClients: options.oauthClients ?? [{ ...DEFAULT_OAUTH_CLIENT, clientCredentialsUser: org.users[0]?.username }],
     autoApproveUser: options.autoApproveUser,
     requireSecurityToken: options.requireSecurityToken ?? true,
     bulkJobDurationMs: options.bulkJobDurationMs ?? 1_500,
@@ -74,14 +85,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     baseUrl: () => base,
     loginBase: (host) => (host === 'sandbox' ? `${base}${SANDBOX_PREFIX}` : base),
   };
-  const app = createApp(ctx, options.controlApi ?? false);
-  base = await app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  const host = options.host ?? '127.0.0.1';
+  const tls = options.https
+    ? generateTls((typeof options.https === 'object' && options.https.certDir) || mkdtempSync(join(tmpdir(), 'salesforce-emulator-tls-')), host)
+    : undefined;
+  const app = createApp(ctx, options.controlApi ?? false, tls);
+  base = await app.listen(options.port ?? 0, host);
   const handle = app.control as EmulatorHandle;
   return Object.assign(handle, {
     url: base,
     loginUrl: base,
     sandboxLoginUrl: `${base}${SANDBOX_PREFIX}`,
     controlUrl: options.controlApi ? `${base}${CONTROL_PREFIX}` : undefined,
+    caFile: tls?.caFile,
     org,
     users: org.users.map((u) => ({ username: u.username, password: u.password, securityToken: u.securityToken })),
     oauthClients: config.oauthClients,

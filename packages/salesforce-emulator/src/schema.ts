@@ -2,7 +2,9 @@ import { KEY_PREFIX } from './ids';
 
 export type FieldType =
   | 'id' | 'string' | 'textarea' | 'boolean' | 'int' | 'double' | 'currency' | 'percent'
-  | 'date' | 'datetime' | 'picklist' | 'multipicklist' | 'reference' | 'email' | 'phone' | 'url';
+  | 'date' | 'datetime' | 'picklist' | 'multipicklist' | 'reference' | 'email' | 'phone' | 'url'
+  /** Compound, read-only: its value is built from its component fields (BillingStreet, …). */
+  | 'address';
 
 export const FIELD_TYPES: readonly FieldType[] = [
   'id', 'string', 'textarea', 'boolean', 'int', 'double', 'currency', 'percent',
@@ -28,6 +30,10 @@ export interface FieldDef {
   defaultedOnCreate: boolean;
   nameField: boolean;
   calculated: boolean;
+  /** Component of a compound field (`BillingCity` → `BillingAddress`). */
+  compoundFieldName?: string;
+  /** For an address field: the prefix of its components (`Billing`, `Mailing`, or '' for Lead.Address). */
+  addressPrefix?: string;
   /** Deleting the referenced record deletes this one (master-detail style); otherwise the lookup is cleared. */
   cascadeDelete?: boolean;
   /** Custom fields added after the org was seeded are null on generated records. */
@@ -51,7 +57,7 @@ export function field(spec: FieldSpec): FieldDef {
   const t = spec.type;
   const system = t === 'id';
   const defaultLength =
-    t === 'id' || t === 'reference' ? 18 : t === 'textarea' ? 32000 : t === 'email' || t === 'url' ? 255 : t === 'phone' ? 40 : t === 'picklist' || t === 'multipicklist' ? 255 : t === 'string' ? 255 : 0;
+    t === 'address' ? 0 : t === 'id' || t === 'reference' ? 18 : t === 'textarea' ? 32000 : t === 'email' || t === 'url' ? 255 : t === 'phone' ? 40 : t === 'picklist' || t === 'multipicklist' ? 255 : t === 'string' ? 255 : 0;
   return {
     label: spec.label ?? spec.name.replace(/__c$/, '').replace(/Id$/, ' ID').replace(/([a-z])([A-Z])/g, '$1 $2'),
     length: defaultLength,
@@ -97,6 +103,25 @@ function auditFields(opts: { deletable: boolean; owned: boolean; mergeable: bool
 
 const picklist = (name: string, values: string[], extra: Partial<FieldSpec> = {}) =>
   field({ name, type: 'picklist', picklistValues: values, ...extra });
+
+const GEOCODE_ACCURACY = ['Address', 'NearAddress', 'Block', 'Street', 'ExtendedZip', 'Zip', 'Neighborhood', 'City', 'County', 'State', 'Unknown'];
+
+/** A standard address: its components plus the read-only compound field (`MailingAddress`, Lead's `Address`). */
+function address(prefix: string, labelPrefix = prefix ? `${prefix} ` : ''): FieldDef[] {
+  const compound = `${prefix}Address`;
+  const part = (spec: FieldSpec) => field({ ...spec, compoundFieldName: compound });
+  return [
+    part({ name: `${prefix}Street`, type: 'textarea', length: 255, label: `${labelPrefix}Street` }),
+    part({ name: `${prefix}City`, type: 'string', length: 40, label: `${labelPrefix}City` }),
+    part({ name: `${prefix}State`, type: 'string', length: 80, label: `${labelPrefix}State/Province` }),
+    part({ name: `${prefix}PostalCode`, type: 'string', length: 20, label: `${labelPrefix}Zip/Postal Code` }),
+    part({ name: `${prefix}Country`, type: 'string', length: 80, label: `${labelPrefix}Country` }),
+    part({ name: `${prefix}Latitude`, type: 'double', precision: 18, scale: 15, label: `${labelPrefix}Latitude` }),
+    part({ name: `${prefix}Longitude`, type: 'double', precision: 18, scale: 15, label: `${labelPrefix}Longitude` }),
+    picklist(`${prefix}GeocodeAccuracy`, GEOCODE_ACCURACY, { label: `${labelPrefix}Geocode Accuracy`, compoundFieldName: compound }),
+    field({ name: compound, type: 'address', label: `${labelPrefix}Address`, createable: false, updateable: false, addressPrefix: prefix }),
+  ];
+}
 
 export const LEAD_STATUSES = ['Open - Not Contacted', 'Working - Contacted', 'Closed - Converted', 'Closed - Not Converted'];
 export const LEAD_SOURCES = ['Web', 'Phone Inquiry', 'Partner Referral', 'Purchased List', 'Other'];
@@ -176,18 +201,27 @@ function standardObjects(): ObjectDef[] {
         name('Name', { label: 'Account Name' }),
         picklist('Type', ['Prospect', 'Customer - Direct', 'Customer - Channel', 'Partner', 'Other'], { label: 'Account Type' }),
         ref('ParentId', ['Account'], { label: 'Parent Account ID', relationshipName: 'Parent' }),
+        ref('RecordTypeId', ['RecordType'], { label: 'Record Type ID' }),
         field({ name: 'AccountNumber', type: 'string', length: 40 }),
-        field({ name: 'BillingStreet', type: 'textarea', length: 255 }),
-        field({ name: 'BillingCity', type: 'string', length: 40 }),
-        field({ name: 'BillingState', type: 'string', length: 80 }),
-        field({ name: 'BillingPostalCode', type: 'string', length: 20 }),
-        field({ name: 'BillingCountry', type: 'string', length: 80 }),
+        ...address('Billing'),
+        ...address('Shipping'),
         field({ name: 'Phone', type: 'phone', label: 'Account Phone' }),
+        field({ name: 'Fax', type: 'phone', label: 'Account Fax' }),
         field({ name: 'Website', type: 'url', length: 255 }),
+        field({ name: 'PhotoUrl', type: 'url', label: 'Photo URL', ...readOnly }),
+        field({ name: 'Sic', type: 'string', length: 20, label: 'SIC Code' }),
         picklist('Industry', INDUSTRIES),
         field({ name: 'AnnualRevenue', type: 'currency' }),
         field({ name: 'NumberOfEmployees', type: 'int', label: 'Employees' }),
+        picklist('Ownership', ['Public', 'Private', 'Subsidiary', 'Other']),
+        field({ name: 'TickerSymbol', type: 'string', length: 20 }),
         field({ name: 'Description', type: 'textarea' }),
+        picklist('Rating', ['Hot', 'Warm', 'Cold'], { label: 'Account Rating' }),
+        field({ name: 'Site', type: 'string', length: 80, label: 'Account Site' }),
+        picklist('AccountSource', LEAD_SOURCES, { label: 'Account Source' }),
+        field({ name: 'LastActivityDate', type: 'date', label: 'Last Activity', ...readOnly }),
+        field({ name: 'LastViewedDate', type: 'datetime', ...readOnly }),
+        field({ name: 'LastReferencedDate', type: 'datetime', ...readOnly }),
       ],
     },
     {
@@ -196,16 +230,30 @@ function standardObjects(): ObjectDef[] {
         ...auditFields({ deletable: true, owned: true, mergeable: true }),
         ref('AccountId', ['Account'], { label: 'Account ID', cascadeDelete: true }),
         ...personName,
-        field({ name: 'Title', type: 'string', length: 128 }),
-        field({ name: 'Email', type: 'email' }),
+        ...address('Other'),
+        ...address('Mailing'),
         field({ name: 'Phone', type: 'phone', label: 'Business Phone' }),
+        field({ name: 'Fax', type: 'phone', label: 'Business Fax' }),
         field({ name: 'MobilePhone', type: 'phone' }),
-        field({ name: 'MailingCity', type: 'string', length: 40 }),
-        field({ name: 'MailingCountry', type: 'string', length: 80 }),
+        field({ name: 'HomePhone', type: 'phone', label: 'Home Phone' }),
+        field({ name: 'OtherPhone', type: 'phone', label: 'Other Phone' }),
+        field({ name: 'AssistantPhone', type: 'phone', label: 'Asst. Phone' }),
+        ref('ReportsToId', ['Contact'], { label: 'Reports To ID', relationshipName: 'ReportsTo' }),
+        field({ name: 'Email', type: 'email' }),
+        field({ name: 'Title', type: 'string', length: 128 }),
+        field({ name: 'Department', type: 'string', length: 80 }),
+        field({ name: 'AssistantName', type: 'string', length: 40, label: "Assistant's Name" }),
         picklist('LeadSource', LEAD_SOURCES),
         field({ name: 'Birthdate', type: 'date' }),
-        field({ name: 'Department', type: 'string', length: 80 }),
+        field({ name: 'Description', type: 'textarea', label: 'Contact Description' }),
         field({ name: 'HasOptedOutOfEmail', type: 'boolean', label: 'Email Opt Out', nillable: false, defaultedOnCreate: true }),
+        field({ name: 'HasOptedOutOfFax', type: 'boolean', label: 'Fax Opt Out', nillable: false, defaultedOnCreate: true }),
+        field({ name: 'DoNotCall', type: 'boolean', label: 'Do Not Call', nillable: false, defaultedOnCreate: true }),
+        field({ name: 'LastActivityDate', type: 'date', label: 'Last Activity', ...readOnly }),
+        field({ name: 'EmailBouncedReason', type: 'string', length: 255 }),
+        field({ name: 'EmailBouncedDate', type: 'datetime' }),
+        field({ name: 'IsEmailBounced', type: 'boolean', label: 'Is Email Bounced', ...readOnly, nillable: false, defaultedOnCreate: true }),
+        field({ name: 'PhotoUrl', type: 'url', label: 'Photo URL', ...readOnly }),
       ],
     },
     {
@@ -215,10 +263,14 @@ function standardObjects(): ObjectDef[] {
         ...personName,
         field({ name: 'Title', type: 'string', length: 128 }),
         field({ name: 'Company', type: 'string', nillable: false }),
-        field({ name: 'City', type: 'string', length: 40 }),
-        field({ name: 'Country', type: 'string', length: 80 }),
+        ...address(''),
         field({ name: 'Email', type: 'email' }),
         field({ name: 'Phone', type: 'phone' }),
+        field({ name: 'MobilePhone', type: 'phone' }),
+        field({ name: 'Fax', type: 'phone' }),
+        field({ name: 'Website', type: 'url' }),
+        field({ name: 'PhotoUrl', type: 'url', label: 'Photo URL', ...readOnly }),
+        field({ name: 'Description', type: 'textarea' }),
         picklist('LeadSource', LEAD_SOURCES),
         picklist('Status', LEAD_STATUSES, { nillable: false, defaultedOnCreate: true }),
         picklist('Industry', INDUSTRIES),
@@ -231,6 +283,13 @@ function standardObjects(): ObjectDef[] {
         ref('ConvertedContactId', ['Contact'], { label: 'Converted Contact ID', ...readOnly }),
         ref('ConvertedOpportunityId', ['Opportunity'], { label: 'Converted Opportunity ID', ...readOnly }),
         field({ name: 'IsUnreadByOwner', type: 'boolean', label: 'Unread By Owner', nillable: false, defaultedOnCreate: true }),
+        field({ name: 'HasOptedOutOfEmail', type: 'boolean', label: 'Email Opt Out', nillable: false, defaultedOnCreate: true }),
+        field({ name: 'HasOptedOutOfFax', type: 'boolean', label: 'Fax Opt Out', nillable: false, defaultedOnCreate: true }),
+        field({ name: 'DoNotCall', type: 'boolean', label: 'Do Not Call', nillable: false, defaultedOnCreate: true }),
+        field({ name: 'LastActivityDate', type: 'date', label: 'Last Activity', ...readOnly }),
+        field({ name: 'EmailBouncedReason', type: 'string', length: 255 }),
+        field({ name: 'EmailBouncedDate', type: 'datetime' }),
+        field({ name: 'IsEmailBounced', type: 'boolean', label: 'Is Email Bounced', ...readOnly, nillable: false, defaultedOnCreate: true }),
       ],
     },
     {
@@ -249,6 +308,15 @@ function standardObjects(): ObjectDef[] {
         field({ name: 'IsClosed', type: 'boolean', label: 'Closed', ...readOnly, nillable: false, defaultedOnCreate: true }),
         field({ name: 'IsWon', type: 'boolean', label: 'Won', ...readOnly, nillable: false, defaultedOnCreate: true }),
         ref('CampaignId', ['Campaign'], { label: 'Campaign ID' }),
+        ref('RecordTypeId', ['RecordType'], { label: 'Record Type ID' }),
+        field({ name: 'NextStep', type: 'string', length: 255 }),
+        field({ name: 'ExpectedRevenue', type: 'currency', label: 'Expected Amount', ...readOnly, calculated: true }),
+        field({ name: 'TotalOpportunityQuantity', type: 'double', label: 'Quantity', precision: 18, scale: 2 }),
+        picklist('ForecastCategoryName', ['Omitted', 'Pipeline', 'Best Case', 'Commit', 'Closed'], { label: 'Forecast Category' }),
+        field({ name: 'HasOpportunityLineItem', type: 'boolean', label: 'Has Line Item', ...readOnly, nillable: false, defaultedOnCreate: true }),
+        field({ name: 'LastActivityDate', type: 'date', label: 'Last Activity', ...readOnly }),
+        field({ name: 'FiscalQuarter', type: 'int', label: 'Fiscal Quarter', ...readOnly, precision: 1 }),
+        field({ name: 'FiscalYear', type: 'int', label: 'Fiscal Year', ...readOnly, precision: 4 }),
       ],
     },
     {
@@ -274,6 +342,12 @@ function standardObjects(): ObjectDef[] {
         field({ name: 'BudgetedCost', type: 'currency' }),
         field({ name: 'ActualCost', type: 'currency' }),
         ref('ParentId', ['Campaign'], { label: 'Parent Campaign ID', relationshipName: 'Parent' }),
+        field({ name: 'Description', type: 'textarea' }),
+        field({ name: 'ExpectedRevenue', type: 'currency', label: 'Expected Revenue in Campaign' }),
+        field({ name: 'NumberSent', type: 'double', label: 'Num Sent in Campaign', precision: 18, scale: 0 }),
+        field({ name: 'NumberOfLeads', type: 'int', label: 'Leads in Campaign', ...readOnly }),
+        field({ name: 'NumberOfContacts', type: 'int', label: 'Contacts in Campaign', ...readOnly }),
+        field({ name: 'LastActivityDate', type: 'date', label: 'Last Activity', ...readOnly }),
       ],
     },
     {
@@ -288,10 +362,98 @@ function standardObjects(): ObjectDef[] {
         field({ name: 'FirstRespondedDate', type: 'date', ...readOnly }),
       ],
     },
+    {
+      name: 'RecordType', label: 'Record Type', labelPlural: 'Record Types', keyPrefix: KEY_PREFIX.RecordType, mergeable: false,
+      operations: { create: true, update: true, delete: false },
+      fields: [
+        ...auditFields({ deletable: false, owned: false, mergeable: false }),
+        name('Name', { length: 80, label: 'Record Type Label' }),
+        field({ name: 'DeveloperName', type: 'string', length: 80, label: 'Record Type Name', nillable: false }),
+        field({ name: 'NamespacePrefix', type: 'string', length: 15, ...readOnly }),
+        field({ name: 'Description', type: 'string', length: 255 }),
+        field({ name: 'BusinessProcessId', type: 'string', length: 18, label: 'Business Process ID' }),
+        picklist('SobjectType', ['Account', 'Opportunity', 'Case'], { label: 'SObject Type Name', nillable: false, updateable: false }),
+        field({ name: 'IsActive', type: 'boolean', label: 'Active', nillable: false, defaultedOnCreate: true }),
+        field({ name: 'IsPersonType', type: 'boolean', label: 'Is Person Type', ...readOnly, nillable: false }),
+      ],
+    },
+    {
+      name: 'Case', label: 'Case', labelPlural: 'Cases', keyPrefix: KEY_PREFIX.Case, mergeable: true,
+      fields: [
+        ...auditFields({ deletable: true, owned: true, mergeable: true }),
+        field({ name: 'CaseNumber', type: 'string', length: 30, label: 'Case Number', nameField: true, ...readOnly, nillable: false, defaultedOnCreate: true }),
+        ref('ContactId', ['Contact'], { label: 'Contact ID' }),
+        ref('AccountId', ['Account'], { label: 'Account ID', cascadeDelete: true }),
+        ref('ParentId', ['Case'], { label: 'Parent Case ID', relationshipName: 'Parent' }),
+        ref('RecordTypeId', ['RecordType'], { label: 'Record Type ID' }),
+        field({ name: 'SuppliedName', type: 'string', length: 80, label: 'Name' }),
+        field({ name: 'SuppliedEmail', type: 'email', label: 'Email Address' }),
+        field({ name: 'SuppliedPhone', type: 'string', length: 40, label: 'Phone' }),
+        field({ name: 'SuppliedCompany', type: 'string', length: 80, label: 'Company' }),
+        picklist('Type', ['Mechanical', 'Electrical', 'Electronic', 'Structural', 'Other'], { label: 'Case Type' }),
+        picklist('Status', ['New', 'Working', 'Escalated', 'Closed'], { nillable: false, defaultedOnCreate: true }),
+        picklist('Reason', ['Installation', 'Equipment Complexity', 'Performance', 'Breakdown', 'Equipment Design', 'Feedback', 'Other'], { label: 'Case Reason' }),
+        picklist('Origin', ['Phone', 'Email', 'Web'], { label: 'Case Origin' }),
+        field({ name: 'Subject', type: 'string', length: 255 }),
+        picklist('Priority', ['High', 'Medium', 'Low']),
+        field({ name: 'Description', type: 'textarea' }),
+        field({ name: 'IsClosed', type: 'boolean', label: 'Closed', ...readOnly, nillable: false, defaultedOnCreate: true }),
+        field({ name: 'ClosedDate', type: 'datetime', label: 'Closed Date', ...readOnly }),
+        field({ name: 'IsEscalated', type: 'boolean', label: 'Escalated', nillable: false, defaultedOnCreate: true }),
+      ],
+    },
+    activity('Task'),
+    activity('Event'),
   ];
 }
 
-export const OBJECT_NAMES = ['Organization', 'User', 'Account', 'Contact', 'Lead', 'Opportunity', 'OpportunityContactRole', 'Campaign', 'CampaignMember'] as const;
+/** Task and Event: activities hang off a person (WhoId) and a record (WhatId) and go when either is deleted. */
+function activity(kind: 'Task' | 'Event'): ObjectDef {
+  const common = [
+    ...auditFields({ deletable: true, owned: true, mergeable: false }),
+    ref('WhoId', ['Contact', 'Lead'], { label: 'Name ID', relationshipName: 'Who', cascadeDelete: true }),
+    ref('WhatId', ['Account', 'Opportunity', 'Campaign', 'Case'], { label: 'Related To ID', relationshipName: 'What', cascadeDelete: true }),
+    field({ name: 'Subject', type: 'string', length: 255, nameField: true }),
+    field({ name: 'ActivityDate', type: 'date', label: kind === 'Task' ? 'Due Date Only' : 'Due Date Only' }),
+    field({ name: 'Description', type: 'textarea' }),
+    field({ name: 'IsReminderSet', type: 'boolean', label: 'Reminder Set', nillable: false, defaultedOnCreate: true }),
+    field({ name: 'ReminderDateTime', type: 'datetime', label: 'Reminder Date/Time' }),
+    field({ name: 'IsArchived', type: 'boolean', label: 'Archived', ...readOnly, nillable: false, defaultedOnCreate: true }),
+  ];
+  if (kind === 'Task') {
+    return {
+      name: 'Task', label: 'Task', labelPlural: 'Tasks', keyPrefix: KEY_PREFIX.Task, mergeable: false,
+      fields: [
+        ...common,
+        picklist('Status', ['Not Started', 'In Progress', 'Completed', 'Waiting on someone else', 'Deferred'], { nillable: false, defaultedOnCreate: true }),
+        picklist('Priority', ['High', 'Normal', 'Low'], { nillable: false, defaultedOnCreate: true }),
+        field({ name: 'IsHighPriority', type: 'boolean', label: 'High Priority', ...readOnly, nillable: false, defaultedOnCreate: true }),
+        field({ name: 'IsClosed', type: 'boolean', label: 'Closed', ...readOnly, nillable: false, defaultedOnCreate: true }),
+        picklist('TaskSubtype', ['Task', 'Email', 'Call'], { label: 'Task Subtype', updateable: false }),
+        field({ name: 'CallDurationInSeconds', type: 'int', label: 'Call Duration', precision: 8 }),
+        picklist('CallType', ['Internal', 'Inbound', 'Outbound']),
+        field({ name: 'CompletedDateTime', type: 'datetime', label: 'Completed Date/Time', ...readOnly }),
+      ],
+    };
+  }
+  return {
+    name: 'Event', label: 'Event', labelPlural: 'Events', keyPrefix: KEY_PREFIX.Event, mergeable: false,
+    fields: [
+      ...common,
+      field({ name: 'Location', type: 'string', length: 255 }),
+      field({ name: 'IsAllDayEvent', type: 'boolean', label: 'All-Day Event', nillable: false, defaultedOnCreate: true }),
+      field({ name: 'ActivityDateTime', type: 'datetime', label: 'Due Date Time' }),
+      field({ name: 'DurationInMinutes', type: 'int', label: 'Duration', precision: 8 }),
+      field({ name: 'StartDateTime', type: 'datetime', label: 'Start Date Time' }),
+      field({ name: 'EndDateTime', type: 'datetime', label: 'End Date Time' }),
+      picklist('ShowAs', ['Busy', 'OutOfOffice', 'Free'], { label: 'Show Time As' }),
+      field({ name: 'IsPrivate', type: 'boolean', label: 'Private', nillable: false, defaultedOnCreate: true }),
+      picklist('EventSubtype', ['Event'], { label: 'Event Subtype', updateable: false }),
+    ],
+  };
+}
+
+export const OBJECT_NAMES = ['Organization', 'User', 'RecordType', 'Account', 'Contact', 'Lead', 'Opportunity', 'OpportunityContactRole', 'Campaign', 'CampaignMember', 'Case', 'Task', 'Event'] as const;
 export type ObjectName = (typeof OBJECT_NAMES)[number];
 
 /** Custom fields of the default org: exercise externalId upsert, FLS hiding, multipicklists. */
@@ -343,7 +505,7 @@ export class Schema {
     const out: { childSObject: string; field: string; relationshipName: string | null; cascadeDelete: boolean }[] = [];
     for (const child of this.objects.values()) {
       for (const f of child.fields) {
-        if (f.type === 'reference' && f.referenceTo.includes(o.name) && !f.name.startsWith('Converted') && f.name !== 'MasterRecordId' && f.name !== 'CreatedById' && f.name !== 'LastModifiedById') {
+        if (f.type === 'reference' && f.referenceTo.includes(o.name) && !f.name.startsWith('Converted') && !['MasterRecordId', 'CreatedById', 'LastModifiedById', 'RecordTypeId', 'ReportsToId'].includes(f.name)) {
           out.push({ childSObject: child.name, field: f.name, relationshipName: childRelationshipName(child.name, f.name), cascadeDelete: f.cascadeDelete === true });
         }
       }
@@ -356,6 +518,7 @@ function childRelationshipName(child: string, fieldName: string): string | null 
   const plural: Record<string, string> = {
     Contact: 'Contacts', Opportunity: 'Opportunities', OpportunityContactRole: 'OpportunityContactRoles',
     CampaignMember: 'CampaignMembers', Account: 'ChildAccounts', Campaign: 'ChildCampaigns', Lead: 'Leads',
+    Case: 'Cases', Task: 'Tasks', Event: 'Events',
   };
   if (fieldName === 'ParentId') return plural[child] ?? null;
   if (fieldName === 'OwnerId') return null;

@@ -56,7 +56,8 @@ export function emulatorRows(emu: EmulatorHandle, object: string, options: { inc
   const org = emu.org;
   const table = org.tables.get(object)!;
   const user = org.users[0]!;
-  const fields = org.visibleFields(user, table.def);
+  // Compound fields (addresses) are not synced: the engine reads their components instead.
+  const fields = org.visibleFields(user, table.def).filter((f) => f.type !== "address");
   const readers = fields.map((f) => {
     const read = table.reader(f.name);
     const convert = valueConverter(f.type);

@@ -15,7 +15,7 @@ describe.each(backends)("schema changes on %s", (backend) => {
     const { tenantId, ownerEmail } = await createTenantFixture(harness.db);
     const lead = harness.emu.org.tables.get("Lead")!.def;
     // What Sync Fields stored: the catalog as the sync user saw it, and two mappings.
-    await harness.db.platform.insert(fieldCatalog).values(lead.fields.map((f) => ({ tenantId, object: "Lead", fieldName: f.name, label: f.label, type: f.type, writable: f.updateable })));
+    await harness.db.platform.insert(fieldCatalog).values(lead.fields.filter((f) => f.type !== "address").map((f) => ({ tenantId, object: "Lead", fieldName: f.name, label: f.label, type: f.type, writable: f.updateable })));
     await harness.db.platform.insert(fieldMappings).values([
       { tenantId, object: "Lead", sfField: "Title", ferryField: "title", direction: "pull" },
       { tenantId, object: "Lead", sfField: "Email", ferryField: "email", direction: "two_way" },

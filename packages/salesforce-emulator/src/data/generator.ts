@@ -101,6 +101,21 @@ export interface GeneratedTable {
   lookupExternal(fieldName: string, value: string): number | undefined;
 }
 
+/** The org's record types: a couple per object that has them, as a typical org defines. */
+export const RECORD_TYPES = [
+  { sobjectType: 'Account', developerName: 'Customer', name: 'Customer' },
+  { sobjectType: 'Account', developerName: 'Partner', name: 'Partner' },
+  { sobjectType: 'Opportunity', developerName: 'New_Business', name: 'New Business' },
+  { sobjectType: 'Opportunity', developerName: 'Renewal', name: 'Renewal' },
+  { sobjectType: 'Case', developerName: 'Support', name: 'Support' },
+  { sobjectType: 'Case', developerName: 'Billing', name: 'Billing' },
+] as const;
+
+function recordTypeId(sobjectType: string, h: number): string {
+  const options = RECORD_TYPES.flatMap((rt, k) => (rt.sobjectType === sobjectType ? [k] : []));
+  return makeId('012', pick(options, h) + 1);
+}
+
 export function externalKeyFor(objectName: string, i: number): string {
   return `${objectName.slice(0, 3).toUpperCase()}-${String(i + 1).padStart(8, '0')}`;
 }
@@ -259,7 +274,99 @@ export function buildGeneratedTable(def: ObjectDef, ctx: GeneratorContext): Gene
       g.set('OwnerId', () => null);
       break;
     }
+    case 'RecordType': {
+      const rt = (i: number) => RECORD_TYPES[i]!;
+      g.set('Name', (i) => rt(i).name);
+      g.set('DeveloperName', (i) => rt(i).developerName);
+      g.set('SobjectType', (i) => rt(i).sobjectType);
+      g.set('Description', () => null);
+      g.set('IsActive', () => true);
+      g.set('OwnerId', () => null);
+      g.set('CreatedById', () => idOf('User', 0));
+      g.set('LastModifiedById', () => idOf('User', 0));
+      break;
+    }
+    case 'Case': {
+      const status = (i: number) => pick(['New', 'Working', 'Escalated', 'Closed', 'Closed'], h(i, 70));
+      g.set('CaseNumber', (i) => String(1000 + i + 1).padStart(8, '0'));
+      g.set('AccountId', refTo('Account', 22, 10));
+      g.set('ContactId', refTo('Contact', 71, 30));
+      g.set('RecordTypeId', (i) => recordTypeId('Case', h(i, 72)));
+      g.set('Type', (i) => pick(['Mechanical', 'Electrical', 'Electronic', 'Structural', 'Other', null], h(i, 73)));
+      g.set('Status', status);
+      g.set('Reason', (i) => pick(['Installation', 'Performance', 'Breakdown', 'Feedback', 'Other', null], h(i, 74)));
+      g.set('Origin', (i) => pick(['Phone', 'Email', 'Web'], h(i, 75)));
+      g.set('Subject', (i) => `${pick(['Cannot log in', 'Invoice question', 'Device overheating', 'Feature request', 'Data export'], h(i, 76))} #${i + 1}`);
+      g.set('Priority', (i) => pick(['High', 'Medium', 'Low'], h(i, 77)));
+      g.set('IsClosed', (i) => status(i) === 'Closed');
+      g.set('ClosedDate', (i) => (status(i) === 'Closed' ? timeline.modstamp(i) : null));
+      break;
+    }
+    case 'Task':
+    case 'Event': {
+      // Half the activities are about a contact and its account, half about a lead (no WhatId).
+      const aboutLead = (i: number) => countOf('Lead') > 0 && (countOf('Contact') === 0 || h(i, 80) % 2 === 0);
+      g.set('WhoId', (i) => (aboutLead(i) ? idOf('Lead', h(i, 81) % countOf('Lead')) : countOf('Contact') ? idOf('Contact', h(i, 82) % countOf('Contact')) : null));
+      g.set('WhatId', (i) => (aboutLead(i) || countOf('Account') === 0 ? null : idOf('Account', h(i, 83) % countOf('Account'))));
+      g.set('Subject', (i) => pick(def.name === 'Task' ? ['Call', 'Send Quote', 'Send Letter', 'Email', 'Other'] : ['Meeting', 'Demo', 'Lunch', 'Onsite visit'], h(i, 84)));
+      g.set('ActivityDate', (i) => formatDate(timeline.created(i) + (h(i, 85) % 14) * DAY));
+      g.set('Description', () => null);
+      if (def.name === 'Task') {
+        const status = (i: number) => pick(['Not Started', 'In Progress', 'Completed', 'Completed', 'Deferred'], h(i, 86));
+        const priority = (i: number) => pick(['High', 'Normal', 'Normal', 'Low'], h(i, 87));
+        g.set('Status', status);
+        g.set('Priority', priority);
+        g.set('IsHighPriority', (i) => priority(i) === 'High');
+        g.set('IsClosed', (i) => status(i) === 'Completed');
+        g.set('TaskSubtype', (i) => pick(['Task', 'Email', 'Call'], h(i, 88)));
+        g.set('CompletedDateTime', (i) => (status(i) === 'Completed' ? timeline.modstamp(i) : null));
+      } else {
+        const startAt = (i: number) => timeline.created(i) + (h(i, 85) % 14) * DAY + 9 * 3600 + (h(i, 89) % 8) * 3600;
+        const minutes = (i: number) => pick([30, 60, 90], h(i, 90));
+        g.set('StartDateTime', startAt);
+        g.set('ActivityDateTime', startAt);
+        g.set('EndDateTime', (i) => startAt(i) + minutes(i) * 60);
+        g.set('DurationInMinutes', minutes);
+        g.set('Location', (i) => pick(CITIES, h(i, 11)));
+        g.set('ShowAs', () => 'Busy');
+        g.set('EventSubtype', () => 'Event');
+      }
+      break;
+    }
   }
+  if (def.name === 'Account') {
+    g.set('RecordTypeId', (i) => recordTypeId('Account', h(i, 60)));
+    // Half the accounts ship to their billing address, as imported data often does.
+    for (const part of ['Street', 'City', 'State', 'PostalCode', 'Country']) {
+      const billing = g.get(`Billing${part}`)!;
+      g.set(`Shipping${part}`, (i) => (h(i, 61) % 2 === 0 ? billing(i) : null));
+    }
+  }
+  if (def.name === 'Contact' || def.name === 'Lead') {
+    const prefix = def.name === 'Contact' ? 'Mailing' : '';
+    g.set(`${prefix}Street`, (i) => `${(h(i, 9) % 999) + 1} ${pick(LAST, h(i, 10))} Avenue`);
+    g.set(`${prefix}PostalCode`, (i) => String(10000 + (h(i, 12) % 89999)));
+  }
+  if (def.name === 'Opportunity') {
+    const stage = (i: number) => pick(STAGES, h(i, 38));
+    const forecast = ['Pipeline', 'Pipeline', 'Pipeline', 'Best Case', 'Commit', 'Closed', 'Omitted'];
+    const amount = g.get('Amount')!;
+    const probability = g.get('Probability')!;
+    const closeDate = g.get('CloseDate')!;
+    g.set('RecordTypeId', (i) => recordTypeId('Opportunity', h(i, 62)));
+    g.set('ForecastCategoryName', (i) => forecast[STAGES.indexOf(stage(i))] ?? 'Pipeline');
+    g.set('ExpectedRevenue', (i) => {
+      const a = amount(i);
+      return a === null ? null : ((a as number) * (probability(i) as number)) / 100;
+    });
+    g.set('FiscalYear', (i) => Number(String(closeDate(i)).slice(0, 4)));
+    g.set('FiscalQuarter', (i) => Math.floor((Number(String(closeDate(i)).slice(5, 7)) - 1) / 3) + 1);
+  }
+  if (['Account', 'Contact', 'Lead', 'Opportunity'].includes(def.name)) {
+    g.set('LastActivityDate', (i) => (h(i, 63) % 3 === 0 ? null : formatDate(timeline.modstamp(i) - (h(i, 64) % 30) * DAY)));
+  }
+  // Checkboxes are never null in Salesforce; the ones without a generator are unchecked.
+  for (const f of def.fields) if (f.type === 'boolean' && !g.has(f.name)) g.set(f.name, () => false);
 
   const externalFields = new Set<string>();
   for (const f of def.fields) {

@@ -1,7 +1,7 @@
 import { canonicalId, decodeId, KEY_PREFIX, makeId } from '../ids';
 import { DAY, type EpochSeconds } from '../time';
 import { DEFAULT_CUSTOM_FIELDS, field, OBJECT_NAMES, Schema, type FieldDef, type FieldSpec, type ObjectDef } from '../schema';
-import { buildGeneratedTable, type GeneratorContext, type Value } from './generator';
+import { buildGeneratedTable, RECORD_TYPES, type GeneratorContext, type Value } from './generator';
 import { SObjectTable, type RowRef, type StoredRecord } from './table';
 import type { Tx } from './writes';
 
@@ -29,6 +29,8 @@ export interface OrgOptions {
   /** Org clock at start (epoch ms); defaults to now. */
   now?: number;
   isSandbox?: boolean;
+  /** A share (0..1) of writes stamped up to maxSeconds before they become visible; see `Org.writeStamp`. */
+  lateModstamp?: { share: number; maxSeconds: number };
   /** Makes the org id distinct when several emulated orgs run at once (default 1). */
   orgNumber?: number;
   organizationName?: string;
@@ -53,7 +55,7 @@ export interface OrgUser {
 
 export const DEFAULT_COUNTS: Record<string, number> = {
   User: 12, Account: 2_000, Contact: 5_000, Lead: 10_000, Opportunity: 2_000,
-  OpportunityContactRole: 2_000, Campaign: 50, CampaignMember: 5_000,
+  OpportunityContactRole: 2_000, Campaign: 50, CampaignMember: 5_000, Case: 500, Task: 2_000, Event: 1_000,
 };
 
 export const DEFAULT_USERS: UserOptions[] = [
@@ -116,6 +118,7 @@ export class Org {
     counts.User = Math.max(counts.User ?? 0, userOpts.length);
     // The one Organization row is an overlay record: its id carries orgNumber, not a generated counter.
     counts.Organization = 0;
+    counts.RecordType = RECORD_TYPES.length;
     const prefixes: Record<string, string> = {};
     for (const def of this.schema.objects.values()) prefixes[def.name] = def.keyPrefix;
     this.ctx = {
@@ -149,6 +152,7 @@ export class Org {
     }));
     this.tables.get('Organization')!.put(this.organizationRecord());
     this.clockOffset = 0;
+    this.lateModstamp = o.lateModstamp;
     this.usage = 0;
     this.usageDay = Math.floor(this.now() / DAY);
     this.lastPurgeAt = this.seededAt - (o.historyDays ?? 365) * DAY;
@@ -312,10 +316,33 @@ export class Org {
     return ref.v.IsDeleted === true && (ref.v.SystemModstamp as number) < this.now() - 15 * DAY;
   }
 
-  stamp(rec: StoredRecord, userId: string): void {
+  /**
+   * Late stamps: a share of writes get a SystemModstamp up to maxSeconds before the moment they
+   * become visible, as a long transaction commits with its start time. A sync that moved its
+   * watermark past that time in between only finds them with a lookback.
+   */
+  lateModstamp: { share: number; maxSeconds: number } | undefined;
+  private lateRng = 0x2545f491;
+
+  /** The SystemModstamp for a write made now, never before `floor` (the record's previous stamp). */
+  writeStamp(floor = -Infinity): EpochSeconds {
     const now = this.now();
-    rec.v.LastModifiedDate = now;
-    rec.v.SystemModstamp = now;
+    const late = this.lateModstamp;
+    if (!late || late.share <= 0 || late.maxSeconds < 1) return now;
+    const r = () => {
+      this.lateRng ^= this.lateRng << 13;
+      this.lateRng ^= this.lateRng >>> 17;
+      this.lateRng ^= this.lateRng << 5;
+      return (this.lateRng >>> 0) / 4_294_967_296;
+    };
+    if (r() >= late.share) return now;
+    return Math.max(floor, now - 1 - Math.floor(r() * late.maxSeconds));
+  }
+
+  stamp(rec: StoredRecord, userId: string): void {
+    const t = this.writeStamp(typeof rec.v.SystemModstamp === 'number' ? rec.v.SystemModstamp : -Infinity);
+    rec.v.LastModifiedDate = t;
+    rec.v.SystemModstamp = t;
     rec.v.LastModifiedById = userId;
   }
 }

@@ -38,10 +38,32 @@ export class SObjectTable {
   }
 
   reader(fieldName: string): (ref: RowRef) => Value {
+    const def = this.def.fields.find((f) => f.name === fieldName);
+    if (def?.type === 'address') return this.addressReader(def.addressPrefix ?? '');
     const g = this.gen.fields.get(fieldName);
-    const generated = this.def.fields.find((f) => f.name === fieldName)?.generated !== false && g !== undefined;
+    const generated = def?.generated !== false && g !== undefined;
     if (generated) return (ref) => (typeof ref === 'number' ? g!(ref) : (ref.v[fieldName] ?? null));
     return (ref) => (typeof ref === 'number' ? null : (ref.v[fieldName] ?? null));
+  }
+
+  /**
+   * A compound address as the JSON text Salesforce returns (keys in its order), or null when every
+   * component is empty. Kept as text so a row's values stay scalars.
+   */
+  private addressReader(prefix: string): (ref: RowRef) => Value {
+    const parts = (['City', 'Country', 'GeocodeAccuracy', 'Latitude', 'Longitude', 'PostalCode', 'State', 'Street'] as const).map(
+      (p) => [p.charAt(0).toLowerCase() + p.slice(1), this.reader(`${prefix}${p}`)] as const,
+    );
+    return (ref) => {
+      const out: Record<string, Value> = {};
+      let any = false;
+      for (const [key, read] of parts) {
+        const v = read(ref);
+        if (v !== null) any = true;
+        out[key] = v;
+      }
+      return any ? JSON.stringify(out) : null;
+    };
   }
 
   read(ref: RowRef, fieldName: string): Value {
@@ -70,7 +92,7 @@ export class SObjectTable {
   materialize(ref: RowRef): StoredRecord {
     if (typeof ref !== 'number') return { counter: ref.counter, v: { ...ref.v } };
     const v: Record<string, Value> = {};
-    for (const f of this.def.fields) v[f.name] = this.read(ref, f.name);
+    for (const f of this.def.fields) if (f.type !== 'address') v[f.name] = this.read(ref, f.name);
     return { counter: ref + 1, v };
   }
 

@@ -128,8 +128,26 @@ function derive(def: ObjectDef, v: Record<string, Value>): void {
     const stage = String(v.StageName ?? '');
     v.IsClosed = stage.startsWith('Closed');
     v.IsWon = stage === 'Closed Won';
+    v.ExpectedRevenue = typeof v.Amount === 'number' && typeof v.Probability === 'number' ? (v.Amount * v.Probability) / 100 : null;
+    const close = typeof v.CloseDate === 'string' ? v.CloseDate : null;
+    v.FiscalYear = close ? Number(close.slice(0, 4)) : null;
+    v.FiscalQuarter = close ? Math.floor((Number(close.slice(5, 7)) - 1) / 3) + 1 : null;
+  }
+  if (def.name === 'Case') v.IsClosed = v.Status === 'Closed';
+  if (def.name === 'Task') {
+    v.IsClosed = v.Status === 'Completed';
+    v.IsHighPriority = v.Priority === 'High';
   }
 }
+
+/** Picklists Salesforce fills in on insert when the client leaves them out. */
+const INSERT_DEFAULTS: Record<string, Record<string, Value>> = {
+  Lead: { Status: 'Open - Not Contacted' },
+  Case: { Status: 'New' },
+  Task: { Status: 'Not Started', Priority: 'Normal', TaskSubtype: 'Task' },
+  Event: { EventSubtype: 'Event' },
+  RecordType: { IsActive: true },
+};
 
 function checkUnique(table: SObjectTable, v: Record<string, Value>, selfCounter: number | undefined): void {
   for (const f of table.def.fields) {
@@ -166,17 +184,18 @@ export function createRecord(tx: Tx, user: OrgUser, objectName: string, input: R
   if (missing.length) {
     throw new WriteFailure('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.map((f) => f.name).join(', ')}]`, missing.map((f) => f.name));
   }
-  const now = org.now();
   const v: Record<string, Value> = {};
   for (const f of def.fields) v[f.name] = f.type === 'boolean' ? false : null;
   Object.assign(v, values);
-  if (def.name === 'Lead' && v.Status === null) v.Status = 'Open - Not Contacted';
+  for (const [name, value] of Object.entries(INSERT_DEFAULTS[def.name] ?? {})) if (!(name in values) || v[name] === null) v[name] = value;
   if (def.name === 'User' && v.IsActive === false && !('IsActive' in values)) v.IsActive = true;
   if ('OwnerId' in v && v.OwnerId === null) v.OwnerId = user.id;
   derive(def, v);
   checkUnique(table, v, undefined);
   const { counter, id } = table.allocateId();
-  Object.assign(v, { Id: id, CreatedDate: now, CreatedById: user.id, LastModifiedDate: now, LastModifiedById: user.id, SystemModstamp: now });
+  if (def.name === 'Case') v.CaseNumber = String(1000 + counter).padStart(8, '0');
+  const stamp = org.writeStamp();
+  Object.assign(v, { Id: id, CreatedDate: stamp, CreatedById: user.id, LastModifiedDate: stamp, LastModifiedById: user.id, SystemModstamp: stamp });
   if ('IsDeleted' in v) v.IsDeleted = false;
   tx.put(table, { counter, v });
   return id;

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Writable } from 'node:stream';
 import { createGzip, gzipSync } from 'node:zlib';
@@ -45,7 +46,7 @@ export interface App {
   close(): Promise<void>;
 }
 
-export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
+export function createApp(ctx: EmulatorContext, controlEnabled: boolean, tls?: { key: Buffer; cert: Buffer }): App {
   const cursors = new QueryCursors(() => ctx.config.queryLocatorIdleMs);
   const bulk = new BulkJobs(ctx);
   const control = new Control(ctx, () => {
@@ -210,13 +211,14 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
     out.end(body);
   }
 
-  const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {
+  const answer = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((e) => {
       console.error('[salesforce-emulator] failed to answer', e);
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
-  });
+  };
+  const server: Server = tls ? createTlsServer({ keepAliveTimeout: 30_000, key: tls.key, cert: tls.cert }, answer) : createServer({ keepAliveTimeout: 30_000 }, answer);
 
   return {
     server,
@@ -226,7 +228,7 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
         server.once('error', reject);
         server.listen(port, host, () => {
           const addr = server.address() as AddressInfo;
-          resolve(`http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`);
+          resolve(`${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${addr.port}`);
         });
       });
     },

@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, createVerify } from 'node:crypto';
 import type { OrgUser } from '../data/org';
 import type { EmulatorContext, OAuthClient } from './context';
 import { json, JSON_TYPE, type Req, type Res, type Route } from './http';
@@ -85,9 +85,47 @@ function tokenResponse(ctx: EmulatorContext, session: Session, clientSecret: str
   });
 }
 
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+/**
+ * OAuth 2.0 JWT bearer flow: an RS256 assertion with iss = client id, sub = username, aud = the login
+ * host, exp in the future, signed with the key whose certificate the connected app holds.
+ */
+function jwtBearer(ctx: EmulatorContext, assertion: string, host: LoginHost): Res {
+  const parts = assertion.split('.');
+  const decode = (s: string) => {
+    try {
+      return JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  };
+  const header = parts.length === 3 ? decode(parts[0]!) : undefined;
+  const claims = parts.length === 3 ? decode(parts[1]!) : undefined;
+  if (!header || !claims) return oauthError(400, 'invalid_grant', 'invalid assertion');
+  const client = findClient(ctx, typeof claims.iss === 'string' ? claims.iss : null);
+  if (!client) return oauthError(400, 'invalid_client_id', 'client identifier invalid');
+  if (!client.jwtCertificate || header.alg !== 'RS256') return oauthError(400, 'invalid_grant', 'invalid assertion');
+  let signed: boolean;
+  try {
+    signed = createVerify('RSA-SHA256').update(`${parts[0]}.${parts[1]}`).verify(createPublicKey(client.jwtCertificate), Buffer.from(parts[2]!, 'base64url'));
+  } catch {
+    signed = false;
+  }
+  if (!signed) return oauthError(400, 'invalid_grant', 'invalid assertion');
+  const audiences = host === 'sandbox' ? [ctx.loginBase('sandbox'), 'https://test.salesforce.com'] : [ctx.loginBase('production'), 'https://login.salesforce.com'];
+  const aud = (Array.isArray(claims.aud) ? claims.aud : [claims.aud]).map((a) => String(a).replace(/\/$/, ''));
+  if (!aud.some((a) => audiences.includes(a))) return oauthError(400, 'invalid_grant', 'audience is invalid');
+  if (typeof claims.exp !== 'number' || claims.exp * 1000 < Date.now()) return oauthError(400, 'invalid_grant', 'expired authorization code');
+  const user = ctx.org.userByName(typeof claims.sub === 'string' ? claims.sub : '');
+  if (!user || ctx.org.isSandbox !== (host === 'sandbox')) return oauthError(400, 'invalid_grant', 'user hasn\'t approved this consumer');
+  return tokenResponse(ctx, ctx.sessions.issue(user, host, client.clientId), client.clientSecret, undefined, 'api full');
+}
+
 async function token(ctx: EmulatorContext, req: Req, host: LoginHost): Promise<Res> {
   const form = await req.form();
   const grant = form.get('grant_type');
+  if (grant === JWT_BEARER) return jwtBearer(ctx, form.get('assertion') ?? '', host);
   const client = findClient(ctx, form.get('client_id'));
   if (!client) return oauthError(400, 'invalid_client_id', 'client identifier invalid');
   const secret = form.get('client_secret');
@@ -122,6 +160,12 @@ async function token(ctx: EmulatorContext, req: Req, host: LoginHost): Promise<R
       const user = ctx.org.userById(rt.userId);
       if (!user) return oauthError(400, 'invalid_grant', 'expired access/refresh token');
       return tokenResponse(ctx, ctx.sessions.issue(user, rt.host, client.clientId), client.clientSecret);
+    }
+    case 'client_credentials': {
+      if (secret === null) return oauthError(400, 'invalid_client', 'invalid client credentials');
+      const user = client.clientCredentialsUser ? ctx.org.userByName(client.clientCredentialsUser) : undefined;
+      if (!user) return oauthError(400, 'invalid_grant', 'no client credentials user enabled');
+      return tokenResponse(ctx, ctx.sessions.issue(user, host, client.clientId), client.clientSecret, undefined, 'api');
     }
     default:
       return oauthError(400, 'unsupported_grant_type', 'grant type not supported');

@@ -1,5 +1,6 @@
 import { ApiError } from '../errors';
-import { Tx } from '../data/writes';
+import { WriteFailure } from '../data/org';
+import { createRecord, Tx } from '../data/writes';
 import type { EmulatorContext } from './context';
 import { json, type Res } from './http';
 import type { RestCall, RestRoute } from './rest';
@@ -166,6 +167,111 @@ export async function runComposite(ctx: EmulatorContext, call: RestCall, run: Su
   return json(200, { compositeResponse: out });
 }
 
+const BATCH_HALTED = [{ errorCode: 'BATCH_PROCESSING_HALTED', message: 'Batch processing halted per request' }];
+
+/**
+ * `/composite/batch`: up to 25 independent subrequests (urls relative to /services/data/), each
+ * counted as an API call; with haltOnError the ones after a failure answer 412 BATCH_PROCESSING_HALTED.
+ */
+async function runBatchRequest(ctx: EmulatorContext, call: RestCall, run: SubrequestRunner): Promise<Res> {
+  const body = (await call.req.json()) as { batchRequests?: unknown; haltOnError?: unknown } | null;
+  if (!body || !Array.isArray(body.batchRequests)) throw new ApiError(400, 'JSON_PARSER_ERROR', 'batchRequests is required and must be an array');
+  const list = body.batchRequests as { method?: unknown; url?: unknown; richInput?: unknown }[];
+  if (list.length === 0 || list.length > MAX_SUBREQUESTS) throw new ApiError(400, 'LIMIT_EXCEEDED', `A batch request needs 1 to ${MAX_SUBREQUESTS} subrequests; this one has ${list.length}`);
+  const org = ctx.org;
+  const results: { statusCode: number; result: unknown }[] = [];
+  let halted = false;
+  for (const [k, sub] of list.entries()) {
+    if (halted) {
+      results.push({ statusCode: 412, result: BATCH_HALTED });
+      continue;
+    }
+    if (typeof sub?.method !== 'string' || typeof sub.url !== 'string') throw new ApiError(400, 'JSON_PARSER_ERROR', `Subrequest ${k} needs method and url`);
+    // The batch call itself was counted; every further subrequest is a call of its own.
+    if (k > 0) {
+      if (org.apiUsage >= org.dailyApiLimit) {
+        results.push({ statusCode: 403, result: [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }] });
+        halted = body.haltOnError === true;
+        continue;
+      }
+      org.apiUsage++;
+    }
+    const url = sub.url.startsWith('/services/data/') ? sub.url : `/services/data/${sub.url.replace(/^\//, '')}`;
+    const r = await run(call.session, sub.method.toUpperCase(), url, sub.richInput, {});
+    results.push({ statusCode: r.status, result: bodyOf(r) });
+    if (r.status >= 400 && body.haltOnError === true) halted = true;
+  }
+  return json(200, { hasErrors: results.some((r) => r.statusCode >= 400), results });
+}
+
+interface TreeRecord {
+  attributes?: { type?: string; referenceId?: string };
+  [field: string]: unknown;
+}
+
+/**
+ * `/composite/tree/{Object}`: records with nested child records (under their child relationship
+ * names), created all or none; at most 200 records in all, one API call.
+ */
+async function runTree(ctx: EmulatorContext, call: RestCall, objectName: string): Promise<Res> {
+  const org = ctx.org;
+  const root = org.table(objectName);
+  if (!root) throw new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
+  const body = (await call.req.json()) as { records?: unknown } | null;
+  if (!body || !Array.isArray(body.records)) throw new ApiError(400, 'JSON_PARSER_ERROR', 'records is required and must be an array');
+  let total = 0;
+  const countAll = (records: TreeRecord[], depth: number) => {
+    if (depth > 5) throw new ApiError(400, 'INVALID_INPUT', 'A tree can be at most 5 levels deep');
+    for (const r of records) {
+      total++;
+      for (const v of Object.values(r)) if (v && typeof v === 'object' && Array.isArray((v as { records?: unknown }).records)) countAll((v as { records: TreeRecord[] }).records, depth + 1);
+    }
+  };
+  countAll(body.records as TreeRecord[], 1);
+  if (total > 200) throw new ApiError(400, 'LIMIT_EXCEEDED', `A tree request can create at most 200 records; this one has ${total}`);
+  const tx = new Tx(org);
+  const results: { referenceId: string; id?: string; errors?: unknown[] }[] = [];
+  const failures: { referenceId: string; errors: unknown[] }[] = [];
+  const seen = new Set<string>();
+  const insert = (records: TreeRecord[], type: string, parent?: { field: string; id: string }) => {
+    const def = org.table(type)!.def;
+    for (const r of records) {
+      const referenceId = r.attributes?.referenceId;
+      if (!referenceId || seen.has(referenceId)) throw new ApiError(400, 'INVALID_INPUT', referenceId ? `Duplicate referenceId '${referenceId}'` : 'Every record needs attributes.referenceId');
+      seen.add(referenceId);
+      const fields: Record<string, unknown> = {};
+      const children: { rel: ReturnType<typeof org.schema.childRelationships>[number]; records: TreeRecord[] }[] = [];
+      for (const [k, v] of Object.entries(r)) {
+        if (k === 'attributes') continue;
+        const rel = v && typeof v === 'object' && !Array.isArray(v) ? org.schema.childRelationships(def).find((c) => c.relationshipName?.toLowerCase() === k.toLowerCase()) : undefined;
+        if (rel) children.push({ rel, records: ((v as { records?: TreeRecord[] }).records ?? []) });
+        else fields[k] = v;
+      }
+      if (parent) fields[parent.field] = parent.id;
+      let id: string | undefined;
+      try {
+        id = createRecord(tx, call.session.user, def.name, fields);
+        results.push({ referenceId, id });
+      } catch (e) {
+        if (!(e instanceof WriteFailure)) throw e;
+        failures.push({ referenceId, errors: [{ statusCode: e.statusCode, message: e.message, fields: e.fields }] });
+      }
+      for (const c of children) insert(c.records, c.rel.childSObject, id ? { field: c.rel.field, id } : undefined);
+    }
+  };
+  try {
+    insert(body.records as TreeRecord[], root.def.name);
+  } catch (e) {
+    tx.rollback();
+    throw e;
+  }
+  if (failures.length) {
+    tx.rollback();
+    return json(400, { hasErrors: true, results: failures });
+  }
+  return json(201, { hasErrors: false, results });
+}
+
 export function compositeRoutes(ctx: EmulatorContext, run: SubrequestRunner): RestRoute[] {
   return [
     {
@@ -176,5 +282,7 @@ export function compositeRoutes(ctx: EmulatorContext, run: SubrequestRunner): Re
       },
     },
     { method: 'POST', pattern: /^\/composite\/?$/, endpoint: 'composite', handler: (c) => runComposite(ctx, c, run) },
+    { method: 'POST', pattern: /^\/composite\/batch\/?$/, endpoint: 'composite', handler: (c) => runBatchRequest(ctx, c, run) },
+    { method: 'POST', pattern: /^\/composite\/tree\/([^/]+)\/?$/, endpoint: 'composite', handler: (c, [t]) => runTree(ctx, c, t!) },
   ];
 }

@@ -7,6 +7,10 @@ export interface OAuthClient {
   clientSecret: string;
   /** Allowed callback URLs; empty allows any (handy for local tools). */
   redirectUris: string[];
+  /** Client credentials flow: the run-as user's username; the flow is off for the client when absent. */
+  clientCredentialsUser?: string;
+  /** JWT bearer flow: the PEM certificate or public key uploaded to the connected app; off when absent. */
+  jwtCertificate?: string;
 }
 
 export interface EmulatorConfig {

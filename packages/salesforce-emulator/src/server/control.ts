@@ -98,6 +98,11 @@ export class Control {
     if (used !== undefined) this.ctx.org.apiUsage = used;
   }
 
+  /** A share (0..1) of later writes stamped up to maxSeconds before they become visible; share 0 turns it off. */
+  setLateModstamp(share: number, maxSeconds: number): void {
+    this.ctx.org.lateModstamp = share > 0 ? { share, maxSeconds } : undefined;
+  }
+
   setFaults(settings: FaultSettings): void {
     this.ctx.faults.configure(settings);
   }
@@ -148,6 +153,7 @@ const fields = z.record(z.string(), z.unknown());
 const access = z.object({ object: z.string(), field: z.string(), access: z.enum(['edit', 'read', 'hidden']) });
 const credentials = z.object({ password: z.string().min(1).optional(), securityToken: z.string().min(1).optional(), passwordExpired: z.boolean().optional() });
 const clock = z.object({ seconds: z.number().optional(), days: z.number().optional() });
+const lateModstamp = z.object({ share: z.number().min(0).max(1), maxSeconds: z.number().int().min(1).max(3600) });
 const limits = z.object({ dailyApiLimit: z.number().int().positive(), used: z.number().int().nonnegative().optional() });
 const faultRule = z.object({
   endpoint: z.enum(['*', 'auth', 'identity', 'versions', 'describe', 'query', 'sobject', 'composite', 'replication', 'limits', 'bulk-query', 'bulk-ingest', 'other']),
@@ -196,6 +202,7 @@ export function controlRoutes(control: Control): Route[] {
     { method: 'PUT', pattern: new RegExp(`${P}/users/([^/]+)/credentials/?$`), handler: wrap(async (req, [u]) => control.setUserCredentials(decodeURIComponent(u!), await body(req, credentials))) },
     { method: 'POST', pattern: new RegExp(`${P}/clock/?$`), handler: wrap(async (req) => { const b = await body(req, clock); return { now: control.advanceClock((b.seconds ?? 0) + (b.days ?? 0) * 86_400) }; }) },
     { method: 'PUT', pattern: new RegExp(`${P}/limits/?$`), handler: wrap(async (req) => { const b = await body(req, limits); control.setApiLimit(b.dailyApiLimit, b.used); }) },
+    { method: 'PUT', pattern: new RegExp(`${P}/late-modstamp/?$`), handler: wrap(async (req) => { const b = await body(req, lateModstamp); control.setLateModstamp(b.share, b.maxSeconds); }) },
     { method: 'PUT', pattern: new RegExp(`${P}/faults/?$`), handler: wrap(async (req) => control.setFaults(await body(req, faults))) },
     { method: 'DELETE', pattern: new RegExp(`${P}/faults/?$`), handler: wrap(() => control.clearFaults()) },
     { method: 'POST', pattern: new RegExp(`${P}/sessions/expire/?$`), handler: wrap(async (req) => ({ expired: control.expireSessions((await body(req, expire)).username) })) },

@@ -1,10 +1,13 @@
 import type { Org, OrgUser } from '../data/org';
 import type { FieldDef, ObjectDef } from '../schema';
+import { RECORD_TYPES } from '../data/generator';
+import { KEY_PREFIX, makeId } from '../ids';
 
 const SOAP_TYPE: Record<string, string> = {
   id: 'tns:ID', reference: 'tns:ID', string: 'xsd:string', textarea: 'xsd:string', email: 'xsd:string', phone: 'xsd:string',
   url: 'xsd:string', picklist: 'xsd:string', multipicklist: 'xsd:string', boolean: 'xsd:boolean', int: 'xsd:int',
   double: 'xsd:double', currency: 'xsd:double', percent: 'xsd:double', date: 'xsd:date', datetime: 'xsd:dateTime',
+  address: 'urn:address',
 };
 
 function sobjectFlags(def: ObjectDef, version: string) {
@@ -39,16 +42,17 @@ function fieldJson(org: Org, user: OrgUser | undefined, def: ObjectDef, f: Field
   const readOnly = org.access(user, def.name, f.name) === 'read';
   const numeric = ['int', 'double', 'currency', 'percent'].includes(f.type);
   const textual = ['string', 'textarea', 'email', 'phone', 'url', 'picklist', 'multipicklist'].includes(f.type);
+  const compound = f.type === 'address';
   return {
-    aggregatable: f.type !== 'textarea' && f.type !== 'multipicklist', aiPredictionField: false, autoNumber: false,
+    aggregatable: f.type !== 'textarea' && f.type !== 'multipicklist' && !compound, aiPredictionField: false, autoNumber: f.name === 'CaseNumber',
     byteLength: textual || f.type === 'id' || f.type === 'reference' ? f.length * 3 : 0,
-    calculated: f.calculated, calculatedFormula: null, cascadeDelete: f.cascadeDelete === true, caseSensitive: false, compoundFieldName: null,
+    calculated: f.calculated, calculatedFormula: null, cascadeDelete: f.cascadeDelete === true, caseSensitive: false, compoundFieldName: f.compoundFieldName ?? null,
     controllerName: null, createable: f.createable && !readOnly, custom: f.custom, defaultValue: f.type === 'boolean' ? false : null,
     defaultValueFormula: null, defaultedOnCreate: f.defaultedOnCreate, dependentPicklist: false, deprecatedAndHidden: false,
     digits: f.type === 'int' ? f.precision : 0, displayLocationInDecimal: false, encrypted: false, externalId: f.externalId,
     extraTypeInfo: f.type === 'textarea' && f.length > 255 ? 'plaintextarea' : null,
-    filterable: f.type !== 'textarea' || f.length <= 255, filteredLookupInfo: null, formulaTreatNullNumberAsZero: false,
-    groupable: !numeric && f.type !== 'textarea' && f.type !== 'multipicklist' && f.type !== 'datetime',
+    filterable: !compound && (f.type !== 'textarea' || f.length <= 255), filteredLookupInfo: null, formulaTreatNullNumberAsZero: false,
+    groupable: !numeric && !compound && f.type !== 'textarea' && f.type !== 'multipicklist' && f.type !== 'datetime',
     highScaleNumber: false, htmlFormatted: false, idLookup: f.type === 'id' || f.externalId || f.name === 'Username',
     inlineHelpText: null, label: f.label, length: textual || f.type === 'id' || f.type === 'reference' ? f.length : 0,
     mask: null, maskType: null, name: f.name, nameField: f.nameField, namePointing: f.referenceTo.length > 1,
@@ -56,7 +60,7 @@ function fieldJson(org: Org, user: OrgUser | undefined, def: ObjectDef, f: Field
     polymorphicForeignKey: f.referenceTo.length > 1, precision: numeric && f.type !== 'int' ? f.precision : 0,
     queryByDistance: false, referenceTargetField: null, referenceTo: f.referenceTo, relationshipName: f.relationshipName,
     relationshipOrder: null, restrictedDelete: false, restrictedPicklist: false, scale: numeric && f.type !== 'int' ? f.scale : 0,
-    searchPrefilterable: false, soapType: SOAP_TYPE[f.type] ?? 'xsd:string', sortable: f.type !== 'multipicklist' && (f.type !== 'textarea' || f.length <= 255),
+    searchPrefilterable: false, soapType: SOAP_TYPE[f.type] ?? 'xsd:string', sortable: !compound && f.type !== 'multipicklist' && (f.type !== 'textarea' || f.length <= 255),
     type: f.type, unique: f.unique, updateable: f.updateable && !readOnly, writeRequiresMasterRead: false,
   };
 }
@@ -72,7 +76,17 @@ export function describeSObject(org: Org, user: OrgUser | undefined, def: Object
     compactLayoutable: true,
     fields: org.visibleFields(user, def).map((f) => fieldJson(org, user, def, f)),
     listviewable: null, lookupLayoutable: null, namedLayoutInfos: [], networkScopeFieldName: null,
-    recordTypeInfos: [{ active: true, available: true, defaultRecordTypeMapping: true, developerName: 'Master', master: true, name: 'Master', recordTypeId: '012000000000000AAA', urls: { layout: `/services/data/v${version}/sobjects/${def.name}/describe/layouts/012000000000000AAA` } }],
+    recordTypeInfos: recordTypeInfos(def, version),
     searchLayoutable: true, supportedScopes: [{ label: 'All ' + def.labelPlural.toLowerCase(), name: 'everything' }, { label: 'My ' + def.labelPlural.toLowerCase(), name: 'mine' }],
   };
+}
+
+/** The object's record types (those seeded in RecordType) followed by Master, as describe lists them. */
+function recordTypeInfos(def: ObjectDef, version: string) {
+  const info = (id: string, developerName: string, name: string, master: boolean, isDefault: boolean) => ({
+    active: true, available: true, defaultRecordTypeMapping: isDefault, developerName, master, name, recordTypeId: id,
+    urls: { layout: `/services/data/v${version}/sobjects/${def.name}/describe/layouts/${id}` },
+  });
+  const own = RECORD_TYPES.flatMap((rt, k) => (rt.sobjectType === def.name ? [{ ...rt, id: makeId(KEY_PREFIX.RecordType, k + 1) }] : []));
+  return [...own.map((rt, k) => info(rt.id, rt.developerName, rt.name, false, k === 0)), info('012000000000000AAA', 'Master', 'Master', true, own.length === 0)];
 }

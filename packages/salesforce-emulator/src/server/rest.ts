@@ -10,6 +10,7 @@ import type { EndpointClass } from './faults';
 import { json, noContent, type Req, type Res } from './http';
 import { queryMore, runRestQuery, type QueryCursors } from './query';
 import { jsonValue } from './serialize';
+import { runSearch } from './search';
 import type { Session } from './sessions';
 
 export interface RestCall {
@@ -305,6 +306,7 @@ export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identity
     { method: 'GET', pattern: /^\/query\/?$/, endpoint: 'query', handler: (c) => runRestQuery(ctx, cursors, c.req, c.session, c.version, false) },
     { method: 'GET', pattern: /^\/queryAll\/?$/, endpoint: 'query', handler: (c) => runRestQuery(ctx, cursors, c.req, c.session, c.version, true) },
     { method: 'GET', pattern: /^\/query(?:All)?\/([^/]+)\/?$/, endpoint: 'query', handler: (c, [loc]) => queryMore(cursors, c.session, loc!, c.version) },
+    { method: 'GET', pattern: /^\/search\/?$/, endpoint: 'query', handler: (c) => runSearch(org, c.session.user, c.req.url.searchParams.get('q'), c.version) },
     { method: 'GET', pattern: /^\/limits\/?$/, endpoint: 'limits', handler: () => json(200, limitsJson(org)) },
     { method: 'GET', pattern: /^\/limits\/recordCount\/?$/, endpoint: 'limits', handler: (c) => json(200, recordCounts(org, c.req.url.searchParams.get('sObjects'))) },
     {

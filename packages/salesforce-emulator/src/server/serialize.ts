@@ -8,6 +8,7 @@ import { childRows } from '../soql/execute';
 export function jsonValue(f: FieldDef, v: Value): unknown {
   if (v === null) return null;
   if (f.type === 'datetime') return formatDateTime(v as number);
+  if (f.type === 'address') return JSON.parse(v as string) as unknown;
   return v;
 }
 
@@ -50,6 +51,11 @@ export function recordJsonWriter(node: OutputNode, version: string): (ref: RowRe
         return (ref) => {
           const v = read(ref);
           return key + (v === null ? 'null' : typeof v === 'string' ? JSON.stringify(v) : String(v));
+        };
+      case 'address':
+        return (ref) => {
+          const v = read(ref);
+          return key + (v === null ? 'null' : (v as string));
         };
       default:
         return (ref) => {

@@ -197,6 +197,7 @@ export function compileQuery(soql: string, ctx: CompileContext): QueryPlan {
   const selectOrder: { kind: 'column' | 'fn'; index: number }[] = [];
   const addColumn = (parts: string[], raw: string) => {
     const r = resolvePath(parts, raw);
+    if (ctx.bulk && r.field.type === 'address') throw new ApiError(400, 'API_ERROR', 'Selecting compound data not supported in Bulk Query');
     const path = r.path.join('.');
     if (columns.some((c) => c.path.toLowerCase() === path.toLowerCase())) return;
     columns.push({ path, field: r.field, read: r.read });
@@ -235,6 +236,7 @@ export function compileQuery(soql: string, ctx: CompileContext): QueryPlan {
         throw soqlError(400, 'MALFORMED_QUERY', soql, 'FIELDS', 'The SOQL FIELDS function must have a LIMIT of at most 200');
       }
       for (const fd of org.visibleFields(user, table.def)) {
+        if (ctx.bulk && fd.type === 'address') continue;
         if (which === 'ALL' || (which === 'CUSTOM' && fd.custom) || (which === 'STANDARD' && !fd.custom)) addColumn([fd.name], fd.name);
       }
     } else if (f.type === 'FieldSubquery' && f.subquery && !ctx.bulk && !ctx.nested) {
@@ -351,6 +353,7 @@ export function compileQuery(soql: string, ctx: CompileContext): QueryPlan {
     const compileCondition = (c: PCondition): Node => {
       if (c.fn !== undefined || c.field === undefined) throw soqlError(400, 'MALFORMED_QUERY', soql, 'WHERE', 'Functions in WHERE are not supported by the emulator');
       const r = resolvePath(splitPath(c.field), c.field, whereAt);
+      if (r.field.type === 'address') throw soqlError(400, 'INVALID_FIELD', soql, c.field, `field '${r.field.name}' can not be filtered in query call`, whereAt);
       const op = (c.operator ?? '=').toUpperCase();
       const test = compileComparison(soql, whereAt, r.field, r.read, op, c, now, c.valueQuery === undefined ? undefined : semiJoinValues(c.valueQuery));
       let nodeRange = full;
@@ -374,6 +377,7 @@ export function compileQuery(soql: string, ctx: CompileContext): QueryPlan {
   const order: OrderTerm[] = orderList.map((o) => {
     if (!o.field) throw soqlError(400, 'MALFORMED_QUERY', soql, 'ORDER', 'Functions in ORDER BY are not supported by the emulator');
     const r = resolvePath(splitPath(o.field), o.field, orderAt);
+    if (r.field.type === 'address') throw soqlError(400, 'INVALID_FIELD', soql, o.field, `field '${r.field.name}' can not be sorted in a query call`, orderAt);
     const desc = o.order?.toUpperCase() === 'DESC';
     const nullsFirst = o.nulls ? o.nulls.toUpperCase() === 'FIRST' : !desc;
     return { read: r.read, desc, nullsFirst, fieldName: r.field.name, isPathOfRoot: r.links.length === 0 };

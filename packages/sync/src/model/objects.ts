@@ -31,7 +31,7 @@ interface DescribeResult {
 }
 
 // Compound fields are not readable through Bulk 2.0; their components are separate fields.
-const UNSYNCABLE_TYPES = new Set(["address", "location", "base64"]);
+export const UNSYNCABLE_TYPES: ReadonlySet<string> = new Set(["address", "location", "base64"]);
 const SYSTEM_FIELDS = ["Id", "SystemModstamp", "IsDeleted", "MasterRecordId", "IsConverted", "ConvertedContactId"];
 
 export async function describeObject(api: SalesforceApi, object: string): Promise<DescribedField[]> {

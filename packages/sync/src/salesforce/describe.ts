@@ -1,5 +1,6 @@
 import type { Connection } from "jsforce";
 import type { DescribedField, DescribedObject, MissingField, OrgSchema } from "@ferry/services";
+import { UNSYNCABLE_TYPES } from "../model/objects";
 import { translateSalesforceError } from "./errors";
 import { REQUIRED_FIELDS, SYNCED_OBJECTS, type SyncedObject } from "./required-fields";
 
@@ -12,7 +13,8 @@ export async function describeSyncedObjects(connection: Connection): Promise<Org
     SYNCED_OBJECTS.map(async (name): Promise<DescribedObject> => {
       try {
         const d = await connection.sobject(name).describe();
-        const fields = d.fields.map(
+        // The catalog lists what the engine can read: compound fields come as their components.
+        const fields = d.fields.filter((f) => !UNSYNCABLE_TYPES.has(f.type)).map(
           (f): DescribedField => ({
             name: f.name,
             label: f.label,
