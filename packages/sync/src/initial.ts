@@ -1,10 +1,11 @@
 import { and, eq, sql } from "drizzle-orm";
 import { sfRecords, syncCheckpoints, syncRunObjects, withTenant, type Transaction } from "@ferry/db";
 import { createQueryJob, readResultsPage, waitForQueryJob } from "./api/bulk";
-import { countRecords, nextPage, queryPage, type QueryPage } from "./api/query";
+import { compositeGets } from "./api/composite";
+import { nextPage, queryPage, type QueryPage } from "./api/query";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
 import { SalesforceApiError } from "./errors";
-import { csvRowReader, soqlString, SYNC_OBJECTS, toSyncedRow, type RecordShape } from "./model/objects";
+import { csvRowReader, describedFields, describePath, soqlString, SYNC_OBJECTS, toSyncedRow, type RecordShape } from "./model/objects";
 import { loadReadShape, withSchemaRetry, type ReadShape } from "./model/read-shape";
 import { analyzeRecords, StagedChunk, upsertStaged, withStagedChunk, type UpsertCounts } from "./store/stage";
 import { addRunObjectCounts, ensureRunObject, setRunPhase } from "./store/runs";
@@ -71,29 +72,38 @@ async function planObjects(run: RunScope, objects: readonly string[]): Promise<O
     const c = checkpoints.get(o);
     return !c?.initialDoneAt && (!c || c.runId !== ctx.runId);
   });
-  // Counts first, so every object is listed with its total before the first row is read. The
-  // objects' calls go out together: each is a short request, and waiting for them one by one
-  // would leave the run idle for a round trip each.
+  // Counts first, so every object is listed with its total before the first row is read. All
+  // objects' counts, describes and baselines go out together as /composite requests (25
+  // subrequests, 5 of them queries, one API call each): 4 calls for 8 objects instead of 24.
   for (const object of fresh) run.progress.update({ object, phase: "counting", total: null, processed: 0, created: 0, updated: 0, failed: 0 }, true);
-  const counted = await Promise.all(fresh.map((object) => countRecords(api, object)));
-  const totals = new Map(fresh.map((object, k) => [object, counted[k]!]));
+  const open = objects.filter((o) => !checkpoints.get(o)?.initialDoneAt);
+  const newestQuery = (object: string) => `SELECT Id, SystemModstamp FROM ${object} ORDER BY SystemModstamp DESC, Id DESC LIMIT 1`;
+  const answers = await compositeGets<unknown>(api, [
+    ...fresh.map((object) => `/query?q=${encodeURIComponent(`SELECT COUNT() FROM ${object}`)}`),
+    ...open.map((object) => describePath(object)),
+    ...fresh.map((object) => `/queryAll?q=${encodeURIComponent(newestQuery(object))}`),
+  ]);
+  const answer = <T>(k: number): T => {
+    const a = answers[k];
+    if (a instanceof SalesforceApiError) throw a;
+    return a as T;
+  };
+  const totals = new Map(fresh.map((object, k) => [object, answer<QueryPage<unknown>>(k).totalSize]));
+  const describes = new Map(open.map((object, k) => [object, describedFields(answer(fresh.length + k))]));
+  const newest = new Map(fresh.map((object, k) => [object, answer<QueryPage<{ Id: string; SystemModstamp: string }>>(fresh.length + open.length + k).records[0]]));
   if (fresh.length) {
     await withTenant(scope, async (tx) => {
       for (const object of fresh) await ensureRunObject(tx, ctx.tenantId, ctx.runId, object, "pull_updates", totals.get(object)!, "queued");
     });
   }
-  const open = objects.filter((o) => !checkpoints.get(o)?.initialDoneAt);
   const prepared = await Promise.all(
     open.map(async (object) => {
-      const read = await loadReadShape(run, object);
+      const read = await loadReadShape(run, object, describes.get(object));
       const checkpoint = checkpoints.get(object);
       if (checkpoint && checkpoint.runId === ctx.runId) return { object, read, checkpoint, start: undefined };
       const bulk = totals.get(object)! > run.options.bulkThreshold;
-      const [newest, bulkJobId] = await Promise.all([
-        queryPage<{ Id: string; SystemModstamp: string }>(api, `SELECT Id, SystemModstamp FROM ${object} ORDER BY SystemModstamp DESC, Id DESC LIMIT 1`, true),
-        bulk ? createQueryJob(api, read.select) : Promise.resolve(null),
-      ]);
-      return { object, read, checkpoint, start: { bulk, bulkJobId, baseline: newest.records[0] } };
+      const bulkJobId = bulk ? await createQueryJob(api, read.select) : null;
+      return { object, read, checkpoint, start: { bulk, bulkJobId, baseline: newest.get(object) } };
     }),
   );
   for (const { object, read, start, checkpoint: stored } of prepared) {
@@ -130,10 +140,10 @@ async function planObjects(run: RunScope, objects: readonly string[]): Promise<O
     }
     plans.push({ object, checkpoint: checkpoint!, read });
   }
-  // The planning calls went out together: each object is charged its own (describe, and for a new
-  // read count, baseline and job), the first one also the rest (the run's /limits read, retries).
+  // The planning calls went out together: each object is charged its own Bulk job, the first one
+  // also the rest (the composite requests, the run's /limits read, retries).
   let planned = run.takeCalls();
-  const own = prepared.map((p) => (p.start ? 3 + (p.start.bulk ? 1 : 0) : 1));
+  const own: number[] = prepared.map((p) => (p.start?.bulk ? 1 : 0));
   const rest = Math.max(0, planned - own.reduce((a, b) => a + b, 0));
   await withTenant(scope, async (tx) => {
     for (let k = 0; k < prepared.length; k++) {
