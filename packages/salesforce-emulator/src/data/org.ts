@@ -3,6 +3,7 @@ import { DAY, type EpochSeconds } from '../time';
 import { DEFAULT_CUSTOM_FIELDS, field, OBJECT_NAMES, Schema, type FieldDef, type FieldSpec, type ObjectDef } from '../schema';
 import { buildGeneratedTable, type GeneratorContext, type Value } from './generator';
 import { SObjectTable, type RowRef, type StoredRecord } from './table';
+import type { Tx } from './writes';
 
 export type FieldAccess = 'edit' | 'read' | 'hidden';
 
@@ -86,6 +87,8 @@ export class Org {
   private usageDay = -1;
   /** Deletion date of the newest record emptied from the recycle bin (for earliestDateAvailable). */
   lastPurgeAt: EpochSeconds;
+  /** The enclosing transaction of an allOrNone composite request, if one is running. */
+  journal: Tx | undefined;
 
   constructor(private readonly options: OrgOptions = {}) {
     this.id = makeId(KEY_PREFIX.Organization, options.orgNumber ?? 1);

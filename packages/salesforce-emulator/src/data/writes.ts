@@ -5,14 +5,27 @@ import type { Value } from './generator';
 import { type Org, WriteFailure, type OrgUser } from './org';
 import type { RowRef, SObjectTable, StoredRecord } from './table';
 
-/** Undo log so allOrNone batches can roll back every row they touched. */
+interface UndoEntry {
+  table: SObjectTable;
+  counter: number;
+  prev: StoredRecord | undefined;
+  nextCounter: number;
+}
+
+/**
+ * Undo log so allOrNone batches can roll back every row they touched. While a composite request
+ * runs with allOrNone, `org.journal` is its outer Tx and every inner write is logged there too.
+ */
 export class Tx {
-  private readonly undo: { table: SObjectTable; counter: number; prev: StoredRecord | undefined; nextCounter: number }[] = [];
+  private readonly undo: UndoEntry[] = [];
 
   constructor(readonly org: Org) {}
 
   put(table: SObjectTable, rec: StoredRecord): void {
-    this.undo.push({ table, counter: rec.counter, prev: table.overlay.get(rec.counter), nextCounter: table.nextCounter });
+    const entry: UndoEntry = { table, counter: rec.counter, prev: table.overlay.get(rec.counter), nextCounter: table.nextCounter };
+    this.undo.push(entry);
+    const outer = this.org.journal;
+    if (outer && outer !== this) outer.undo.push(entry);
     table.put(rec);
   }
 

@@ -8,9 +8,10 @@ import { BulkJobs, bulkRoutes } from './bulk';
 import type { EmulatorContext } from './context';
 import { Control, controlRoutes } from './control';
 import type { EndpointClass } from './faults';
-import { apiError, dispatch, json, makeReq, type Res, type Route } from './http';
+import { compositeRoutes, type SubrequestRunner } from './composite';
+import { apiError, dispatch, json, JSON_TYPE, makeReq, syntheticReq, type Res, type Route } from './http';
 import { QueryCursors } from './query';
-import { restRoutes, type RestRoute } from './rest';
+import { restRoutes, type RestCall, type RestRoute } from './rest';
 import { bearerToken, type LoginHost } from './sessions';
 
 export const SANDBOX_PREFIX = '/sandbox';
@@ -54,6 +55,49 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
   const rest: RestRoute[] = [...bulkRoutes(bulk), ...restRoutes(ctx, cursors, (s) => identityUrl(ctx, s.host, s.user))];
   const controls = controlRoutes(control);
 
+  function findRoute(method: string, sub: string): { route: RestRoute; params: string[] } {
+    const allowed: string[] = [];
+    for (const r of rest) {
+      const hit = r.pattern.exec(sub);
+      if (!hit) continue;
+      allowed.push(r.method);
+      if (r.method === method) return { route: r, params: hit.slice(1).map((s) => (s === undefined ? '' : decodeURIComponent(s))) };
+    }
+    if (allowed.length) throw new ApiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are ${[...new Set(allowed)].join(',')}`);
+    throw notFound();
+  }
+
+  /** Fault check, then the handler; every failure becomes a Salesforce error response. */
+  async function invoke(route: RestRoute, params: string[], call: Omit<RestCall, 'lockRows'>, sub: string, subrequest: boolean): Promise<Res> {
+    // Retrieving a collection is a POST that writes nothing.
+    const isWrite = call.req.method !== 'GET' && !(call.req.method === 'POST' && /^\/composite\/sobjects\/[^/]+\/?$/.test(sub));
+    const fault = ctx.faults.check(route.endpoint, isWrite, subrequest);
+    const lockRows = fault?.errorCode === 'UNABLE_TO_LOCK_ROW' && route.endpoint === 'composite';
+    if (fault && !lockRows) return apiError(fault);
+    try {
+      return await route.handler({ ...call, lockRows }, params);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  }
+
+  const runSubrequest: SubrequestRunner = async (session, method, urlText, body, headers) => {
+    const url = new URL(urlText, 'http://emulator.invalid');
+    const m = /^\/services\/data\/v(\d+)\.0(\/.*)?$/.exec(url.pathname);
+    try {
+      if (!m) throw notFound();
+      const sub = m[2] ?? '/';
+      const { route, params } = findRoute(method, sub);
+      const lower: Record<string, string> = { 'content-type': JSON_TYPE };
+      for (const [k, v] of Object.entries(headers)) lower[k.toLowerCase()] = String(v);
+      const req = syntheticReq(method, url, url.pathname, lower, body === undefined ? '' : JSON.stringify(body));
+      return await invoke(route, params, { req, session, version: `${m[1]}.0` }, sub, true);
+    } catch (e) {
+      return errorResponse(e);
+    }
+  };
+  rest.push(...compositeRoutes(ctx, runSubrequest));
+
   async function handleRest(raw: IncomingMessage, url: URL, path: string): Promise<Res> {
     const req = makeReq(raw, url, path);
     if (/^\/services\/data\/?$/.test(path)) {
@@ -68,23 +112,7 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
     const sub = m[2] ?? '/';
     const session = ctx.sessions.validate(bearerToken(req.headers));
     if (!session) throw sessionInvalid();
-    let route: RestRoute | undefined;
-    let params: string[] = [];
-    const allowed: string[] = [];
-    for (const r of rest) {
-      const hit = r.pattern.exec(sub);
-      if (!hit) continue;
-      allowed.push(r.method);
-      if (r.method === req.method) {
-        route = r;
-        params = hit.slice(1).map((s) => (s === undefined ? '' : decodeURIComponent(s)));
-        break;
-      }
-    }
-    if (!route) {
-      if (allowed.length) throw new ApiError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${req.method}' not allowed. Allowed are ${[...new Set(allowed)].join(',')}`);
-      throw notFound();
-    }
+    const { route, params } = findRoute(req.method, sub);
     const org = ctx.org;
     const counted = route.endpoint !== 'versions';
     const limitHeader = () => ({ 'Sforce-Limit-Info': `api-usage=${org.apiUsage}/${org.dailyApiLimit}` });
@@ -92,17 +120,8 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean): App {
       if (org.apiUsage >= org.dailyApiLimit) return withHeaders(apiError(limitExceeded()), limitHeader(), route.endpoint);
       org.apiUsage++;
     }
-    // Retrieving a collection is a POST that writes nothing.
-    const isWrite = req.method !== 'GET' && !(req.method === 'POST' && /^\/composite\/sobjects\/[^/]+\/?$/.test(sub));
-    const fault = ctx.faults.check(route.endpoint, isWrite);
-    const lockRows = fault?.errorCode === 'UNABLE_TO_LOCK_ROW' && route.endpoint === 'composite';
-    if (fault && !lockRows) return withHeaders(apiError(fault), counted ? limitHeader() : {}, route.endpoint);
-    try {
-      const res = await route.handler({ req, session, version, lockRows }, params);
-      return withHeaders(res, counted ? limitHeader() : {}, route.endpoint);
-    } catch (e) {
-      return withHeaders(errorResponse(e), counted ? limitHeader() : {}, route.endpoint);
-    }
+    const res = await invoke(route, params, { req, session, version }, sub, false);
+    return withHeaders(res, counted ? limitHeader() : {}, route.endpoint);
   }
 
   function withHeaders(res: Res, headers: Record<string, string>, endpoint: EndpointClass): Res & { endpoint: EndpointClass } {

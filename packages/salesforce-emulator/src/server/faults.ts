@@ -71,9 +71,10 @@ export class Faults {
     return this.rules.some((rule) => rule.kind === 'job-failure' && (rule.endpoint === '*' || rule.endpoint === endpoint) && this.fires(rule));
   }
 
-  check(endpoint: EndpointClass, isWrite: boolean): ApiError | undefined {
+  /** A composite subrequest only meets rules naming its endpoint: a '*' rule already had its chance on the composite call. */
+  check(endpoint: EndpointClass, isWrite: boolean, subrequest = false): ApiError | undefined {
     for (const rule of this.rules) {
-      if (rule.endpoint !== '*' && rule.endpoint !== endpoint) continue;
+      if (rule.endpoint === '*' ? subrequest : rule.endpoint !== endpoint) continue;
       if (rule.kind === 'job-failure') continue;
       if (rule.kind === 'unable-to-lock-row' && !isWrite) continue;
       if (!this.fires(rule)) continue;

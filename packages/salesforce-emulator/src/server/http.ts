@@ -7,7 +7,6 @@ export interface Req {
   /** Path with the login-host prefix (sandbox) stripped. */
   path: string;
   headers: IncomingMessage['headers'];
-  raw: IncomingMessage;
   text(): Promise<string>;
   json(): Promise<unknown>;
   form(): Promise<URLSearchParams>;
@@ -53,12 +52,20 @@ export function makeReq(raw: IncomingMessage, url: URL, path: string): Req {
       raw.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
       raw.on('error', reject);
     }));
+  return reqFrom(raw.method ?? 'GET', url, path, raw.headers, text);
+}
+
+/** A request built in memory: a composite subrequest runs through the same handlers as a real one. */
+export function syntheticReq(method: string, url: URL, path: string, headers: IncomingMessage['headers'], body: string): Req {
+  return reqFrom(method, url, path, headers, () => Promise.resolve(body));
+}
+
+function reqFrom(method: string, url: URL, path: string, headers: IncomingMessage['headers'], text: () => Promise<string>): Req {
   return {
-    method: raw.method ?? 'GET',
+    method,
     url,
     path,
-    headers: raw.headers,
-    raw,
+    headers,
     text,
     async json() {
       const t = await text();
