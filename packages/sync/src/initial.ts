@@ -274,7 +274,7 @@ class ObjectWriter {
 }
 
 /**
- * Bulk results, page by page (`bulkPageSize` rows, 50,000 by default), cut into chunks of
+ * Bulk results, page by page (`bulkPageSize` rows, 100,000 by default), cut into chunks of
  * `chunkSize` rows. Each chunk's checkpoint is the page's locator and the rows of the page committed
  * so far, so a resumed run skips exactly those. A completed job's pages stay readable, so the job is
  * polled once per attempt, not before every page: each poll is an API call.
