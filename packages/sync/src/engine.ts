@@ -17,7 +17,7 @@ export interface SyncLogger {
 export interface SyncOptions {
   /** Above this many rows an object is read through Bulk API 2.0; default 10,000. */
   bulkThreshold?: number;
-  /** Rows per Bulk results page (one API call); default 50,000, the Bulk API's own. */
+  /** Rows per Bulk results page (one API call); default 100,000 (streamed, so memory does not depend on it). */
   bulkPageSize?: number;
   /** Rows per committed chunk (one transaction) of a Bulk page; default 10,000. */
   chunkSize?: number;
@@ -73,7 +73,7 @@ const LIMITS_FRESH_MS = 15 * 60_000;
 
 const DEFAULTS: RunScope["options"] = {
   bulkThreshold: 10_000,
-  bulkPageSize: 50_000,
+  bulkPageSize: 100_000,
   chunkSize: 10_000,
   restPageSize: 2_000,
   bulkPollMs: 250,

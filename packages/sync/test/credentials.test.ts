@@ -68,12 +68,13 @@ describe.each(backends)("credentials refused on renewal (%s)", (backend) => {
     const code = new URL(approved.headers.get("location")!).searchParams.get("code")!;
     const { refreshToken } = await exchangeAuthorizationCode({ loginUrl: emu.loginUrl, client, codeVerifier: request.codeVerifier, code });
     const { connection } = await loginWithRefreshToken({ loginUrl: emu.loginUrl, client, refreshToken });
-    // A first cycle works with the session the refresh token gave.
-    expect(await runIncrementalSync({ database: db, tenantId, runId: "before", conn: connection })).toEqual({ outcome: "completed" });
+    // Users synced, then a first cycle works with the session the refresh token gave (a cycle reads only synced objects).
+    expect(await runInitialSync({ database: db, tenantId, runId: "initial", conn: connection, objects: ["User"] })).toEqual({ outcome: "completed" });
+    expect(await runIncrementalSync({ database: db, tenantId, runId: "before", conn: connection, objects: ["User"] })).toEqual({ outcome: "completed" });
 
     const revoked = await fetch(`${emu.loginUrl}/services/oauth2/revoke`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ token: refreshToken }) });
     expect(revoked.status).toBe(200);
-    const outcome = await runIncrementalSync({ database: db, tenantId, runId: "revoked", conn: connection });
+    const outcome = await runIncrementalSync({ database: db, tenantId, runId: "revoked", conn: connection, objects: ["User"] });
     expect(outcome).toMatchObject({ outcome: "failed", code: "REFRESH_FAILED" });
     const after = await stopped(db, tenantId, "revoked");
     expect(after.run).toMatchObject({ status: "failed", error_code: "REFRESH_FAILED", error: expect.stringContaining("expired access/refresh token") });

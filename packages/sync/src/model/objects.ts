@@ -35,8 +35,14 @@ export const UNSYNCABLE_TYPES: ReadonlySet<string> = new Set(["address", "locati
 const SYSTEM_FIELDS = ["Id", "SystemModstamp", "IsDeleted", "MasterRecordId", "IsConverted", "ConvertedContactId"];
 
 export async function describeObject(api: SalesforceApi, object: string): Promise<DescribedField[]> {
-  const result = await api.json<DescribeResult>(`/sobjects/${object}/describe`);
-  return result.fields
+  return describedFields(await api.json<DescribeResult>(describePath(object)));
+}
+
+export const describePath = (object: string) => `/sobjects/${object}/describe`;
+
+/** The readable fields of a describe's answer. */
+export function describedFields(result: unknown): DescribedField[] {
+  return (result as DescribeResult).fields
     .filter((f) => !UNSYNCABLE_TYPES.has(f.type))
     .map((f) => ({ name: f.name, type: f.type, label: f.label, length: f.length, updateable: f.updateable, custom: f.custom, referenceTo: f.referenceTo }));
 }

@@ -17,12 +17,13 @@ export interface ReadShape {
 }
 
 /**
- * The fields to read for an object, after the schema step: what Salesforce shows the sync user now,
- * checked against the tenant's catalog (new fields added, vanished or retyped ones flagged).
+ * The fields to read for an object, after the schema step: what Salesforce shows the sync user now
+ * (described here, or the describe `fetched` by the caller), checked against the tenant's catalog
+ * (new fields added, vanished or retyped ones flagged).
  */
-export async function loadReadShape(run: RunScope, object: string): Promise<ReadShape> {
+export async function loadReadShape(run: RunScope, object: string, fetched?: DescribedField[]): Promise<ReadShape> {
   const { ctx, api } = run;
-  const described = await describeObject(api, object);
+  const described = fetched ?? (await describeObject(api, object));
   const { fields, notification } = await withTenant({ db: ctx.database.db, tenantId: ctx.tenantId }, async (tx) => {
     const step = await applySchemaStep(tx, ctx.tenantId, object, described);
     await tx.update(syncCheckpoints).set({ describedFields: described, describedAt: new Date() }).where(eq(syncCheckpoints.object, object));
