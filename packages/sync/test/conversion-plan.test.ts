@@ -62,7 +62,7 @@ describe.each(backends)("Lead conversion pass on %s", (backend) => {
 
   it("stores the same Persons with and without statistics, and probes by key with the statistics the load keeps", { timeout: 300_000 }, async () => {
     // No statistics until this test asks for them.
-    await db.db.execute(sql`ALTER TABLE sf_records SET (autovacuum_enabled = false)`);
+    await db.platform.execute(sql`ALTER TABLE sf_records SET (autovacuum_enabled = false)`);
     const withoutStats = await createTenantFixture(db);
     const withStats = await createTenantFixture(db);
     const CONTACTS = 20_000;
@@ -75,7 +75,7 @@ describe.each(backends)("Lead conversion pass on %s", (backend) => {
 
     const persons = async (tenantId: string) =>
       rowsOf(
-        await db.db.execute(
+        await db.platform.execute(
           sql`SELECT sf_id, person_id FROM sf_records WHERE tenant_id = ${tenantId} AND object = 'Contact' AND person_id <> sf_id ORDER BY sf_id`,
         ),
       ).map((r) => `${String(r.sf_id)}→${String(r.person_id)}`);
@@ -83,7 +83,7 @@ describe.each(backends)("Lead conversion pass on %s", (backend) => {
     // 1. Nothing analyzed: the tables as a load leaves them without the engine's ANALYZEs.
     await load(db, withoutStats.tenantId, "Contact", contacts);
     await load(db, withoutStats.tenantId, "Lead", leads);
-    const stats = rowsOf(await db.db.execute(sql`SELECT coalesce(last_analyze, last_autoanalyze) AS at FROM pg_stat_user_tables WHERE relname = 'sf_records'`));
+    const stats = rowsOf(await db.platform.execute(sql`SELECT coalesce(last_analyze, last_autoanalyze) AS at FROM pg_stat_user_tables WHERE relname = 'sf_records'`));
     if (backend === "postgres") expect(stats[0]!.at).toBeNull();
 
     // 2. The same rows for another tenant, analyzed the way the initial sync does it (after chunks).

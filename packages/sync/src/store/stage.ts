@@ -98,11 +98,11 @@ export async function withStagedChunk<T>(
  * cost more than the load gains). Nothing else analyzes `sf_records` during a load — autovacuum may
  * be off or late — and a planner without statistics takes default selectivities under which the
  * modstamp index looks as good as the primary key for a lookup by id, turning key probes into
- * scans of the tenant's object. Outside any chunk's transaction: a role that may not analyze only
- * gets a warning, and nothing is rolled back.
+ * scans of the tenant's object. Only the table's owner may analyze it, so this is platform work on
+ * the privileged handle, outside any chunk's transaction.
  */
 export async function analyzeRecords(handle: DatabaseHandle): Promise<void> {
-  await handle.db.execute(sql.raw("ANALYZE sf_records (tenant_id, object, sf_id, system_modstamp, person_id, is_deleted)"));
+  await handle.platform.execute(sql.raw("ANALYZE sf_records (tenant_id, object, sf_id, system_modstamp, person_id, is_deleted)"));
 }
 
 export interface UpsertCounts {
