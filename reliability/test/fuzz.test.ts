@@ -613,7 +613,7 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
 
     // ---- /api/auth: every endpoint better-auth would serve (read from the instance), as every caller --
     // Not allowed: 404 before better-auth sees it. Allowed: never a 5xx, nothing of tenant A to others.
-    const authEndpoints = servedAuthEndpoints(createAuth({ db: db.db, baseURL: web.url, secret: randomBytes(24).toString("hex"), sessionIdleSeconds: 1800, sessionAbsoluteSeconds: 43200 }));
+    const authEndpoints = servedAuthEndpoints(createAuth({ db: db.platform, baseURL: web.url, secret: randomBytes(24).toString("hex"), sessionIdleSeconds: 1800, sessionAbsoluteSeconds: 43200 }));
     const authBodies: (string | undefined)[] = [
       undefined,
       "not json",

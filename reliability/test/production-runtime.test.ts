@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, wri
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@ferry/db/testing";
+import { createTestDatabase, runtimeUrlFor, type TestDatabase } from "@ferry/db/testing";
 import { freePort, productionCommand } from "@ferry/web/testing";
 import { record, waitFor } from "../src/harness";
 
@@ -91,7 +91,7 @@ describe("the compiled production runtime (pnpm start:web, pnpm start:worker)", 
 
   it("start:worker runs the compiled worker: no tsx, no build, no TypeScript", async () => {
     const before = outputTimes();
-    const run = await runScript("start:worker", { DATABASE_URL: db.databaseUrl!, FERRY_MASTER_KEY: randomBytes(32).toString("base64"), LOG_LEVEL: "info" }, async (lines) =>
+    const run = await runScript("start:worker", { DATABASE_URL: runtimeUrlFor(db.platformUrl!), DATABASE_PLATFORM_URL: db.platformUrl!, FERRY_MASTER_KEY: randomBytes(32).toString("base64"), LOG_LEVEL: "info" }, async (lines) =>
       lines.some((l) => l.includes('"worker started"')),
     );
     await run.stop();
@@ -106,7 +106,7 @@ describe("the compiled production runtime (pnpm start:web, pnpm start:worker)", 
     const before = outputTimes();
     const port = await freePort();
     const env = {
-      DATABASE_URL: db.databaseUrl!,
+      DATABASE_URL: runtimeUrlFor(db.platformUrl!), DATABASE_PLATFORM_URL: db.platformUrl!,
       BETTER_AUTH_SECRET: randomBytes(24).toString("hex"),
       FERRY_MASTER_KEY: randomBytes(32).toString("base64"),
       PORT: String(port),
