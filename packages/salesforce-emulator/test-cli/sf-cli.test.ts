@@ -11,7 +11,10 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import jsforce, { type Connection } from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startEmulator, type EmulatorHandle } from '../src/index';
+import { generateKeyPairSync } from 'node:crypto';
+import { DEFAULT_OAUTH_CLIENT, startEmulator, type EmulatorHandle } from '../src/index';
+
+const jwtKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 
 const run = promisify(execFile);
 const SF_CLI_VERSION = '2.150.6';
@@ -51,7 +54,12 @@ async function sfJson<T>(args: string[]): Promise<T> {
 
 beforeAll(async () => {
   await installCli();
-  emu = await startEmulator({ port: 0, counts: { User: 12, Account: 120, Contact: 240, Lead: 500, Opportunity: 60, OpportunityContactRole: 20, Campaign: 5, CampaignMember: 30 }, bulkJobDurationMs: 200 });
+  emu = await startEmulator({
+    port: 0,
+    counts: { User: 12, Account: 120, Contact: 240, Lead: 500, Opportunity: 60, OpportunityContactRole: 20, Campaign: 5, CampaignMember: 30 },
+    bulkJobDurationMs: 200,
+    oauthClients: [{ ...DEFAULT_OAUTH_CLIENT, jwtCertificate: jwtKeys.publicKey.export({ type: 'spki', format: 'pem' }).toString() }],
+  });
   const client = emu.oauthClients[0]!;
   conn = new jsforce.Connection({ oauth2: { loginUrl: emu.loginUrl, clientId: client.clientId, clientSecret: client.clientSecret }, version: '62.0' });
   const u = emu.users[0]!;
@@ -143,7 +151,7 @@ describe('the Salesforce CLI, unchanged', { timeout: 240_000 }, () => {
     expect((await conn.query("SELECT COUNT() FROM Account WHERE ExternalKey__c LIKE 'BLK-%'")).totalSize).toBe(0);
   });
 
-  it('exports a tree of parents and children', async () => {
+  it('exports a tree of parents and children and imports it again', async () => {
     const r = await sf(['data', 'export', 'tree', '-q', 'SELECT Id, Name, (SELECT LastName FROM Contacts) FROM Account ORDER BY Id LIMIT 2', '-o', 'emu', '--output-dir', 'tree']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const files = await readdir(join(work, 'tree'));
@@ -151,6 +159,13 @@ describe('the Salesforce CLI, unchanged', { timeout: 240_000 }, () => {
     const tree = JSON.parse(await readFile(join(work, 'tree', files[0]!), 'utf8')) as { records: { attributes: { type: string }; Name: string }[] };
     expect(tree.records).toHaveLength(2);
     expect(tree.records[0]!.attributes.type).toBe('Account');
+
+    for (const rec of tree.records) rec.Name = `Copied ${rec.Name}`;
+    await writeFile(join(work, 'tree', files[0]!), JSON.stringify(tree));
+    const imported = await sf(['data', 'import', 'tree', '--files', join('tree', files[0]!), '-o', 'emu']);
+    expect(imported.code, imported.stdout + imported.stderr).toBe(0);
+    const copies = await conn.query<{ Name: string; Contacts: { totalSize: number } | null }>("SELECT Name, (SELECT Id FROM Contacts) FROM Account WHERE Name LIKE 'Copied %'");
+    expect(copies.totalSize).toBe(2);
   });
 
   it('displays API limits and record counts', async () => {
@@ -170,5 +185,14 @@ describe('the Salesforce CLI, unchanged', { timeout: 240_000 }, () => {
     const r = await sf(['org', 'logout', '-o', 'emu', '--no-prompt']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Successfully logged out');
+  });
+
+  // Last: a login for the same username takes the user's alias over.
+  it('logs in with the JWT bearer flow', async () => {
+    await writeFile(join(work, 'jwt.key'), jwtKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    const login = await sf(['org', 'login', 'jwt', '--client-id', DEFAULT_OAUTH_CLIENT.clientId, '--jwt-key-file', 'jwt.key', '--username', 'sync@ferry.emulator', '--instance-url', emu.url, '--alias', 'jwt']);
+    expect(login.code, login.stdout + login.stderr).toBe(0);
+    const org = await sfJson<{ records: { Name: string }[] }>(['data', 'query', '-q', 'SELECT Name FROM Organization', '-o', 'jwt']);
+    expect(org.records[0]!.Name).toBe('Ferry Emulator Org');
   });
 });

@@ -8,6 +8,7 @@ import { ApiError, limitExceeded, notFound, sessionInvalid } from '../errors';
 import { WriteFailure } from '../data/org';
 import { authRoutes, identityUrl } from './auth';
 import { BulkJobs, bulkRoutes } from './bulk';
+import { BulkV1 } from './bulk1';
 import type { EmulatorContext } from './context';
 import { Control, controlRoutes } from './control';
 import type { EndpointClass } from './faults';
@@ -49,9 +50,11 @@ export interface App {
 export function createApp(ctx: EmulatorContext, controlEnabled: boolean, tls?: { key: Buffer; cert: Buffer }): App {
   const cursors = new QueryCursors(() => ctx.config.queryLocatorIdleMs);
   const bulk = new BulkJobs(ctx);
+  const bulkV1 = new BulkV1(ctx);
   const control = new Control(ctx, () => {
     cursors.clear();
     bulk.clear();
+    bulkV1.clear();
     ctx.sessions.clear();
   });
   const auth: Record<LoginHost, Route[]> = { production: authRoutes(ctx, 'production'), sandbox: authRoutes(ctx, 'sandbox') };
@@ -151,6 +154,11 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean, tls?: {
       return { status: 503, headers: { 'Content-Type': 'text/html;charset=UTF-8', 'Retry-After': '60' }, body: '<html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1><p>Salesforce is down for maintenance.</p></body></html>' };
     }
     if (path.startsWith('/services/data')) return handleRest(raw, url, path);
+    const async = /^\/services\/async\/(\d+\.\d)(\/.*)?$/.exec(path);
+    if (async) {
+      const res = await bulkV1.handle(makeReq(raw, url, path), async[1]!, async[2] ?? '/');
+      return { ...res, endpoint: /\/result\//.test(path) ? 'bulk-query' : 'bulk-ingest' };
+    }
     const authRoute = auth[host];
     const isAuth = authRoute.some((r) => r.pattern.test(path));
     if (isAuth) {
