@@ -26,6 +26,8 @@ async function expectFailure(work: Promise<unknown>, pattern: RegExp, label?: st
 function valueFor(column: Column, fixture: TenantFixture): string {
   if (column.column_name === "tenant_id" || column.column_name === "id") return `'${column.column_name === "id" ? `id_${randomBytes(6).toString("hex")}` : fixture.tenantId}'`;
   if (/user_id$|inviter_id$/.test(column.column_name)) return `'${fixture.ownerId}'`;
+  // Roles are a closed set (a CHECK since migration 0006).
+  if (column.column_name === "role") return "'viewer'";
   switch (column.data_type) {
     case "integer":
     case "bigint":
