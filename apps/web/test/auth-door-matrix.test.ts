@@ -41,7 +41,7 @@ describe.each(backends)("/api/auth/* in the isolation matrix and the fuzzer on %
 
   /** Every row of every public table except what any authenticated request slides (session expiry) and the throttle's counters. */
   async function digest(): Promise<string> {
-    const db = portal.runtime.database.db;
+    const db = portal.runtime.database.platform;
     const rows = (r: unknown) => ((r as { rows?: unknown[] }).rows ?? (r as unknown[]));
     const tables = rows(await db.execute(sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`)) as { table_name: string }[];
     const hash = createHash("sha256");
@@ -61,10 +61,10 @@ describe.each(backends)("/api/auth/* in the isolation matrix and the fuzzer on %
     const adminA = await signUp("Ada Admin", "ada@matrix-a.test");
     await portal.trpc("mutation", "invitation.accept", { invitationId: (invite.data as { id: string }).id }, { cookie: adminA.cookie });
     const staff = await signUp("Sal Staff", "sal@ferry.test");
-    await portal.runtime.database.db.update(users).set({ role: "staff" }).where(eq(users.email, "sal@ferry.test"));
+    await portal.runtime.database.platform.update(users).set({ role: "staff" }).where(eq(users.email, "sal@ferry.test"));
     Object.assign(who, { ownerA, adminA, staff, ownerB });
     const membersB = (await portal.trpc("query", "member.list", undefined, { cookie: ownerB.cookie })).data as { id: string; userId: string }[];
-    const [sessionB] = await portal.runtime.database.db.select({ token: sessions.token }).from(sessions).where(eq(sessions.userId, membersB[0]!.userId));
+    const [sessionB] = await portal.runtime.database.platform.select({ token: sessions.token }).from(sessions).where(eq(sessions.userId, membersB[0]!.userId));
     markersB.push(ownerB.tenantId!, "ben@matrix-b.test", "Matrix B", membersB[0]!.id, membersB[0]!.userId, sessionB!.token);
   }, 120_000);
 
@@ -130,7 +130,7 @@ describe.each(backends)("/api/auth/* in the isolation matrix and the fuzzer on %
 
   it("serves the allowed endpoints without another tenant's data and without a 5xx, whatever the body", async () => {
     const leaks = (reply: Reply) => markersB.filter((m) => reply.text.includes(m));
-    const sessionsOfB = async () => (await portal.runtime.database.db.select({ id: sessions.id }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(eq(users.email, "ben@matrix-b.test"))).length;
+    const sessionsOfB = async () => (await portal.runtime.database.platform.select({ id: sessions.id }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(eq(users.email, "ben@matrix-b.test"))).length;
     const bSessions = await sessionsOfB();
     for (const [name, cookie] of callers()) {
       if (name === "ownerB") continue;
@@ -164,7 +164,7 @@ describe.each(backends)("/api/auth/* in the isolation matrix and the fuzzer on %
     expect(own.text).not.toContain(token);
     expect((await portal.send("POST", "/api/auth/revoke-sessions", { cookie: signIn.cookies.join("; "), body: {} })).status).toBe(200);
     expect(await sessionsOfB()).toBe(bSessions);
-    const [stillB] = await portal.runtime.database.db.select({ email: users.email }).from(users).where(eq(users.email, "ben@matrix-b.test"));
+    const [stillB] = await portal.runtime.database.platform.select({ email: users.email }).from(users).where(eq(users.email, "ben@matrix-b.test"));
     expect(stillB).toBeDefined();
   });
 });

@@ -26,7 +26,7 @@ describe.each(backends)("better-auth behind Ferry's door, over HTTP on %s", (bac
 
   beforeAll(async () => {
     portal = await startPortal(backend, { FERRY_BOOTSTRAP_STAFF_EMAILS: STAFF, FERRY_TRUSTED_PROXIES: "127.0.0.2" });
-    db = portal.runtime.database.db;
+    db = portal.runtime.database.platform;
     owner = await signUp("Olga Owner", "olga@door.test", "Door Co");
     for (const [email, role] of [["adam@door.test", "admin"], ["vera@door.test", "viewer"]] as const) {
       const invite = await portal.trpc("mutation", "invitation.create", { email, role }, { cookie: owner.cookie });
@@ -194,17 +194,17 @@ describe.each(backends)("better-auth behind Ferry's door, over HTTP on %s", (bac
 
   it("removes the account again when the tenant cannot be created, so a retry is not met with 'already exists'", async () => {
     // A real failure inside the database after better-auth committed the user.
-    await portal.runtime.database.db.execute(
+    await portal.runtime.database.platform.execute(
       sql.raw(`CREATE FUNCTION refuse_exploding_tenant() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.name = 'Exploding Co' THEN RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END $$`),
     );
-    await portal.runtime.database.db.execute(sql.raw(`CREATE TRIGGER refuse_exploding_tenant BEFORE INSERT ON tenants FOR EACH ROW EXECUTE FUNCTION refuse_exploding_tenant()`));
+    await portal.runtime.database.platform.execute(sql.raw(`CREATE TRIGGER refuse_exploding_tenant BEFORE INSERT ON tenants FOR EACH ROW EXECUTE FUNCTION refuse_exploding_tenant()`));
     const email = "eve@door.test";
     const failed = await portal.trpc("mutation", "account.signUp", { name: "Eve Explode", email, password: PASSWORD, tenantName: "Exploding Co" });
     expect(failed.status).toBe(500);
     expect(failed.cookies).toEqual([]);
     expect(await db.select().from(users).where(eq(users.email, email))).toHaveLength(0);
     expect(await db.select().from(tenants).where(eq(tenants.name, "Exploding Co"))).toHaveLength(0);
-    await portal.runtime.database.db.execute(sql.raw(`DROP TRIGGER refuse_exploding_tenant ON tenants`));
+    await portal.runtime.database.platform.execute(sql.raw(`DROP TRIGGER refuse_exploding_tenant ON tenants`));
     const retried = await portal.trpc("mutation", "account.signUp", { name: "Eve Explode", email, password: PASSWORD, tenantName: "Exploding Co" });
     expect(retried.status, retried.message).toBe(200);
     expect((retried.data as { tenantId: string }).tenantId).toBeTruthy();

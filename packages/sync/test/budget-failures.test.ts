@@ -47,8 +47,9 @@ describe.each(backends)("API budget and failures on %s", (backend) => {
 
   it("pauses at the tenant's cap with the reason and resume time, then completes after the cap resets", async () => {
     const { tenantId } = await createTenantFixture(db);
-    // Cap = 50 % of 60 = 30 calls: reached part-way through the objects.
-    emu.setApiLimit(60, 0);
+    // Cap = 50 % of 20 = 10 calls: reached part-way through the objects (the whole run needs 14:
+    // /limits, 4 composite requests planning all objects, 9 REST pages).
+    emu.setApiLimit(20, 0);
     const events: { event: string; payload: Record<string, unknown> }[] = [];
     const emitter: SyncEmitter = { emit: async (_t, event, payload) => void events.push({ event, payload: payload as Record<string, unknown> }) };
     const paused = await runInitialSync({ database: db, tenantId, runId: "capped", conn: await connect(emu), emitter, options: fast });
@@ -56,14 +57,14 @@ describe.each(backends)("API budget and failures on %s", (backend) => {
     const state = await tenantState(db, tenantId, "capped");
     expect(state.run).toMatchObject({ status: "paused", error_code: "API_CAP_REACHED" });
     expect(state.run!.resumes_at).not.toBeNull();
-    expect(state.state).toMatchObject({ state: "api_capped", api_limit: 60 });
-    expect(Number(state.state!.api_used)).toBeGreaterThanOrEqual(30);
+    expect(state.state).toMatchObject({ state: "api_capped", api_limit: 20 });
+    expect(Number(state.state!.api_used)).toBeGreaterThanOrEqual(10);
     expect(state.notifications.map((n) => n.kind)).toEqual(["api_cap_reached"]);
     // The owner is mailed too (the outbox), with the same figures.
-    expect(state.mail).toEqual([expect.objectContaining({ subject: expect.stringMatching(/API cap reached$/), body: expect.stringMatching(/^Ferry used \d+ of its 30 daily Salesforce API calls/) })]);
+    expect(state.mail).toEqual([expect.objectContaining({ subject: expect.stringMatching(/API cap reached$/), body: expect.stringMatching(/^Ferry used \d+ of its 10 daily Salesforce API calls/) })]);
     expect(events.some((e) => e.event === "sync.status" && e.payload.state === "api_capped" && typeof e.payload.resumesAt === "string")).toBe(true);
     // The org's usage never went past the cap: the engine stopped before calling.
-    expect(emu.state().apiUsage.used).toBeLessThanOrEqual(31);
+    expect(emu.state().apiUsage.used).toBeLessThanOrEqual(11);
 
     // The daily window rolls over: the same run continues where it stopped.
     emu.setApiLimit(15_000, 0);
