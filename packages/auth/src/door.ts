@@ -74,7 +74,6 @@ export function createAuthDoor({ auth, throttle, trustedProxies }: AuthDoorOptio
 
     if (path !== "/sign-in/email") return sendResponse(res, await auth.handler(request));
 
-
     const email = signInEmail(body);
     if (!email) return sendResponse(res, await auth.handler(request)); // better-auth explains the malformed request
     const decision = await throttle.begin(email, address);
@@ -115,6 +114,13 @@ function signInEmail(body: Buffer | undefined): string | undefined {
 }
 
 async function readBody(req: IncomingMessage): Promise<Buffer | "too large" | undefined> {
+  // The web's request guard may have read and checked the JSON body already (it leaves it as
+  // `req.body`, as Node adapters expect); the stream is spent then.
+  const parsed = (req as IncomingMessage & { body?: unknown }).body;
+  if (parsed !== undefined) {
+    const buffer = Buffer.from(JSON.stringify(parsed));
+    return buffer.length > MAX_BODY_BYTES ? "too large" : buffer;
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { appRouter } from "@ferry/api";
+import { AUTH_BASE_PATH, isAllowedAuthEndpoint } from "@ferry/auth";
 import { migrationStatus } from "@ferry/db";
 import { observeHttpRequest, renderMetrics } from "@ferry/observability";
 import { apiContextFor } from "./api-context";
@@ -38,6 +39,10 @@ export function createRequestHandler(runtime: Runtime, nextHandler: NodeHandler)
     const done = observeHttpRequest(req.method ?? "GET", route);
     res.on("finish", () => done(res.statusCode));
     try {
+      // Paths better-auth serves but the portal never calls do not exist, whatever the request looks like.
+      if (url.pathname.startsWith(`${AUTH_BASE_PATH}/`) && !isAllowedAuthEndpoint(req.method ?? "GET", url.pathname.slice(AUTH_BASE_PATH.length))) {
+        return json(res, 404, { code: "NOT_FOUND", message: "Not found." });
+      }
       if (await refuseUnsafeRequest(req, res, url, policy)) return;
       if (url.pathname === "/healthz") return json(res, 200, { status: "ok" });
       if (url.pathname === "/readyz") return await ready(runtime, res);
