@@ -93,6 +93,15 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
       ["Contact", 3000, 1500, 1490, 10],
       ["Lead", 1000, 0, 0, 0],
     ]);
+    expect(current).toMatchObject({ pending: [], connectionState: "syncing", sync: { state: "running" }, initialRun: { id: seeded.run.id, status: "in_progress" } });
+    // Objects of the catalog the run has not reached are listed as pending, in the engine's order.
+    const extra = [
+      { tenantId: owner.tenantId!, object: "Opportunity", fieldName: "Name", label: "Name", type: "string" },
+      { tenantId: owner.tenantId!, object: "User", fieldName: "Name", label: "Name", type: "string" },
+    ];
+    await database.db.insert(fieldCatalog).values(extra);
+    expect((await asOwner.syncStatus.currentRun()).pending).toEqual(["User", "Opportunity"]);
+    await database.db.delete(fieldCatalog).where(sql`tenant_id = ${owner.tenantId} and object in ('Opportunity', 'User')`);
   });
 
   it("shows a failed sync with its reason and the run to look at, then setup states for a fresh tenant", async () => {

@@ -33,6 +33,7 @@ export { listConsoleTenants, consoleFilters, type ConsoleFilter, type ConsoleTen
 export { consoleTenantDetail } from "./admin-console/tenant-detail";
 export { viewSyncStatus, overallPercent, type BadgeState } from "./history/status";
 export { viewCurrentRun } from "./history/current";
+export { SYNC_ORDER, planFor } from "./history/plan";
 export { listSyncHistory, historyListInput, historyFilterInput, historyStatuses, HISTORY_RETENTION_DAYS } from "./history/list";
 export { exportSyncHistory } from "./history/export";
 export { toCsv } from "./history/csv";

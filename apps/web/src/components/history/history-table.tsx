@@ -17,6 +17,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { toast } from "@/components/ui/toast";
 import { EmptyState } from "@/components/empty-state";
 import { formatDuration } from "@/components/sync/eta";
+import { useRun } from "@/components/sync/run-store";
 import { downloadCsv } from "./download";
 
 const number = new Intl.NumberFormat();
@@ -68,7 +69,9 @@ export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof s
     setFilters((f) => ({ ...f, ...patch }));
     setPage(1);
   };
-  const data = list.data;
+  // The run the header and the progress page show is read from the run store, so its rows here never lag them.
+  const store = useRun();
+  const data = list.data ? { ...list.data, rows: list.data.rows.map((r) => withLiveRow(r, store.data)) } : undefined;
   const pages = data ? Math.max(1, Math.ceil(data.total / pageSize)) : 1;
   return (
     <div className="grid gap-4">
@@ -91,7 +94,30 @@ export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof s
         <EmptyState icon={History} title="No sync runs match" description="Runs are listed here for 30 days. Change the filters, or start the sync under Admin > Salesforce." />
       ) : data ? (
         <>
-          <div className="overflow-x-auto rounded-xl border bg-card">
+          <ul className="grid gap-3 sm:hidden" aria-label="Sync history">
+            {data.rows.map((r) => (
+              <li key={`${r.runId}-${r.object}-${r.operation}`} data-run={r.runId} className="grid gap-2 rounded-xl border bg-card p-4 text-sm">
+                <div className="flex items-start justify-between gap-3">
+                  <div>
+                    <p className="font-medium">{r.object ?? "Whole run"} <span className="font-normal text-muted-foreground">· {r.operation ? operations[r.operation] : kinds[r.kind]}</span></p>
+                    <p className="text-xs text-muted-foreground">{formatDateTime(r.startedAt)} · {kinds[r.kind]}</p>
+                  </div>
+                  <Badge variant={variant(r.status)}>{statuses[(r.status === "queued" ? "in_progress" : r.status) as keyof typeof statuses] ?? r.status}</Badge>
+                </div>
+                {r.error && !r.object ? <p className="text-xs text-destructive">{r.error}</p> : null}
+                <dl className="grid grid-cols-3 gap-x-3 gap-y-1 text-xs tabular-nums">
+                  {([["New", r.created], ["Updated", r.updated], ["Deleted", r.deleted], ["Failed", r.failed], ["Skipped", r.skipped], ["API calls", r.apiCalls]] as const).map(([term, value]) => (
+                    <div key={term}>
+                      <dt className="text-muted-foreground">{term}</dt>
+                      <dd className={term === "Failed" && value ? "text-destructive" : undefined}>{value === null ? "—" : number.format(value)}</dd>
+                    </div>
+                  ))}
+                </dl>
+                <p className="text-xs text-muted-foreground">Duration {r.durationMs === null ? "running" : formatDuration(r.durationMs / 1000)}</p>
+              </li>
+            ))}
+          </ul>
+          <div className="hidden overflow-x-auto rounded-xl border bg-card sm:block">
             <Table aria-label="Sync history">
               <TableHeader>
                 <TableRow>
@@ -146,4 +172,14 @@ export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof s
       ) : null}
     </div>
   );
+}
+
+/** A history row of the run in the store, with the store's status and counters. */
+function withLiveRow<R extends { runId: string; object: string | null; operation: string | null; status: string; created: number | null; updated: number | null; failed: number | null }>(r: R, current: ReturnType<typeof useRun>["data"]): R {
+  const run = current?.run;
+  if (!run || run.id !== r.runId) return r;
+  if (!r.object) return { ...r, status: run.status };
+  const row = current.objects.find((o) => o.object === r.object && o.operation === r.operation);
+  if (!row) return r;
+  return { ...r, status: row.status, created: Math.max(r.created ?? 0, row.created), updated: Math.max(r.updated ?? 0, row.updated), failed: Math.max(r.failed ?? 0, row.failed) };
 }
