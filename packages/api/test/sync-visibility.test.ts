@@ -112,6 +112,19 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
     expect(await (await api.caller(other.cookie)).syncStatus.badge()).toMatchObject({ state: "not_connected", percent: null, runId: null });
   });
 
+  it("keeps Last Synced, marked checking, while a reconciliation runs", async () => {
+    const lastSyncedAt = new Date(Date.now() - 60_000);
+    await database.db.update(syncStates).set({ state: "running", lastSyncedAt }).where(sql`tenant_id = ${owner.tenantId}`);
+    await database.db.insert(syncRuns).values({ tenantId: owner.tenantId!, id: "reconcile-now", kind: "reconcile", status: "in_progress", phase: "reconciling", startedAt: new Date() });
+    try {
+      const badge = await (await api.caller(owner.cookie)).syncStatus.badge();
+      expect(badge).toMatchObject({ state: "idle", checking: true, percent: null, lastSyncedAt: lastSyncedAt.toISOString() });
+    } finally {
+      await database.db.delete(syncRuns).where(sql`tenant_id = ${owner.tenantId} and id = 'reconcile-now'`);
+      await database.db.update(syncStates).set({ lastSyncedAt: null }).where(sql`tenant_id = ${owner.tenantId}`);
+    }
+  });
+
   it("lists history per run, object and operation with filters, paging and CSV", async () => {
     const asOwner = await api.caller(owner.cookie);
     const all = await asOwner.history.list({});
