@@ -86,7 +86,9 @@ export async function viewSyncCharts({ ctx, input }: { ctx: TenantContext; input
   const used = data.state?.apiUsed ?? null;
   const cap = data.connection?.cap ?? null;
   const orgLimit = data.state?.apiLimit ?? data.connection?.orgLimit ?? null;
-  const ceiling = cap ?? orgLimit;
+  // Without a cap of its own the engine stops at half the org's limit (ApiBudget's default).
+  const effectiveCap = cap ?? (orgLimit === null ? null : Math.floor(orgLimit / 2));
+  const ceiling = effectiveCap ?? orgLimit;
   const projectedCapAt =
     used !== null && ceiling !== null && callsPerHour > 0 ? new Date(now + Math.max(0, (ceiling - used) / callsPerHour) * HOUR).toISOString() : null;
 
@@ -99,6 +101,7 @@ export async function viewSyncCharts({ ctx, input }: { ctx: TenantContext; input
     api: {
       used,
       cap,
+      effectiveCap,
       orgLimit,
       checkedAt: data.state?.apiCheckedAt?.toISOString() ?? null,
       callsPerHour: Math.round(callsPerHour),

@@ -5,6 +5,7 @@ import { hasRole } from "@/lib/session";
 import { useActiveTenant } from "@/components/shell/tenant-context";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
+import { ApiCapCard } from "./api-cap-card";
 import { AuditCard } from "./audit-card";
 import { InvitationsCard } from "./invitations-card";
 import { MembersCard } from "./members-card";
@@ -37,6 +38,7 @@ export function SettingsView() {
           </p>
         </div>
       </section>
+      <ApiCapCard canEdit={isAdmin && (!support || support.mode === "write")} />
       <MembersCard />
       {isAdmin ? (
         <>
