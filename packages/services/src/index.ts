@@ -17,6 +17,7 @@ export { setPlatformStaff, findUserIdByEmail } from "./staff/set-platform-staff"
 export { pruneExpired } from "./maintenance/prune";
 export { createNotification, type NewNotification } from "./notifications/create";
 export { recordSyncFailure, type SyncFailure } from "./notifications/sync-failed";
+export { recordInitialSyncFinished } from "./notifications/initial-sync";
 export { recordReconcileRepairs, type ObjectRepairs } from "./notifications/reconcile-repaired";
 export { listNotifications, markNotificationsRead } from "./notifications/list";
 export * from "./salesforce";

@@ -161,8 +161,16 @@ export function LiveProgress() {
         {run.status === "paused" ? (
           <Alert>
             <Gauge aria-hidden />
-            <AlertTitle>Paused</AlertTitle>
-            <AlertDescription>{run.error ?? "The sync is on hold."}{run.resumesAt ? ` It resumes ${formatDateTime(run.resumesAt)}.` : ""}</AlertDescription>
+            <AlertTitle data-testid="paused-reason">{run.errorCode === "API_CAP_REACHED" ? "Paused: the daily API cap is reached" : run.errorCode === "REQUEST_LIMIT_EXCEEDED" ? "Paused: the Salesforce org's API limit is reached" : "Paused"}</AlertTitle>
+            <AlertDescription>
+              <p>
+                {run.errorCode === "API_CAP_REACHED"
+                  ? "The org's API calls over the last 24 hours reached Ferry's cap for this tenant, so the sync stopped before going over it."
+                  : (run.error ?? "The sync is on hold.")}
+                {run.resumesAt ? ` It looks again ${formatDateTime(run.resumesAt)} and carries on once calls are free.` : ""}
+              </p>
+              {run.errorCode === "API_CAP_REACHED" ? <Link className="underline underline-offset-4" href="/settings">Change the cap in Settings</Link> : null}
+            </AlertDescription>
           </Alert>
         ) : null}
         {objects.length === 0 ? (
