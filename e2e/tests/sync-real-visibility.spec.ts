@@ -162,12 +162,18 @@ test("charts show the real run's throughput, backlog and API usage against the c
   const page = await ownerPage(browser);
   await page.goto("/salesforce/progress");
   const charts = page.getByTestId("sync-charts");
+  // By default the period that has data: the sync that just ran, in minutes, not an empty axis of days.
+  const period = page.getByLabel("Chart period", { exact: true });
+  await expect(period).toHaveText("Latest activity");
+  await expect(charts).toHaveAttribute("data-bucket-minutes", /^(1|2|5|10|15|30)$/);
+  await expect(charts.locator(".recharts-bar-rectangle").first()).toBeVisible();
   // By keyboard: the list opens aligned on the current choice, which can put the first option above the viewport.
   // Keys pressed before the list has moved focus onto the current choice are lost, so wait for that focus.
-  const period = page.getByLabel("Chart period", { exact: true });
   await period.click();
   await expect(page.locator('[role="option"]:focus')).toHaveCount(1);
   await page.keyboard.press("Home");
+  await expect(page.getByRole("option", { name: "Latest activity" })).toBeFocused();
+  await page.keyboard.press("ArrowDown");
   await expect(page.getByRole("option", { name: "Last 24 hours" })).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(period).toHaveText("Last 24 hours");

@@ -195,6 +195,16 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
     expect(charts.api).toMatchObject({ used: 4000, cap: 10_000, orgLimit: 100_000 });
     expect(charts.api.callsPerHour).toBeGreaterThan(0);
     expect(new Date(charts.api.projectedCapAt!).getTime()).toBeGreaterThan(Date.now());
+
+    // By default the period with data: the run that started two hours ago and still runs, in 5-minute buckets.
+    const recent = await (await api.caller(owner.cookie)).chart.sync({});
+    expect(recent).toMatchObject({ bucketMinutes: 5, days: null });
+    expect(new Date(recent.from).getTime()).toBeLessThanOrEqual(Date.now() - 2 * HOUR);
+    expect(new Date(recent.from).getTime()).toBeGreaterThan(Date.now() - 2 * HOUR - 10 * 60_000);
+    expect(recent.throughput.reduce((n, t) => n + t.processed, 0)).toBe(2500);
+    expect(recent.throughput.length).toBeLessThanOrEqual(30);
+    // The running run's 40 calls and the failed run's 3 are Ferry's calls of the last 24 hours.
+    expect(recent.api).toMatchObject({ ferryCalls: 43, orgUsed: 4000, used: 4000 });
   });
 
   it("browses people by name and email with keyset paging, filters and a record page", async () => {
