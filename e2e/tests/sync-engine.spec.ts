@@ -50,6 +50,11 @@ async function openAs(browser: Browser, user: SeededUser, path: string): Promise
 
 async function editEmail(page: Page, email: string) {
   await page.getByRole("button", { name: "Edit" }).click();
+  // Opening the editor says nothing and sends nothing: Save waits for a changed value.
+  const form = page.getByRole("form", { name: "Edit two-way fields" });
+  await expect(page.getByRole("button", { name: "Save and push" })).toBeDisabled();
+  await expect(form.getByRole("alert")).toHaveCount(0);
+  await expect(form).not.toContainText("Nothing changed");
   await page.getByLabel("Email", { exact: true }).fill(email);
   await page.getByRole("button", { name: "Save and push" }).click();
 }
