@@ -19,6 +19,8 @@ const usage = `Usage: pnpm emulator [options]
   --user <u:p[:token]>    login user, repeatable; the first is the full-access sync user
   --sandbox               the org is a sandbox (log in through the /sandbox login host)
   --org-number <n>        distinguishes the organization id when running several emulators (default 1)
+  --org-name <name>       Organization.Name (default "Ferry Emulator Org")
+  --edition <name>        Organization.OrganizationType (default "Enterprise Edition")
   --control               enable the /__emulator control API
   --auto-approve <user>   approve OAuth authorize requests as this user without a login page
   --bulk-page-size <n>    records per Bulk 2.0 results page (default 50000)
@@ -39,6 +41,8 @@ async function main(): Promise<void> {
       user: { type: 'string', multiple: true },
       sandbox: { type: 'boolean', default: false },
       'org-number': { type: 'string', default: '1' },
+      'org-name': { type: 'string' },
+      edition: { type: 'string' },
       control: { type: 'boolean', default: false },
       'auto-approve': { type: 'string' },
       'bulk-page-size': { type: 'string' },
@@ -75,6 +79,8 @@ async function main(): Promise<void> {
     users,
     isSandbox: values.sandbox,
     orgNumber: Number(values['org-number']),
+    organizationName: values['org-name'],
+    edition: values.edition,
     controlApi: values.control,
     autoApproveUser: values['auto-approve'],
     bulkPageSize: num(values['bulk-page-size']),

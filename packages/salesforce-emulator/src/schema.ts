@@ -39,6 +39,8 @@ export interface ObjectDef {
   keyPrefix: string;
   mergeable: boolean;
   fields: FieldDef[];
+  /** API operations on the object; all allowed when absent. Organization is one read-mostly row. */
+  operations?: { create: boolean; update: boolean; delete: boolean };
 }
 
 export type FieldSpec = Partial<FieldDef> & { name: string; type: FieldType };
@@ -107,7 +109,47 @@ function standardObjects(): ObjectDef[] {
     field({ name: 'LastName', type: 'string', length: 80, nillable: false }),
     name('Name', { length: 121, ...readOnly, calculated: true, label: 'Full Name' }),
   ];
+  const editions = ['Team Edition', 'Professional Edition', 'Enterprise Edition', 'Developer Edition', 'Personal Edition', 'Unlimited Edition', 'Contact Manager Edition', 'Base Edition'];
+  const access = (n: string) => picklist(n, ['None', 'Read', 'Edit', 'ReadEditTransfer', 'ControlledByParent'], { ...readOnly, nillable: false });
   return [
+    {
+      name: 'Organization', label: 'Organization', labelPlural: 'Organizations', keyPrefix: KEY_PREFIX.Organization, mergeable: false,
+      operations: { create: false, update: true, delete: false },
+      fields: [
+        field({ name: 'Id', type: 'id', label: 'Organization ID' }),
+        name('Name', { length: 80 }),
+        field({ name: 'Division', type: 'string', length: 80 }),
+        field({ name: 'Street', type: 'textarea', length: 255 }),
+        field({ name: 'City', type: 'string', length: 40 }),
+        field({ name: 'State', type: 'string', length: 80, label: 'State/Province' }),
+        field({ name: 'PostalCode', type: 'string', length: 20, label: 'Zip/Postal Code' }),
+        field({ name: 'Country', type: 'string', length: 80 }),
+        field({ name: 'Phone', type: 'phone' }),
+        field({ name: 'Fax', type: 'phone' }),
+        field({ name: 'PrimaryContact', type: 'string', length: 80 }),
+        picklist('DefaultLocaleSidKey', ['en_US', 'en_GB', 'fr_FR', 'de_DE'], { label: 'Locale', nillable: false }),
+        picklist('TimeZoneSidKey', ['GMT', 'America/Los_Angeles', 'Europe/Paris'], { label: 'Time Zone', nillable: false }),
+        picklist('LanguageLocaleKey', ['en_US', 'fr', 'de'], { label: 'Language', nillable: false }),
+        field({ name: 'ReceivesInfoEmails', type: 'boolean', label: 'Info Emails', nillable: false, defaultedOnCreate: true }),
+        field({ name: 'ReceivesAdminInfoEmails', type: 'boolean', label: 'Info Emails Admin', nillable: false, defaultedOnCreate: true }),
+        field({ name: 'FiscalYearStartMonth', type: 'int', label: 'Fiscal Year Starts In', ...readOnly, precision: 2 }),
+        field({ name: 'UsesStartDateAsFiscalYearName', type: 'boolean', label: 'Fiscal Year Name by Start', ...readOnly, nillable: false }),
+        access('DefaultAccountAccess'), access('DefaultContactAccess'), access('DefaultOpportunityAccess'), access('DefaultLeadAccess'),
+        access('DefaultCaseAccess'), access('DefaultCalendarAccess'), access('DefaultPricebookAccess'), access('DefaultCampaignAccess'),
+        field({ name: 'ComplianceBccEmail', type: 'email', label: 'Compliance BCC Email', ...readOnly }),
+        picklist('UiSkin', ['Theme1', 'Theme2', 'Theme3'], { label: 'UI Skin', ...readOnly }),
+        field({ name: 'SignupCountryIsoCode', type: 'string', length: 2, label: 'Signup Country', ...readOnly }),
+        field({ name: 'TrialExpirationDate', type: 'datetime', label: 'Trial Expiration Date', ...readOnly }),
+        picklist('OrganizationType', editions, { label: 'Edition', ...readOnly }),
+        field({ name: 'NamespacePrefix', type: 'string', length: 15, label: 'Namespace Prefix', ...readOnly }),
+        field({ name: 'InstanceName', type: 'string', length: 5, label: 'Instance Name', ...readOnly }),
+        field({ name: 'IsSandbox', type: 'boolean', label: 'Is Sandbox', ...readOnly, nillable: false }),
+        field({ name: 'MonthlyPageViewsUsed', type: 'int', label: 'Monthly Page Views Used', ...readOnly, precision: 9 }),
+        field({ name: 'MonthlyPageViewsEntitlement', type: 'int', label: 'Monthly Page Views Allowed', ...readOnly, precision: 9 }),
+        field({ name: 'IsReadOnly', type: 'boolean', label: 'Is Read Only', ...readOnly, nillable: false }),
+        ...auditFields({ deletable: false, owned: false, mergeable: false }).slice(1),
+      ],
+    },
     {
       name: 'User', label: 'User', labelPlural: 'Users', keyPrefix: KEY_PREFIX.User, mergeable: false,
       fields: [
@@ -247,7 +289,7 @@ function standardObjects(): ObjectDef[] {
   ];
 }
 
-export const OBJECT_NAMES = ['User', 'Account', 'Contact', 'Lead', 'Opportunity', 'OpportunityContactRole', 'Campaign', 'CampaignMember'] as const;
+export const OBJECT_NAMES = ['Organization', 'User', 'Account', 'Contact', 'Lead', 'Opportunity', 'OpportunityContactRole', 'Campaign', 'CampaignMember'] as const;
 export type ObjectName = (typeof OBJECT_NAMES)[number];
 
 /** Custom fields of the default org: exercise externalId upsert, FLS hiding, multipicklists. */

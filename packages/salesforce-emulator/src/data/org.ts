@@ -1,4 +1,4 @@
-import { canonicalId, KEY_PREFIX, makeId } from '../ids';
+import { canonicalId, decodeId, KEY_PREFIX, makeId } from '../ids';
 import { DAY, type EpochSeconds } from '../time';
 import { DEFAULT_CUSTOM_FIELDS, field, OBJECT_NAMES, Schema, type FieldDef, type FieldSpec, type ObjectDef } from '../schema';
 import { buildGeneratedTable, type GeneratorContext, type Value } from './generator';
@@ -31,6 +31,10 @@ export interface OrgOptions {
   /** Makes the org id distinct when several emulated orgs run at once (default 1). */
   orgNumber?: number;
   organizationName?: string;
+  /** `Organization.OrganizationType` (default Enterprise Edition). */
+  edition?: string;
+  /** `Organization.InstanceName` (default NA224, or CS224 for a sandbox). */
+  instanceName?: string;
   dailyApiLimit?: number;
 }
 
@@ -104,6 +108,8 @@ export class Org {
     const userOpts = o.users ?? DEFAULT_USERS;
     const counts: Record<string, number> = { ...DEFAULT_COUNTS, ...(o.counts as Record<string, number> | undefined) };
     counts.User = Math.max(counts.User ?? 0, userOpts.length);
+    // The one Organization row is an overlay record: its id carries orgNumber, not a generated counter.
+    counts.Organization = 0;
     const prefixes: Record<string, string> = {};
     for (const def of this.schema.objects.values()) prefixes[def.name] = def.keyPrefix;
     this.ctx = {
@@ -135,10 +141,30 @@ export class Org {
       passwordExpired: u.passwordExpired ?? false,
       fieldAccess: new Map(Object.entries(u.fieldAccess ?? {}).map(([key, v]) => [key.toLowerCase(), v])),
     }));
+    this.tables.get('Organization')!.put(this.organizationRecord());
     this.clockOffset = 0;
     this.usage = 0;
     this.usageDay = Math.floor(this.now() / DAY);
     this.lastPurgeAt = this.seededAt - (o.historyDays ?? 365) * DAY;
+  }
+
+  private organizationRecord(): StoredRecord {
+    const o = this.options;
+    const created = this.seededAt - (o.historyDays ?? 365) * DAY - DAY;
+    const admin = this.users[0]?.id ?? makeId(KEY_PREFIX.User, 1);
+    const v: Record<string, Value> = {
+      Id: this.id, Name: this.name, Division: null, Street: '415 Mission Street', City: 'San Francisco', State: 'CA', PostalCode: '94105',
+      Country: 'United States', Phone: '+1 415 555 0100', Fax: null, PrimaryContact: this.users[0]?.displayName ?? null,
+      DefaultLocaleSidKey: 'en_US', TimeZoneSidKey: 'GMT', LanguageLocaleKey: 'en_US', ReceivesInfoEmails: false, ReceivesAdminInfoEmails: false,
+      FiscalYearStartMonth: 1, UsesStartDateAsFiscalYearName: false, DefaultAccountAccess: 'Edit', DefaultContactAccess: 'ControlledByParent',
+      DefaultOpportunityAccess: 'Edit', DefaultLeadAccess: 'ReadEditTransfer', DefaultCaseAccess: 'ReadEditTransfer', DefaultCalendarAccess: 'ReadEditTransfer',
+      DefaultPricebookAccess: 'ReadEditTransfer', DefaultCampaignAccess: 'ReadEditTransfer', ComplianceBccEmail: null, UiSkin: 'Theme3',
+      SignupCountryIsoCode: 'US', TrialExpirationDate: null, OrganizationType: o.edition ?? 'Enterprise Edition', NamespacePrefix: null,
+      InstanceName: o.instanceName ?? (this.isSandbox ? 'CS224' : 'NA224'), IsSandbox: this.isSandbox, MonthlyPageViewsUsed: 0,
+      MonthlyPageViewsEntitlement: 0, IsReadOnly: false,
+      CreatedDate: created, CreatedById: admin, LastModifiedDate: created, LastModifiedById: admin, SystemModstamp: created,
+    };
+    return { counter: decodeId(this.id)!.counter, v };
   }
 
   /** API requests counted today (org clock); the counter starts over each day, so long demos keep working. */

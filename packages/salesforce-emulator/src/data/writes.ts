@@ -147,6 +147,7 @@ export function createRecord(tx: Tx, user: OrgUser, objectName: string, input: R
   const org = tx.org;
   const table = org.requireTable(objectName);
   const def = table.def;
+  if (def.operations && !def.operations.create) throw new WriteFailure('INVALID_TYPE_FOR_OPERATION', `entity type cannot be inserted: ${def.name}`);
   const values = coerceInput(org, user, def, input, 'create', source);
   const missing = required(def).filter((f) => values[f.name] === undefined || values[f.name] === null || values[f.name] === '');
   if (missing.length) {
@@ -202,6 +203,7 @@ export function updateRecord(tx: Tx, user: OrgUser, objectName: string | undefin
 export function deleteRecord(tx: Tx, user: OrgUser, rawId: string, objectName?: string, hard = false): string {
   const org = tx.org;
   const { table, ref, id } = liveRow(org, objectName, rawId);
+  if (table.def.operations && !table.def.operations.delete) throw new WriteFailure('INVALID_TYPE_FOR_OPERATION', `entity type cannot be deleted: ${table.def.name}`);
   const rec = table.materialize(ref);
   if (!('IsDeleted' in rec.v)) throw new WriteFailure('INVALID_OPERATION', `${table.def.name} records cannot be deleted`, []);
   rec.v.IsDeleted = true;

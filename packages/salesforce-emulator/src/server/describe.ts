@@ -10,14 +10,16 @@ const SOAP_TYPE: Record<string, string> = {
 function sobjectFlags(def: ObjectDef, version: string) {
   const base = `/services/data/v${version}/sobjects/${def.name}`;
   const isUser = def.name === 'User';
+  const ops = def.operations ?? { create: true, update: true, delete: !isUser };
+  const isOrg = def.name === 'Organization';
   return {
     activateable: false, associateEntityType: null, associateParentEntity: null,
-    createable: true, custom: false, customSetting: false, deepCloneable: false,
-    deletable: !isUser, deprecatedAndHidden: false, feedEnabled: !['OpportunityContactRole', 'CampaignMember'].includes(def.name),
+    createable: ops.create, custom: false, customSetting: false, deepCloneable: false,
+    deletable: ops.delete, deprecatedAndHidden: false, feedEnabled: !['OpportunityContactRole', 'CampaignMember', 'Organization'].includes(def.name),
     hasSubtypes: false, isInterface: false, isSubtype: false, keyPrefix: def.keyPrefix,
-    label: def.label, labelPlural: def.labelPlural, layoutable: true, mergeable: def.mergeable, mruEnabled: true,
-    name: def.name, queryable: true, replicateable: true, retrieveable: true, searchable: true, triggerable: true,
-    undeletable: !isUser, updateable: true,
+    label: def.label, labelPlural: def.labelPlural, layoutable: !isOrg, mergeable: def.mergeable, mruEnabled: !isOrg,
+    name: def.name, queryable: true, replicateable: !isOrg, retrieveable: true, searchable: !isOrg, triggerable: !isOrg,
+    undeletable: ops.delete, updateable: ops.update,
     urls: {
       compactLayouts: `${base}/describe/compactLayouts`, rowTemplate: `${base}/{ID}`, approvalLayouts: `${base}/describe/approvalLayouts`,
       describe: `${base}/describe`, quickActions: `${base}/quickActions`, layouts: `${base}/describe/layouts`, sobject: base,
