@@ -90,6 +90,45 @@ async function runStatus(runId: string): Promise<string | undefined> {
   return row?.status;
 }
 
+interface Sample {
+  at: number;
+  run: string | null;
+  state: string | null;
+  checking: boolean;
+  badgeText: string;
+  header: number | null;
+  page: number | null;
+  processed: number | null;
+  rows: number;
+}
+
+/** Every 200 ms, what the header and the progress page show, read from the DOM of the page. */
+async function startSampling(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { samples: unknown[] };
+    w.samples = [];
+    const num = (v: string | undefined) => (v === undefined || v === "" ? null : Number(v));
+    setInterval(() => {
+      const badge = document.querySelector<HTMLElement>('[data-testid="status-badge"]');
+      const overall = document.querySelector<HTMLElement>('[data-testid="overall-progress"]');
+      const live = document.querySelector<HTMLElement>('[data-testid="live-progress"]');
+      w.samples.push({
+        at: Date.now(),
+        run: live?.dataset.run ?? null,
+        state: badge?.dataset.state ?? null,
+        checking: badge?.dataset.checking === "true",
+        badgeText: badge?.textContent ?? "",
+        header: num(badge?.dataset.percent),
+        page: num(overall?.dataset.percent),
+        processed: num(overall?.dataset.processed),
+        rows: document.querySelectorAll('[data-testid="progress-object"]').length,
+      });
+    }, 200);
+  });
+}
+
+const samplesOf = (page: Page) => page.evaluate(() => (window as unknown as { samples: Sample[] }).samples);
+
 const moving = (page: Page) => page.locator('[data-testid="progress-object"]').filter({ has: page.getByText("In progress", { exact: true }) });
 
 test("the initial sync against a realistic org, watched live from two browsers, through a reload and a dropped socket", async ({ browser, request }) => {
@@ -127,6 +166,11 @@ test("the initial sync against a realistic org, watched live from two browsers, 
   await expect(b.getByText("No sync has run yet")).toBeVisible({ timeout: 30_000 });
   await expect(b.getByTestId("status-badge")).toHaveAttribute("data-state", "ready");
   await expect(b.getByTestId("live-indicator")).toHaveAttribute("data-state", "connected");
+  // A second tab of B stays on the Salesforce page, never reloaded.
+  const setup = await contexts[1]!.newPage();
+  await setup.goto(`${env.baseURL}/salesforce`);
+  await expect(setup.getByTestId("status-badge")).toHaveAttribute("data-state", "ready");
+  await startSampling(b);
   log("pages open");
 
   // A starts the initial sync in the UI, then follows the badge to the progress page.
@@ -168,8 +212,14 @@ test("the initial sync against a realistic org, watched live from two browsers, 
     await expect(moving(page).first().getByTestId("progress-rate")).toHaveText(/^[\d,]+\/s$/);
     // Objects the engine has finished are shown finished, not still moving.
     await expect(moving(page)).toHaveCount(1);
-    await expect(page.getByTestId("overall-eta")).toHaveText(/^about .+ left$/);
-    await expect(page.getByTestId("status-badge")).toHaveAttribute("data-percent", /^\d+(\.\d+)?$/);
+    // A percentage and an estimate only once every object is counted; the header shows the page's figure.
+    if ((await page.getByTestId("overall-progress").getAttribute("data-percent")) === null) {
+      await expect(page.getByTestId("overall-progress")).toContainText("Counting records…");
+      await expect(page.getByTestId("overall-eta")).toHaveCount(0);
+    } else await expect(page.getByTestId("overall-eta")).toHaveText(/^(about .+ left|estimating…)$/);
+    await expect
+      .poll(async () => (await page.getByTestId("status-badge").getAttribute("data-percent")) === (await page.getByTestId("overall-progress").getAttribute("data-percent")), { timeout: 5_000, intervals: [100] })
+      .toBe(true);
   }
   await saveScreenshot(b, "progress-page");
 
@@ -232,5 +282,52 @@ test("the initial sync against a realistic org, watched live from two browsers, 
     await expect(page.getByTestId("run-status")).toHaveText("Succeeded");
   }
   await saveScreenshot(b, "progress-page-done");
+  // The Salesforce page in B's other tab followed without a reload: Last Synced, the initial sync finished.
+  await expect(setup.getByTestId("status-badge")).toContainText("Last Synced");
+  await expect(setup.getByTestId("initial-run-status")).toHaveText("Finished");
+  const succeededAt = Date.now();
+
+  // The reconciliation the scheduler starts next is a background check: Last Synced stays, marked checking.
+  const reconcile = async () => {
+    const [row] = (await env.db
+      .select({ status: syncRuns.status })
+      .from(syncRuns)
+      .where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.kind, "reconcile")))) as { status: string }[];
+    return row?.status ?? "none";
+  };
+  await expect.poll(reconcile, { timeout: 60_000, intervals: [250] }).not.toBe("none");
+  log("reconciliation started");
+  await expect.poll(reconcile, { timeout: 120_000, intervals: [500] }).toBe("succeeded");
+  log("reconciliation finished");
+  await b.waitForTimeout(1_000);
+
+  const samples = await samplesOf(b);
+  const ofRun = samples.filter((x) => x.run === runId);
+  log(`${samples.length} samples, ${ofRun.length} of the run`);
+  expect(ofRun.length).toBeGreaterThan(50);
+  // Every object of the run is listed from the first sample that shows the run.
+  expect(ofRun[0]!.rows).toBe(Object.keys(COUNTS).length);
+  expect(ofRun.every((x) => x.rows === Object.keys(COUNTS).length)).toBe(true);
+  // The overall figure never goes back: records read, and the percentage once there is one.
+  for (let i = 1; i < ofRun.length; i++) {
+    const [before, now] = [ofRun[i - 1]!, ofRun[i]!];
+    expect(now.processed!, `records at sample ${i}`).toBeGreaterThanOrEqual(before.processed!);
+    if (before.page !== null) expect(now.page, `percentage at sample ${i}`).not.toBeNull();
+    if (before.page !== null) expect(now.page!, `percentage at sample ${i}`).toBeGreaterThanOrEqual(before.page);
+    if (before.header !== null && now.state === "running") expect(now.header!, `header at sample ${i}`).toBeGreaterThanOrEqual(before.header);
+  }
+  // The header shows the page's figure, at most one update apart.
+  const running = ofRun.filter((x) => x.state === "running");
+  for (let i = 0; i < running.length; i++) {
+    const x = running[i]!;
+    const near = [running[i - 1]?.page, x.page, running[i + 1]?.page];
+    expect(near, `header ${x.header} beside page ${x.page}`).toContain(x.header);
+  }
+  expect(ofRun.at(-1)).toMatchObject({ page: 100, processed: Object.values(COUNTS).reduce((x, y) => x + y, 0) });
+  // After the initial sync nothing said "Sync in Progress", though a reconciliation ran.
+  const after = samples.filter((x) => x.at > succeededAt);
+  expect(after.filter((x) => x.state === "running" || x.badgeText.includes("Sync in Progress")).map((x) => x.badgeText)).toEqual([]);
+  expect(after.some((x) => x.checking), "the checking mark showed while the reconciliation ran").toBe(true);
+  expect(after.every((x) => x.badgeText.startsWith("Last Synced"))).toBe(true);
   for (const context of contexts) await context.close();
 });
