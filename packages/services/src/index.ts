@@ -1,7 +1,7 @@
 export * from "./errors";
 export * from "./context";
 export { recordAudit, type AuditEntry } from "./audit/record";
-export { listAuditLog } from "./audit/list";
+export { listAuditLog, auditAreas, type AuditArea } from "./audit/list";
 export { createTenantForOwner, slugify } from "./tenants/create-for-owner";
 export { listTenantsForUser } from "./tenants/list-for-user";
 export { resolveTenantAccess } from "./tenants/resolve-access";

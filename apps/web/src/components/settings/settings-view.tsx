@@ -31,7 +31,7 @@ export function SettingsView() {
           <span className="text-muted-foreground">Your role</span>
           <p className="mt-0.5">
             {support ? (
-              <Badge variant="warning">Ferry support, {support.mode === "write" ? "write access" : "read-only"}</Badge>
+              <Badge variant="warning">{support.mode === "write" ? "Support (write)" : "Support (read-only)"}</Badge>
             ) : (
               <RoleBadge role={tenant.role} />
             )}
