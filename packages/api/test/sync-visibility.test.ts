@@ -211,6 +211,11 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
     const asOwner = await api.caller(owner.cookie);
     const first = await asOwner.record.list({ kind: "people", limit: 50 });
     expect(first.rows[0]).toMatchObject({ name: "Ada Lovelace" });
+    // The first page carries the total of what the filters match; later pages do not count again.
+    const [people] = (await database.db.execute(sql`select count(*)::int as n from sf_records where tenant_id = ${owner.tenantId} and object in ('Lead', 'Contact') and not is_deleted`)) as unknown as { n: number }[];
+    expect(first.total).toBe(people!.n);
+    expect(first.total).toBeGreaterThan(120);
+    expect((await asOwner.record.list({ kind: "people", limit: 50, cursor: first.nextCursor! })).total).toBeNull();
     expect(first.rows.map((r) => r.name)).not.toContain("Zed Deleted");
     const seen = new Set(first.rows.map((r) => r.sfId));
     let cursor = first.nextCursor;
