@@ -240,6 +240,24 @@ async function checkPage(page: Page, path: string, width: string) {
     };
   });
   baseExpect.soft(overflow, `${path} at ${width}: the page scrolls sideways by ${overflow}px (${culprits.join("; ")})`).toBeLessThanOrEqual(0);
+  // The status stays in words at both widths, inside the viewport.
+  const badge = page.getByTestId("status-badge");
+  if (await badge.count()) {
+    await expect(badge).toHaveText(/\w{4,}/);
+    const box = await badge.boundingBox();
+    baseExpect.soft(box && box.x + box.width <= (page.viewportSize()?.width ?? 0) + 1, `${path} at ${width}: the status badge fits`).toBe(true);
+  }
+  if (path === "/sync-history") {
+    // Phones get one card per row with its status and counts; laptops the whole table, API calls included.
+    if (width === "phone") await expect(page.getByRole("list", { name: "Sync history" }).getByRole("listitem").first()).toContainText(/API calls/);
+    else {
+      const header = page.getByRole("table", { name: "Sync history" }).getByRole("columnheader", { name: "API calls" });
+      const [cell, container] = [await header.boundingBox(), await page.getByRole("table", { name: "Sync history" }).locator("xpath=..").boundingBox()];
+      baseExpect.soft(cell && container && cell.x + cell.width <= container.x + container.width + 1, "the API calls column is not cut at 1366 px").toBe(true);
+    }
+  }
+  if (path === "/records") await expect(page.getByTestId("record-range")).toHaveText(/^1–\d+ of [\d,]+$/);
+  await saveScreenshot(page, `${width}${path.replace(/[/?=]+/g, "-").replace(/-$/, "") || "-root"}`.slice(0, 80));
   console.log(`[a11y] ${width} ${path} ${Date.now() - started} ms, ${serious.length} serious`);
 }
 

@@ -118,20 +118,19 @@ export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof s
             ))}
           </ul>
           <div className="hidden overflow-x-auto rounded-xl border bg-card sm:block">
-            <Table aria-label="Sync history">
+            <Table aria-label="Sync history" className="text-[13px]">
               <TableHeader>
                 <TableRow>
                   <TableHead>Started</TableHead>
                   <TableHead>Object</TableHead>
-                  <TableHead>Operation</TableHead>
                   <TableHead>Status</TableHead>
-                  <TableHead className="text-right">New</TableHead>
-                  <TableHead className="text-right">Updated</TableHead>
-                  <TableHead className="text-right">Deleted</TableHead>
-                  <TableHead className="text-right">Failed</TableHead>
-                  <TableHead className="text-right">Skipped</TableHead>
-                  <TableHead className="text-right">Duration</TableHead>
-                  <TableHead className="text-right">API calls</TableHead>
+                  <TableHead className="px-2 text-right">New</TableHead>
+                  <TableHead className="px-2 text-right">Updated</TableHead>
+                  <TableHead className="px-2 text-right">Deleted</TableHead>
+                  <TableHead className="px-2 text-right">Failed</TableHead>
+                  <TableHead className="px-2 text-right">Skipped</TableHead>
+                  <TableHead className="px-2 text-right">Duration</TableHead>
+                  <TableHead className="px-2 text-right">API calls</TableHead>
                 </TableRow>
               </TableHeader>
               <TableBody>
@@ -141,21 +140,23 @@ export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof s
                       {formatDateTime(r.startedAt)}
                       <span className="block text-xs text-muted-foreground">{kinds[r.kind]}</span>
                     </TableCell>
-                    <TableCell>{r.object ?? <span className="text-muted-foreground">Whole run</span>}</TableCell>
-                    <TableCell className="whitespace-nowrap">{r.operation ? operations[r.operation] : "—"}</TableCell>
+                    <TableCell>
+                      {r.object ?? <span className="text-muted-foreground">Whole run</span>}
+                      <span className="block text-xs whitespace-nowrap text-muted-foreground">{r.operation ? operations[r.operation] : null}</span>
+                    </TableCell>
                     <TableCell>
                       <Badge variant={variant(r.status)}>{statuses[(r.status === "queued" ? "in_progress" : r.status) as keyof typeof statuses] ?? r.status}</Badge>
-                      {r.error && !r.object ? <span className="mt-1 block max-w-xs text-xs text-destructive">{r.error}</span> : null}
+                      {r.error && !r.object ? <span className="mt-1 block max-w-56 text-xs text-destructive">{r.error}</span> : null}
                     </TableCell>
-                    <TableCell className="text-right tabular-nums">{r.created === null ? "—" : number.format(r.created)}</TableCell>
-                    <TableCell className="text-right tabular-nums">{r.updated === null ? "—" : number.format(r.updated)}</TableCell>
-                    <TableCell className="text-right tabular-nums">{r.deleted === null ? "—" : number.format(r.deleted)}</TableCell>
-                    <TableCell className="text-right tabular-nums">
+                    <TableCell className="px-2 text-right tabular-nums">{r.created === null ? "—" : number.format(r.created)}</TableCell>
+                    <TableCell className="px-2 text-right tabular-nums">{r.updated === null ? "—" : number.format(r.updated)}</TableCell>
+                    <TableCell className="px-2 text-right tabular-nums">{r.deleted === null ? "—" : number.format(r.deleted)}</TableCell>
+                    <TableCell className="px-2 text-right tabular-nums">
                       {r.failed ? <Link className="text-destructive underline underline-offset-4" href="/errors">{number.format(r.failed)}</Link> : r.failed === null ? "—" : "0"}
                     </TableCell>
-                    <TableCell className="text-right tabular-nums">{r.skipped === null ? "—" : number.format(r.skipped)}</TableCell>
-                    <TableCell className="text-right tabular-nums whitespace-nowrap">{r.durationMs === null ? "running" : formatDuration(r.durationMs / 1000)}</TableCell>
-                    <TableCell className="text-right tabular-nums">{number.format(r.apiCalls)}</TableCell>
+                    <TableCell className="px-2 text-right tabular-nums">{r.skipped === null ? "—" : number.format(r.skipped)}</TableCell>
+                    <TableCell className="px-2 text-right tabular-nums whitespace-nowrap">{r.durationMs === null ? "running" : formatDuration(r.durationMs / 1000)}</TableCell>
+                    <TableCell className="px-2 text-right tabular-nums">{number.format(r.apiCalls)}</TableCell>
                   </TableRow>
                 ))}
               </TableBody>
