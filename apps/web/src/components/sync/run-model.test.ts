@@ -66,5 +66,9 @@ describe("the run store's model", () => {
     const changing = current("r6", "incremental", [{ ...row("Account", null, 4), created: 4 }], []);
     expect(badgeOf(changing)).toMatchObject({ state: "running" });
     expect(badgeOf(current("r7", "initial", [row("User", 10, 5)], []))).toMatchObject({ state: "running", percent: 50 });
+    // The next run's status arrives before this tab has read the run: still Last Synced, checking.
+    const done = applyStatus(current("r8", "initial", [row("User", 10, 10)], []), { tenantId: "t1", state: "idle", lastSyncedAt: "2026-12-04T10:05:00Z" });
+    const next = applyStatus(done, { tenantId: "t1", state: "running" });
+    expect(badgeOf(next)).toMatchObject({ state: "idle", checking: true });
   });
 });

@@ -261,7 +261,9 @@ export function badgeOf(data: CurrentRun | undefined, figure?: Overall): BadgeVi
   const base = { message: sync.message, lastSyncedAt: sync.lastSyncedAt, resumesAt: sync.resumesAt ?? run?.resumesAt ?? null };
   if (sync.state === "running") {
     const moving = run && isActive(run.status);
-    if (moving && !changesData(data) && sync.lastSyncedAt) return { ...base, state: "idle", message: null, checking: true };
+    // A run this tab has not read yet (its status event came first) is a check until the read says
+    // otherwise: after a first sync, only a run known to change data turns the badge.
+    if (sync.lastSyncedAt && (!moving || !changesData(data))) return { ...base, state: "idle", message: null, checking: true };
     return { ...base, state: "running", percent: figure?.percent ?? overall(data).percent };
   }
   if (sync.state === "failed") return { ...base, state: "failed", message: sync.message ?? run?.error ?? null };
