@@ -100,6 +100,9 @@ interface Sample {
   page: number | null;
   processed: number | null;
   rows: number;
+  /** The charts' bucket and how many bars they draw. */
+  bucket: number | null;
+  bars: number;
 }
 
 /** Every 200 ms, what the header and the progress page show, read from the DOM of the page. */
@@ -122,6 +125,8 @@ async function startSampling(page: Page): Promise<void> {
         page: num(overall?.dataset.percent),
         processed: num(overall?.dataset.processed),
         rows: document.querySelectorAll('[data-testid="progress-object"]').length,
+        bucket: num(document.querySelector<HTMLElement>('[data-testid="sync-charts"]')?.dataset.bucketMinutes),
+        bars: document.querySelectorAll('[data-testid="sync-charts"] .recharts-bar-rectangle').length,
       });
     }, 200);
   });
@@ -356,6 +361,17 @@ test("one figure and one status everywhere: every object listed from the start, 
   expect(after.filter((x) => x.state === "running" || x.badgeText.includes("Sync in Progress")).map((x) => x.badgeText)).toEqual([]);
   expect(after.some((x) => x.checking), "the checking mark showed while the reconciliation ran").toBe(true);
   expect(after.filter((x) => !x.badgeText.startsWith("Last Synced")).map((x) => x.badgeText)).toEqual([]);
+
+  // The charts followed the run in minutes, with bars while it moved, not an empty axis of days.
+  const moving = ofRun.filter((x) => x.state === "running");
+  expect(moving.filter((x) => x.bucket !== null && x.bucket <= 5 && x.bars > 0).length, "samples of the moving run with minute bars").toBeGreaterThan(0);
+  // "Used (24 h)" is never below the run's "API calls so far".
+  const apiUsage = watch.getByTestId("api-usage");
+  const used = Number((await apiUsage.locator("div", { has: watch.getByText("Used (24 h)", { exact: true }) }).locator("dd").innerText()).replace(/\D/g, ""));
+  const soFar = Number(/([\d,]+) API calls so far/.exec(await watch.getByTestId("live-progress").innerText())![1]!.replace(/,/g, ""));
+  log(`used ${used}, the reconciliation's calls so far ${soFar}`);
+  expect(used).toBeGreaterThanOrEqual(soFar);
+  expect(used).toBeGreaterThan(0);
 
   // Finished: in the notifications and the owners' mail, with duration and counts.
   await watch.getByRole("button", { name: /^Notifications/ }).click();
