@@ -61,6 +61,7 @@ export function RunStoreSync() {
       if (data) queryClient.setQueryData<CurrentRun>(key, applyStatus(data, event));
       void queryClient.invalidateQueries(trpc.syncStatus.pathFilter());
       void queryClient.invalidateQueries(trpc.history.pathFilter());
+      void queryClient.invalidateQueries(trpc.chart.pathFilter());
     });
   });
   return null;
