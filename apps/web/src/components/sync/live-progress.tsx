@@ -25,6 +25,12 @@ const phases: Record<string, string> = {
   reconciling: "Reconciling",
   done: "Done",
 };
+const runTitles: Record<string, string> = {
+  initial: "Initial sync",
+  incremental: "Incremental sync",
+  push: "Push to Salesforce",
+  reconcile: "Reconciliation (background check)",
+};
 const statusLabel: Record<string, string> = {
   queued: "Queued",
   in_progress: "In progress",
@@ -110,7 +116,7 @@ export function LiveProgress() {
         <div className="flex flex-wrap items-start justify-between gap-3">
           <div>
             <CardTitle className="flex items-center gap-2">
-              {run.kind === "initial" ? "Initial sync" : `${run.kind[0]!.toUpperCase()}${run.kind.slice(1)} sync`}
+              {runTitles[run.kind] ?? run.kind}
               <Badge variant={statusVariant(run.status)} data-testid="run-status">{statusLabel[run.status] ?? run.status}</Badge>
             </CardTitle>
             <CardDescription>
