@@ -85,7 +85,7 @@ export function SyncCharts() {
   return (
     <section className="grid gap-4" aria-labelledby="charts-title" data-testid="sync-charts" data-bucket-minutes={data?.bucketMinutes} data-from={data?.from}>
       <div className="flex flex-wrap items-center justify-between gap-3">
-        <h2 id="charts-title" className="text-lg font-semibold tracking-tight">Sync activity</h2>
+        <h2 id="charts-title" className="text-lg font-semibold tracking-tight">Throughput and API usage</h2>
         <div className="w-40">
           <Select value={days === null ? AUTO : String(days)} onValueChange={(v) => setDays(v === AUTO ? null : Number(v))}>
             <SelectTrigger aria-label="Chart period"><SelectValue /></SelectTrigger>

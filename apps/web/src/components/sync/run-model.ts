@@ -164,7 +164,8 @@ export function liveObjects(data: CurrentRun | undefined, now = Date.now()): Liv
     return {
       object: row.object,
       operation: row.operation,
-      status: row.status,
+      // An object the paused run was reading waits with it.
+      status: row.status === "in_progress" && run.status === "paused" ? "paused" : row.status,
       phase: moving ? run.phase : null,
       total: row.total,
       processed: row.processed,
