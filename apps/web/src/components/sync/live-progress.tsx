@@ -25,6 +25,15 @@ const phases: Record<string, string> = {
   reconciling: "Reconciling",
   done: "Done",
 };
+// The one object can be worked on twice in a run (read, then reconciled): the row says which.
+const operationLabel: Record<string, string> = {
+  pull_deletes: "deletes",
+  pull_conversions: "conversions",
+  push_new: "new records pushed",
+  push_updates: "updates pushed",
+  sync_schema: "schema",
+  reconcile: "reconciled",
+};
 const runTitles: Record<string, string> = {
   initial: "Initial sync",
   incremental: "Incremental sync",
@@ -66,7 +75,10 @@ function ObjectRow({ o }: { o: LiveObject }) {
     <li className="grid gap-2 py-4" data-testid="progress-object" data-object={o.object} data-status={o.status} data-processed={o.processed} data-total={o.total ?? ""}>
       <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
         <div className="flex items-center gap-2">
-          <span className="font-medium">{o.object}</span>
+          <span className="font-medium">
+            {o.object}
+            {o.operation !== "pull_updates" ? <span className="font-normal text-muted-foreground"> · {operationLabel[o.operation] ?? o.operation}</span> : null}
+          </span>
           <Badge variant={statusVariant(o.status)}>{statusLabel[o.status] ?? o.status}</Badge>
           {o.phase && o.status === "in_progress" ? <span className="text-xs text-muted-foreground">{phases[o.phase] ?? o.phase}</span> : null}
         </div>
