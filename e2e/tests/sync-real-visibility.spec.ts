@@ -183,7 +183,7 @@ test("charts show the real run's throughput, backlog and API usage against the c
   await expect(usage).toContainText(/Org limit\s*15,000/);
   const used = Number((await usage.locator("div", { has: page.getByText("Used (24 h)", { exact: true }) }).locator("dd").innerText()).replace(/,/g, ""));
   expect(used).toBeGreaterThan(0);
-  await expect(usage).toContainText(/Read from Salesforce/);
+  await expect(usage).toContainText(/Org total read from Salesforce/);
   // The period picker scrolled the page; a full-page shot from the top keeps the sticky header in place.
   await page.evaluate(() => window.scrollTo(0, 0));
   await saveScreenshot(page, "charts");

@@ -52,7 +52,7 @@ function ApiUsage({ api }: { api: Api }) {
           : api.capReached
             ? "The cap is reached: sync waits until calls free up."
             : api.projectedCapAt
-            ? `At the current pace the ${api.cap !== null ? "cap" : "org limit"} would be reached ${formatDateTime(api.projectedCapAt)}.`
+            ? `At the current pace the ${api.effectiveCap !== null ? "cap" : "org limit"} would be reached ${formatDateTime(api.projectedCapAt)}.`
             : api.used === null
               ? "No API calls in the last 24 hours."
               : "No calls in the last hours: no projection."}
