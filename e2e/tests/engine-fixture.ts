@@ -166,6 +166,8 @@ export async function connectTenant(
     customDomain?: boolean;
     twoWay?: { object: string; field: string }[];
     waitForSyncMs?: number;
+    /** false: stop before Start Salesforce Sync (the test starts it). */
+    start?: boolean;
   },
 ): Promise<{ admin: SeededUser }> {
   const admin = "cookie" in input.admin ? input.admin : await signUpThroughApi(request, baseURL, input.admin);
@@ -182,6 +184,7 @@ export async function connectTenant(
     await call("salesforce.updateMapping", { object, sfField: field, ferryField: mapping.ferryField, direction: "two_way" });
   }
   await call("salesforce.acceptMappings", {});
+  if (input.start === false) return { admin };
   await call("salesforce.startSync", { acknowledgeDuplicates: true });
   if (input.waitForSyncMs === undefined) return { admin };
   const deadline = Date.now() + input.waitForSyncMs;

@@ -56,6 +56,9 @@ test("an admin connects through the OAuth button and the emulator's authorize pa
   await page.getByRole("button", { name: "Preview fields" }).click();
   await page.getByRole("checkbox", { name: /created permanently/ }).check();
   await page.getByRole("button", { name: "Sync Fields" }).click();
+  // The org's name (read from its Organization object: OAuth does not share it) before locking Ferry to it.
+  await expect(page.getByTestId("org-name")).toContainText("Acme Production");
+  await expect(page.getByText("This locks Ferry to Acme Production for good")).toBeVisible();
   await page.getByRole("checkbox", { name: /want to use this org permanently/ }).check();
   await page.getByRole("button", { name: "Confirm Credentials" }).click();
   await page.getByRole("button", { name: "Use these mappings" }).click();

@@ -50,6 +50,11 @@ async function openAs(browser: Browser, user: SeededUser, path: string): Promise
 
 async function editEmail(page: Page, email: string) {
   await page.getByRole("button", { name: "Edit" }).click();
+  // Opening the editor says nothing and sends nothing: Save waits for a changed value.
+  const form = page.getByRole("form", { name: "Edit two-way fields" });
+  await expect(page.getByRole("button", { name: "Save and push" })).toBeDisabled();
+  await expect(form.getByRole("alert")).toHaveCount(0);
+  await expect(form).not.toContainText("Nothing changed");
   await page.getByLabel("Email", { exact: true }).fill(email);
   await page.getByRole("button", { name: "Save and push" }).click();
 }
@@ -183,4 +188,54 @@ test("expired credentials: the engine's re-login is refused, the badge turns Fai
   await expect(group).toContainText("Update the credentials under Admin > Salesforce");
   await expect(group).toContainText("Whole job");
   await expect(group).toContainText("password has expired");
+});
+
+test("a low API cap set in Settings pauses the initial sync before it goes over, and says why", async ({ browser, request }) => {
+  const salesforce = await org({ counts: SMALL_ORG, orgNumber: 34, organizationName: "Capped Org" });
+  const { admin } = await connectTenant(request, ferry.baseURL, salesforce, { admin: { name: "Cai Cap", tenantName: "Capped Tenant" }, start: false });
+  const tenantId = await ferry.tenantId("Capped Tenant");
+  // The org's calls so far (connecting it), and a cap 12 calls above: the initial sync needs several times that.
+  const cap = salesforce.state().apiUsage.used + 12;
+
+  const page = await openAs(browser, admin, "/settings");
+  const card = page.getByTestId("api-cap");
+  await expect(card).toContainText("half the org's limit");
+  await card.getByRole("radio", { name: "A cap of our own" }).check();
+  await card.getByLabel("API calls per 24 hours").fill("99999999");
+  await card.getByRole("button", { name: "Save cap" }).click();
+  // Above the org's own limit: refused with the reason, nothing stored.
+  await expect(card).toContainText(/The cap cannot be above the org's own daily limit of [\d,]+ API calls/);
+  await card.getByLabel("API calls per 24 hours").fill(String(cap));
+  await card.getByRole("button", { name: "Save cap" }).click();
+  await expect(card.getByTestId("cap-effective")).toContainText(new Intl.NumberFormat("en-US").format(cap));
+  await expect(card.getByTestId("cap-effective")).toContainText("set here");
+  const [stored] = (await ferry.db.execute(sql`select api_daily_cap from salesforce_connections where tenant_id = ${tenantId}`)) as unknown as { api_daily_cap: number }[];
+  expect(stored!.api_daily_cap).toBe(cap);
+
+  await page.goto("/salesforce");
+  await page.getByRole("button", { name: "Start Salesforce Sync" }).click();
+  const dialog = page.getByRole("dialog", { name: "Start the Salesforce sync?" });
+  await dialog.getByRole("checkbox", { name: /reported, not merged/ }).check();
+  await dialog.getByRole("button", { name: "Start Sync" }).click();
+
+  // The badge says it, the progress page says why, the bell has the notice, the owner has the mail.
+  const badge = page.getByTestId("status-badge");
+  await expect(badge).toHaveAttribute("data-state", "api_capped", { timeout: 120_000 });
+  await expect(badge).toContainText(/^API cap reached — resumes /);
+  await page.goto("/salesforce/progress");
+  await expect(page.getByTestId("run-status")).toHaveText("Paused");
+  await expect(page.getByTestId("paused-reason")).toHaveText("Paused: the daily API cap is reached");
+  await expect(page.getByTestId("live-progress")).toContainText("reached Ferry's cap for this tenant");
+  await expect(page.getByRole("link", { name: "Change the cap in Settings" })).toBeVisible();
+  await page.getByRole("button", { name: /^Notifications/ }).click();
+  await expect(page.getByRole("list", { name: "Notification list" })).toContainText(`of its ${cap} daily Salesforce API calls`);
+  await page.keyboard.press("Escape");
+  const mail = (await ferry.db.execute(sql`select subject from email_outbox where tenant_id = ${tenantId} and meta->>'kind' = 'api_cap_reached'`)) as unknown as { subject: string }[];
+  expect(mail).toEqual([{ subject: "Ferry (Capped Tenant): API cap reached" }]);
+  // Salesforce counted no call past the cap.
+  expect(salesforce.state().apiUsage.used).toBeLessThanOrEqual(cap + 1);
+  const [run] = (await ferry.db.execute(sql`select status, error_code, resumes_at from sync_runs where tenant_id = ${tenantId} and kind = 'initial'`)) as unknown as { status: string; error_code: string; resumes_at: string | null }[];
+  expect(run).toMatchObject({ status: "paused", error_code: "API_CAP_REACHED" });
+  expect(run!.resumes_at).not.toBeNull();
+  await saveScreenshot(page, "api-cap-paused");
 });

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { syncRunObjects, syncRuns } from "@ferry/db";
 import { DEFAULT_USERS } from "@ferry/salesforce-emulator";
 import { saveScreenshot } from "../support/artifacts";
@@ -90,6 +90,50 @@ async function runStatus(runId: string): Promise<string | undefined> {
   return row?.status;
 }
 
+interface Sample {
+  at: number;
+  run: string | null;
+  state: string | null;
+  checking: boolean;
+  badgeText: string;
+  header: number | null;
+  page: number | null;
+  processed: number | null;
+  rows: number;
+  /** The charts' bucket and how many bars they draw. */
+  bucket: number | null;
+  bars: number;
+}
+
+/** Every 200 ms, what the header and the progress page show, read from the DOM of the page. */
+async function startSampling(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { samples: unknown[] };
+    w.samples = [];
+    const num = (v: string | undefined) => (v === undefined || v === "" ? null : Number(v));
+    setInterval(() => {
+      const badge = document.querySelector<HTMLElement>('[data-testid="status-badge"]');
+      const overall = document.querySelector<HTMLElement>('[data-testid="overall-progress"]');
+      const live = document.querySelector<HTMLElement>('[data-testid="live-progress"]');
+      w.samples.push({
+        at: Date.now(),
+        run: live?.dataset.run ?? null,
+        state: badge?.dataset.state ?? null,
+        checking: badge?.dataset.checking === "true",
+        badgeText: badge?.textContent ?? "",
+        header: num(badge?.dataset.percent),
+        page: num(overall?.dataset.percent),
+        processed: num(overall?.dataset.processed),
+        rows: document.querySelectorAll('[data-testid="progress-object"]').length,
+        bucket: num(document.querySelector<HTMLElement>('[data-testid="sync-charts"]')?.dataset.bucketMinutes),
+        bars: document.querySelectorAll('[data-testid="sync-charts"] .recharts-bar-rectangle').length,
+      });
+    }, 200);
+  });
+}
+
+const samplesOf = (page: Page) => page.evaluate(() => (window as unknown as { samples: Sample[] }).samples);
+
 const moving = (page: Page) => page.locator('[data-testid="progress-object"]').filter({ has: page.getByText("In progress", { exact: true }) });
 
 test("the initial sync against a realistic org, watched live from two browsers, through a reload and a dropped socket", async ({ browser, request }) => {
@@ -168,8 +212,14 @@ test("the initial sync against a realistic org, watched live from two browsers, 
     await expect(moving(page).first().getByTestId("progress-rate")).toHaveText(/^[\d,]+\/s$/);
     // Objects the engine has finished are shown finished, not still moving.
     await expect(moving(page)).toHaveCount(1);
-    await expect(page.getByTestId("overall-eta")).toHaveText(/^about .+ left$/);
-    await expect(page.getByTestId("status-badge")).toHaveAttribute("data-percent", /^\d+(\.\d+)?$/);
+    // A percentage and an estimate only once every object is counted; the header shows the page's figure.
+    if ((await page.getByTestId("overall-progress").getAttribute("data-percent")) === null) {
+      await expect(page.getByTestId("overall-progress")).toContainText("Counting records…");
+      await expect(page.getByTestId("overall-eta")).toHaveCount(0);
+    } else await expect(page.getByTestId("overall-eta")).toHaveText(/^(about .+ left|estimating…)$/);
+    await expect
+      .poll(async () => (await page.getByTestId("status-badge").getAttribute("data-percent")) === (await page.getByTestId("overall-progress").getAttribute("data-percent")), { timeout: 5_000, intervals: [100] })
+      .toBe(true);
   }
   await saveScreenshot(b, "progress-page");
 
@@ -233,4 +283,102 @@ test("the initial sync against a realistic org, watched live from two browsers, 
   }
   await saveScreenshot(b, "progress-page-done");
   for (const context of contexts) await context.close();
+});
+
+test("one figure and one status everywhere: every object listed from the start, a figure that never goes back, the Salesforce tab turning to Last Synced, a quiet reconciliation", async ({ browser, request }) => {
+  const started = Date.now();
+  const log = (what: string) => console.log(`[sync-live figures] +${((Date.now() - started) / 1000).toFixed(1)}s ${what}`);
+  const owner = await signUpThroughApi(request, env.baseURL, { name: "Fia Figures", tenantName: "Figures Co" });
+  const tenantId = await env.tenantId("Figures Co");
+  const user = DEFAULT_USERS[0]!;
+  await call(owner, "salesforce.validate", { username: user.username, password: user.password, securityToken: user.securityToken, sandbox: false });
+  await call(owner, "salesforce.commitFields", { excluded: [], acknowledgedPermanent: true });
+  await call(owner, "salesforce.confirm", { acknowledged: true });
+  await call(owner, "salesforce.acceptMappings", {});
+
+  const context = await browser.newContext();
+  await signInContext(context, env.baseURL, owner);
+  // One tab watches the progress page, another stays on the Salesforce page; neither is reloaded.
+  const [watch, setup] = [await context.newPage(), await context.newPage()];
+  await Promise.all([watch.goto(`${env.baseURL}/salesforce/progress`), setup.goto(`${env.baseURL}/salesforce`)]);
+  await expect(watch.getByText("No sync has run yet")).toBeVisible({ timeout: 30_000 });
+  await expect(setup.getByTestId("status-badge")).toHaveAttribute("data-state", "ready");
+  await expect(watch.getByTestId("live-indicator")).toHaveAttribute("data-state", "connected");
+  await startSampling(watch);
+
+  await setup.getByRole("button", { name: "Start Salesforce Sync" }).click();
+  const dialog = setup.getByRole("dialog", { name: "Start the Salesforce sync?" });
+  await dialog.getByRole("checkbox", { name: /reported, not merged/ }).check();
+  await dialog.getByRole("button", { name: "Start Sync" }).click();
+  const initialRun = async () => (await env.db.select({ id: syncRuns.id }).from(syncRuns).where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.kind, "initial"))))[0]?.id;
+  await expect.poll(initialRun, { timeout: 30_000 }).toBeTruthy();
+  const runId = (await initialRun())!;
+  log(`sync started (run ${runId})`);
+  await expect.poll(() => runStatus(runId), { timeout: 180_000, intervals: [500] }).toBe("succeeded");
+  log("run succeeded");
+
+  // The Salesforce tab follows without a reload: Last Synced, the initial sync finished.
+  await expect(setup.getByTestId("status-badge")).toContainText("Last Synced", { timeout: 30_000 });
+  await expect(setup.getByTestId("initial-run-status")).toHaveText("Finished");
+  await expect(watch.getByTestId("status-badge")).toContainText("Last Synced");
+  const succeededAt = Date.now();
+
+  // The reconciliation the scheduler starts next is a background check: Last Synced stays, marked checking.
+  const reconcile = async () => {
+    const rows = await env.db.select({ status: syncRuns.status }).from(syncRuns).where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.kind, "reconcile")));
+    return rows[0]?.status ?? "none";
+  };
+  await expect.poll(reconcile, { timeout: 90_000, intervals: [250] }).not.toBe("none");
+  log("reconciliation started");
+  await expect.poll(reconcile, { timeout: 180_000, intervals: [500] }).toBe("succeeded");
+  log("reconciliation finished");
+  await watch.waitForTimeout(1_000);
+
+  const samples = await samplesOf(watch);
+  const ofRun = samples.filter((x) => x.run === runId);
+  log(`${samples.length} samples, ${ofRun.length} of the initial run`);
+  expect(ofRun.length).toBeGreaterThan(10);
+  // Every object of the run is listed from the first sample that shows the run.
+  const objects = Object.keys(COUNTS).length;
+  expect(ofRun[0]!.rows, "objects listed in the first sample").toBe(objects);
+  expect(ofRun.filter((x) => x.rows !== objects)).toEqual([]);
+  // The overall figure never goes back: records read, and the percentage once there is one.
+  for (let i = 1; i < ofRun.length; i++) {
+    const [before, now] = [ofRun[i - 1]!, ofRun[i]!];
+    expect(now.processed!, `records read at sample ${i}`).toBeGreaterThanOrEqual(before.processed!);
+    if (before.page !== null) expect(now.page, `a percentage at sample ${i} after one at ${i - 1}`).not.toBeNull();
+    if (before.page !== null) expect(now.page!, `percentage at sample ${i}`).toBeGreaterThanOrEqual(before.page);
+  }
+  // The header shows the page's figure, at most one update apart.
+  const running = ofRun.filter((x) => x.state === "running");
+  for (let i = 0; i < running.length; i++) {
+    const x = running[i]!;
+    expect([running[i - 1]?.page, x.page, running[i + 1]?.page], `header ${x.header} beside page ${x.page}`).toContain(x.header);
+  }
+  expect(ofRun.at(-1)).toMatchObject({ page: 100, processed: Object.values(COUNTS).reduce((x, y) => x + y, 0) });
+  // After the initial sync nothing said "Sync in Progress", though a reconciliation ran.
+  const after = samples.filter((x) => x.at > succeededAt);
+  expect(after.filter((x) => x.state === "running" || x.badgeText.includes("Sync in Progress")).map((x) => x.badgeText)).toEqual([]);
+  expect(after.some((x) => x.checking), "the checking mark showed while the reconciliation ran").toBe(true);
+  expect(after.filter((x) => !x.badgeText.startsWith("Last Synced")).map((x) => x.badgeText)).toEqual([]);
+
+  // The charts followed the run in minutes, with bars while it moved, not an empty axis of days.
+  const moving = ofRun.filter((x) => x.state === "running");
+  expect(moving.filter((x) => x.bucket !== null && x.bucket <= 5 && x.bars > 0).length, "samples of the moving run with minute bars").toBeGreaterThan(0);
+  // "Used (24 h)" is never below the run's "API calls so far".
+  const apiUsage = watch.getByTestId("api-usage");
+  const used = Number((await apiUsage.locator("div", { has: watch.getByText("Used (24 h)", { exact: true }) }).locator("dd").innerText()).replace(/\D/g, ""));
+  const soFar = Number(/([\d,]+) API calls so far/.exec(await watch.getByTestId("live-progress").innerText())![1]!.replace(/,/g, ""));
+  log(`used ${used}, the reconciliation's calls so far ${soFar}`);
+  expect(used).toBeGreaterThanOrEqual(soFar);
+  expect(used).toBeGreaterThan(0);
+
+  // Finished: in the notifications and the owners' mail, with duration and counts.
+  await watch.getByRole("button", { name: /^Notifications/ }).click();
+  await expect(watch.getByRole("list", { name: "Notification list" })).toContainText("Initial sync finished");
+  await expect(watch.getByRole("list", { name: "Notification list" })).toContainText(/finished in .+: 160,000 records \(User 10,000, Account 10,000, Contact 40,000, Lead 60,000/);
+  const mail = (await env.db.execute(sql`select "to", subject, body from email_outbox where tenant_id = ${tenantId} and meta->>'kind' = 'initial_sync_finished'`)) as unknown as { to: string; subject: string; body: string }[];
+  expect(mail).toEqual([{ to: owner.email, subject: "Ferry (Figures Co): the initial sync finished", body: expect.stringMatching(/^The initial sync of .+ finished in .+: 160,000 records/) }]);
+  await saveScreenshot(watch, "notification-initial-sync-finished");
+  await context.close();
 });

@@ -162,12 +162,18 @@ test("charts show the real run's throughput, backlog and API usage against the c
   const page = await ownerPage(browser);
   await page.goto("/salesforce/progress");
   const charts = page.getByTestId("sync-charts");
+  // By default the period that has data: the sync that just ran, in minutes, not an empty axis of days.
+  const period = page.getByLabel("Chart period", { exact: true });
+  await expect(period).toHaveText("Latest activity");
+  await expect(charts).toHaveAttribute("data-bucket-minutes", /^(1|2|5|10|15|30)$/);
+  await expect(charts.locator(".recharts-bar-rectangle").first()).toBeVisible();
   // By keyboard: the list opens aligned on the current choice, which can put the first option above the viewport.
   // Keys pressed before the list has moved focus onto the current choice are lost, so wait for that focus.
-  const period = page.getByLabel("Chart period", { exact: true });
   await period.click();
   await expect(page.locator('[role="option"]:focus')).toHaveCount(1);
   await page.keyboard.press("Home");
+  await expect(page.getByRole("option", { name: "Latest activity" })).toBeFocused();
+  await page.keyboard.press("ArrowDown");
   await expect(page.getByRole("option", { name: "Last 24 hours" })).toBeFocused();
   await page.keyboard.press("Enter");
   await expect(period).toHaveText("Last 24 hours");
@@ -177,7 +183,7 @@ test("charts show the real run's throughput, backlog and API usage against the c
   await expect(usage).toContainText(/Org limit\s*15,000/);
   const used = Number((await usage.locator("div", { has: page.getByText("Used (24 h)", { exact: true }) }).locator("dd").innerText()).replace(/,/g, ""));
   expect(used).toBeGreaterThan(0);
-  await expect(usage).toContainText(/Read from Salesforce/);
+  await expect(usage).toContainText(/Org total read from Salesforce/);
   // The period picker scrolled the page; a full-page shot from the top keeps the sticky header in place.
   await page.evaluate(() => window.scrollTo(0, 0));
   await saveScreenshot(page, "charts");
@@ -234,6 +240,24 @@ async function checkPage(page: Page, path: string, width: string) {
     };
   });
   baseExpect.soft(overflow, `${path} at ${width}: the page scrolls sideways by ${overflow}px (${culprits.join("; ")})`).toBeLessThanOrEqual(0);
+  // The status stays in words at both widths, inside the viewport.
+  const badge = page.getByTestId("status-badge");
+  if (await badge.count()) {
+    await expect(badge).toHaveText(/\w{4,}/);
+    const box = await badge.boundingBox();
+    baseExpect.soft(box && box.x + box.width <= (page.viewportSize()?.width ?? 0) + 1, `${path} at ${width}: the status badge fits`).toBe(true);
+  }
+  if (path === "/sync-history") {
+    // Phones get one card per row with its status and counts; laptops the whole table, API calls included.
+    if (width === "phone") await expect(page.getByRole("list", { name: "Sync history" }).getByRole("listitem").first()).toContainText(/API calls/);
+    else {
+      const header = page.getByRole("table", { name: "Sync history" }).getByRole("columnheader", { name: "API calls" });
+      const [cell, container] = [await header.boundingBox(), await page.getByRole("table", { name: "Sync history" }).locator("xpath=..").boundingBox()];
+      baseExpect.soft(cell && container && cell.x + cell.width <= container.x + container.width + 1, "the API calls column is not cut at 1366 px").toBe(true);
+    }
+  }
+  if (path === "/records") await expect(page.getByTestId("record-range")).toHaveText(/^1–\d+ of [\d,]+$/);
+  await saveScreenshot(page, `${width}${path.replace(/[/?=]+/g, "-").replace(/-$/, "") || "-root"}`.slice(0, 80));
   console.log(`[a11y] ${width} ${path} ${Date.now() - started} ms, ${serious.length} serious`);
 }
 

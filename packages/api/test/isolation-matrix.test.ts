@@ -82,6 +82,7 @@ const specs: Record<string, Spec> = {
   "salesforce.updateMapping": { access: "tenant", write: true, input: () => ({ object: "Lead", sfField: "Email", ferryField: "email", direction: "pull" }) },
   "salesforce.acceptMappings": { access: "tenant", write: true, input: () => ({}) },
   "salesforce.startSync": { access: "tenant", write: true, input: () => ({ acknowledgeDuplicates: true }) },
+  "salesforce.setApiCap": { access: "tenant", write: true, input: () => ({ cap: 5_000 }) },
   "syncStatus.badge": { access: "tenant" },
   "syncStatus.currentRun": { access: "tenant" },
   "history.list": { access: "tenant", input: () => ({}) },

@@ -59,7 +59,13 @@ describe.each(backends)("tenant administration on %s", (backend) => {
     const actions = (await asAda.audit.list({ limit: 50 })).map((r) => r.action);
     expect(actions).toEqual(expect.arrayContaining(["member.role_change", "member.transfer_ownership", "member.remove", "member.leave"]));
     const transfer = (await asAda.audit.list({ limit: 50 })).find((r) => r.action === "member.transfer_ownership");
-    expect(transfer).toMatchObject({ actorName: "Oscar Owner", supportGrantId: null });
+    expect(transfer).toMatchObject({ actorName: "Oscar Owner", supportGrantId: null, subjectName: "Ada Admin" });
+    // The member an entry is about is named, and the log filters by area and outcome.
+    const people = await asAda.audit.list({ limit: 50, area: "people" });
+    expect(people.find((r) => r.action === "member.role_change")).toMatchObject({ actorName: "Oscar Owner", subjectName: "Val Viewer", details: { from: "admin", to: "viewer" } });
+    expect(people.every((r) => /^(member|invitation|tenant)\./.test(r.action))).toBe(true);
+    expect(await asAda.audit.list({ limit: 50, area: "salesforce" })).toEqual([]);
+    expect((await asAda.audit.list({ limit: 50, outcome: "success" })).length).toBe(actions.length);
   });
 
   it("revokes a pending invitation so its link no longer works", async () => {

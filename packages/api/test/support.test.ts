@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditLog, pushQueue, sessions, supportAccessGrants, syncRuns, syncStates, users } from "@ferry/db";
+import { auditLog, pushQueue, salesforceConnections, sessions, supportAccessGrants, syncRuns, syncStates, users } from "@ferry/db";
 import { availableBackends, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import { createEmitter } from "@ferry/realtime";
 import { setPlatformStaff, sweepSupportAccess } from "@ferry/services";
@@ -219,6 +219,11 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
     ]);
     await database.platform.insert(syncRuns).values({ tenantId: failing.tenantId!, kind: "initial", status: "failed", error: "Login failed" });
     await database.platform.insert(pushQueue).values({ tenantId: capped.tenantId!, object: "Lead", changes: { Email: "x@y.test" } });
+    // Its own cap, set by its admin through the procedure: 300 of the org's 100,000 calls are over it.
+    const ownCap = await api.signUp({ name: "Own Cap", email: "own@owncap.test", tenantName: "Owncap Inc" });
+    await database.platform.insert(salesforceConnections).values({ tenantId: ownCap.tenantId!, state: "syncing", apiDailyLimit: 100_000 });
+    await (await api.caller(ownCap.cookie)).salesforce.setApiCap({ cap: 200 });
+    await database.platform.insert(syncStates).values({ tenantId: ownCap.tenantId!, state: "running", apiUsed: 300, apiLimit: 100_000 });
 
     const staff = await signUpStaff(api, database, "Cora Console", "cora@ferry.test");
     const asStaff = await api.caller(staff.cookie);
@@ -228,8 +233,9 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
     expect(failed.tenants.map((t) => t.name)).toEqual(["Failing Corp"]);
     expect(failed.tenants[0]).toMatchObject({ lastRun: { status: "failed", error: "Login failed" }, sync: { state: "failed" }, api: { used: 10, limit: 1000 } });
     const overCap = await asStaff.support.tenants({ filter: "over_cap" });
-    expect(overCap.tenants.map((t) => t.name)).toEqual(["Overcap Ltd"]);
+    expect(overCap.tenants.map((t) => t.name)).toEqual(["Overcap Ltd", "Owncap Inc"]);
     expect(overCap.tenants[0]!.backlog).toBe(1);
+    expect(overCap.tenants[1]!.api).toEqual({ used: 300, limit: 100_000, cap: 200 });
     expect((await asStaff.support.tenants({ filter: "all", search: "overc" })).tenants.map((t) => t.name)).toEqual(["Overcap Ltd"]);
     expect((await asStaff.support.tenants({ filter: "all", search: "100%_" })).tenants).toEqual([]);
 

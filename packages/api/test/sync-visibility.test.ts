@@ -93,6 +93,15 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
       ["Contact", 3000, 1500, 1490, 10],
       ["Lead", 1000, 0, 0, 0],
     ]);
+    expect(current).toMatchObject({ pending: [], connectionState: "syncing", sync: { state: "running" }, initialRun: { id: seeded.run.id, status: "in_progress" } });
+    // Objects of the catalog the run has not reached are listed as pending, in the engine's order.
+    const extra = [
+      { tenantId: owner.tenantId!, object: "Opportunity", fieldName: "Name", label: "Name", type: "string" },
+      { tenantId: owner.tenantId!, object: "User", fieldName: "Name", label: "Name", type: "string" },
+    ];
+    await database.db.insert(fieldCatalog).values(extra);
+    expect((await asOwner.syncStatus.currentRun()).pending).toEqual(["User", "Opportunity"]);
+    await database.db.delete(fieldCatalog).where(sql`tenant_id = ${owner.tenantId} and object in ('Opportunity', 'User')`);
   });
 
   it("shows a failed sync with its reason and the run to look at, then setup states for a fresh tenant", async () => {
@@ -101,6 +110,19 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
     expect(badge).toMatchObject({ state: "failed", message: expect.stringMatching(/INVALID_LOGIN/), failedRunId: seeded.failedRun.id });
     await database.platform.update(syncStates).set({ state: "running", message: null }).where(sql`tenant_id = ${owner.tenantId}`);
     expect(await (await api.caller(other.cookie)).syncStatus.badge()).toMatchObject({ state: "not_connected", percent: null, runId: null });
+  });
+
+  it("keeps Last Synced, marked checking, while a reconciliation runs", async () => {
+    const lastSyncedAt = new Date(Date.now() - 60_000);
+    await database.db.update(syncStates).set({ state: "running", lastSyncedAt }).where(sql`tenant_id = ${owner.tenantId}`);
+    await database.db.insert(syncRuns).values({ tenantId: owner.tenantId!, id: "reconcile-now", kind: "reconcile", status: "in_progress", phase: "reconciling", startedAt: new Date() });
+    try {
+      const badge = await (await api.caller(owner.cookie)).syncStatus.badge();
+      expect(badge).toMatchObject({ state: "idle", checking: true, percent: null, lastSyncedAt: lastSyncedAt.toISOString() });
+    } finally {
+      await database.db.delete(syncRuns).where(sql`tenant_id = ${owner.tenantId} and id = 'reconcile-now'`);
+      await database.db.update(syncStates).set({ lastSyncedAt: null }).where(sql`tenant_id = ${owner.tenantId}`);
+    }
   });
 
   it("lists history per run, object and operation with filters, paging and CSV", async () => {
@@ -173,12 +195,27 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
     expect(charts.api).toMatchObject({ used: 4000, cap: 10_000, orgLimit: 100_000 });
     expect(charts.api.callsPerHour).toBeGreaterThan(0);
     expect(new Date(charts.api.projectedCapAt!).getTime()).toBeGreaterThan(Date.now());
+
+    // By default the period with data: the run that started two hours ago and still runs, in 5-minute buckets.
+    const recent = await (await api.caller(owner.cookie)).chart.sync({});
+    expect(recent).toMatchObject({ bucketMinutes: 5, days: null });
+    expect(new Date(recent.from).getTime()).toBeLessThanOrEqual(Date.now() - 2 * HOUR);
+    expect(new Date(recent.from).getTime()).toBeGreaterThan(Date.now() - 2 * HOUR - 10 * 60_000);
+    expect(recent.throughput.reduce((n, t) => n + t.processed, 0)).toBe(2500);
+    expect(recent.throughput.length).toBeLessThanOrEqual(30);
+    // The running run's 40 calls and the failed run's 3 are Ferry's calls of the last 24 hours.
+    expect(recent.api).toMatchObject({ ferryCalls: 43, orgUsed: 4000, used: 4000 });
   });
 
   it("browses people by name and email with keyset paging, filters and a record page", async () => {
     const asOwner = await api.caller(owner.cookie);
     const first = await asOwner.record.list({ kind: "people", limit: 50 });
     expect(first.rows[0]).toMatchObject({ name: "Ada Lovelace" });
+    // The first page carries the total of what the filters match; later pages do not count again.
+    const [people] = (await database.db.execute(sql`select count(*)::int as n from sf_records where tenant_id = ${owner.tenantId} and object in ('Lead', 'Contact') and not is_deleted`)) as unknown as { n: number }[];
+    expect(first.total).toBe(people!.n);
+    expect(first.total).toBeGreaterThan(120);
+    expect((await asOwner.record.list({ kind: "people", limit: 50, cursor: first.nextCursor! })).total).toBeNull();
     expect(first.rows.map((r) => r.name)).not.toContain("Zed Deleted");
     const seen = new Set(first.rows.map((r) => r.sfId));
     let cursor = first.nextCursor;

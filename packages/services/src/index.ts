@@ -1,7 +1,7 @@
 export * from "./errors";
 export * from "./context";
 export { recordAudit, type AuditEntry } from "./audit/record";
-export { listAuditLog } from "./audit/list";
+export { listAuditLog, auditAreas, type AuditArea } from "./audit/list";
 export { createTenantForOwner, slugify } from "./tenants/create-for-owner";
 export { listTenantsForUser } from "./tenants/list-for-user";
 export { resolveTenantAccess } from "./tenants/resolve-access";
@@ -18,6 +18,7 @@ export { setPlatformStaff, findUserByEmail } from "./staff/set-platform-staff";
 export { pruneExpired } from "./maintenance/prune";
 export { createNotification, type NewNotification } from "./notifications/create";
 export { recordSyncFailure, type SyncFailure } from "./notifications/sync-failed";
+export { recordInitialSyncFinished } from "./notifications/initial-sync";
 export { recordReconcileRepairs, type ObjectRepairs } from "./notifications/reconcile-repaired";
 export { listNotifications, markNotificationsRead } from "./notifications/list";
 export * from "./salesforce";
@@ -34,6 +35,7 @@ export { listConsoleTenants, consoleFilters, type ConsoleFilter, type ConsoleTen
 export { consoleTenantDetail } from "./admin-console/tenant-detail";
 export { viewSyncStatus, overallPercent, type BadgeState } from "./history/status";
 export { viewCurrentRun } from "./history/current";
+export { SYNC_ORDER, planFor } from "./history/plan";
 export { listSyncHistory, historyListInput, historyFilterInput, historyStatuses, HISTORY_RETENTION_DAYS } from "./history/list";
 export { exportSyncHistory } from "./history/export";
 export { toCsv } from "./history/csv";

@@ -9,6 +9,7 @@ export { startOAuthAuthorization, oauthStartInput } from "./connection/oauth-sta
 export { completeOAuthAuthorization, oauthCallbackInput, OAUTH_PENDING_MINUTES } from "./connection/oauth-complete";
 export { confirmCredentials, confirmInput } from "./connection/confirm";
 export { startSalesforceSync, startSyncInput } from "./connection/start-sync";
+export { setApiCap, apiCapInput } from "./connection/set-api-cap";
 export { previewFieldCatalog } from "./field-catalog/preview";
 export { commitFieldCatalog, commitCatalogInput } from "./field-catalog/commit";
 export { listFieldCatalog } from "./field-catalog/list";

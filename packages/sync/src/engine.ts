@@ -1,6 +1,6 @@
 import type { Connection } from "jsforce";
 import { pgErrorCode, salesforceConnections, syncStates, withTenant, type DatabaseHandle } from "@ferry/db";
-import { createNotification, recordSyncFailure } from "@ferry/services";
+import { createNotification, recordInitialSyncFinished, recordSyncFailure } from "@ferry/services";
 import { ApiBudget, type ApiBudgetOptions } from "./api/budget";
 import { SalesforceApi, type RetryPolicy } from "./api/client";
 import { readLimits } from "./api/query";
@@ -129,15 +129,19 @@ export async function executeRun(ctx: SyncContext, kind: RunKind, body: (scope: 
     budget.assertAvailable();
     const result = await body(run);
     const lastSyncedAt = new Date();
-    await withTenant(scope, async (tx) => {
+    const finished = await withTenant(scope, async (tx) => {
       if (result === "completed") {
         await finishRun(tx, runId, { status: "succeeded", apiCalls: run.takeCalls() });
         await setSyncState(tx, tenantId, { state: "idle", message: null, resumesAt: null, lastSyncedAt, ...usage(budget) });
+        // The admin who started the initial sync learns it is done wherever they are (app and mail).
+        if (kind === "initial") return recordInitialSyncFinished(tx, { tenantId }, runId);
       } else {
         await setSyncState(tx, tenantId, usage(budget));
       }
+      return undefined;
     });
     if (result === "completed") await emitStatus(ctx, { state: "idle", lastSyncedAt: lastSyncedAt.toISOString() });
+    if (finished) await ctx.emitter?.emit(tenantId, "notification", finished).catch(() => undefined);
     return { outcome: result };
   } catch (error) {
     if (error instanceof ApiCapReachedError) {

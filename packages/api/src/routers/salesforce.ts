@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import {
   acceptMappings,
+  apiCapInput,
   authTypeInput,
   commitCatalogInput,
   commitFieldCatalog,
@@ -14,6 +15,7 @@ import {
   oauthCallbackInput,
   oauthStartInput,
   previewFieldCatalog,
+  setApiCap,
   setAuthType,
   startOAuthAuthorization,
   startSalesforceSync,
@@ -52,6 +54,7 @@ export const salesforceRouter = router({
   mappings: tenantProcedure.query(({ ctx }) => listMappings({ ctx: ctx.tenant })),
   updateMapping: tenantProcedure.input(updateMappingInput).mutation(({ ctx, input }) => updateMapping({ ctx: ctx.tenant, input })),
   acceptMappings: tenantProcedure.input(z.object({}).optional()).mutation(({ ctx }) => acceptMappings({ ctx: ctx.tenant })),
+  setApiCap: tenantProcedure.input(apiCapInput).mutation(({ ctx, input }) => setApiCap({ ctx: ctx.tenant, input })),
   startSync: tenantProcedure.input(startSyncInput).mutation(async ({ ctx, input }) => {
     const run = await startSalesforceSync({ ctx: ctx.tenant, input, runtime: salesforceRuntime(ctx) });
     await ctx.events

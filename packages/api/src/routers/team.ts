@@ -66,7 +66,14 @@ const auditCursor = z
 
 export const auditRouter = router({
   list: tenantProcedure
-    .input(z.object({ limit: z.number().int().min(1).max(200).default(50), before: auditCursor.optional() }))
+    .input(
+      z.object({
+        limit: z.number().int().min(1).max(200).default(50),
+        before: auditCursor.optional(),
+        area: z.enum(["salesforce", "people", "support", "records"]).optional(),
+        outcome: z.enum(["success", "failure", "denied"]).optional(),
+      }),
+    )
     .query(({ ctx, input }) => listAuditLog({ ctx: ctx.tenant, input })),
 });
 

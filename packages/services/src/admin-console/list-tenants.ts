@@ -73,7 +73,8 @@ export async function listConsoleTenants({ db, actor, input }: { db: PlatformDat
       const run = r.get(t.id);
       const used = state?.apiUsed ?? null;
       const limit = state?.apiLimit ?? conn?.apiDailyLimit ?? null;
-      const cap = conn?.apiDailyCap ?? limit;
+      // The cap in force: the tenant's own, else half the org's limit (the engine's default).
+      const cap = conn?.apiDailyCap ?? (limit === null ? null : Math.floor(limit / 2));
       const failed = state?.state === "failed" || conn?.state === "failed" || run?.status === "failed";
       const paused = state?.state === "paused" || state?.pausedByAdmin === true || conn?.state === "paused";
       const overCap = state?.state === "api_capped" || state?.state === "org_limited" || (used !== null && cap !== null && used >= cap);

@@ -23,7 +23,7 @@ export async function viewSyncStatus({ ctx }: { ctx: TenantContext }) {
     const [connection] = await tx.select({ state: salesforceConnections.state, lastError: salesforceConnections.lastError }).from(salesforceConnections).limit(1);
     const [state] = await tx.select().from(syncStates).limit(1);
     const [run] = await tx
-      .select({ id: syncRuns.id, status: syncRuns.status, error: syncRuns.error, resumesAt: syncRuns.resumesAt })
+      .select({ id: syncRuns.id, kind: syncRuns.kind, status: syncRuns.status, error: syncRuns.error, resumesAt: syncRuns.resumesAt })
       .from(syncRuns)
       .orderBy(desc(syncRuns.startedAt))
       .limit(1);
@@ -37,12 +37,18 @@ export async function viewSyncStatus({ ctx }: { ctx: TenantContext }) {
     else badge = run && (run.status === "queued" || run.status === "in_progress") ? "running" : "idle";
 
     let percent: number | null = null;
+    let checking = false;
     if (badge === "running" && run) {
       const objects = await tx
-        .select({ total: syncRunObjects.total, processed: syncRunObjects.processed })
+        .select({ total: syncRunObjects.total, processed: syncRunObjects.processed, created: syncRunObjects.created, updated: syncRunObjects.updated, deleted: syncRunObjects.deleted })
         .from(syncRunObjects)
         .where(eq(syncRunObjects.runId, run.id));
-      percent = overallPercent(objects);
+      // A reconciliation or a cycle that has changed nothing is a background check: "Last Synced" stays.
+      const changes = run.kind === "initial" || run.kind === "push" || (run.kind === "incremental" && objects.some((o) => o.created + o.updated + o.deleted > 0));
+      if (!changes && state?.lastSyncedAt) {
+        badge = "idle";
+        checking = true;
+      } else percent = overallPercent(objects);
     }
     const failedRun =
       badge === "failed"
@@ -57,22 +63,23 @@ export async function viewSyncStatus({ ctx }: { ctx: TenantContext }) {
         : undefined;
     return {
       state: badge,
-      message: state?.message ?? (badge === "failed" ? (run?.error ?? connection?.lastError ?? null) : null),
+      message: checking ? null : state?.message ?? (badge === "failed" ? (run?.error ?? connection?.lastError ?? null) : null),
       lastSyncedAt: state?.lastSyncedAt?.toISOString() ?? null,
       resumesAt: (state?.resumesAt ?? (badge === "paused" || badge === "api_capped" || badge === "org_limited" ? run?.resumesAt : null))?.toISOString() ?? null,
       runId: run?.id ?? null,
       failedRunId: failedRun?.id ?? null,
       percent,
+      checking,
     };
   });
 }
 
-/** Processed over total across the objects whose total is known; null until one is counted. */
+/** Processed over total, once every object of the run is counted (a share of a partial total would fall back later). */
 export function overallPercent(objects: { total: number | null; processed: number }[]): number | null {
   let total = 0;
   let processed = 0;
   for (const o of objects) {
-    if (o.total === null || o.total === undefined) continue;
+    if (o.total === null || o.total === undefined) return null;
     total += o.total;
     processed += Math.min(o.processed, o.total);
   }

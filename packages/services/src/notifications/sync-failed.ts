@@ -1,6 +1,7 @@
 import { and, eq, gt, inArray, max } from "drizzle-orm";
 import { emailOutbox, memberships, notifications, syncRuns, tenants, users, type Transaction } from "@ferry/db";
 import { createNotification } from "./create";
+import { describeInitialRun } from "./initial-sync";
 
 export interface SyncFailure {
   /** The run kind in words: "initial", "incremental", "push", "reconcile". */
@@ -25,9 +26,16 @@ export async function recordSyncFailure(tx: Transaction, ctx: { tenantId: string
     .where(and(eq(notifications.kind, "sync_failed"), lastSuccess?.at ? gt(notifications.createdAt, lastSuccess.at) : undefined))
     .limit(1);
   if (notified) return undefined;
-  const summary = `The ${failure.kind} sync stopped after ${failure.attempts} attempt${failure.attempts === 1 ? "" : "s"}: ${failure.reason} (${failure.code}).`;
+  const initial = failure.kind === "initial" ? await describeInitialRun(tx, failure.runId, new Date()) : undefined;
+  const summary = initial
+    ? `The initial sync of ${initial.org} stopped after ${initial.took} and ${failure.attempts} attempt${failure.attempts === 1 ? "" : "s"}, with ${initial.records} read, ${initial.failed}: ${failure.reason} (${failure.code}).`
+    : `The ${failure.kind} sync stopped after ${failure.attempts} attempt${failure.attempts === 1 ? "" : "s"}: ${failure.reason} (${failure.code}).`;
   const next = "Ferry tries again at the next scheduled cycle, resuming from the last checkpoint; sync history has the run's details.";
-  const notification = await createNotification(tx, ctx, { kind: "sync_failed", title: "Sync failed", body: `${summary.slice(0, 500)} ${next}` });
+  const notification = await createNotification(tx, ctx, {
+    kind: "sync_failed",
+    title: initial ? "Initial sync failed" : "Sync failed",
+    body: `${summary.slice(0, 500 - next.length - 1)} ${next}`,
+  });
   const [tenant] = await tx.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, ctx.tenantId));
   const recipients = await tx
     .select({ email: users.email })
@@ -38,7 +46,7 @@ export async function recordSyncFailure(tx: Transaction, ctx: { tenantId: string
     await tx.insert(emailOutbox).values({
       tenantId: ctx.tenantId,
       to: email,
-      subject: `Ferry: the Salesforce sync of ${tenant?.name ?? "your tenant"} failed`,
+      subject: `Ferry: the ${initial ? "initial " : ""}Salesforce sync of ${tenant?.name ?? "your tenant"} failed`,
       body: `${summary.slice(0, 1000)} ${next}`,
       meta: { kind: "sync_failed", runId: failure.runId, code: failure.code },
     });

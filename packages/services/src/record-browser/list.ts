@@ -34,7 +34,18 @@ export async function listRecords({ ctx, input }: { ctx: TenantContext; input: z
       : sql`(${key}, ${sfRecords.sfId}) < (${q.cursor.key} COLLATE "C", ${q.cursor.sfId})`
     : undefined;
   const openError = sql`exists (select 1 from ${syncErrors} where ${syncErrors.tenantId} = ${sfRecords.tenantId} and ${syncErrors.object} = ${sfRecords.object} and ${syncErrors.sfId} = ${sfRecords.sfId} and ${syncErrors.state} in ('open', 'retrying'))`;
+  const filters = and(
+    eq(sfRecords.tenantId, ctx.tenantId),
+    objectFilter(q.kind),
+    q.type ? eq(sfRecords.object, q.type) : undefined,
+    q.search ? prefixRange(key, q.search) : undefined,
+    q.ownerId ? sql`${sfRecords.fields}->>'OwnerId' = ${q.ownerId}` : undefined,
+    q.deleted === "exclude" ? eq(sfRecords.isDeleted, false) : q.deleted === "only" ? eq(sfRecords.isDeleted, true) : undefined,
+    q.hasError === undefined ? undefined : q.hasError ? openError : sql`not ${openError}`,
+  );
   return withTenant(ctx, async (tx) => {
+    // The total is counted with the first page only; later pages keep it ("51–100 of 200,250").
+    const total = q.cursor ? null : ((await tx.select({ n: sql<number>`count(*)::int` }).from(sfRecords).where(filters))[0]?.n ?? 0);
     const rows = await tx
       .select({
         object: sfRecords.object,
@@ -54,18 +65,7 @@ export async function listRecords({ ctx, input }: { ctx: TenantContext; input: z
         hasError: sql<boolean>`${openError}`,
       })
       .from(sfRecords)
-      .where(
-        and(
-          eq(sfRecords.tenantId, ctx.tenantId),
-          objectFilter(q.kind),
-          q.type ? eq(sfRecords.object, q.type) : undefined,
-          q.search ? prefixRange(key, q.search) : undefined,
-          q.ownerId ? sql`${sfRecords.fields}->>'OwnerId' = ${q.ownerId}` : undefined,
-          q.deleted === "exclude" ? eq(sfRecords.isDeleted, false) : q.deleted === "only" ? eq(sfRecords.isDeleted, true) : undefined,
-          q.hasError === undefined ? undefined : q.hasError ? openError : sql`not ${openError}`,
-          after,
-        ),
-      )
+      .where(and(filters, after))
       .orderBy(q.sort === "asc" ? sql`${key} asc, ${sfRecords.sfId} asc` : sql`${key} desc, ${sfRecords.sfId} desc`)
       .limit(q.limit + 1);
     const page = rows.slice(0, q.limit);
@@ -94,6 +94,7 @@ export async function listRecords({ ctx, input }: { ctx: TenantContext; input: z
         pendingPushes: pendingOf.get(r.sfId) ?? 0,
       })),
       nextCursor: rows.length > q.limit && last ? { key: last.key, sfId: last.sfId } : null,
+      total,
       searchedBy: q.search ? (byEmail ? "email" : "name") : null,
     };
   });

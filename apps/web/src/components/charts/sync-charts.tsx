@@ -9,19 +9,35 @@ import { formatDateTime } from "@/lib/utils";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
+import { isActive } from "@/components/sync/run-model";
+import { useRun } from "@/components/sync/run-store";
 
 const number = new Intl.NumberFormat();
 const hourLabel = new Intl.DateTimeFormat(undefined, { weekday: "short", hour: "numeric" });
+const minuteLabel = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit" });
+const AUTO = "auto";
+
+function per(minutes: number): string {
+  return minutes >= 60 ? "hour" : minutes === 1 ? "minute" : `${minutes} minutes`;
+}
 const PALETTE = ["oklch(0.55 0.17 262)", "oklch(0.62 0.15 155)", "oklch(0.7 0.14 65)", "oklch(0.58 0.2 25)", "oklch(0.55 0.15 300)", "oklch(0.6 0.1 200)", "oklch(0.5 0.05 260)", "oklch(0.65 0.16 120)"];
 
-function ApiUsage({ api }: { api: { used: number | null; cap: number | null; orgLimit: number | null; callsPerHour: number; projectedCapAt: string | null; checkedAt: string | null; capReached: boolean; orgLimitReached: boolean } }) {
-  const ceiling = api.cap ?? api.orgLimit;
+type Api = { used: number | null; orgUsed: number | null; ferryCalls: number; cap: number | null; effectiveCap: number | null; orgLimit: number | null; callsPerHour: number; projectedCapAt: string | null; checkedAt: string | null; capReached: boolean; orgLimitReached: boolean };
+
+function ApiUsage({ api }: { api: Api }) {
+  const ceiling = api.effectiveCap ?? api.orgLimit;
   const share = api.used !== null && ceiling ? Math.min(100, Math.round((api.used / ceiling) * 100)) : null;
   return (
     <div className="grid gap-3" data-testid="api-usage">
       <dl className="grid grid-cols-2 gap-3 text-sm sm:grid-cols-4">
         <div><dt className="text-muted-foreground">Used (24 h)</dt><dd className="text-lg font-semibold tabular-nums">{api.used === null ? "—" : number.format(api.used)}</dd></div>
-        <div><dt className="text-muted-foreground">Ferry's cap</dt><dd className="text-lg font-semibold tabular-nums">{api.cap === null ? "none" : number.format(api.cap)}</dd></div>
+        <div>
+          <dt className="text-muted-foreground">Ferry's cap</dt>
+          <dd className="text-lg font-semibold tabular-nums">
+            {api.effectiveCap === null ? "—" : number.format(api.effectiveCap)}
+            <span className="block text-xs font-normal text-muted-foreground">{api.cap === null ? "half the org's limit" : "set in Settings"}</span>
+          </dd>
+        </div>
         <div><dt className="text-muted-foreground">Org limit</dt><dd className="text-lg font-semibold tabular-nums">{api.orgLimit === null ? "—" : number.format(api.orgLimit)}</dd></div>
         <div><dt className="text-muted-foreground">Pace</dt><dd className="text-lg font-semibold tabular-nums">{number.format(api.callsPerHour)}/h</dd></div>
       </dl>
@@ -36,30 +52,45 @@ function ApiUsage({ api }: { api: { used: number | null; cap: number | null; org
           : api.capReached
             ? "The cap is reached: sync waits until calls free up."
             : api.projectedCapAt
-            ? `At the current pace the ${api.cap !== null ? "cap" : "org limit"} would be reached ${formatDateTime(api.projectedCapAt)}.`
+            ? `At the current pace the ${api.effectiveCap !== null ? "cap" : "org limit"} would be reached ${formatDateTime(api.projectedCapAt)}.`
             : api.used === null
-              ? "No API usage has been read from Salesforce yet."
+              ? "No API calls in the last 24 hours."
               : "No calls in the last hours: no projection."}
-        {api.checkedAt ? ` Read from Salesforce ${formatDateTime(api.checkedAt)}.` : ""}
+        {api.orgUsed === null
+          ? api.ferryCalls > 0
+            ? ` Ferry's own ${number.format(api.ferryCalls)} calls; the org's total is read from Salesforce when a run ends.`
+            : ""
+          : ` Ferry made ${number.format(api.ferryCalls)} of them.${api.checkedAt ? ` Org total read from Salesforce ${formatDateTime(api.checkedAt)}.` : ""}`}
       </p>
     </div>
   );
 }
 
+function NoActivity() {
+  return <p className="grid h-full place-items-center text-center text-sm text-muted-foreground">No records were synced in this period.</p>;
+}
+
 /** Throughput per hour, backlog per object, API calls against the cap, from the tenant's run counters. */
 export function SyncCharts() {
   const trpc = useTRPC();
-  const [days, setDays] = useState(3);
-  const charts = useQuery({ ...trpc.chart.sync.queryOptions({ days }), refetchInterval: 60_000 });
+  // By default the period that has data: minutes around a recent or running run, else days.
+  const [days, setDays] = useState<number | null>(null);
+  const { run } = useRun();
+  const moving = isActive(run?.status);
+  const charts = useQuery({ ...trpc.chart.sync.queryOptions(days === null ? {} : { days }), refetchInterval: moving ? 5_000 : 60_000 });
   const data = charts.data;
+  const minutes = data?.bucketMinutes ?? 60;
+  const tick = (v: string) => (minutes < 60 ? minuteLabel : hourLabel).format(new Date(v));
+  const empty = data ? data.throughput.every((t) => t.processed === 0 && t.failed === 0 && t.apiCalls === 0) && !moving : false;
   return (
-    <section className="grid gap-4" aria-labelledby="charts-title" data-testid="sync-charts">
+    <section className="grid gap-4" aria-labelledby="charts-title" data-testid="sync-charts" data-bucket-minutes={data?.bucketMinutes} data-from={data?.from}>
       <div className="flex flex-wrap items-center justify-between gap-3">
-        <h2 id="charts-title" className="text-lg font-semibold tracking-tight">Sync activity</h2>
-        <div className="w-36">
-          <Select value={String(days)} onValueChange={(v) => setDays(Number(v))}>
+        <h2 id="charts-title" className="text-lg font-semibold tracking-tight">Throughput and API usage</h2>
+        <div className="w-40">
+          <Select value={days === null ? AUTO : String(days)} onValueChange={(v) => setDays(v === AUTO ? null : Number(v))}>
             <SelectTrigger aria-label="Chart period"><SelectValue /></SelectTrigger>
             <SelectContent>
+              <SelectItem value={AUTO}>Latest activity</SelectItem>
               <SelectItem value="1">Last 24 hours</SelectItem>
               <SelectItem value="3">Last 3 days</SelectItem>
               <SelectItem value="7">Last 7 days</SelectItem>
@@ -72,15 +103,15 @@ export function SyncCharts() {
       <div className="grid gap-4 lg:grid-cols-2">
         <Card>
           <CardHeader>
-            <CardTitle>Throughput per hour</CardTitle>
-            <CardDescription>Records processed and failed.</CardDescription>
+            <CardTitle>Throughput</CardTitle>
+            <CardDescription>Records processed and failed per {per(minutes)}{moving ? ", the running sync included" : ""}.</CardDescription>
           </CardHeader>
           <CardContent className="h-64">
-            {!data ? <Skeleton className="h-full" /> : (
+            {!data ? <Skeleton className="h-full" /> : empty ? <NoActivity /> : (
               <ResponsiveContainer width="100%" height="100%">
                 <BarChart data={data.throughput} margin={{ left: 4, right: 8 }} accessibilityLayer>
                   <CartesianGrid vertical={false} strokeDasharray="3 3" />
-                  <XAxis dataKey="hour" tickFormatter={(v: string) => hourLabel.format(new Date(v))} minTickGap={32} fontSize={12} />
+                  <XAxis dataKey="hour" tickFormatter={tick} minTickGap={32} fontSize={12} />
                   <YAxis tickFormatter={(v: number) => number.format(v)} width={56} fontSize={12} />
                   <Tooltip labelFormatter={(v) => formatDateTime(String(v))} formatter={(v) => number.format(Number(v))} />
                   <Legend />
@@ -94,14 +125,14 @@ export function SyncCharts() {
         <Card>
           <CardHeader>
             <CardTitle>Backlog per object</CardTitle>
-            <CardDescription>Records still to process at the end of each hour.</CardDescription>
+            <CardDescription>Records still to process at the end of each {per(minutes)}.</CardDescription>
           </CardHeader>
           <CardContent className="h-64">
-            {!data ? <Skeleton className="h-full" /> : (
+            {!data ? <Skeleton className="h-full" /> : empty ? <NoActivity /> : (
               <ResponsiveContainer width="100%" height="100%">
                 <AreaChart data={data.backlog.map((b) => ({ hour: b.hour, ...b.values }))} margin={{ left: 4, right: 8 }} accessibilityLayer>
                   <CartesianGrid vertical={false} strokeDasharray="3 3" />
-                  <XAxis dataKey="hour" tickFormatter={(v: string) => hourLabel.format(new Date(v))} minTickGap={32} fontSize={12} />
+                  <XAxis dataKey="hour" tickFormatter={tick} minTickGap={32} fontSize={12} />
                   <YAxis tickFormatter={(v: number) => number.format(v)} width={56} fontSize={12} />
                   <Tooltip labelFormatter={(v) => formatDateTime(String(v))} formatter={(v) => number.format(Number(v))} />
                   <Legend />
@@ -116,7 +147,7 @@ export function SyncCharts() {
         <Card className="lg:col-span-2">
           <CardHeader>
             <CardTitle>Salesforce API calls</CardTitle>
-            <CardDescription>Calls per hour by Ferry, and the day's usage against the tenant's cap and the org's limit.</CardDescription>
+            <CardDescription>Calls per {per(minutes)} by Ferry, and the day's usage against the tenant's cap and the org's limit.</CardDescription>
           </CardHeader>
           <CardContent className="grid gap-4">
             {!data ? <Skeleton className="h-48" /> : (
@@ -126,7 +157,7 @@ export function SyncCharts() {
                   <ResponsiveContainer width="100%" height="100%">
                     <BarChart data={data.throughput} margin={{ left: 4, right: 8 }} accessibilityLayer>
                       <CartesianGrid vertical={false} strokeDasharray="3 3" />
-                      <XAxis dataKey="hour" tickFormatter={(v: string) => hourLabel.format(new Date(v))} minTickGap={32} fontSize={12} />
+                      <XAxis dataKey="hour" tickFormatter={tick} minTickGap={32} fontSize={12} />
                       <YAxis width={56} fontSize={12} />
                       <Tooltip labelFormatter={(v) => formatDateTime(String(v))} />
                       <Bar dataKey="apiCalls" name="API calls" fill={PALETTE[6]} />

@@ -17,6 +17,7 @@ import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@
 import { toast } from "@/components/ui/toast";
 import { EmptyState } from "@/components/empty-state";
 import { formatDuration } from "@/components/sync/eta";
+import { useRun } from "@/components/sync/run-store";
 import { downloadCsv } from "./download";
 
 const number = new Intl.NumberFormat();
@@ -68,7 +69,9 @@ export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof s
     setFilters((f) => ({ ...f, ...patch }));
     setPage(1);
   };
-  const data = list.data;
+  // The run the header and the progress page show is read from the run store, so its rows here never lag them.
+  const store = useRun();
+  const data = list.data ? { ...list.data, rows: list.data.rows.map((r) => withLiveRow(r, store.data)) } : undefined;
   const pages = data ? Math.max(1, Math.ceil(data.total / pageSize)) : 1;
   return (
     <div className="grid gap-4">
@@ -91,21 +94,43 @@ export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof s
         <EmptyState icon={History} title="No sync runs match" description="Runs are listed here for 30 days. Change the filters, or start the sync under Admin > Salesforce." />
       ) : data ? (
         <>
-          <div className="overflow-x-auto rounded-xl border bg-card">
-            <Table aria-label="Sync history">
+          <ul className="grid gap-3 sm:hidden" aria-label="Sync history">
+            {data.rows.map((r) => (
+              <li key={`${r.runId}-${r.object}-${r.operation}`} data-run={r.runId} className="grid gap-2 rounded-xl border bg-card p-4 text-sm">
+                <div className="flex items-start justify-between gap-3">
+                  <div>
+                    <p className="font-medium">{r.object ?? "Whole run"} <span className="font-normal text-muted-foreground">· {r.operation ? operations[r.operation] : kinds[r.kind]}</span></p>
+                    <p className="text-xs text-muted-foreground">{formatDateTime(r.startedAt)} · {kinds[r.kind]}</p>
+                  </div>
+                  <Badge variant={variant(r.status)}>{statuses[(r.status === "queued" ? "in_progress" : r.status) as keyof typeof statuses] ?? r.status}</Badge>
+                </div>
+                {r.error && !r.object ? <p className="text-xs text-destructive">{r.error}</p> : null}
+                <dl className="grid grid-cols-3 gap-x-3 gap-y-1 text-xs tabular-nums">
+                  {([["New", r.created], ["Updated", r.updated], ["Deleted", r.deleted], ["Failed", r.failed], ["Skipped", r.skipped], ["API calls", r.apiCalls]] as const).map(([term, value]) => (
+                    <div key={term}>
+                      <dt className="text-muted-foreground">{term}</dt>
+                      <dd className={term === "Failed" && value ? "text-destructive" : undefined}>{value === null ? "—" : number.format(value)}</dd>
+                    </div>
+                  ))}
+                </dl>
+                <p className="text-xs text-muted-foreground">Duration {r.durationMs === null ? "running" : formatDuration(r.durationMs / 1000)}</p>
+              </li>
+            ))}
+          </ul>
+          <div className="hidden overflow-x-auto rounded-xl border bg-card sm:block">
+            <Table aria-label="Sync history" className="text-[13px]">
               <TableHeader>
                 <TableRow>
                   <TableHead>Started</TableHead>
                   <TableHead>Object</TableHead>
-                  <TableHead>Operation</TableHead>
                   <TableHead>Status</TableHead>
-                  <TableHead className="text-right">New</TableHead>
-                  <TableHead className="text-right">Updated</TableHead>
-                  <TableHead className="text-right">Deleted</TableHead>
-                  <TableHead className="text-right">Failed</TableHead>
-                  <TableHead className="text-right">Skipped</TableHead>
-                  <TableHead className="text-right">Duration</TableHead>
-                  <TableHead className="text-right">API calls</TableHead>
+                  <TableHead className="px-2 text-right">New</TableHead>
+                  <TableHead className="px-2 text-right">Updated</TableHead>
+                  <TableHead className="px-2 text-right">Deleted</TableHead>
+                  <TableHead className="px-2 text-right">Failed</TableHead>
+                  <TableHead className="px-2 text-right">Skipped</TableHead>
+                  <TableHead className="px-2 text-right">Duration</TableHead>
+                  <TableHead className="px-2 text-right">API calls</TableHead>
                 </TableRow>
               </TableHeader>
               <TableBody>
@@ -115,21 +140,23 @@ export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof s
                       {formatDateTime(r.startedAt)}
                       <span className="block text-xs text-muted-foreground">{kinds[r.kind]}</span>
                     </TableCell>
-                    <TableCell>{r.object ?? <span className="text-muted-foreground">Whole run</span>}</TableCell>
-                    <TableCell className="whitespace-nowrap">{r.operation ? operations[r.operation] : "—"}</TableCell>
+                    <TableCell>
+                      {r.object ?? <span className="text-muted-foreground">Whole run</span>}
+                      <span className="block text-xs whitespace-nowrap text-muted-foreground">{r.operation ? operations[r.operation] : null}</span>
+                    </TableCell>
                     <TableCell>
                       <Badge variant={variant(r.status)}>{statuses[(r.status === "queued" ? "in_progress" : r.status) as keyof typeof statuses] ?? r.status}</Badge>
-                      {r.error && !r.object ? <span className="mt-1 block max-w-xs text-xs text-destructive">{r.error}</span> : null}
+                      {r.error && !r.object ? <span className="mt-1 block max-w-56 text-xs text-destructive">{r.error}</span> : null}
                     </TableCell>
-                    <TableCell className="text-right tabular-nums">{r.created === null ? "—" : number.format(r.created)}</TableCell>
-                    <TableCell className="text-right tabular-nums">{r.updated === null ? "—" : number.format(r.updated)}</TableCell>
-                    <TableCell className="text-right tabular-nums">{r.deleted === null ? "—" : number.format(r.deleted)}</TableCell>
-                    <TableCell className="text-right tabular-nums">
+                    <TableCell className="px-2 text-right tabular-nums">{r.created === null ? "—" : number.format(r.created)}</TableCell>
+                    <TableCell className="px-2 text-right tabular-nums">{r.updated === null ? "—" : number.format(r.updated)}</TableCell>
+                    <TableCell className="px-2 text-right tabular-nums">{r.deleted === null ? "—" : number.format(r.deleted)}</TableCell>
+                    <TableCell className="px-2 text-right tabular-nums">
                       {r.failed ? <Link className="text-destructive underline underline-offset-4" href="/errors">{number.format(r.failed)}</Link> : r.failed === null ? "—" : "0"}
                     </TableCell>
-                    <TableCell className="text-right tabular-nums">{r.skipped === null ? "—" : number.format(r.skipped)}</TableCell>
-                    <TableCell className="text-right tabular-nums whitespace-nowrap">{r.durationMs === null ? "running" : formatDuration(r.durationMs / 1000)}</TableCell>
-                    <TableCell className="text-right tabular-nums">{number.format(r.apiCalls)}</TableCell>
+                    <TableCell className="px-2 text-right tabular-nums">{r.skipped === null ? "—" : number.format(r.skipped)}</TableCell>
+                    <TableCell className="px-2 text-right tabular-nums whitespace-nowrap">{r.durationMs === null ? "running" : formatDuration(r.durationMs / 1000)}</TableCell>
+                    <TableCell className="px-2 text-right tabular-nums">{number.format(r.apiCalls)}</TableCell>
                   </TableRow>
                 ))}
               </TableBody>
@@ -146,4 +173,14 @@ export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof s
       ) : null}
     </div>
   );
+}
+
+/** A history row of the run in the store, with the store's status and counters. */
+function withLiveRow<R extends { runId: string; object: string | null; operation: string | null; status: string; created: number | null; updated: number | null; failed: number | null }>(r: R, current: ReturnType<typeof useRun>["data"]): R {
+  const run = current?.run;
+  if (!run || run.id !== r.runId) return r;
+  if (!r.object) return { ...r, status: run.status };
+  const row = current.objects.find((o) => o.object === r.object && o.operation === r.operation);
+  if (!row) return r;
+  return { ...r, status: row.status, created: Math.max(r.created ?? 0, row.created), updated: Math.max(r.updated ?? 0, row.updated), failed: Math.max(r.failed ?? 0, row.failed) };
 }

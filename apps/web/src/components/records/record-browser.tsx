@@ -30,6 +30,8 @@ function useDebounced<T>(value: T, ms: number): T {
   return v;
 }
 
+const count = new Intl.NumberFormat();
+
 /** One tab of the record browser: server-side search, filters, sort and keyset pages. */
 export function RecordList({ kind }: { kind: RecordKind }) {
   const trpc = useTRPC();
@@ -56,6 +58,11 @@ export function RecordList({ kind }: { kind: RecordKind }) {
     limit: 50,
   };
   const list = useQuery({ ...trpc.record.list.queryOptions(input), placeholderData: keepPreviousData });
+  // The first page of the same filters carries the total (cached from when it was shown).
+  const first = useQuery({ ...trpc.record.list.queryOptions({ ...input, cursor: undefined }), enabled: trail.length > 1, placeholderData: keepPreviousData });
+  const total = trail.length > 1 ? (first.data?.total ?? null) : (list.data?.total ?? null);
+  const from = (trail.length - 1) * input.limit + 1;
+  const to = from + (list.data?.rows.length ?? 0) - 1;
   const reset = () => setTrail([undefined]);
   useEffect(reset, [term, type, owner, deleted, errors, sort]);
   const rows = list.data?.rows ?? [];
@@ -129,7 +136,10 @@ export function RecordList({ kind }: { kind: RecordKind }) {
             </Table>
           </div>
           <nav className="flex items-center justify-between gap-3 text-sm" aria-label="Record pages">
-            <span className="text-muted-foreground">Page {trail.length}</span>
+            <span className="text-muted-foreground tabular-nums" data-testid="record-range">
+              {to >= from ? `${count.format(from)}–${count.format(to)}` : "0"}
+              {total === null ? "" : ` of ${count.format(total)}`}
+            </span>
             <div className="flex gap-2">
               <Button variant="outline" size="sm" disabled={trail.length <= 1} onClick={() => setTrail((t) => t.slice(0, -1))}>Previous</Button>
               <Button variant="outline" size="sm" disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setTrail((t) => [...t, list.data.nextCursor!])}>Next</Button>

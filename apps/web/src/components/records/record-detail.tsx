@@ -38,6 +38,11 @@ function parse(type: string, text: string, before: Value): Value {
   return text;
 }
 
+/** A field's value as the edit box holds it. */
+function shownValue(value: Value): string {
+  return value === null ? "" : String(value);
+}
+
 /** A synced record: every field, its Salesforce link, sync state, and edits of two-way fields as pushes. */
 export function RecordDetail({ object, sfId }: { object: string; sfId: string }) {
   const trpc = useTRPC();
@@ -124,8 +129,8 @@ export function RecordDetail({ object, sfId }: { object: string; sfId: string })
                 e.preventDefault();
                 if (!draft) return;
                 const changes: Record<string, Value> = {};
-                for (const f of editable) if (f.name in draft) changes[f.name] = parse(f.type, draft[f.name]!, f.value);
-                edit.mutate({ object, sfId, changes });
+                for (const f of editable) if (f.name in draft && draft[f.name] !== shownValue(f.value)) changes[f.name] = parse(f.type, draft[f.name]!, f.value);
+                if (Object.keys(changes).length > 0) edit.mutate({ object, sfId, changes });
               }}
             >
               {editError ? <p role="alert" className="text-sm text-destructive">{editError.message}</p> : null}
@@ -143,13 +148,15 @@ export function RecordDetail({ object, sfId }: { object: string; sfId: string })
               </div>
               {canEdit && !r.isDeleted ? (
                 <div className="flex gap-2">
+                  {/* Keys keep Edit and Save apart: a button that turned into a submit button while
+                      its own click was handled would submit the untouched form at once. */}
                   {draft ? (
                     <>
-                      <Button type="submit" pending={edit.isPending}>Save and push</Button>
-                      <Button type="button" variant="ghost" onClick={() => { setDraft(null); edit.reset(); }}>Cancel</Button>
+                      <Button key="save" type="submit" pending={edit.isPending} disabled={!editable.some((f) => f.name in draft && draft[f.name] !== shownValue(f.value))}>Save and push</Button>
+                      <Button key="cancel" type="button" variant="ghost" onClick={() => { setDraft(null); edit.reset(); }}>Cancel</Button>
                     </>
                   ) : (
-                    <Button type="button" variant="outline" onClick={() => setDraft(Object.fromEntries(editable.map((f) => [f.name, f.value === null ? "" : String(f.value)])))}>
+                    <Button key="edit" type="button" variant="outline" onClick={() => { edit.reset(); setDraft(Object.fromEntries(editable.map((f) => [f.name, shownValue(f.value)]))); }}>
                       <Pencil aria-hidden />Edit
                     </Button>
                   )}

@@ -103,7 +103,9 @@ export function CredentialsForm({ connection, updating }: { connection: Connecti
         <Alert variant="destructive" data-testid="credentials-error">
           <CircleAlert aria-hidden />
           <AlertTitle>{updating ? "The credentials were not changed" : "Not connected"}</AlertTitle>
-          <AlertDescription>{failure.message}</AlertDescription>
+          <AlertDescription>
+            <Readable message={failure.message} />
+          </AlertDescription>
         </Alert>
       ) : null}
       {validate.isSuccess ? (
@@ -122,5 +124,21 @@ export function CredentialsForm({ connection, updating }: { connection: Connecti
         </Button>
       </div>
     </form>
+  );
+}
+
+/** A long message as what happened, then what to do, one step a line (Salesforce's refusals run to several sentences). */
+function Readable({ message }: { message: string }) {
+  const [what, ...steps] = message.split(/(?<=[.!?])\s+(?=[A-Z])/);
+  if (steps.length === 0) return <p>{message}</p>;
+  return (
+    <div className="grid gap-1.5">
+      <p className="font-medium">{what} </p>
+      <ul className="grid list-disc gap-1 pl-4">
+        {steps.map((step) => (
+          <li key={step}>{step} </li>
+        ))}
+      </ul>
+    </div>
   );
 }

@@ -45,11 +45,8 @@ const steps = [
 
 export function SalesforceSetup() {
   const trpc = useTRPC();
-  const connection = useQuery({
-    ...trpc.salesforce.connection.queryOptions(),
-    // While the initial run is queued or running its status is re-read; the live detail is on the progress page.
-    refetchInterval: (query) => (["queued", "in_progress"].includes(query.state.data?.initialRun?.status ?? "") ? 5000 : false),
-  });
+  // The initial run's status comes from the run store (the Start step), not from this read.
+  const connection = useQuery(trpc.salesforce.connection.queryOptions());
   if (connection.isPending) return <Skeleton className="h-96" />;
   if (connection.error) {
     return (

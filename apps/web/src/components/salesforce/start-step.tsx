@@ -11,8 +11,11 @@ import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Dialog, DialogClose, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
+import { useRun } from "@/components/sync/run-store";
 import type { ConnectionView } from "./types";
 import { useRefreshSalesforce } from "./use-salesforce";
+
+const runStatusLabel: Record<string, string> = { queued: "Queued", in_progress: "In progress", succeeded: "Finished", failed: "Failed", incomplete: "Stopped", paused: "Paused" };
 
 /** Start Salesforce Sync, after a confirmation that says duplicates are reported, never merged. */
 export function StartStep({ connection }: { connection: ConnectionView }) {
@@ -28,20 +31,23 @@ export function StartStep({ connection }: { connection: ConnectionView }) {
       },
     }),
   );
-  const run = connection.initialRun;
+  // The run store's initial run: the one the header and the progress page show, moved by live events.
+  const store = useRun();
+  const run = store.data ? store.initialRun : connection.initialRun;
   if (connection.syncStarted && run) {
     return (
       <div className="flex flex-wrap items-center gap-3 text-sm" data-testid="initial-run">
         <Clock className="size-4 text-muted-foreground" aria-hidden />
         <span>Initial sync started {formatDateTime(run.startedAt)}</span>
-        <Badge variant={run.status === "failed" ? "destructive" : run.status === "succeeded" ? "success" : "default"} data-testid="initial-run-status">
-          {run.status === "queued" ? "Queued" : run.status === "in_progress" ? "In progress" : run.status.replace("_", " ")}
+        <Badge variant={run.status === "failed" || run.status === "incomplete" ? "destructive" : run.status === "succeeded" ? "success" : run.status === "paused" ? "warning" : "default"} data-testid="initial-run-status">
+          {runStatusLabel[run.status] ?? run.status}
         </Badge>
+        {run.status === "succeeded" && "finishedAt" in run && run.finishedAt ? <span className="text-[13px] text-muted-foreground">Finished {formatDateTime(run.finishedAt)}</span> : null}
         {run.status === "queued" ? <span className="text-[13px] text-muted-foreground">It starts as soon as a sync worker is free.</span> : null}
         <Button asChild variant="outline" size="sm" className="ml-auto">
           <Link href="/salesforce/progress">
             <Activity aria-hidden />
-            Watch it live
+            {run.status === "succeeded" ? "See the run" : "Watch it live"}
           </Link>
         </Button>
       </div>

@@ -8,7 +8,9 @@ import { formatDateTime } from "@/lib/utils";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
+import { Label } from "@/components/ui/label";
+import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { describeAction, targetOf } from "./audit-words";
 import { QueryError } from "./query-error";
 import { TableSkeleton } from "./table-skeleton";
 
@@ -17,18 +19,21 @@ const MAX = 200;
 
 const outcomeVariant = { success: "success", failure: "destructive", denied: "warning" } as const;
 
-function describeTarget(entry: { targetType: string | null; targetId: string | null; details: Record<string, unknown> | null }) {
-  const email = typeof entry.details?.email === "string" ? entry.details.email : undefined;
-  const role = typeof entry.details?.role === "string" ? entry.details.role : undefined;
-  const parts = [email, role ? `as ${role}` : undefined].filter(Boolean);
-  if (parts.length > 0) return parts.join(" ");
-  return entry.targetType ? `${entry.targetType}${entry.targetId ? ` ${entry.targetId.slice(0, 8)}` : ""}` : "—";
-}
+const areas = { all: "Everything", salesforce: "Salesforce connection", people: "Members and invitations", support: "Support access", records: "Records and sync errors" } as const;
+const outcomes = { all: "Any outcome", success: "Done", failure: "Failed", denied: "Refused" } as const;
+const outcomeWords = { success: "Done", failure: "Failed", denied: "Refused" } as const;
+type Area = Exclude<keyof typeof areas, "all">;
+type Outcome = Exclude<keyof typeof outcomes, "all">;
 
 export function AuditCard() {
   const trpc = useTRPC();
   const [limit, setLimit] = useState(PAGE);
-  const audit = useQuery({ ...trpc.audit.list.queryOptions({ limit }), placeholderData: keepPreviousData });
+  const [area, setArea] = useState<Area | "all">("all");
+  const [outcome, setOutcome] = useState<Outcome | "all">("all");
+  const audit = useQuery({
+    ...trpc.audit.list.queryOptions({ limit, ...(area === "all" ? {} : { area }), ...(outcome === "all" ? {} : { outcome }) }),
+    placeholderData: keepPreviousData,
+  });
   const mayHaveMore = audit.data !== undefined && audit.data.length === limit && limit < MAX;
 
   return (
@@ -38,6 +43,22 @@ export function AuditCard() {
           <CardTitle id="audit-title">Audit log</CardTitle>
           <CardDescription className="mt-1">Who did what in this tenant, support access included. Entries cannot be changed.</CardDescription>
         </div>
+        <form className="flex flex-wrap gap-3" aria-label="Filter the audit log" onSubmit={(e) => e.preventDefault()}>
+          <div className="grid gap-1.5">
+            <Label htmlFor="audit-area">Show</Label>
+            <Select value={area} onValueChange={(v) => (setArea(v as Area | "all"), setLimit(PAGE))}>
+              <SelectTrigger id="audit-area" className="w-56"><SelectValue /></SelectTrigger>
+              <SelectContent>{Object.entries(areas).map(([v, l]) => <SelectItem key={v} value={v}>{l}</SelectItem>)}</SelectContent>
+            </Select>
+          </div>
+          <div className="grid gap-1.5">
+            <Label htmlFor="audit-outcome">Outcome</Label>
+            <Select value={outcome} onValueChange={(v) => (setOutcome(v as Outcome | "all"), setLimit(PAGE))}>
+              <SelectTrigger id="audit-outcome" className="w-40"><SelectValue /></SelectTrigger>
+              <SelectContent>{Object.entries(outcomes).map(([v, l]) => <SelectItem key={v} value={v}>{l}</SelectItem>)}</SelectContent>
+            </Select>
+          </div>
+        </form>
       </CardHeader>
       {audit.isPending ? (
         <TableSkeleton rows={4} columns={4} />
@@ -50,39 +71,31 @@ export function AuditCard() {
         </div>
       ) : (
         <>
-          <Table aria-labelledby="audit-title">
-            <TableHeader>
-              <TableRow>
-                <TableHead>When</TableHead>
-                <TableHead>Actor</TableHead>
-                <TableHead>Action</TableHead>
-                <TableHead>Target</TableHead>
-                <TableHead className="text-right">Outcome</TableHead>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {audit.data.map((entry) => (
-                <TableRow key={entry.id}>
-                  <TableCell className="whitespace-nowrap text-muted-foreground">{formatDateTime(entry.createdAt)}</TableCell>
-                  <TableCell>
-                    <span className="block max-w-[16rem] truncate font-medium">{entry.actorName ?? entry.actorEmail ?? entry.actorUserId}</span>
-                    {entry.actorName && entry.actorEmail ? <span className="block max-w-[16rem] truncate text-[13px] text-muted-foreground">{entry.actorEmail}</span> : null}
-                    {entry.supportGrantId ? <Badge variant="warning" className="mt-1">Ferry support</Badge> : null}
-                  </TableCell>
-                  <TableCell>
-                    <code className="rounded bg-muted px-1.5 py-0.5 font-mono text-xs">{entry.action}</code>
-                  </TableCell>
-                  <TableCell className="max-w-[18rem] truncate text-muted-foreground">
-                    {describeTarget(entry)}
-                    {entry.reason ? <span className="block truncate text-xs">Reason: {entry.reason}</span> : null}
-                  </TableCell>
-                  <TableCell className="text-right">
-                    <Badge variant={outcomeVariant[entry.outcome]}>{entry.outcome}</Badge>
-                  </TableCell>
-                </TableRow>
-              ))}
-            </TableBody>
-          </Table>
+          <ol className="divide-y border-t" aria-labelledby="audit-title" data-testid="audit-log">
+            {audit.data.map((entry) => {
+              const actor = entry.actorName ?? entry.actorEmail ?? "Someone";
+              const target = targetOf(entry);
+              return (
+                <li key={entry.id} className="grid gap-1 px-6 py-3 text-sm sm:grid-cols-[10rem_1fr_auto] sm:gap-4" data-testid="audit-entry" data-action={entry.action}>
+                  <span className="text-muted-foreground tabular-nums">{formatDateTime(entry.createdAt)}</span>
+                  <div className="min-w-0">
+                    <p>
+                      <span className="font-medium">{actor}</span>
+                      {entry.supportGrantId ? <span className="text-muted-foreground"> (Ferry support)</span> : null} {describeAction({ ...entry, details: { ...entry.details, subjectName: entry.subjectName } })}
+                    </p>
+                    <p className="break-words text-[13px] text-muted-foreground">
+                      {entry.actorName && entry.actorEmail ? entry.actorEmail : null}
+                      {target ? <>{entry.actorName && entry.actorEmail ? " · " : null}{target}</> : null}
+                      {entry.reason ? <span className="block">Reason: {entry.reason}</span> : null}
+                    </p>
+                  </div>
+                  <span className="sm:text-right">
+                    <Badge variant={outcomeVariant[entry.outcome]}>{outcomeWords[entry.outcome]}</Badge>
+                  </span>
+                </li>
+              );
+            })}
+          </ol>
           {mayHaveMore ? (
             <div className="flex justify-center border-t px-6 py-3">
               <Button variant="ghost" size="sm" pending={audit.isFetching} onClick={() => setLimit((current) => Math.min(current + PAGE * 2, MAX))}>

@@ -5,6 +5,7 @@ import { hasRole } from "@/lib/session";
 import { useActiveTenant } from "@/components/shell/tenant-context";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
+import { ApiCapCard } from "./api-cap-card";
 import { AuditCard } from "./audit-card";
 import { InvitationsCard } from "./invitations-card";
 import { MembersCard } from "./members-card";
@@ -30,13 +31,14 @@ export function SettingsView() {
           <span className="text-muted-foreground">Your role</span>
           <p className="mt-0.5">
             {support ? (
-              <Badge variant="warning">Ferry support, {support.mode === "write" ? "write access" : "read-only"}</Badge>
+              <Badge variant="warning">{support.mode === "write" ? "Support (write)" : "Support (read-only)"}</Badge>
             ) : (
               <RoleBadge role={tenant.role} />
             )}
           </p>
         </div>
       </section>
+      <ApiCapCard canEdit={isAdmin && (!support || support.mode === "write")} />
       <MembersCard />
       {isAdmin ? (
         <>

@@ -8,10 +8,11 @@ import { Dialog as DialogPrimitive } from "radix-ui";
 import { Building, CircleAlert, LifeBuoy, Menu, RefreshCw, X } from "lucide-react";
 import { authClient } from "@/lib/auth-client";
 import { errorInfo } from "@/lib/errors";
-import { RealtimeProvider, useRealtimeEvent } from "@/lib/realtime";
+import { RealtimeProvider } from "@/lib/realtime";
 import { activeTenantOf, isSigningOut, markSigningOut, useMe, type Me } from "@/lib/session";
 import { useTRPC } from "@/lib/trpc";
-import { StatusBadge, type SyncStatusView } from "@/components/status-badge";
+import { StatusBadge } from "@/components/status-badge";
+import { RunStoreSync } from "@/components/sync/run-store";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Skeleton } from "@/components/ui/skeleton";
@@ -159,7 +160,8 @@ function ShellFrame({ me, hasTenant, children }: { me: Me; hasTenant: boolean; c
           <TenantSwitcher me={me} />
           <div className="ml-auto flex items-center gap-1.5 sm:gap-3">
             <ConnectionIndicator />
-            {hasTenant ? <LiveStatusBadge key={me.activeTenantId} /> : null}
+            {hasTenant ? <RunStoreSync key={`run-${me.activeTenantId}`} /> : null}
+            {hasTenant ? <StatusBadge key={me.activeTenantId} /> : null}
             {hasTenant ? <NotificationBell key={`bell-${me.activeTenantId}`} /> : null}
             <span className="mx-1 hidden h-6 w-px bg-border sm:block" aria-hidden />
             <UserMenu me={me} />
@@ -172,16 +174,6 @@ function ShellFrame({ me, hasTenant, children }: { me: Me; hasTenant: boolean; c
       </div>
     </div>
   );
-}
-
-/**
- * Shows the latest sync status pushed for the active tenant; with no connection there is none, so it
- * starts at "Not connected". The connection issue will seed it from the database on load.
- */
-function LiveStatusBadge() {
-  const [status, setStatus] = useState<SyncStatusView | null>(null);
-  useRealtimeEvent("sync.status", (payload) => setStatus(payload));
-  return <StatusBadge status={status} />;
 }
 
 function NoTenant({ me }: { me: Me }) {

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { Bell, CheckCheck, CircleX, Columns3, Gauge, Info, KeyRound, Mail, UserPlus, Wrench, type LucideIcon } from "lucide-react";
+import { Bell, CheckCheck, CircleCheck, CircleX, Columns3, Gauge, Info, KeyRound, Mail, UserPlus, Wrench, type LucideIcon } from "lucide-react";
 import { errorInfo } from "@/lib/errors";
 import { useRealtimeEvent } from "@/lib/realtime";
 import { useTRPC } from "@/lib/trpc";
@@ -17,6 +17,7 @@ const icons: Record<string, LucideIcon> = {
   api_cap_reached: Gauge,
   schema_changed: Columns3,
   sync_failed: CircleX,
+  initial_sync_finished: CircleCheck,
   reconcile_repaired: Wrench,
   member_joined: UserPlus,
   invitation_sent: Mail,
@@ -28,6 +29,7 @@ const links: Record<string, { href: string; label: string }> = {
   api_cap_reached: { href: "/salesforce/progress", label: "See API usage" },
   schema_changed: { href: "/salesforce", label: "Review fields and mappings" },
   sync_failed: { href: "/errors", label: "See sync errors" },
+  initial_sync_finished: { href: "/salesforce/progress", label: "See the run" },
   reconcile_repaired: { href: "/sync-history", label: "See sync history" },
 };
 
@@ -44,6 +46,7 @@ export function NotificationBell() {
   useRealtimeEvent("notification", (notification) => {
     void queryClient.invalidateQueries(trpc.notification.list.pathFilter());
     if (urgent.has(notification.kind)) toast.error(notification.title, notification.body);
+    else if (notification.kind === "initial_sync_finished") toast.success(notification.title, notification.body);
   });
 
   const markRead = useMutation(

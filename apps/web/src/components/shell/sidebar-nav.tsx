@@ -4,7 +4,7 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { cn } from "@/lib/utils";
 import { BrandMark, BrandName } from "@/components/brand";
-import { staffNav, tenantNav, type NavItem } from "./nav";
+import { activeHref, staffNav, tenantNav, type NavItem } from "./nav";
 
 function NavLink({ item, active, onNavigate }: { item: NavItem; active: boolean; onNavigate?: (() => void) | undefined }) {
   const Icon = item.icon;
@@ -27,7 +27,8 @@ function NavLink({ item, active, onNavigate }: { item: NavItem; active: boolean;
 /** The left navigation: tenant pages for everyone, the support console for Ferry staff only. */
 export function SidebarNav({ isStaff, hasTenant, onNavigate }: { isStaff: boolean; hasTenant: boolean; onNavigate?: () => void }) {
   const pathname = usePathname();
-  const isActive = (href: string) => pathname === href || pathname.startsWith(`${href}/`);
+  const current = activeHref(pathname, [...tenantNav, ...staffNav]);
+  const isActive = (href: string) => href === current;
   return (
     <div className="flex h-full flex-col">
       <Link

@@ -18,6 +18,12 @@ import { toast } from "@/components/ui/toast";
 
 const roleLabel = { owner: "Owner", admin: "Admin", viewer: "Viewer" } as const;
 
+/** Support staff are not members: a tenant entered through a grant is labelled with the grant's mode. */
+function accessLabel(me: Me, tenant: Me["tenants"][number]): string {
+  if (me.support?.tenantId === tenant.id) return me.support.mode === "write" ? "Support (write)" : "Support (read-only)";
+  return roleLabel[tenant.role];
+}
+
 export function TenantAvatar({ name, className }: { name: string; className?: string }) {
   return (
     <span
@@ -64,7 +70,7 @@ export function TenantSwitcher({ me }: { me: Me }) {
         <TenantAvatar name={active.name} />
         <span className="truncate">{active.name}</span>
         <span className="hidden rounded-full bg-muted px-1.5 py-px text-[11px] font-medium text-muted-foreground lg:inline">
-          {roleLabel[active.role]}
+          {accessLabel(me, active)}
         </span>
         {switchTenant.isPending ? (
           <LoaderCircle className="size-4 shrink-0 animate-spin text-muted-foreground" aria-hidden />
@@ -84,7 +90,7 @@ export function TenantSwitcher({ me }: { me: Me }) {
             <DropdownMenuRadioItem key={tenant.id} value={tenant.id} disabled={switchTenant.isPending}>
               <TenantAvatar name={tenant.name} />
               <span className="min-w-0 flex-1 truncate">{tenant.name}</span>
-              <span className="text-xs text-muted-foreground">{roleLabel[tenant.role]}</span>
+              <span className="text-xs text-muted-foreground">{accessLabel(me, tenant)}</span>
             </DropdownMenuRadioItem>
           ))}
         </DropdownMenuRadioGroup>

@@ -12,7 +12,8 @@ import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/com
 import { Skeleton } from "@/components/ui/skeleton";
 import { EmptyState } from "@/components/empty-state";
 import { formatDuration } from "./eta";
-import { overall, useLiveRun, type LiveObject } from "./use-live-run";
+import type { LiveObject } from "./run-model";
+import { useRun } from "./run-store";
 
 const number = new Intl.NumberFormat();
 // The engine's one vocabulary, in events and in sync_runs.phase alike.
@@ -24,6 +25,21 @@ const phases: Record<string, string> = {
   reconciling: "Reconciling",
   done: "Done",
 };
+// The one object can be worked on twice in a run (read, then reconciled): the row says which.
+const operationLabel: Record<string, string> = {
+  pull_deletes: "deletes",
+  pull_conversions: "conversions",
+  push_new: "new records pushed",
+  push_updates: "updates pushed",
+  sync_schema: "schema",
+  reconcile: "reconciled",
+};
+const runTitles: Record<string, string> = {
+  initial: "Initial sync",
+  incremental: "Incremental sync",
+  push: "Push to Salesforce",
+  reconcile: "Reconciliation (background check)",
+};
 const statusLabel: Record<string, string> = {
   queued: "Queued",
   in_progress: "In progress",
@@ -31,8 +47,10 @@ const statusLabel: Record<string, string> = {
   failed: "Failed",
   incomplete: "Incomplete",
   paused: "Paused",
+  pending: "Pending",
 };
-const statusVariant = (s: string) => (s === "succeeded" ? "success" : s === "failed" || s === "incomplete" ? "destructive" : s === "paused" ? "warning" : "default");
+const statusVariant = (s: string) =>
+  s === "succeeded" ? "success" : s === "failed" || s === "incomplete" ? "destructive" : s === "paused" ? "warning" : s === "pending" ? "secondary" : "default";
 
 function Bar({ value, label }: { value: number | null; label: string }) {
   return (
@@ -51,27 +69,31 @@ function Bar({ value, label }: { value: number | null; label: string }) {
 }
 
 function ObjectRow({ o }: { o: LiveObject }) {
-  const percent = o.total === null ? null : o.total === 0 ? 100 : Math.min(100, Math.floor((o.processed / o.total) * 1000) / 10);
+  const percent = o.status === "succeeded" ? 100 : o.total === null ? null : o.total === 0 ? 100 : Math.min(100, Math.floor((o.processed / o.total) * 1000) / 10);
+  const pending = o.status === "pending";
   return (
-    <li className="grid gap-2 py-4" data-testid="progress-object" data-object={o.object} data-processed={o.processed} data-total={o.total ?? ""}>
+    <li className="grid gap-2 py-4" data-testid="progress-object" data-object={o.object} data-status={o.status} data-processed={o.processed} data-total={o.total ?? ""}>
       <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
         <div className="flex items-center gap-2">
-          <span className="font-medium">{o.object}</span>
+          <span className="font-medium">
+            {o.object}
+            {o.operation !== "pull_updates" ? <span className="font-normal text-muted-foreground"> · {operationLabel[o.operation] ?? o.operation}</span> : null}
+          </span>
           <Badge variant={statusVariant(o.status)}>{statusLabel[o.status] ?? o.status}</Badge>
           {o.phase && o.status === "in_progress" ? <span className="text-xs text-muted-foreground">{phases[o.phase] ?? o.phase}</span> : null}
         </div>
         <span className="text-sm tabular-nums text-muted-foreground">
-          {number.format(o.processed)} / {o.total === null ? "counting…" : number.format(o.total)}
+          {pending ? "not started" : <>{number.format(o.processed)} / {o.total === null ? "counting…" : number.format(o.total)}</>}
           {percent === null ? null : <span className="ml-2 font-medium text-foreground">{percent}%</span>}
         </span>
       </div>
-      <Bar value={percent} label={`${o.object} progress`} />
+      <Bar value={pending ? 0 : percent} label={`${o.object} progress`} />
       <dl className="flex flex-wrap gap-x-5 gap-y-1 text-xs text-muted-foreground tabular-nums">
         <div className="flex gap-1"><dt>Created</dt><dd className="text-foreground">{number.format(o.created)}</dd></div>
         <div className="flex gap-1"><dt>Updated</dt><dd className="text-foreground">{number.format(o.updated)}</dd></div>
         <div className="flex gap-1"><dt>Failed</dt><dd className={cn(o.failed > 0 ? "text-destructive" : "text-foreground")}>{number.format(o.failed)}</dd></div>
         <div className="flex gap-1"><dt>Rate</dt><dd className="text-foreground" data-testid="progress-rate">{o.rate === null ? "—" : `${number.format(Math.round(o.rate))}/s`}</dd></div>
-        <div className="flex gap-1"><dt>ETA</dt><dd className="text-foreground" data-testid="progress-eta">{o.status === "in_progress" ? formatDuration(o.etaSeconds) : o.status === "succeeded" ? "done" : "—"}</dd></div>
+        <div className="flex gap-1"><dt>ETA</dt><dd className="text-foreground" data-testid="progress-eta">{o.status === "in_progress" ? (o.total === null ? "—" : formatDuration(o.etaSeconds)) : o.status === "succeeded" ? "done" : "—"}</dd></div>
       </dl>
     </li>
   );
@@ -79,7 +101,7 @@ function ObjectRow({ o }: { o: LiveObject }) {
 
 /** The current sync run, live: per-object bars with counts, rate and a settling ETA. */
 export function LiveProgress() {
-  const { query, run, objects, phase } = useLiveRun();
+  const { query, run, objects, overall: total } = useRun();
   const { status } = useRealtime();
   if (query.isPending) return <Skeleton className="h-72 w-full rounded-xl" />;
   if (query.isError && !query.data)
@@ -98,7 +120,7 @@ export function LiveProgress() {
         </Button>
       </EmptyState>
     );
-  const total = overall(objects);
+  const phase = run.phase;
   const active = run.status === "in_progress" || run.status === "queued";
   return (
     <Card data-testid="live-progress" data-run={run.id} data-status={run.status}>
@@ -106,7 +128,7 @@ export function LiveProgress() {
         <div className="flex flex-wrap items-start justify-between gap-3">
           <div>
             <CardTitle className="flex items-center gap-2">
-              {run.kind === "initial" ? "Initial sync" : `${run.kind[0]!.toUpperCase()}${run.kind.slice(1)} sync`}
+              {runTitles[run.kind] ?? run.kind}
               <Badge variant={statusVariant(run.status)} data-testid="run-status">{statusLabel[run.status] ?? run.status}</Badge>
             </CardTitle>
             <CardDescription>
@@ -124,9 +146,17 @@ export function LiveProgress() {
         <div className="grid gap-2">
           <div className="flex flex-wrap items-baseline justify-between gap-2">
             <span className="text-sm font-medium">Overall</span>
-            <span className="text-sm tabular-nums text-muted-foreground" data-testid="overall-progress">
-              {total.percent === null ? "Counting records…" : `${total.percent}% · ${number.format(total.processed)} of ${number.format(total.total)}`}
-              {active ? (
+            <span
+              className="text-sm tabular-nums text-muted-foreground"
+              data-testid="overall-progress"
+              data-percent={total.percent ?? undefined}
+              data-processed={total.processed}
+              data-objects={objects.length}
+            >
+              {total.percent === null
+                ? `Counting records… · ${number.format(total.processed)} read so far`
+                : `${total.percent}% · ${number.format(total.processed)} of ${number.format(total.total ?? total.processed)}`}
+              {active && total.percent !== null && total.percent < 100 ? (
                 <span className="ml-3 inline-flex items-center gap-1">
                   <Clock className="size-3.5" aria-hidden />
                   <span data-testid="overall-eta">{total.etaSeconds === null ? "estimating…" : `about ${formatDuration(total.etaSeconds)} left`}</span>
@@ -149,8 +179,16 @@ export function LiveProgress() {
         {run.status === "paused" ? (
           <Alert>
             <Gauge aria-hidden />
-            <AlertTitle>Paused</AlertTitle>
-            <AlertDescription>{run.error ?? "The sync is on hold."}{run.resumesAt ? ` It resumes ${formatDateTime(run.resumesAt)}.` : ""}</AlertDescription>
+            <AlertTitle data-testid="paused-reason">{run.errorCode === "API_CAP_REACHED" ? "Paused: the daily API cap is reached" : run.errorCode === "REQUEST_LIMIT_EXCEEDED" ? "Paused: the Salesforce org's API limit is reached" : "Paused"}</AlertTitle>
+            <AlertDescription>
+              <p>
+                {run.errorCode === "API_CAP_REACHED"
+                  ? "The org's API calls over the last 24 hours reached Ferry's cap for this tenant, so the sync stopped before going over it."
+                  : (run.error ?? "The sync is on hold.")}
+                {run.resumesAt ? ` It looks again ${formatDateTime(run.resumesAt)} and carries on once calls are free.` : ""}
+              </p>
+              {run.errorCode === "API_CAP_REACHED" ? <Link className="underline underline-offset-4" href="/settings">Change the cap in Settings</Link> : null}
+            </AlertDescription>
           </Alert>
         ) : null}
         {objects.length === 0 ? (

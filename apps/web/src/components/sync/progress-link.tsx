@@ -2,15 +2,13 @@
 
 import Link from "next/link";
 import { Activity } from "lucide-react";
-import { useQuery } from "@tanstack/react-query";
-import { useTRPC } from "@/lib/trpc";
+import { useRun } from "./run-store";
 import { Button } from "@/components/ui/button";
 
 /** Mounted on the Salesforce page: once a sync exists, the way to watch it. */
 export function SyncProgressLink() {
-  const trpc = useTRPC();
-  const current = useQuery(trpc.syncStatus.currentRun.queryOptions());
-  if (!current.data?.run) return null;
+  const { run } = useRun();
+  if (!run) return null;
   return (
     <Button asChild variant="outline">
       <Link href="/salesforce/progress">

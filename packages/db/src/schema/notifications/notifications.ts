@@ -6,6 +6,7 @@ export const notificationKinds = [
   "api_cap_reached",
   "schema_changed",
   "sync_failed",
+  "initial_sync_finished",
   "reconcile_repaired",
   "member_joined",
   "invitation_sent",
