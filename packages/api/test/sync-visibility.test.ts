@@ -99,9 +99,9 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
       { tenantId: owner.tenantId!, object: "Opportunity", fieldName: "Name", label: "Name", type: "string" },
       { tenantId: owner.tenantId!, object: "User", fieldName: "Name", label: "Name", type: "string" },
     ];
-    await database.db.insert(fieldCatalog).values(extra);
+    await database.platform.insert(fieldCatalog).values(extra);
     expect((await asOwner.syncStatus.currentRun()).pending).toEqual(["User", "Opportunity"]);
-    await database.db.delete(fieldCatalog).where(sql`tenant_id = ${owner.tenantId} and object in ('Opportunity', 'User')`);
+    await database.platform.delete(fieldCatalog).where(sql`tenant_id = ${owner.tenantId} and object in ('Opportunity', 'User')`);
   });
 
   it("shows a failed sync with its reason and the run to look at, then setup states for a fresh tenant", async () => {
@@ -114,14 +114,14 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
 
   it("keeps Last Synced, marked checking, while a reconciliation runs", async () => {
     const lastSyncedAt = new Date(Date.now() - 60_000);
-    await database.db.update(syncStates).set({ state: "running", lastSyncedAt }).where(sql`tenant_id = ${owner.tenantId}`);
-    await database.db.insert(syncRuns).values({ tenantId: owner.tenantId!, id: "reconcile-now", kind: "reconcile", status: "in_progress", phase: "reconciling", startedAt: new Date() });
+    await database.platform.update(syncStates).set({ state: "running", lastSyncedAt }).where(sql`tenant_id = ${owner.tenantId}`);
+    await database.platform.insert(syncRuns).values({ tenantId: owner.tenantId!, id: "reconcile-now", kind: "reconcile", status: "in_progress", phase: "reconciling", startedAt: new Date() });
     try {
       const badge = await (await api.caller(owner.cookie)).syncStatus.badge();
       expect(badge).toMatchObject({ state: "idle", checking: true, percent: null, lastSyncedAt: lastSyncedAt.toISOString() });
     } finally {
-      await database.db.delete(syncRuns).where(sql`tenant_id = ${owner.tenantId} and id = 'reconcile-now'`);
-      await database.db.update(syncStates).set({ lastSyncedAt: null }).where(sql`tenant_id = ${owner.tenantId}`);
+      await database.platform.delete(syncRuns).where(sql`tenant_id = ${owner.tenantId} and id = 'reconcile-now'`);
+      await database.platform.update(syncStates).set({ lastSyncedAt: null }).where(sql`tenant_id = ${owner.tenantId}`);
     }
   });
 
@@ -212,7 +212,7 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
     const first = await asOwner.record.list({ kind: "people", limit: 50 });
     expect(first.rows[0]).toMatchObject({ name: "Ada Lovelace" });
     // The first page carries the total of what the filters match; later pages do not count again.
-    const [people] = (await database.db.execute(sql`select count(*)::int as n from sf_records where tenant_id = ${owner.tenantId} and object in ('Lead', 'Contact') and not is_deleted`)) as unknown as { n: number }[];
+    const [people] = (await database.platform.execute(sql`select count(*)::int as n from sf_records where tenant_id = ${owner.tenantId} and object in ('Lead', 'Contact') and not is_deleted`)) as unknown as { n: number }[];
     expect(first.total).toBe(people!.n);
     expect(first.total).toBeGreaterThan(120);
     expect((await asOwner.record.list({ kind: "people", limit: 50, cursor: first.nextCursor! })).total).toBeNull();

@@ -20,7 +20,7 @@ describe.each(backends)("the tenant's own daily API cap on %s", (backend) => {
     const owner: TenantContext = { db: harness.db.db, tenantId, actor, access: { kind: "member", role: "owner" } };
     const viewer: TenantContext = { ...owner, access: { kind: "member", role: "viewer" } };
     const readOnlySupport: TenantContext = { ...owner, access: { kind: "support", grantId: "g1", mode: "read" } };
-    await harness.db.db.insert(salesforceConnections).values({ tenantId, state: "syncing", orgId: "00D000000000031AAA", apiDailyLimit: 15_000 });
+    await harness.db.platform.insert(salesforceConnections).values({ tenantId, state: "syncing", orgId: "00D000000000031AAA", apiDailyLimit: 15_000 });
     harness.emu.setApiLimit(15_000, 0);
 
     await expect(setApiCap({ ctx: viewer, input: { cap: 25 } })).rejects.toBeInstanceOf(ForbiddenError);
