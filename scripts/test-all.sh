@@ -44,6 +44,8 @@ checks_lane() {
   # Integration suites hold Postgres and PGlite: one package at a time beside the other lane.
   task unit+integration pnpm turbo run test --concurrency=1 --continue --filter='!@ferry/e2e' --filter='!@ferry/reliability'
   task fresh-start bash scripts/check-fresh-start.sh --store "$PNPM_CONFIG_STORE_DIR"
+  # The real Salesforce CLI (installed from npm on first use) driven unchanged against the emulator.
+  task salesforce-cli pnpm --filter @ferry/salesforce-emulator test:cli
 }
 
 process_lane() {
