@@ -1,5 +1,5 @@
 import { and, eq, gt } from "drizzle-orm";
-import { emailOutbox, users, withTenant, type Database, type PlatformDatabase, type Transaction } from "@ferry/db";
+import { emailOutbox, users, withTenant, type PlatformDatabase, type Transaction } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import type { TenantContext } from "../context";
 import { ConflictError, ForbiddenError, LimitExceededError } from "../errors";
