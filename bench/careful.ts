@@ -1,12 +1,8 @@
 import { parse } from "csv-parse/sync";
-import jsforce from "jsforce";
-import postgres from "postgres";
 import { SYNC_OBJECTS } from "@ferry/sync";
 import type { EmulatorProcess } from "./lib";
-import type { LimitResult, Sink } from "./pipeline";
+import { openPeerSession, type LimitResult, type Sink } from "./pipeline";
 
-// What the engine leaves out too: compound and binary fields cannot be read through Bulk 2.0.
-const UNSYNCABLE = new Set(["address", "location", "base64"]);
 /** The Bulk API's own default page size. */
 export const CAREFUL_PAGE_SIZE = 50_000;
 
@@ -22,22 +18,8 @@ function copyText(value: string): string {
  * conversion (every value stays text), no upsert, no checkpoint, no secondary index.
  */
 export async function runCarefulPeer(emu: EmulatorProcess, sink: Sink): Promise<LimitResult> {
-  const conn = new jsforce.Connection({ loginUrl: emu.url, version: "62.0" });
-  await conn.login(emu.username, emu.password + emu.token);
-  const base = `${conn.instanceUrl}/services/data/v62.0`;
-  const headers = { Authorization: `Bearer ${conn.accessToken}` };
-  let calls = 0;
-  const call = async (path: string, init: RequestInit = {}) => {
-    calls++;
-    const response = await fetch(`${base}${path}`, { ...init, headers: { ...headers, ...(init.headers as Record<string, string>) } });
-    if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-    return response;
-  };
-  const sql = sink.kind === "postgres" ? postgres(sink.url, { max: 1, onnotice: () => {} }) : undefined;
-  const exec = async (text: string) => {
-    if (sql) await sql.unsafe(text);
-    else if (sink.kind === "pglite") await sink.pglite.exec(text);
-  };
+  const peer = await openPeerSession(emu, sink);
+  const { sql } = peer;
   const copy = async (text: string) => {
     if (sql) {
       const stream = await sql.unsafe("copy careful_records (object, id, fields) from stdin").writable();
@@ -54,31 +36,19 @@ export async function runCarefulPeer(emu: EmulatorProcess, sink: Sink): Promise<
   let records = 0;
   const started = performance.now();
   try {
-    await exec("create table careful_records (object text not null, id text not null, fields jsonb not null, primary key (object, id))");
+    await peer.exec("create table careful_records (object text not null, id text not null, fields jsonb not null, primary key (object, id))");
     const jobs: { object: string; id: string }[] = [];
     for (const object of SYNC_OBJECTS) {
-      const describe = (await (await call(`/sobjects/${object}/describe`)).json()) as { fields: { name: string; type: string }[] };
-      const names = describe.fields.filter((f) => !UNSYNCABLE.has(f.type)).map((f) => f.name);
+      const names = await peer.syncableFields(object);
       fields[object] = names.length;
-      const job = (await (
-        await call("/jobs/query", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ operation: "query", query: `SELECT ${names.join(", ")} FROM ${object}` }) })
-      ).json()) as { id: string };
-      jobs.push({ object, id: job.id });
+      jobs.push({ object, id: await peer.createQueryJob(object, names) });
     }
     const fetchPage = async (jobId: string, locator: string | null) => {
-      const params = new URLSearchParams({ maxRecords: String(CAREFUL_PAGE_SIZE) });
-      if (locator) params.set("locator", locator);
-      const page = await call(`/jobs/query/${jobId}/results?${params}`, { headers: { Accept: "text/csv" } });
-      const next = page.headers.get("sforce-locator");
-      return { csv: await page.text(), next: !next || next === "null" ? null : next };
+      const { page, next } = await peer.resultsPage(jobId, locator, CAREFUL_PAGE_SIZE);
+      return { csv: await page.text(), next };
     };
     for (const { object, id } of jobs) {
-      for (;;) {
-        const state = ((await (await call(`/jobs/query/${id}`)).json()) as { state: string }).state;
-        if (state === "JobComplete") break;
-        if (state === "Failed" || state === "Aborted") throw new Error(`bulk job ${state}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await peer.waitForJob(id);
       let pending: ReturnType<typeof fetchPage> | null = fetchPage(id, null);
       while (pending) {
         const page: Awaited<ReturnType<typeof fetchPage>> = await pending;
@@ -98,7 +68,7 @@ export async function runCarefulPeer(emu: EmulatorProcess, sink: Sink): Promise<
         if (lines.length) await copy(lines.join(""));
       }
     }
-    return { seconds: (performance.now() - started) / 1000, records, calls, fields };
+    return { seconds: (performance.now() - started) / 1000, records, calls: peer.calls(), fields };
   } finally {
     await sql?.end({ timeout: 5 });
   }

@@ -21,11 +21,10 @@ export interface LimitResult {
 }
 
 /**
- * The limit pipeline: for each object, one Bulk 2.0 query job, its CSV result pages streamed
- * straight into `COPY` of a plain text table. No parsing, no conversion, no JSON, no upsert, no
- * checkpoint: the fastest the emulator and the database can move the same rows on this machine.
+ * What the limit pipeline and the careful peer share: the sync user's REST session with every call
+ * counted (the login is not), the sink's SQL client, and the Bulk 2.0 query job steps.
  */
-export async function runLimitPipeline(emu: EmulatorProcess, sink: Sink): Promise<LimitResult> {
+export async function openPeerSession(emu: EmulatorProcess, sink: Sink) {
   const conn = new jsforce.Connection({ loginUrl: emu.url, version: "62.0" });
   await conn.login(emu.username, emu.password + emu.token);
   const base = `${conn.instanceUrl}/services/data/v62.0`;
@@ -38,36 +37,69 @@ export async function runLimitPipeline(emu: EmulatorProcess, sink: Sink): Promis
     return response;
   };
   const sql = sink.kind === "postgres" ? postgres(sink.url, { max: 1, onnotice: () => {} }) : undefined;
-  const exec = async (text: string) => {
-    if (sql) await sql.unsafe(text);
-    else if (sink.kind === "pglite") await sink.pglite.exec(text);
+  return {
+    sql,
+    /** REST calls made so far. */
+    calls: () => calls,
+    exec: async (text: string) => {
+      if (sql) await sql.unsafe(text);
+      else if (sink.kind === "pglite") await sink.pglite.exec(text);
+    },
+    /** The fields of an object the engine reads too. */
+    syncableFields: async (object: string): Promise<string[]> => {
+      const describe = (await (await call(`/sobjects/${object}/describe`)).json()) as { fields: { name: string; type: string }[] };
+      return describe.fields.filter((f) => !UNSYNCABLE.has(f.type)).map((f) => f.name);
+    },
+    /** Creates a Bulk 2.0 query job for these fields of an object; answers its id. */
+    createQueryJob: async (object: string, names: string[]): Promise<string> => {
+      const job = (await (
+        await call("/jobs/query", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ operation: "query", query: `SELECT ${names.join(", ")} FROM ${object}` }) })
+      ).json()) as { id: string };
+      return job.id;
+    },
+    /** Polls a query job every 50 ms until it completes; throws if it fails or is aborted. */
+    waitForJob: async (id: string): Promise<void> => {
+      for (;;) {
+        const state = ((await (await call(`/jobs/query/${id}`)).json()) as { state: string }).state;
+        if (state === "JobComplete") break;
+        if (state === "Failed" || state === "Aborted") throw new Error(`bulk job ${state}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    /** One CSV page of a job's results (body not yet read) and the locator of the next page, null after the last. */
+    resultsPage: async (id: string, locator: string | null, pageSize: number): Promise<{ page: Response; next: string | null }> => {
+      const params = new URLSearchParams({ maxRecords: String(pageSize) });
+      if (locator) params.set("locator", locator);
+      const page = await call(`/jobs/query/${id}/results?${params}`, { headers: { Accept: "text/csv" } });
+      const next = page.headers.get("sforce-locator");
+      return { page, next: !next || next === "null" ? null : next };
+    },
   };
+}
+
+/**
+ * The limit pipeline: for each object, one Bulk 2.0 query job, its CSV result pages streamed
+ * straight into `COPY` of a plain text table. No parsing, no conversion, no JSON, no upsert, no
+ * checkpoint: the fastest the emulator and the database can move the same rows on this machine.
+ */
+export async function runLimitPipeline(emu: EmulatorProcess, sink: Sink): Promise<LimitResult> {
+  const peer = await openPeerSession(emu, sink);
+  const { sql } = peer;
   const fields: Record<string, number> = {};
   let records = 0;
   const started = performance.now();
   try {
     for (const object of SYNC_OBJECTS) {
-      const describe = (await (await call(`/sobjects/${object}/describe`)).json()) as { fields: { name: string; type: string }[] };
-      const names = describe.fields.filter((f) => !UNSYNCABLE.has(f.type)).map((f) => f.name);
+      const names = await peer.syncableFields(object);
       fields[object] = names.length;
       const table = `limit_${object.toLowerCase()}`;
-      await exec(`create table ${table} (${names.map((n) => `"${n}" text`).join(", ")})`);
-      const job = (await (
-        await call("/jobs/query", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ operation: "query", query: `SELECT ${names.join(", ")} FROM ${object}` }) })
-      ).json()) as { id: string };
-      for (;;) {
-        const state = ((await (await call(`/jobs/query/${job.id}`)).json()) as { state: string }).state;
-        if (state === "JobComplete") break;
-        if (state === "Failed" || state === "Aborted") throw new Error(`bulk job ${state}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await peer.exec(`create table ${table} (${names.map((n) => `"${n}" text`).join(", ")})`);
+      const jobId = await peer.createQueryJob(object, names);
+      await peer.waitForJob(jobId);
       let locator: string | null = null;
       do {
-        const params = new URLSearchParams({ maxRecords: String(PAGE_SIZE) });
-        if (locator) params.set("locator", locator);
-        const page = await call(`/jobs/query/${job.id}/results?${params}`, { headers: { Accept: "text/csv" } });
-        const next = page.headers.get("sforce-locator");
-        locator = !next || next === "null" ? null : next;
+        const { page, next } = await peer.resultsPage(jobId, locator, PAGE_SIZE);
+        locator = next;
         records += Number(page.headers.get("sforce-numberofrecords") ?? 0);
         const copy = `copy ${table} from stdin with (format csv, header true)`;
         if (sql) {
@@ -79,7 +111,7 @@ export async function runLimitPipeline(emu: EmulatorProcess, sink: Sink): Promis
         }
       } while (locator);
     }
-    return { seconds: (performance.now() - started) / 1000, records, calls, fields };
+    return { seconds: (performance.now() - started) / 1000, records, calls: peer.calls(), fields };
   } finally {
     await sql?.end({ timeout: 5 });
   }

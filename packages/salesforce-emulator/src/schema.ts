@@ -136,6 +136,16 @@ function standardObjects(): ObjectDef[] {
     field({ name: 'LastName', type: 'string', length: 80, nillable: false }),
     name('Name', { length: 121, ...readOnly, calculated: true, label: 'Full Name' }),
   ];
+  /** The opt-outs, last activity and email bounce fields Contact and Lead both have, in this order. */
+  const personOutreach = () => [
+    field({ name: 'HasOptedOutOfEmail', type: 'boolean', label: 'Email Opt Out', nillable: false, defaultedOnCreate: true }),
+    field({ name: 'HasOptedOutOfFax', type: 'boolean', label: 'Fax Opt Out', nillable: false, defaultedOnCreate: true }),
+    field({ name: 'DoNotCall', type: 'boolean', label: 'Do Not Call', nillable: false, defaultedOnCreate: true }),
+    field({ name: 'LastActivityDate', type: 'date', label: 'Last Activity', ...readOnly }),
+    field({ name: 'EmailBouncedReason', type: 'string', length: 255 }),
+    field({ name: 'EmailBouncedDate', type: 'datetime' }),
+    field({ name: 'IsEmailBounced', type: 'boolean', label: 'Is Email Bounced', ...readOnly, nillable: false, defaultedOnCreate: true }),
+  ];
   const editions = ['Team Edition', 'Professional Edition', 'Enterprise Edition', 'Developer Edition', 'Personal Edition', 'Unlimited Edition', 'Contact Manager Edition', 'Base Edition'];
   const access = (n: string) => picklist(n, ['None', 'Read', 'Edit', 'ReadEditTransfer', 'ControlledByParent'], { ...readOnly, nillable: false });
   return [
@@ -246,13 +256,7 @@ function standardObjects(): ObjectDef[] {
         picklist('LeadSource', LEAD_SOURCES),
         field({ name: 'Birthdate', type: 'date' }),
         field({ name: 'Description', type: 'textarea', label: 'Contact Description' }),
-        field({ name: 'HasOptedOutOfEmail', type: 'boolean', label: 'Email Opt Out', nillable: false, defaultedOnCreate: true }),
-        field({ name: 'HasOptedOutOfFax', type: 'boolean', label: 'Fax Opt Out', nillable: false, defaultedOnCreate: true }),
-        field({ name: 'DoNotCall', type: 'boolean', label: 'Do Not Call', nillable: false, defaultedOnCreate: true }),
-        field({ name: 'LastActivityDate', type: 'date', label: 'Last Activity', ...readOnly }),
-        field({ name: 'EmailBouncedReason', type: 'string', length: 255 }),
-        field({ name: 'EmailBouncedDate', type: 'datetime' }),
-        field({ name: 'IsEmailBounced', type: 'boolean', label: 'Is Email Bounced', ...readOnly, nillable: false, defaultedOnCreate: true }),
+        ...personOutreach(),
         field({ name: 'PhotoUrl', type: 'url', label: 'Photo URL', ...readOnly }),
       ],
     },
@@ -283,13 +287,7 @@ function standardObjects(): ObjectDef[] {
         ref('ConvertedContactId', ['Contact'], { label: 'Converted Contact ID', ...readOnly }),
         ref('ConvertedOpportunityId', ['Opportunity'], { label: 'Converted Opportunity ID', ...readOnly }),
         field({ name: 'IsUnreadByOwner', type: 'boolean', label: 'Unread By Owner', nillable: false, defaultedOnCreate: true }),
-        field({ name: 'HasOptedOutOfEmail', type: 'boolean', label: 'Email Opt Out', nillable: false, defaultedOnCreate: true }),
-        field({ name: 'HasOptedOutOfFax', type: 'boolean', label: 'Fax Opt Out', nillable: false, defaultedOnCreate: true }),
-        field({ name: 'DoNotCall', type: 'boolean', label: 'Do Not Call', nillable: false, defaultedOnCreate: true }),
-        field({ name: 'LastActivityDate', type: 'date', label: 'Last Activity', ...readOnly }),
-        field({ name: 'EmailBouncedReason', type: 'string', length: 255 }),
-        field({ name: 'EmailBouncedDate', type: 'datetime' }),
-        field({ name: 'IsEmailBounced', type: 'boolean', label: 'Is Email Bounced', ...readOnly, nillable: false, defaultedOnCreate: true }),
+        ...personOutreach(),
       ],
     },
     {

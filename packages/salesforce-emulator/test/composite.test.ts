@@ -1,7 +1,5 @@
-import type { Connection } from 'jsforce';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { EmulatorHandle } from '../src/index';
-import { errorOf, soapLogin, start, VERSION } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { errorOf, useEmulator, VERSION } from './helpers';
 
 interface SubResponse {
   body: unknown;
@@ -10,20 +8,11 @@ interface SubResponse {
   referenceId: string;
 }
 
-let emu: EmulatorHandle;
-let conn: Connection;
-beforeAll(async () => {
-  emu = await start();
-});
-beforeEach(async () => {
-  emu.reset();
-  conn = await soapLogin(emu);
-});
-afterAll(() => emu.stop());
+const ctx = useEmulator();
 
 const P = `/services/data/v${VERSION}`;
-const composite = (body: object) => conn.requestPost<{ compositeResponse: SubResponse[] }>(`${P}/composite`, body);
-const used = () => emu.state().apiUsage.used;
+const composite = (body: object) => ctx.conn.requestPost<{ compositeResponse: SubResponse[] }>(`${P}/composite`, body);
+const used = () => ctx.emu.state().apiUsage.used;
 
 describe('/composite', () => {
   it('runs subrequests in order with @{ref} values in bodies and urls, as one API call', async () => {
@@ -37,7 +26,7 @@ describe('/composite', () => {
       ],
     });
     expect(used()).toBe(before + 1);
-    expect(conn.limitInfo.apiUsage?.used).toBe(before + 1);
+    expect(ctx.conn.limitInfo.apiUsage?.used).toBe(before + 1);
     const [acc, con, readBack, q] = res.compositeResponse;
     expect(acc).toMatchObject({ httpStatusCode: 201, referenceId: 'refAccount', body: { success: true, errors: [] } });
     const accountId = (acc!.body as { id: string }).id;
@@ -46,7 +35,7 @@ describe('/composite', () => {
     expect(con!.httpStatusCode).toBe(201);
     expect(readBack).toMatchObject({ httpStatusCode: 200, body: { LastName: 'Ref', AccountId: accountId } });
     expect(q).toMatchObject({ httpStatusCode: 200, body: { totalSize: 1, done: true, records: [{ Id: accountId, Name: 'Composite Co' }] } });
-    const stored = await conn.sobject('Contact').retrieve((con!.body as { id: string }).id);
+    const stored = await ctx.conn.sobject('Contact').retrieve((con!.body as { id: string }).id);
     expect(stored.AccountId).toBe(accountId);
   });
 
@@ -65,9 +54,9 @@ describe('/composite', () => {
   });
 
   it('a change query subrequest sees a write made just before', async () => {
-    const since = emu.now();
-    emu.advanceClock(5);
-    const id = await conn.sobject('Lead').create({ LastName: 'Fresh', Company: 'New Co' });
+    const since = ctx.emu.now();
+    ctx.emu.advanceClock(5);
+    const id = await ctx.conn.sobject('Lead').create({ LastName: 'Fresh', Company: 'New Co' });
     const res = await composite({
       compositeRequest: [
         { method: 'GET', url: `${P}/query?q=${encodeURIComponent(`SELECT Id, LastName FROM Lead WHERE SystemModstamp > ${since.replace('.000+0000', 'Z')} ORDER BY SystemModstamp, Id`)}`, referenceId: 'leads' },
@@ -92,7 +81,7 @@ describe('/composite', () => {
     for (const r of [ok, after]) {
       expect(r).toMatchObject({ httpStatusCode: 400, body: [{ errorCode: 'PROCESSING_HALTED', message: 'The transaction was rolled back since another operation in the same transaction failed.' }] });
     }
-    const left = await conn.query("SELECT COUNT() FROM Account WHERE Name = 'Rolled Back Co'");
+    const left = await ctx.conn.query("SELECT COUNT() FROM Account WHERE Name = 'Rolled Back Co'");
     expect(left.totalSize).toBe(0);
   });
 
@@ -109,7 +98,7 @@ describe('/composite', () => {
     expect(child).toMatchObject({ httpStatusCode: 400, body: [{ errorCode: 'PROCESSING_HALTED' }] });
     expect((child!.body as { message: string }[])[0]!.message).toContain('bad.id');
     expect(good!.httpStatusCode).toBe(201);
-    expect((await conn.query("SELECT COUNT() FROM Account WHERE Name = 'Kept Co'")).totalSize).toBe(1);
+    expect((await ctx.conn.query("SELECT COUNT() FROM Account WHERE Name = 'Kept Co'")).totalSize).toBe(1);
   });
 
   it('sObject Collections inside composite follow the outer allOrNone', async () => {
@@ -123,7 +112,7 @@ describe('/composite', () => {
     });
     expect(res.compositeResponse[2]!.httpStatusCode).toBe(404);
     expect(res.compositeResponse[0]!.body).toMatchObject([{ errorCode: 'PROCESSING_HALTED' }]);
-    expect((await conn.query("SELECT COUNT() FROM Account WHERE Name LIKE 'Coll A%'")).totalSize).toBe(0);
+    expect((await ctx.conn.query("SELECT COUNT() FROM Account WHERE Name LIKE 'Coll A%'")).totalSize).toBe(0);
   });
 
   it('rejects more than 25 subrequests or more than 5 queries, counting the call', async () => {
@@ -137,7 +126,7 @@ describe('/composite', () => {
   });
 
   it('a fault rule for queries hits a query subrequest, not the whole call', async () => {
-    emu.setFaults({ rules: [{ endpoint: 'query', kind: 'server-error', times: 1 }] });
+    ctx.emu.setFaults({ rules: [{ endpoint: 'query', kind: 'server-error', times: 1 }] });
     const res = await composite({
       compositeRequest: [
         { method: 'GET', url: `${P}/query?q=SELECT+Id+FROM+Lead+LIMIT+1`, referenceId: 'q1' },

@@ -1,4 +1,5 @@
 import jsforce, { type Connection } from 'jsforce';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../src/index';
 
 export const SMALL_ORG = {
@@ -30,6 +31,30 @@ export async function oauthLogin(emu: EmulatorHandle, k = 0, version = VERSION):
   const u = emu.users[k]!;
   await conn.login(u.username, u.password + u.securityToken);
   return conn;
+}
+
+/** The emulator and the sync user's session a test file shares; set by the hooks `useEmulator` registers. */
+export interface EmulatorSession {
+  emu: EmulatorHandle;
+  conn: Connection;
+}
+
+/**
+ * The usual hooks of a test file: one emulator with the default options for the whole file, reset to
+ * its generated org and logged into afresh (SOAP, sync user) before each test, stopped after the last.
+ * Read `emu` and `conn` only inside hooks and tests, once the hooks have set them.
+ */
+export function useEmulator(): EmulatorSession {
+  const session = {} as EmulatorSession;
+  beforeAll(async () => {
+    session.emu = await start();
+  });
+  beforeEach(async () => {
+    session.emu.reset();
+    session.conn = await soapLogin(session.emu);
+  });
+  afterAll(() => session.emu.stop());
+  return session;
 }
 
 export async function errorOf(p: PromiseLike<unknown>): Promise<{ errorCode?: string; name?: string; message: string; data?: unknown }> {

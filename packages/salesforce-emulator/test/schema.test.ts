@@ -1,22 +1,11 @@
-import type { Connection } from 'jsforce';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { EmulatorHandle } from '../src/index';
-import { errorOf, soapLogin, start, VERSION } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { errorOf, useEmulator, VERSION } from './helpers';
 
-let emu: EmulatorHandle;
-let conn: Connection;
-beforeAll(async () => {
-  emu = await start();
-});
-beforeEach(async () => {
-  emu.reset();
-  conn = await soapLogin(emu);
-});
-afterAll(() => emu.stop());
+const ctx = useEmulator();
 
 describe('standard schema', () => {
   it('addresses come as components plus a read-only compound field', async () => {
-    const d = await conn.describe('Account');
+    const d = await ctx.conn.describe('Account');
     const f = (n: string) => d.fields.find((x) => x.name === n)!;
     expect(f('BillingAddress')).toMatchObject({ type: 'address', soapType: 'urn:address', createable: false, updateable: false, filterable: false, sortable: false });
     for (const n of ['ShippingStreet', 'ShippingCity', 'ShippingState', 'ShippingPostalCode', 'ShippingCountry', 'ShippingLatitude', 'ShippingLongitude', 'ShippingGeocodeAccuracy']) {
@@ -24,53 +13,53 @@ describe('standard schema', () => {
     }
     expect(f('RecordTypeId')).toMatchObject({ type: 'reference', referenceTo: ['RecordType'] });
     expect(f('LastActivityDate')).toMatchObject({ type: 'date', updateable: false });
-    const contact = await conn.describe('Contact');
+    const contact = await ctx.conn.describe('Contact');
     expect(contact.fields.filter((x) => x.type === 'address').map((x) => x.name)).toEqual(['OtherAddress', 'MailingAddress']);
-    const lead = await conn.describe('Lead');
+    const lead = await ctx.conn.describe('Lead');
     expect(lead.fields.find((x) => x.name === 'Address')).toMatchObject({ type: 'address' });
     expect(lead.fields.find((x) => x.name === 'Street')).toMatchObject({ compoundFieldName: 'Address' });
   });
 
   it('the compound value follows its components through writes; it cannot be filtered, written or bulk-queried', async () => {
-    const id = ((await conn.sobject('Account').create({ Name: 'Addr Co', BillingStreet: '1 Main St', BillingCity: 'Lyon', BillingPostalCode: '69001', BillingCountry: 'France' })) as { id: string }).id;
-    const rec = await conn.sobject('Account').retrieve(id);
+    const id = ((await ctx.conn.sobject('Account').create({ Name: 'Addr Co', BillingStreet: '1 Main St', BillingCity: 'Lyon', BillingPostalCode: '69001', BillingCountry: 'France' })) as { id: string }).id;
+    const rec = await ctx.conn.sobject('Account').retrieve(id);
     expect(rec.BillingAddress).toEqual({ city: 'Lyon', country: 'France', geocodeAccuracy: null, latitude: null, longitude: null, postalCode: '69001', state: null, street: '1 Main St' });
     expect(rec.ShippingAddress).toBeNull();
-    const q = await conn.query<{ BillingAddress: { city: string } }>(`SELECT BillingAddress FROM Account WHERE Id = '${id}'`);
+    const q = await ctx.conn.query<{ BillingAddress: { city: string } }>(`SELECT BillingAddress FROM Account WHERE Id = '${id}'`);
     expect(q.records[0]!.BillingAddress.city).toBe('Lyon');
-    expect((await errorOf(conn.query("SELECT Id FROM Account WHERE BillingAddress = null"))).errorCode).toBe('INVALID_FIELD');
-    expect((await errorOf(conn.sobject('Account').update({ Id: id, BillingAddress: 'x' } as never))).errorCode).toBe('INVALID_FIELD_FOR_INSERT_UPDATE');
-    const bulk = await errorOf(conn.request({ method: 'POST', url: `/services/data/v${VERSION}/jobs/query`, body: JSON.stringify({ query: 'SELECT Id, BillingAddress FROM Account', operation: 'query' }), headers: { 'Content-Type': 'application/json' } }));
+    expect((await errorOf(ctx.conn.query("SELECT Id FROM Account WHERE BillingAddress = null"))).errorCode).toBe('INVALID_FIELD');
+    expect((await errorOf(ctx.conn.sobject('Account').update({ Id: id, BillingAddress: 'x' } as never))).errorCode).toBe('INVALID_FIELD_FOR_INSERT_UPDATE');
+    const bulk = await errorOf(ctx.conn.request({ method: 'POST', url: `/services/data/v${VERSION}/jobs/query`, body: JSON.stringify({ query: 'SELECT Id, BillingAddress FROM Account', operation: 'query' }), headers: { 'Content-Type': 'application/json' } }));
     expect(bulk.message).toBe('Selecting compound data not supported in Bulk Query');
-    const generated = await conn.query<{ BillingAddress: { city: string } | null; BillingCity: string }>('SELECT BillingCity, BillingAddress FROM Account ORDER BY Id LIMIT 5');
+    const generated = await ctx.conn.query<{ BillingAddress: { city: string } | null; BillingCity: string }>('SELECT BillingCity, BillingAddress FROM Account ORDER BY Id LIMIT 5');
     for (const r of generated.records) expect(r.BillingAddress?.city).toBe(r.BillingCity);
   });
 
   it('Task, Event, Case and RecordType are there with their relationships', async () => {
-    const rts = await conn.query<{ SobjectType: string; DeveloperName: string }>('SELECT SobjectType, DeveloperName FROM RecordType ORDER BY Id');
+    const rts = await ctx.conn.query<{ SobjectType: string; DeveloperName: string }>('SELECT SobjectType, DeveloperName FROM RecordType ORDER BY Id');
     expect(rts.records.map((r) => `${r.SobjectType}.${r.DeveloperName}`)).toEqual(['Account.Customer', 'Account.Partner', 'Opportunity.New_Business', 'Opportunity.Renewal', 'Case.Support', 'Case.Billing']);
-    const acc = await conn.query<{ RecordType: { DeveloperName: string } }>('SELECT RecordType.DeveloperName FROM Account LIMIT 20');
+    const acc = await ctx.conn.query<{ RecordType: { DeveloperName: string } }>('SELECT RecordType.DeveloperName FROM Account LIMIT 20');
     expect(acc.records.every((r) => ['Customer', 'Partner'].includes(r.RecordType.DeveloperName))).toBe(true);
-    const info = (await conn.describe('Account')).recordTypeInfos.map((r) => (r as unknown as { developerName: string }).developerName);
+    const info = (await ctx.conn.describe('Account')).recordTypeInfos.map((r) => (r as unknown as { developerName: string }).developerName);
     expect(info).toEqual(['Customer', 'Partner', 'Master']);
-    expect((await conn.query('SELECT COUNT() FROM Case')).totalSize).toBe(500);
-    expect((await conn.query('SELECT COUNT() FROM Task')).totalSize).toBe(2_000);
-    expect((await conn.query('SELECT COUNT() FROM Event')).totalSize).toBe(1_000);
-    const c = (await conn.sobject('Case').create({ Subject: 'Printer on fire' })) as { id: string };
-    const created = await conn.sobject('Case').retrieve(c.id);
+    expect((await ctx.conn.query('SELECT COUNT() FROM Case')).totalSize).toBe(500);
+    expect((await ctx.conn.query('SELECT COUNT() FROM Task')).totalSize).toBe(2_000);
+    expect((await ctx.conn.query('SELECT COUNT() FROM Event')).totalSize).toBe(1_000);
+    const c = (await ctx.conn.sobject('Case').create({ Subject: 'Printer on fire' })) as { id: string };
+    const created = await ctx.conn.sobject('Case').retrieve(c.id);
     expect(created).toMatchObject({ Status: 'New', IsClosed: false });
     expect(created.CaseNumber).toMatch(/^\d{8}$/);
-    const t = (await conn.sobject('Task').create({ Subject: 'Call back' })) as { id: string };
-    expect(await conn.sobject('Task').retrieve(t.id)).toMatchObject({ Status: 'Not Started', Priority: 'Normal', IsClosed: false });
+    const t = (await ctx.conn.sobject('Task').create({ Subject: 'Call back' })) as { id: string };
+    expect(await ctx.conn.sobject('Task').retrieve(t.id)).toMatchObject({ Status: 'Not Started', Priority: 'Normal', IsClosed: false });
   });
 
   it('deleting an Account takes its Cases and activities with it', async () => {
-    const res = await conn.query<{ WhatId: string }>('SELECT WhatId FROM Task WHERE WhatId != null LIMIT 1');
+    const res = await ctx.conn.query<{ WhatId: string }>('SELECT WhatId FROM Task WHERE WhatId != null LIMIT 1');
     const accountId = res.records[0]!.WhatId;
-    const tasks = (await conn.query(`SELECT COUNT() FROM Task WHERE WhatId = '${accountId}'`)).totalSize;
+    const tasks = (await ctx.conn.query(`SELECT COUNT() FROM Task WHERE WhatId = '${accountId}'`)).totalSize;
     expect(tasks).toBeGreaterThan(0);
-    await conn.sobject('Account').destroy(accountId);
-    expect((await conn.query(`SELECT COUNT() FROM Task WHERE WhatId = '${accountId}'`)).totalSize).toBe(0);
-    expect((await conn.query(`SELECT COUNT() FROM Case WHERE AccountId = '${accountId}'`)).totalSize).toBe(0);
+    await ctx.conn.sobject('Account').destroy(accountId);
+    expect((await ctx.conn.query(`SELECT COUNT() FROM Task WHERE WhatId = '${accountId}'`)).totalSize).toBe(0);
+    expect((await ctx.conn.query(`SELECT COUNT() FROM Case WHERE AccountId = '${accountId}'`)).totalSize).toBe(0);
   });
 });
