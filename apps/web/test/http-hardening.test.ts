@@ -1,4 +1,6 @@
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditLog } from "@ferry/db";
 import { availableBackends } from "@ferry/db/testing";
 import { dispose, startPortal, type Reply } from "./http-harness";
 
@@ -80,6 +82,33 @@ describe.each(backends)("the portal's HTTP hardening on %s", (backend) => {
     } finally {
       await secure.close();
       await dispose(secure);
+    }
+  });
+
+  it("stores a well-formed X-Request-Id in the audit row and replaces a forged or oversized one", async () => {
+    const invite = async (email: string, requestId: string) => {
+      const reply = await portal.send("POST", "/api/trpc/invitation.create", { cookie: owner.cookie, body: { json: { email, role: "viewer" } }, headers: { "x-request-id": requestId } });
+      expect(reply.status, reply.text).toBe(200);
+      const [row] = await portal.runtime.database.platform
+        .select({ requestId: auditLog.requestId })
+        .from(auditLog)
+        .where(and(eq(auditLog.tenantId, owner.tenantId), eq(auditLog.action, "invitation.create"), eq(auditLog.targetId, (reply.json as { result: { data: { json: { id: string } } } }).result.data.json.id)));
+      return row?.requestId;
+    };
+    const uuid = "3f2b8c1e-9a4d-4e6f-8b2a-1c5d7e9f0a12";
+    expect(await invite("uuid@hardening.test", uuid)).toBe(uuid);
+    expect(await invite("token@hardening.test", "trace.abc_123-XYZ")).toBe("trace.abc_123-XYZ");
+
+    const UUID_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+    for (const [email, forged] of [
+      ["long@hardening.test", "a".repeat(8000)],
+      ["sixty-five@hardening.test", "b".repeat(65)],
+      ["spaces@hardening.test", "admin did this; see ticket 42"],
+      ["quote@hardening.test", `x","actor":"staff`],
+    ] as const) {
+      const stored = await invite(email, forged);
+      expect(stored, email).not.toBe(forged);
+      expect(stored, email).toMatch(UUID_SHAPE);
     }
   });
 });
