@@ -45,7 +45,8 @@ export async function startPortal(backend: Backend, env: Record<string, string> 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as { port: number }).port;
   const url = `http://127.0.0.1:${port}`;
-  const runtime = await createRuntime(loadEnv({ ...base, PUBLIC_URL: url }));
+  // An explicit PUBLIC_URL (an https one, as behind a TLS proxy) wins; requests still go to `url`.
+  const runtime = await createRuntime(loadEnv({ PUBLIC_URL: url, ...base }));
   const handler = createRequestHandler(runtime, (_req, res) => {
     res.writeHead(404);
     res.end();

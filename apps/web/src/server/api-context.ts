@@ -14,7 +14,7 @@ export async function apiContextFor(
   resolved?: { session: ResolvedSession | null },
 ): Promise<ApiContext> {
   const headers = toHeaders(req.headers);
-  const requestId = (req.headers["x-request-id"] as string | undefined) ?? randomUUID();
+  const requestId = acceptedRequestId(req.headers["x-request-id"]) ?? randomUUID();
   return {
     db: runtime.database.db,
     platform: runtime.database.platform,
@@ -32,4 +32,15 @@ export async function apiContextFor(
     supportAccessMaxSeconds: runtime.env.FERRY_SUPPORT_ACCESS_MAX_SECONDS,
     ...(runtime.refreshRooms ? { refreshRooms: runtime.refreshRooms } : {}),
   };
+}
+
+/** A UUID, or a short token of [A-Za-z0-9._-] (what proxies and tracers send). */
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The caller's X-Request-Id, kept only when it looks like one: it lands in audit_log.request_id
+ * and every log line, so an 8,000-character or multi-line value is replaced by a fresh id.
+ */
+export function acceptedRequestId(header: string | string[] | undefined): string | undefined {
+  return typeof header === "string" && REQUEST_ID.test(header) ? header : undefined;
 }

@@ -9,7 +9,7 @@ import { apiContextFor } from "./api-context";
 import type { Runtime } from "./runtime";
 import { SALESFORCE_CALLBACK_PATH } from "./salesforce";
 import { handleSalesforceCallback } from "./salesforce-callback";
-import { MAX_BODY_BYTES, MAX_TRPC_BATCH, refuseUnsafeRequest } from "./request-guard";
+import { MAX_BODY_BYTES, MAX_TRPC_BATCH, refuseMalformedPath, refuseUnsafeRequest } from "./request-guard";
 import { endSupportAfterSignOut, sessionUserBeforeSignOut } from "./support-access";
 
 type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -33,12 +33,16 @@ export function createRequestHandler(runtime: Runtime, nextHandler: NodeHandler)
   });
 
   const policy = { allowedOrigins: new Set(runtime.env.allowedOrigins) };
+  const securityHeaders = securityHeadersFor(runtime.env.publicUrl);
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://internal");
     const route = routeLabel(url.pathname);
     const done = observeHttpRequest(req.method ?? "GET", route);
     res.on("finish", () => done(res.statusCode));
+    for (const [name, value] of securityHeaders) res.setHeader(name, value);
     try {
+      // Before any route decodes the path (tRPC's batch count, Next's page params): a URIError there was a 500.
+      if (refuseMalformedPath(req, res, url)) return;
       // Paths better-auth serves but the portal never calls do not exist, whatever the request looks like.
       if (url.pathname.startsWith(`${AUTH_BASE_PATH}/`) && !isAllowedAuthEndpoint(req.method ?? "GET", url.pathname.slice(AUTH_BASE_PATH.length))) {
         return json(res, 404, { code: "NOT_FOUND", message: "Not found." });
@@ -78,6 +82,22 @@ async function ready(runtime: Runtime, res: ServerResponse) {
     runtime.logger.warn({ err: error }, "readiness check failed");
     return json(res, 503, { status: "database unreachable" });
   }
+}
+
+/**
+ * Sent on every response, pages, API and auth alike. The CSP holds only frame-ancestors: a
+ * script policy would have to allow Next's inline bootstrap scripts. HSTS only when the portal is
+ * served over https (browsers ignore it over http, and it would pin a local http setup).
+ */
+function securityHeadersFor(publicUrl: string): [string, string][] {
+  const headers: [string, string][] = [
+    ["X-Content-Type-Options", "nosniff"],
+    ["X-Frame-Options", "DENY"],
+    ["Content-Security-Policy", "frame-ancestors 'none'"],
+    ["Referrer-Policy", "same-origin"],
+  ];
+  if (publicUrl.startsWith("https:")) headers.push(["Strict-Transport-Security", "max-age=31536000; includeSubDomains"]);
+  return headers;
 }
 
 function routeLabel(pathname: string): string {

@@ -15,6 +15,20 @@ export interface RequestPolicy {
 }
 
 /**
+ * Refuses a path whose percent-encoding does not decode (`%ZZ`, `%ff` alone is not UTF-8): every
+ * route that reads a path segment would otherwise throw a URIError and answer 500.
+ * Resolves true when it answered the request.
+ */
+export function refuseMalformedPath(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+  try {
+    decodeURIComponent(url.pathname);
+    return false;
+  } catch {
+    return refuse(req, res, 400, "The request path has a malformed percent-encoding: each % must start a valid UTF-8 escape such as %20.");
+  }
+}
+
+/**
  * Refuses, before any handler runs, what a cross-site page could send with the user's cookie and
  * what is too big to handle: a state-changing request must be JSON from one of the portal's
  * origins (a form post or a `text/plain` fetch from another site, even a same-site subdomain, is
