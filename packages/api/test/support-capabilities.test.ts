@@ -62,4 +62,33 @@ describe.each(backends)("support access never receives a tenant's capabilities o
     expect((await asOwner.member.list()).map((member) => member.email)).toEqual(["vera@acme.test"]);
     expect((await asOwner.invitation.list()).map((row) => [row.id, row.status])).toEqual([[invitation.id, "pending"]]);
   });
+
+  it("refuses read-only support marking notifications read, and support in any mode never hides its own notices", async () => {
+    const owner = await api.signUp({ name: "Nora Notice", email: "nora@notice.test", tenantName: "Notice Co" });
+    const asOwner = await api.caller(owner.cookie);
+    await asOwner.invitation.create({ email: "viewer@notice.test", role: "viewer" });
+    const staff = await signUpStaff(api, database, "Hal Hide", "hal@ferry.test");
+    await (await api.caller(staff.cookie)).support.start({ tenantId: owner.tenantId!, reason: "Customer asked about a sync error" });
+
+    const unreadTitles = async () => (await asOwner.notification.list({ limit: 50, unreadOnly: true })).map((n) => n.title).sort();
+    expect(await unreadTitles()).toEqual(["Ferry support entered your tenant", "Invitation sent"]);
+
+    const reading = await api.caller(staff.cookie);
+    const visible = await reading.notification.list({ limit: 50 });
+    await expect(reading.notification.markRead({ ids: visible.map((n) => n.id) })).rejects.toThrow(/read-only; elevate/);
+    expect(await codeOf(reading.notification.markRead({ ids: [] }))).toBe("FORBIDDEN");
+    expect(await unreadTitles()).toEqual(["Ferry support entered your tenant", "Invitation sent"]);
+
+    await reading.support.elevate({ reason: "Customer asked us to fix a mapping" });
+    const writing = await api.caller(staff.cookie);
+    const all = await writing.notification.list({ limit: 50 });
+    expect(await writing.notification.markRead({ ids: all.map((n) => n.id) })).toEqual({ updated: 1 });
+    expect(await unreadTitles()).toEqual(["Ferry support can now make changes", "Ferry support entered your tenant"]);
+    await writing.support.end();
+
+    // The tenant's own members still clear them.
+    const remaining = await asOwner.notification.list({ limit: 50, unreadOnly: true });
+    expect(await asOwner.notification.markRead({ ids: remaining.map((n) => n.id) })).toEqual({ updated: 2 });
+    expect(await unreadTitles()).toEqual([]);
+  });
 });
