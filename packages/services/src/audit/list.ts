@@ -17,7 +17,7 @@ export async function listAuditLog({ ctx, input }: { ctx: TenantContext; input: 
   requireReadRole(ctx, "admin");
   // The member an entry is about (a role change, a removal, a hand-over), by their current name.
   const subject = alias(users, "subject");
-  return withTenant(ctx, (tx) =>
+  const rows = await withTenant(ctx, (tx) =>
     tx
       .select({
         id: auditLog.id,
@@ -50,4 +50,7 @@ export async function listAuditLog({ ctx, input }: { ctx: TenantContext; input: 
       .orderBy(desc(auditLog.createdAt))
       .limit(input.limit),
   );
+  // An invitation's id is its acceptance link; support access reads the log without it (see listInvitations).
+  const member = ctx.access.kind === "member";
+  return rows.map((row) => (member || row.targetType !== "invitation" ? row : { ...row, targetId: null }));
 }

@@ -2,6 +2,7 @@ import { and, eq, isNull } from "drizzle-orm";
 import { supportAccessGrants, withTenant } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { createNotification } from "../notifications/create";
+import { SUPPORT_NOTIFICATION_TITLES } from "../notifications/list";
 import type { TenantContext } from "../context";
 import { ConflictError, ForbiddenError } from "../errors";
 import { checkReason } from "./limits";
@@ -28,7 +29,7 @@ export async function elevateSupportAccess({ ctx, input }: { ctx: TenantContext;
     });
     const notification = await createNotification(tx, ctx, {
       kind: "info",
-      title: "Ferry support can now make changes",
+      title: SUPPORT_NOTIFICATION_TITLES.elevated,
       body: `${ctx.actor.name} asked for write access until the support session ends. Reason: ${reason}`.slice(0, 500),
     });
     return { grantId, mode: "write" as const, expiresAt: grant.expiresAt, notification };

@@ -2,6 +2,7 @@ import { and, eq, gt, isNull, sql } from "drizzle-orm";
 import { memberships, RUNTIME_ROLE, supportAccessGrants, tenants, users, type PlatformDatabase, type Transaction } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { createNotification } from "../notifications/create";
+import { SUPPORT_NOTIFICATION_TITLES } from "../notifications/list";
 import type { Actor } from "../context";
 import { ConflictError, ForbiddenError, NotFoundError } from "../errors";
 import { grantContext } from "./grant-context";
@@ -81,7 +82,7 @@ export async function startSupportAccess({
     // The tenant's admins hear about it where they look anyway, not only in the audit log.
     return createNotification(tx, grant, {
       kind: "info",
-      title: "Ferry support entered your tenant",
+      title: SUPPORT_NOTIFICATION_TITLES.entered,
       body: `${actor.name} can see what your admins see, read-only, for ${Math.round(seconds / 60) || 1} min. Reason: ${reason}`.slice(0, 500),
     });
   });

@@ -181,7 +181,7 @@ export function InvitationsCard() {
             </TableHeader>
             <TableBody>
               {invitations.data.map((invitation) => (
-                <TableRow key={invitation.id}>
+                <TableRow key={invitation.id ?? invitation.email}>
                   <TableCell className="font-medium">{invitation.email}</TableCell>
                   <TableCell>
                     <RoleBadge role={invitation.role} />
@@ -189,18 +189,21 @@ export function InvitationsCard() {
                   <TableCell className="whitespace-nowrap text-muted-foreground">{formatRelative(invitation.createdAt)}</TableCell>
                   <TableCell className="whitespace-nowrap text-muted-foreground">{formatDate(invitation.expiresAt)}</TableCell>
                   <TableCell className="text-right">
-                    <div className="flex justify-end gap-2">
-                      <CopyButton value={inviteLink(invitation.id)} aria-label={`Copy link of the invitation for ${invitation.email}`} />
-                      <Button
-                        variant="ghost"
-                        size="sm"
-                        className="text-destructive hover:bg-destructive/10 hover:text-destructive"
-                        aria-label={`Revoke invitation for ${invitation.email}`}
-                        onClick={() => setRevoking({ id: invitation.id, email: invitation.email })}
-                      >
-                        Revoke
-                      </Button>
-                    </div>
+                    {/* Support access gets no id: the link is the invitee's alone, and so is revoking by it. */}
+                    {invitation.id === null ? null : (
+                      <div className="flex justify-end gap-2">
+                        <CopyButton value={inviteLink(invitation.id)} aria-label={`Copy link of the invitation for ${invitation.email}`} />
+                        <Button
+                          variant="ghost"
+                          size="sm"
+                          className="text-destructive hover:bg-destructive/10 hover:text-destructive"
+                          aria-label={`Revoke invitation for ${invitation.email}`}
+                          onClick={() => setRevoking({ id: invitation.id!, email: invitation.email })}
+                        >
+                          Revoke
+                        </Button>
+                      </div>
+                    )}
                   </TableCell>
                 </TableRow>
               ))}

@@ -162,7 +162,7 @@ function ShellFrame({ me, hasTenant, children }: { me: Me; hasTenant: boolean; c
             <ConnectionIndicator />
             {hasTenant ? <RunStoreSync key={`run-${me.activeTenantId}`} /> : null}
             {hasTenant ? <StatusBadge key={me.activeTenantId} /> : null}
-            {hasTenant ? <NotificationBell key={`bell-${me.activeTenantId}`} /> : null}
+            {hasTenant ? <NotificationBell key={`bell-${me.activeTenantId}`} canMarkRead={!(me.support?.tenantId === me.activeTenantId && me.support.mode === "read")} /> : null}
             <span className="mx-1 hidden h-6 w-px bg-border sm:block" aria-hidden />
             <UserMenu me={me} />
           </div>

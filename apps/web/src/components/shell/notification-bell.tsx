@@ -37,7 +37,7 @@ const links: Record<string, { href: string; label: string }> = {
 const urgent = new Set(["credentials_expired", "api_cap_reached", "schema_changed", "sync_failed"]);
 
 /** The tenant's in-app notifications, kept current by the live channel. */
-export function NotificationBell() {
+export function NotificationBell({ canMarkRead = true }: { canMarkRead?: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const list = useQuery(trpc.notification.list.queryOptions({ limit: 20 }));
@@ -77,7 +77,7 @@ export function NotificationBell() {
       <PopoverContent align="end" className="w-[22rem] max-w-[calc(100vw-1.5rem)] p-0">
         <div className="flex items-center justify-between gap-2 border-b px-4 py-3">
           <h2 className="text-sm font-semibold">Notifications</h2>
-          {unread.length > 0 ? (
+          {canMarkRead && unread.length > 0 ? (
             <Button
               variant="ghost"
               size="sm"
