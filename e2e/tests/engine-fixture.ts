@@ -36,8 +36,9 @@ export interface EngineOptions {
  * engine logs into emulated orgs over HTTP with jsforce, reads them, pushes to them, and publishes
  * its events to the browser. On a fresh Postgres database (`db` is a privileged connection to it,
  * for checks only: what the engine wrote) or on the embedded database in a directory of its own.
- * Orgs are reached through their login host as a custom domain (loopback hosts are allowed because
- * the production host is one) unless `env` makes an org the server's own login host.
+ * A server reaches a loopback org only when `env` makes it the server's own login host
+ * (orgLoginEnv): a custom domain must be a Salesforce host over https, so the emulator's loopback
+ * login URL is trusted only as a configured one.
  */
 export async function startEngineE2E(options?: EngineOptions & { database?: "postgres" }): Promise<PostgresEngineE2E>;
 export async function startEngineE2E(options: EngineOptions & { database: "embedded" }): Promise<EngineE2E>;
@@ -162,7 +163,7 @@ export async function connectTenant(
   input: {
     admin: SeededUser | { name: string; tenantName: string };
     user?: { username: string; password: string; securityToken: string };
-    /** false: the server's own login host (orgLoginEnv) is the org's. */
+    /** false: the server's own login host (orgLoginEnv) is the org's; needed for a loopback org. */
     customDomain?: boolean;
     twoWay?: { object: string; field: string }[];
     waitForSyncMs?: number;

@@ -4,7 +4,7 @@ import { sql } from "drizzle-orm";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { saveScreenshot } from "../support/artifacts";
 import { signInContext, type SeededUser } from "../support/api";
-import { connectTenant, control, readFromOrg, SMALL_ORG, startEngineE2E, startOrg, type PostgresEngineE2E } from "./engine-fixture";
+import { connectTenant, control, orgLoginEnv, readFromOrg, SMALL_ORG, startEngineE2E, startOrg, type PostgresEngineE2E } from "./engine-fixture";
 
 // Every step here waits on the real engine (a worker job, Salesforce calls over HTTP) on a shared machine.
 const expect = baseExpect.configure({ timeout: 30_000 });
@@ -13,17 +13,21 @@ test.describe.configure({ timeout: 240_000 });
 let ferry: PostgresEngineE2E;
 const orgs: EmulatorHandle[] = [];
 
-test.beforeAll(async () => {
-  ferry = await startEngineE2E();
+test.afterEach(async () => {
+  await ferry?.stop();
 });
 test.afterAll(async () => {
-  await ferry?.stop();
   await Promise.all(orgs.map((org) => org.stop()));
 });
 
+/**
+ * Each test's org, and a Ferry server whose configured login host it is: a server trusts loopback
+ * only for its own configured login URL (a custom domain must be a Salesforce host over https).
+ */
 async function org(options: Parameters<typeof startOrg>[0]): Promise<EmulatorHandle> {
   const handle = await startOrg(options);
   orgs.push(handle);
+  ferry = await startEngineE2E({ env: orgLoginEnv(handle) });
   return handle;
 }
 
@@ -63,6 +67,7 @@ test("records: search finds a synced lead by email among 100,000 read by the ini
   const salesforce = await org({ counts: { ...SMALL_ORG, Lead: 100_000 }, orgNumber: 31, organizationName: "Haystack Inc" });
   const nora = salesforce.createRecord("Lead", { FirstName: "Nora", LastName: "Needle", Company: "Haystack", Email: "nora.needle@haystack.example" });
   const { admin } = await connectTenant(request, ferry.baseURL, salesforce, {
+    customDomain: false,
     admin: { name: "Hana Haystack", tenantName: "Haystack Tenant" },
     user: salesforce.users[0]!,
     twoWay: [{ object: "Lead", field: "Email" }],
@@ -109,6 +114,7 @@ test("sync errors: a record refused by Salesforce is grouped and explained, expo
   const syncUser = salesforce.users[0]!;
   const erin = salesforce.createRecord("Lead", { FirstName: "Erin", LastName: "Error", Company: "Refusals", Email: "erin@refusals.example" });
   const { admin } = await connectTenant(request, ferry.baseURL, salesforce, {
+    customDomain: false,
     admin: { name: "Rita Refusal", tenantName: "Refusals Tenant" },
     user: syncUser,
     twoWay: [{ object: "Lead", field: "Email" }],
@@ -153,7 +159,7 @@ test("expired credentials: the engine's re-login is refused, the badge turns Fai
   // A Bulk read (more Leads than the REST threshold) that takes long enough to change the org under it.
   const salesforce = await org({ counts: { ...SMALL_ORG, Lead: 12_000 }, orgNumber: 33, organizationName: "Expiring Org", bulkJobDurationMs: 120_000 });
   const syncUser = salesforce.users[0]!;
-  const { admin } = await connectTenant(request, ferry.baseURL, salesforce, { admin: { name: "Eli Expiry", tenantName: "Expiring Tenant" }, user: syncUser });
+  const { admin } = await connectTenant(request, ferry.baseURL, salesforce, { customDomain: false, admin: { name: "Eli Expiry", tenantName: "Expiring Tenant" }, user: syncUser });
   const tenantId = await ferry.tenantId("Expiring Tenant");
   const page = await openAs(browser, admin, "/salesforce/progress");
   const badge = page.getByTestId("status-badge");
@@ -192,7 +198,7 @@ test("expired credentials: the engine's re-login is refused, the badge turns Fai
 
 test("a low API cap set in Settings pauses the initial sync before it goes over, and says why", async ({ browser, request }) => {
   const salesforce = await org({ counts: SMALL_ORG, orgNumber: 34, organizationName: "Capped Org" });
-  const { admin } = await connectTenant(request, ferry.baseURL, salesforce, { admin: { name: "Cai Cap", tenantName: "Capped Tenant" }, start: false });
+  const { admin } = await connectTenant(request, ferry.baseURL, salesforce, { customDomain: false, admin: { name: "Cai Cap", tenantName: "Capped Tenant" }, start: false });
   const tenantId = await ferry.tenantId("Capped Tenant");
   // The org's calls so far (connecting it), and a cap 12 calls above: the initial sync needs several times that.
   const cap = salesforce.state().apiUsage.used + 12;
