@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { availableBackends, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
-import { fieldCatalog, fieldMappings, pushQueue, salesforceConnections, sfRecords, syncErrors, syncRunObjects, syncRuns, syncStates } from "@ferry/db";
+import { extractRows, fieldCatalog, fieldMappings, pushQueue, salesforceConnections, sfRecords, syncErrors, syncRunObjects, syncRuns, syncStates } from "@ferry/db";
 import { pruneExpired } from "@ferry/services";
 import { apiHarness, type ApiHarness } from "./harness";
 
@@ -212,7 +212,7 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
     const first = await asOwner.record.list({ kind: "people", limit: 50 });
     expect(first.rows[0]).toMatchObject({ name: "Ada Lovelace" });
     // The first page carries the total of what the filters match; later pages do not count again.
-    const [people] = (await database.platform.execute(sql`select count(*)::int as n from sf_records where tenant_id = ${owner.tenantId} and object in ('Lead', 'Contact') and not is_deleted`)) as unknown as { n: number }[];
+    const [people] = extractRows<{ n: number }>(await database.platform.execute(sql`select count(*)::int as n from sf_records where tenant_id = ${owner.tenantId} and object in ('Lead', 'Contact') and not is_deleted`));
     expect(first.total).toBe(people!.n);
     expect(first.total).toBeGreaterThan(120);
     expect((await asOwner.record.list({ kind: "people", limit: 50, cursor: first.nextCursor! })).total).toBeNull();
