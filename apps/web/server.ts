@@ -85,6 +85,7 @@ async function startInProcessWorker(runtime: Runtime, emitter: RealtimeEmitter):
       emitter,
       logger,
       masterKey: runtime.masterKey,
+      reconcileEverySeconds: runtime.env.SYNC_RECONCILE_EVERY_SECONDS,
       prune: async () => {
         const removed = await pruneExpired({ db: database.platform });
         logger.info({ removed }, "pruned expired data");

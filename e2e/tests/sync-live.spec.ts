@@ -15,6 +15,12 @@ const COUNTS = { User: 10_000, Account: 10_000, Contact: 40_000, Lead: 60_000, O
 
 test.describe.configure({ timeout: 240_000 });
 
+// The scheduler reconciles a tenant this long after its initial sync (production: a day). Its passes
+// run every 5 s within a `sync.schedule` job that pg-boss's cron sends each minute (checked every
+// 30 s), so a due reconciliation starts at most about 45 s after the period has passed.
+const RECONCILE_EVERY_SECONDS = 60;
+const RECONCILE_STARTS_WITHIN_MS = (RECONCILE_EVERY_SECONDS + 45) * 1000;
+
 /** The emulated org in a process of its own, so generating its pages never stalls the test's browser control. */
 async function startOrgProcess(): Promise<{ loginUrl: string; stop(): Promise<void> }> {
   const args = ["exec", "tsx", "src/cli.ts", "--port", "0", "--latency", "realistic", "--org-number", "31"];
@@ -51,7 +57,7 @@ let env: PostgresEngineE2E;
 test.beforeAll(async () => {
   org = await startOrgProcess();
   // A standalone worker process runs the engine; its events reach the browsers through Postgres.
-  env = await startEngineE2E({ worker: "standalone", env: { FERRY_SALESFORCE_LOGIN_URL: org.loginUrl } });
+  env = await startEngineE2E({ worker: "standalone", env: { FERRY_SALESFORCE_LOGIN_URL: org.loginUrl, SYNC_RECONCILE_EVERY_SECONDS: String(RECONCILE_EVERY_SECONDS) } });
 });
 test.afterAll(async () => {
   await env?.stop();
@@ -328,7 +334,7 @@ test("one figure and one status everywhere: every object listed from the start, 
     const rows = await env.db.select({ status: syncRuns.status }).from(syncRuns).where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.kind, "reconcile")));
     return rows[0]?.status ?? "none";
   };
-  await expect.poll(reconcile, { timeout: 90_000, intervals: [250] }).not.toBe("none");
+  await expect.poll(reconcile, { timeout: RECONCILE_STARTS_WITHIN_MS, intervals: [250] }).not.toBe("none");
   log("reconciliation started");
   await expect.poll(reconcile, { timeout: 180_000, intervals: [500] }).toBe("succeeded");
   log("reconciliation finished");

@@ -10,6 +10,13 @@ import { callApi, connectTenant, orgLoginEnv, startEngineE2E, type EngineE2E } f
 const expect = baseExpect.configure({ timeout: 20_000 });
 test.describe.configure({ timeout: 180_000 });
 
+// The scheduler reconciles a tenant this long after its initial sync (production: a day). Its passes
+// run every 5 s within a `sync.schedule` job that pg-boss's cron sends each minute (checked every
+// 30 s), so a due reconciliation starts at most about 45 s after the period has passed; this org's
+// reconciliation then takes seconds.
+const RECONCILE_EVERY_SECONDS = 60;
+const RECONCILED_WITHIN_MS = (RECONCILE_EVERY_SECONDS + 45 + 15) * 1000;
+
 const STAFF_EMAIL = uniqueEmail("staff-a11y");
 const LAPTOP = { width: 1366, height: 768 };
 const PHONE = { width: 390, height: 844 };
@@ -59,7 +66,11 @@ test.beforeAll(async ({ request }) => {
     organizationName: "Dupes Org",
     counts: { User: 4, Account: 40, Contact: 120, Lead: 160, Opportunity: 30, OpportunityContactRole: 10, Campaign: 2, CampaignMember: 10 },
   });
-  ferry = await startEngineE2E({ database: "embedded", name: "visibility", env: { ...orgLoginEnv(org), FERRY_BOOTSTRAP_STAFF_EMAILS: STAFF_EMAIL } });
+  ferry = await startEngineE2E({
+    database: "embedded",
+    name: "visibility",
+    env: { ...orgLoginEnv(org), FERRY_BOOTSTRAP_STAFF_EMAILS: STAFF_EMAIL, SYNC_RECONCILE_EVERY_SECONDS: String(RECONCILE_EVERY_SECONDS) },
+  });
   seedOrg(org);
   owner = await signUpThroughApi(request, ferry.baseURL, { name: "Olive Owner", tenantName: "Real Visibility Co" });
   await connectTenant(request, ferry.baseURL, org, { admin: owner, customDomain: false, waitForSyncMs: 90_000 });
@@ -116,12 +127,13 @@ test("sync history shows the real run per object and operation, filters, pages a
   // 160 generated Leads + 7 seeded, one deleted and not read by a first sync; the converted Lead is kept.
   expect(pulls.find((r) => r.object === "Lead")?.created).toBeGreaterThanOrEqual(160);
   expect(list.rows.reduce((n, r) => n + r.apiCalls, 0)).toBeGreaterThan(0);
-  // The scheduler follows the first sync with the daily reconciliation: one row per object and operation too.
+  // The scheduler follows the first sync with a reconciliation once its period has passed: one row per
+  // object and operation too. The next one is a period after this one started, after the checks below.
   await expect
     .poll(async () => {
       const reconcile = await callApi<{ rows: { object: string | null; operation: string | null; status: string }[] }>(request, ferry.baseURL, owner, "history.list", { kind: "reconcile", page: 1, pageSize: 200 }, "GET");
       return reconcile.rows.filter((r) => r.operation === "reconcile" && r.status === "succeeded").map((r) => r.object).sort();
-    }, { timeout: 60_000 })
+    }, { timeout: RECONCILED_WITHIN_MS })
     .toEqual(objects);
 
   // Paging: the same rows, five at a time, in the same order.

@@ -15,6 +15,8 @@ export interface WorkerDependencies {
   /** Base64 master key(s) that open the stored Salesforce credentials; without it sync jobs are not worked here. */
   masterKey?: string | readonly string[];
   syncOptions?: SyncOptions;
+  /** SYNC_RECONCILE_EVERY_SECONDS: the period between a tenant's reconciliations (default a day). */
+  reconcileEverySeconds?: number;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface WorkerDependencies {
 export function createJobHandlers(dependencies: WorkerDependencies): Partial<HandlerMap> {
   const handlers: Partial<HandlerMap> = {};
   if (dependencies.prune) handlers["maintenance.prune"] = dependencies.prune;
-  const { masterKey, database, emitter } = dependencies;
+  const { masterKey, database, emitter, reconcileEverySeconds } = dependencies;
   if (!masterKey) return handlers;
   const sync = (context: JobContext): SyncJobDependencies => ({
     database,
@@ -38,6 +40,13 @@ export function createJobHandlers(dependencies: WorkerDependencies): Partial<Han
   handlers["sync.push"] = async (payload, context) => void (await runSyncJob(sync(context), "sync.push", payload, context));
   handlers["sync.reconcile"] = async (payload, context) => void (await runSyncJob(sync(context), "sync.reconcile", payload, context));
   handlers["sync.schedule"] = async (_payload, context) =>
-    void (await runScheduler({ database, send: (name, payload) => context.send(name, payload), durationMs: 55_000, everyMs: 5_000, signal: context.signal }));
+    void (await runScheduler({
+      database,
+      send: (name, payload) => context.send(name, payload),
+      durationMs: 55_000,
+      everyMs: 5_000,
+      signal: context.signal,
+      ...(reconcileEverySeconds ? { reconcileEveryMs: reconcileEverySeconds * 1000 } : {}),
+    }));
   return handlers;
 }

@@ -3,7 +3,7 @@ import { createLogger, databaseLoginProblems, EnvError, parseEnv } from "@ferry/
 import { createEmitter } from "@ferry/realtime";
 import { z } from "zod";
 import type { WorkerDependencies } from "./handlers";
-import { jobHeartbeatSecondsSetting } from "./jobs/catalog";
+import { jobHeartbeatSecondsSetting, reconcileEverySecondsSetting } from "./jobs/catalog";
 import { startWorker, type HandlerMap } from "./worker";
 
 export const workerEnvSchema = z.object({
@@ -25,6 +25,7 @@ export const workerEnvSchema = z.object({
     .describe("32 random bytes in base64 (the key that sealed the stored Salesforce credentials); without it this worker runs no sync jobs"),
   WORKER_STOP_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000).describe("milliseconds from 1000 to 600000"),
   WORKER_JOB_HEARTBEAT_SECONDS: jobHeartbeatSecondsSetting,
+  SYNC_RECONCILE_EVERY_SECONDS: reconcileEverySecondsSetting,
   WORKER_SUPERVISE_SECONDS: z.coerce.number().int().min(1).max(600).default(60).describe("seconds from 1 to 600 between checks for lapsed heartbeats and expired jobs"),
 });
 
@@ -47,7 +48,13 @@ export async function runWorkerProcess({ env = process.env, createHandlers }: Ru
     await assertDatabaseLogins(database);
     const worker = await startWorker({
       boss: { kind: "postgres", connectionString: config.DATABASE_PLATFORM_URL },
-      handlers: createHandlers({ database, emitter, logger, ...(config.FERRY_MASTER_KEY ? { masterKey: config.FERRY_MASTER_KEY } : {}) }),
+      handlers: createHandlers({
+        database,
+        emitter,
+        logger,
+        reconcileEverySeconds: config.SYNC_RECONCILE_EVERY_SECONDS,
+        ...(config.FERRY_MASTER_KEY ? { masterKey: config.FERRY_MASTER_KEY } : {}),
+      }),
       logger,
       tenantConcurrency: config.WORKER_TENANT_CONCURRENCY,
       stopTimeoutMs: config.WORKER_STOP_TIMEOUT_MS,

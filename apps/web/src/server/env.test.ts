@@ -27,3 +27,25 @@ describe("allowed origins for state-changing requests", () => {
     }
   });
 });
+
+describe("SYNC_RECONCILE_EVERY_SECONDS", () => {
+  it("defaults to a day and accepts a period of a minute or more", () => {
+    expect(loadEnv({}).SYNC_RECONCILE_EVERY_SECONDS).toBe(86_400);
+    expect(loadEnv({ SYNC_RECONCILE_EVERY_SECONDS: "60" }).SYNC_RECONCILE_EVERY_SECONDS).toBe(60);
+    expect(loadEnv({ SYNC_RECONCILE_EVERY_SECONDS: "3600" }).SYNC_RECONCILE_EVERY_SECONDS).toBe(3600);
+  });
+
+  it("refuses a period under a minute or not a whole number of seconds, saying what is expected", () => {
+    for (const bad of ["59", "0", "-60", "90.5", "daily"]) {
+      const error = (() => {
+        try {
+          loadEnv({ SYNC_RECONCILE_EVERY_SECONDS: bad });
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, bad).toBeInstanceOf(EnvError);
+      expect((error as Error).message, bad).toMatch(/SYNC_RECONCILE_EVERY_SECONDS.*seconds from 60 to 2592000/);
+    }
+  });
+});

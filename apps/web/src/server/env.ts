@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { isTrustedProxyEntry } from "@ferry/auth";
 import { databaseLoginProblems, EnvError, parseEnv } from "@ferry/observability";
-import { jobHeartbeatSecondsSetting } from "@ferry/worker/jobs/catalog";
+import { jobHeartbeatSecondsSetting, reconcileEverySecondsSetting } from "@ferry/worker/jobs/catalog";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 
@@ -42,6 +42,7 @@ const schema = z.object({
   SESSION_IDLE_SECONDS: z.coerce.number().int().min(5).max(30 * 24 * 3600).default(30 * 60).describe("seconds, 5 or more"),
   SESSION_ABSOLUTE_SECONDS: z.coerce.number().int().min(60).max(90 * 24 * 3600).default(12 * 3600).describe("seconds, 60 or more"),
   WORKER_JOB_HEARTBEAT_SECONDS: jobHeartbeatSecondsSetting,
+  SYNC_RECONCILE_EVERY_SECONDS: reconcileEverySecondsSetting,
   FERRY_WORKER: z.enum(["inprocess", "off"]).optional().describe("inprocess or off (default: inprocess when embedded, off with DATABASE_URL)"),
   FERRY_EMULATOR: flag.optional().describe("on or off: start the built-in Salesforce emulator (default on when embedded)"),
   FERRY_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(3001).describe("a TCP port for the emulator, 0 for any"),

@@ -24,6 +24,19 @@ export const jobHeartbeatSecondsSetting = z.coerce
   .default(60)
   .describe("seconds from 10 to 3600 (pg-boss's minimum is 10): a sync job whose worker stops beating this long is retried");
 
+/**
+ * SYNC_RECONCILE_EVERY_SECONDS, read by every process that runs the scheduler (the standalone worker,
+ * the web with its in-process worker): how long after a tenant's initial sync or last reconciliation
+ * the next reconciliation is due. The scheduler passes run every few seconds within each minute.
+ */
+export const reconcileEverySecondsSetting = z.coerce
+  .number()
+  .int()
+  .min(60)
+  .max(30 * 24 * 3600)
+  .default(24 * 3600)
+  .describe("seconds from 60 to 2592000 (30 days) between a tenant's reconciliations, default 86400 (a day)");
+
 interface RetryPolicy {
   /** Retries after the first attempt. */
   retryLimit: number;
