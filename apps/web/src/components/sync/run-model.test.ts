@@ -31,6 +31,15 @@ describe("the run store's model", () => {
     expect(overall(data)).toMatchObject({ percent: null, processed: 30, total: null, etaSeconds: null });
   });
 
+  it("shows an object the engine has only counted as queued, and moving once its rows come", () => {
+    let data = current("r0", "initial", [], ["User", "Lead"]);
+    data = applyProgress(data, { ...event("r0", "User", 0, 10), phase: "counting" as const });
+    data = applyProgress(data, { ...event("r0", "Lead", 0, 5000), phase: "counting" as const });
+    expect(liveObjects(data).map((o) => [o.object, o.status])).toEqual([["User", "queued"], ["Lead", "queued"]]);
+    data = applyProgress(data, event("r0", "User", 4, 10));
+    expect(liveObjects(data).map((o) => [o.object, o.status])).toEqual([["User", "in_progress"], ["Lead", "queued"]]);
+  });
+
   it("never moves the overall figure back, from events, late reads or a growing count", () => {
     let data = current("r2", "initial", [row("User", 100, 50), row("Account", 100, 0)], []);
     const seen: number[] = [];

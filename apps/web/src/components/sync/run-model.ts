@@ -61,11 +61,13 @@ export function applyProgress(data: CurrentRun, event: SyncProgress): CurrentRun
   const rows = data.objects.slice();
   const index = rows.findIndex((o) => o.object === object && (o.operation === "pull_updates" || o.status === "in_progress"));
   const at = new Date(event.at);
+  // The engine counts every object of a run before it reads the first: a count is not a start.
+  const counting = event.phase === "counting";
   if (index === -1) {
     rows.push({
       object,
       operation: "pull_updates",
-      status: "in_progress",
+      status: counting ? "queued" : "in_progress",
       total: event.total,
       processed: event.processed,
       created: event.created,
@@ -85,6 +87,7 @@ export function applyProgress(data: CurrentRun, event: SyncProgress): CurrentRun
     const row = rows[index]!;
     rows[index] = mergeRow(row, {
       ...row,
+      status: row.status === "queued" && !counting ? "in_progress" : row.status,
       total: event.total ?? row.total,
       processed: event.processed,
       created: event.created,
