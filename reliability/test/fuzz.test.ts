@@ -193,13 +193,14 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     ids.a.add(ids.tenantA);
     ids.b.add(ids.tenantB);
 
-    // Quiet the scheduler for the checksummed phase: the reconciliation that follows an initial sync runs now, the next incremental in an hour.
+    // Quiet the scheduler for the checksummed phase: the next incremental in an hour (the first
+    // reconciliation comes a day after the initial sync), and nothing of tenant A still running.
     await sql`update tenants set sync_interval_minutes = 60 where id = ${ids.tenantA}`;
     await waitFor(
-      "the post-sync reconciliation to finish",
+      "tenant A's runs to settle",
       async () => {
         const rows = await sql`select kind, status from sync_runs where tenant_id = ${ids.tenantA}`;
-        return rows.some((r) => r.kind === "reconcile" && r.status === "succeeded") && !rows.some((r) => ["queued", "in_progress"].includes(r.status as string));
+        return rows.some((r) => r.kind === "initial" && r.status === "succeeded") && !rows.some((r) => ["queued", "in_progress"].includes(r.status as string));
       },
       3 * 60_000,
       500,

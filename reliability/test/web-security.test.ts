@@ -183,7 +183,7 @@ describe("cross-site requests, request caps and malformed text over HTTP", () =>
 
   it("checks better-auth's request bodies the same way, and passes a good one on unchanged", async () => {
     const auth = (path: string, body: string) => post(`/api/auth/${path}`, { origin: web.url, contentType: "application/json", body });
-    const longEmail = await auth("sign-up/email", JSON.stringify({ name: "Long", email: `${"a".repeat(9 * 1024)}@example.test`, password: "correct horse battery" }));
+    const longEmail = await auth("sign-in/email", JSON.stringify({ email: `${"a".repeat(9 * 1024)}@example.test`, password: "correct horse battery" }));
     const surrogate = await auth("sign-in/email", JSON.stringify({ email: "x\ud800@security.test", password: "correct horse battery" }));
     const notJson = await auth("sign-in/email", '{"email":');
     expect(longEmail.status).toBe(400);

@@ -38,6 +38,10 @@ describe("the run store's model", () => {
     expect(liveObjects(data).map((o) => [o.object, o.status])).toEqual([["User", "queued"], ["Lead", "queued"]]);
     data = applyProgress(data, event("r0", "User", 4, 10));
     expect(liveObjects(data).map((o) => [o.object, o.status])).toEqual([["User", "in_progress"], ["Lead", "queued"]]);
+    data = applyProgress(data, event("r0", "User", 10, 10));
+    data = applyProgress(data, event("r0", "Lead", 2000, 5000));
+    // Lead moving means User, with all its rows, has finished: one object moves at a time.
+    expect(liveObjects(data).map((o) => [o.object, o.status])).toEqual([["User", "succeeded"], ["Lead", "in_progress"]]);
   });
 
   it("never moves the overall figure back, from events, late reads or a growing count", () => {

@@ -78,11 +78,6 @@ export function applyProgress(data: CurrentRun, event: SyncProgress): CurrentRun
       startedAt: at,
       finishedAt: null,
     });
-    // Objects are read one after another: the ones before this one have finished.
-    for (let i = 0; i < rows.length - 1; i++) {
-      const row = rows[i]!;
-      if (row.operation === "pull_updates" && row.status === "in_progress" && row.total !== null && row.processed >= row.total) rows[i] = { ...row, status: "succeeded" };
-    }
   } else {
     const row = rows[index]!;
     rows[index] = mergeRow(row, {
@@ -94,6 +89,13 @@ export function applyProgress(data: CurrentRun, event: SyncProgress): CurrentRun
       updated: event.updated,
       failed: event.failed,
     });
+  }
+  // Objects are read one after another: once this one moves, the others that have all their rows have finished.
+  if (!counting) {
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      if (row.object !== object && row.operation === "pull_updates" && row.status === "in_progress" && row.total !== null && row.processed >= row.total) rows[i] = { ...row, status: "succeeded" };
+    }
   }
   return { ...data, run, objects: rows, pending: data.pending.filter((o) => o !== object) };
 }
