@@ -11,7 +11,7 @@ import { startEngineE2E, type PostgresEngineE2E } from "./engine-fixture";
 // Contacts and Leads above the Bulk threshold (pages of 10,000), the other objects in REST pages of
 // 2,000: with the `realistic` latency profile the run lasts long enough on a loaded machine for two
 // browsers to watch it move, reload and lose their socket.
-const COUNTS = { User: 10_000, Account: 10_000, Contact: 40_000, Lead: 60_000, Opportunity: 10_000, OpportunityContactRole: 10_000, Campaign: 10_000, CampaignMember: 10_000 };
+const COUNTS = { User: 10_000, Account: 10_000, Contact: 80_000, Lead: 160_000, Opportunity: 10_000, OpportunityContactRole: 10_000, Campaign: 10_000, CampaignMember: 10_000 };
 
 test.describe.configure({ timeout: 240_000 });
 
