@@ -382,9 +382,9 @@ test("one figure and one status everywhere: every object listed from the start, 
   // Finished: in the notifications and the owners' mail, with duration and counts.
   await watch.getByRole("button", { name: /^Notifications/ }).click();
   await expect(watch.getByRole("list", { name: "Notification list" })).toContainText("Initial sync finished");
-  await expect(watch.getByRole("list", { name: "Notification list" })).toContainText(/finished in .+: 160,000 records \(User 10,000, Account 10,000, Contact 40,000, Lead 60,000/);
+  await expect(watch.getByRole("list", { name: "Notification list" })).toContainText(/finished in .+: 300,000 records \(User 10,000, Account 10,000, Contact 80,000, Lead 160,000/);
   const mail = (await env.db.execute(sql`select "to", subject, body from email_outbox where tenant_id = ${tenantId} and meta->>'kind' = 'initial_sync_finished'`)) as unknown as { to: string; subject: string; body: string }[];
-  expect(mail).toEqual([{ to: owner.email, subject: "Ferry (Figures Co): the initial sync finished", body: expect.stringMatching(/^The initial sync of .+ finished in .+: 160,000 records/) }]);
+  expect(mail).toEqual([{ to: owner.email, subject: "Ferry (Figures Co): the initial sync finished", body: expect.stringMatching(/^The initial sync of .+ finished in .+: 300,000 records/) }]);
   await saveScreenshot(watch, "notification-initial-sync-finished");
   await context.close();
 });
