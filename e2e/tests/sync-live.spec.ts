@@ -252,7 +252,7 @@ test("the initial sync against a realistic org, watched live from two browsers, 
   ]);
   await expect(a.getByTestId("live-indicator")).not.toHaveAttribute("data-state", "connected");
   // Then A's network drops altogether (no socket, no database reads) and comes back with the socket route:
-  // within 3 s the page is live again and shows at least what the engine had committed when the network returned.
+  // within seconds the page is live again and shows at least what the engine had committed when the network returned.
   await contexts[0]!.setOffline(true);
   await a.waitForTimeout(1_500);
   const committedAtRestore = await committed(runId);
