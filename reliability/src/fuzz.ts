@@ -37,7 +37,8 @@ interface ZodLike {
   safeParse(value: unknown): { success: boolean };
 }
 
-export type Node = { optional?: boolean } & (
+/** `nullable`: null is a valid value there (not a wrong type). */
+export type Node = { optional?: boolean; nullable?: boolean } & (
   | { kind: "object"; shape: Record<string, Node> }
   | { kind: "string" | "number" | "boolean" | "date" | "any" }
   | { kind: "enum"; values: unknown[] }
@@ -49,10 +50,11 @@ export type Node = { optional?: boolean } & (
 export function nodeOf(schema: ZodLike): Node {
   const def = schema._zod.def;
   switch (def.type) {
+    case "nullable":
+      return { ...nodeOf(def.innerType as ZodLike), optional: true, nullable: true };
     case "optional":
     case "default":
     case "prefault":
-    case "nullable":
     case "catch":
       return { ...nodeOf(def.innerType as ZodLike), optional: true };
     case "readonly":
@@ -207,7 +209,7 @@ const idKey = /(^|[a-z])(id|ids|Id|Ids)$|^after$|cursor/;
 function valuesFor(node: Node, key: string, ids: IdPools): Mutation[] {
   const out: Mutation[] = [];
   const add = (category: Category, value: unknown, label: string) => out.push({ category, value, label });
-  for (const v of wrongTypes) if (!(node.kind === "date" && v instanceof Date)) add("wrong type", v, describeValue(v));
+  for (const v of wrongTypes) if (!(node.kind === "date" && v instanceof Date) && !(v === null && node.nullable)) add("wrong type", v, describeValue(v));
   if (!node.optional) add("missing field", undefined, "removed");
   const stringy = node.kind === "string" || node.kind === "any" || (node.kind === "array" && node.element.kind === "string") || node.kind === "enum";
   if (stringy) {

@@ -31,6 +31,8 @@ export async function openBackend(backend: Backend) {
   }
   const database = await createScratchDatabase("ferry_worker");
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  // Dropping the scratch database (WITH FORCE) ends any connection still open: expected at teardown.
+  pool.on("error", () => undefined);
   return {
     connection: { kind: "postgres" as const, connectionString: database.url },
     query: async <Row>(text: string, values: unknown[] = []) => (await pool.query(text, values)).rows as Row[],
