@@ -209,7 +209,9 @@ const idKey = /(^|[a-z])(id|ids|Id|Ids)$|^after$|cursor/;
 function valuesFor(node: Node, key: string, ids: IdPools): Mutation[] {
   const out: Mutation[] = [];
   const add = (category: Category, value: unknown, label: string) => out.push({ category, value, label });
-  for (const v of wrongTypes) if (!(node.kind === "date" && v instanceof Date) && !(v === null && node.nullable)) add("wrong type", v, describeValue(v));
+  // Where null is valid, so is an invalid Date: it crosses the wire as null.
+  const arrivesAsNull = (v: unknown) => v === null || (v instanceof Date && Number.isNaN(v.getTime()));
+  for (const v of wrongTypes) if (!(node.kind === "date" && v instanceof Date) && !(node.nullable && arrivesAsNull(v))) add("wrong type", v, describeValue(v));
   if (!node.optional) add("missing field", undefined, "removed");
   const stringy = node.kind === "string" || node.kind === "any" || (node.kind === "array" && node.element.kind === "string") || node.kind === "enum";
   if (stringy) {
