@@ -171,6 +171,34 @@ describe('Change Data Capture over the Pub/Sub API, received by the unchanged sa
     expect(header(got.events[1]!)).toMatchObject({ changeType: 'UPDATE', recordIds: [created[2]!.id] });
   });
 
+  it('cascades, composite tree, upsert and control-API writes emit events too; the control API shows the bus decoded', async () => {
+    const got = await subscribe('/data/ChangeEvents');
+    const tree = (await conn.requestPost(`/services/data/v${VERSION}/composite/tree/Account`, {
+      records: [{ attributes: { type: 'Account', referenceId: 'acc' }, Name: 'Tree Co', Contacts: { records: [{ attributes: { type: 'Contact', referenceId: 'c1' }, LastName: 'Leaf' }] } }],
+    })) as { results: { referenceId: string; id: string }[] };
+    const account = tree.results.find((r) => r.referenceId === 'acc')!.id;
+    const contact = tree.results.find((r) => r.referenceId === 'c1')!.id;
+    await until('tree events', () => got.events.length >= 2);
+    expect(got.events.slice(0, 2).map((e) => `${header(e).entityName} ${header(e).changeType} ${header(e).recordIds[0]}`)).toEqual([`Account CREATE ${account}`, `Contact CREATE ${contact}`]);
+    expect(header(got.events[0]!).transactionKey).toBe(header(got.events[1]!).transactionKey);
+
+    await conn.sobject('Account').destroy(account);
+    await until('cascade', () => got.events.length >= 4);
+    expect(got.events.slice(2, 4).map((e) => `${header(e).entityName} ${header(e).changeType}`)).toEqual(['Account DELETE', 'Contact DELETE']);
+    expect(header(got.events[3]!).recordIds).toEqual([contact]);
+
+    const up = (await conn.sobject('Lead').upsert({ ExternalKey__c: 'EXT-1', LastName: 'Upserted', Company: 'U' }, 'ExternalKey__c')) as { id: string };
+    await conn.sobject('Lead').upsert({ ExternalKey__c: 'EXT-1', Company: 'U2' }, 'ExternalKey__c');
+    const fromControl = emu.updateRecord(up.id, { Title: 'Set by an admin' });
+    await until('upserts and the admin edit', () => got.events.length >= 7);
+    expect(got.events.slice(4, 7).map((e) => header(e).changeType)).toEqual(['CREATE', 'UPDATE', 'UPDATE']);
+    expect(header(got.events[6]!)).toMatchObject({ recordIds: [fromControl], changeOrigin: '' });
+
+    const bus = (await control('GET', `/cdc/events?after=${got.events[5]!.replayId}&entity=Lead`)) as { events: { seq: number; header: { changeType: string }; fields: Record<string, unknown> }[] };
+    expect(bus.events).toHaveLength(1);
+    expect(bus.events[0]).toMatchObject({ seq: got.events[6]!.replayId, header: { changeType: 'UPDATE' }, fields: { Title: 'Set by an admin' } });
+  });
+
   it('replay: EARLIEST gives every retained event, CUSTOM resumes after the given replay id', async () => {
     const ids: string[] = [];
     for (let k = 0; k < 5; k++) ids.push(((await conn.sobject('Lead').create({ LastName: `Replay ${k}`, Company: 'R' })) as { id: string }).id);

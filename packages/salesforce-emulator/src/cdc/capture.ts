@@ -37,8 +37,6 @@ export interface BusEvent {
   /** Org clock (epoch ms) when it was committed; retention counts from here. */
   committedAt: number;
   header: ChangeEventHeader;
-  /** Field values as sent (compound fields flattened), for the control API's view of the bus. */
-  fields: Record<string, Value>;
 }
 
 /** Where a write came from: the API and the client id the caller sent in Sforce-Call-Options. */
@@ -101,7 +99,7 @@ export type BusListener = (event: BusEvent) => void;
 
 const RETENTION_MS = 72 * 3_600_000;
 /** Events kept at most, whatever their age, so a long load test stays within memory. */
-const MAX_EVENTS = 200_000;
+const MAX_EVENTS = 100_000;
 /** Records per transaction when Salesforce saves Bulk API rows. */
 const BULK_CHUNK = 200;
 export const OVERFLOW_RECORD_ID = '000000000000000AAA';
@@ -310,7 +308,7 @@ export class ChangeCapture {
         changedFields: [],
       };
       const payload = encodeChangeEvent(schema, header, d.fields, d.changed, d.nulled);
-      const ev: BusEvent = { seq: ++this.head, id: randomUUID(), entity: d.entity, schemaId: schema.id, payload: payload.buffer, committedAt, header: payload.header, fields: d.fields };
+      const ev: BusEvent = { seq: ++this.head, id: randomUUID(), entity: d.entity, schemaId: schema.id, payload: payload.buffer, committedAt, header: payload.header };
       this.events.push(ev);
       out.push(ev);
     });

@@ -2,7 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { z } from 'zod';
 import { ApiError } from '../errors';
 import { WriteFailure } from '../data/org';
-import { GAP_TYPES, type BusEvent } from '../cdc/capture';
+import { GAP_TYPES, type BusEvent, type ChangeCapture } from '../cdc/capture';
 import { encodeReplayId } from './pubsub';
 import type { EmulatorContext } from './context';
 import { json, noContent, type Req, type Res, type Route } from './http';
@@ -21,9 +21,11 @@ async function body<T>(req: Req, schema: z.ZodType<T>): Promise<T> {
   return parsed.data;
 }
 
-/** The bus as the control API shows it: replay ids in base64 and as numbers, headers decoded. */
-export function describeEvent(ev: BusEvent) {
-  return { replayId: encodeReplayId(ev.seq).toString('base64'), seq: ev.seq, id: ev.id, entity: ev.entity, schemaId: ev.schemaId, header: ev.header, fields: ev.fields };
+/** The bus as the control API shows it: replay ids in base64 and as numbers, the payload decoded (nulls left out). */
+export function describeEvent(capture: ChangeCapture, ev: BusEvent) {
+  const decoded = capture.schemaById(ev.schemaId)!.type.fromBuffer(ev.payload) as Record<string, unknown>;
+  const fields = Object.fromEntries(Object.entries(decoded).filter(([k, v]) => k !== 'ChangeEventHeader' && v !== null));
+  return { replayId: encodeReplayId(ev.seq).toString('base64'), seq: ev.seq, id: ev.id, entity: ev.entity, schemaId: ev.schemaId, header: ev.header, fields };
 }
 
 /** `/__emulator/cdc…`: Change Data Capture settings, the bus, and Pub/Sub stream faults. */
@@ -64,11 +66,11 @@ export function cdcControlRoutes(ctx: EmulatorContext): Route[] {
         capture.flushNow();
         const after = Number(req.url.searchParams.get('after') ?? 0);
         const entity = req.url.searchParams.get('entity');
-        return { events: capture.since(after).filter((ev) => !entity || ev.entity === entity).map(describeEvent) };
+        return { events: capture.since(after).filter((ev) => !entity || ev.entity === entity).map((ev) => describeEvent(capture, ev)) };
       }),
     },
-    { method: 'POST', pattern: new RegExp(`${P}/faults/gap/?$`), handler: wrap(async (req) => { const b = await body(req, gap); return describeEvent(capture.emitGap(b.entity, b.changeType, b.recordIds)); }) },
-    { method: 'POST', pattern: new RegExp(`${P}/faults/overflow/?$`), handler: wrap(async (req) => describeEvent(capture.emitGap((await body(req, overflow)).entity, 'GAP_OVERFLOW', []))) },
+    { method: 'POST', pattern: new RegExp(`${P}/faults/gap/?$`), handler: wrap(async (req) => { const b = await body(req, gap); return describeEvent(capture, capture.emitGap(b.entity, b.changeType, b.recordIds)); }) },
+    { method: 'POST', pattern: new RegExp(`${P}/faults/overflow/?$`), handler: wrap(async (req) => describeEvent(capture, capture.emitGap((await body(req, overflow)).entity, 'GAP_OVERFLOW', []))) },
     { method: 'POST', pattern: new RegExp(`${P}/faults/expire-replay/?$`), handler: wrap(() => ({ expired: capture.expireAll() })) },
     {
       method: 'POST', pattern: new RegExp(`${P}/faults/end-streams/?$`),
