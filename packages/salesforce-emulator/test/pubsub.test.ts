@@ -58,7 +58,7 @@ describe('Change Data Capture over the Pub/Sub API, received by the unchanged sa
     const { id } = (await ferry.sobject('Lead').create({ LastName: 'Okafor', Company: 'Acme', Email: 'o@acme.test' })) as { id: string };
     await ferry.sobject('Lead').update({ Id: id, Company: 'Acme Ltd', Email: null });
     await ferry.sobject('Lead').destroy(id);
-    await conn.soap.undelete([id]);
+    await ferry.soap.undelete([id]);
     await until('4 events', () => got.events.length >= 4);
     expect(got.events.map((e) => header(e).changeType)).toEqual(['CREATE', 'UPDATE', 'DELETE', 'UNDELETE']);
     const [create, update, del, undel] = got.events as [ParsedEvent, ParsedEvent, ParsedEvent, ParsedEvent];
@@ -66,7 +66,7 @@ describe('Change Data Capture over the Pub/Sub API, received by the unchanged sa
       expect(header(e)).toMatchObject({ entityName: 'Lead', recordIds: [id], commitUser: userId(), sequenceNumber: 1, diffFields: [] });
     }
     expect(header(create).changeOrigin).toBe(`com/salesforce/api/rest/${VERSION};client=FerrySync`);
-    expect(header(undel).changeOrigin).toBe(`com/salesforce/api/soap/${VERSION};client=`);
+    expect(header(undel).changeOrigin).toBe(`com/salesforce/api/soap/${VERSION};client=FerrySync`);
     expect(create.payload).toMatchObject({ Company: 'Acme', Email: 'o@acme.test', Status: 'Open - Not Contacted', Name: { LastName: 'Okafor', FirstName: null } });
     expect(header(create).changedFields).toEqual([]);
     expect(header(update).changedFields).toEqual(expect.arrayContaining(['Company', 'Email']));

@@ -80,6 +80,12 @@ export function originForRequest(path: string, callOptions: string | string[] | 
   return { changeOrigin: `com/salesforce/api/${api}/${version};client=${client}`, bulk };
 }
 
+/** SOAP sends its client id in the CallOptions header of the envelope, read after the request began. */
+export function setWriteClient(client: string): void {
+  const scope = scopes.getStore();
+  if (scope) scope.changeOrigin = scope.changeOrigin.replace(/;client=.*$/, `;client=${client}`);
+}
+
 interface Change {
   maker: object;
   table: SObjectTable;
