@@ -35,8 +35,8 @@ async function control(method: string, path: string, body?: unknown): Promise<un
 }
 
 /** The unchanged client subscribed to a topic; resolves once the server holds the stream. */
-async function subscribe(topic: string, how: { numRequested?: number | null; from?: 'earliest' | number } = {}) {
-  const client = await pubsubClient(emu, conn);
+async function subscribe(topic: string, how: { numRequested?: number | null; from?: 'earliest' | number } = {}, as: Connection = conn) {
+  const client = await pubsubClient(emu, as);
   clients.push(client);
   const { received, callback } = collector();
   const before = emu.pubsub!.subscriptions.size;
@@ -338,6 +338,27 @@ describe('Pub/Sub API errors and faults', () => {
     await control('POST', '/sessions/expire', {});
     await until('error', () => b.errors.length > 0);
     expect(b.errors[0]).toMatchObject({ code: 16 });
+  });
+
+  it("field-level security: a user sees no hidden field in events; without the CDC permission Subscribe is PERMISSION_DENIED", async () => {
+    const restricted = await soapLogin(emu, 1);
+    const limited = await subscribe('/data/LeadChangeEvent', {}, restricted);
+    const full = await subscribe('/data/LeadChangeEvent');
+    const id = (await conn.sobject('Lead').create({ LastName: 'Fls', Company: 'F', Secret__c: 'classified', AnnualRevenue: 5 }) as { id: string }).id;
+    await conn.sobject('Lead').update({ Id: id, Secret__c: 'still secret', Company: 'F2' });
+    await until('events for both', () => limited.events.length >= 2 && full.events.length >= 2);
+    expect(full.events[0]!.payload).toMatchObject({ Secret__c: 'classified', AnnualRevenue: 5, Company: 'F' });
+    expect(limited.events[0]!.payload).toMatchObject({ Secret__c: null, AnnualRevenue: null, Company: 'F' });
+    expect(header(full.events[1]!).changedFields).toEqual(expect.arrayContaining(['Secret__c', 'Company']));
+    expect(header(limited.events[1]!).changedFields).toContain('Company');
+    expect(header(limited.events[1]!).changedFields).not.toContain('Secret__c');
+    expect(limited.events[1]!.payload.Secret__c).toBeNull();
+
+    await control('PUT', '/cdc/permissions/restricted@ferry.emulator', { allowed: false });
+    const denied = await subscribe('/data/LeadChangeEvent', {}, restricted);
+    await until('the error', () => denied.errors.length > 0);
+    expect(denied.errors[0]).toMatchObject({ code: 7 });
+    expect(denied.errors[0]!.metadata?.get('error-code')).toEqual(['sfdc.platform.eventbus.grpc.subscription.permission.denied']);
   });
 
   it('slow delivery holds back each batch', async () => {

@@ -117,6 +117,8 @@ export const OVERFLOW_RECORD_ID = '000000000000000AAA';
  */
 export class ChangeCapture {
   readonly enabled = new Set<string>();
+  /** Users without the permission to subscribe to change events (Subscribe / GetTopic answer PERMISSION_DENIED). */
+  readonly denied = new Set<string>();
   readonly events: BusEvent[] = [];
   /** Last seq handed out; events[] holds seq in (head - events.length, head]. */
   head = 0;
@@ -226,6 +228,7 @@ export class ChangeCapture {
     this.pending.length = 0;
     this.byOwner.clear();
     this.enabled.clear();
+    this.denied.clear();
     this.enable(this.initial);
   }
 

@@ -13,6 +13,7 @@ const overflow = z.object({ entity: z.string() });
 const endStreams = z.object({ status: z.enum(['OK', 'UNAVAILABLE', 'INTERNAL', 'ABORTED']).default('OK'), message: z.string().optional() });
 const slow = z.object({ delayMs: z.number().int().min(0).max(600_000) });
 const keepalive = z.object({ keepaliveMs: z.number().int().min(50) });
+const permission = z.object({ allowed: z.boolean() });
 
 async function body<T>(req: Req, schema: z.ZodType<T>): Promise<T> {
   const text = await req.text();
@@ -78,6 +79,15 @@ export function cdcControlRoutes(ctx: EmulatorContext): Route[] {
     },
     { method: 'POST', pattern: new RegExp(`${P}/faults/auth-expiry/?$`), handler: wrap(() => ({ ended: server().expireStreamSessions() })) },
     { method: 'PUT', pattern: new RegExp(`${P}/faults/slow/?$`), handler: wrap(async (req) => { server().faults.delayMs = (await body(req, slow)).delayMs; }) },
+    {
+      method: 'PUT', pattern: new RegExp(`${P}/permissions/([^/]+)/?$`),
+      handler: wrap(async (req, [username]) => {
+        const user = ctx.org.userByName(username!);
+        if (!user) throw new ApiError(404, 'NOT_FOUND', `Unknown user: ${username}`);
+        if ((await body(req, permission)).allowed) capture.denied.delete(user.id);
+        else capture.denied.add(user.id);
+      }),
+    },
     { method: 'PUT', pattern: new RegExp(`${P}/keepalive/?$`), handler: wrap(async (req) => { server().keepaliveMs = (await body(req, keepalive)).keepaliveMs; }) },
   ];
 }
