@@ -124,7 +124,7 @@ export function rawSubscribe(emu: EmulatorHandle, conn: Connection, overrides: P
   };
 }
 
-export function unary<T>(emu: EmulatorHandle, conn: Connection, method: 'GetTopic' | 'GetSchema', request: unknown, overrides: Parameters<typeof rawPubSub>[2] = {}): Promise<T> {
+export function unary<T>(emu: EmulatorHandle, conn: Connection, method: 'GetTopic' | 'GetSchema' | 'Publish', request: unknown, overrides: Parameters<typeof rawPubSub>[2] = {}): Promise<T> {
   const { client, meta } = rawPubSub(emu, conn, overrides);
   return new Promise<T>((resolve, reject) => {
     (client[method] as (req: unknown, m: grpc.Metadata, cb: (e: grpc.ServiceError | null, r: T) => void) => void)(request, meta, (e, r) => {

@@ -271,6 +271,8 @@ describe('Pub/Sub API errors and faults', () => {
     expect(parsed.fields.map((f) => f.name)).toEqual(expect.arrayContaining(['Company', 'Name', 'Address', 'LastModifiedDate']));
     const missing = await unary(emu, conn, 'GetTopic', { topic_name: '/data/CaseChangeEvent' }).catch((x: unknown) => x as { code: number; details: string });
     expect(missing).toMatchObject({ code: 5, details: expect.stringContaining('/data/CaseChangeEvent not found') });
+    const publish = await unary(emu, conn, 'Publish', { topic_name: '/data/LeadChangeEvent', events: [] }).catch((x: unknown) => x as { code: number });
+    expect(publish).toMatchObject({ code: 12 });
     await control('POST', '/cdc/entities/Case');
     await expect(unary(emu, conn, 'GetTopic', { topic_name: '/data/CaseChangeEvent' })).resolves.toMatchObject({ can_subscribe: true });
   });

@@ -247,7 +247,8 @@ export class ChangeCapture {
       this.byOwner.delete(p.owner);
       if (p.changes.length) ready.push(p);
     }
-    if (this.pending.length) this.schedule();
+    // Only a running composite request is left: look again shortly rather than every turn of the loop.
+    if (this.pending.length) this.schedule(5);
     // Consecutive Bulk API transactions of one request are saved 200 rows to a transaction.
     const groups: { changes: Change[]; scope: WriteScope | undefined }[] = [];
     for (const p of ready) {
@@ -258,10 +259,11 @@ export class ChangeCapture {
     for (const g of groups) this.commit(g.changes, g.scope);
   }
 
-  private schedule(): void {
+  private schedule(delayMs = 0): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flushNow());
+    if (delayMs > 0) setTimeout(() => this.flushNow(), delayMs).unref();
+    else setImmediate(() => this.flushNow());
   }
 
   /** One committed transaction: one change per record (first state before, last state after), grouped like Salesforce. */
