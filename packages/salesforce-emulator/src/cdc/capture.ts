@@ -103,6 +103,13 @@ interface Pending {
 
 export type BusListener = (event: BusEvent) => void;
 
+/** A bus position as the Pub/Sub API hands it out: 8 bytes, big-endian. */
+export function encodeReplayId(seq: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(seq));
+  return b;
+}
+
 const RETENTION_MS = 72 * 3_600_000;
 /** Events kept at most, whatever their age, so a long load test stays within memory. */
 const MAX_EVENTS = 100_000;

@@ -1,9 +1,7 @@
-import * as grpc from '@grpc/grpc-js';
 import { z } from 'zod';
 import { ApiError } from '../errors';
 import { WriteFailure } from '../data/org';
-import { GAP_TYPES, type BusEvent, type ChangeCapture } from '../cdc/capture';
-import { encodeReplayId } from './pubsub';
+import { encodeReplayId, GAP_TYPES, type BusEvent, type ChangeCapture } from '../cdc/capture';
 import type { EmulatorContext } from './context';
 import { json, noContent, type Req, type Res, type Route } from './http';
 
@@ -14,6 +12,9 @@ const endStreams = z.object({ status: z.enum(['OK', 'UNAVAILABLE', 'INTERNAL', '
 const slow = z.object({ delayMs: z.number().int().min(0).max(600_000) });
 const keepalive = z.object({ keepaliveMs: z.number().int().min(50) });
 const permission = z.object({ allowed: z.boolean() });
+
+/** gRPC status codes a stream can be ended with (kept here so the HTTP side does not load grpc-js). */
+const STATUS = { OK: 0, ABORTED: 10, INTERNAL: 13, UNAVAILABLE: 14 } as const;
 
 async function body<T>(req: Req, schema: z.ZodType<T>): Promise<T> {
   const text = await req.text();
@@ -75,7 +76,7 @@ export function cdcControlRoutes(ctx: EmulatorContext): Route[] {
     { method: 'POST', pattern: new RegExp(`${P}/faults/expire-replay/?$`), handler: wrap(() => ({ expired: capture.expireAll() })) },
     {
       method: 'POST', pattern: new RegExp(`${P}/faults/end-streams/?$`),
-      handler: wrap(async (req) => { const b = await body(req, endStreams); return { ended: server().endAll(grpc.status[b.status], b.message) }; }),
+      handler: wrap(async (req) => { const b = await body(req, endStreams); return { ended: server().endAll(STATUS[b.status], b.message) }; }),
     },
     { method: 'POST', pattern: new RegExp(`${P}/faults/auth-expiry/?$`), handler: wrap(() => ({ ended: server().expireStreamSessions() })) },
     { method: 'PUT', pattern: new RegExp(`${P}/faults/slow/?$`), handler: wrap(async (req) => { server().faults.delayMs = (await body(req, slow)).delayMs; }) },

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { BusEvent, ChangeCapture } from '../cdc/capture';
+import { encodeReplayId, type BusEvent, type ChangeCapture } from '../cdc/capture';
 import { maskFields } from '../cdc/avro';
 import type { OrgUser } from '../data/org';
 import type { EmulatorContext } from './context';
@@ -74,12 +74,6 @@ interface FetchResponse {
   latest_replay_id: Buffer;
   rpc_id: string;
   pending_num_requested: number;
-}
-
-export function encodeReplayId(seq: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(seq));
-  return b;
 }
 
 function decodeReplayId(b: Buffer | undefined): number | undefined {
