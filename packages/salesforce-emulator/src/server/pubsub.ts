@@ -233,7 +233,8 @@ export class PubSubServer {
       } else if (req.topic_name && req.topic_name !== sub.topic) {
         return this.end(sub, this.status(grpc.status.INVALID_ARGUMENT, `The topic name ${req.topic_name} differs from the topic of this subscription (${sub.topic}).`, PUBSUB_ERROR.invalidArgument, rpcId));
       }
-      if (!this.stillValid(sub.token)) return this.end(sub, this.authError(rpcId));
+      // A FetchRequest is activity on the session, as an API call is.
+      if (!this.ctx.sessions.validate(sub.token)) return this.end(sub, this.authError(rpcId));
       const n = Math.max(0, Math.min(Number(req.num_requested ?? 0), MAX_NUM_REQUESTED));
       sub.pending = Math.min(sub.pending + n, MAX_NUM_REQUESTED * 10);
       void this.pump(sub);
