@@ -202,6 +202,11 @@ export class ChangeCapture {
     return this.head - this.events.length + 1;
   }
 
+  /** Events with seq > after, oldest first, without copying the bus (readers far behind stay cheap). */
+  *after(seq: number): Generator<BusEvent> {
+    for (let i = Math.max(0, seq - this.earliestSeq + 1); i < this.events.length; i++) yield this.events[i]!;
+  }
+
   /** Events with seq > after, oldest first. */
   since(after: number): BusEvent[] {
     const start = Math.max(0, after - this.earliestSeq + 1);

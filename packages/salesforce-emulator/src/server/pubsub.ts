@@ -284,7 +284,7 @@ export class PubSubServer {
         if (!this.stillValid(s.token)) return this.end(s, this.authError(s.rpcId));
         const batch: BusEvent[] = [];
         let cursor = s.cursor;
-        for (const ev of this.capture.since(s.cursor)) {
+        for (const ev of this.capture.after(s.cursor)) {
           if (batch.length >= s.pending) break;
           cursor = ev.seq;
           if (this.matches(s, ev)) batch.push(ev);
@@ -334,7 +334,8 @@ export class PubSubServer {
       }
       if (s.sending || now - s.lastSent < this.keepaliveMs) continue;
       // Nothing undelivered for this topic: the position moves to the head of the bus.
-      const undelivered = this.capture.since(s.cursor).some((ev) => this.matches(s, ev));
+      let undelivered = false;
+      for (const ev of this.capture.after(s.cursor)) if ((undelivered = this.matches(s, ev))) break;
       if (!undelivered) s.cursor = this.capture.head;
       this.write(s, { events: [], latest_replay_id: encodeReplayId(s.cursor), rpc_id: s.rpcId, pending_num_requested: s.pending });
     }
