@@ -14,7 +14,7 @@ const config: NextConfig = {
     "@ferry/realtime",
     "@ferry/observability",
     "@ferry/salesforce-emulator",
-    "@ferry/worker",
+    "@ferry/jobs",
     "@ferry/sync",
   ],
   // Native or process-level server libraries stay out of the bundle and load from node_modules.

@@ -11,7 +11,7 @@ import { createTenantFixture, runtimeUrlFor, type TestDatabase } from "@ferry/db
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { sealSecret } from "@ferry/services/secrets/seal";
 import { productionCommand } from "@ferry/web/testing";
-import { TENANT_QUEUE } from "@ferry/worker/jobs/catalog";
+import { TENANT_QUEUE } from "@ferry/jobs";
 
 export const SIZE: "ci" | "full" = process.env.RELIABILITY_SIZE === "ci" ? "ci" : "full";
 /** The suite run's directory (made by the global setup), or a directory of this file's own. */

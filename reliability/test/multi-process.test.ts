@@ -6,7 +6,7 @@ import { createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { SYNC_OBJECTS } from "@ferry/sync";
 import { rowsOf } from "@ferry/sync/store/stage";
-import { TENANT_QUEUE } from "@ferry/worker/jobs/catalog";
+import { TENANT_QUEUE } from "@ferry/jobs";
 import { checksum, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "../../packages/sync/test/helpers";
 import { connectedTenant, openQueue, readPageLog, record, SIZE, sleep, startWorkerProcess, waitFor, workDir, type WorkerProcess } from "../src/harness";
 

@@ -6,7 +6,7 @@ import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { editRecord, type TenantContext } from "@ferry/services";
 import { runIncrementalSync, runInitialSync, runPush, runReconcile, runSyncJob, scheduleSyncWork, SYNC_OBJECTS, type SyncEmitter, type SyncJobName, type SyncJobPayload, type SyncOptions } from "@ferry/sync";
 import { rowsOf } from "@ferry/sync/store/stage";
-import { jobCatalog } from "@ferry/worker/jobs/catalog";
+import { jobCatalog } from "@ferry/jobs";
 import { checksum, connect, emulatorRows, runObjects, SMALL_COUNTS, startOrg, storedRows } from "../../packages/sync/test/helpers";
 import { record, SIZE, sleep } from "../src/harness";
 

@@ -11,3 +11,4 @@ export { runPush, PUSH_BATCH } from "./push";
 export { runReconcile } from "./reconcile";
 export { runSyncJob, type SyncJobDependencies, type SyncJobName, type SyncJobPayload } from "./jobs";
 export { scheduleSyncWork, runScheduler, type ScheduleDependencies } from "./scheduler";
+export { createJobHandlers, type WorkerDependencies } from "./job-handlers";
