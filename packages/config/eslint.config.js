@@ -1,5 +1,6 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import { boundaries } from "./boundaries.js";
 
 /** Shared lint rules: correctness over taste; formatting is left to the editor. */
 export const ferryLint = tseslint.config(
@@ -26,6 +27,7 @@ export const ferryLint = tseslint.config(
     files: ["**/*.test.ts", "**/test/**", "e2e/**", "bench/**", "**/bench/**", "**/cli.ts", "**/scripts/**"],
     rules: { "no-console": "off" },
   },
+  ...boundaries,
 );
 
 export default ferryLint;

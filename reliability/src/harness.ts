@@ -9,7 +9,7 @@ import { PgBoss } from "pg-boss";
 import { salesforceConnections, withTenant } from "@ferry/db";
 import { createTenantFixture, runtimeUrlFor, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
-import { sealSecret } from "@ferry/services/secrets/seal";
+import { sealSecret } from "@ferry/services";
 import { productionCommand } from "@ferry/web/testing";
 import { TENANT_QUEUE } from "@ferry/jobs";
 

@@ -4,7 +4,7 @@ import { salesforceConnections, syncRuns, withTenant } from "@ferry/db";
 import { availableBackends, createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { runInitialSync, runSyncJob, scheduleSyncWork, type SyncJobDependencies } from "@ferry/sync";
-import { checksum, connect, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "../../../packages/sync/test/helpers";
+import { checksum, connect, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "@ferry/sync/testing";
 import { startTestWorker, waitUntil } from "@ferry/jobs/testing";
 import type { HandlerMap, JobContext, Worker } from "@ferry/jobs";
 

@@ -11,4 +11,6 @@ export { runPush, PUSH_BATCH } from "./push";
 export { runReconcile } from "./reconcile";
 export { runSyncJob, type SyncJobDependencies, type SyncJobName, type SyncJobPayload } from "./jobs";
 export { scheduleSyncWork, runScheduler, type ScheduleDependencies } from "./scheduler";
+// The connect flow's jsforce side, injected into the services' connection verbs.
+export { salesforceGateway, openSalesforceConnection, installSalesforceEgressGuard } from "./salesforce";
 export { createJobHandlers, type WorkerDependencies } from "./job-handlers";
