@@ -2,7 +2,7 @@
 // exports maps already keep every package to its public entry points, so a rule on import
 // specifiers is exact). Drawn in docs/architecture.md:
 //
-//   apps (web, worker) → api → auth, services / sync → jobs, realtime → db, observability
+//   apps (web, worker) → api → auth → services ← sync; services, sync → jobs → db, observability
 //
 // Each package lists the workspace packages its source may import; anything else is an error.
 // Nothing imports an app. The Salesforce emulator is for tests, benchmarks and the embedded demo.
@@ -17,7 +17,7 @@ export const layers = {
   "packages/salesforce-emulator": [],
   "packages/jobs": ["@ferry/db", "@ferry/observability"],
   "packages/realtime": ["@ferry/db", "@ferry/observability"],
-  "packages/services": ["@ferry/db"],
+  "packages/services": ["@ferry/db", "@ferry/jobs"],
   "packages/auth": ["@ferry/db", "@ferry/services"],
   "packages/sync": ["@ferry/db", "@ferry/jobs", "@ferry/observability", "@ferry/realtime", "@ferry/services"],
   "packages/api": ["@ferry/auth", "@ferry/db", "@ferry/jobs", "@ferry/observability", "@ferry/realtime", "@ferry/services", "@ferry/sync"],

@@ -1,5 +1,6 @@
 import type { Connection } from "jsforce";
 import { salesforceConnections, withTenant, type DatabaseHandle } from "@ferry/db";
+import type { TenantJobName } from "@ferry/jobs";
 import { createNotification } from "@ferry/services";
 import type { RunOutcome, SyncLogger, SyncOptions } from "./engine";
 import { runIncrementalSync } from "./incremental";
@@ -9,7 +10,8 @@ import { runPush } from "./push";
 import { runReconcile } from "./reconcile";
 import { finishRun, setSyncState } from "./store/runs";
 
-export type SyncJobName = "sync.initial" | "sync.incremental" | "sync.push" | "sync.reconcile";
+/** The catalog's tenant jobs: every one of them is a sync run. */
+export type SyncJobName = TenantJobName;
 
 export interface SyncJobPayload {
   tenantId: string;
@@ -40,7 +42,7 @@ const runners = {
   "sync.incremental": runIncrementalSync,
   "sync.push": runPush,
   "sync.reconcile": runReconcile,
-} as const;
+} as const satisfies Record<SyncJobName, unknown>;
 
 /**
  * What a worker job does: open the tenant's connection, run the engine, then act on the outcome.
