@@ -5,7 +5,18 @@ import { boundaries } from "./boundaries.js";
 /** Shared lint rules: correctness over taste; formatting is left to the editor. */
 export const ferryLint = tseslint.config(
   {
-    ignores: ["**/node_modules/**", "**/.next/**", "**/dist/**", "**/.tools/**", "**/.data/**", "**/drizzle/**", "**/next-env.d.ts", "**/test-results/**", "**/playwright-report/**", "bench/results/**"],
+    ignores: [
+      "**/node_modules/**",
+      "**/.next/**",
+      "**/dist/**",
+      "**/.tools/**",
+      "**/.data/**",
+      "**/drizzle/**",
+      "**/next-env.d.ts",
+      "**/test-results/**",
+      "**/playwright-report/**",
+      "bench/results/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -30,11 +30,23 @@ describe("the layering lint rule (packages/config/boundaries.js)", () => {
 
   it.each([
     ["a router calling a service", "packages/api/src/routers/fine.ts", `import { listMembers } from "@ferry/services";`],
-    ["the engine calling services and the job catalog", "packages/sync/src/fine.ts", `import { createNotification } from "@ferry/services";\nimport { jobCatalog } from "@ferry/jobs";`],
-    ["an engine test starting the emulator", "packages/sync/test/fine.test.ts", `import { startEmulator } from "@ferry/salesforce-emulator";\nimport { createTestDatabase } from "@ferry/db/testing";`],
+    [
+      "the engine calling services and the job catalog",
+      "packages/sync/src/fine.ts",
+      `import { createNotification } from "@ferry/services";\nimport { jobCatalog } from "@ferry/jobs";`,
+    ],
+    [
+      "an engine test starting the emulator",
+      "packages/sync/test/fine.test.ts",
+      `import { startEmulator } from "@ferry/salesforce-emulator";\nimport { createTestDatabase } from "@ferry/db/testing";`,
+    ],
     ["the embedded demo starting the emulator", "apps/web/src/server/demo-emulator.ts", `import { startEmulator } from "@ferry/salesforce-emulator";`],
     ["the browser reading the event types", "apps/web/src/lib/fine.ts", `import type { EventName } from "@ferry/realtime/events";`],
-    ["a reliability test using the published test helpers", "reliability/test/fine.test.ts", `import { startOrg } from "@ferry/sync/testing";\nimport { startWebProcess } from "@ferry/web/testing";`],
+    [
+      "a reliability test using the published test helpers",
+      "reliability/test/fine.test.ts",
+      `import { startOrg } from "@ferry/sync/testing";\nimport { startWebProcess } from "@ferry/web/testing";`,
+    ],
   ])("allows %s", async (_what, file, source) => {
     expect(await boundaryErrors(file, source)).toEqual([]);
   });

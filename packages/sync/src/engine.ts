@@ -28,7 +28,7 @@ export interface SyncOptions {
   sliceMs?: number;
   retry?: Partial<RetryPolicy>;
   budget?: Omit<ApiBudgetOptions, "capCalls">;
-  /** Emits at most this often after commits (a 1 s heartbeat runs regardless). */
+  /** Emits at most this often after commits (progress is re-sent after 750 ms of quiet regardless). */
   progressIntervalMs?: number;
 }
 

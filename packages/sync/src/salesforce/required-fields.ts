@@ -20,7 +20,3 @@ export const REQUIRED_FIELDS: Record<SyncedObject, readonly string[]> = {
   Campaign: [...deletable, "OwnerId"],
   CampaignMember: [...deletable, "CampaignId", "LeadId", "ContactId"],
 };
-
-export function isRequiredField(object: string, field: string): boolean {
-  return (REQUIRED_FIELDS as Record<string, readonly string[] | undefined>)[object]?.includes(field) ?? false;
-}
