@@ -15,6 +15,7 @@ const config: NextConfig = {
     "@ferry/observability",
     "@ferry/salesforce-emulator",
     "@ferry/jobs",
+    "@ferry/salesforce",
     "@ferry/sync",
   ],
   // Native or process-level server libraries stay out of the bundle and load from node_modules.

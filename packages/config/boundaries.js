@@ -19,8 +19,9 @@ export const layers = {
   "packages/realtime": ["@ferry/db", "@ferry/observability"],
   "packages/services": ["@ferry/db", "@ferry/jobs"],
   "packages/auth": ["@ferry/db", "@ferry/services"],
-  "packages/sync": ["@ferry/db", "@ferry/jobs", "@ferry/observability", "@ferry/realtime", "@ferry/services"],
-  "packages/api": ["@ferry/auth", "@ferry/db", "@ferry/jobs", "@ferry/observability", "@ferry/realtime", "@ferry/services", "@ferry/sync"],
+  "packages/salesforce": ["@ferry/services"],
+  "packages/sync": ["@ferry/db", "@ferry/jobs", "@ferry/observability", "@ferry/realtime", "@ferry/salesforce", "@ferry/services"],
+  "packages/api": ["@ferry/auth", "@ferry/db", "@ferry/jobs", "@ferry/observability", "@ferry/realtime", "@ferry/salesforce", "@ferry/services", "@ferry/sync"],
   "apps/worker": ["@ferry/db", "@ferry/jobs", "@ferry/observability", "@ferry/realtime", "@ferry/services", "@ferry/sync"],
   "apps/web": ["@ferry/api", "@ferry/auth", "@ferry/db", "@ferry/jobs", "@ferry/observability", "@ferry/realtime", "@ferry/services", "@ferry/sync"],
 };

@@ -1,10 +1,7 @@
 import type { Connection } from "jsforce";
 import { pgErrorCode, salesforceConnections, syncStates, withTenant, type DatabaseHandle } from "@ferry/db";
 import { recordInitialSyncFinished, recordSyncFailure } from "@ferry/services";
-import { ApiBudget, type ApiBudgetOptions } from "./api/budget";
-import { SalesforceApi, type RetryPolicy } from "./api/client";
-import { readLimits } from "./api/query";
-import { ApiCapReachedError, CredentialsError, OrgApiLimitError, RunAbortedError } from "./errors";
+import { ApiBudget, type ApiBudgetOptions, SalesforceApi, type RetryPolicy, readLimits, ApiCapReachedError, CredentialsError, OrgApiLimitError, RunAbortedError } from "@ferry/salesforce";
 import { ProgressReporter, type SyncEmitter } from "./progress";
 import { emitSyncStatus, failForCredentials, pauseForApiLimit } from "./store/outcomes";
 import { beginRun, finishRun, setSyncState, type RunKind } from "./store/runs";

@@ -4,7 +4,7 @@ import type { RealtimeEmitter } from "@ferry/realtime";
 import type { SyncOptions } from "./engine";
 import { runSyncJob, type SyncJobDependencies } from "./jobs";
 import { runScheduler } from "./scheduler";
-import { openSalesforceConnection } from "./salesforce/connect";
+import { openSalesforceConnection } from "./open-connection";
 import type { HandlerMap, JobContext, JobHandler } from "@ferry/jobs";
 
 /** What handlers may use; the same in the embedded web process and the standalone worker. */

@@ -1,6 +1,6 @@
 import type { Connection } from "jsforce";
 import type { DescribedField, DescribedObject, MissingField, OrgSchema } from "@ferry/services";
-import { UNSYNCABLE_TYPES } from "../model/objects";
+import { UNSYNCABLE_TYPES } from "../fields";
 import { translateSalesforceError } from "./errors";
 import { REQUIRED_FIELDS, SYNCED_OBJECTS, type SyncedObject } from "./required-fields";
 

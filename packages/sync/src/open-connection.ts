@@ -2,8 +2,7 @@ import { sql } from "drizzle-orm";
 import type { Connection } from "jsforce";
 import { salesforceConnections, withTenant, type Database } from "@ferry/db";
 import { createNotification, openSecret } from "@ferry/services";
-import { SalesforceClientError, translateSalesforceError } from "./errors";
-import { login } from "./gateway";
+import { login, SalesforceClientError, translateSalesforceError } from "@ferry/salesforce";
 
 export type { LoginHostChoice } from "@ferry/services";
 
