@@ -3,17 +3,7 @@ import { fieldCatalog, type Transaction } from "@ferry/db";
 import { type SalesforceApi, SalesforceApiError, UNSYNCABLE_TYPES } from "@ferry/salesforce";
 
 /** Parents before children, so a child's lookups already exist in Ferry when it lands. */
-export const SYNC_OBJECTS = [
-  "User",
-  "Account",
-  "Contact",
-  "Lead",
-  "Opportunity",
-  "OpportunityContactRole",
-  "Campaign",
-  "CampaignMember",
-] as const;
-export type SyncObject = (typeof SYNC_OBJECTS)[number];
+export { SYNC_OBJECTS, type SyncObject } from "@ferry/salesforce";
 
 export interface DescribedField {
   name: string;
