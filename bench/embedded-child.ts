@@ -8,7 +8,7 @@ import { sql } from "drizzle-orm";
 import { createTenantFixture, createTestDatabase } from "@ferry/db/testing";
 import { createLogger } from "@ferry/observability";
 import { runInitialSync, type SyncEmitter } from "@ferry/sync";
-import { startWorker } from "@ferry/worker";
+import { startWorker } from "@ferry/jobs";
 import { PGlite } from "@electric-sql/pglite";
 import { runCarefulPeer } from "./careful";
 import { runLimitPipeline } from "./pipeline";

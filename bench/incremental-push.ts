@@ -7,7 +7,7 @@
  */
 import jsforce from "jsforce";
 import { createLogger } from "@ferry/observability";
-import { startWorker } from "@ferry/worker";
+import { startWorker } from "@ferry/jobs";
 import { addTenant, ferryDatabase, runObjectCalls, startWorkerProcess, waitForJob, type JobRow } from "./ferry";
 import { arg, fmt, printTable, quick, QUICK_OBJECTS, SMALL_OBJECTS, startEmulatorProcess, writeResult } from "./lib";
 

@@ -7,7 +7,7 @@
  *   pnpm --filter @ferry/bench exec tsx initial-sync.ts [--quick] [--leads n] [--runs n] [--pglite-leads n]
  */
 import { createLogger } from "@ferry/observability";
-import { startWorker } from "@ferry/worker";
+import { startWorker } from "@ferry/jobs";
 import { addTenant, chunkSplit, ferryDatabase, runObjectCalls, startWorkerProcess, waitForJob } from "./ferry";
 import { arg, fmt, median, printTable, quick, scratchDatabase, sleep, spawnTs, QUICK_OBJECTS, SMALL_OBJECTS, startEmulatorProcess, summary, writeResult, type EmulatorProcess } from "./lib";
 import { liveClient, type LiveFigures } from "./live";

@@ -11,7 +11,7 @@
 import type postgres from "postgres";
 import { createLogger } from "@ferry/observability";
 import { SYNC_OBJECTS } from "@ferry/sync";
-import { startWorker } from "@ferry/worker";
+import { startWorker } from "@ferry/jobs";
 import { addTenant, ferryDatabase, startWorkerProcess, type JobRow } from "./ferry";
 import { arg, fmt, median, printTable, quick, SMALL_OBJECTS, startEmulatorProcess, summary, TINY_OBJECTS, waitFor, writeResult } from "./lib";
 

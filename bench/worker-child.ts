@@ -10,8 +10,8 @@ import jsforce from "jsforce";
 import type postgres from "postgres";
 import { runSyncJob, type RunOutcome, type SyncJobName } from "@ferry/sync";
 import { runWorkerProcess } from "@ferry/worker/process";
-import type { HandlerMap, JobContext, Worker } from "@ferry/worker";
-import type { WorkerDependencies } from "@ferry/worker/handlers";
+import type { HandlerMap, JobContext, Worker } from "@ferry/jobs";
+import type { WorkerDependencies } from "@ferry/sync";
 
 for (const k of ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"]) delete process.env[k];
 

@@ -41,6 +41,7 @@ lane() {
 checks_lane() {
   task typecheck pnpm turbo run typecheck --concurrency=2 --continue
   task lint pnpm exec eslint .
+  task format pnpm run format:check
   # Integration suites hold Postgres and PGlite: one package at a time beside the other lane.
   task unit+integration pnpm turbo run test --concurrency=1 --continue --filter='!@ferry/e2e' --filter='!@ferry/reliability'
   task fresh-start bash scripts/check-fresh-start.sh --store "$PNPM_CONFIG_STORE_DIR"

@@ -14,7 +14,8 @@ const config: NextConfig = {
     "@ferry/realtime",
     "@ferry/observability",
     "@ferry/salesforce-emulator",
-    "@ferry/worker",
+    "@ferry/jobs",
+    "@ferry/salesforce",
     "@ferry/sync",
   ],
   // Native or process-level server libraries stay out of the bundle and load from node_modules.

@@ -1,8 +1,8 @@
 import { createServer } from "node:http";
 import next from "next";
 import { attachRealtime, createEmitter, refreshUserRooms, type Realtime, type RealtimeEmitter } from "@ferry/realtime";
-import { startWorker, type Worker } from "@ferry/worker";
-import { createJobHandlers } from "@ferry/worker/handlers";
+import { startWorker, type Worker } from "@ferry/jobs";
+import { createJobHandlers } from "@ferry/sync";
 import { pruneExpired } from "@ferry/services";
 import { installSalesforceEgressGuard } from "@ferry/api";
 import { DatabaseLockedError, DatabaseLoginError } from "@ferry/db";

@@ -1,10 +1,22 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import { boundaries } from "./boundaries.js";
 
 /** Shared lint rules: correctness over taste; formatting is left to the editor. */
 export const ferryLint = tseslint.config(
   {
-    ignores: ["**/node_modules/**", "**/.next/**", "**/dist/**", "**/.tools/**", "**/.data/**", "**/drizzle/**", "**/next-env.d.ts", "**/test-results/**", "**/playwright-report/**", "bench/results/**"],
+    ignores: [
+      "**/node_modules/**",
+      "**/.next/**",
+      "**/dist/**",
+      "**/.tools/**",
+      "**/.data/**",
+      "**/drizzle/**",
+      "**/next-env.d.ts",
+      "**/test-results/**",
+      "**/playwright-report/**",
+      "bench/results/**",
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -26,6 +38,7 @@ export const ferryLint = tseslint.config(
     files: ["**/*.test.ts", "**/test/**", "e2e/**", "bench/**", "**/bench/**", "**/cli.ts", "**/scripts/**"],
     rules: { "no-console": "off" },
   },
+  ...boundaries,
 );
 
 export default ferryLint;

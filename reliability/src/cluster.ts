@@ -8,7 +8,7 @@ import jsforce from "jsforce";
 import { salesforceConnections, withTenant } from "@ferry/db";
 import { runtimeUrlFor, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle, EmulatorOptions } from "@ferry/salesforce-emulator";
-import { sealSecret } from "@ferry/services/secrets/seal";
+import { sealSecret } from "@ferry/services";
 import { freePort, startWebProcess as startWeb } from "@ferry/web/testing";
 import { masterKey, noteSecret, workDir } from "./harness";
 

@@ -9,9 +9,9 @@ import { PgBoss } from "pg-boss";
 import { salesforceConnections, withTenant } from "@ferry/db";
 import { createTenantFixture, runtimeUrlFor, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
-import { sealSecret } from "@ferry/services/secrets/seal";
+import { sealSecret } from "@ferry/services";
 import { productionCommand } from "@ferry/web/testing";
-import { TENANT_QUEUE } from "@ferry/worker/jobs/catalog";
+import { TENANT_QUEUE } from "@ferry/jobs";
 
 export const SIZE: "ci" | "full" = process.env.RELIABILITY_SIZE === "ci" ? "ci" : "full";
 /** The suite run's directory (made by the global setup), or a directory of this file's own. */

@@ -4,13 +4,12 @@ import type { AddressInfo } from "node:net";
 import jsforce from "jsforce";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withTenant } from "@ferry/db";
+import { withTenant, rowsOf } from "@ferry/db";
 import { createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { runInitialSync, type SyncOptions } from "@ferry/sync";
 import { productionCommand } from "@ferry/web/testing";
-import { rowsOf } from "@ferry/sync/store/stage";
-import { checksum, connect, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "../../packages/sync/test/helpers";
+import { checksum, connect, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "@ferry/sync/testing";
 import { record, SIZE } from "../src/harness";
 
 type Corruption = "truncated-csv" | "bad-date" | "unexpected-column" | "html-instead-of-json" | "none";

@@ -1,12 +1,11 @@
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withTenant } from "@ferry/db";
+import { withTenant, rowsOf } from "@ferry/db";
 import { createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { SYNC_OBJECTS } from "@ferry/sync";
-import { rowsOf } from "@ferry/sync/store/stage";
-import { checksum, emulatorRows, runObjects, SMALL_COUNTS, startOrg, storedRows } from "../../packages/sync/test/helpers";
+import { checksum, emulatorRows, runObjects, SMALL_COUNTS, startOrg, storedRows } from "@ferry/sync/testing";
 import { connectedTenant, openQueue, random, readPageLog, record, SIZE, sleep, startWorkerProcess, waitFor, workDir, type WorkerProcess } from "../src/harness";
 
 // Full: the 200,000 records and 20 kills. CI: the same path at a size that fits.

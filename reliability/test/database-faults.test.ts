@@ -4,13 +4,12 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withTenant } from "@ferry/db";
+import { withTenant, rowsOf } from "@ferry/db";
 import { createTestDatabase, runtimeUrlFor, testAdminUrl, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { SYNC_OBJECTS } from "@ferry/sync";
-import { rowsOf } from "@ferry/sync/store/stage";
 import { productionCommand } from "@ferry/web/testing";
-import { checksum, emulatorRows, failWritesWithDiskFull, SMALL_COUNTS, startOrg, storedRows } from "../../packages/sync/test/helpers";
+import { checksum, emulatorRows, failWritesWithDiskFull, SMALL_COUNTS, startOrg, storedRows } from "@ferry/sync/testing";
 import { connectedTenant, masterKey, openQueue, random, readPageLog, record, SIZE, sleep, startWorkerProcess, waitFor, workDir } from "../src/harness";
 
 const LEADS = SIZE === "full" ? 60_000 : 15_000;

@@ -8,7 +8,7 @@ import { appRouter } from "@ferry/api";
 import { createAuth, isAllowedAuthEndpoint, servedAuthEndpoints } from "@ferry/auth";
 import { createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
-import { startOrg } from "../../packages/sync/test/helpers";
+import { startOrg } from "@ferry/sync/testing";
 import { captureClient, findLeaks } from "../src/capture";
 import { encode, inputCases, parsesLocally, prng, proceduresOf, send, textClasses, unclearMessage, type InputCase, type Procedure, type Sent, type Wire } from "../src/fuzz";
 import { masterKey, noteSecret, record, SIZE, sleep, startWorkerProcess, waitFor, workDir, type WorkerProcess } from "../src/harness";

@@ -5,11 +5,10 @@ import { sql } from "drizzle-orm";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuth } from "@ferry/auth";
-import { memberships, withTenant } from "@ferry/db";
+import { memberships, withTenant, rowsOf } from "@ferry/db";
 import { createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import { createTenantForOwner } from "@ferry/services";
-import { rowsOf } from "@ferry/sync/store/stage";
-import { SMALL_COUNTS } from "../../packages/sync/test/helpers";
+import { SMALL_COUNTS } from "@ferry/sync/testing";
 import { clusterSecrets, freePort, percentiles, startEmulatorProcess, startLoadBalancer, startWebProcess, storeReadyConnection, warmUp, type LoadBalancer, type WebProcess } from "../src/cluster";
 import { openQueue, record, SIZE, sleep, startWorkerProcess, waitFor, workDir, type WorkerProcess } from "../src/harness";
 

@@ -1,13 +1,12 @@
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withTenant } from "@ferry/db";
+import { withTenant, rowsOf } from "@ferry/db";
 import { createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { SYNC_OBJECTS } from "@ferry/sync";
-import { rowsOf } from "@ferry/sync/store/stage";
-import { TENANT_QUEUE } from "@ferry/worker/jobs/catalog";
-import { checksum, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "../../packages/sync/test/helpers";
+import { TENANT_QUEUE } from "@ferry/jobs";
+import { checksum, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "@ferry/sync/testing";
 import { connectedTenant, openQueue, readPageLog, record, SIZE, sleep, startWorkerProcess, waitFor, workDir, type WorkerProcess } from "../src/harness";
 
 const LEADS = SIZE === "full" ? 60_000 : 12_000;

@@ -1,11 +1,10 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withTenant } from "@ferry/db";
+import { withTenant, rowsOf } from "@ferry/db";
 import { createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { runIncrementalSync, runInitialSync, SYNC_OBJECTS, type SyncOptions } from "@ferry/sync";
-import { rowsOf } from "@ferry/sync/store/stage";
-import { checksum, connect, emulatorRows, runObjects, startOrg, storedRows } from "../../packages/sync/test/helpers";
+import { checksum, connect, emulatorRows, runObjects, startOrg, storedRows } from "@ferry/sync/testing";
 import { record, SIZE } from "../src/harness";
 
 // REST pages of 200 rows: every page is a stored checkpoint (object, last Id) to resume from.

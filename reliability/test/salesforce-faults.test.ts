@@ -1,13 +1,12 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { fieldCatalog, fieldMappings, salesforceConnections, withTenant } from "@ferry/db";
+import { fieldCatalog, fieldMappings, salesforceConnections, withTenant, rowsOf } from "@ferry/db";
 import { createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { editRecord, type TenantContext } from "@ferry/services";
 import { runIncrementalSync, runInitialSync, runPush, runReconcile, runSyncJob, scheduleSyncWork, SYNC_OBJECTS, type SyncEmitter, type SyncJobName, type SyncJobPayload, type SyncOptions } from "@ferry/sync";
-import { rowsOf } from "@ferry/sync/store/stage";
-import { jobCatalog } from "@ferry/worker/jobs/catalog";
-import { checksum, connect, emulatorRows, runObjects, SMALL_COUNTS, startOrg, storedRows } from "../../packages/sync/test/helpers";
+import { jobCatalog } from "@ferry/jobs";
+import { checksum, connect, emulatorRows, runObjects, SMALL_COUNTS, startOrg, storedRows } from "@ferry/sync/testing";
 import { record, SIZE, sleep } from "../src/harness";
 
 const LEADS = SIZE === "full" ? 30_000 : 4_000;

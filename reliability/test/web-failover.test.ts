@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { SYNC_OBJECTS } from "@ferry/sync";
-import { rowsOf } from "@ferry/sync/store/stage";
-import { TENANT_QUEUE } from "@ferry/worker/jobs/catalog";
-import { checksum, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "../../packages/sync/test/helpers";
+import { TENANT_QUEUE } from "@ferry/jobs";
+import { checksum, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "@ferry/sync/testing";
 import { clusterSecrets, freePort, startLoadBalancer, startWebProcess, storeReadyConnection, warmUp, type LoadBalancer, type WebProcess } from "../src/cluster";
 import { CHAOS_HEARTBEAT_SECONDS, openQueue, readPageLog, record, SIZE, startWorkerProcess, waitFor, workDir, type WorkerProcess } from "../src/harness";
+import { rowsOf } from "@ferry/db";
 
 const LEADS = SIZE === "full" ? 120_000 : 40_000;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";

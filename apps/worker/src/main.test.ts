@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase } from "@ferry/db/testing";
-import { waitUntil } from "../test/harness";
+import { waitUntil } from "@ferry/jobs/testing";
 
 const workerDir = fileURLToPath(new URL("..", import.meta.url));
 const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));

@@ -1,7 +1,7 @@
 import { DatabaseLoginError } from "@ferry/db";
 import { EnvError } from "@ferry/observability";
 import { pruneExpired } from "@ferry/services";
-import { createJobHandlers } from "./handlers";
+import { createJobHandlers } from "@ferry/sync";
 import { runWorkerProcess } from "./process";
 
 const running = await runWorkerProcess({

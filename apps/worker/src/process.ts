@@ -2,9 +2,8 @@ import { assertDatabaseLogins, migrate, openDatabase } from "@ferry/db";
 import { createLogger, databaseLoginProblems, EnvError, parseEnv } from "@ferry/observability";
 import { createEmitter } from "@ferry/realtime";
 import { z } from "zod";
-import type { WorkerDependencies } from "./handlers";
-import { jobHeartbeatSecondsSetting, reconcileEverySecondsSetting } from "./jobs/catalog";
-import { startWorker, type HandlerMap } from "./worker";
+import type { WorkerDependencies } from "@ferry/sync";
+import { jobHeartbeatSecondsSetting, reconcileEverySecondsSetting, startWorker, type HandlerMap } from "@ferry/jobs";
 
 export const workerEnvSchema = z.object({
   DATABASE_URL: z

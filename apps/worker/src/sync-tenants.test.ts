@@ -4,9 +4,9 @@ import { salesforceConnections, syncRuns, withTenant } from "@ferry/db";
 import { availableBackends, createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { runInitialSync, runSyncJob, scheduleSyncWork, type SyncJobDependencies } from "@ferry/sync";
-import { checksum, connect, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "../../../packages/sync/test/helpers";
-import { startTestWorker, waitUntil } from "../test/harness";
-import type { HandlerMap, JobContext, Worker } from "./worker";
+import { checksum, connect, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "@ferry/sync/testing";
+import { startTestWorker, waitUntil } from "@ferry/jobs/testing";
+import type { HandlerMap, JobContext, Worker } from "@ferry/jobs";
 
 for (const k of ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"]) delete process.env[k];
 const backends = await availableBackends();

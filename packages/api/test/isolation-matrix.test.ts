@@ -5,7 +5,7 @@ import { notifications, sessions, sfRecords, supportAccessGrants, syncErrors } f
 import { availableBackends, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import { eventNames, type EventName, type EventPayload } from "@ferry/realtime";
 import { createLogger } from "@ferry/observability";
-import { startWorker, type Worker } from "@ferry/worker";
+import { startWorker, type Worker } from "@ferry/jobs";
 import { appRouter } from "../src";
 import type { ApiHarness } from "./harness";
 import { codeOf, databaseDigest, signUpStaff, supportHarness, waitUntil } from "./support-fixtures";

@@ -10,7 +10,7 @@ import { createLogger } from "@ferry/observability";
 import { attachRealtime, createEmitter, type Realtime } from "@ferry/realtime";
 import { DEFAULT_OAUTH_CLIENT } from "@ferry/salesforce-emulator";
 import { listTenantsForUser, type LoginHostDirectory, type SalesforceRuntime } from "@ferry/services";
-import { startWorker, type Worker } from "@ferry/worker";
+import { startWorker, type Worker } from "@ferry/jobs";
 import { createCaller, installSalesforceEgressGuard, type ApiContext } from "../src";
 import { apiHarness, type ApiHarness } from "./harness";
 

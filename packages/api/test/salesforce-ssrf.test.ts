@@ -2,7 +2,7 @@ import net, { type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import { startEmulator, type EmulatorHandle } from "@ferry/salesforce-emulator";
-import { salesforceGateway } from "@ferry/sync/salesforce/gateway";
+import { salesforceGateway } from "@ferry/salesforce";
 import { salesforceHarness, type SalesforceHarness } from "./salesforce-harness";
 
 // A custom login domain makes the server connect where it points: each spelling of this machine,

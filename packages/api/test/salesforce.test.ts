@@ -4,7 +4,7 @@ import { extractRows, salesforceConnections, withTenant } from "@ferry/db";
 import { availableBackends, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import { startEmulator, type EmulatorHandle } from "@ferry/salesforce-emulator";
 import { openSecret } from "@ferry/services";
-import { openSalesforceConnection } from "@ferry/sync/salesforce/connect";
+import { openSalesforceConnection } from "@ferry/sync";
 import { authorizeInEmulator, salesforceHarness, type SalesforceHarness } from "./salesforce-harness";
 
 const backends = await availableBackends();

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { availableBackends, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import { fieldCatalog, fieldMappings, salesforceConnections, sfRecords, syncCheckpoints, syncErrors, syncRuns, syncStates } from "@ferry/db";
 import { createLogger } from "@ferry/observability";
-import { startWorker, type Worker } from "@ferry/worker";
+import { startWorker, type Worker } from "@ferry/jobs";
 import { apiHarness, type ApiHarness } from "./harness";
 
 const backends = (await availableBackends()).filter((b) => b === "postgres");

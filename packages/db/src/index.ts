@@ -1,6 +1,6 @@
 export * from "./schema";
 export * from "./client";
 export * from "./tenant";
-export { migrate, migrationStatus, expectedMigrations, extractRows, migrationsFolder } from "./migrate";
+export { migrate, migrationStatus, expectedMigrations, extractRows, extractRows as rowsOf, migrationsFolder } from "./migrate";
 export { pgErrorCode, errorChainText } from "./errors";
 export { assertDatabaseLogins, loginPrivileges, DatabaseLoginError, type LoginPrivileges } from "./logins";

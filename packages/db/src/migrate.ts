@@ -53,8 +53,8 @@ export async function migrationStatus(handle: DatabaseHandle): Promise<{ applied
   }
 }
 
-/** postgres-js returns an array; PGlite returns `{ rows }`. */
-export function extractRows<T>(result: unknown): T[] {
+/** The rows of `db.execute(...)`: postgres-js returns an array; PGlite returns `{ rows }`. */
+export function extractRows<T = Record<string, unknown>>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];
   return ((result as { rows?: T[] }).rows ?? []) as T[];
 }

@@ -16,8 +16,14 @@ export function testAdminUrl(): string {
 }
 
 let postgresReachable: Promise<boolean> | undefined;
+let skipRecorded = false;
 
-/** PGlite always; real Postgres when TEST_DATABASE_URL is set or a local server answers. */
+/**
+ * PGlite always; real Postgres when it answers. One policy for every Postgres-dependent test: under
+ * CI, or with TEST_DATABASE_URL set, a missing Postgres fails the run; on a developer machine
+ * without one, the file's Postgres half is recorded as a skipped test, so Vitest's summary counts
+ * what did not run instead of passing silently.
+ */
 export async function availableBackends(): Promise<Backend[]> {
   postgresReachable ??= (async () => {
     const sql = postgres(testAdminUrl(), { max: 1, connect_timeout: 2, onnotice: () => {} });
@@ -26,12 +32,27 @@ export async function availableBackends(): Promise<Backend[]> {
       return true;
     } catch (error) {
       if (process.env.TEST_DATABASE_URL) throw new Error(`TEST_DATABASE_URL is set but unreachable: ${String(error)}`, { cause: error });
+      if (process.env.CI) throw new Error(`CI needs Postgres for the integration tests; none answers at ${redactedAdminUrl()}: ${String(error)}`, { cause: error });
       return false;
     } finally {
       await sql.end({ timeout: 1 });
     }
   })();
-  return (await postgresReachable) ? ["pglite", "postgres"] : ["pglite"];
+  if (await postgresReachable) return ["pglite", "postgres"];
+  await recordPostgresSkip();
+  return ["pglite"];
+}
+
+function redactedAdminUrl(): string {
+  return testAdminUrl().replace(/:[^:@/]*@/, ":…@");
+}
+
+/** Inside a Vitest file: one skipped test standing for the file's Postgres half (counted in the summary). */
+async function recordPostgresSkip(): Promise<void> {
+  if (skipRecorded || !process.env.VITEST) return;
+  skipRecorded = true;
+  const { it } = await import("vitest");
+  it.skip(`the Postgres half of this file: no Postgres answers at ${redactedAdminUrl()} (start one or set TEST_DATABASE_URL; CI fails here)`, () => {});
 }
 
 export interface TestDatabase extends DatabaseHandle {

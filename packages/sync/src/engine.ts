@@ -1,11 +1,9 @@
 import type { Connection } from "jsforce";
 import { pgErrorCode, salesforceConnections, syncStates, withTenant, type DatabaseHandle } from "@ferry/db";
-import { createNotification, recordInitialSyncFinished, recordSyncFailure } from "@ferry/services";
-import { ApiBudget, type ApiBudgetOptions } from "./api/budget";
-import { SalesforceApi, type RetryPolicy } from "./api/client";
-import { readLimits } from "./api/query";
-import { ApiCapReachedError, CredentialsError, OrgApiLimitError, RunAbortedError } from "./errors";
+import { recordInitialSyncFinished, recordSyncFailure } from "@ferry/services";
+import { ApiBudget, type ApiBudgetOptions, SalesforceApi, type RetryPolicy, readLimits, ApiCapReachedError, CredentialsError, OrgApiLimitError, RunAbortedError } from "@ferry/salesforce";
 import { ProgressReporter, type SyncEmitter } from "./progress";
+import { emitSyncStatus, failForCredentials, pauseForApiLimit } from "./store/outcomes";
 import { beginRun, finishRun, setSyncState, type RunKind } from "./store/runs";
 
 export interface SyncLogger {
@@ -28,7 +26,7 @@ export interface SyncOptions {
   sliceMs?: number;
   retry?: Partial<RetryPolicy>;
   budget?: Omit<ApiBudgetOptions, "capCalls">;
-  /** Emits at most this often after commits (a 1 s heartbeat runs regardless). */
+  /** Emits at most this often after commits (progress is re-sent after 750 ms of quiet regardless). */
   progressIntervalMs?: number;
 }
 
@@ -118,7 +116,7 @@ export async function executeRun(ctx: SyncContext, kind: RunKind, body: (scope: 
     },
   };
   await beginRun(database, tenantId, runId, kind);
-  await emitStatus(ctx, { state: "running" });
+  await emitSyncStatus(ctx, { state: "running" });
   progress.start();
   try {
     // A cycle trusts the usage the last run saw if it is recent (every response's Sforce-Limit-Info
@@ -140,62 +138,42 @@ export async function executeRun(ctx: SyncContext, kind: RunKind, body: (scope: 
       }
       return undefined;
     });
-    if (result === "completed") await emitStatus(ctx, { state: "idle", lastSyncedAt: lastSyncedAt.toISOString() });
+    if (result === "completed") await emitSyncStatus(ctx, { state: "idle", lastSyncedAt: lastSyncedAt.toISOString() });
     if (finished) await ctx.emitter?.emit(tenantId, "notification", finished).catch(() => undefined);
     return { outcome: result };
   } catch (error) {
+    const target = { database, tenantId, runId, emitter: ctx.emitter, logger: ctx.logger };
     if (error instanceof ApiCapReachedError) {
-      const reason = error.message;
-      const notification = await withTenant(scope, async (tx) => {
-        await finishRun(tx, runId, { status: "paused", error: reason, errorCode: "API_CAP_REACHED", resumesAt: error.resumesAt, apiCalls: run.takeCalls() });
-        const before = (await tx.select({ state: syncStates.state }).from(syncStates).limit(1))[0];
-        await setSyncState(tx, tenantId, { state: "api_capped", message: reason, resumesAt: error.resumesAt, ...usage(budget) });
-        if (before?.state === "api_capped") return undefined;
-        return createNotification(tx, { tenantId }, {
-          kind: "api_cap_reached",
+      return pauseForApiLimit(target, {
+        state: "api_capped",
+        errorCode: "API_CAP_REACHED",
+        reason: error.message,
+        resumesAt: error.resumesAt,
+        apiCalls: run.takeCalls(),
+        usage: usage(budget),
+        notification: {
           title: "API cap reached",
           body: `Ferry used ${error.used} of its ${error.cap} daily Salesforce API calls (org limit ${error.limit}). Sync resumes at ${error.resumesAt.toISOString()}.`,
-        });
+        },
       });
-      await emitStatus(ctx, { state: "api_capped", message: reason, resumesAt: error.resumesAt.toISOString() });
-      if (notification) await ctx.emitter?.emit(tenantId, "notification", notification).catch(() => undefined);
-      return { outcome: "paused", resumesAt: error.resumesAt, reason };
     }
     if (error instanceof OrgApiLimitError) {
       // Salesforce's own daily limit for the whole org, not Ferry's cap: other integrations share it.
-      const reason = error.message;
       const usedOfLimit = error.used !== undefined && error.limit !== undefined ? ` (${error.used} of ${error.limit} calls used in the last 24 h)` : "";
-      const notification = await withTenant(scope, async (tx) => {
-        await finishRun(tx, runId, { status: "paused", error: reason, errorCode: "REQUEST_LIMIT_EXCEEDED", resumesAt: error.resumesAt, apiCalls: run.takeCalls() });
-        const before = (await tx.select({ state: syncStates.state }).from(syncStates).limit(1))[0];
-        await setSyncState(tx, tenantId, { state: "org_limited", message: reason, resumesAt: error.resumesAt, ...usage(budget) });
-        if (before?.state === "org_limited") return undefined;
-        return createNotification(tx, { tenantId }, {
-          kind: "api_cap_reached",
+      return pauseForApiLimit(target, {
+        state: "org_limited",
+        errorCode: "REQUEST_LIMIT_EXCEEDED",
+        reason: error.message,
+        resumesAt: error.resumesAt,
+        apiCalls: run.takeCalls(),
+        usage: usage(budget),
+        notification: {
           title: "Salesforce org API limit reached",
           body: `Salesforce refused further API calls with REQUEST_LIMIT_EXCEEDED: the org's own 24-hour API limit is used up${usedOfLimit}, by Ferry and the org's other integrations together. Sync resumes at ${error.resumesAt.toISOString()}.`,
-        });
+        },
       });
-      await emitStatus(ctx, { state: "org_limited", message: reason, resumesAt: error.resumesAt.toISOString() });
-      if (notification) await ctx.emitter?.emit(tenantId, "notification", notification).catch(() => undefined);
-      return { outcome: "paused", resumesAt: error.resumesAt, reason };
     }
-    if (error instanceof CredentialsError) {
-      const reason = `Salesforce refused the stored credentials (${error.code}): ${error.message}`;
-      const notification = await withTenant(scope, async (tx) => {
-        await finishRun(tx, runId, { status: "failed", error: reason, errorCode: error.code, apiCalls: run.takeCalls() });
-        await setSyncState(tx, tenantId, { state: "failed", message: reason.slice(0, 300) });
-        await tx.update(salesforceConnections).set({ state: "failed", lastError: reason, updatedAt: new Date() });
-        return createNotification(tx, { tenantId }, {
-          kind: "credentials_expired",
-          title: "Salesforce credentials stopped working",
-          body: `${reason.slice(0, 400)} Update them under Admin > Salesforce; sync stays stopped until then.`,
-        });
-      });
-      await emitStatus(ctx, { state: "failed", message: reason.slice(0, 300) });
-      await ctx.emitter?.emit(tenantId, "notification", notification).catch(() => undefined);
-      return { outcome: "failed", code: error.code, reason };
-    }
+    if (error instanceof CredentialsError) return failForCredentials(target, { code: error.code, message: error.message, apiCalls: run.takeCalls() });
     if (!(error instanceof RunAbortedError)) {
       // Database errors arrive wrapped by drizzle ("Failed query: …"): keep the cause's words and SQLSTATE.
       const message = rootCauseMessage(error);
@@ -210,7 +188,7 @@ export async function executeRun(ctx: SyncContext, kind: RunKind, body: (scope: 
           await setSyncState(tx, tenantId, { state: "failed", message: shown, resumesAt: null });
           return recordSyncFailure(tx, { tenantId }, { kind, runId, reason: message, code, attempts: attempt + 1 });
         }).catch((failure: unknown) => void ctx.logger?.error({ err: failure }, "run failure not recorded"));
-        await emitStatus(ctx, { state: "failed", message: shown });
+        await emitSyncStatus(ctx, { state: "failed", message: shown });
         if (notification) await ctx.emitter?.emit(tenantId, "notification", notification).catch(() => undefined);
       } else {
         await withTenant(scope, async (tx) => {
@@ -218,7 +196,7 @@ export async function executeRun(ctx: SyncContext, kind: RunKind, body: (scope: 
           // Nothing runs any more; not "failed" either, since the job's retry resumes the run.
           await setSyncState(tx, tenantId, { state: "idle", message: `Last run stopped: ${message}`.slice(0, 300) });
         }).catch(() => undefined);
-        await emitStatus(ctx, { state: "idle", message: `Last run stopped: ${message}`.slice(0, 300) });
+        await emitSyncStatus(ctx, { state: "idle", message: `Last run stopped: ${message}`.slice(0, 300) });
       }
     }
     throw error;
@@ -242,8 +220,3 @@ function usage(budget: ApiBudget) {
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
-
-async function emitStatus(ctx: SyncContext, status: { state: "idle" | "running" | "failed" | "paused" | "api_capped" | "org_limited"; message?: string; lastSyncedAt?: string; resumesAt?: string }) {
-  await ctx.emitter?.emit(ctx.tenantId, "sync.status", { tenantId: ctx.tenantId, ...status }).catch((error: unknown) => ctx.logger?.warn({ err: error }, "status event not sent"));
-}
-

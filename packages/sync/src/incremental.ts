@@ -1,9 +1,7 @@
 import { eq } from "drizzle-orm";
 import { syncCheckpoints, withTenant } from "@ferry/db";
-import { compositeGets } from "./api/composite";
-import { queryPage, type QueryPage } from "./api/query";
+import { compositeGets, queryPage, type QueryPage, SalesforceApiError } from "@ferry/salesforce";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
-import { SalesforceApiError } from "./errors";
 import { soqlDateTime, soqlString, SYNC_OBJECTS, toSyncedRow } from "./model/objects";
 import { cycleReadShape, withSchemaRetry, type ReadShape } from "./model/read-shape";
 import { rereadRetriedRecords } from "./reread";

@@ -1,6 +1,16 @@
-export * from "./errors";
-export { ApiBudget, type ApiBudgetOptions } from "./api/budget";
-export { SalesforceApi, DEFAULT_RETRY, type RetryPolicy } from "./api/client";
+// The engine's Salesforce client and its errors, as the engine's callers see them.
+export {
+  ApiBudget,
+  ApiCapReachedError,
+  CredentialsError,
+  DEFAULT_RETRY,
+  OrgApiLimitError,
+  RunAbortedError,
+  SalesforceApi,
+  SalesforceApiError,
+  type ApiBudgetOptions,
+  type RetryPolicy,
+} from "@ferry/salesforce";
 export { executeRun, type RunOutcome, type SyncContext, type SyncOptions, type SyncLogger } from "./engine";
 export { ProgressReporter, type SyncEmitter } from "./progress";
 export { SYNC_OBJECTS, type SyncObject } from "./model/objects";
@@ -11,3 +21,5 @@ export { runPush, PUSH_BATCH } from "./push";
 export { runReconcile } from "./reconcile";
 export { runSyncJob, type SyncJobDependencies, type SyncJobName, type SyncJobPayload } from "./jobs";
 export { scheduleSyncWork, runScheduler, type ScheduleDependencies } from "./scheduler";
+export { openSalesforceConnection } from "./open-connection";
+export { createJobHandlers, type WorkerDependencies } from "./job-handlers";

@@ -1,10 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { sfRecords, syncCheckpoints, syncRunObjects, withTenant, type Transaction } from "@ferry/db";
-import { createQueryJob, readResultsPage, waitForQueryJob } from "./api/bulk";
-import { compositeGets } from "./api/composite";
-import { nextPage, queryPage, type QueryPage } from "./api/query";
+import { createQueryJob, readResultsPage, waitForQueryJob, compositeGets, nextPage, queryPage, type QueryPage, SalesforceApiError } from "@ferry/salesforce";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
-import { SalesforceApiError } from "./errors";
 import { csvRowReader, describedFields, describePath, soqlString, SYNC_OBJECTS, toSyncedRow, type RecordShape } from "./model/objects";
 import { loadReadShape, withSchemaRetry, type ReadShape } from "./model/read-shape";
 import { analyzeRecords, StagedChunk, upsertStaged, withStagedChunk, type UpsertCounts } from "./store/stage";

@@ -1,15 +1,16 @@
 import type { Connection } from "jsforce";
-import { salesforceConnections, withTenant, type DatabaseHandle } from "@ferry/db";
-import { createNotification } from "@ferry/services";
+import type { DatabaseHandle } from "@ferry/db";
+import type { TenantJobName } from "@ferry/jobs";
 import type { RunOutcome, SyncLogger, SyncOptions } from "./engine";
 import { runIncrementalSync } from "./incremental";
 import { runInitialSync } from "./initial";
 import type { SyncEmitter } from "./progress";
 import { runPush } from "./push";
 import { runReconcile } from "./reconcile";
-import { finishRun, setSyncState } from "./store/runs";
+import { failForCredentials } from "./store/outcomes";
 
-export type SyncJobName = "sync.initial" | "sync.incremental" | "sync.push" | "sync.reconcile";
+/** The catalog's tenant jobs: every one of them is a sync run. */
+export type SyncJobName = TenantJobName;
 
 export interface SyncJobPayload {
   tenantId: string;
@@ -40,7 +41,7 @@ const runners = {
   "sync.incremental": runIncrementalSync,
   "sync.push": runPush,
   "sync.reconcile": runReconcile,
-} as const;
+} as const satisfies Record<SyncJobName, unknown>;
 
 /**
  * What a worker job does: open the tenant's connection, run the engine, then act on the outcome.
@@ -54,7 +55,8 @@ export async function runSyncJob(deps: SyncJobDependencies, name: SyncJobName, p
   } catch (error) {
     const refused = error as { code?: string; authFailure?: boolean };
     if (refused.authFailure || refused.code === "LOGIN_RETRIES_STOPPED" || refused.code === "NOT_CONNECTED") {
-      return failForCredentials(deps, payload, refused.code ?? "INVALID_LOGIN", error instanceof Error ? error.message : String(error));
+      const target = { database: deps.database, tenantId: payload.tenantId, runId: payload.runId, emitter: deps.emitter, logger: job.logger };
+      return failForCredentials(target, { code: refused.code ?? "INVALID_LOGIN", message: error instanceof Error ? error.message : String(error) });
     }
     throw error;
   }
@@ -74,21 +76,4 @@ export async function runSyncJob(deps: SyncJobDependencies, name: SyncJobName, p
   if (outcome.outcome === "yielded") await deps.send(name, payload);
   if (outcome.outcome === "paused" && outcome.resumesAt) await deps.send(name, payload, { startAfter: outcome.resumesAt });
   return outcome;
-}
-
-async function failForCredentials(deps: SyncJobDependencies, payload: SyncJobPayload, code: string, message: string): Promise<RunOutcome> {
-  const reason = `Salesforce refused the stored credentials (${code}): ${message}`;
-  const notification = await withTenant({ db: deps.database.db, tenantId: payload.tenantId }, async (tx) => {
-    await finishRun(tx, payload.runId, { status: "failed", error: reason, errorCode: code });
-    await setSyncState(tx, payload.tenantId, { state: "failed", message: reason.slice(0, 300) });
-    await tx.update(salesforceConnections).set({ state: "failed", lastError: reason, updatedAt: new Date() });
-    return createNotification(tx, { tenantId: payload.tenantId }, {
-      kind: "credentials_expired",
-      title: "Salesforce credentials stopped working",
-      body: `${reason.slice(0, 400)} Update them under Admin > Salesforce; sync stays stopped until then.`,
-    });
-  });
-  await deps.emitter?.emit(payload.tenantId, "sync.status", { tenantId: payload.tenantId, state: "failed", message: reason.slice(0, 300) }).catch(() => undefined);
-  await deps.emitter?.emit(payload.tenantId, "notification", notification).catch(() => undefined);
-  return { outcome: "failed", code, reason };
 }

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { pushQueue, syncErrors, withTenant, type Transaction } from "@ferry/db";
-import { queryPage } from "./api/query";
+import { queryPage } from "@ferry/salesforce";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
 import { soqlString } from "./model/objects";
 import { addRunObjectCounts, ensureRunObject } from "./store/runs";

@@ -1,7 +1,7 @@
 import { and, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import { sfRecords, syncCheckpoints, syncRunObjects, withTenant } from "@ferry/db";
 import { recordReconcileRepairs } from "@ferry/services";
-import { countRecords, queryPage } from "./api/query";
+import { countRecords, queryPage } from "@ferry/salesforce";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
 import { describeObject, recordShape, selectFields, soqlString, SYNC_OBJECTS, toSyncedRow, type RecordShape } from "./model/objects";
 import { StagedChunk, upsertStaged, withStagedChunk } from "./store/stage";

@@ -1,8 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import { syncErrors, withTenant } from "@ferry/db";
-import { queryPage } from "./api/query";
+import { queryPage, SalesforceApiError } from "@ferry/salesforce";
 import type { RunScope } from "./engine";
-import { SalesforceApiError } from "./errors";
 import { soqlString, toSyncedRow } from "./model/objects";
 import type { ReadShape } from "./model/read-shape";
 import { StagedChunk, upsertStaged, withStagedChunk } from "./store/stage";

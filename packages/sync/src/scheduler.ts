@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
-import { syncRuns, withTenant, type DatabaseHandle } from "@ferry/db";
+import { syncRuns, withTenant, type DatabaseHandle, rowsOf } from "@ferry/db";
 import type { SyncJobName, SyncJobPayload } from "./jobs";
-import { rowsOf } from "./store/stage";
 
 export interface ScheduleDependencies {
   database: DatabaseHandle;

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { salesforceConnections, withTenant } from "@ferry/db";
+import { salesforceConnections, withTenant, rowsOf } from "@ferry/db";
 import { availableBackends, createTenantFixture } from "@ferry/db/testing";
 import { ForbiddenError, setApiCap, type TenantContext } from "@ferry/services";
 import { runInitialSync } from "../src";
-import { rowsOf } from "../src/store/stage";
 import { connect, orgAndDatabase, SMALL_COUNTS } from "./helpers";
 
 const backends = await availableBackends();

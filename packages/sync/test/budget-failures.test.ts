@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import jsforce from "jsforce";
 import { sql } from "drizzle-orm";
-import { withTenant } from "@ferry/db";
+import { withTenant, rowsOf } from "@ferry/db";
 import { availableBackends, createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { runInitialSync, SYNC_OBJECTS, type SyncEmitter } from "../src";
-import { rowsOf } from "../src/store/stage";
 import { checksum, connect, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "./helpers";
 
 const backends = await availableBackends();

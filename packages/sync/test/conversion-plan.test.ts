@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rowsOf } from "@ferry/db";
 import { availableBackends, createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { SyncedRow } from "../src/model/objects";
-import { analyzeRecords, CONVERT_LEADS, plannerProbesOnly, rowsOf, StagedChunk, upsertStaged, withStagedChunk } from "../src/store/stage";
+import { analyzeRecords, CONVERT_LEADS, plannerProbesOnly, StagedChunk, upsertStaged, withStagedChunk } from "../src/store/stage";
 
 /**
  * The Lead-conversion pass: a fresh table (never analyzed, autovacuum off) and one analyzed as the

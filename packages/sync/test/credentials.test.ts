@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { withTenant } from "@ferry/db";
+import { withTenant, rowsOf } from "@ferry/db";
 import { availableBackends, createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import { DEFAULT_OAUTH_CLIENT, type EmulatorHandle } from "@ferry/salesforce-emulator";
 import { runIncrementalSync, runInitialSync } from "../src";
-import { authorizationRequest, exchangeAuthorizationCode, loginWithPassword, loginWithRefreshToken } from "../src/salesforce/login";
-import { rowsOf } from "../src/store/stage";
+import { authorizationRequest, exchangeAuthorizationCode, loginWithPassword, loginWithRefreshToken } from "@ferry/salesforce";
 import { startOrg } from "./helpers";
 
 const backends = (await availableBackends()).filter((b) => b === "postgres");

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { salesforceConnections, withTenant } from "@ferry/db";
+import { salesforceConnections, withTenant, rowsOf } from "@ferry/db";
 import { availableBackends, createTenantFixture } from "@ferry/db/testing";
 import { runSyncJob, scheduleSyncWork, type SyncEmitter, type SyncJobName, type SyncJobPayload } from "../src";
-import { rowsOf } from "../src/store/stage";
 import { connect, failWritesWithDiskFull, orgAndDatabase } from "./helpers";
 
 const backends = await availableBackends();

@@ -3,11 +3,10 @@ import jsforce, { type Connection } from "jsforce";
 import { sql } from "drizzle-orm";
 import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "@ferry/salesforce-emulator";
 import type { DatabaseHandle } from "@ferry/db";
-import { withTenant } from "@ferry/db";
+import { withTenant, rowsOf } from "@ferry/db";
 import { createTestDatabase, type Backend, type TestDatabase } from "@ferry/db/testing";
 import { afterAll, beforeAll } from "vitest";
 import { valueConverter } from "../src/model/objects";
-import { rowsOf } from "../src/store/stage";
 
 export const SMALL_COUNTS = {
   User: 5,

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { withTenant } from "@ferry/db";
+import { withTenant, rowsOf } from "@ferry/db";
 import { availableBackends, createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { runIncrementalSync, runInitialSync, SYNC_OBJECTS, type SyncEmitter } from "../src";
-import { rowsOf } from "../src/store/stage";
 import { checksum, connect, emulatorRows, runObjects, SMALL_COUNTS, startOrg, storedRows } from "./helpers";
 
 const backends = await availableBackends();

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { withTenant } from "@ferry/db";
+import { withTenant, rowsOf } from "@ferry/db";
 import { availableBackends, createTenantFixture } from "@ferry/db/testing";
 import { viewSyncStatus, type TenantContext } from "@ferry/services";
 import { runInitialSync, type SyncEmitter } from "../src";
-import { rowsOf } from "../src/store/stage";
 import { connect, orgAndDatabase, SMALL_COUNTS } from "./helpers";
 
 const backends = await availableBackends();

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { fieldCatalog, fieldMappings, pushQueue, withTenant } from "@ferry/db";
+import { fieldCatalog, fieldMappings, pushQueue, withTenant, rowsOf } from "@ferry/db";
 import { availableBackends, createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { editRecord, retrySyncErrors, type TenantContext } from "@ferry/services";
 import { runInitialSync, runPush } from "../src";
-import { rowsOf } from "../src/store/stage";
 import { connect, emulatorRows, runObjects, SMALL_COUNTS, startOrg, storedRows } from "./helpers";
 
 const backends = await availableBackends();

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { sfRecords, withTenant } from "@ferry/db";
+import { sfRecords, withTenant, rowsOf } from "@ferry/db";
 import { availableBackends, createTenantFixture } from "@ferry/db/testing";
 import { runInitialSync, runReconcile, type SyncEmitter } from "../src";
-import { rowsOf } from "../src/store/stage";
 import { checksum, connect, emulatorRows, orgAndDatabase, runObjects, SMALL_COUNTS, storedRows } from "./helpers";
 
 const backends = await availableBackends();

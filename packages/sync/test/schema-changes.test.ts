@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
-import { fieldCatalog, fieldMappings, withTenant } from "@ferry/db";
+import { fieldCatalog, fieldMappings, withTenant, rowsOf } from "@ferry/db";
 import { availableBackends, createTenantFixture } from "@ferry/db/testing";
 import { runIncrementalSync, runInitialSync, type SyncEmitter } from "../src";
-import { rowsOf } from "../src/store/stage";
 import { connect, orgAndDatabase } from "./helpers";
 
 const backends = await availableBackends();

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { isTrustedProxyEntry } from "@ferry/auth";
 import { databaseLoginProblems, EnvError, parseEnv } from "@ferry/observability";
-import { jobHeartbeatSecondsSetting, reconcileEverySecondsSetting } from "@ferry/worker/jobs/catalog";
+import { jobHeartbeatSecondsSetting, reconcileEverySecondsSetting } from "@ferry/jobs";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 

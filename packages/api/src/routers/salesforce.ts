@@ -26,7 +26,7 @@ import {
   viewConnection,
   type SalesforceRuntime,
 } from "@ferry/services";
-import { salesforceGateway } from "@ferry/sync/salesforce/gateway";
+import { salesforceGateway } from "@ferry/salesforce";
 import type { ApiContext } from "../context";
 import { tenantProcedure, router } from "../trpc";
 

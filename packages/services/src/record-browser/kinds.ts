@@ -13,10 +13,10 @@ export const OBJECTS: Record<RecordKind, string[]> = {
 
 export const BROWSABLE = new Set(Object.values(OBJECTS).flat());
 
-// Generated columns of migration 0005 (lower(Name), lower(trim(Email)), COLLATE "C"), indexed per
-// tenant; conditions on them are index ranges even under row-level security.
-export const nameKey: SQL<string> = sql<string>`"sf_records"."name_key"`;
-export const emailKey: SQL<string> = sql<string>`"sf_records"."email_key"`;
+// Generated columns (lower(Name), lower(trim(Email)), COLLATE "C"), indexed per tenant;
+// conditions on them are index ranges even under row-level security.
+export const nameKey: SQL<string> = sql<string>`${sfRecords.nameKey}`;
+export const emailKey: SQL<string> = sql<string>`${sfRecords.emailKey}`;
 
 export function objectFilter(kind: RecordKind): SQL {
   return kind === "people" ? sql`${sfRecords.object} in ('Lead', 'Contact')` : sql`${sfRecords.object} = ${OBJECTS[kind][0]}`;

@@ -1,9 +1,10 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { salesforceConnections, syncCheckpoints, syncRuns, syncStates, withTenant, type syncRunKinds } from "@ferry/db";
+import type { TenantJobName } from "@ferry/jobs";
 import type { TenantContext } from "../context";
 
 export type SyncRunKind = (typeof syncRunKinds)[number];
-export type SyncJobName = `sync.${SyncRunKind}`;
+export type SyncJobName = TenantJobName;
 
 /** Sends a tenant's sync job to the per-tenant queue (the worker's `send`); null when the queue declined a duplicate. */
 export type SyncJobSender = (name: SyncJobName, payload: { tenantId: string; runId: string }) => Promise<string | null>;

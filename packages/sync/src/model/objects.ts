@@ -1,20 +1,9 @@
 import { eq } from "drizzle-orm";
 import { fieldCatalog, type Transaction } from "@ferry/db";
-import type { SalesforceApi } from "../api/client";
-import { SalesforceApiError } from "../errors";
+import { type SalesforceApi, SalesforceApiError, UNSYNCABLE_TYPES } from "@ferry/salesforce";
 
 /** Parents before children, so a child's lookups already exist in Ferry when it lands. */
-export const SYNC_OBJECTS = [
-  "User",
-  "Account",
-  "Contact",
-  "Lead",
-  "Opportunity",
-  "OpportunityContactRole",
-  "Campaign",
-  "CampaignMember",
-] as const;
-export type SyncObject = (typeof SYNC_OBJECTS)[number];
+export { SYNC_OBJECTS, type SyncObject } from "@ferry/salesforce";
 
 export interface DescribedField {
   name: string;
@@ -30,8 +19,6 @@ interface DescribeResult {
   fields: Required<DescribedField>[];
 }
 
-// Compound fields are not readable through Bulk 2.0; their components are separate fields.
-export const UNSYNCABLE_TYPES: ReadonlySet<string> = new Set(["address", "location", "base64"]);
 const SYSTEM_FIELDS = ["Id", "SystemModstamp", "IsDeleted", "MasterRecordId", "IsConverted", "ConvertedContactId"];
 
 export async function describeObject(api: SalesforceApi, object: string): Promise<DescribedField[]> {

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { syncCheckpoints, withTenant } from "@ferry/db";
 import type { RunScope } from "../engine";
-import { SalesforceApiError } from "../errors";
+import { SalesforceApiError } from "@ferry/salesforce";
 import { applySchemaStep } from "../schema-step";
 import { describeObject, recordShape, selectFields, type DescribedField, type RecordShape } from "./objects";
 

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { RUNTIME_ROLE, type DatabaseHandle, type Transaction } from "@ferry/db";
+import { RUNTIME_ROLE, type DatabaseHandle, type Transaction, rowsOf } from "@ferry/db";
 import type { SyncedRow } from "../model/objects";
 
 /** COPY text format: backslash, tab, newline and carriage return escaped; null as \N. */
@@ -210,8 +210,3 @@ export const CONVERT_LEADS = sql`
     -- Several Leads converted into one Contact: the smallest Lead identity wins, whatever the
     -- page boundaries, so two full reads store the same Person.
     AND (c.person_id IS NULL OR c.person_id = c.sf_id OR pairs.person_id < c.person_id)`;
-
-export function rowsOf(result: unknown): Record<string, unknown>[] {
-  if (Array.isArray(result)) return result as Record<string, unknown>[];
-  return ((result as { rows?: Record<string, unknown>[] }).rows ?? []) as Record<string, unknown>[];
-}

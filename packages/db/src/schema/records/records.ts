@@ -1,5 +1,10 @@
-import { boolean, index, jsonb, pgTable, primaryKey, text, timestamp, integer } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { boolean, customType, index, jsonb, pgTable, primaryKey, text, timestamp, integer } from "drizzle-orm/pg-core";
 import { tenants } from "../tenants/tenants";
+
+// COLLATE "C" is byte order, which makes a prefix an exact index range (migration 0005).
+const textC = customType<{ data: string }>({ dataType: () => 'text COLLATE "C"' });
+const isPerson = sql`"object" IN ('Lead', 'Contact')`;
 
 // Every synced Salesforce row, one table for all objects; `fields` holds the catalogued values.
 export const sfRecords = pgTable(
@@ -19,10 +24,17 @@ export const sfRecords = pgTable(
     personId: text("person_id"),
     convertedToId: text("converted_to_id"),
     syncedAt: timestamp("synced_at", { withTimezone: true }).notNull().defaultNow(),
+    // Record-browser keys as plain columns: under row-level security a condition on
+    // lower(fields->>...) is not leakproof and stays out of the index scan; one on a column is not.
+    nameKey: textC("name_key").generatedAlwaysAs(sql`lower("fields"->>'Name')`),
+    emailKey: textC("email_key").generatedAlwaysAs(sql`lower(btrim("fields"->>'Email'))`),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.object, t.sfId] }),
     index("sf_records_modstamp_idx").on(t.tenantId, t.object, t.systemModstamp),
+    index("sf_records_people_name_key_idx").on(t.tenantId, t.nameKey, t.sfId).where(isPerson),
+    index("sf_records_people_email_key_idx").on(t.tenantId, t.emailKey, t.sfId).where(isPerson),
+    index("sf_records_object_name_key_idx").on(t.tenantId, t.object, t.nameKey, t.sfId),
   ],
 );
 
@@ -48,5 +60,9 @@ export const pushQueue = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("push_queue_state_idx").on(t.tenantId, t.state)],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("push_queue_state_idx").on(t.tenantId, t.state),
+    index("push_queue_record_idx").on(t.tenantId, t.object, t.sfId),
+  ],
 );

@@ -114,7 +114,12 @@ export const syncErrors = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     resolvedAt: timestamp("resolved_at", { withTimezone: true }),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("sync_errors_tenant_code_idx").on(t.tenantId, t.code)],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index("sync_errors_tenant_code_idx").on(t.tenantId, t.code),
+    index("sync_errors_record_idx").on(t.tenantId, t.object, t.sfId),
+    index("sync_errors_created_idx").on(t.tenantId, t.createdAt),
+  ],
 );
 
 export const syncStateKinds = ["idle", "running", "paused", "api_capped", "org_limited", "failed"] as const;

@@ -1,2 +1,2 @@
 export { startWorker, type BossConnection, type HandlerMap, type JobContext, type JobHandler, type SendJobOptions, type StartWorkerOptions, type Worker } from "./worker";
-export * from "./jobs/catalog";
+export * from "./catalog";

@@ -4,5 +4,4 @@ export * from "./org";
 export * from "./describe";
 export * from "./required-fields";
 export * from "./gateway";
-export * from "./connect";
 export { installSalesforceEgressGuard, salesforceDispatcher, nonPublicRange, EgressRefusedError } from "./egress";

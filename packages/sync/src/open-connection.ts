@@ -1,12 +1,10 @@
 import { sql } from "drizzle-orm";
 import type { Connection } from "jsforce";
 import { salesforceConnections, withTenant, type Database } from "@ferry/db";
-import { createNotification } from "@ferry/services";
-import { openSecret } from "@ferry/services/secrets/seal";
-import { SalesforceClientError, translateSalesforceError } from "./errors";
-import { login } from "./gateway";
+import { createNotification, openSecret } from "@ferry/services";
+import { login, SalesforceClientError, translateSalesforceError } from "@ferry/salesforce";
 
-export type { LoginHostChoice } from "@ferry/services/connection/hosts";
+export type { LoginHostChoice } from "@ferry/services";
 
 /** After this many consecutive refused logins Ferry stops trying, so Salesforce never locks the sync user out. */
 export const MAX_CONSECUTIVE_LOGIN_FAILURES = 3;

@@ -1,6 +1,4 @@
-/** The objects the sync reads, in dependency order (parents before children). */
-export const SYNCED_OBJECTS = ["User", "Account", "Contact", "Lead", "Opportunity", "OpportunityContactRole", "Campaign", "CampaignMember"] as const;
-export type SyncedObject = (typeof SYNCED_OBJECTS)[number];
+import type { SyncObject } from "../objects";
 
 const base = ["Id", "SystemModstamp"] as const;
 const deletable = [...base, "IsDeleted"] as const;
@@ -10,7 +8,7 @@ const deletable = [...base, "IsDeleted"] as const;
  * merges (MasterRecordId), lead conversion (IsConverted, Converted*Id), ownership and the
  * relationships that tie People, Companies and Opportunities together.
  */
-export const REQUIRED_FIELDS: Record<SyncedObject, readonly string[]> = {
+export const REQUIRED_FIELDS: Record<SyncObject, readonly string[]> = {
   User: [...base, "Username", "IsActive"],
   Account: [...deletable, "MasterRecordId", "OwnerId", "Name"],
   Contact: [...deletable, "MasterRecordId", "OwnerId", "AccountId", "Email"],
@@ -20,7 +18,3 @@ export const REQUIRED_FIELDS: Record<SyncedObject, readonly string[]> = {
   Campaign: [...deletable, "OwnerId"],
   CampaignMember: [...deletable, "CampaignId", "LeadId", "ContactId"],
 };
-
-export function isRequiredField(object: string, field: string): boolean {
-  return (REQUIRED_FIELDS as Record<string, readonly string[] | undefined>)[object]?.includes(field) ?? false;
-}

@@ -1,6 +1,6 @@
 import { metricsRegistry } from "@ferry/observability";
 import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
-import { InvalidJobError, TENANT_QUEUE, jobCatalog, type JobInput, type TenantJobName } from "./jobs/catalog";
+import { InvalidJobError, TENANT_QUEUE, jobCatalog, type JobInput, type TenantJobName } from "./catalog";
 import type { JobContext, Worker } from "./worker";
 import { jobRowsSql, openBackend, sleep, startTestWorker, waitUntil, type Backend, type JobRow } from "../test/harness";
 

@@ -13,7 +13,7 @@ import {
   type JobName,
   type JobPayload,
   type TenantJobName,
-} from "./jobs/catalog";
+} from "./catalog";
 
 export type BossConnection = { kind: "pglite"; pglite: PGlite } | { kind: "postgres"; connectionString: string };
 

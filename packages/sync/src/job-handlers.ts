@@ -1,9 +1,11 @@
 import type { DatabaseHandle } from "@ferry/db";
 import type { Logger } from "@ferry/observability";
 import type { RealtimeEmitter } from "@ferry/realtime";
-import { runScheduler, runSyncJob, type SyncJobDependencies, type SyncOptions } from "@ferry/sync";
-import { openSalesforceConnection } from "@ferry/sync/salesforce/connect";
-import type { HandlerMap, JobContext, JobHandler } from "./worker";
+import type { SyncOptions } from "./engine";
+import { runSyncJob, type SyncJobDependencies } from "./jobs";
+import { runScheduler } from "./scheduler";
+import { openSalesforceConnection } from "./open-connection";
+import type { HandlerMap, JobContext, JobHandler } from "@ferry/jobs";
 
 /** What handlers may use; the same in the embedded web process and the standalone worker. */
 export interface WorkerDependencies {

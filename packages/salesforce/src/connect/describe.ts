@@ -1,8 +1,8 @@
 import type { Connection } from "jsforce";
 import type { DescribedField, DescribedObject, MissingField, OrgSchema } from "@ferry/services";
-import { UNSYNCABLE_TYPES } from "../model/objects";
+import { SYNC_OBJECTS, UNSYNCABLE_TYPES, type SyncObject } from "../objects";
 import { translateSalesforceError } from "./errors";
-import { REQUIRED_FIELDS, SYNCED_OBJECTS, type SyncedObject } from "./required-fields";
+import { REQUIRED_FIELDS } from "./required-fields";
 
 const fixFor = (object: string, field: string) =>
   `In Salesforce Setup > Object Manager > ${object} > Fields & Relationships > ${field} > Set Field-Level Security, make the field visible to the sync user's profile (or grant it in a permission set), then run Sync Fields again.`;
@@ -10,7 +10,7 @@ const fixFor = (object: string, field: string) =>
 /** Describes the synced objects as the sync user sees them (hidden fields are simply absent). */
 export async function describeSyncedObjects(connection: Connection): Promise<OrgSchema> {
   const objects = await Promise.all(
-    SYNCED_OBJECTS.map(async (name): Promise<DescribedObject> => {
+    SYNC_OBJECTS.map(async (name): Promise<DescribedObject> => {
       try {
         const d = await connection.sobject(name).describe();
         // The catalog lists what the engine can read: compound fields come as their components.
@@ -38,7 +38,7 @@ export async function describeSyncedObjects(connection: Connection): Promise<Org
   const missing: MissingField[] = [];
   for (const object of objects) {
     const present = new Set(object.fields.map((f) => f.name));
-    for (const field of REQUIRED_FIELDS[object.name as SyncedObject]) {
+    for (const field of REQUIRED_FIELDS[object.name as SyncObject]) {
       if (!present.has(field)) {
         missing.push({
           object: object.name,
