@@ -117,16 +117,20 @@ export interface UpsertCounts {
  * (a re-read page or an empty cycle writes nothing); deletions become tombstones; a converted
  * Lead points to its Contact, which takes over the Lead's Person identity. `firstLoad`: the object
  * had no stored rows when its initial read began and the chunk cannot overlap a committed one, so
- * a plain INSERT does (no conflict probe, no comparison with stored rows).
+ * a plain INSERT does (no conflict probe, no comparison with stored rows). `turn`: the previous
+ * chunk's transaction, written alongside; nothing after this chunk's rows happens before it commits.
  */
 export async function upsertStaged(
   tx: Transaction,
   object: string,
   chunk: Pick<StagedChunk, "count" | "converted" | "deleted">,
-  options: { firstLoad?: boolean } = {},
+  options: { firstLoad?: boolean; turn?: Promise<unknown> } = {},
 ): Promise<UpsertCounts> {
   const staged = chunk.count;
-  if (staged === 0) return { created: 0, updated: 0, deleted: 0, unchanged: 0 };
+  if (staged === 0) {
+    if (options.turn) await options.turn;
+    return { created: 0, updated: 0, deleted: 0, unchanged: 0 };
+  }
   let counts: UpsertCounts;
   if (options.firstLoad) {
     await tx.execute(sql`
@@ -165,6 +169,8 @@ export async function upsertStaged(
     const row = rowsOf(result)[0] as { created: number; updated: number; deleted: number; written: number };
     counts = { created: row.created, updated: row.updated, deleted: row.deleted, unchanged: staged - row.written };
   }
+  // Chunks written side by side: the rows went in at once, the rest follows the previous chunk's commit.
+  if (options.turn) await options.turn;
   if (object === "Lead" && chunk.converted > 0) await convertLeads(tx);
   return counts;
 }
