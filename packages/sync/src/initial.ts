@@ -164,8 +164,10 @@ async function planObjects(run: RunScope, objects: readonly string[]): Promise<O
  * never commits when the one before it failed. PGlite has one connection: one chunk at a time.
  */
 async function readAndWrite(run: RunScope, plans: ObjectPlan[]): Promise<"completed" | "yielded"> {
-  // Two chunks waiting plus the one being built and those being written: memory is flat with org size.
-  const queue = new ChunkQueue<ChunkItem>(2);
+  // Chunks in memory: those being written (two on Postgres), those waiting (together three) and the
+  // one being built, whatever the size of the org.
+  const overlap = run.ctx.database.kind === "postgres";
+  const queue = new ChunkQueue<ChunkItem>(overlap ? 1 : 2);
   const reader = (async () => {
     for (const plan of plans) {
       if (plan.checkpoint.mode === "bulk") await readBulk(run, plan, queue);
@@ -175,7 +177,6 @@ async function readAndWrite(run: RunScope, plans: ObjectPlan[]): Promise<"comple
     () => queue.end(),
     (error: unknown) => queue.fail(error),
   );
-  const overlap = run.ctx.database.kind === "postgres";
   const final = (item: ChunkItem) => item.last && item.object === plans[plans.length - 1]!.object;
   let writing: { item: ChunkItem; done: Promise<UpsertCounts> } | undefined;
   try {

@@ -42,16 +42,31 @@ export class StagedChunk {
     this.lastModstamp = row.systemModstamp;
   }
 
-  text(): string {
-    return this.parts.join("");
+  /** The lines, never joined into one string (a chunk's text is tens of MB): pieces of about 1 MB. */
+  *pieces(): Generator<string> {
+    let batch: string[] = [];
+    let size = 0;
+    for (const part of this.parts) {
+      batch.push(part);
+      size += part.length;
+      if (size < 1 << 20) continue;
+      yield batch.join("");
+      batch = [];
+      size = 0;
+    }
+    if (batch.length) yield batch.join("");
+  }
+
+  lines(): readonly string[] {
+    return this.parts;
   }
 }
 
-async function copyInto(handle: DatabaseHandle, tx: Transaction, table: string, text: string): Promise<void> {
+async function copyInto(handle: DatabaseHandle, tx: Transaction, table: string, chunk: StagedChunk): Promise<void> {
   const client = (tx as unknown as { session: { client: unknown } }).session.client;
   if (handle.kind === "pglite") {
     const pglite = client as { query(q: string, p: unknown[], o: { blob: Blob }): Promise<unknown> };
-    await pglite.query(`COPY ${table} FROM '/dev/blob'`, [], { blob: new Blob([text]) });
+    await pglite.query(`COPY ${table} FROM '/dev/blob'`, [], { blob: new Blob(chunk.lines() as string[]) });
     return;
   }
   const reserved = client as { unsafe(q: string): { writable(): Promise<NodeJS.WritableStream> } };
@@ -59,7 +74,15 @@ async function copyInto(handle: DatabaseHandle, tx: Transaction, table: string, 
   await new Promise<void>((resolve, reject) => {
     stream.on("error", reject);
     stream.on("finish", resolve);
-    stream.end(text);
+    const pieces = chunk.pieces();
+    // Written as the connection drains: at most one piece waits in the socket's buffer.
+    const pump = () => {
+      for (let next = pieces.next(); !next.done; next = pieces.next()) {
+        if (!stream.write(next.value)) return void stream.once("drain", pump);
+      }
+      stream.end();
+    };
+    pump();
   });
 }
 
@@ -85,9 +108,12 @@ export async function withStagedChunk<T>(
         "CREATE TEMP TABLE sync_stage (sf_id text NOT NULL, system_modstamp timestamptz, is_deleted boolean NOT NULL, master_record_id text, converted_to_id text, fields jsonb NOT NULL) ON COMMIT DROP",
       ),
     );
-    if (chunk.count > 0) await copyInto(handle, t, "sync_stage", chunk.text());
+    if (chunk.count > 0) await copyInto(handle, t, "sync_stage", chunk);
     await t.execute(sql.raw(`GRANT SELECT ON sync_stage TO ${RUNTIME_ROLE}`));
-    await t.execute(sql`select set_config('app.tenant_id', ${tenantId}, true)`);
+    // The chunk commits without waiting for its WAL to reach the disk: the rows and the checkpoint
+    // that covers them are one transaction, so a server crash can only lose both together (the
+    // run reads them again), and the next synchronous commit — the job's own — flushes them.
+    await t.execute(sql`select set_config('app.tenant_id', ${tenantId}, true), set_config('synchronous_commit', 'off', true)`);
     await t.execute(sql.raw(`SET LOCAL ROLE ${RUNTIME_ROLE}`));
     return fn(t);
   });
