@@ -54,10 +54,15 @@ export async function runIncrementalSync(ctx: SyncContext & { objects?: readonly
     let latest: Date | undefined;
     const changed = new Set(ready.map((_, k) => k));
     checked.forEach((k, n) => {
+      // Any answered window tells how far Salesforce's change tracking reaches at this request (a
+      // 16-day-old Get Deleted window is refused while Get Updated's, up to 30 days, is answered).
+      for (const a of [answers[2 * n], answers[2 * n + 1]]) {
+        const t = a instanceof SalesforceApiError ? Number.NaN : salesforceTime((a as { latestDateCovered?: string } | undefined)?.latestDateCovered);
+        if (Number.isFinite(t) && (!latest || t < latest.getTime())) latest = new Date(t);
+      }
       const verdict = windowVerdict(windows[k]!, answers[2 * n], answers[2 * n + 1]);
       if (!verdict) return;
       covered.set(k, verdict.covered);
-      if (!latest || verdict.covered < latest) latest = verdict.covered;
       if (!verdict.changed) changed.delete(k);
     });
     // Objects the windows say changed (or could not tell about) are queried, a request per five.
