@@ -56,6 +56,12 @@ try {
   const { tenantId, ownerId } = await addTenant(ferry, emu);
   const initial = await job("sync.initial", "initial", tenantId);
   console.log(`  initial sync: ${initial.runSeconds.toFixed(1)} s, ${initial.totalCalls} calls`);
+  // The first cycle after an initial sync has no change window yet: it queries objects directly.
+  const first = await job("sync.incremental", "first", tenantId);
+  // Cycles run minutes apart; Salesforce's change windows have minute granularity, so a change seen
+  // in a cycle's still-open minute is listed again by the next one. The idle cycle runs as a
+  // scheduled one would: after the minute of the previous cycle has closed.
+  await new Promise((resolve) => setTimeout(resolve, 60_000 - (Date.now() % 60_000) + 1_000));
   const idle = await job("sync.incremental", "idle", tenantId);
 
   // Changes made in Salesforce: Lead titles edited through the emulator's control API.
@@ -89,21 +95,22 @@ try {
   const sample = await conn.sobject("Lead").retrieve(editIds[0]!);
   const landed = (sample as { Title?: string }).Title === `Edited in Ferry ${editIds[0]}`;
 
-  const objects = [...new Set([...Object.keys(idle.calls), ...Object.keys(busy.calls)])].sort();
-  printTable(`2. API calls per incremental cycle, per object (target: idle ≤ 1 per synced object)`, [
-    ["object", "idle cycle", `busy cycle (${fmt(CHANGES)} Lead changes)`],
-    ...objects.map((o) => [o, idle.calls[o] ?? 0, busy.calls[o] ?? 0]),
-    ["total (HTTP requests seen)", idle.totalCalls, busy.totalCalls],
-    ["total (engine's sync_runs.api_calls)", idle.engineCalls, busy.engineCalls],
+  const objects = [...new Set([...Object.keys(first.calls), ...Object.keys(idle.calls), ...Object.keys(busy.calls)])].sort();
+  printTable(`2. API calls per incremental cycle, per object (target: idle cycle 1 call for all objects)`, [
+    ["object", "first cycle after the initial sync", "idle cycle", `busy cycle (${fmt(CHANGES)} Lead changes)`],
+    ...objects.map((o) => [o, first.calls[o] ?? 0, idle.calls[o] ?? 0, busy.calls[o] ?? 0]),
+    ["total (HTTP requests seen)", first.totalCalls, idle.totalCalls, busy.totalCalls],
+    ["total (engine's sync_runs.api_calls)", first.engineCalls, idle.engineCalls, busy.engineCalls],
   ]);
   printTable("5. Incremental and push (targets: 10,000 changes ≤ 10 s; 1,000 edits ≤ 5 calls and ≤ 10 s)", [
     ["", "run s", "job sent → done s", "calls", "records"],
+    ["first cycle after the initial sync", first.runSeconds.toFixed(2), first.sentToDoneSeconds.toFixed(2), first.totalCalls, 0],
     ["idle cycle", idle.runSeconds.toFixed(2), idle.sentToDoneSeconds.toFixed(2), idle.totalCalls, 0],
     [`busy cycle, ${fmt(CHANGES)} changes`, busy.runSeconds.toFixed(2), busy.sentToDoneSeconds.toFixed(2), busy.totalCalls, `${fmt(busyLead?.processed ?? 0)} read, ${fmt(busyLead?.updated ?? 0)} updated`],
     [`push of ${fmt(EDITS)} edits`, push.runSeconds.toFixed(2), push.sentToDoneSeconds.toFixed(2), push.totalCalls, pushState.map((s) => `${s.state} ${s.n}`).join(", ")],
   ]);
   console.log(`  (making the ${fmt(CHANGES)} changes in the emulator took ${changeSeconds.toFixed(1)} s; a pushed value read back from Salesforce: ${landed ? "present" : "MISSING"})`);
-  Object.assign(results, { leads: LEADS, changes: CHANGES, edits: EDITS, initial, idle, busy, push, pushState, pushLanded: landed });
+  Object.assign(results, { leads: LEADS, changes: CHANGES, edits: EDITS, initial, first, idle, busy, push, pushState, pushLanded: landed });
 } finally {
   await sender.stop();
   await worker.stop();

@@ -153,10 +153,18 @@ async function planObjects(run: RunScope, objects: readonly string[]): Promise<O
   return plans;
 }
 
-/** The run's chunks: read ahead into a bounded queue by one task, committed in order by another. */
+/**
+ * The run's chunks: read ahead into a bounded queue by one task, committed in order by another. On
+ * Postgres two chunks are written at once on two connections: the second one's rows go in while
+ * the first one commits, and everything after its rows (conversion, checkpoint, counters, commit)
+ * waits for the first one's commit, so checkpoints still move forward chunk by chunk and a chunk
+ * never commits when the one before it failed. PGlite has one connection: one chunk at a time.
+ */
 async function readAndWrite(run: RunScope, plans: ObjectPlan[]): Promise<"completed" | "yielded"> {
-  // Two chunks waiting plus the one being built and the one committing: memory is flat with org size.
-  const queue = new ChunkQueue<ChunkItem>(2);
+  // Chunks in memory: those being written (two on Postgres), those waiting (together three) and the
+  // one being built, whatever the size of the org.
+  const overlap = run.ctx.database.kind === "postgres";
+  const queue = new ChunkQueue<ChunkItem>(overlap ? 1 : 2);
   const reader = (async () => {
     for (const plan of plans) {
       if (plan.checkpoint.mode === "bulk") await readBulk(run, plan, queue);
@@ -166,16 +174,32 @@ async function readAndWrite(run: RunScope, plans: ObjectPlan[]): Promise<"comple
     () => queue.end(),
     (error: unknown) => queue.fail(error),
   );
+  const final = (item: ChunkItem) => item.last && item.object === plans[plans.length - 1]!.object;
+  let writing: { item: ChunkItem; done: Promise<UpsertCounts> } | undefined;
   try {
     const writer = new ObjectWriter(run);
     for (;;) {
       const item = await queue.take();
-      if (!item) return "completed";
-      await writer.commit(item);
-      if (Date.now() - run.startedAt > run.options.sliceMs && !(item.last && item.object === plans[plans.length - 1]!.object)) return "yielded";
+      if (!item) {
+        if (writing) await writing.done;
+        return "completed";
+      }
+      const done = writer.commit(item);
+      // The caller awaits it below (or drops it when the one before failed, which fails it too).
+      done.catch(() => undefined);
+      const previous = writing;
+      writing = { item, done };
+      if (previous) await previous.done;
+      if (!overlap) await done;
+      const committed = overlap ? previous?.item : item;
+      if (committed && Date.now() - run.startedAt > run.options.sliceMs && !final(committed)) {
+        if (overlap) await done;
+        if (!final(item)) return "yielded";
+      }
     }
   } finally {
     queue.close();
+    if (writing) await writing.done.catch(() => undefined);
     await reader;
   }
 }
@@ -185,6 +209,8 @@ class ObjectWriter {
   private object: string | undefined;
   private chunks = 0;
   private progress = { object: "", phase: "reading" as const, total: null as number | null, processed: 0, created: 0, updated: 0, failed: 0 };
+  /** The transaction of the chunk handed over last: the next chunk commits after it, and only if it committed. */
+  private committed: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly run: RunScope) {}
 
@@ -217,13 +243,32 @@ class ObjectWriter {
     this.run.progress.update(this.progress, true);
   }
 
-  async commit(item: ChunkItem): Promise<UpsertCounts> {
+  /** Writes the chunk; what follows its rows waits for the previous chunk's commit. */
+  commit(item: ChunkItem): Promise<UpsertCounts> {
+    const turn = this.committed;
+    let settle!: (outcome: Promise<unknown>) => void;
+    this.committed = new Promise<unknown>((resolve) => (settle = resolve)).then((outcome) => outcome);
+    this.committed.catch(() => undefined);
+    const transaction = this.write(item, turn);
+    settle(transaction);
+    return transaction.then(async (counts) => {
+      await this.afterCommit(item, counts);
+      return counts;
+    });
+  }
+
+  private async write(item: ChunkItem, turn: Promise<unknown>): Promise<UpsertCounts> {
     const { ctx } = this.run;
-    if (this.object !== item.object) await this.start(item.object);
+    if (this.object !== item.object) {
+      // A new object starts once the last one's chunks are in.
+      this.object = item.object;
+      await turn;
+      await this.start(item.object);
+    }
     const { object, chunk, last } = item;
     this.run.progress.setPhase("writing");
-    const counts = await withStagedChunk(ctx.database, ctx.tenantId, chunk, async (tx) => {
-      const c = await upsertStaged(tx, object, chunk, { firstLoad: item.firstLoad });
+    return withStagedChunk(ctx.database, ctx.tenantId, chunk, async (tx) => {
+      const c = await upsertStaged(tx, object, chunk, { firstLoad: item.firstLoad, turn });
       await tx
         .update(syncCheckpoints)
         .set({ ...item.next, pagesRead: sql`${syncCheckpoints.pagesRead} + 1`, updatedAt: new Date() })
@@ -254,9 +299,16 @@ class ObjectWriter {
       }
       return c;
     });
+  }
+
+  private async afterCommit(item: ChunkItem, counts: UpsertCounts): Promise<void> {
+    const { ctx } = this.run;
+    const { chunk, last } = item;
     this.progress.processed += chunk.count;
     this.progress.created += counts.created;
     this.progress.updated += counts.updated;
+    // Committed: the next event says the object is reading its next page (or finished).
+    this.run.progress.update({ ...this.progress, phase: "reading" }, last);
     // Statistics follow a large load: after the object's chunks 1, 2, 4, 8, … and its last, so the
     // planner's idea of its size is never off by more than half (a dozen ANALYZEs for 1M rows).
     // A REST-sized object moves the table's size too little to matter.
@@ -264,9 +316,6 @@ class ObjectWriter {
     if (item.bulk && (last || (this.chunks & (this.chunks - 1)) === 0)) {
       await analyzeRecords(ctx.database).catch((error: unknown) => ctx.logger?.warn({ err: error }, "sf_records not analyzed"));
     }
-    // Committed: the next event says the object is reading its next page (or finished).
-    this.run.progress.update({ ...this.progress, phase: "reading" }, last);
-    return counts;
   }
 }
 

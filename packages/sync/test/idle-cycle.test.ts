@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { availableBackends, createTenantFixture } from "@ferry/db/testing";
-import { runIncrementalSync, runInitialSync } from "../src";
+import { runIncrementalSync, runInitialSync, SYNC_OBJECTS } from "../src";
 import { connect, emulatorRows, orgAndDatabase, runObjects } from "./helpers";
 
 const backends = await availableBackends();
@@ -28,6 +28,9 @@ describe.each(backends)("cycles after an initial sync on %s", (backend) => {
     const leads = emulatorRows(emu, "Lead").filter((l) => l.fields.IsConverted !== true);
     for (const lead of leads.slice(0, 7)) emu.updateRecord(lead.id, { Title: `Changed ${lead.id.slice(-4)}` });
     emu.createRecord("Account", { Name: "Created after the initial sync" });
+    // Cycles run minutes apart: the changes' minute has closed when the cycle asks. (Changes in the
+    // still-open minute are listed again by the next cycle's windows, which then reads them again.)
+    emu.advanceClock(60);
 
     const conn = await connect(emu);
     const before = emu.org.apiUsage;
@@ -45,5 +48,42 @@ describe.each(backends)("cycles after an initial sync on %s", (backend) => {
     expect(await runIncrementalSync({ database: db, tenantId, runId: "idle", conn, objects: OBJECTS })).toEqual({ outcome: "completed" });
     expect(emu.org.apiUsage - idleBefore).toBe(1);
     expect(await runObjects(db, tenantId, "idle")).toEqual([]);
+  });
+
+  it("checks all eight objects in one call when idle, and queries only the object that changed", async () => {
+    const { emu, db } = harness;
+    const { tenantId } = await createTenantFixture(db);
+    expect(await runInitialSync({ database: db, tenantId, runId: "initial", conn: await connect(emu) })).toEqual({ outcome: "completed" });
+    emu.advanceClock(120);
+    const conn = await connect(emu);
+    const calls = async (runId: string) => {
+      const before = emu.org.apiUsage;
+      expect(await runIncrementalSync({ database: db, tenantId, runId, conn })).toEqual({ outcome: "completed" });
+      return emu.org.apiUsage - before;
+    };
+    // The first cycle has no window yet for any object: five objects are queried along with the
+    // windows in one request, the other three by the windows' verdict.
+    expect(await calls("first")).toBeLessThanOrEqual(2);
+    emu.advanceClock(60);
+    expect(await calls("idle")).toBe(1);
+    expect(await runObjects(db, tenantId, "idle")).toEqual([]);
+
+    const contact = emulatorRows(emu, "Contact")[0]!;
+    emu.updateRecord(contact.id, { Title: "Changed while idle" });
+    const doomed = emulatorRows(emu, "Campaign")[0]!;
+    emu.deleteRecord(doomed.id);
+    emu.advanceClock(60);
+    // One call for the windows of all eight objects, one for the queries of the two that changed.
+    expect(await calls("busy")).toBe(2);
+    const busy = await runObjects(db, tenantId, "busy");
+    // A deleted Campaign takes its members (and its Opportunities' reference) with it: those changed too.
+    const read = busy.map((o) => o.object);
+    expect(read).toEqual(expect.arrayContaining(["Campaign", "Contact"]));
+    for (const untouched of ["User", "Account", "Lead"]) expect(read).not.toContain(untouched);
+    expect(busy.find((o) => o.object === "Contact")).toMatchObject({ updated: 1 });
+    expect(busy.find((o) => o.object === "Campaign")).toMatchObject({ deleted: 1 });
+    emu.advanceClock(60);
+    expect(await calls("quiet")).toBe(1);
+    expect(SYNC_OBJECTS).toHaveLength(8);
   });
 });

@@ -42,16 +42,31 @@ export class StagedChunk {
     this.lastModstamp = row.systemModstamp;
   }
 
-  text(): string {
-    return this.parts.join("");
+  /** The lines, never joined into one string (a chunk's text is tens of MB): pieces of about 1 MB. */
+  *pieces(): Generator<string> {
+    let batch: string[] = [];
+    let size = 0;
+    for (const part of this.parts) {
+      batch.push(part);
+      size += part.length;
+      if (size < 1 << 20) continue;
+      yield batch.join("");
+      batch = [];
+      size = 0;
+    }
+    if (batch.length) yield batch.join("");
+  }
+
+  lines(): readonly string[] {
+    return this.parts;
   }
 }
 
-async function copyInto(handle: DatabaseHandle, tx: Transaction, table: string, text: string): Promise<void> {
+async function copyInto(handle: DatabaseHandle, tx: Transaction, table: string, chunk: StagedChunk): Promise<void> {
   const client = (tx as unknown as { session: { client: unknown } }).session.client;
   if (handle.kind === "pglite") {
     const pglite = client as { query(q: string, p: unknown[], o: { blob: Blob }): Promise<unknown> };
-    await pglite.query(`COPY ${table} FROM '/dev/blob'`, [], { blob: new Blob([text]) });
+    await pglite.query(`COPY ${table} FROM '/dev/blob'`, [], { blob: new Blob(chunk.lines() as string[]) });
     return;
   }
   const reserved = client as { unsafe(q: string): { writable(): Promise<NodeJS.WritableStream> } };
@@ -59,7 +74,15 @@ async function copyInto(handle: DatabaseHandle, tx: Transaction, table: string, 
   await new Promise<void>((resolve, reject) => {
     stream.on("error", reject);
     stream.on("finish", resolve);
-    stream.end(text);
+    const pieces = chunk.pieces();
+    // Written as the connection drains: at most one piece waits in the socket's buffer.
+    const pump = () => {
+      for (let next = pieces.next(); !next.done; next = pieces.next()) {
+        if (!stream.write(next.value)) return void stream.once("drain", pump);
+      }
+      stream.end();
+    };
+    pump();
   });
 }
 
@@ -85,9 +108,12 @@ export async function withStagedChunk<T>(
         "CREATE TEMP TABLE sync_stage (sf_id text NOT NULL, system_modstamp timestamptz, is_deleted boolean NOT NULL, master_record_id text, converted_to_id text, fields jsonb NOT NULL) ON COMMIT DROP",
       ),
     );
-    if (chunk.count > 0) await copyInto(handle, t, "sync_stage", chunk.text());
+    if (chunk.count > 0) await copyInto(handle, t, "sync_stage", chunk);
     await t.execute(sql.raw(`GRANT SELECT ON sync_stage TO ${RUNTIME_ROLE}`));
-    await t.execute(sql`select set_config('app.tenant_id', ${tenantId}, true)`);
+    // The chunk commits without waiting for its WAL to reach the disk: the rows and the checkpoint
+    // that covers them are one transaction, so a server crash can only lose both together (the
+    // run reads them again), and the next synchronous commit — the job's own — flushes them.
+    await t.execute(sql`select set_config('app.tenant_id', ${tenantId}, true), set_config('synchronous_commit', 'off', true)`);
     await t.execute(sql.raw(`SET LOCAL ROLE ${RUNTIME_ROLE}`));
     return fn(t);
   });
@@ -117,16 +143,20 @@ export interface UpsertCounts {
  * (a re-read page or an empty cycle writes nothing); deletions become tombstones; a converted
  * Lead points to its Contact, which takes over the Lead's Person identity. `firstLoad`: the object
  * had no stored rows when its initial read began and the chunk cannot overlap a committed one, so
- * a plain INSERT does (no conflict probe, no comparison with stored rows).
+ * a plain INSERT does (no conflict probe, no comparison with stored rows). `turn`: the previous
+ * chunk's transaction, written alongside; nothing after this chunk's rows happens before it commits.
  */
 export async function upsertStaged(
   tx: Transaction,
   object: string,
   chunk: Pick<StagedChunk, "count" | "converted" | "deleted">,
-  options: { firstLoad?: boolean } = {},
+  options: { firstLoad?: boolean; turn?: Promise<unknown> } = {},
 ): Promise<UpsertCounts> {
   const staged = chunk.count;
-  if (staged === 0) return { created: 0, updated: 0, deleted: 0, unchanged: 0 };
+  if (staged === 0) {
+    if (options.turn) await options.turn;
+    return { created: 0, updated: 0, deleted: 0, unchanged: 0 };
+  }
   let counts: UpsertCounts;
   if (options.firstLoad) {
     await tx.execute(sql`
@@ -165,6 +195,8 @@ export async function upsertStaged(
     const row = rowsOf(result)[0] as { created: number; updated: number; deleted: number; written: number };
     counts = { created: row.created, updated: row.updated, deleted: row.deleted, unchanged: staged - row.written };
   }
+  // Chunks written side by side: the rows went in at once, the rest follows the previous chunk's commit.
+  if (options.turn) await options.turn;
   if (object === "Lead" && chunk.converted > 0) await convertLeads(tx);
   return counts;
 }

@@ -84,6 +84,9 @@ export const syncCheckpoints = pgTable(
     // The object's last describe (readable fields): cycles describe again only when it is a day old.
     describedFields: jsonb("described_fields").$type<{ name: string; type: string; label?: string; length?: number; updateable?: boolean; custom?: boolean; referenceTo?: string[] }[]>(),
     describedAt: timestamp("described_at", { withTimezone: true }),
+    // Salesforce's latestDateCovered of the last Get Updated / Get Deleted window with nothing unread:
+    // the next cycle's change check starts here.
+    changesCoveredAt: timestamp("changes_covered_at", { withTimezone: true }),
     // Newest (SystemModstamp, Id) in Salesforce when the initial read began: incremental cycles start here.
     baselineModstamp: timestamp("baseline_modstamp", { withTimezone: true }),
     baselineId: text("baseline_id"),
