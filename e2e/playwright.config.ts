@@ -44,8 +44,10 @@ function server(port: number, dataDir: string, extra: Record<string, string> = {
 
 export default defineConfig({
   testDir: "./tests",
+  // Files run side by side in FERRY_E2E_WORKERS workers (`pnpm test` uses two; one by default): each
+  // file's tests stay in order, on the shared servers below or on servers of the file's own.
   fullyParallel: false,
-  workers: 1,
+  workers: Number(process.env.FERRY_E2E_WORKERS ?? 1),
   forbidOnly: !!process.env.CI,
   retries: 0,
   timeout: 60_000,
