@@ -3,8 +3,8 @@
 # machine). Four lanes side by side from the start, sized for a 2-core machine: most suites spend
 # their time waiting (on timers, pg-boss polls, Salesforce bulk jobs, browsers), so what keeps
 # both cores busy is running independent suites together, not one after the other:
-#   checks:      typecheck and lint (niced: they only fill idle CPU), the real Salesforce CLI
-#                (its npm install is network time), the fresh-start acceptance
+#   checks:      the real Salesforce CLI (its npm install is network time), typecheck and lint
+#                (niced: they only fill idle CPU), the fresh-start acceptance
 #   unit:        unit and integration, two packages at a time, two test files at a time in each
 #   e2e:         the web and the worker built once, then Playwright with two workers
 #   reliability: after that build, the reliability suite at CI size (one file at a time)
@@ -49,10 +49,11 @@ await_build() {
 
 checks_lane() {
   # Every package's tsconfig, packages with the same compiler options as one program (each file once).
+  # The real Salesforce CLI (installed from npm on first use) driven unchanged against the emulator;
+  # first, so its download overlaps the other lanes' computing.
+  task salesforce-cli pnpm --filter @ferry/salesforce-emulator test:cli
   task typecheck nice -n 10 node scripts/typecheck.mjs
   task lint nice -n 10 pnpm exec eslint .
-  # The real Salesforce CLI (installed from npm on first use) driven unchanged against the emulator.
-  task salesforce-cli pnpm --filter @ferry/salesforce-emulator test:cli
   task fresh-start bash scripts/check-fresh-start.sh --store "$PNPM_CONFIG_STORE_DIR"
 }
 
