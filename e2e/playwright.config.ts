@@ -44,6 +44,13 @@ function server(port: number, dataDir: string, extra: Record<string, string> = {
 
 export default defineConfig({
   testDir: "./tests",
+  // The files that run a real sync take most of the suite's time: queued first, the longest first, so
+  // with several workers they start early instead of queueing behind the short ones at the end.
+  projects: [
+    { name: "sync-long", testMatch: /\/sync-(real-visibility|live)\.spec\.ts$/ },
+    { name: "sync", testMatch: /\/sync-[^/]*\.spec\.ts$/, testIgnore: /\/sync-(real-visibility|live)\.spec\.ts$/ },
+    { name: "portal", testIgnore: /\/sync-[^/]*\.spec\.ts$/ },
+  ],
   // Files run side by side in FERRY_E2E_WORKERS workers (`pnpm test` uses two; one by default): each
   // file's tests stay in order, on the shared servers below or on servers of the file's own.
   fullyParallel: false,
