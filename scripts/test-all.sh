@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Every test, as `npm test` / `pnpm test` runs it (and `.ci/run` after bootstrapping a fresh
-# machine). Four lanes side by side from the start, sized for a 2-core machine: most suites spend
+# machine). Five lanes side by side from the start, sized for a 2-core machine: most suites spend
 # their time waiting (on timers, pg-boss polls, Salesforce bulk jobs, browsers), so what keeps
 # both cores busy is running independent suites together, not one after the other:
 #   checks:      the real Salesforce CLI (its npm install is network time), typecheck and lint
 #                (niced: they only fill idle CPU), the fresh-start acceptance
-#   unit:        unit and integration, two packages at a time, two test files at a time in each
+#   unit:        unit and integration of every package but the engine, two test files at a time
+#   sync:        the engine's suite (packages/sync), two test files at a time
 #   e2e:         the web and the worker built once, then Playwright with two workers
 #   reliability: after that build, the reliability suite at CI size (one file at a time)
 # Each task's time is printed at the end.
@@ -16,7 +17,7 @@ TIMES="$(mktemp "${TMPDIR:-/tmp}/ferry-test-times-XXXXXX")"
 BUILT="$TIMES.built"
 # Concurrency (overridable): test files per package, packages at a time, Playwright workers.
 TEST_FILE_WORKERS="${FERRY_TEST_FILE_WORKERS:-2}"
-TEST_PACKAGES="${FERRY_TEST_PACKAGES:-2}"
+TEST_PACKAGES="${FERRY_TEST_PACKAGES:-1}"
 export FERRY_E2E_WORKERS="${FERRY_E2E_WORKERS:-2}"
 
 # task NAME COMMAND…: runs it, records "NAME seconds exit-code"; never stops the script.
@@ -54,12 +55,17 @@ checks_lane() {
   task salesforce-cli pnpm --filter @ferry/salesforce-emulator test:cli
   task typecheck nice -n 10 node scripts/typecheck.mjs
   task lint nice -n 10 pnpm exec eslint .
-  task fresh-start bash scripts/check-fresh-start.sh --store "$PNPM_CONFIG_STORE_DIR"
+  task fresh-start bash scripts/check-fresh-start.sh ${PNPM_CONFIG_STORE_DIR:+--store "$PNPM_CONFIG_STORE_DIR"}
 }
 
+# Each file builds its own databases (cloned from a migrated template), emulators and ports.
 unit_lane() {
-  # Each file builds its own databases (cloned from a migrated template), emulators and ports.
-  task unit+integration pnpm turbo run test --concurrency="$TEST_PACKAGES" --continue --filter='!@ferry/e2e' --filter='!@ferry/reliability' -- --maxWorkers="$TEST_FILE_WORKERS"
+  task unit+integration pnpm turbo run test --concurrency="$TEST_PACKAGES" --continue --filter='!@ferry/e2e' --filter='!@ferry/reliability' --filter='!@ferry/sync' -- --maxWorkers="$TEST_FILE_WORKERS"
+}
+
+# The engine's suite is the longest package: a lane of its own, so it starts at once.
+sync_lane() {
+  task sync-engine pnpm --filter @ferry/sync test --maxWorkers="$TEST_FILE_WORKERS"
 }
 
 e2e_lane() {
@@ -87,6 +93,8 @@ pids=()
 lane e2e e2e_lane &
 pids+=($!)
 lane unit unit_lane &
+pids+=($!)
+lane sync sync_lane &
 pids+=($!)
 lane checks checks_lane &
 pids+=($!)
