@@ -3,8 +3,8 @@
 # machine). Five lanes side by side from the start, sized for a 2-core machine: most suites spend
 # their time waiting (on timers, pg-boss polls, Salesforce bulk jobs, browsers), so what keeps
 # both cores busy is running independent suites together, not one after the other:
-#   checks:      the real Salesforce CLI (its npm install is network time), typecheck and lint
-#                (niced: they only fill idle CPU), the fresh-start acceptance
+#   checks:      the real Salesforce CLI (its npm install is network time), typecheck, lint,
+#                the fresh-start acceptance
 #   unit:        unit and integration of every package but the engine, two test files at a time
 #   sync:        the engine's suite (packages/sync), two test files at a time
 #   e2e:         the web and the worker built once, then Playwright with two workers
@@ -53,8 +53,8 @@ checks_lane() {
   # The real Salesforce CLI (installed from npm on first use) driven unchanged against the emulator;
   # first, so its download overlaps the other lanes' computing.
   task salesforce-cli pnpm --filter @ferry/salesforce-emulator test:cli
-  task typecheck nice -n 10 node scripts/typecheck.mjs
-  task lint nice -n 10 pnpm exec eslint .
+  task typecheck node scripts/typecheck.mjs
+  task lint pnpm exec eslint .
   task fresh-start bash scripts/check-fresh-start.sh ${PNPM_CONFIG_STORE_DIR:+--store "$PNPM_CONFIG_STORE_DIR"}
 }
 
