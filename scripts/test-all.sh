@@ -49,10 +49,10 @@ await_build() {
 }
 
 checks_lane() {
-  # Every package's tsconfig, packages with the same compiler options as one program (each file once).
   # The real Salesforce CLI (installed from npm on first use) driven unchanged against the emulator;
   # first, so its download overlaps the other lanes' computing.
   task salesforce-cli pnpm --filter @ferry/salesforce-emulator test:cli
+  # Every package's tsconfig, packages with the same compiler options as one program (each file once).
   task typecheck node scripts/typecheck.mjs
   task lint pnpm exec eslint .
   task fresh-start bash scripts/check-fresh-start.sh ${PNPM_CONFIG_STORE_DIR:+--store "$PNPM_CONFIG_STORE_DIR"}
