@@ -14,7 +14,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { here, memoryOf, printTable, scratchDatabase, sleep, stopChild, waitFor, writeResult } from "./lib";
+import { createTestDatabase, runtimeUrlFor } from "@ferry/db/testing";
+import { here, memoryOf, printTable, sleep, stopChild, waitFor, writeResult } from "./lib";
 
 const launcher = join(here, "../scripts/launch.mjs");
 /** Seconds a process idles after it is ready before its RSS is read (lazy work at boot settles). */
@@ -64,18 +65,20 @@ async function measure(name: string, kind: "web" | "worker", env: Record<string,
   }
 }
 
-const db = await scratchDatabase("bench_runtime");
+// Production's two logins: the unprivileged runtime login and the privileged one that owns the schema.
+const db = await createTestDatabase("postgres");
+const logins = { DATABASE_URL: runtimeUrlFor(db.platformUrl!), DATABASE_PLATFORM_URL: db.platformUrl! };
 const figures = [];
 try {
   figures.push(
-    await measure("worker (pnpm start:worker)", "worker", { DATABASE_URL: db.url, FERRY_MASTER_KEY: randomBytes(32).toString("base64"), LOG_LEVEL: "info" }, async (lines) => lines.some((l) => l.includes('"worker started"')), 120),
+    await measure("worker (pnpm start:worker)", "worker", { ...logins, FERRY_MASTER_KEY: randomBytes(32).toString("base64"), LOG_LEVEL: "info" }, async (lines) => lines.some((l) => l.includes('"worker started"')), 120),
   );
   const webPort = await freePort();
   figures.push(
     await measure(
       "web (pnpm start:web)",
       "web",
-      { DATABASE_URL: db.url, BETTER_AUTH_SECRET: randomBytes(24).toString("hex"), FERRY_MASTER_KEY: randomBytes(32).toString("base64"), PORT: String(webPort), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
+      { ...logins, BETTER_AUTH_SECRET: randomBytes(24).toString("hex"), FERRY_MASTER_KEY: randomBytes(32).toString("base64"), PORT: String(webPort), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
       async () => (await fetch(`http://127.0.0.1:${webPort}/readyz`).then((r) => r.ok).catch(() => false)) && (await fetch(`http://127.0.0.1:${webPort}/sign-in`).then((r) => r.ok)),
       250,
     ),
@@ -87,7 +90,7 @@ try {
       await measure(
         "embedded (pnpm start: PGlite, worker, emulator demo org)",
         "web",
-        { DATABASE_URL: "", FERRY_DATA_DIR: dataDir, PORT: String(embeddedPort), HOST: "127.0.0.1", FERRY_EMULATOR_PORT: "0", LOG_LEVEL: "warn" },
+        { DATABASE_URL: "", DATABASE_PLATFORM_URL: "", FERRY_DATA_DIR: dataDir, PORT: String(embeddedPort), HOST: "127.0.0.1", FERRY_EMULATOR_PORT: "0", LOG_LEVEL: "warn" },
         async () => (await fetch(`http://127.0.0.1:${embeddedPort}/readyz`).then((r) => r.ok).catch(() => false)) && (await fetch(`http://127.0.0.1:${embeddedPort}/sign-in`).then((r) => r.ok)),
         500,
       ),

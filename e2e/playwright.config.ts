@@ -44,8 +44,17 @@ function server(port: number, dataDir: string, extra: Record<string, string> = {
 
 export default defineConfig({
   testDir: "./tests",
+  // The files that run a real sync take most of the suite's time: queued first, the longest first, so
+  // with several workers they start early instead of queueing behind the short ones at the end.
+  projects: [
+    { name: "sync-long", testMatch: /\/sync-(real-visibility|live)\.spec\.ts$/ },
+    { name: "sync", testMatch: /\/sync-[^/]*\.spec\.ts$/, testIgnore: /\/sync-(real-visibility|live)\.spec\.ts$/ },
+    { name: "portal", testIgnore: /\/sync-[^/]*\.spec\.ts$/ },
+  ],
+  // Files run side by side in FERRY_E2E_WORKERS workers (`pnpm test` uses two; one by default): each
+  // file's tests stay in order, on the shared servers below or on servers of the file's own.
   fullyParallel: false,
-  workers: 1,
+  workers: Number(process.env.FERRY_E2E_WORKERS ?? 1),
   forbidOnly: !!process.env.CI,
   retries: 0,
   timeout: 60_000,
@@ -56,7 +65,9 @@ export default defineConfig({
     baseURL: `http://127.0.0.1:${MAIN_PORT}`,
     browserName: "chromium",
     headless: true,
-    trace: "retain-on-failure",
+    // A failure keeps its trace (DOM snapshots of every step); without the screencast, which cost
+    // most of the suite's CPU time (each test recorded, kept only on failure).
+    trace: { mode: "retain-on-failure", screenshots: false },
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
       args: [

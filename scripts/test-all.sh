@@ -1,12 +1,24 @@
 #!/usr/bin/env bash
 # Every test, as `npm test` / `pnpm test` runs it (and `.ci/run` after bootstrapping a fresh
-# machine): the web and the worker built once (e2e and reliability reuse that build), then two
-# lanes side by side on a 2-core machine: checks + unit/integration + the fresh-start acceptance,
-# and the browser and process suites (e2e, then reliability). Each task's time is printed at the end.
+# machine). Five lanes side by side from the start, sized for a 2-core machine: most suites spend
+# their time waiting (on timers, pg-boss polls, Salesforce bulk jobs, browsers), so what keeps
+# both cores busy is running independent suites together, not one after the other:
+#   checks:      the real Salesforce CLI (its npm install is network time), typecheck, lint,
+#                the fresh-start acceptance
+#   unit:        unit and integration of every package but the engine, two test files at a time
+#   sync:        the engine's suite (packages/sync), two test files at a time
+#   e2e:         the web and the worker built once, then Playwright with two workers
+#   reliability: after that build, the reliability suite at CI size (one file at a time)
+# Each task's time is printed at the end.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 STARTED=$(date +%s)
 TIMES="$(mktemp "${TMPDIR:-/tmp}/ferry-test-times-XXXXXX")"
+BUILT="$TIMES.built"
+# Concurrency (overridable): test files per package, packages at a time, Playwright workers.
+TEST_FILE_WORKERS="${FERRY_TEST_FILE_WORKERS:-2}"
+TEST_PACKAGES="${FERRY_TEST_PACKAGES:-1}"
+export FERRY_E2E_WORKERS="${FERRY_E2E_WORKERS:-2}"
 
 # task NAME COMMAND…: runs it, records "NAME seconds exit-code"; never stops the script.
 task() {
@@ -23,14 +35,6 @@ task() {
   return 0
 }
 
-# The compiled runtime, once: Next's pages + server bundle, the worker bundle (scripts/build.mjs).
-task build pnpm turbo run build
-if grep -Eq "^build .* [1-9][0-9]*$" "$TIMES"; then
-  echo "test: the build failed; no suite can run" >&2
-  cat "$TIMES" >&2
-  exit 1
-fi
-
 # Lane output is prefixed so interleaved lines stay readable.
 lane() {
   local label="$1"
@@ -38,29 +42,66 @@ lane() {
   "$@" 2>&1 | sed -u "s/^/[$label] /"
 }
 
+# The suites that run the compiled runtime wait for the one build; "ok" or "failed" in $BUILT.
+await_build() {
+  while [ ! -s "$BUILT" ]; do sleep 1; done
+  [ "$(cat "$BUILT")" = ok ]
+}
+
 checks_lane() {
-  task typecheck pnpm turbo run typecheck --concurrency=2 --continue
+  # The real Salesforce CLI (installed from npm on first use) driven unchanged against the emulator;
+  # first, so its download overlaps the other lanes' computing.
+  task salesforce-cli pnpm --filter @ferry/salesforce-emulator test:cli
+  # Every package's tsconfig, packages with the same compiler options as one program (each file once).
+  task typecheck node scripts/typecheck.mjs
   task lint pnpm exec eslint .
   task format pnpm run format:check
-  # Integration suites hold Postgres and PGlite: one package at a time beside the other lane.
-  task unit+integration pnpm turbo run test --concurrency=1 --continue --filter='!@ferry/e2e' --filter='!@ferry/reliability'
-  task fresh-start bash scripts/check-fresh-start.sh --store "$PNPM_CONFIG_STORE_DIR"
-  # The real Salesforce CLI (installed from npm on first use) driven unchanged against the emulator.
-  task salesforce-cli pnpm --filter @ferry/salesforce-emulator test:cli
+  task fresh-start bash scripts/check-fresh-start.sh ${PNPM_CONFIG_STORE_DIR:+--store "$PNPM_CONFIG_STORE_DIR"}
 }
 
-process_lane() {
-  # Chromium and several Ferry processes each; one after the other, beside the checks lane.
-  task e2e pnpm --filter @ferry/e2e test
-  task reliability pnpm --filter @ferry/reliability test
+# Each file builds its own databases (cloned from a migrated template), emulators and ports.
+unit_lane() {
+  task unit+integration pnpm turbo run test --concurrency="$TEST_PACKAGES" --continue --filter='!@ferry/e2e' --filter='!@ferry/reliability' --filter='!@ferry/sync' -- --maxWorkers="$TEST_FILE_WORKERS"
 }
 
+# The engine's suite is the longest package: a lane of its own, so it starts at once.
+sync_lane() {
+  task sync-engine pnpm --filter @ferry/sync test --maxWorkers="$TEST_FILE_WORKERS"
+}
+
+e2e_lane() {
+  # The compiled runtime, once: Next's pages + server bundle, the worker bundle (scripts/build.mjs).
+  task build pnpm turbo run build
+  if grep -Eq "^build .* 0$" "$TIMES"; then echo ok >"$BUILT"; else echo failed >"$BUILT"; fi
+  if await_build; then
+    task e2e pnpm --filter @ferry/e2e test
+  else
+    echo "test: the build failed; e2e cannot run" >&2
+    echo "e2e 0 build-failed" >>"$TIMES"
+  fi
+}
+
+reliability_lane() {
+  if await_build; then
+    task reliability pnpm --filter @ferry/reliability test
+  else
+    echo "test: the build failed; reliability cannot run" >&2
+    echo "reliability 0 build-failed" >>"$TIMES"
+  fi
+}
+
+pids=()
+lane e2e e2e_lane &
+pids+=($!)
+lane unit unit_lane &
+pids+=($!)
+lane sync sync_lane &
+pids+=($!)
 lane checks checks_lane &
-checks_pid=$!
-lane processes process_lane &
-processes_pid=$!
-wait "$checks_pid" || true
-wait "$processes_pid" || true
+pids+=($!)
+lane reliability reliability_lane &
+pids+=($!)
+for pid in "${pids[@]}"; do wait "$pid" || true; done
 
 echo
 echo "test: time per task (load average now $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -70,5 +111,5 @@ while read -r name seconds rc; do
   [ "$rc" = 0 ] || failed=1
 done <"$TIMES"
 printf "  %-18s %5s s\n" "total (wall)" "$(($(date +%s) - STARTED))"
-rm -f "$TIMES"
+rm -f "$TIMES" "$BUILT"
 exit "$failed"
