@@ -116,6 +116,7 @@ const specs: Record<string, Spec> = {
 const eventSamples = (tenantId: string): { [E in EventName]: EventPayload<E> } => ({
   "sync.progress": { tenantId, runId: "run-1", phase: "reading", total: 10, processed: 1, created: 1, updated: 0, failed: 0, rate: 1, etaSeconds: 9, at: new Date().toISOString() },
   "sync.status": { tenantId, state: "running" },
+  "sync.stream": { tenantId, state: "live", lastEventAt: new Date().toISOString(), applied: 1, records: 1, at: new Date().toISOString() },
   notification: { id: "n-1", tenantId, kind: "sync_failed", title: "t", body: "b" },
   "support.access": { tenantId, grantId: "g-1", state: "started", staffName: "Someone", at: new Date().toISOString() },
 });

@@ -11,3 +11,6 @@ export { runPush, PUSH_BATCH } from "./push";
 export { runReconcile } from "./reconcile";
 export { runSyncJob, type SyncJobDependencies, type SyncJobName, type SyncJobPayload } from "./jobs";
 export { scheduleSyncWork, runScheduler, type ScheduleDependencies } from "./scheduler";
+export { StreamManager, TenantStream, CHANGE_EVENTS_TOPIC, type StreamManagerOptions, type StreamState } from "./stream/manager";
+export { FERRY_CLIENT_ID, FERRY_CALL_OPTIONS, type AppliedBatch } from "./stream/apply";
+export { pubSubEndpointFromEnv, type PubSubEndpoint } from "./stream/pubsub";

@@ -47,7 +47,7 @@ export class StagedChunk {
   }
 }
 
-async function copyInto(handle: DatabaseHandle, tx: Transaction, table: string, text: string): Promise<void> {
+export async function copyInto(handle: DatabaseHandle, tx: Transaction, table: string, text: string): Promise<void> {
   const client = (tx as unknown as { session: { client: unknown } }).session.client;
   if (handle.kind === "pglite") {
     const pglite = client as { query(q: string, p: unknown[], o: { blob: Blob }): Promise<unknown> };
