@@ -83,6 +83,8 @@ const specs: Record<string, Spec> = {
   "salesforce.acceptMappings": { access: "tenant", write: true, input: () => ({}) },
   "salesforce.startSync": { access: "tenant", write: true, input: () => ({ acknowledgeDuplicates: true }) },
   "salesforce.setApiCap": { access: "tenant", write: true, input: () => ({ cap: 5_000 }) },
+  "salesforce.nearRealTime": { access: "tenant" },
+  "salesforce.setNearRealTime": { access: "tenant", write: true, input: () => ({ enabled: true }) },
   "syncStatus.badge": { access: "tenant" },
   "syncStatus.currentRun": { access: "tenant" },
   "history.list": { access: "tenant", input: () => ({}) },
