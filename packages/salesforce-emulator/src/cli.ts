@@ -30,6 +30,11 @@ const usage = `Usage: pnpm emulator [options]
   --no-gzip               never compress responses (default: gzip when the client accepts it)
   --https                 serve https with a generated CA (written to --cert-dir; the path is printed)
   --cert-dir <dir>        where the CA and server certificate go (default: a new temporary directory)
+  --pubsub                run the Pub/Sub API (gRPC) server: TLS with the emulator's CA (path printed)
+  --pubsub-port <n>       its port (default 7443; 0 = any free port)
+  --pubsub-plaintext      serve the Pub/Sub API without TLS (for clients that allow insecure channels)
+  --pubsub-keepalive-ms <n>  empty FetchResponse after this idle time (default 270000, as Salesforce)
+  --cdc <Obj,Obj|all>     objects with Change Data Capture on (repeatable; more through the control API)
   --jwt-cert <file>       PEM certificate (or public key) of the OAuth client, enabling the JWT bearer flow
   --late-modstamp <s:sec> a share s (0..1) of writes get a SystemModstamp up to sec seconds before
                           they become visible (exercises a sync's lookback), e.g. 0.1:30
@@ -59,6 +64,11 @@ async function main(): Promise<void> {
       'late-modstamp': { type: 'string' },
       'jwt-cert': { type: 'string' },
       https: { type: 'boolean', default: false },
+      pubsub: { type: 'boolean', default: false },
+      'pubsub-port': { type: 'string', default: '7443' },
+      'pubsub-plaintext': { type: 'boolean', default: false },
+      'pubsub-keepalive-ms': { type: 'string' },
+      cdc: { type: 'string', multiple: true },
       'cert-dir': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -84,7 +94,10 @@ async function main(): Promise<void> {
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const late = values['late-modstamp'] === undefined ? undefined : /^(0?\.\d+|1|0):(\d+)$/.exec(values['late-modstamp']);
   if (values['late-modstamp'] !== undefined && !late) throw new Error('--late-modstamp expects share:seconds, e.g. 0.1:30');
+  const cdc = (values.cdc ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   const emu = await startEmulator({
+    cdc: cdc.includes('all') ? Object.keys(counts).filter((o) => o !== 'User') : cdc,
+    pubsub: values.pubsub ? { port: Number(values['pubsub-port']), plaintext: values['pubsub-plaintext'], keepaliveMs: num(values['pubsub-keepalive-ms']) } : false,
     port: Number(values.port),
     host: values.host,
     counts,
@@ -112,6 +125,8 @@ async function main(): Promise<void> {
     `  instance URL:       ${emu.url}`,
     `  control API:        ${emu.controlUrl ?? 'off (use --control)'}`,
     ...(emu.caFile ? [`  CA certificate:     ${emu.caFile}   (trust it: NODE_EXTRA_CA_CERTS=${emu.caFile})`] : []),
+    ...(emu.pubsubEndpoint ? [`  Pub/Sub API:        ${emu.pubsubEndpoint}   (${emu.pubsubCaFile ? `TLS, CA ${emu.pubsubCaFile}` : 'plaintext'})`] : []),
+    `  CDC objects:        ${[...emu.capture.enabled].join(', ') || 'none (use --cdc or PUT /__emulator/cdc/entities)'}`,
     `  OAuth client:       ${client.clientId} / ${client.clientSecret}`,
     `  records presented:  ${emu.org.totalRecords.toLocaleString('en-US')}  (${Object.entries(counts).map(([o, n]) => `${o} ${n.toLocaleString('en-US')}`).join(', ')})`,
     '  users (password + security token is the SOAP/OAuth password):',

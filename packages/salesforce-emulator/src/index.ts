@@ -4,7 +4,9 @@ import type { EmulatorConfig, EmulatorContext, OAuthClient } from './server/cont
 import type { Control } from './server/control';
 import { Faults, type LatencyProfile } from './server/faults';
 import { Sessions } from './server/sessions';
-import { generateTls } from './server/tls';
+import { generateTls, type TlsFiles } from './server/tls';
+import { ChangeCapture } from './cdc/capture';
+import { PubSubServer, type PubSubOptions } from './server/pubsub';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +39,13 @@ export interface EmulatorOptions extends OrgOptions {
   https?: boolean | { certDir?: string };
   /** gzip responses when the client sends Accept-Encoding: gzip (default true, as Salesforce). */
   compressResponses?: boolean;
+  /** Objects with Change Data Capture on from the start (more can be enabled through the control API). */
+  cdc?: string[];
+  /**
+   * Run a Pub/Sub API (gRPC) server next to the REST one. TLS with the emulator's CA unless
+   * `plaintext`; the CA is the https one when `https` is on, else one generated into a temporary directory.
+   */
+  pubsub?: boolean | PubSubOptions;
 }
 
 export interface EmulatorHandle extends Control {
@@ -49,6 +58,13 @@ export interface EmulatorHandle extends Control {
   controlUrl: string | undefined;
   /** With `https`: the CA certificate clients must trust (e.g. NODE_EXTRA_CA_CERTS). */
   caFile: string | undefined;
+  /** With `pubsub`: the gRPC endpoint as `host:port` (the Pub/Sub API's api.pubsub.salesforce.com:7443). */
+  pubsubEndpoint: string | undefined;
+  /** With a TLS `pubsub`: the CA certificate its server certificate is signed with. */
+  pubsubCaFile: string | undefined;
+  /** Change Data Capture bus (events, enabled objects). */
+  capture: ChangeCapture;
+  pubsub: PubSubServer | undefined;
   org: Org;
   users: Required<Pick<UserOptions, 'username' | 'password' | 'securityToken'>>[];
   oauthClients: OAuthClient[];
@@ -77,20 +93,33 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = new Faults(options.seed ?? 42);
   if (options.latency) faults.latency = options.latency;
   let base = '';
+  const capture = new ChangeCapture(org, options.cdc ?? []);
+  org.changes = capture;
   const ctx: EmulatorContext = {
     org,
     sessions: new Sessions(org, (options.sessionTimeoutSeconds ?? 7200) * 1000),
     faults,
     config,
+    capture,
     baseUrl: () => base,
     loginBase: (host) => (host === 'sandbox' ? `${base}${SANDBOX_PREFIX}` : base),
   };
   const host = options.host ?? '127.0.0.1';
-  const tls = options.https
-    ? generateTls((typeof options.https === 'object' && options.https.certDir) || mkdtempSync(join(tmpdir(), 'salesforce-emulator-tls-')), host)
-    : undefined;
+  const certDir = (typeof options.https === 'object' && options.https.certDir) || undefined;
+  const tls = options.https ? generateTls(certDir || mkdtempSync(join(tmpdir(), 'salesforce-emulator-tls-')), host) : undefined;
   const app = createApp(ctx, options.controlApi ?? false, tls);
   base = await app.listen(options.port ?? 0, host);
+  const pubsubOptions: PubSubOptions | undefined = options.pubsub === true ? {} : options.pubsub || undefined;
+  let pubsub: PubSubServer | undefined;
+  let pubsubTls: TlsFiles | undefined;
+  let pubsubEndpoint: string | undefined;
+  if (pubsubOptions) {
+    pubsubTls = pubsubOptions.plaintext ? undefined : (tls ?? generateTls(mkdtempSync(join(tmpdir(), 'salesforce-emulator-pubsub-tls-')), host));
+    pubsub = new PubSubServer(ctx, capture, pubsubOptions);
+    const port = await pubsub.listen(host, pubsubOptions.port ?? 0, pubsubTls);
+    ctx.pubsub = pubsub;
+    pubsubEndpoint = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
   const handle = app.control as EmulatorHandle;
   return Object.assign(handle, {
     url: base,
@@ -98,10 +127,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     sandboxLoginUrl: `${base}${SANDBOX_PREFIX}`,
     controlUrl: options.controlApi ? `${base}${CONTROL_PREFIX}` : undefined,
     caFile: tls?.caFile,
+    pubsubEndpoint,
+    pubsubCaFile: pubsubTls?.caFile,
+    capture,
+    pubsub,
     org,
     users: org.users.map((u) => ({ username: u.username, password: u.password, securityToken: u.securityToken })),
     oauthClients: config.oauthClients,
-    stop: () => app.close(),
+    stop: async () => {
+      await pubsub?.close();
+      await app.close();
+    },
   });
 }
 
@@ -112,3 +148,7 @@ export type { FieldSpec, FieldType } from './schema';
 export type { ConvertLeadOptions } from './data/writes';
 export { makeId, canonicalId, checksumSuffix } from './ids';
 export { formatDateTime, parseDateTime } from './time';
+export type { PubSubOptions } from './server/pubsub';
+export type { BusEvent, ChangeEventHeader, ChangeType } from './cdc/capture';
+export { ChangeCapture, OVERFLOW_RECORD_ID } from './cdc/capture';
+export { PubSubServer, PUBSUB_ERROR, encodeReplayId } from './server/pubsub';

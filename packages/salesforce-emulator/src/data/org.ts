@@ -4,6 +4,7 @@ import { DEFAULT_CUSTOM_FIELDS, field, OBJECT_NAMES, Schema, type FieldDef, type
 import { buildGeneratedTable, RECORD_TYPES, type GeneratorContext, type Value } from './generator';
 import { SObjectTable, type RowRef, type StoredRecord } from './table';
 import type { Tx } from './writes';
+import type { ChangeCapture } from '../cdc/capture';
 
 export type FieldAccess = 'edit' | 'read' | 'hidden';
 
@@ -98,6 +99,8 @@ export class Org {
   lastPurgeAt: EpochSeconds;
   /** The enclosing transaction of an allOrNone composite request, if one is running. */
   journal: Tx | undefined;
+  /** Change Data Capture: told about every row a Tx writes (see cdc/capture.ts). */
+  changes: ChangeCapture | undefined;
 
   constructor(private readonly options: OrgOptions = {}) {
     this.id = makeId(KEY_PREFIX.Organization, options.orgNumber ?? 1);

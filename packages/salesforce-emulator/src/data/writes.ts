@@ -26,6 +26,7 @@ export class Tx {
     this.undo.push(entry);
     const outer = this.org.journal;
     if (outer && outer !== this) outer.undo.push(entry);
+    this.org.changes?.record(this, outer, table, entry.prev ?? (rec.counter <= table.generatedCount ? rec.counter - 1 : undefined), rec);
     table.put(rec);
   }
 
@@ -37,6 +38,7 @@ export class Tx {
       u.table.version++;
     }
     this.undo.length = 0;
+    this.org.changes?.discard(this);
   }
 }
 

@@ -13,6 +13,8 @@ import type { EmulatorContext } from './context';
 import { Control, controlRoutes } from './control';
 import type { EndpointClass } from './faults';
 import { compositeRoutes, type SubrequestRunner } from './composite';
+import { cdcControlRoutes } from './cdc-control';
+import { originForRequest, withWriteScope } from '../cdc/capture';
 import { apiError, dispatch, json, JSON_TYPE, makeReq, syntheticReq, type Res, type Route } from './http';
 import { QueryCursors } from './query';
 import { restRoutes, type RestCall, type RestRoute } from './rest';
@@ -56,10 +58,11 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean, tls?: {
     bulk.clear();
     bulkV1.clear();
     ctx.sessions.clear();
+    ctx.capture.reset();
   });
   const auth: Record<LoginHost, Route[]> = { production: authRoutes(ctx, 'production'), sandbox: authRoutes(ctx, 'sandbox') };
   const rest: RestRoute[] = [...bulkRoutes(bulk), ...restRoutes(ctx, cursors, (s) => identityUrl(ctx, s.host, s.user))];
-  const controls = controlRoutes(control);
+  const controls = [...controlRoutes(control), ...cdcControlRoutes(ctx)];
 
   function findRoute(method: string, sub: string): { route: RestRoute; params: string[] } {
     const allowed: string[] = [];
@@ -220,11 +223,15 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean, tls?: {
   }
 
   const answer = (req: IncomingMessage, res: ServerResponse) => {
-    handle(req, res).catch((e) => {
-      console.error('[salesforce-emulator] failed to answer', e);
-      if (!res.headersSent) res.writeHead(500);
-      res.end();
-    });
+    const run = () =>
+      handle(req, res).catch((e) => {
+        console.error('[salesforce-emulator] failed to answer', e);
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    // Change events name the API and client id a write came through (changeOrigin).
+    const scope = originForRequest(new URL(req.url ?? '/', 'http://emulator.invalid').pathname.replace(/\/{2,}/g, '/'), req.headers['sforce-call-options']);
+    void (scope ? withWriteScope(scope, run) : run());
   };
   const server: Server = tls ? createTlsServer({ keepAliveTimeout: 30_000, key: tls.key, cert: tls.cert }, answer) : createServer({ keepAliveTimeout: 30_000 }, answer);
 

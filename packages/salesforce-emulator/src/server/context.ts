@@ -1,5 +1,7 @@
+import type { ChangeCapture } from '../cdc/capture';
 import type { Org } from '../data/org';
 import type { Faults } from './faults';
+import type { PubSubServer } from './pubsub';
 import type { LoginHost, Sessions } from './sessions';
 
 export interface OAuthClient {
@@ -32,6 +34,10 @@ export interface EmulatorContext {
   sessions: Sessions;
   faults: Faults;
   config: EmulatorConfig;
+  /** Change Data Capture bus (always present; objects are enabled per org). */
+  capture: ChangeCapture;
+  /** The Pub/Sub API server, when the emulator runs one. */
+  pubsub?: PubSubServer;
   baseUrl(): string;
   loginBase(host: LoginHost): string;
 }
