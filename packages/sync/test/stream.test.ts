@@ -58,7 +58,7 @@ function manager(h: Harness, workerId: string, options: { leaseTtlMs?: number } 
 
 async function streamRow(h: Harness) {
   const [row] = rowsOf(await withTenant({ db: h.db.db, tenantId: h.tenantId }, (tx) => tx.execute(sql`SELECT * FROM cdc_streams`)));
-  return row as { state: string; replay_id: string | null; catch_up_objects: string[] | null; events_applied: string | number; echoes_skipped: string | number; lease_owner: string | null } | undefined;
+  return row as { state: string; reason: string | null; replay_id: string | null; catch_up_objects: string[] | null; events_applied: string | number; echoes_skipped: string | number; lease_owner: string | null } | undefined;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
@@ -88,7 +88,10 @@ async function runRequestedCatchUp(h: Harness): Promise<string[]> {
 async function live(h: Harness): Promise<void> {
   await until("the stream to ask for its first catch-up", async () => (await streamRow(h))?.catch_up_objects?.length);
   await runRequestedCatchUp(h);
-  await until("the stream to be live", async () => (await streamRow(h))?.state === "live");
+  await until("the stream to be live", async () => {
+    const row = await streamRow(h);
+    return row?.state === "live" && row.reason === null;
+  });
 }
 
 async function differences(h: Harness): Promise<string[]> {

@@ -207,7 +207,8 @@ export class TenantStream {
       // read covers everything since the last cycle. The stream is open before the read starts,
       // so nothing committed in between is missed.
       first.replay_preset = "LATEST";
-      await this.requestCatchUp([...SYNC_OBJECTS], "Near-real-time started without a stored position: a read of changes since the last cycle covers the time before the stream.");
+      // Streaming already works meanwhile: the stream is live while the read covers the time before it.
+      await this.requestCatchUp([...SYNC_OBJECTS], "Streaming; a read of the changes since the last cycle covers the time before the stream started.", "live");
     }
     call.on("data", (response: FetchResponse) => {
       if (call !== this.call) return;
@@ -341,26 +342,26 @@ export class TenantStream {
   }
 
   /** Asks the scheduler for a keyset read of `objects` (it runs as the tenant's next incremental cycle). */
-  private async requestCatchUp(objects: string[], reason: string): Promise<void> {
+  private async requestCatchUp(objects: string[], reason: string, state: "catching_up" | "live" = "catching_up"): Promise<void> {
     for (const o of objects) this.pendingCatchUp.add(o);
     const list = JSON.stringify([...new Set(objects)]);
     await withTenant(this.scope, (tx) =>
       tx.execute(sql`
-        UPDATE cdc_streams SET state = 'catching_up', reason = ${reason},
+        UPDATE cdc_streams SET state = ${state}, reason = ${reason},
           catch_up_objects = (SELECT to_jsonb(array_agg(DISTINCT o)) FROM (
             SELECT jsonb_array_elements_text(coalesce(catch_up_objects, '[]'::jsonb)) AS o
             UNION SELECT jsonb_array_elements_text(${list}::jsonb)) x),
           updated_at = now()
         WHERE lease_owner = ${this.manager.workerId} AND lease_epoch = ${this.epoch}`),
     );
-    this.state = "catching_up";
+    this.state = state;
     this.reason = reason;
     await this.emitStream();
   }
 
   /** Every heartbeat: a stream catching up goes back to live once the read it asked for has run. */
   async tick(): Promise<void> {
-    if (this.closed || this.state !== "catching_up") return;
+    if (this.closed || !(this.state === "catching_up" || (this.state === "live" && this.reason))) return;
     const [row] = rowsOf(
       await withTenant(this.scope, (tx) =>
         tx.execute(sql`
