@@ -31,7 +31,7 @@ test("an admin turns near-real-time on; a Lead edited in Salesforce shows its ne
   await signInContext(context, env.baseURL, admin);
   const page = await context.newPage();
 
-  await page.goto("/settings");
+  await page.goto(`${env.baseURL}/settings`);
   const card = page.getByTestId("near-real-time");
   await expect(card.getByTestId("stream-status")).toContainText("Off");
   await card.getByTestId("near-real-time-toggle").click();
@@ -44,7 +44,7 @@ test("an admin turns near-real-time on; a Lead edited in Salesforce shows its ne
   while (lead.reader("IsConverted")(k) === true) k++;
   const id = String(lead.reader("Id")(k));
   const name = [lead.reader("FirstName")(k), lead.reader("LastName")(k)].filter(Boolean).join(" ");
-  await page.goto("/records");
+  await page.goto(`${env.baseURL}/records`);
   await page.getByPlaceholder("Name or email, from the start").fill(name);
   const row = page.locator(`[data-testid="record-row"][data-sfid="${id}"]`);
   await expect(row).toBeVisible({ timeout: 15_000 });
