@@ -167,7 +167,6 @@ export class StreamWriter {
     const handle = this.run.ctx.database;
     const tenantId = this.tenantId;
     const counts: UpsertCounts = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
-    let committedAt = new Date();
     await stagedTransaction(handle, tenantId, rows, async (tx, stage) => {
       for (const object of SYNC_OBJECTS) {
         const list = rows.get(object);
@@ -191,9 +190,10 @@ export class StreamWriter {
           counts.deleted += (result as { rowCount?: number; affectedRows?: number }).rowCount ?? (result as { affectedRows?: number }).affectedRows ?? 0;
         }
       }
-      committedAt = new Date();
-      const lagSum = batch.applied.reduce((s, e) => s + (e.header.commitTimestamp > 0 ? Math.max(0, committedAt.getTime() - e.header.commitTimestamp) : 0), 0);
-      const lagMax = batch.applied.reduce((m, e) => Math.max(m, e.header.commitTimestamp > 0 ? committedAt.getTime() - e.header.commitTimestamp : 0), 0);
+      // The lag recorded per minute is measured at the end of the transaction (its commit follows within a statement).
+      const endedAt = Date.now();
+      const lagSum = batch.applied.reduce((s, e) => s + (e.header.commitTimestamp > 0 ? Math.max(0, endedAt - e.header.commitTimestamp) : 0), 0);
+      const lagMax = batch.applied.reduce((m, e) => Math.max(m, e.header.commitTimestamp > 0 ? endedAt - e.header.commitTimestamp : 0), 0);
       const records = [...rows.values()].reduce((n, r) => n + r.length, 0);
       // Fenced by the lease: a worker that lost the stream (paused past its lease) commits nothing.
       const fenced = rowsOf(
@@ -221,7 +221,7 @@ export class StreamWriter {
             lag_ms_max = greatest(cdc_minutes.lag_ms_max, excluded.lag_ms_max)`);
       }
     });
-    return { counts, committedAt };
+    return { counts, committedAt: new Date() };
   }
 }
 
