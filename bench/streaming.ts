@@ -65,6 +65,7 @@ async function lagAndIdle(emu: Emu) {
     await optIn(db, tenantId, orgId, emu.url);
     await runInitialSync({ database: db, tenantId, runId: "initial", conn });
     const lags: number[] = [];
+    const batches: { events: number; readMs: number; writeMs: number }[] = [];
     let applied = 0;
     let recording = false;
     const pubsub = pubsubOf(emu);
@@ -83,7 +84,10 @@ async function lagAndIdle(emu: Emu) {
       leaseTtlMs: 30_000,
       onApplied: (_t, batch) => {
         applied += batch.events;
-        if (recording) lags.push(...batch.lags);
+        if (recording) {
+          lags.push(...batch.lags);
+          batches.push({ events: batch.events, readMs: batch.readMs, writeMs: batch.writeMs });
+        }
       },
     });
     manager.start();
@@ -96,6 +100,7 @@ async function lagAndIdle(emu: Emu) {
     const results: Record<string, unknown> = {};
     for (const rate of [100, 1_000]) {
       lags.length = 0;
+      batches.length = 0;
       applied = 0;
       recording = true;
       const perTick = rate / 10;
@@ -132,10 +137,14 @@ async function lagAndIdle(emu: Emu) {
         lagP95Ms: percentile(lags, 95),
         lagMaxMs: percentile(lags, 100),
         benchRssGrowthMb: Math.round((peakRss - rssBefore) / 1e5) / 10,
+        batches: batches.length,
+        eventsPerBatch: Math.round(applied / Math.max(1, batches.length)),
+        readMsPerBatch: Math.round(batches.reduce((n, b) => n + b.readMs, 0) / Math.max(1, batches.length)),
+        writeMsPerBatch: Math.round(batches.reduce((n, b) => n + b.writeMs, 0) / Math.max(1, batches.length)),
       };
       results[`rate${rate}`] = figures;
       console.log(
-        `lag at ${rate} events/s for ${SECONDS} s: p50 ${figures.lagP50Ms} ms, p95 ${figures.lagP95Ms} ms, max ${figures.lagMaxMs} ms (${applied}/${sent} applied; drained ${figures.drainedAfterMs} ms after the last write; RSS +${figures.benchRssGrowthMb} MB)`,
+        `lag at ${rate} events/s for ${SECONDS} s: p50 ${figures.lagP50Ms} ms, p95 ${figures.lagP95Ms} ms, max ${figures.lagMaxMs} ms (${applied}/${sent} applied; drained ${figures.drainedAfterMs} ms after the last write; RSS +${figures.benchRssGrowthMb} MB; ${figures.batches} batches of ${figures.eventsPerBatch} events, read ${figures.readMsPerBatch} ms + write ${figures.writeMsPerBatch} ms each)`,
       );
     }
     // Idle: nothing changes; only keepalives arrive over the stream.

@@ -43,6 +43,9 @@ export interface AppliedBatch {
   /** Salesforce commit → Ferry commit, per applied event, milliseconds. */
   lags: number[];
   committedAt: Date;
+  /** Time spent reading the records from Salesforce, and writing them, milliseconds. */
+  readMs: number;
+  writeMs: number;
 }
 
 export interface StreamLease {
@@ -108,6 +111,7 @@ export class StreamWriter {
       for (const id of header.recordIds) ids.add(id);
       wanted.set(header.entityName, ids);
     }
+    const readStarted = performance.now();
     const rows = await this.read(wanted);
     // A converted Lead's Contact is written in the same transaction, so the Contact takes the Lead's Person.
     const contacts = new Set(rows.get("Contact")?.map((r) => r.sfId));
@@ -116,6 +120,8 @@ export class StreamWriter {
       const more = await this.read(new Map([["Contact", new Set(convertedTo)]]));
       rows.set("Contact", [...(rows.get("Contact") ?? []), ...(more.get("Contact") ?? [])]);
     }
+    const readMs = performance.now() - readStarted;
+    const writeStarted = performance.now();
     const last = events.at(-1);
     const lastCommit = applied.reduce((max, e) => Math.max(max, e.header.commitTimestamp), 0);
     const { counts, committedAt } = await this.write(rows, wanted, { replayId: last?.replayId ?? null, events: events.length, echoes, lastCommit, applied });
@@ -127,6 +133,8 @@ export class StreamWriter {
       catchUp: [...catchUp],
       lags: applied.filter((e) => e.header.commitTimestamp > 0).map((e) => Math.max(0, committedAt.getTime() - e.header.commitTimestamp)),
       committedAt,
+      readMs,
+      writeMs: performance.now() - writeStarted,
     };
   }
 

@@ -30,8 +30,11 @@ export interface StreamManagerOptions {
   leaseTtlMs?: number;
   /** Renew and claim every this often; default a third of the lease. */
   heartbeatMs?: number;
-  /** Events asked for at a time (FetchRequest.num_requested): never more are buffered. Default 100. */
-  batchSize?: number;
+  /**
+   * Events asked for and not yet applied, at most (the flow-control window): never more are
+   * buffered. Applied in batches of what has arrived. Default 500.
+   */
+  window?: number;
   /** Streams this worker holds at most; default 2,000. */
   maxStreams?: number;
   /** Called after every applied batch (tests, bench). */
@@ -40,6 +43,8 @@ export interface StreamManagerOptions {
 
 export type StreamState = "starting" | "live" | "catching_up" | "retrying" | "stopped";
 
+/** Salesforce's maximum num_requested of one FetchRequest. */
+const FETCH_MAX = 100;
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
 /** A missing CDC permission or topic does not heal by itself quickly: look again this often. */
@@ -48,8 +53,9 @@ const PERMISSION_RETRY_MS = 5 * 60_000;
 /**
  * Holds the change streams of the tenants this worker has the lease of: one Subscribe stream per
  * tenant on `/data/ChangeEvents`, multiplexed over one HTTP/2 channel per Pub/Sub endpoint. Each
- * stream asks for `batchSize` events, applies what arrives in order (a batch per transaction, with
- * its last replay id), then asks for as many again: a burst waits at Salesforce, not in memory.
+ * stream keeps at most `window` events asked for and not yet applied, applies what has arrived in
+ * order (a batch per transaction, with its last replay id), then asks for as many again: a burst
+ * waits at Salesforce, not in memory.
  */
 export class StreamManager {
   readonly workerId: string;
@@ -61,13 +67,13 @@ export class StreamManager {
   private stopped = false;
   readonly leaseTtlMs: number;
   readonly heartbeatMs: number;
-  readonly batchSize: number;
+  readonly window: number;
 
   constructor(readonly options: StreamManagerOptions) {
     this.workerId = options.workerId ?? `worker-${randomUUID()}`;
     this.leaseTtlMs = options.leaseTtlMs ?? 30_000;
     this.heartbeatMs = options.heartbeatMs ?? Math.max(250, Math.floor(this.leaseTtlMs / 3));
-    this.batchSize = options.batchSize ?? 100;
+    this.window = options.window ?? 500;
   }
 
   start(): void {
@@ -141,8 +147,9 @@ export class TenantStream {
   state: StreamState = "starting";
   reason: string | null = null;
   lastEventAt: Date | null = null;
-  /** Events asked for and not yet received; at most the manager's batch size. */
+  /** Events asked for and not yet received, and received but not yet applied: together at most the window. */
   outstanding = 0;
+  queued = 0;
   applied = 0;
 
   constructor(
@@ -197,8 +204,9 @@ export class TenantStream {
     const client = this.manager.channels.client(this.auth.endpoint);
     const call = client.Subscribe(this.metadata());
     this.call = call;
-    this.outstanding = this.manager.batchSize;
-    const first: FetchRequest = { topic_name: CHANGE_EVENTS_TOPIC, num_requested: this.manager.batchSize };
+    this.outstanding = Math.min(FETCH_MAX, this.manager.window);
+    this.queued = 0;
+    const first: FetchRequest = { topic_name: CHANGE_EVENTS_TOPIC, num_requested: this.outstanding };
     if (stored?.replay_id) {
       first.replay_preset = "CUSTOM";
       first.replay_id = Buffer.from(stored.replay_id, "base64");
@@ -213,6 +221,7 @@ export class TenantStream {
     call.on("data", (response: FetchResponse) => {
       if (call !== this.call) return;
       this.outstanding = Math.max(0, this.outstanding - response.events.length);
+      this.queued += response.events.length;
       this.queue.push(response);
       void this.drain();
     });
@@ -228,6 +237,7 @@ export class TenantStream {
       if (!this.closed) this.retryLater(RETRY_MIN_MS, "Salesforce ended the stream; reconnecting.");
     });
     call.write(first);
+    this.topUp();
     if (stored?.replay_id && this.state !== "catching_up") await this.setState("live", null);
   }
 
@@ -237,6 +247,7 @@ export class TenantStream {
     try {
       while (this.queue.length && !this.closed) {
         const responses = this.queue.splice(0, this.queue.length);
+        const taken = responses.reduce((n, r) => n + r.events.length, 0);
         const events: StreamedEvent[] = [];
         for (const response of responses) {
           for (const consumer of response.events) {
@@ -245,6 +256,7 @@ export class TenantStream {
           }
         }
         if (events.length === 0) {
+          this.queued -= taken;
           // A keepalive: the stream is healthy.
           if (this.state === "starting" || this.state === "retrying") await this.setState("live", null);
           continue;
@@ -257,7 +269,8 @@ export class TenantStream {
         else if (this.state !== "live" && this.state !== "catching_up") await this.setState("live", null);
         this.options.onApplied?.(this.tenantId, batch);
         await this.emitStream(batch);
-        this.askFor(events.length);
+        this.queued -= taken;
+        this.topUp();
       }
     } catch (error) {
       this.queue.length = 0;
@@ -269,13 +282,16 @@ export class TenantStream {
     }
   }
 
-  /** Flow control: ask for as many events as were just applied, topping the outstanding count back up. */
-  private askFor(n: number): void {
+  /** Flow control: asks for what the window has room for (Salesforce takes at most 100 a request). */
+  private topUp(): void {
     if (!this.call || this.closed) return;
-    const want = Math.min(n, this.manager.batchSize - this.outstanding);
-    if (want <= 0) return;
-    this.outstanding += want;
-    this.call.write({ num_requested: want });
+    let room = this.manager.window - this.outstanding - this.queued;
+    while (room > 0) {
+      const want = Math.min(FETCH_MAX, room);
+      this.outstanding += want;
+      room -= want;
+      this.call.write({ num_requested: want });
+    }
   }
 
   private async schema(schemaId: string): Promise<string> {
