@@ -9,7 +9,7 @@
  *   3. RSS of N tenants' idle streams on one worker (a child process): before the manager starts,
  *      and once every stream is open (each tenant its own jsforce session, one HTTP/2 channel).
  *
- *   tsx streaming.ts [--quick] [--seconds 60] [--tenants 1000]
+ *   tsx streaming.ts [--quick] [--seconds 60] [--tenants 1000] [--only lag|many]
  */
 import { readFileSync } from "node:fs";
 import { sql } from "drizzle-orm";
@@ -185,6 +185,8 @@ async function manyIdleStreams(emu: Emu) {
       "streaming.ts",
       {
         BENCH_STREAM_CHILD: "1",
+        // So the child can collect garbage before each reading: RSS then counts what the streams hold.
+        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --expose-gc`.trim(),
         BENCH_DB_URL: runtimeUrlFor(db.platformUrl!),
         BENCH_DB_PLATFORM_URL: db.platformUrl!,
         BENCH_EMU_URL: emu.url,
@@ -263,8 +265,10 @@ if (process.env.BENCH_STREAM_CHILD) {
     { args: ["--pubsub", "--pubsub-port", "0", "--pubsub-keepalive-ms", "1000", "--cdc", SYNC_OBJECTS.join(",")] },
   )) as Emu;
   try {
-    const lag = await lagAndIdle(emu);
-    const many = await manyIdleStreams(emu);
+    // --only lag|many runs one part.
+    const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+    const lag = only && only !== "lag" ? undefined : await lagAndIdle(emu);
+    const many = only && only !== "many" ? undefined : await manyIdleStreams(emu);
     await writeResult("streaming", { lag, many, loadAverage: machine().loadAverage });
     console.log(`load average now ${machine().loadAverage.join(" ")}`);
   } finally {

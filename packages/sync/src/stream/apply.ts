@@ -48,6 +48,16 @@ export interface AppliedBatch {
   writeMs: number;
 }
 
+export interface PreparedBatch {
+  events: StreamedEvent[];
+  wanted: Map<string, Set<string>>;
+  rows: Map<string, SyncedRow[]>;
+  catchUp: Set<string>;
+  echoes: number;
+  applied: StreamedEvent[];
+  readMs: number;
+}
+
 export interface StreamLease {
   owner: string;
   epoch: number;
@@ -91,6 +101,14 @@ export class StreamWriter {
    * handling, and nothing older than what is stored replaces it. Ferry's own pushes are skipped.
    */
   async apply(events: StreamedEvent[]): Promise<AppliedBatch> {
+    return this.commit(await this.prepare(events));
+  }
+
+  /**
+   * The read half of `apply`: what the events name, read from Salesforce. A stream reads the next
+   * batch while the last one commits; commits stay in order, and a row read later is never older.
+   */
+  async prepare(events: StreamedEvent[]): Promise<PreparedBatch> {
     const wanted = new Map<string, Set<string>>();
     const catchUp = new Set<string>();
     let echoes = 0;
@@ -120,7 +138,12 @@ export class StreamWriter {
       const more = await this.read(new Map([["Contact", new Set(convertedTo)]]));
       rows.set("Contact", [...(rows.get("Contact") ?? []), ...(more.get("Contact") ?? [])]);
     }
-    const readMs = performance.now() - readStarted;
+    return { events, wanted, rows, catchUp, echoes, applied, readMs: performance.now() - readStarted };
+  }
+
+  /** The write half of `apply`: the rows, the replay id and the minute's figures in one transaction. */
+  async commit(prepared: PreparedBatch): Promise<AppliedBatch> {
+    const { events, wanted, rows, catchUp, echoes, applied, readMs } = prepared;
     const writeStarted = performance.now();
     const last = events.at(-1);
     const lastCommit = applied.reduce((max, e) => Math.max(max, e.header.commitTimestamp), 0);

@@ -244,6 +244,8 @@ export class TenantStream {
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
+    // The commit of the batch before: the next batch is read while it runs, commits stay in order.
+    let committing: Promise<void> = Promise.resolve();
     try {
       while (this.queue.length && !this.closed) {
         const responses = this.queue.splice(0, this.queue.length);
@@ -256,23 +258,33 @@ export class TenantStream {
           }
         }
         if (events.length === 0) {
+          await committing;
           this.queued -= taken;
           // A keepalive: the stream is healthy.
           if (this.state === "starting" || this.state === "retrying") await this.setState("live", null);
           continue;
         }
-        const batch = await this.writer!.apply(events);
-        this.applied += batch.events;
-        this.failures = 0;
-        this.lastEventAt = batch.committedAt;
-        if (batch.catchUp.length) await this.requestCatchUp(batch.catchUp, `Salesforce could not send every change of ${batch.catchUp.join(", ")} (a gap or overflow): a read of those objects' changes covers them.`);
-        else if (this.state !== "live" && this.state !== "catching_up") await this.setState("live", null);
-        this.options.onApplied?.(this.tenantId, batch);
-        await this.emitStream(batch);
-        this.queued -= taken;
-        this.topUp();
+        const prepared = await this.writer!.prepare(events);
+        await committing;
+        committing = this.writer!.commit(prepared).then(async (batch) => {
+          this.applied += batch.events;
+          this.failures = 0;
+          this.lastEventAt = batch.committedAt;
+          if (batch.catchUp.length) await this.requestCatchUp(batch.catchUp, `Salesforce could not send every change of ${batch.catchUp.join(", ")} (a gap or overflow): a read of those objects' changes covers them.`);
+          else if (this.state !== "live" && this.state !== "catching_up") await this.setState("live", null);
+          this.options.onApplied?.(this.tenantId, batch);
+          this.queued -= taken;
+          this.topUp();
+          void this.emitStream(batch);
+        });
+        // Marked handled now; the failure is rethrown by the `await committing` below.
+        committing.catch(() => undefined);
+        // Read-ahead only while the window has more arrived; otherwise wait here for the commit.
+        if (!this.queue.length) await committing;
       }
+      await committing;
     } catch (error) {
+      await committing.catch(() => undefined);
       this.queue.length = 0;
       this.call?.cancel();
       this.call = undefined;
