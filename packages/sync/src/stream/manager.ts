@@ -43,6 +43,8 @@ export interface StreamManagerOptions {
 
 export type StreamState = "starting" | "live" | "catching_up" | "retrying" | "stopped";
 
+/** Events already arrived that make a stream read its next batch before the last one has committed. */
+const READ_AHEAD_MIN = 100;
 /** Salesforce's maximum num_requested of one FetchRequest. */
 const FETCH_MAX = 100;
 const RETRY_MIN_MS = 1_000;
@@ -279,8 +281,9 @@ export class TenantStream {
         });
         // Marked handled now; the failure is rethrown by the `await committing` below.
         committing.catch(() => undefined);
-        // Read-ahead only while the window has more arrived; otherwise wait here for the commit.
-        if (!this.queue.length) await committing;
+        // Read ahead only when a full batch has arrived meanwhile (a burst); otherwise wait for the
+        // commit and take everything that came in, so a steady trickle makes few, larger transactions.
+        if (this.queue.reduce((n, r) => n + r.events.length, 0) < READ_AHEAD_MIN) await committing;
       }
       await committing;
     } catch (error) {
