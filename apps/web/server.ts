@@ -68,7 +68,9 @@ async function main() {
           leaseSeconds: env.STREAM_LEASE_SECONDS,
           endpoint: (() => {
             const configured = endpointFromSettings(env);
-            const own = emulator?.handle.pubsubEndpoint ? { address: emulator.handle.pubsubEndpoint, ...(emulator.handle.pubsubCaFile ? { caPem: readFileSync(emulator.handle.pubsubCaFile, "utf8") } : {}) } : undefined;
+            const own = emulator?.handle.pubsubEndpoint
+              ? { address: emulator.handle.pubsubEndpoint, ...(emulator.handle.pubsubCaFile ? { caPem: readFileSync(emulator.handle.pubsubCaFile, "utf8") } : { insecure: true }) }
+              : undefined;
             return (instanceUrl: string) => (own && instanceUrl.replace(/\/$/, "") === emulator!.handle.url.replace(/\/$/, "") ? own : configured);
           })(),
         })
