@@ -43,6 +43,8 @@ export interface StreamManagerOptions {
 
 export type StreamState = "starting" | "live" | "catching_up" | "retrying" | "stopped";
 
+/** A stream refused again within this long after logging in again backs off instead of logging in once more. */
+const AUTH_RENEW_MIN_MS = 30_000;
 /** Events already arrived that make a stream read its next batch before the last one has committed. */
 const READ_AHEAD_MIN = 100;
 /** Salesforce's maximum num_requested of one FetchRequest. */
@@ -146,6 +148,7 @@ export class TenantStream {
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
   private pendingCatchUp = new Set<string>();
+  private authRenewedAt = 0;
   state: StreamState = "starting";
   reason: string | null = null;
   lastEventAt: Date | null = null;
@@ -319,8 +322,10 @@ export class TenantStream {
     if (this.closed) return;
     const code = String(error.metadata?.get("error-code")?.[0] ?? "");
     if (error.code === grpc.status.CANCELLED) return;
-    if (error.code === grpc.status.UNAUTHENTICATED) {
-      // The session expired mid-stream: log in again (as the engine does) and resume from the stored replay id.
+    if (error.code === grpc.status.UNAUTHENTICATED && Date.now() - this.authRenewedAt > AUTH_RENEW_MIN_MS) {
+      // The session expired mid-stream: log in again (as the engine does) and resume from the stored
+      // replay id. Refused again right after a fresh login: not an expiry, so it backs off below.
+      this.authRenewedAt = Date.now();
       this.options.logger?.info({ tenantId: this.tenantId }, "stream session expired; renewing auth");
       try {
         await this.authenticate();
