@@ -6,7 +6,7 @@ import { Faults, type LatencyProfile } from './server/faults';
 import { Sessions } from './server/sessions';
 import { generateTls, type TlsFiles } from './server/tls';
 import { ChangeCapture } from './cdc/capture';
-import { PubSubServer, type PubSubOptions } from './server/pubsub';
+import type { PubSubOptions, PubSubServer } from './server/pubsub';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +115,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let pubsubEndpoint: string | undefined;
   if (pubsubOptions) {
     pubsubTls = pubsubOptions.plaintext ? undefined : (tls ?? generateTls(mkdtempSync(join(tmpdir(), 'salesforce-emulator-pubsub-tls-')), host));
+    // Loaded only when asked for, so hosts that embed the emulator without Pub/Sub never load grpc-js.
+    const { PubSubServer } = await import('./server/pubsub');
     pubsub = new PubSubServer(ctx, capture, pubsubOptions);
     const port = await pubsub.listen(host, pubsubOptions.port ?? 0, pubsubTls);
     ctx.pubsub = pubsub;
@@ -150,5 +152,5 @@ export { makeId, canonicalId, checksumSuffix } from './ids';
 export { formatDateTime, parseDateTime } from './time';
 export type { PubSubOptions } from './server/pubsub';
 export type { BusEvent, ChangeEventHeader, ChangeType } from './cdc/capture';
-export { ChangeCapture, OVERFLOW_RECORD_ID } from './cdc/capture';
-export { PubSubServer, PUBSUB_ERROR, encodeReplayId } from './server/pubsub';
+export { ChangeCapture, OVERFLOW_RECORD_ID, encodeReplayId } from './cdc/capture';
+export type { PubSubServer } from './server/pubsub';

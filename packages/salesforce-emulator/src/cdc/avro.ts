@@ -180,3 +180,49 @@ export function encodeChangeEvent(
   }
   return { buffer: schema.type.toBuffer(record), header: full };
 }
+
+function clearBits(list: string[], bits: Map<number, Set<number>>): string[] {
+  if (!list.length) return list;
+  const out: string[] = [];
+  for (const entry of list) {
+    const nested = /^(\d+)-(0x[0-9A-F]+)$/i.exec(entry);
+    const k = nested ? Number(nested[1]) : -1;
+    let b = BigInt(nested ? nested[2]! : entry);
+    for (const bit of (nested ? bits.get(k) : bits.get(-1)) ?? []) b &= ~(1n << BigInt(bit));
+    if (!nested) out.push(`0x${b.toString(16).toUpperCase()}`);
+    else if (b !== 0n) out.push(`${k}-0x${b.toString(16).toUpperCase()}`);
+  }
+  return out;
+}
+
+/**
+ * The event as a user who cannot see `hidden` fields receives it: their values null and their
+ * bits cleared from changedFields / nulledFields / diffFields (Salesforce applies field-level security
+ * to change events per subscriber).
+ */
+export function maskFields(schema: EntitySchema, payload: Buffer, hidden: string[]): Buffer {
+  const bits = new Map<number, Set<number>>();
+  const record = schema.type.fromBuffer(payload) as Record<string, unknown> & { ChangeEventHeader: ChangeEventHeader };
+  let touched = false;
+  for (const name of hidden) {
+    const at = schema.index.get(name);
+    if (!at) continue;
+    touched = true;
+    const [k, j] = at;
+    const ef = schema.fields[k - 1]!;
+    if (j < 0) {
+      record[ef.name] = null;
+      bits.set(-1, (bits.get(-1) ?? new Set()).add(k));
+    } else {
+      const inner = record[ef.name] as Record<string, unknown> | null;
+      if (inner) inner[ef.name === 'Name' ? name : componentName(ef.name, name)] = null;
+      bits.set(k, (bits.get(k) ?? new Set()).add(j));
+    }
+  }
+  if (!touched) return payload;
+  const h = record.ChangeEventHeader;
+  h.changedFields = clearBits(h.changedFields, bits);
+  h.nulledFields = clearBits(h.nulledFields, bits);
+  h.diffFields = clearBits(h.diffFields, bits);
+  return schema.type.toBuffer(record);
+}

@@ -37,8 +37,6 @@ export interface BusEvent {
   /** Org clock (epoch ms) when it was committed; retention counts from here. */
   committedAt: number;
   header: ChangeEventHeader;
-  /** Field values as sent (compound fields flattened), for the control API's view of the bus. */
-  fields: Record<string, Value>;
 }
 
 /** Where a write came from: the API and the client id the caller sent in Sforce-Call-Options. */
@@ -82,6 +80,12 @@ export function originForRequest(path: string, callOptions: string | string[] | 
   return { changeOrigin: `com/salesforce/api/${api}/${version};client=${client}`, bulk };
 }
 
+/** SOAP sends its client id in the CallOptions header of the envelope, read after the request began. */
+export function setWriteClient(client: string): void {
+  const scope = scopes.getStore();
+  if (scope) scope.changeOrigin = scope.changeOrigin.replace(/;client=.*$/, `;client=${client}`);
+}
+
 interface Change {
   maker: object;
   table: SObjectTable;
@@ -99,9 +103,16 @@ interface Pending {
 
 export type BusListener = (event: BusEvent) => void;
 
+/** A bus position as the Pub/Sub API hands it out: 8 bytes, big-endian. */
+export function encodeReplayId(seq: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64BE(BigInt(seq));
+  return b;
+}
+
 const RETENTION_MS = 72 * 3_600_000;
 /** Events kept at most, whatever their age, so a long load test stays within memory. */
-const MAX_EVENTS = 200_000;
+const MAX_EVENTS = 100_000;
 /** Records per transaction when Salesforce saves Bulk API rows. */
 const BULK_CHUNK = 200;
 export const OVERFLOW_RECORD_ID = '000000000000000AAA';
@@ -113,6 +124,8 @@ export const OVERFLOW_RECORD_ID = '000000000000000AAA';
  */
 export class ChangeCapture {
   readonly enabled = new Set<string>();
+  /** Users without the permission to subscribe to change events (Subscribe / GetTopic answer PERMISSION_DENIED). */
+  readonly denied = new Set<string>();
   readonly events: BusEvent[] = [];
   /** Last seq handed out; events[] holds seq in (head - events.length, head]. */
   head = 0;
@@ -189,6 +202,11 @@ export class ChangeCapture {
     return this.head - this.events.length + 1;
   }
 
+  /** Events with seq > after, oldest first, without copying the bus (readers far behind stay cheap). */
+  *after(seq: number): Generator<BusEvent> {
+    for (let i = Math.max(0, seq - this.earliestSeq + 1); i < this.events.length; i++) yield this.events[i]!;
+  }
+
   /** Events with seq > after, oldest first. */
   since(after: number): BusEvent[] {
     const start = Math.max(0, after - this.earliestSeq + 1);
@@ -222,6 +240,7 @@ export class ChangeCapture {
     this.pending.length = 0;
     this.byOwner.clear();
     this.enabled.clear();
+    this.denied.clear();
     this.enable(this.initial);
   }
 
@@ -240,7 +259,8 @@ export class ChangeCapture {
       this.byOwner.delete(p.owner);
       if (p.changes.length) ready.push(p);
     }
-    if (this.pending.length) this.schedule();
+    // Only a running composite request is left: look again shortly rather than every turn of the loop.
+    if (this.pending.length) this.schedule(5);
     // Consecutive Bulk API transactions of one request are saved 200 rows to a transaction.
     const groups: { changes: Change[]; scope: WriteScope | undefined }[] = [];
     for (const p of ready) {
@@ -251,10 +271,11 @@ export class ChangeCapture {
     for (const g of groups) this.commit(g.changes, g.scope);
   }
 
-  private schedule(): void {
+  private schedule(delayMs = 0): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => this.flushNow());
+    if (delayMs > 0) setTimeout(() => this.flushNow(), delayMs).unref();
+    else setImmediate(() => this.flushNow());
   }
 
   /** One committed transaction: one change per record (first state before, last state after), grouped like Salesforce. */
@@ -310,7 +331,7 @@ export class ChangeCapture {
         changedFields: [],
       };
       const payload = encodeChangeEvent(schema, header, d.fields, d.changed, d.nulled);
-      const ev: BusEvent = { seq: ++this.head, id: randomUUID(), entity: d.entity, schemaId: schema.id, payload: payload.buffer, committedAt, header: payload.header, fields: d.fields };
+      const ev: BusEvent = { seq: ++this.head, id: randomUUID(), entity: d.entity, schemaId: schema.id, payload: payload.buffer, committedAt, header: payload.header };
       this.events.push(ev);
       out.push(ev);
     });

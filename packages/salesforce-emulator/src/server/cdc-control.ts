@@ -1,9 +1,7 @@
-import * as grpc from '@grpc/grpc-js';
 import { z } from 'zod';
 import { ApiError } from '../errors';
 import { WriteFailure } from '../data/org';
-import { GAP_TYPES, type BusEvent } from '../cdc/capture';
-import { encodeReplayId } from './pubsub';
+import { encodeReplayId, GAP_TYPES, type BusEvent, type ChangeCapture } from '../cdc/capture';
 import type { EmulatorContext } from './context';
 import { json, noContent, type Req, type Res, type Route } from './http';
 
@@ -13,6 +11,10 @@ const overflow = z.object({ entity: z.string() });
 const endStreams = z.object({ status: z.enum(['OK', 'UNAVAILABLE', 'INTERNAL', 'ABORTED']).default('OK'), message: z.string().optional() });
 const slow = z.object({ delayMs: z.number().int().min(0).max(600_000) });
 const keepalive = z.object({ keepaliveMs: z.number().int().min(50) });
+const permission = z.object({ allowed: z.boolean() });
+
+/** gRPC status codes a stream can be ended with (kept here so the HTTP side does not load grpc-js). */
+const STATUS = { OK: 0, ABORTED: 10, INTERNAL: 13, UNAVAILABLE: 14 } as const;
 
 async function body<T>(req: Req, schema: z.ZodType<T>): Promise<T> {
   const text = await req.text();
@@ -21,9 +23,11 @@ async function body<T>(req: Req, schema: z.ZodType<T>): Promise<T> {
   return parsed.data;
 }
 
-/** The bus as the control API shows it: replay ids in base64 and as numbers, headers decoded. */
-export function describeEvent(ev: BusEvent) {
-  return { replayId: encodeReplayId(ev.seq).toString('base64'), seq: ev.seq, id: ev.id, entity: ev.entity, schemaId: ev.schemaId, header: ev.header, fields: ev.fields };
+/** The bus as the control API shows it: replay ids in base64 and as numbers, the payload decoded (nulls left out). */
+export function describeEvent(capture: ChangeCapture, ev: BusEvent) {
+  const decoded = capture.schemaById(ev.schemaId)!.type.fromBuffer(ev.payload) as Record<string, unknown>;
+  const fields = Object.fromEntries(Object.entries(decoded).filter(([k, v]) => k !== 'ChangeEventHeader' && v !== null));
+  return { replayId: encodeReplayId(ev.seq).toString('base64'), seq: ev.seq, id: ev.id, entity: ev.entity, schemaId: ev.schemaId, header: ev.header, fields };
 }
 
 /** `/__emulator/cdc…`: Change Data Capture settings, the bus, and Pub/Sub stream faults. */
@@ -64,18 +68,27 @@ export function cdcControlRoutes(ctx: EmulatorContext): Route[] {
         capture.flushNow();
         const after = Number(req.url.searchParams.get('after') ?? 0);
         const entity = req.url.searchParams.get('entity');
-        return { events: capture.since(after).filter((ev) => !entity || ev.entity === entity).map(describeEvent) };
+        return { events: capture.since(after).filter((ev) => !entity || ev.entity === entity).map((ev) => describeEvent(capture, ev)) };
       }),
     },
-    { method: 'POST', pattern: new RegExp(`${P}/faults/gap/?$`), handler: wrap(async (req) => { const b = await body(req, gap); return describeEvent(capture.emitGap(b.entity, b.changeType, b.recordIds)); }) },
-    { method: 'POST', pattern: new RegExp(`${P}/faults/overflow/?$`), handler: wrap(async (req) => describeEvent(capture.emitGap((await body(req, overflow)).entity, 'GAP_OVERFLOW', []))) },
+    { method: 'POST', pattern: new RegExp(`${P}/faults/gap/?$`), handler: wrap(async (req) => { const b = await body(req, gap); return describeEvent(capture, capture.emitGap(b.entity, b.changeType, b.recordIds)); }) },
+    { method: 'POST', pattern: new RegExp(`${P}/faults/overflow/?$`), handler: wrap(async (req) => describeEvent(capture, capture.emitGap((await body(req, overflow)).entity, 'GAP_OVERFLOW', []))) },
     { method: 'POST', pattern: new RegExp(`${P}/faults/expire-replay/?$`), handler: wrap(() => ({ expired: capture.expireAll() })) },
     {
       method: 'POST', pattern: new RegExp(`${P}/faults/end-streams/?$`),
-      handler: wrap(async (req) => { const b = await body(req, endStreams); return { ended: server().endAll(grpc.status[b.status], b.message) }; }),
+      handler: wrap(async (req) => { const b = await body(req, endStreams); return { ended: server().endAll(STATUS[b.status], b.message) }; }),
     },
     { method: 'POST', pattern: new RegExp(`${P}/faults/auth-expiry/?$`), handler: wrap(() => ({ ended: server().expireStreamSessions() })) },
     { method: 'PUT', pattern: new RegExp(`${P}/faults/slow/?$`), handler: wrap(async (req) => { server().faults.delayMs = (await body(req, slow)).delayMs; }) },
+    {
+      method: 'PUT', pattern: new RegExp(`${P}/permissions/([^/]+)/?$`),
+      handler: wrap(async (req, [username]) => {
+        const user = ctx.org.userByName(username!);
+        if (!user) throw new ApiError(404, 'NOT_FOUND', `Unknown user: ${username}`);
+        if ((await body(req, permission)).allowed) capture.denied.delete(user.id);
+        else capture.denied.add(user.id);
+      }),
+    },
     { method: 'PUT', pattern: new RegExp(`${P}/keepalive/?$`), handler: wrap(async (req) => { server().keepaliveMs = (await body(req, keepalive)).keepaliveMs; }) },
   ];
 }

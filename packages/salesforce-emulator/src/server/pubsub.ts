@@ -3,7 +3,9 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { BusEvent, ChangeCapture } from '../cdc/capture';
+import { encodeReplayId, type BusEvent, type ChangeCapture } from '../cdc/capture';
+import { maskFields } from '../cdc/avro';
+import type { OrgUser } from '../data/org';
 import type { EmulatorContext } from './context';
 
 /**
@@ -48,6 +50,7 @@ export interface StreamFaults {
 interface Subscription {
   call: grpc.ServerDuplexStream<FetchRequest, FetchResponse>;
   token: string;
+  user: OrgUser;
   topic: string;
   entity: string | undefined;
   /** Every bus event with seq ≤ cursor has been delivered or does not belong to the topic. */
@@ -71,12 +74,6 @@ interface FetchResponse {
   latest_replay_id: Buffer;
   rpc_id: string;
   pending_num_requested: number;
-}
-
-export function encodeReplayId(seq: number): Buffer {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(seq));
-  return b;
 }
 
 function decodeReplayId(b: Buffer | undefined): number | undefined {
@@ -149,7 +146,7 @@ export class PubSubServer {
   }
 
   /** The session behind the call's metadata, or undefined when any of accesstoken / instanceurl / tenantid is wrong. */
-  private authenticate(md: grpc.Metadata): { token: string } | undefined {
+  private authenticate(md: grpc.Metadata): { token: string; user: OrgUser } | undefined {
     const get = (k: string) => String(md.get(k)[0] ?? '');
     const token = get('accesstoken');
     const session = this.ctx.sessions.validate(token);
@@ -160,7 +157,7 @@ export class PubSubServer {
     // The scheme is not compared: clients insist on https:// even when the emulator's REST side runs plain http.
     const host = (u: string) => u.replace(/^https?:\/\//i, '').replace(/\/+$/, '').toLowerCase();
     if (host(get('instanceurl')) !== host(this.ctx.baseUrl())) return undefined;
-    return { token };
+    return { token, user: session.user };
   }
 
   private stillValid(token: string): boolean {
@@ -183,10 +180,16 @@ export class PubSubServer {
     return this.status(grpc.status.NOT_FOUND, `The topic information for org CORE/prod/${this.ctx.org.id} and topic ${topic} not found. Ensure the topic name is correct and that the topic exists.`, PUBSUB_ERROR.topicNotFound);
   }
 
+  private permissionDenied(topic: string, rpcId?: string): grpc.StatusObject {
+    return this.status(grpc.status.PERMISSION_DENIED, `The user doesn't have the permissions required to subscribe to ${topic}.`, PUBSUB_ERROR.permission, rpcId);
+  }
+
   private getTopic(call: grpc.ServerUnaryCall<{ topic_name: string }, unknown>, cb: grpc.sendUnaryData<unknown>): void {
-    if (!this.authenticate(call.metadata)) return cb(this.authError());
+    const auth = this.authenticate(call.metadata);
+    if (!auth) return cb(this.authError());
     const topic = this.resolveTopic(call.request.topic_name);
     if (!topic) return cb(this.topicNotFound(call.request.topic_name));
+    if (this.capture.denied.has(auth.user.id)) return cb(this.permissionDenied(call.request.topic_name));
     const entity = topic.entity ?? [...this.capture.enabled][0];
     cb(null, {
       topic_name: call.request.topic_name,
@@ -218,18 +221,20 @@ export class PubSubServer {
         const topicName = req.topic_name ?? '';
         const topic = this.resolveTopic(topicName);
         if (!topic) return this.fail(call, this.topicNotFound(topicName));
+        if (this.capture.denied.has(auth.user.id)) return this.fail(call, this.permissionDenied(topicName, rpcId));
         this.capture.flushNow();
         this.capture.purgeExpired();
         const start = this.startCursor(req);
         if (start === undefined) {
           return this.fail(call, this.status(grpc.status.INVALID_ARGUMENT, 'The Replay ID validation failed. Ensure that the Replay ID is valid.', PUBSUB_ERROR.replayCorrupted, rpcId));
         }
-        sub = { call, token: auth.token, topic: topicName, entity: topic.entity, cursor: start, pending: 0, lastSent: Date.now(), sending: false, closed: false, rpcId };
+        sub = { call, token: auth.token, user: auth.user, topic: topicName, entity: topic.entity, cursor: start, pending: 0, lastSent: Date.now(), sending: false, closed: false, rpcId };
         this.subscriptions.add(sub);
       } else if (req.topic_name && req.topic_name !== sub.topic) {
         return this.end(sub, this.status(grpc.status.INVALID_ARGUMENT, `The topic name ${req.topic_name} differs from the topic of this subscription (${sub.topic}).`, PUBSUB_ERROR.invalidArgument, rpcId));
       }
-      if (!this.stillValid(sub.token)) return this.end(sub, this.authError(rpcId));
+      // A FetchRequest is activity on the session, as an API call is.
+      if (!this.ctx.sessions.validate(sub.token)) return this.end(sub, this.authError(rpcId));
       const n = Math.max(0, Math.min(Number(req.num_requested ?? 0), MAX_NUM_REQUESTED));
       sub.pending = Math.min(sub.pending + n, MAX_NUM_REQUESTED * 10);
       void this.pump(sub);
@@ -279,7 +284,7 @@ export class PubSubServer {
         if (!this.stillValid(s.token)) return this.end(s, this.authError(s.rpcId));
         const batch: BusEvent[] = [];
         let cursor = s.cursor;
-        for (const ev of this.capture.since(s.cursor)) {
+        for (const ev of this.capture.after(s.cursor)) {
           if (batch.length >= s.pending) break;
           cursor = ev.seq;
           if (this.matches(s, ev)) batch.push(ev);
@@ -293,7 +298,7 @@ export class PubSubServer {
         s.cursor = cursor;
         s.pending -= batch.length;
         this.write(s, {
-          events: batch.map((ev) => ({ event: { id: ev.id, schema_id: ev.schemaId, payload: ev.payload, headers: [] }, replay_id: encodeReplayId(ev.seq) })),
+          events: batch.map((ev) => ({ event: { id: ev.id, schema_id: ev.schemaId, payload: this.payloadFor(s.user, ev), headers: [] }, replay_id: encodeReplayId(ev.seq) })),
           latest_replay_id: encodeReplayId(cursor),
           rpc_id: s.rpcId,
           pending_num_requested: s.pending,
@@ -302,6 +307,16 @@ export class PubSubServer {
     } finally {
       s.sending = false;
     }
+  }
+
+  /** Field-level security of the subscribing user: fields it cannot see are left out of the event. */
+  private payloadFor(user: OrgUser, ev: BusEvent): Buffer {
+    if (user.fieldAccess.size === 0) return ev.payload;
+    const table = this.ctx.org.table(ev.entity);
+    const schema = this.capture.schemaById(ev.schemaId);
+    if (!table || !schema) return ev.payload;
+    const hidden = table.def.fields.filter((f) => this.ctx.org.access(user, table.def.name, f.name) === 'hidden').map((f) => f.name);
+    return hidden.length ? maskFields(schema, ev.payload, hidden) : ev.payload;
   }
 
   private write(s: Subscription, res: FetchResponse): void {
@@ -319,7 +334,8 @@ export class PubSubServer {
       }
       if (s.sending || now - s.lastSent < this.keepaliveMs) continue;
       // Nothing undelivered for this topic: the position moves to the head of the bus.
-      const undelivered = this.capture.since(s.cursor).some((ev) => this.matches(s, ev));
+      let undelivered = false;
+      for (const ev of this.capture.after(s.cursor)) if ((undelivered = this.matches(s, ev))) break;
       if (!undelivered) s.cursor = this.capture.head;
       this.write(s, { events: [], latest_replay_id: encodeReplayId(s.cursor), rpc_id: s.rpcId, pending_num_requested: s.pending });
     }

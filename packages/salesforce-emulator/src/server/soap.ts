@@ -1,6 +1,7 @@
 import { formatDateTime } from '../time';
 import { WriteFailure, type OrgUser } from '../data/org';
 import { convertLead, mergeRecords, Tx, undeleteRecord, updateRecord } from '../data/writes';
+import { setWriteClient } from '../cdc/capture';
 import type { EmulatorContext } from './context';
 import type { Res } from './http';
 
@@ -61,6 +62,8 @@ function each<T>(ctx: EmulatorContext, items: T[], run: (tx: Tx, item: T) => str
 }
 
 export function soapOperation(ctx: EmulatorContext, user: OrgUser, op: (typeof SOAP_OPERATIONS)[number], body: string): Res {
+  const client = leaves(blocks(body, 'CallOptions')[0] ?? '').client;
+  if (typeof client === 'string') setWriteClient(client);
   const call = blocks(body, op)[0] ?? '';
   switch (op) {
     case 'convertLead': {
