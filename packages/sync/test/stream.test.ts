@@ -208,6 +208,29 @@ describe.each(backends)("near-real-time streams on %s", (backend) => {
     expect(await differences(h)).toEqual([]);
   });
 
+  it("falls back to the regular cycle without the CDC permission, and streams again once it is granted", async () => {
+    const h = await streamingTenant(backend);
+    const user = h.emu.users[0]!.username;
+    await control(h, `/cdc/permissions/${encodeURIComponent(user)}`, { allowed: false }, "PUT");
+    const m = manager(h, "worker-a");
+    await until("the refusal explained", async () => {
+      const row = await streamRow(h);
+      return row?.state === "retrying" && /permission/i.test(row.reason ?? "") ? row : undefined;
+    });
+    // Not live: the scheduler keeps the tenant's regular interval.
+    const sent: string[] = [];
+    await scheduleSyncWork({ database: h.db, send: async (name, payload) => void (payload.tenantId === h.tenantId && sent.push(name)), now: () => new Date(Date.now() + 6 * 60_000) });
+    expect(sent).toEqual(["sync.incremental"]);
+    // Granted again: the next attempt (every 5 minutes; here a fresh worker) streams.
+    await control(h, `/cdc/permissions/${encodeURIComponent(user)}`, { allowed: true }, "PUT");
+    await m.stop();
+    manager(h, "worker-b");
+    await until("streaming again", async () => (await streamRow(h))?.state === "live");
+    const lead = emulatorRows(h.emu, "Lead").find((l) => l.fields.IsConverted !== true)!;
+    h.emu.updateRecord(lead.id, { Title: "After the grant" });
+    await until("the change after the grant", async () => (await storedRows(h.db, h.tenantId, "Lead")).find((r) => r.id === lead.id)?.fields.Title === "After the grant" || undefined);
+  });
+
   it("does not apply Ferry's own pushes again: they come back marked with Ferry's client id", async () => {
     const h = await streamingTenant(backend);
     manager(h, "worker-a");
