@@ -35,11 +35,12 @@ process.on("exit", () => {
 });
 
 /** The emulator in a process of its own, so generating CSV never shares an event loop with what is measured. */
-export async function startEmulatorProcess(counts: Record<string, number>, options: { seed?: number; orgNumber?: number } = {}): Promise<EmulatorProcess> {
+export async function startEmulatorProcess(counts: Record<string, number>, options: { seed?: number; orgNumber?: number; args?: string[] } = {}): Promise<EmulatorProcess & { banner: string }> {
   const pkg = join(here, "node_modules/@ferry/salesforce-emulator");
   const args = ["--import", "tsx", "src/cli.ts", "--port", "0", "--size", "small", "--latency", "none", "--bulk-job-ms", "0", "--control"];
   args.push("--seed", String(options.seed ?? 1), "--org-number", String(options.orgNumber ?? 1));
   for (const [object, n] of Object.entries(counts)) args.push("--count", `${object}=${n}`);
+  args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, { cwd: pkg, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   child.stderr.on("data", (c: Buffer) => process.stderr.write(c));
@@ -55,6 +56,7 @@ export async function startEmulatorProcess(counts: Record<string, number>, optio
   const line = banner.split("\n").find((l) => l.includes("sync@"))!;
   const [, username, password, token] = /(\S+)\s+password (\S+)\s+token (\S+)/.exec(line)!;
   return {
+    banner,
     url,
     username: username!,
     password: password!,

@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { here, machine } from "./lib";
 
-const BENCHMARKS = ["runtime-memory.ts", "initial-sync.ts", "incremental-push.ts", "many-tenants.ts", "records-browser.ts"];
+const BENCHMARKS = ["runtime-memory.ts", "initial-sync.ts", "incremental-push.ts", "many-tenants.ts", "records-browser.ts", "streaming.ts"];
 const args = process.argv.slice(2);
 const only = process.env.BENCH_ONLY?.split(",").filter(Boolean);
 

@@ -2,7 +2,8 @@ import { createServer } from "node:http";
 import next from "next";
 import { attachRealtime, createEmitter, refreshUserRooms, type Realtime, type RealtimeEmitter } from "@ferry/realtime";
 import { startWorker, type Worker } from "@ferry/jobs";
-import { createJobHandlers } from "@ferry/sync";
+import { createJobHandlers, endpointFromSettings, startStreams } from "@ferry/sync";
+import { readFileSync } from "node:fs";
 import { pruneExpired } from "@ferry/services";
 import { installSalesforceEgressGuard } from "@ferry/api";
 import { DatabaseLockedError, DatabaseLoginError } from "@ferry/db";
@@ -54,6 +55,25 @@ async function main() {
   const emulator = env.emulator ? await step("emulator: starting the Salesforce emulator and its demo org", () => startDemoEmulator(env.FERRY_EMULATOR_PORT)) : undefined;
   runtime.salesforce = salesforceSettings(env, runtime.masterKey, emulator, (name, payload) => jobs.send(name, payload));
   installSalesforceEgressGuard(runtime.salesforce.hosts.trustedOrigins);
+  // Near-real-time: the in-process worker holds the change streams of tenants that turned it on.
+  // Orgs on the built-in emulator stream from its Pub/Sub server; the rest from FERRY_PUBSUB_ENDPOINT.
+  const streams =
+    worker && env.FERRY_NEAR_REAL_TIME === "on"
+      ? startStreams({
+          database: runtime.database,
+          emitter,
+          logger,
+          masterKey: runtime.masterKey,
+          leaseSeconds: env.STREAM_LEASE_SECONDS,
+          endpoint: (() => {
+            const configured = endpointFromSettings(env);
+            const own = emulator?.handle.pubsubEndpoint
+              ? { address: emulator.handle.pubsubEndpoint, ...(emulator.handle.pubsubCaFile ? { caPem: readFileSync(emulator.handle.pubsubCaFile, "utf8") } : { insecure: true }) }
+              : undefined;
+            return (instanceUrl: string) => (own && instanceUrl.replace(/\/$/, "") === emulator!.handle.url.replace(/\/$/, "") ? own : configured);
+          })(),
+        })
+      : undefined;
   const demo = env.demo ? await step("demo: seeding the demo tenant and users", () => seedDemo({ db: runtime.database.platform, auth: runtime.auth, dataDir: env.dataDir })) : undefined;
 
   await new Promise<void>((resolve, reject) => {
@@ -68,6 +88,7 @@ async function main() {
     stopping = true;
     logger.info({ signal }, "shutting down");
     stopSupportSweep();
+    await streams?.stop().catch(() => {});
     await stopFollowingAccess().catch(() => {});
     await stopAll({ realtime, worker: jobs, emulator, runtime, app });
     process.exit(0);

@@ -2,7 +2,7 @@ import { assertDatabaseLogins, migrate, openDatabase } from "@ferry/db";
 import { createLogger, databaseLoginProblems, EnvError, parseEnv } from "@ferry/observability";
 import { createEmitter } from "@ferry/realtime";
 import { z } from "zod";
-import type { WorkerDependencies } from "@ferry/sync";
+import { endpointFromSettings, startStreams, streamEnvShape, type WorkerDependencies } from "@ferry/sync";
 import { jobHeartbeatSecondsSetting, reconcileEverySecondsSetting, startWorker, type HandlerMap } from "@ferry/jobs";
 
 export const workerEnvSchema = z.object({
@@ -26,6 +26,7 @@ export const workerEnvSchema = z.object({
   WORKER_JOB_HEARTBEAT_SECONDS: jobHeartbeatSecondsSetting,
   SYNC_RECONCILE_EVERY_SECONDS: reconcileEverySecondsSetting,
   WORKER_SUPERVISE_SECONDS: z.coerce.number().int().min(1).max(600).default(60).describe("seconds from 1 to 600 between checks for lapsed heartbeats and expired jobs"),
+  ...streamEnvShape,
 });
 
 export interface RunWorkerProcessOptions {
@@ -60,12 +61,19 @@ export async function runWorkerProcess({ env = process.env, createHandlers }: Ru
       heartbeatSeconds: config.WORKER_JOB_HEARTBEAT_SECONDS,
       superviseIntervalSeconds: config.WORKER_SUPERVISE_SECONDS,
     });
+    // Near-real-time: this worker holds its share of the opted-in tenants' change streams.
+    const streams =
+      config.FERRY_MASTER_KEY && config.FERRY_NEAR_REAL_TIME === "on"
+        ? startStreams({ database, emitter, logger, masterKey: config.FERRY_MASTER_KEY, endpoint: endpointFromSettings(config), leaseSeconds: config.STREAM_LEASE_SECONDS })
+        : undefined;
     let stopping: Promise<void> | undefined;
     return {
       worker,
       logger,
+      streams,
       stop() {
         stopping ??= (async () => {
+          await streams?.stop();
           await worker.stop();
           await emitter.close();
           await database.close();

@@ -83,6 +83,8 @@ const specs: Record<string, Spec> = {
   "salesforce.acceptMappings": { access: "tenant", write: true, input: () => ({}) },
   "salesforce.startSync": { access: "tenant", write: true, input: () => ({ acknowledgeDuplicates: true }) },
   "salesforce.setApiCap": { access: "tenant", write: true, input: () => ({ cap: 5_000 }) },
+  "salesforce.nearRealTime": { access: "tenant" },
+  "salesforce.setNearRealTime": { access: "tenant", write: true, input: () => ({ enabled: true }) },
   "syncStatus.badge": { access: "tenant" },
   "syncStatus.currentRun": { access: "tenant" },
   "history.list": { access: "tenant", input: () => ({}) },
@@ -116,6 +118,7 @@ const specs: Record<string, Spec> = {
 const eventSamples = (tenantId: string): { [E in EventName]: EventPayload<E> } => ({
   "sync.progress": { tenantId, runId: "run-1", phase: "reading", total: 10, processed: 1, created: 1, updated: 0, failed: 0, rate: 1, etaSeconds: 9, at: new Date().toISOString() },
   "sync.status": { tenantId, state: "running" },
+  "sync.stream": { tenantId, state: "live", lastEventAt: new Date().toISOString(), applied: 1, records: 1, at: new Date().toISOString() },
   notification: { id: "n-1", tenantId, kind: "sync_failed", title: "t", body: "b" },
   "support.access": { tenantId, grantId: "g-1", state: "started", staffName: "Someone", at: new Date().toISOString() },
 });

@@ -43,6 +43,22 @@ export const syncStatusSchema = z.strictObject({
   resumesAt: timestamp.optional(),
 });
 
+/** Near-real-time: what the tenant's change stream is doing, sent after each applied batch and each state change. */
+export const syncStreamStates = ["starting", "live", "catching_up", "retrying", "stopped"] as const;
+
+export const syncStreamSchema = z.strictObject({
+  tenantId: tenantIdSchema,
+  state: z.enum(syncStreamStates),
+  /** In words, why the stream is not live (a fallback, a failure). */
+  reason: z.string().max(300).optional(),
+  /** When Ferry last committed a streamed change. */
+  lastEventAt: timestamp.optional(),
+  /** Changes and records of the batch just committed. */
+  applied: count.optional(),
+  records: count.optional(),
+  at: timestamp,
+});
+
 export const notificationSchema = z.strictObject({
   id: z.string().min(1).max(64),
   tenantId: tenantIdSchema,
@@ -64,6 +80,7 @@ export const supportAccessSchema = z.strictObject({
 export const eventSchemas = {
   "sync.progress": syncProgressSchema,
   "sync.status": syncStatusSchema,
+  "sync.stream": syncStreamSchema,
   notification: notificationSchema,
   "support.access": supportAccessSchema,
 } as const;
@@ -72,6 +89,7 @@ export type EventName = keyof typeof eventSchemas;
 export type EventPayload<E extends EventName> = z.input<(typeof eventSchemas)[E]>;
 export type SyncProgress = z.output<typeof syncProgressSchema>;
 export type SyncStatus = z.output<typeof syncStatusSchema>;
+export type SyncStream = z.output<typeof syncStreamSchema>;
 export type Notification = z.output<typeof notificationSchema>;
 export type SupportAccess = z.output<typeof supportAccessSchema>;
 

@@ -10,6 +10,7 @@ export { completeOAuthAuthorization, oauthCallbackInput, OAUTH_PENDING_MINUTES }
 export { confirmCredentials, confirmInput } from "./connection/confirm";
 export { startSalesforceSync, startSyncInput } from "./connection/start-sync";
 export { setApiCap, apiCapInput } from "./connection/set-api-cap";
+export { setNearRealTime, nearRealTimeInput, viewNearRealTime, type NearRealTimeView } from "./connection/near-real-time";
 export { previewFieldCatalog } from "./field-catalog/preview";
 export { commitFieldCatalog, commitCatalogInput } from "./field-catalog/commit";
 export { listFieldCatalog } from "./field-catalog/list";

@@ -23,3 +23,7 @@ export { runSyncJob, type SyncJobDependencies, type SyncJobName, type SyncJobPay
 export { scheduleSyncWork, runScheduler, type ScheduleDependencies } from "./scheduler";
 export { openSalesforceConnection } from "./open-connection";
 export { createJobHandlers, type WorkerDependencies } from "./job-handlers";
+export { StreamManager, TenantStream, CHANGE_EVENTS_TOPIC, type StreamManagerOptions, type StreamState } from "./stream/manager";
+export { FERRY_CLIENT_ID, FERRY_CALL_OPTIONS, type AppliedBatch } from "./stream/apply";
+export { pubSubEndpointFromEnv, type PubSubEndpoint } from "./stream/pubsub";
+export { startStreams, endpointFromSettings, streamEnvShape, type StartStreamsOptions } from "./stream/start";

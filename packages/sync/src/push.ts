@@ -3,6 +3,7 @@ import { pushQueue, syncErrors, withTenant, type Transaction } from "@ferry/db";
 import { queryPage } from "@ferry/salesforce";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
 import { soqlString } from "./model/objects";
+import { FERRY_CALL_OPTIONS } from "./stream/apply";
 import { addRunObjectCounts, ensureRunObject } from "./store/runs";
 
 /** sObject Collections accept at most 200 records per call. */
@@ -98,6 +99,8 @@ async function pushBatch(run: RunScope, object: string, batch: PendingRecord[]):
   const results: CollectionResult[] = send.length
     ? await api.json<CollectionResult[]>("/composite/sobjects", {
         method: "PATCH",
+        // Salesforce names this client in the change events of these writes: the stream skips them.
+        headers: { "Sforce-Call-Options": FERRY_CALL_OPTIONS },
         body: { allOrNone: false, records: send.map((r) => ({ attributes: { type: object }, id: r.sfId, ...r.changes })) },
       })
     : [];

@@ -25,7 +25,12 @@ interface TenantDue {
   initial_run_id: string | null;
   initial_status: string | null;
   initial_finished_at: Date | string | null;
+  streaming: boolean;
+  catch_up_objects: string[] | null;
 }
+
+/** While a tenant's change stream is live, the polling cycle is only a safety net: hourly. */
+export const STREAMING_INTERVAL_MINUTES = 60;
 
 /**
  * One scheduling pass over every tenant whose sync is on and not paused (stopped credentials take
@@ -53,8 +58,12 @@ export async function scheduleSyncWork(deps: ScheduleDependencies): Promise<{ te
                WHERE r.tenant_id = c.tenant_id AND r.kind IN ('initial', 'incremental') AND r.status = 'succeeded') AS last_synced_at,
              (SELECT max(r.started_at) FROM sync_runs r WHERE r.tenant_id = c.tenant_id AND r.kind = 'reconcile') AS last_reconcile,
              (SELECT max(r.finished_at) FROM sync_runs r WHERE r.tenant_id = c.tenant_id AND r.kind = 'initial' AND r.status = 'succeeded') AS initial_done_at,
-             i.id AS initial_run_id, i.status AS initial_status, i.finished_at AS initial_finished_at
+             i.id AS initial_run_id, i.status AS initial_status, i.finished_at AS initial_finished_at,
+             -- Near-real-time: a live stream held by a worker whose lease is current.
+             (c.near_real_time AND cs.state = 'live' AND cs.lease_expires_at > now()) IS TRUE AS streaming,
+             CASE WHEN c.near_real_time THEN cs.catch_up_objects END AS catch_up_objects
       FROM salesforce_connections c
+      LEFT JOIN cdc_streams cs ON cs.tenant_id = c.tenant_id
       JOIN tenants t ON t.id = c.tenant_id
       LEFT JOIN LATERAL (SELECT r.id, r.status, r.finished_at FROM sync_runs r WHERE r.tenant_id = c.tenant_id AND r.kind = 'initial' ORDER BY r.started_at DESC LIMIT 1) i ON true
       LEFT JOIN sync_states s ON s.tenant_id = c.tenant_id
@@ -81,17 +90,22 @@ export async function scheduleSyncWork(deps: ScheduleDependencies): Promise<{ te
     const reconciledAt = tenant.last_reconcile ?? tenant.initial_done_at;
     const lastReconcile = reconciledAt ? new Date(reconciledAt) : null;
     let job: SyncJobName | undefined;
+    // A stream that met a gap asked for a keyset read of the objects it could not follow: it goes first.
+    const catchUp = tenant.catch_up_objects?.length ? tenant.catch_up_objects : null;
+    const interval = tenant.streaming ? Math.max(tenant.interval_minutes, STREAMING_INTERVAL_MINUTES) : tenant.interval_minutes;
     if (tenant.has_push) job = "sync.push";
-    else if (!lastSynced || now.getTime() - lastSynced.getTime() >= tenant.interval_minutes * 60_000) job = "sync.incremental";
+    else if (catchUp || !lastSynced || now.getTime() - lastSynced.getTime() >= interval * 60_000) job = "sync.incremental";
     else if (!lastReconcile || lastReconcile < reconcileBefore) job = "sync.reconcile";
     if (!job) continue;
     const kind = job.slice("sync.".length) as (typeof syncRuns.$inferInsert)["kind"];
     const runId = await withTenant({ db: deps.database.db, tenantId: tenant.tenant_id }, async (tx) => {
       const [run] = await tx.insert(syncRuns).values({ tenantId: tenant.tenant_id, kind, status: "queued", phase: "counting" }).returning({ id: syncRuns.id });
+      // The run takes the stream's request over; a stream that meets another gap asks again.
+      if (job === "sync.incremental" && catchUp) await tx.execute(sql`UPDATE cdc_streams SET catch_up_objects = NULL, updated_at = now()`);
       return run!.id;
     });
     try {
-      await deps.send(job, { tenantId: tenant.tenant_id, runId });
+      await deps.send(job, { tenantId: tenant.tenant_id, runId, ...(job === "sync.incremental" && catchUp ? { objects: catchUp } : {}) });
       sent.push({ tenantId: tenant.tenant_id, job });
     } catch (error) {
       await withTenant({ db: deps.database.db, tenantId: tenant.tenant_id }, (tx) =>

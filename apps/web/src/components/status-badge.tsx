@@ -5,6 +5,7 @@ import { CircleCheck, CircleDashed, CirclePause, CircleX, Gauge, ListChecks, Loa
 import { cn, formatDateTime, formatRelative } from "@/lib/utils";
 import { Tooltip, TooltipContent, TooltipTrigger } from "@/components/ui/tooltip";
 import { useRun } from "@/components/sync/run-store";
+import { useLiveStreamLabel } from "@/components/sync/near-real-time-card";
 import type { BadgeState, BadgeView } from "@/components/sync/run-model";
 
 /** The setup steps before the first sync (Admin > Salesforce). */
@@ -106,7 +107,9 @@ export function StatusBadge({ className }: { className?: string }) {
   const { badge: current } = useRun();
   const look = looks[current.state];
   const Icon = look.icon;
-  const text = label(current);
+  // Near-real-time: while the stream is live and no run is moving, the badge says so.
+  const liveLabel = useLiveStreamLabel();
+  const text = current.state === "idle" && liveLabel ? liveLabel : label(current);
   const href = linkFor(current.state);
   const badge = (
     <span

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { isTrustedProxyEntry } from "@ferry/auth";
 import { databaseLoginProblems, EnvError, parseEnv } from "@ferry/observability";
 import { jobHeartbeatSecondsSetting, reconcileEverySecondsSetting } from "@ferry/jobs";
+import { streamEnvShape } from "@ferry/sync";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 
@@ -78,6 +79,7 @@ const schema = z.object({
     .pipe(z.array(z.string().refine(isTrustedProxyEntry, "must be IP addresses or CIDR ranges")))
     .describe("comma-separated IP addresses or CIDR ranges of the proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("a pino level"),
+  ...streamEnvShape,
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
 });
 

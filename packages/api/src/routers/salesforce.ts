@@ -15,8 +15,10 @@ import {
   oauthCallbackInput,
   oauthStartInput,
   previewFieldCatalog,
+  nearRealTimeInput,
   setApiCap,
   setAuthType,
+  setNearRealTime,
   startOAuthAuthorization,
   startSalesforceSync,
   startSyncInput,
@@ -24,6 +26,7 @@ import {
   updateMappingInput,
   validateCredentials,
   viewConnection,
+  viewNearRealTime,
   type SalesforceRuntime,
 } from "@ferry/services";
 import { salesforceGateway } from "@ferry/salesforce";
@@ -55,6 +58,8 @@ export const salesforceRouter = router({
   updateMapping: tenantProcedure.input(updateMappingInput).mutation(({ ctx, input }) => updateMapping({ ctx: ctx.tenant, input })),
   acceptMappings: tenantProcedure.input(z.object({}).optional()).mutation(({ ctx }) => acceptMappings({ ctx: ctx.tenant })),
   setApiCap: tenantProcedure.input(apiCapInput).mutation(({ ctx, input }) => setApiCap({ ctx: ctx.tenant, input })),
+  nearRealTime: tenantProcedure.query(({ ctx }) => viewNearRealTime({ ctx: ctx.tenant })),
+  setNearRealTime: tenantProcedure.input(nearRealTimeInput).mutation(({ ctx, input }) => setNearRealTime({ ctx: ctx.tenant, input })),
   startSync: tenantProcedure.input(startSyncInput).mutation(async ({ ctx, input }) => {
     const run = await startSalesforceSync({ ctx: ctx.tenant, input, runtime: salesforceRuntime(ctx) });
     await ctx.events

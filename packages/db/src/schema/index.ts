@@ -8,3 +8,4 @@ export * from "./salesforce/field-catalog";
 export * from "./sync/runs";
 export * from "./records/records";
 export * from "./notifications/notifications";
+export * from "./stream/cdc";

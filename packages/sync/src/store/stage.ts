@@ -62,7 +62,15 @@ export class StagedChunk {
   }
 }
 
-async function copyInto(handle: DatabaseHandle, tx: Transaction, table: string, chunk: StagedChunk): Promise<void> {
+/** What COPY reads: the lines (PGlite's blob) or pieces of about 1 MB (a Postgres stream). */
+export type CopySource = Pick<StagedChunk, "lines" | "pieces">;
+
+/** A source of one prepared text (a small batch's lines already joined). */
+export function copyText(text: string): CopySource {
+  return { lines: () => [text], *pieces() { yield text; } };
+}
+
+export async function copyInto(handle: DatabaseHandle, tx: Transaction, table: string, chunk: CopySource): Promise<void> {
   const client = (tx as unknown as { session: { client: unknown } }).session.client;
   if (handle.kind === "pglite") {
     const pglite = client as { query(q: string, p: unknown[], o: { blob: Blob }): Promise<unknown> };

@@ -2,8 +2,9 @@
 
 import { useEffect, useState } from "react";
 import Link from "next/link";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ChevronRight, CircleAlert, Rows3, Search } from "lucide-react";
+import { useRealtimeEvent } from "@/lib/realtime";
 import { useTRPC } from "@/lib/trpc";
 import { errorInfo } from "@/lib/errors";
 import { formatRelative } from "@/lib/utils";
@@ -58,6 +59,11 @@ export function RecordList({ kind }: { kind: RecordKind }) {
     limit: 50,
   };
   const list = useQuery({ ...trpc.record.list.queryOptions(input), placeholderData: keepPreviousData });
+  const queryClient = useQueryClient();
+  // Streamed changes (near-real-time) land without a reload: the shown page is read again.
+  useRealtimeEvent("sync.stream", (event) => {
+    if (event.applied) void queryClient.invalidateQueries(trpc.record.list.pathFilter());
+  });
   // The first page of the same filters carries the total (cached from when it was shown).
   const first = useQuery({ ...trpc.record.list.queryOptions({ ...input, cursor: undefined }), enabled: trail.length > 1, placeholderData: keepPreviousData });
   const total = trail.length > 1 ? (first.data?.total ?? null) : (list.data?.total ?? null);

@@ -55,6 +55,9 @@ export function RecordDetail({ object, sfId }: { object: string; sfId: string })
     refetchInterval: (q) => (q.state.data?.pushes.some((p) => p.state === "queued" || p.state === "in_flight") ? 2000 : false),
   });
   useRealtimeEvent("sync.progress", () => void queryClient.invalidateQueries(trpc.record.view.queryFilter({ object, sfId })));
+  useRealtimeEvent("sync.stream", (event) => {
+    if (event.applied) void queryClient.invalidateQueries(trpc.record.view.queryFilter({ object, sfId }));
+  });
   const [draft, setDraft] = useState<Record<string, string> | null>(null);
   const edit = useMutation(
     trpc.record.edit.mutationOptions({

@@ -14,6 +14,7 @@ import { ConfirmStep } from "./confirm-step";
 import { CredentialsStep } from "./credentials-step";
 import { FieldsStep } from "./fields-step";
 import { MappingsStep } from "./mappings-step";
+import { NearRealTimeCard } from "@/components/sync/near-real-time-card";
 import { StartStep } from "./start-step";
 import type { ConnectionView } from "./types";
 
@@ -108,6 +109,7 @@ export function SalesforceSetup() {
           );
         })}
       </ol>
+      {view.syncStarted ? <NearRealTimeCard canEdit={view.canEdit} /> : null}
     </div>
   );
 }

@@ -33,6 +33,7 @@ const verbs: Record<string, Words> = {
   "salesforce.mapping.break": (_d, target) => `stopped syncing ${target ?? "a field"}`,
   "salesforce.mappings.accept": () => "accepted the initial field mappings",
   "salesforce.sync.start": () => "started the Salesforce sync",
+  "salesforce.near_real_time.update": (d) => (d.to ? "turned near-real-time sync on" : "turned near-real-time sync off"),
   "salesforce.api_cap.update": (d) => `set the daily API cap to ${calls(d.to)}${"from" in d ? ` (was ${calls(d.from)})` : ""}`,
   "support.start": () => "opened support access",
   "support.elevate": () => "raised support access to write",

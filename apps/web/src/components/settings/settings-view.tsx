@@ -5,6 +5,7 @@ import { hasRole } from "@/lib/session";
 import { useActiveTenant } from "@/components/shell/tenant-context";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
+import { NearRealTimeCard } from "@/components/sync/near-real-time-card";
 import { ApiCapCard } from "./api-cap-card";
 import { AuditCard } from "./audit-card";
 import { InvitationsCard } from "./invitations-card";
@@ -39,6 +40,7 @@ export function SettingsView() {
         </div>
       </section>
       <ApiCapCard canEdit={isAdmin && (!support || support.mode === "write")} />
+      <NearRealTimeCard canEdit={isAdmin && (!support || support.mode === "write")} charts={false} />
       <MembersCard />
       {isAdmin ? (
         <>

@@ -75,6 +75,8 @@ export const salesforceConnections = pgTable(
     apiDailyCap: integer("api_daily_cap"),
     state: text("state").$type<(typeof connectionStates)[number]>().notNull().default("not_connected"),
     syncEnabled: boolean("sync_enabled").notNull().default(false),
+    /** Near-real-time: changes stream in over the Pub/Sub API; polling drops to an hourly safety net. */
+    nearRealTime: boolean("near_real_time").notNull().default(false),
     consecutiveLoginFailures: integer("consecutive_login_failures").notNull().default(0),
     lastError: text("last_error"),
     validatedAt: timestamp("validated_at", { withTimezone: true }),

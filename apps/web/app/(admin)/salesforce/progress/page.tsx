@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { PageHeader } from "@/components/page-header";
 import { SyncCharts } from "@/components/charts/sync-charts";
 import { LiveProgress } from "@/components/sync/live-progress";
+import { StreamActivity } from "@/components/sync/stream-activity";
 
 export const metadata: Metadata = { title: "Sync activity" };
 
@@ -11,6 +12,7 @@ export default function SyncProgressPage() {
       <PageHeader title="Sync activity" description="The current run live, per object, with its rate and time left; below, the sync's throughput and Salesforce API usage." />
       <div className="grid gap-8">
         <LiveProgress />
+        <StreamActivity />
         <SyncCharts />
       </div>
     </>
