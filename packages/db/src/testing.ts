@@ -89,8 +89,11 @@ export function runtimeUrlFor(platformUrl: string): string {
 
 function migrationsHash(): string {
   const hash = createHash("sha256");
+  // The journal too: the migrator orders and skips by its timestamps, so a renumbered or re-dated
+  // migration must not reuse a template migrated under the old journal.
+  hash.update(readFileSync(`${migrationsFolder}/meta/_journal.json`));
   for (const file of readdirSync(migrationsFolder).sort()) {
-    if (file.endsWith(".sql")) hash.update(readFileSync(`${migrationsFolder}/${file}`));
+    if (file.endsWith(".sql")) hash.update(file).update(readFileSync(`${migrationsFolder}/${file}`));
   }
   return hash.digest("hex").slice(0, 12);
 }
