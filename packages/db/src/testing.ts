@@ -92,6 +92,9 @@ function migrationsHash(): string {
   for (const file of readdirSync(migrationsFolder).sort()) {
     if (file.endsWith(".sql")) hash.update(readFileSync(`${migrationsFolder}/${file}`));
   }
+  // The journal's timestamps decide which migrations the migrator still applies: a renumbered chain
+  // with the same SQL must not reuse a template migrated under the old one.
+  hash.update(readFileSync(`${migrationsFolder}/meta/_journal.json`));
   return hash.digest("hex").slice(0, 12);
 }
 
