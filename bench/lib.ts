@@ -118,6 +118,8 @@ function spawnNode(args: string[], env: Record<string, string>, onLine?: (line: 
  * Dockerfile): a process measured for memory must run as production runs it, not under tsx.
  */
 export const PRODUCTION_ENV = { NODE_ENV: "production", MALLOC_ARENA_MAX: "2" };
+/** The worker's node flags in production (package.json's start:worker and compose.yaml set them through NODE_OPTIONS). */
+export const WORKER_NODE_FLAGS = ["--max-semi-space-size=8"];
 
 const bundled = new Map<string, Promise<string>>();
 
