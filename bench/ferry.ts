@@ -1,7 +1,7 @@
 import type { ChildProcess } from "node:child_process";
 import postgres from "postgres";
 import { createTenantFixture, createTestDatabase, runtimeUrlFor, type TestDatabase } from "@ferry/db/testing";
-import { memoryOf, spawnTs, stopChild, waitFor, type EmulatorProcess } from "./lib";
+import { memoryOf, spawnCompiled, stopChild, waitFor, WORKER_NODE_FLAGS, type EmulatorProcess } from "./lib";
 
 /**
  * Bench-only tables beside Ferry's schema: the credentials a bench worker logs in with, one row per
@@ -68,11 +68,16 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-/** The standalone worker (`runWorkerProcess`, as `pnpm start:worker` runs it) with the bench's sync handlers. */
+/**
+ * The standalone worker (`runWorkerProcess`, as `pnpm start:worker` runs it) with the bench's sync
+ * handlers, compiled and started as production runs the worker (bundled by esbuild, plain node,
+ * NODE_ENV=production, MALLOC_ARENA_MAX=2, its node flags): its memory is the production worker's,
+ * not tsx's. BENCH_WORKER_NODE_FLAGS replaces the flags (an experiment).
+ */
 export async function startWorkerProcess(platformUrl: string, options: { concurrency?: number; label?: string } = {}): Promise<WorkerProcess> {
   let ready: () => void = () => {};
   const started = new Promise<void>((resolve) => (ready = resolve));
-  const child = spawnTs("worker-child.ts", {
+  const child = await spawnCompiled("worker-child.ts", {
     DATABASE_URL: runtimeUrlFor(platformUrl),
     DATABASE_PLATFORM_URL: platformUrl,
     LOG_LEVEL: "warn",
@@ -81,7 +86,7 @@ export async function startWorkerProcess(platformUrl: string, options: { concurr
   }, (line) => {
     if (line === "BENCH_WORKER_READY") ready();
     else if (line.trim()) process.stderr.write(`[${options.label ?? "worker"}] ${line}\n`);
-  });
+  }, process.env.BENCH_WORKER_NODE_FLAGS !== undefined ? process.env.BENCH_WORKER_NODE_FLAGS.split(" ").filter(Boolean) : WORKER_NODE_FLAGS);
   const pid = child.pid!;
   let peak = 0;
   const sample = () => {

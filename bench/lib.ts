@@ -94,7 +94,11 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = "S
 
 /** A node child running a bench TypeScript file through tsx's loader (so its pid is the node process itself). */
 export function spawnTs(file: string, env: Record<string, string>, onLine?: (line: string) => void): ChildProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", join(here, file)], { cwd: here, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  return spawnNode(["--import", "tsx", join(here, file)], env, onLine);
+}
+
+function spawnNode(args: string[], env: Record<string, string>, onLine?: (line: string) => void): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd: here, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   let buffered = "";
   child.stdout!.on("data", (c: Buffer) => {
@@ -109,6 +113,36 @@ export function spawnTs(file: string, env: Record<string, string>, onLine?: (lin
   child.stderr!.on("data", (c: Buffer) => process.stderr.write(c));
   child.once("exit", () => children.delete(child));
   return child;
+}
+
+/**
+ * The node flags and environment the compiled runtime starts with (package.json's start scripts, the
+ * Dockerfile): a process measured for memory must run as production runs it, not under tsx.
+ */
+export const PRODUCTION_ENV = { NODE_ENV: "production", MALLOC_ARENA_MAX: "2" };
+/** The worker's node flags in production (package.json's start:worker and compose.yaml set them through NODE_OPTIONS). */
+export const WORKER_NODE_FLAGS = ["--max-semi-space-size=8"];
+
+const bundled = new Map<string, Promise<string>>();
+
+/**
+ * A bench entry bundled as `node scripts/build.mjs worker` bundles the worker (esbuild, minified,
+ * the workspace packages inside), once per bench process, into bench/dist.
+ */
+export function bundleEntry(file: string): Promise<string> {
+  let out = bundled.get(file);
+  if (!out) {
+    const target = join(here, "dist", file.replace(/\.ts$/, ".js"));
+    out = import("../scripts/bundle.mjs").then(({ bundle }) => bundle(join(here, file), target)).then(() => target);
+    bundled.set(file, out);
+  }
+  return out;
+}
+
+/** A bench entry, bundled like the production worker and started with production's env and flags. */
+export async function spawnCompiled(file: string, env: Record<string, string>, onLine?: (line: string) => void, nodeFlags: string[] = []): Promise<ChildProcess> {
+  const entry = await bundleEntry(file);
+  return spawnNode([...nodeFlags, entry], { ...PRODUCTION_ENV, ...env }, onLine);
 }
 
 /** Peak resident set size (VmHWM) and current RSS of a process, in MB; null once it has exited. */

@@ -15,7 +15,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase, runtimeUrlFor } from "@ferry/db/testing";
-import { here, memoryOf, printTable, sleep, stopChild, waitFor, writeResult } from "./lib";
+import { here, memoryOf, printTable, sleep, stopChild, waitFor, WORKER_NODE_FLAGS, writeResult } from "./lib";
 
 const launcher = join(here, "../scripts/launch.mjs");
 /** Seconds a process idles after it is ready before its RSS is read (lazy work at boot settles). */
@@ -32,7 +32,7 @@ async function freePort(): Promise<number> {
 
 function launch(kind: "web" | "worker", env: Record<string, string>): { child: ChildProcess; lines: string[] } {
   // As the package scripts and the Dockerfile start it.
-  const merged: NodeJS.ProcessEnv = { ...process.env, MALLOC_ARENA_MAX: "2", ...env };
+  const merged: NodeJS.ProcessEnv = { ...process.env, MALLOC_ARENA_MAX: "2", ...(kind === "worker" ? { NODE_OPTIONS: WORKER_NODE_FLAGS.join(" ") } : {}), ...env };
   // An empty value removes the variable (DATABASE_URL for the embedded database).
   for (const [key, value] of Object.entries(env)) if (value === "") delete merged[key];
   const child = spawn(process.execPath, [launcher, kind], { cwd: join(here, ".."), env: merged, stdio: ["ignore", "pipe", "pipe"] });

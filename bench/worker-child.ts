@@ -88,6 +88,16 @@ function handlers({ database, emitter, logger }: WorkerDependencies): Partial<Ha
   };
 }
 
+// BENCH_MEMORY_TRACE=ms: the process's memory every ms milliseconds on stderr (a diagnosis aid).
+const traceMs = Number(process.env.BENCH_MEMORY_TRACE ?? 0);
+if (traceMs > 0) {
+  const mb = (n: number) => Math.round(n / 2 ** 20);
+  setInterval(() => {
+    const m = process.memoryUsage();
+    process.stderr.write(`MEM rss=${mb(m.rss)} heapTotal=${mb(m.heapTotal)} heapUsed=${mb(m.heapUsed)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)}\n`);
+  }, traceMs).unref();
+}
+
 const running = await runWorkerProcess({ createHandlers: handlers });
 const sender: Worker = running.worker;
 process.stdout.write("BENCH_WORKER_READY\n");

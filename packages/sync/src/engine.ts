@@ -17,7 +17,11 @@ export interface SyncOptions {
   bulkThreshold?: number;
   /** Rows per Bulk results page (one API call); default 100,000 (streamed, so memory does not depend on it). */
   bulkPageSize?: number;
-  /** Rows per committed chunk (one transaction) of a Bulk page; default 10,000. */
+  /**
+   * Rows per committed chunk (one transaction) of a Bulk page; default 5,000. A Lead's COPY text is
+   * about 2.5 KB, and up to three chunks are in memory at once (one built, one waiting, one copied):
+   * 5,000 keeps that near 40 MB (bench/README.md: memory).
+   */
   chunkSize?: number;
   /** Rows per REST page and chunk (Salesforce's maximum is 2,000). */
   restPageSize?: number;
@@ -72,7 +76,7 @@ const LIMITS_FRESH_MS = 15 * 60_000;
 const DEFAULTS: RunScope["options"] = {
   bulkThreshold: 10_000,
   bulkPageSize: 100_000,
-  chunkSize: 10_000,
+  chunkSize: 5_000,
   restPageSize: 2_000,
   bulkPollMs: 250,
   sliceMs: Number.POSITIVE_INFINITY,

@@ -24,9 +24,21 @@ export function copyLine(row: SyncedRow): string {
   );
 }
 
-/** A chunk's rows as COPY text, built while the page streams in; bounded by the page size. */
+/** Lines gathered before they are packed into one buffer of the chunk. */
+const PACK_BYTES = 256 * 1024;
+
+/**
+ * A chunk's rows as COPY text, built while the page streams in; bounded by the chunk size. The
+ * lines are packed into UTF-8 buffers of about 256 KB as they come: a row's strings die young (a
+ * cheap scavenge) instead of living in the old generation until the chunk commits, and the text
+ * the chunk holds lies outside the JavaScript heap, returned as soon as the chunk is dropped.
+ * Kept as strings, a 1M-row load left the old generation full of committed chunks' lines that
+ * V8 collected late: the worker's memory grew with the org.
+ */
 export class StagedChunk {
-  private parts: string[] = [];
+  private packed: Buffer[] = [];
+  private pending: string[] = [];
+  private pendingLength = 0;
   count = 0;
   converted = 0;
   deleted = 0;
@@ -34,7 +46,10 @@ export class StagedChunk {
   lastModstamp: string | null = null;
 
   add(row: SyncedRow): void {
-    this.parts.push(copyLine(row));
+    const line = copyLine(row);
+    this.pending.push(line);
+    this.pendingLength += line.length;
+    if (this.pendingLength >= PACK_BYTES) this.pack();
     this.count++;
     if (row.convertedToId) this.converted++;
     if (row.isDeleted) this.deleted++;
@@ -42,39 +57,47 @@ export class StagedChunk {
     this.lastModstamp = row.systemModstamp;
   }
 
-  /** The lines, never joined into one string (a chunk's text is tens of MB): pieces of about 1 MB. */
-  *pieces(): Generator<string> {
-    let batch: string[] = [];
-    let size = 0;
-    for (const part of this.parts) {
-      batch.push(part);
-      size += part.length;
-      if (size < 1 << 20) continue;
-      yield batch.join("");
-      batch = [];
-      size = 0;
-    }
-    if (batch.length) yield batch.join("");
+  private pack(): void {
+    if (this.pending.length === 0) return;
+    this.packed.push(Buffer.from(this.pending.join(""), "utf8"));
+    this.pending = [];
+    this.pendingLength = 0;
   }
 
-  lines(): readonly string[] {
-    return this.parts;
+  /** The COPY text in pieces of about 256 KB, never joined into one (a chunk's text is tens of MB). */
+  pieces(): readonly Buffer[] {
+    if (this.released) throw new Error("A staged chunk's rows are copied once: this chunk was already written");
+    this.pack();
+    return this.packed;
   }
+
+  /**
+   * Drops the text once it is in the staging table: a chunk then waits for its turn to commit
+   * (on Postgres, behind the chunk before it) holding its counts only.
+   */
+  release(): void {
+    this.packed = [];
+    this.pending = [];
+    this.released = true;
+  }
+
+  private released = false;
 }
 
-/** What COPY reads: the lines (PGlite's blob) or pieces of about 1 MB (a Postgres stream). */
-export type CopySource = Pick<StagedChunk, "lines" | "pieces">;
+/** What COPY reads: the text in UTF-8 pieces, never joined into one. */
+export type CopySource = Pick<StagedChunk, "pieces">;
 
 /** A source of one prepared text (a small batch's lines already joined). */
 export function copyText(text: string): CopySource {
-  return { lines: () => [text], *pieces() { yield text; } };
+  const pieces = [Buffer.from(text, "utf8")];
+  return { pieces: () => pieces };
 }
 
 export async function copyInto(handle: DatabaseHandle, tx: Transaction, table: string, chunk: CopySource): Promise<void> {
   const client = (tx as unknown as { session: { client: unknown } }).session.client;
   if (handle.kind === "pglite") {
     const pglite = client as { query(q: string, p: unknown[], o: { blob: Blob }): Promise<unknown> };
-    await pglite.query(`COPY ${table} FROM '/dev/blob'`, [], { blob: new Blob(chunk.lines() as string[]) });
+    await pglite.query(`COPY ${table} FROM '/dev/blob'`, [], { blob: new Blob(chunk.pieces() as Buffer<ArrayBuffer>[]) });
     return;
   }
   const reserved = client as { unsafe(q: string): { writable(): Promise<NodeJS.WritableStream> } };
@@ -83,10 +106,11 @@ export async function copyInto(handle: DatabaseHandle, tx: Transaction, table: s
     stream.on("error", reject);
     stream.on("finish", resolve);
     const pieces = chunk.pieces();
+    let k = 0;
     // Written as the connection drains: at most one piece waits in the socket's buffer.
     const pump = () => {
-      for (let next = pieces.next(); !next.done; next = pieces.next()) {
-        if (!stream.write(next.value)) return void stream.once("drain", pump);
+      while (k < pieces.length) {
+        if (!stream.write(pieces[k++]!)) return void stream.once("drain", pump);
       }
       stream.end();
     };
@@ -117,6 +141,7 @@ export async function withStagedChunk<T>(
       ),
     );
     if (chunk.count > 0) await copyInto(handle, t, "sync_stage", chunk);
+    chunk.release();
     await t.execute(sql.raw(`GRANT SELECT ON sync_stage TO ${RUNTIME_ROLE}`));
     // The chunk commits without waiting for its WAL to reach the disk: the rows and the checkpoint
     // that covers them are one transaction, so a server crash can only lose both together (the
