@@ -51,9 +51,11 @@ if (mode === "limit" || mode === "careful") {
   const outcome = await done;
   const end = Date.now();
   const rows = await db.platform.execute(sql`select count(*)::int as n from sf_records`);
-  const records = ((rows as unknown as { rows: { n: number }[] }).rows[0]?.n ?? 0);
+  const records = (rows as unknown as { rows: { n: number }[] }).rows[0]?.n ?? 0;
   await worker.stop();
   await db.drop();
-  process.stdout.write(`RESULT ${JSON.stringify({ outcome, seconds: (end - sentAt) / 1000, runSeconds: (end - startedAt) / 1000, records, events, peakMb: memoryOf(process.pid)?.peakMb })}\n`);
+  process.stdout.write(
+    `RESULT ${JSON.stringify({ outcome, seconds: (end - sentAt) / 1000, runSeconds: (end - startedAt) / 1000, records, events, peakMb: memoryOf(process.pid)?.peakMb })}\n`,
+  );
 }
 process.exit(0);

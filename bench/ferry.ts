@@ -77,16 +77,21 @@ export interface WorkerProcess {
 export async function startWorkerProcess(platformUrl: string, options: { concurrency?: number; label?: string } = {}): Promise<WorkerProcess> {
   let ready: () => void = () => {};
   const started = new Promise<void>((resolve) => (ready = resolve));
-  const child = await spawnCompiled("worker-child.ts", {
-    DATABASE_URL: runtimeUrlFor(platformUrl),
-    DATABASE_PLATFORM_URL: platformUrl,
-    LOG_LEVEL: "warn",
-    WORKER_TENANT_CONCURRENCY: String(options.concurrency ?? 4),
-    BENCH_LABEL: options.label ?? "worker",
-  }, (line) => {
-    if (line === "BENCH_WORKER_READY") ready();
-    else if (line.trim()) process.stderr.write(`[${options.label ?? "worker"}] ${line}\n`);
-  }, process.env.BENCH_WORKER_NODE_FLAGS !== undefined ? process.env.BENCH_WORKER_NODE_FLAGS.split(" ").filter(Boolean) : WORKER_NODE_FLAGS);
+  const child = await spawnCompiled(
+    "worker-child.ts",
+    {
+      DATABASE_URL: runtimeUrlFor(platformUrl),
+      DATABASE_PLATFORM_URL: platformUrl,
+      LOG_LEVEL: "warn",
+      WORKER_TENANT_CONCURRENCY: String(options.concurrency ?? 4),
+      BENCH_LABEL: options.label ?? "worker",
+    },
+    (line) => {
+      if (line === "BENCH_WORKER_READY") ready();
+      else if (line.trim()) process.stderr.write(`[${options.label ?? "worker"}] ${line}\n`);
+    },
+    process.env.BENCH_WORKER_NODE_FLAGS !== undefined ? process.env.BENCH_WORKER_NODE_FLAGS.split(" ").filter(Boolean) : WORKER_NODE_FLAGS,
+  );
   const pid = child.pid!;
   let peak = 0;
   const sample = () => {

@@ -106,10 +106,24 @@ try {
     ["", "run s", "job sent → done s", "calls", "records"],
     ["first cycle after the initial sync", first.runSeconds.toFixed(2), first.sentToDoneSeconds.toFixed(2), first.totalCalls, 0],
     ["idle cycle", idle.runSeconds.toFixed(2), idle.sentToDoneSeconds.toFixed(2), idle.totalCalls, 0],
-    [`busy cycle, ${fmt(CHANGES)} changes`, busy.runSeconds.toFixed(2), busy.sentToDoneSeconds.toFixed(2), busy.totalCalls, `${fmt(busyLead?.processed ?? 0)} read, ${fmt(busyLead?.updated ?? 0)} updated`],
-    [`push of ${fmt(EDITS)} edits`, push.runSeconds.toFixed(2), push.sentToDoneSeconds.toFixed(2), push.totalCalls, pushState.map((s) => `${s.state} ${s.n}`).join(", ")],
+    [
+      `busy cycle, ${fmt(CHANGES)} changes`,
+      busy.runSeconds.toFixed(2),
+      busy.sentToDoneSeconds.toFixed(2),
+      busy.totalCalls,
+      `${fmt(busyLead?.processed ?? 0)} read, ${fmt(busyLead?.updated ?? 0)} updated`,
+    ],
+    [
+      `push of ${fmt(EDITS)} edits`,
+      push.runSeconds.toFixed(2),
+      push.sentToDoneSeconds.toFixed(2),
+      push.totalCalls,
+      pushState.map((s) => `${s.state} ${s.n}`).join(", "),
+    ],
   ]);
-  console.log(`  (making the ${fmt(CHANGES)} changes in the emulator took ${changeSeconds.toFixed(1)} s; a pushed value read back from Salesforce: ${landed ? "present" : "MISSING"})`);
+  console.log(
+    `  (making the ${fmt(CHANGES)} changes in the emulator took ${changeSeconds.toFixed(1)} s; a pushed value read back from Salesforce: ${landed ? "present" : "MISSING"})`,
+  );
   Object.assign(results, { leads: LEADS, changes: CHANGES, edits: EDITS, initial, first, idle, busy, push, pushState, pushLanded: landed });
 } finally {
   await sender.stop();

@@ -9,7 +9,22 @@
 import { createLogger } from "@ferry/observability";
 import { startWorker } from "@ferry/jobs";
 import { addTenant, chunkSplit, ferryDatabase, runObjectCalls, startWorkerProcess, waitForJob } from "./ferry";
-import { arg, fmt, median, printTable, quick, scratchDatabase, sleep, spawnTs, QUICK_OBJECTS, SMALL_OBJECTS, startEmulatorProcess, summary, writeResult, type EmulatorProcess } from "./lib";
+import {
+  arg,
+  fmt,
+  median,
+  printTable,
+  quick,
+  scratchDatabase,
+  sleep,
+  spawnTs,
+  QUICK_OBJECTS,
+  SMALL_OBJECTS,
+  startEmulatorProcess,
+  summary,
+  writeResult,
+  type EmulatorProcess,
+} from "./lib";
 import { liveClient, type LiveFigures } from "./live";
 import { runCarefulPeer } from "./careful";
 import { runLimitPipeline, type LimitResult } from "./pipeline";
@@ -68,7 +83,9 @@ async function ferryRun(emu: EmulatorProcess): Promise<FerryResult> {
       await sleep(300);
       const finished = job.finished_at!.getTime();
       const objects = await runObjectCalls(ferry.sql, runId);
-      const commits = await ferry.sql<{ object: string; processed: string; at: Date }[]>`select object, processed, at from bench_commits where run_id = ${runId}`;
+      const commits = await ferry.sql<
+        { object: string; processed: string; at: Date }[]
+      >`select object, processed, at from bench_commits where run_id = ${runId}`;
       const commitAt = new Map(commits.map((c) => [`${c.object}|${Number(c.processed)}`, c.at.getTime()]));
       const progress = live.received.filter((e) => e.event === "sync.progress" && e.payload.runId === runId);
       const seen = new Set<string>();
@@ -89,7 +106,12 @@ async function ferryRun(emu: EmulatorProcess): Promise<FerryResult> {
         calls: job.calls ?? {},
         engineCalls: Object.fromEntries(objects.map((o) => [o.object, o.api_calls])),
         objectSeconds: Object.fromEntries(objects.map((o) => [o.object, o.seconds])),
-        leadChunks: { chunks: split.chunks, readMedian: median(split.readSeconds), writeMedian: median(split.writeSeconds), intervalMedian: median(split.intervalSeconds) },
+        leadChunks: {
+          chunks: split.chunks,
+          readMedian: median(split.readSeconds),
+          writeMedian: median(split.writeSeconds),
+          intervalMedian: median(split.intervalSeconds),
+        },
         peakMb: worker.peakMb(),
         readyMb: worker.readyMb,
         live: {
@@ -110,7 +132,10 @@ async function ferryRun(emu: EmulatorProcess): Promise<FerryResult> {
   }
 }
 
-async function embeddedRun(emu: EmulatorProcess, mode: "limit" | "careful" | "ferry"): Promise<{ seconds: number; runSeconds?: number; records: number; peakMb: number; events?: number }> {
+async function embeddedRun(
+  emu: EmulatorProcess,
+  mode: "limit" | "careful" | "ferry",
+): Promise<{ seconds: number; runSeconds?: number; records: number; peakMb: number; events?: number }> {
   let result: string | undefined;
   const child = spawnTs("embedded-child.ts", { BENCH_MODE: mode, BENCH_EMULATOR: JSON.stringify(emu) }, (line) => {
     if (line.startsWith("RESULT ")) result = line.slice(7);
@@ -127,7 +152,11 @@ async function postgresPart() {
   const carefuls: LimitResult[] = [];
   const ferries: FerryResult[] = [];
   // Interleaved, the order rotating each round, so a change in the machine's load hits all three alike.
-  const ORDERS = [["a", "c", "b"], ["b", "a", "c"], ["c", "b", "a"]] as const;
+  const ORDERS = [
+    ["a", "c", "b"],
+    ["b", "a", "c"],
+    ["c", "b", "a"],
+  ] as const;
   try {
     for (let i = 0; i < RUNS; i++) {
       for (const which of ORDERS[i % 3]!) {
@@ -143,7 +172,9 @@ async function postgresPart() {
           const r = await ferryRun(emu);
           ferries.push(r);
           const calls = Object.values(r.calls).reduce((s, n) => s + n, 0);
-          console.log(`  run ${i + 1}b Ferry: ${r.seconds.toFixed(1)} s (run ${r.runSeconds.toFixed(1)} s), ${fmt(r.records)} records, ${calls} calls, peak RSS ${r.peakMb.toFixed(0)} MB`);
+          console.log(
+            `  run ${i + 1}b Ferry: ${r.seconds.toFixed(1)} s (run ${r.runSeconds.toFixed(1)} s), ${fmt(r.records)} records, ${calls} calls, peak RSS ${r.peakMb.toFixed(0)} MB`,
+          );
         }
       }
     }
@@ -159,7 +190,12 @@ async function postgresPart() {
   printTable(`1. Initial sync on Postgres, ${fmt(records)} records (${fmt(LEADS)} Leads, ${limits[0]!.fields.Lead} Lead fields), median of ${RUNS}`, [
     ["", "seconds", "records/s", "runs (s)"],
     ["a limit pipeline (Bulk CSV → COPY text table)", a.toFixed(1), Math.round(limits[0]!.records / a), limits.map((r) => r.seconds.toFixed(1)).join(" ")],
-    ["c careful peer (Bulk, read-ahead, COPY into keyed jsonb table)", c.toFixed(1), Math.round(carefuls[0]!.records / c), carefuls.map((r) => r.seconds.toFixed(1)).join(" ")],
+    [
+      "c careful peer (Bulk, read-ahead, COPY into keyed jsonb table)",
+      c.toFixed(1),
+      Math.round(carefuls[0]!.records / c),
+      carefuls.map((r) => r.seconds.toFixed(1)).join(" "),
+    ],
     ["b Ferry, job sent → run done", b.toFixed(1), Math.round(records / b), ferries.map((r) => r.seconds.toFixed(1)).join(" ")],
     ["b Ferry, run start → done", bRun.toFixed(1), Math.round(records / bRun), ferries.map((r) => r.runSeconds.toFixed(1)).join(" ")],
   ]);
@@ -169,17 +205,28 @@ async function postgresPart() {
     ["Ferry ÷ limit pipeline", (b / a).toFixed(2), (bRun / a).toFixed(2), ""],
   ]);
 
-  printTable("Where a Lead chunk's time goes (in the transaction: COPY to staging + insert + checkpoint; two chunks are written at once, so the previous commit → next start gap is negative when they overlap)", [
-    ["run", "chunks", "commit → commit median s", "transaction median s", "previous commit → start median s"],
-    ...ferries.map((r, i) => [`b${i + 1}`, r.leadChunks.chunks, fmt(r.leadChunks.intervalMedian, 2), fmt(r.leadChunks.writeMedian, 2), fmt(r.leadChunks.readMedian, 2)]),
-  ]);
+  printTable(
+    "Where a Lead chunk's time goes (in the transaction: COPY to staging + insert + checkpoint; two chunks are written at once, so the previous commit → next start gap is negative when they overlap)",
+    [
+      ["run", "chunks", "commit → commit median s", "transaction median s", "previous commit → start median s"],
+      ...ferries.map((r, i) => [
+        `b${i + 1}`,
+        r.leadChunks.chunks,
+        fmt(r.leadChunks.intervalMedian, 2),
+        fmt(r.leadChunks.writeMedian, 2),
+        fmt(r.leadChunks.readMedian, 2),
+      ]),
+    ],
+  );
 
   const last = ferries[ferries.length - 1]!;
   const objects = Object.keys(last.engineCalls).sort();
   printTable("2. API calls of Ferry's initial sync, per object (target ≤ 30 in all at 1,000,000 Leads)", [
     ["object", "HTTP requests seen", "engine counters", "object seconds"],
     ...objects.map((o) => [o, last.calls[o] ?? 0, last.engineCalls[o] ?? 0, fmt(last.objectSeconds[o], 1)]),
-    ...Object.keys(last.calls).filter((k) => !objects.includes(k)).map((k) => [k, last.calls[k]!, "—", ""]),
+    ...Object.keys(last.calls)
+      .filter((k) => !objects.includes(k))
+      .map((k) => [k, last.calls[k]!, "—", ""]),
     ["total", Object.values(last.calls).reduce((s, n) => s + n, 0), Object.values(last.engineCalls).reduce((s, n) => s + n, 0), ""],
     ["limit pipeline total", limits[0]!.calls, "", ""],
     ["careful peer total", carefuls[0]!.calls, "", ""],
@@ -221,7 +268,11 @@ async function pglitePart() {
   const embeddedEmu = await startEmulatorProcess({ ...(quick ? QUICK_OBJECTS : SMALL_OBJECTS), Lead: PGLITE_LEADS }, { seed: 2 });
   type Embedded = { seconds: number; runSeconds?: number; records: number; peakMb: number };
   const embedded: { limit: Embedded[]; careful: Embedded[]; ferry: Embedded[] } = { limit: [], careful: [], ferry: [] };
-  const ORDERS = [["limit", "careful", "ferry"], ["ferry", "limit", "careful"], ["careful", "ferry", "limit"]] as const;
+  const ORDERS = [
+    ["limit", "careful", "ferry"],
+    ["ferry", "limit", "careful"],
+    ["careful", "ferry", "limit"],
+  ] as const;
   try {
     for (let i = 0; i < PGLITE_RUNS; i++) {
       for (const mode of ORDERS[i % 3]!) {
@@ -240,7 +291,12 @@ async function pglitePart() {
   const eRecords = embedded.ferry[0]!.records;
   printTable(`1. Initial sync on PGlite (embedded, one process), ${fmt(eRecords)} records, median of ${PGLITE_RUNS}`, [
     ["", "seconds", "records/s", "peak RSS MB"],
-    ["a limit pipeline (Bulk CSV → COPY)", ea.toFixed(1), Math.round(embedded.limit[0]!.records / ea), Math.max(...embedded.limit.map((r) => r.peakMb)).toFixed(0)],
+    [
+      "a limit pipeline (Bulk CSV → COPY)",
+      ea.toFixed(1),
+      Math.round(embedded.limit[0]!.records / ea),
+      Math.max(...embedded.limit.map((r) => r.peakMb)).toFixed(0),
+    ],
     ["c careful peer", ec.toFixed(1), Math.round(embedded.careful[0]!.records / ec), Math.max(...embedded.careful.map((r) => r.peakMb)).toFixed(0)],
     ["b Ferry, job sent → run done", eb.toFixed(1), Math.round(eRecords / eb), Math.max(...embedded.ferry.map((r) => r.peakMb)).toFixed(0)],
     ["b Ferry, run start → done", ebRun.toFixed(1), Math.round(eRecords / ebRun), ""],

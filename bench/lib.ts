@@ -13,7 +13,15 @@ export const here = dirname(fileURLToPath(import.meta.url));
 export const quick = process.argv.includes("--quick");
 
 /** The emulator's "small" org without Leads; each benchmark sets its own Lead count. */
-export const SMALL_OBJECTS = { User: 12, Account: 2_000, Contact: 5_000, Opportunity: 2_000, OpportunityContactRole: 2_000, Campaign: 50, CampaignMember: 5_000 };
+export const SMALL_OBJECTS = {
+  User: 12,
+  Account: 2_000,
+  Contact: 5_000,
+  Opportunity: 2_000,
+  OpportunityContactRole: 2_000,
+  Campaign: 50,
+  CampaignMember: 5_000,
+};
 /** The small objects of the quick runs: fewer rows, the same shapes. */
 export const QUICK_OBJECTS = { User: 12, Account: 500, Contact: 1_000, Opportunity: 500, OpportunityContactRole: 500, Campaign: 20, CampaignMember: 1_000 };
 export const TINY_OBJECTS = { User: 3, Account: 20, Contact: 40, Lead: 60, Opportunity: 20, OpportunityContactRole: 20, Campaign: 3, CampaignMember: 30 };
@@ -35,7 +43,10 @@ process.on("exit", () => {
 });
 
 /** The emulator in a process of its own, so generating CSV never shares an event loop with what is measured. */
-export async function startEmulatorProcess(counts: Record<string, number>, options: { seed?: number; orgNumber?: number; args?: string[] } = {}): Promise<EmulatorProcess & { banner: string }> {
+export async function startEmulatorProcess(
+  counts: Record<string, number>,
+  options: { seed?: number; orgNumber?: number; args?: string[] } = {},
+): Promise<EmulatorProcess & { banner: string }> {
   const pkg = join(here, "node_modules/@ferry/salesforce-emulator");
   const args = ["--import", "tsx", "src/cli.ts", "--port", "0", "--size", "small", "--latency", "none", "--bulk-job-ms", "0", "--control"];
   args.push("--seed", String(options.seed ?? 1), "--org-number", String(options.orgNumber ?? 1));
@@ -140,7 +151,12 @@ export function bundleEntry(file: string): Promise<string> {
 }
 
 /** A bench entry, bundled like the production worker and started with production's env and flags. */
-export async function spawnCompiled(file: string, env: Record<string, string>, onLine?: (line: string) => void, nodeFlags: string[] = []): Promise<ChildProcess> {
+export async function spawnCompiled(
+  file: string,
+  env: Record<string, string>,
+  onLine?: (line: string) => void,
+  nodeFlags: string[] = [],
+): Promise<ChildProcess> {
   const entry = await bundleEntry(file);
   return spawnNode([...nodeFlags, entry], { ...PRODUCTION_ENV, ...env }, onLine);
 }

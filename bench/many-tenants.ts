@@ -55,7 +55,9 @@ async function delaysOf(scheduled: Scheduled[], bigPid?: number) {
   await waitFor(
     "cycles to finish",
     async () => {
-      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from bench_jobs where run_id = any(${scheduled.map((s) => s.runId)}) and finished_at is not null`;
+      const [row] = await sql<
+        { n: number }[]
+      >`select count(*)::int as n from bench_jobs where run_id = any(${scheduled.map((s) => s.runId)}) and finished_at is not null`;
       return row!.n >= scheduled.length;
     },
     timeout,
@@ -71,7 +73,14 @@ async function delaysOf(scheduled: Scheduled[], bigPid?: number) {
   const otherProcess = firsts.filter((s) => byRun.get(s.runId)!.pid !== bigPid).map(delayOf);
   const durations = rows.map((r) => (r.finished_at!.getTime() - r.started_at.getTime()) / 1000);
   const outcomes = rows.reduce<Record<string, number>>((acc, r) => ((acc[r.outcome ?? "none"] = (acc[r.outcome ?? "none"] ?? 0) + 1), acc), {});
-  return { delays: summary(delays), besideBig: summary(besideBig), otherProcess: summary(otherProcess), cycleSeconds: summary(durations), outcomes, jobs: rows.length };
+  return {
+    delays: summary(delays),
+    besideBig: summary(besideBig),
+    otherProcess: summary(otherProcess),
+    cycleSeconds: summary(durations),
+    outcomes,
+    jobs: rows.length,
+  };
 }
 
 const results: Record<string, unknown> = {};
@@ -91,7 +100,12 @@ try {
   console.log("  phase 2: cycles beside the big initial sync");
   const bigRun = `big-${Date.now()}`;
   await sender.send("sync.initial", { tenantId: big, runId: bigRun });
-  await waitFor("the big sync to commit Lead chunks", async () => (await sql`select 1 from bench_commits where run_id = ${bigRun} and object = 'Lead' limit 1`).length > 0, 30 * 60_000, 250);
+  await waitFor(
+    "the big sync to commit Lead chunks",
+    async () => (await sql`select 1 from bench_commits where run_id = ${bigRun} and object = 'Lead' limit 1`).length > 0,
+    30 * 60_000,
+    250,
+  );
   const [bigStarted] = await sql<{ pid: number }[]>`select pid from bench_jobs where run_id = ${bigRun}`;
   const loaded = await delaysOf(await scheduleCycles("busy", small, 10), bigStarted?.pid);
   const commits = await sql<{ at: Date }[]>`select at from bench_commits where run_id = ${bigRun} and object = 'Lead' order by at`;
@@ -114,10 +128,42 @@ try {
 
   printTable(`6. Small tenants' cycle delay (job start − due time), ${TENANTS} tenants, 2 workers × 4 slots`, [
     ["", "cycles", "delay p50 s", "p95 s", "max s", "cycle p50 s", "cycle p95 s"],
-    ["alone (baseline)", baseline.delays.n, baseline.delays.p50.toFixed(2), baseline.delays.p95.toFixed(2), baseline.delays.max.toFixed(2), baseline.cycleSeconds.p50.toFixed(2), baseline.cycleSeconds.p95.toFixed(2)],
-    [`beside the ${fmt(LEADS)}-Lead sync`, loaded.delays.n, loaded.delays.p50.toFixed(2), loaded.delays.p95.toFixed(2), loaded.delays.max.toFixed(2), loaded.cycleSeconds.p50.toFixed(2), loaded.cycleSeconds.p95.toFixed(2)],
-    [`  in the big sync's worker process`, loaded.besideBig.n, loaded.besideBig.p50.toFixed(2), loaded.besideBig.p95.toFixed(2), loaded.besideBig.max.toFixed(2), "", ""],
-    [`  in the other worker process`, loaded.otherProcess.n, loaded.otherProcess.p50.toFixed(2), loaded.otherProcess.p95.toFixed(2), loaded.otherProcess.max.toFixed(2), "", ""],
+    [
+      "alone (baseline)",
+      baseline.delays.n,
+      baseline.delays.p50.toFixed(2),
+      baseline.delays.p95.toFixed(2),
+      baseline.delays.max.toFixed(2),
+      baseline.cycleSeconds.p50.toFixed(2),
+      baseline.cycleSeconds.p95.toFixed(2),
+    ],
+    [
+      `beside the ${fmt(LEADS)}-Lead sync`,
+      loaded.delays.n,
+      loaded.delays.p50.toFixed(2),
+      loaded.delays.p95.toFixed(2),
+      loaded.delays.max.toFixed(2),
+      loaded.cycleSeconds.p50.toFixed(2),
+      loaded.cycleSeconds.p95.toFixed(2),
+    ],
+    [
+      `  in the big sync's worker process`,
+      loaded.besideBig.n,
+      loaded.besideBig.p50.toFixed(2),
+      loaded.besideBig.p95.toFixed(2),
+      loaded.besideBig.max.toFixed(2),
+      "",
+      "",
+    ],
+    [
+      `  in the other worker process`,
+      loaded.otherProcess.n,
+      loaded.otherProcess.p50.toFixed(2),
+      loaded.otherProcess.p95.toFixed(2),
+      loaded.otherProcess.max.toFixed(2),
+      "",
+      "",
+    ],
   ]);
   printTable("Big sync and exclusivity", [
     ["", "value"],
@@ -127,9 +173,25 @@ try {
     ["jobs checked (both phases, incl. duplicate sends)", all.length],
     ["worker processes that ran jobs", pids.size],
     ["overlapping jobs of one tenant (target 0)", overlaps],
-    ["cycle outcomes", Object.entries(loaded.outcomes).map(([k, v]) => `${k} ${v}`).join(", ")],
+    [
+      "cycle outcomes",
+      Object.entries(loaded.outcomes)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", "),
+    ],
   ]);
-  Object.assign(results, { tenants: TENANTS, leads: LEADS, windowSeconds: WINDOW_S, baseline, loaded, chunkSeconds: chunk, bigProgress: progress, jobsChecked: all.length, workerPids: [...pids], overlaps });
+  Object.assign(results, {
+    tenants: TENANTS,
+    leads: LEADS,
+    windowSeconds: WINDOW_S,
+    baseline,
+    loaded,
+    chunkSeconds: chunk,
+    bigProgress: progress,
+    jobsChecked: all.length,
+    workerPids: [...pids],
+    overlaps,
+  });
 } finally {
   await sender.stop();
   await Promise.all(workers.map((w) => w.stop()));

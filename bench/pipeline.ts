@@ -53,7 +53,11 @@ export async function openPeerSession(emu: EmulatorProcess, sink: Sink) {
     /** Creates a Bulk 2.0 query job for these fields of an object; answers its id. */
     createQueryJob: async (object: string, names: string[]): Promise<string> => {
       const job = (await (
-        await call("/jobs/query", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ operation: "query", query: `SELECT ${names.join(", ")} FROM ${object}` }) })
+        await call("/jobs/query", {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ operation: "query", query: `SELECT ${names.join(", ")} FROM ${object}` }),
+        })
       ).json()) as { id: string };
       return job.id;
     },

@@ -15,9 +15,147 @@ import { arg, fmt, printTable, quick, summary, writeResult } from "./lib";
 const ROWS = Number(arg("rows") ?? (quick ? 50_000 : 1_000_000));
 const SAMPLES = Number(arg("samples") ?? (quick ? 20 : 100));
 const BUDGET_MS = Number(arg("budget-ms") ?? (quick ? 5_000 : 25_000));
-const FIRST = ["James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "William", "Elizabeth", "David", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah", "Charles", "Karen", "Chen", "Wei", "Aisha", "Mohammed", "Sofia", "Lucas", "Emma", "Noah", "Olga", "Ivan", "Yuki", "Hiro", "Priya", "Arjun", "Fatima", "Omar", "Ana", "Diego", "Lea", "Jonas"];
-const LAST = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann", "Tanaka", "Suzuki", "Sato", "Watanabe", "Ito", "Kumar", "Singh", "Patel", "Sharma", "Gupta", "Kowalski", "Nowak", "Dubois", "Moreau", "Laurent", "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi"];
-const COMPANIES = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vehement", "Stark", "Wayne", "Wonka", "Soylent", "Tyrell", "Cyberdyne", "Massive Dynamic", "Pied Piper", "Aperture"];
+const FIRST = [
+  "James",
+  "Mary",
+  "John",
+  "Patricia",
+  "Robert",
+  "Jennifer",
+  "Michael",
+  "Linda",
+  "William",
+  "Elizabeth",
+  "David",
+  "Barbara",
+  "Richard",
+  "Susan",
+  "Joseph",
+  "Jessica",
+  "Thomas",
+  "Sarah",
+  "Charles",
+  "Karen",
+  "Chen",
+  "Wei",
+  "Aisha",
+  "Mohammed",
+  "Sofia",
+  "Lucas",
+  "Emma",
+  "Noah",
+  "Olga",
+  "Ivan",
+  "Yuki",
+  "Hiro",
+  "Priya",
+  "Arjun",
+  "Fatima",
+  "Omar",
+  "Ana",
+  "Diego",
+  "Lea",
+  "Jonas",
+];
+const LAST = [
+  "Smith",
+  "Johnson",
+  "Williams",
+  "Brown",
+  "Jones",
+  "Garcia",
+  "Miller",
+  "Davis",
+  "Rodriguez",
+  "Martinez",
+  "Hernandez",
+  "Lopez",
+  "Gonzalez",
+  "Wilson",
+  "Anderson",
+  "Thomas",
+  "Taylor",
+  "Moore",
+  "Jackson",
+  "Martin",
+  "Lee",
+  "Perez",
+  "Thompson",
+  "White",
+  "Harris",
+  "Sanchez",
+  "Clark",
+  "Ramirez",
+  "Lewis",
+  "Robinson",
+  "Walker",
+  "Young",
+  "Allen",
+  "King",
+  "Wright",
+  "Scott",
+  "Torres",
+  "Nguyen",
+  "Hill",
+  "Flores",
+  "Green",
+  "Adams",
+  "Nelson",
+  "Baker",
+  "Hall",
+  "Rivera",
+  "Campbell",
+  "Mitchell",
+  "Carter",
+  "Roberts",
+  "Müller",
+  "Schmidt",
+  "Schneider",
+  "Fischer",
+  "Weber",
+  "Meyer",
+  "Wagner",
+  "Becker",
+  "Schulz",
+  "Hoffmann",
+  "Tanaka",
+  "Suzuki",
+  "Sato",
+  "Watanabe",
+  "Ito",
+  "Kumar",
+  "Singh",
+  "Patel",
+  "Sharma",
+  "Gupta",
+  "Kowalski",
+  "Nowak",
+  "Dubois",
+  "Moreau",
+  "Laurent",
+  "Rossi",
+  "Russo",
+  "Ferrari",
+  "Esposito",
+  "Bianchi",
+];
+const COMPANIES = [
+  "Acme",
+  "Globex",
+  "Initech",
+  "Umbrella",
+  "Hooli",
+  "Vehement",
+  "Stark",
+  "Wayne",
+  "Wonka",
+  "Soylent",
+  "Tyrell",
+  "Cyberdyne",
+  "Massive Dynamic",
+  "Pied Piper",
+  "Aperture",
+];
 const OWNERS = 20;
 
 const ferry = await ferryDatabase();
@@ -53,8 +191,15 @@ try {
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   console.log(`records browser: ${fmt(ROWS)} people loaded in ${loadSeconds.toFixed(1)} s; up to ${SAMPLES} samples or ${BUDGET_MS / 1000} s per query`);
 
-  const ctx = { db: ferry.db.db, tenantId, actor: { userId: ownerId, email: ownerEmail, name: "Owner", isStaff: false }, access: { kind: "member" as const, role: "owner" as const } };
-  const emails = await sql<{ email: string }[]>`select fields->>'Email' as email from sf_records where tenant_id = ${tenantId} and object in ('Lead','Contact') order by random() limit ${SAMPLES}`;
+  const ctx = {
+    db: ferry.db.db,
+    tenantId,
+    actor: { userId: ownerId, email: ownerEmail, name: "Owner", isStaff: false },
+    access: { kind: "member" as const, role: "owner" as const },
+  };
+  const emails = await sql<
+    { email: string }[]
+  >`select fields->>'Email' as email from sf_records where tenant_id = ${tenantId} and object in ('Lead','Contact') order by random() limit ${SAMPLES}`;
   const pick = <T>(list: readonly T[], i: number) => list[(i * 7919) % list.length]!;
   // At most SAMPLES timings or BUDGET_MS per query, whichever comes first (at least 5): a slow
   // query at 1,000,000 rows would otherwise hold the shared machine for many minutes.
@@ -73,14 +218,24 @@ try {
     ["first page (50, by name)", () => listRecords({ ctx, input: { kind: "people" } })],
     ["search: name prefix, 2–4 letters", (i) => listRecords({ ctx, input: { kind: "people", search: pick(FIRST, i).slice(0, 2 + (i % 3)) } })],
     ["search: full name", (i) => listRecords({ ctx, input: { kind: "people", search: `${pick(FIRST, i)} ${pick(LAST, i + 3)}` } })],
-    ["search: email prefix (local part + @ + 2)", (i) => {
-      const email = emails[i % emails.length]!.email;
-      return listRecords({ ctx, input: { kind: "people", search: email.slice(0, email.indexOf("@") + 3) } });
-    }],
+    [
+      "search: email prefix (local part + @ + 2)",
+      (i) => {
+        const email = emails[i % emails.length]!.email;
+        return listRecords({ ctx, input: { kind: "people", search: email.slice(0, email.indexOf("@") + 3) } });
+      },
+    ],
     ["search: whole email", (i) => listRecords({ ctx, input: { kind: "people", search: emails[i % emails.length]!.email } })],
     ["filter: Leads only", () => listRecords({ ctx, input: { kind: "people", type: "Lead" } })],
     ["filter: owner", (i) => listRecords({ ctx, input: { kind: "people", ownerId: `005${String(1 + (i % OWNERS)).padStart(15, "0")}` } })],
-    ["filter: Contacts + owner + name prefix", (i) => listRecords({ ctx, input: { kind: "people", type: "Contact", ownerId: `005${String(1 + (i % OWNERS)).padStart(15, "0")}`, search: pick(LAST, i).slice(0, 3) } })],
+    [
+      "filter: Contacts + owner + name prefix",
+      (i) =>
+        listRecords({
+          ctx,
+          input: { kind: "people", type: "Contact", ownerId: `005${String(1 + (i % OWNERS)).padStart(15, "0")}`, search: pick(LAST, i).slice(0, 3) },
+        }),
+    ],
     ["sort: descending", () => listRecords({ ctx, input: { kind: "people", sort: "desc" } })],
   ];
   const figures: Record<string, ReturnType<typeof summary>> = {};

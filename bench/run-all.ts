@@ -14,7 +14,9 @@ const args = process.argv.slice(2);
 const only = process.env.BENCH_ONLY?.split(",").filter(Boolean);
 
 const m = machine();
-console.log(`Ferry benchmarks${args.includes("--quick") ? " (quick)" : ""}: ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node}, load average ${m.loadAverage.join(" ")}`);
+console.log(
+  `Ferry benchmarks${args.includes("--quick") ? " (quick)" : ""}: ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node}, load average ${m.loadAverage.join(" ")}`,
+);
 const started = Date.now();
 const failed: string[] = [];
 for (const file of BENCHMARKS) {
@@ -28,5 +30,7 @@ for (const file of BENCHMARKS) {
   console.log(`=== ${file}: ${code === 0 ? "done" : `FAILED (${code})`} in ${((Date.now() - t) / 1000).toFixed(0)} s ===`);
   if (code !== 0) failed.push(file);
 }
-console.log(`\nall benchmarks: ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${machine().loadAverage.join(" ")}${failed.length ? `; failed: ${failed.join(", ")}` : ""}`);
+console.log(
+  `\nall benchmarks: ${((Date.now() - started) / 1000).toFixed(0)} s; load average now ${machine().loadAverage.join(" ")}${failed.length ? `; failed: ${failed.join(", ")}` : ""}`,
+);
 process.exit(failed.length ? 1 : 0);

@@ -32,7 +32,12 @@ async function freePort(): Promise<number> {
 
 function launch(kind: "web" | "worker", env: Record<string, string>): { child: ChildProcess; lines: string[] } {
   // As the package scripts and the Dockerfile start it.
-  const merged: NodeJS.ProcessEnv = { ...process.env, MALLOC_ARENA_MAX: "2", ...(kind === "worker" ? { NODE_OPTIONS: WORKER_NODE_FLAGS.join(" ") } : {}), ...env };
+  const merged: NodeJS.ProcessEnv = {
+    ...process.env,
+    MALLOC_ARENA_MAX: "2",
+    ...(kind === "worker" ? { NODE_OPTIONS: WORKER_NODE_FLAGS.join(" ") } : {}),
+    ...env,
+  };
   // An empty value removes the variable (DATABASE_URL for the embedded database).
   for (const [key, value] of Object.entries(env)) if (value === "") delete merged[key];
   const child = spawn(process.execPath, [launcher, kind], { cwd: join(here, ".."), env: merged, stdio: ["ignore", "pipe", "pipe"] });
@@ -71,15 +76,31 @@ const logins = { DATABASE_URL: runtimeUrlFor(db.platformUrl!), DATABASE_PLATFORM
 const figures = [];
 try {
   figures.push(
-    await measure("worker (pnpm start:worker)", "worker", { ...logins, FERRY_MASTER_KEY: randomBytes(32).toString("base64"), LOG_LEVEL: "info" }, async (lines) => lines.some((l) => l.includes('"worker started"')), 120),
+    await measure(
+      "worker (pnpm start:worker)",
+      "worker",
+      { ...logins, FERRY_MASTER_KEY: randomBytes(32).toString("base64"), LOG_LEVEL: "info" },
+      async (lines) => lines.some((l) => l.includes('"worker started"')),
+      120,
+    ),
   );
   const webPort = await freePort();
   figures.push(
     await measure(
       "web (pnpm start:web)",
       "web",
-      { ...logins, BETTER_AUTH_SECRET: randomBytes(24).toString("hex"), FERRY_MASTER_KEY: randomBytes(32).toString("base64"), PORT: String(webPort), HOST: "127.0.0.1", LOG_LEVEL: "warn" },
-      async () => (await fetch(`http://127.0.0.1:${webPort}/readyz`).then((r) => r.ok).catch(() => false)) && (await fetch(`http://127.0.0.1:${webPort}/sign-in`).then((r) => r.ok)),
+      {
+        ...logins,
+        BETTER_AUTH_SECRET: randomBytes(24).toString("hex"),
+        FERRY_MASTER_KEY: randomBytes(32).toString("base64"),
+        PORT: String(webPort),
+        HOST: "127.0.0.1",
+        LOG_LEVEL: "warn",
+      },
+      async () =>
+        (await fetch(`http://127.0.0.1:${webPort}/readyz`)
+          .then((r) => r.ok)
+          .catch(() => false)) && (await fetch(`http://127.0.0.1:${webPort}/sign-in`).then((r) => r.ok)),
       250,
     ),
   );
@@ -90,8 +111,19 @@ try {
       await measure(
         "embedded (pnpm start: PGlite, worker, emulator demo org)",
         "web",
-        { DATABASE_URL: "", DATABASE_PLATFORM_URL: "", FERRY_DATA_DIR: dataDir, PORT: String(embeddedPort), HOST: "127.0.0.1", FERRY_EMULATOR_PORT: "0", LOG_LEVEL: "warn" },
-        async () => (await fetch(`http://127.0.0.1:${embeddedPort}/readyz`).then((r) => r.ok).catch(() => false)) && (await fetch(`http://127.0.0.1:${embeddedPort}/sign-in`).then((r) => r.ok)),
+        {
+          DATABASE_URL: "",
+          DATABASE_PLATFORM_URL: "",
+          FERRY_DATA_DIR: dataDir,
+          PORT: String(embeddedPort),
+          HOST: "127.0.0.1",
+          FERRY_EMULATOR_PORT: "0",
+          LOG_LEVEL: "warn",
+        },
+        async () =>
+          (await fetch(`http://127.0.0.1:${embeddedPort}/readyz`)
+            .then((r) => r.ok)
+            .catch(() => false)) && (await fetch(`http://127.0.0.1:${embeddedPort}/sign-in`).then((r) => r.ok)),
         500,
       ),
     );
@@ -102,8 +134,8 @@ try {
   await db.drop();
 }
 
-printTable(
-  "Compiled runtime: resident memory when ready",
-  [["process", "ready (s)", "RSS (MB)", "peak RSS (MB)", "target (MB)"], ...figures.map((f) => [f.name, f.readyS.toFixed(1), Math.round(f.rssMb), Math.round(f.peakMb), `≤ ${f.targetMb}`])],
-);
+printTable("Compiled runtime: resident memory when ready", [
+  ["process", "ready (s)", "RSS (MB)", "peak RSS (MB)", "target (MB)"],
+  ...figures.map((f) => [f.name, f.readyS.toFixed(1), Math.round(f.rssMb), Math.round(f.peakMb), `≤ ${f.targetMb}`]),
+]);
 await writeResult("runtime-memory", { settleMs: SETTLE_MS, figures });

@@ -110,7 +110,11 @@ async function lagAndIdle(emu: Emu) {
       let sent = 0;
       let k = 0;
       for (let tick = 0; tick < SECONDS * 10; tick++) {
-        const records = Array.from({ length: perTick }, () => ({ attributes: { type: "Lead" }, id: ids[k++ % ids.length]!, Title: `bench ${rate} ${tick} ${k}` }));
+        const records = Array.from({ length: perTick }, () => ({
+          attributes: { type: "Lead" },
+          id: ids[k++ % ids.length]!,
+          Title: `bench ${rate} ${tick} ${k}`,
+        }));
         // Sent without waiting for the last answer, so the producer keeps its rate while Ferry applies.
         void realFetch(`${conn.instanceUrl}/services/data/v62.0/composite/sobjects`, {
           method: "PATCH",
@@ -158,8 +162,16 @@ async function lagAndIdle(emu: Emu) {
     await runIncrementalSync({ database: db, tenantId, runId: "safety", conn });
     const [cycle] = rowsOf(await db.platform.execute(sql`SELECT api_calls FROM sync_runs WHERE tenant_id = ${tenantId} AND id = 'safety'`));
     const cycleCalls = Number(cycle?.api_calls ?? 0);
-    results.idle = { idleSeconds: IDLE_SECONDS, streamCalls: calls, streamCallsPerHour, safetyNetCycleCalls: cycleCalls, callsPerHour: streamCallsPerHour + cycleCalls };
-    console.log(`idle with streaming on: ${calls} calls by the stream in ${IDLE_SECONDS} s (${streamCallsPerHour}/h) + the hourly safety-net cycle's ${cycleCalls} = ${streamCallsPerHour + cycleCalls} API calls per hour`);
+    results.idle = {
+      idleSeconds: IDLE_SECONDS,
+      streamCalls: calls,
+      streamCallsPerHour,
+      safetyNetCycleCalls: cycleCalls,
+      callsPerHour: streamCallsPerHour + cycleCalls,
+    };
+    console.log(
+      `idle with streaming on: ${calls} calls by the stream in ${IDLE_SECONDS} s (${streamCallsPerHour}/h) + the hourly safety-net cycle's ${cycleCalls} = ${streamCallsPerHour + cycleCalls} API calls per hour`,
+    );
     return results;
   } finally {
     await db.drop();
@@ -172,7 +184,9 @@ async function manyIdleStreams(emu: Emu) {
   try {
     const conn = await login(emu);
     const orgId = (await conn.identity()).organization_id;
-    await db.platform.execute(sql`INSERT INTO tenants (id, name, slug) SELECT 'bench_' || g, 'Bench ' || g, 'bench-' || g FROM generate_series(1, ${TENANTS}) g`);
+    await db.platform.execute(
+      sql`INSERT INTO tenants (id, name, slug) SELECT 'bench_' || g, 'Bench ' || g, 'bench-' || g FROM generate_series(1, ${TENANTS}) g`,
+    );
     await db.platform.execute(sql`
       INSERT INTO salesforce_connections (tenant_id, state, sync_enabled, near_real_time, org_id, login_url)
       SELECT 'bench_' || g, 'syncing', true, true, ${orgId}, ${emu.url} FROM generate_series(1, ${TENANTS}) g`);
@@ -216,7 +230,7 @@ async function child() {
   const env = process.env;
   const database = await openDatabase({ url: env.BENCH_DB_URL!, platformUrl: env.BENCH_DB_PLATFORM_URL!, maxConnections: 10 });
   const n = Number(env.BENCH_TENANTS);
-  const mb = () => Math.round((memoryOf(process.pid)!.rssMb) * 10) / 10;
+  const mb = () => Math.round(memoryOf(process.pid)!.rssMb * 10) / 10;
   global.gc?.();
   await new Promise((r) => setTimeout(r, 1_000));
   const rssBeforeMb = mb();
@@ -249,7 +263,17 @@ async function child() {
   global.gc?.();
   await new Promise((r) => setTimeout(r, 1_000));
   const rssStreamingMb = mb();
-  console.log(JSON.stringify({ streams: manager.size, rssBeforeMb, rssStreamingMb, growthMb: Math.round((rssStreamingMb - rssBeforeMb) * 10) / 10, perStreamKb: Math.round(((rssStreamingMb - rssBeforeMb) * 1024) / n), openedInMs, channels: manager.channels.size }));
+  console.log(
+    JSON.stringify({
+      streams: manager.size,
+      rssBeforeMb,
+      rssStreamingMb,
+      growthMb: Math.round((rssStreamingMb - rssBeforeMb) * 10) / 10,
+      perStreamKb: Math.round(((rssStreamingMb - rssBeforeMb) * 1024) / n),
+      openedInMs,
+      channels: manager.channels.size,
+    }),
+  );
   await manager.stop();
   await database.close();
   process.exit(0);

@@ -63,7 +63,9 @@ function handlers({ database, emitter, logger }: WorkerDependencies): Partial<Ha
             database,
             emitter,
             openConnection: async (id) => {
-              const [credentials] = await sql<{ login_url: string; username: string; password: string }[]>`select * from bench_credentials where tenant_id = ${id}`;
+              const [credentials] = await sql<
+                { login_url: string; username: string; password: string }[]
+              >`select * from bench_credentials where tenant_id = ${id}`;
               const conn = new jsforce.Connection({ loginUrl: credentials!.login_url, version: "62.0" });
               await conn.login(credentials!.username, credentials!.password);
               return conn;
@@ -94,7 +96,9 @@ if (traceMs > 0) {
   const mb = (n: number) => Math.round(n / 2 ** 20);
   setInterval(() => {
     const m = process.memoryUsage();
-    process.stderr.write(`MEM rss=${mb(m.rss)} heapTotal=${mb(m.heapTotal)} heapUsed=${mb(m.heapUsed)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)}\n`);
+    process.stderr.write(
+      `MEM rss=${mb(m.rss)} heapTotal=${mb(m.heapTotal)} heapUsed=${mb(m.heapUsed)} external=${mb(m.external)} arrayBuffers=${mb(m.arrayBuffers)}\n`,
+    );
   }, traceMs).unref();
 }
 

@@ -28,7 +28,9 @@ function run(command, commandArgs, options) {
   return new Promise((resolve, reject) => {
     const child = spawn(command, commandArgs, { stdio: "inherit", ...options });
     child.once("error", reject);
-    child.once("exit", (code, signal) => (code === 0 ? resolve() : reject(new Error(`${path.basename(commandArgs[0] ?? command)} ${commandArgs.slice(1).join(" ")} failed (${code ?? signal})`))));
+    child.once("exit", (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`${path.basename(commandArgs[0] ?? command)} ${commandArgs.slice(1).join(" ")} failed (${code ?? signal})`)),
+    );
   });
 }
 

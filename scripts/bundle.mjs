@@ -6,7 +6,20 @@ import path from "node:path";
 // Loaded at runtime from node_modules, never bundled: Next and React must be the very copies the
 // .next output was built against; PGlite finds its wasm and data files beside its own module;
 // the rest are optional native add-ons their packages load only when present.
-const EXTERNAL = ["next", "next/*", "react", "react/*", "react-dom", "react-dom/*", "@electric-sql/pglite", "@electric-sql/pglite/*", "pg-native", "bufferutil", "utf-8-validate", "fsevents"];
+const EXTERNAL = [
+  "next",
+  "next/*",
+  "react",
+  "react/*",
+  "react-dom",
+  "react-dom/*",
+  "@electric-sql/pglite",
+  "@electric-sql/pglite/*",
+  "pg-native",
+  "bufferutil",
+  "utf-8-validate",
+  "fsevents",
+];
 
 /**
  * Workspace sources find files beside themselves (migrations, the repository root) through

@@ -59,7 +59,8 @@ const resolved = packages.map((dir) => {
 });
 
 // Options that name paths or per-project state cannot be shared: such a package keeps its own program.
-const ownProgram = (options) => ["paths", "baseUrl", "rootDir", "incremental", "composite", "plugins", "typeRoots", "tsBuildInfoFile"].some((k) => k in options);
+const ownProgram = (options) =>
+  ["paths", "baseUrl", "rootDir", "incremental", "composite", "plugins", "typeRoots", "tsBuildInfoFile"].some((k) => k in options);
 const groups = new Map();
 for (const entry of resolved) {
   const options = entry.config.compilerOptions ?? {};

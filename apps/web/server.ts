@@ -22,7 +22,9 @@ const dev = process.argv.includes("--dev");
 async function main() {
   const env = loadEnv();
   // The person who ran `pnpm start` sees what the first (slow) start is doing; production logs stay JSON.
-  const step = env.embedded ? progress(2 + Number(env.worker === "inprocess") + Number(env.emulator) + Number(env.demo)) : async <T>(_what: string, work: () => Promise<T>) => work();
+  const step = env.embedded
+    ? progress(2 + Number(env.worker === "inprocess") + Number(env.emulator) + Number(env.demo))
+    : async <T>(_what: string, work: () => Promise<T>) => work();
   const runtime = await step("database: opening the embedded database, applying migrations", () => createRuntime(env));
   const { logger } = runtime;
   const app = next({ dev, dir: import.meta.dirname, hostname: "localhost", port: env.PORT });
@@ -49,10 +51,13 @@ async function main() {
   runtime.refreshRooms = async (userId) => refreshUserRooms(realtime.io, userId, await runtime.visibleTenantIds(userId));
   const stopSupportSweep = startSupportSweep(runtime);
 
-  const worker = env.worker === "inprocess" ? await step("worker: starting the sync worker in this process", () => startInProcessWorker(runtime, emitter)) : undefined;
+  const worker =
+    env.worker === "inprocess" ? await step("worker: starting the sync worker in this process", () => startInProcessWorker(runtime, emitter)) : undefined;
   // Without an in-process worker this process still enqueues jobs (Start Salesforce Sync): a queue client with no handlers.
   const jobs = worker ?? (await startJobSender(runtime));
-  const emulator = env.emulator ? await step("emulator: starting the Salesforce emulator and its demo org", () => startDemoEmulator(env.FERRY_EMULATOR_PORT)) : undefined;
+  const emulator = env.emulator
+    ? await step("emulator: starting the Salesforce emulator and its demo org", () => startDemoEmulator(env.FERRY_EMULATOR_PORT))
+    : undefined;
   runtime.salesforce = salesforceSettings(env, runtime.masterKey, emulator, (name, payload) => jobs.send(name, payload));
   installSalesforceEgressGuard(runtime.salesforce.hosts.trustedOrigins);
   // Near-real-time: the in-process worker holds the change streams of tenants that turned it on.
@@ -68,13 +73,18 @@ async function main() {
           endpoint: (() => {
             const configured = endpointFromSettings(env);
             const own = emulator?.handle.pubsubEndpoint
-              ? { address: emulator.handle.pubsubEndpoint, ...(emulator.handle.pubsubCaFile ? { caPem: readFileSync(emulator.handle.pubsubCaFile, "utf8") } : { insecure: true }) }
+              ? {
+                  address: emulator.handle.pubsubEndpoint,
+                  ...(emulator.handle.pubsubCaFile ? { caPem: readFileSync(emulator.handle.pubsubCaFile, "utf8") } : { insecure: true }),
+                }
               : undefined;
             return (instanceUrl: string) => (own && instanceUrl.replace(/\/$/, "") === emulator!.handle.url.replace(/\/$/, "") ? own : configured);
           })(),
         })
       : undefined;
-  const demo = env.demo ? await step("demo: seeding the demo tenant and users", () => seedDemo({ db: runtime.database.platform, auth: runtime.auth, dataDir: env.dataDir })) : undefined;
+  const demo = env.demo
+    ? await step("demo: seeding the demo tenant and users", () => seedDemo({ db: runtime.database.platform, auth: runtime.auth, dataDir: env.dataDir }))
+    : undefined;
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
@@ -128,7 +138,13 @@ function startJobSender(runtime: Runtime): Promise<Worker> {
   });
 }
 
-async function stopAll(parts: { realtime: Realtime; worker?: Worker | undefined; emulator?: DemoEmulator | undefined; runtime: Runtime; app: { close(): Promise<void> } }) {
+async function stopAll(parts: {
+  realtime: Realtime;
+  worker?: Worker | undefined;
+  emulator?: DemoEmulator | undefined;
+  runtime: Runtime;
+  app: { close(): Promise<void> };
+}) {
   await parts.realtime.close().catch(() => {});
   await parts.worker?.stop().catch(() => {});
   await parts.emulator?.stop().catch(() => {});
@@ -158,7 +174,12 @@ function printBanner(runtime: Runtime, demo: DemoCredentials | undefined, emulat
     `  Worker:   ${env.worker === "inprocess" ? "in this process" : "separate process (pnpm start:worker)"}`,
   ];
   if (demo) {
-    lines.push("", "  Demo sign-in", `    Admin of ${demo.tenantName}: ${demo.admin.email} / ${demo.admin.password}`, `    Support staff:            ${demo.staff.email} / ${demo.staff.password}`);
+    lines.push(
+      "",
+      "  Demo sign-in",
+      `    Admin of ${demo.tenantName}: ${demo.admin.email} / ${demo.admin.password}`,
+      `    Support staff:            ${demo.staff.email} / ${demo.staff.password}`,
+    );
   }
   if (emulator) lines.push("", ...emulator.describe().map((l) => `  ${l}`));
   lines.push("");

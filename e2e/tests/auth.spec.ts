@@ -27,7 +27,10 @@ test("a new user signs up, invites a second admin who accepts and sees the same 
   const inviteePage = await invitee.newPage();
   await inviteePage.goto(invitationUrl);
   await expect(inviteePage.getByText("Acme E2E").first()).toBeVisible();
-  await inviteePage.getByRole("link", { name: /create an account|sign up/i }).first().click();
+  await inviteePage
+    .getByRole("link", { name: /create an account|sign up/i })
+    .first()
+    .click();
   await inviteePage.getByLabel("Your name").fill("Adam Admin");
   await expect(inviteePage.getByLabel("Email")).toHaveValue(adminEmail);
   await inviteePage.getByLabel("Password").fill("another-long-password");

@@ -47,7 +47,12 @@ export async function startEngineE2E(options: EngineOptions & { database?: "post
   const database = options.database === "embedded" ? undefined : await createTestDatabase("postgres");
   let storage: Record<string, string | undefined>;
   if (database) {
-    storage = { DATABASE_URL: database.runtimeUrl!, DATABASE_PLATFORM_URL: database.platformUrl!, BETTER_AUTH_SECRET: randomBytes(24).toString("hex"), FERRY_MASTER_KEY: randomBytes(32).toString("base64") };
+    storage = {
+      DATABASE_URL: database.runtimeUrl!,
+      DATABASE_PLATFORM_URL: database.platformUrl!,
+      BETTER_AUTH_SECRET: randomBytes(24).toString("hex"),
+      FERRY_MASTER_KEY: randomBytes(32).toString("base64"),
+    };
   } else {
     const dataDir = path.join(process.env.FERRY_E2E_DIR ?? os.tmpdir(), `engine-${options.name ?? "e2e"}-${process.pid}-${Date.now()}`);
     mkdirSync(dataDir, { recursive: true });
@@ -115,7 +120,14 @@ export function startOrg(options: EmulatorOptions & { users?: UserOptions[] }): 
 }
 
 /** A tRPC call as the browser makes it (superjson envelope); throws with the server's answer when refused. */
-export async function callApi<T = unknown>(request: APIRequestContext, baseURL: string, user: SeededUser, procedure: string, json?: unknown, method: "POST" | "GET" = "POST"): Promise<T> {
+export async function callApi<T = unknown>(
+  request: APIRequestContext,
+  baseURL: string,
+  user: SeededUser,
+  procedure: string,
+  json?: unknown,
+  method: "POST" | "GET" = "POST",
+): Promise<T> {
   const headers = { "content-type": "application/json", origin: baseURL, cookie: cookieHeader(user) };
   const response =
     method === "GET"
@@ -127,7 +139,11 @@ export async function callApi<T = unknown>(request: APIRequestContext, baseURL: 
 
 /** A control API call on an emulated org, over HTTP like any client. */
 export async function control(org: EmulatorHandle, method: string, route: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${org.controlUrl}${route}`, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(`${org.controlUrl}${route}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await response.text();
   if (!response.ok) throw new Error(`emulator ${method} ${route} refused (${response.status}): ${text}`);
   return text ? JSON.parse(text) : undefined;
@@ -140,11 +156,19 @@ export async function readFromOrg(org: EmulatorHandle, object: string, id: strin
   const token = await fetch(`${org.loginUrl}/services/oauth2/token`, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "password", client_id: client.clientId, client_secret: client.clientSecret, username: user.username, password: user.password + user.securityToken }),
+    body: new URLSearchParams({
+      grant_type: "password",
+      client_id: client.clientId,
+      client_secret: client.clientSecret,
+      username: user.username,
+      password: user.password + user.securityToken,
+    }),
   });
   if (!token.ok) throw new Error(`emulator login refused: ${await token.text()}`);
   const { access_token: accessToken, instance_url: instanceUrl } = (await token.json()) as { access_token: string; instance_url: string };
-  const record = await fetch(`${instanceUrl}/services/data/v62.0/sobjects/${object}/${id}?fields=${fields.join(",")}`, { headers: { authorization: `Bearer ${accessToken}` } });
+  const record = await fetch(`${instanceUrl}/services/data/v62.0/sobjects/${object}/${id}?fields=${fields.join(",")}`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+  });
   if (!record.ok) throw new Error(`emulator read refused: ${await record.text()}`);
   return (await record.json()) as Record<string, unknown>;
 }
@@ -174,7 +198,13 @@ export async function connectTenant(
   const admin = "cookie" in input.admin ? input.admin : await signUpThroughApi(request, baseURL, input.admin);
   const call = <T = unknown>(procedure: string, json?: unknown, method?: "POST" | "GET") => callApi<T>(request, baseURL, admin, procedure, json, method);
   const { username, password, securityToken } = input.user ?? org.users[0]!;
-  await call("salesforce.validate", { username, password, securityToken, sandbox: false, ...(input.customDomain === false ? {} : { customDomain: org.loginUrl }) });
+  await call("salesforce.validate", {
+    username,
+    password,
+    securityToken,
+    sandbox: false,
+    ...(input.customDomain === false ? {} : { customDomain: org.loginUrl }),
+  });
   await call("salesforce.previewFields");
   await call("salesforce.commitFields", { excluded: [], acknowledgedPermanent: true });
   await call("salesforce.confirm", { acknowledged: true });

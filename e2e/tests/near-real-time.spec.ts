@@ -25,8 +25,15 @@ test.afterAll(async () => {
   await org?.stop();
 });
 
-test("an admin turns near-real-time on; a Lead edited in Salesforce shows its new value in the records browser within 3 s, without a reload", async ({ browser, request }) => {
-  const { admin } = await connectTenant(request, env.baseURL, org, { admin: { name: "Stream Admin", tenantName: "Streaming Co" }, customDomain: false, waitForSyncMs: 120_000 });
+test("an admin turns near-real-time on; a Lead edited in Salesforce shows its new value in the records browser within 3 s, without a reload", async ({
+  browser,
+  request,
+}) => {
+  const { admin } = await connectTenant(request, env.baseURL, org, {
+    admin: { name: "Stream Admin", tenantName: "Streaming Co" },
+    customDomain: false,
+    waitForSyncMs: 120_000,
+  });
   const context = await browser.newContext();
   await signInContext(context, env.baseURL, admin);
   const page = await context.newPage();

@@ -36,7 +36,15 @@ export async function startSalesforceE2E(name: string): Promise<SalesforceE2E> {
     orgNumber: 22,
     organizationName: "Acme Sandbox",
     isSandbox: true,
-    users: [{ username: "sync@acme-sandbox.emulator", password: "ferry-sandbox-1", securityToken: "SANDBOXTOKEN000000000001", firstName: "Sandbox", lastName: "Sync" }],
+    users: [
+      {
+        username: "sync@acme-sandbox.emulator",
+        password: "ferry-sandbox-1",
+        securityToken: "SANDBOXTOKEN000000000001",
+        firstName: "Sandbox",
+        lastName: "Sync",
+      },
+    ],
   });
   const dataDir = path.join(process.env.FERRY_E2E_DIR ?? os.tmpdir(), `salesforce-${name}-${process.pid}-${Date.now()}`);
   mkdirSync(dataDir, { recursive: true });

@@ -15,7 +15,11 @@ test.afterAll(async () => {
 });
 test.describe.configure({ timeout: 180_000 });
 
-async function newAdminPage(browser: import("@playwright/test").Browser, request: import("@playwright/test").APIRequestContext, tenantName: string): Promise<Page> {
+async function newAdminPage(
+  browser: import("@playwright/test").Browser,
+  request: import("@playwright/test").APIRequestContext,
+  tenantName: string,
+): Promise<Page> {
   const admin = await signUpThroughApi(request, ferry.baseURL, { name: "Sam Setup", tenantName });
   const context = await browser.newContext({ baseURL: ferry.baseURL });
   await signInContext(context, ferry.baseURL, admin);
@@ -101,7 +105,10 @@ test("a new admin connects a sandbox org through the Sandbox checkbox", async ({
   await completeFlow(page, "Acme Sandbox");
 });
 
-test("wrong password, wrong token, a hidden required field and a login domain that is no Salesforce host each say what to fix, and nothing is half-saved", async ({ browser, request }) => {
+test("wrong password, wrong token, a hidden required field and a login domain that is no Salesforce host each say what to fix, and nothing is half-saved", async ({
+  browser,
+  request,
+}) => {
   const page = await newAdminPage(browser, request, "Mistakes Inc");
   const user = ferry.production.users[0]!;
 

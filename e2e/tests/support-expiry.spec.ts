@@ -42,7 +42,10 @@ test("support access ends by itself: the next request and the socket lose the te
   const after = uniqueEmail("after");
   await mutate(request, baseURL, owner, "invitation.create", { email: after, role: "viewer" });
   await page.waitForTimeout(1500);
-  expect(frames.some((f) => f.includes(after)), "no tenant event after expiry").toBe(false);
+  expect(
+    frames.some((f) => f.includes(after)),
+    "no tenant event after expiry",
+  ).toBe(false);
 
   const log = await query(request, baseURL, owner, "audit.list", { limit: 20 });
   const actions = (log.data as Array<{ action: string; details: { why?: string } | null }>).filter((r) => r.action.startsWith("support."));

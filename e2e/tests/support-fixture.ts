@@ -9,7 +9,9 @@ import { cookieHeader, signUpThroughApi, type SeededUser } from "../support/api"
 export async function signUpStaff(request: APIRequestContext, baseURL: string, email: string, name: string): Promise<SeededUser> {
   const staff = await signUpThroughApi(request, baseURL, { name, email, tenantName: `${name}'s desk` });
   const outbox = await query(request, baseURL, staff, "outbox.list");
-  const mail = (outbox.data as { to: string; link: string | null; meta: { kind?: string } | null }[] | undefined)?.find((m) => m.to === email && m.meta?.kind === "email_verification");
+  const mail = (outbox.data as { to: string; link: string | null; meta: { kind?: string } | null }[] | undefined)?.find(
+    (m) => m.to === email && m.meta?.kind === "email_verification",
+  );
   if (!mail?.link) throw new Error(`no verification mail for ${email} in the outbox: ${JSON.stringify(outbox)}`);
   const opened = await request.get(mail.link, { maxRedirects: 0 });
   if (opened.status() !== 302) throw new Error(`the verification link answered ${opened.status()}: ${await opened.text()}`);

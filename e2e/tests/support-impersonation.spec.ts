@@ -47,7 +47,9 @@ test("staff enter a tenant read-only, elevate with a reason, act, end; the tenan
   // The tenant's own activity reaches the staff member's browser live.
   const invited = uniqueEmail("live");
   expect((await mutate(request, baseURL!, owner, "invitation.create", { email: invited, role: "viewer" })).status).toBe(200);
-  await expect.poll(() => frames.some((f) => f.includes('"notification"') && f.includes(invited)), { message: "the tenant's live event reached support" }).toBe(true);
+  await expect
+    .poll(() => frames.some((f) => f.includes('"notification"') && f.includes(invited)), { message: "the tenant's live event reached support" })
+    .toBe(true);
 
   const invite = page.getByRole("form", { name: "Invite someone" });
   const staffInvite = uniqueEmail("by-support");

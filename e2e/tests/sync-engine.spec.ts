@@ -35,7 +35,10 @@ async function initialSyncDone(tenantId: string, timeout: number) {
   await expect
     .poll(
       async () => {
-        const rows = (await ferry.db.execute(sql`select status, error from sync_runs where tenant_id = ${tenantId} and kind = 'initial'`)) as unknown as { status: string; error: string | null }[];
+        const rows = (await ferry.db.execute(sql`select status, error from sync_runs where tenant_id = ${tenantId} and kind = 'initial'`)) as unknown as {
+          status: string;
+          error: string | null;
+        }[];
         return rows.map((r) => (r.error ? `${r.status}: ${r.error}` : r.status)).join();
       },
       { timeout, intervals: [1000] },
@@ -63,7 +66,10 @@ async function editEmail(page: Page, email: string) {
   await page.getByRole("button", { name: "Save and push" }).click();
 }
 
-test("records: search finds a synced lead by email among 100,000 read by the initial sync; a two-way edit is pushed and lands in Salesforce", async ({ browser, request }) => {
+test("records: search finds a synced lead by email among 100,000 read by the initial sync; a two-way edit is pushed and lands in Salesforce", async ({
+  browser,
+  request,
+}) => {
   const salesforce = await org({ counts: { ...SMALL_ORG, Lead: 100_000 }, orgNumber: 31, organizationName: "Haystack Inc" });
   const nora = salesforce.createRecord("Lead", { FirstName: "Nora", LastName: "Needle", Company: "Haystack", Email: "nora.needle@haystack.example" });
   const { admin } = await connectTenant(request, ferry.baseURL, salesforce, {
@@ -74,7 +80,9 @@ test("records: search finds a synced lead by email among 100,000 read by the ini
   });
   const tenantId = await ferry.tenantId("Haystack Tenant");
   await initialSyncDone(tenantId, 180_000);
-  const [leads] = (await ferry.db.execute(sql`select count(*)::int as n from sf_records where tenant_id = ${tenantId} and object = 'Lead'`)) as unknown as { n: number }[];
+  const [leads] = (await ferry.db.execute(sql`select count(*)::int as n from sf_records where tenant_id = ${tenantId} and object = 'Lead'`)) as unknown as {
+    n: number;
+  }[];
   expect(leads!.n).toBeGreaterThanOrEqual(100_001);
 
   const page = await openAs(browser, admin, "/records");
@@ -109,7 +117,10 @@ test("records: search finds a synced lead by email among 100,000 read by the ini
   await expect(page.locator("dd", { hasText: "nora.found@haystack.example" }).first()).toBeVisible();
 });
 
-test("sync errors: a record refused by Salesforce is grouped and explained, exported as CSV, and a retry after fixing the cause in Salesforce clears it", async ({ browser, request }) => {
+test("sync errors: a record refused by Salesforce is grouped and explained, exported as CSV, and a retry after fixing the cause in Salesforce clears it", async ({
+  browser,
+  request,
+}) => {
   const salesforce = await org({ orgNumber: 32, organizationName: "Refusing Org" });
   const syncUser = salesforce.users[0]!;
   const erin = salesforce.createRecord("Lead", { FirstName: "Erin", LastName: "Error", Company: "Refusals", Email: "erin@refusals.example" });
@@ -155,17 +166,32 @@ test("sync errors: a record refused by Salesforce is grouped and explained, expo
   await saveScreenshot(page, "sync-errors-cleared");
 });
 
-test("expired credentials: the engine's re-login is refused, the badge turns Failed with the reason and a notification appears", async ({ browser, request }) => {
+test("expired credentials: the engine's re-login is refused, the badge turns Failed with the reason and a notification appears", async ({
+  browser,
+  request,
+}) => {
   // A Bulk read (more Leads than the REST threshold) that takes long enough to change the org under it.
   const salesforce = await org({ counts: { ...SMALL_ORG, Lead: 12_000 }, orgNumber: 33, organizationName: "Expiring Org", bulkJobDurationMs: 120_000 });
   const syncUser = salesforce.users[0]!;
-  const { admin } = await connectTenant(request, ferry.baseURL, salesforce, { customDomain: false, admin: { name: "Eli Expiry", tenantName: "Expiring Tenant" }, user: syncUser });
+  const { admin } = await connectTenant(request, ferry.baseURL, salesforce, {
+    customDomain: false,
+    admin: { name: "Eli Expiry", tenantName: "Expiring Tenant" },
+    user: syncUser,
+  });
   const tenantId = await ferry.tenantId("Expiring Tenant");
   const page = await openAs(browser, admin, "/salesforce/progress");
   const badge = page.getByTestId("status-badge");
   await expect(badge).toHaveAttribute("data-state", "running");
   await expect
-    .poll(async () => ((await ferry.db.execute(sql`select bulk_job_id from sync_checkpoints where tenant_id = ${tenantId} and object = 'Lead'`)) as unknown as { bulk_job_id: string | null }[])[0]?.bulk_job_id ?? null, { timeout: 60_000 })
+    .poll(
+      async () =>
+        (
+          (await ferry.db.execute(sql`select bulk_job_id from sync_checkpoints where tenant_id = ${tenantId} and object = 'Lead'`)) as unknown as {
+            bulk_job_id: string | null;
+          }[]
+        )[0]?.bulk_job_id ?? null,
+      { timeout: 60_000 },
+    )
     .not.toBeNull();
 
   // In Salesforce the sync user's password expires and its sessions end: the next call gets
@@ -184,7 +210,10 @@ test("expired credentials: the engine's re-login is refused, the badge turns Fai
   await page.keyboard.press("Escape");
 
   // Written to the outbox for email as well, to the tenant's admin.
-  const mail = (await ferry.db.execute(sql`select "to", subject from email_outbox where tenant_id = ${tenantId}`)) as unknown as { to: string; subject: string }[];
+  const mail = (await ferry.db.execute(sql`select "to", subject from email_outbox where tenant_id = ${tenantId}`)) as unknown as {
+    to: string;
+    subject: string;
+  }[];
   expect(mail).toContainEqual({ to: admin.email, subject: "Ferry (Expiring Tenant): Salesforce credentials stopped working" });
 
   // The failed run is a job-level error, explained.
@@ -198,7 +227,11 @@ test("expired credentials: the engine's re-login is refused, the badge turns Fai
 
 test("a low API cap set in Settings pauses the initial sync before it goes over, and says why", async ({ browser, request }) => {
   const salesforce = await org({ counts: SMALL_ORG, orgNumber: 34, organizationName: "Capped Org" });
-  const { admin } = await connectTenant(request, ferry.baseURL, salesforce, { customDomain: false, admin: { name: "Cai Cap", tenantName: "Capped Tenant" }, start: false });
+  const { admin } = await connectTenant(request, ferry.baseURL, salesforce, {
+    customDomain: false,
+    admin: { name: "Cai Cap", tenantName: "Capped Tenant" },
+    start: false,
+  });
   const tenantId = await ferry.tenantId("Capped Tenant");
   // The org's calls so far (connecting it), and a cap 12 calls above: the initial sync needs several times that.
   const cap = salesforce.state().apiUsage.used + 12;
@@ -215,7 +248,9 @@ test("a low API cap set in Settings pauses the initial sync before it goes over,
   await card.getByRole("button", { name: "Save cap" }).click();
   await expect(card.getByTestId("cap-effective")).toContainText(new Intl.NumberFormat("en-US").format(cap));
   await expect(card.getByTestId("cap-effective")).toContainText("set here");
-  const [stored] = (await ferry.db.execute(sql`select api_daily_cap from salesforce_connections where tenant_id = ${tenantId}`)) as unknown as { api_daily_cap: number }[];
+  const [stored] = (await ferry.db.execute(sql`select api_daily_cap from salesforce_connections where tenant_id = ${tenantId}`)) as unknown as {
+    api_daily_cap: number;
+  }[];
   expect(stored!.api_daily_cap).toBe(cap);
 
   await page.goto("/salesforce");
@@ -236,11 +271,15 @@ test("a low API cap set in Settings pauses the initial sync before it goes over,
   await page.getByRole("button", { name: /^Notifications/ }).click();
   await expect(page.getByRole("list", { name: "Notification list" })).toContainText(`of its ${cap} daily Salesforce API calls`);
   await page.keyboard.press("Escape");
-  const mail = (await ferry.db.execute(sql`select subject from email_outbox where tenant_id = ${tenantId} and meta->>'kind' = 'api_cap_reached'`)) as unknown as { subject: string }[];
+  const mail = (await ferry.db.execute(
+    sql`select subject from email_outbox where tenant_id = ${tenantId} and meta->>'kind' = 'api_cap_reached'`,
+  )) as unknown as { subject: string }[];
   expect(mail).toEqual([{ subject: "Ferry (Capped Tenant): API cap reached" }]);
   // Salesforce counted no call past the cap.
   expect(salesforce.state().apiUsage.used).toBeLessThanOrEqual(cap + 1);
-  const [run] = (await ferry.db.execute(sql`select status, error_code, resumes_at from sync_runs where tenant_id = ${tenantId} and kind = 'initial'`)) as unknown as { status: string; error_code: string; resumes_at: string | null }[];
+  const [run] = (await ferry.db.execute(
+    sql`select status, error_code, resumes_at from sync_runs where tenant_id = ${tenantId} and kind = 'initial'`,
+  )) as unknown as { status: string; error_code: string; resumes_at: string | null }[];
   expect(run).toMatchObject({ status: "paused", error_code: "API_CAP_REACHED" });
   expect(run!.resumes_at).not.toBeNull();
   await saveScreenshot(page, "api-cap-paused");

@@ -11,7 +11,16 @@ import { startEngineE2E, type PostgresEngineE2E } from "./engine-fixture";
 // Contacts and Leads above the Bulk threshold (pages of 10,000), the other objects in REST pages of
 // 2,000: with the `realistic` latency profile the run lasts long enough on a loaded machine for two
 // browsers to watch it move, reload and lose their socket.
-const COUNTS = { User: 10_000, Account: 10_000, Contact: 80_000, Lead: 160_000, Opportunity: 10_000, OpportunityContactRole: 10_000, Campaign: 10_000, CampaignMember: 10_000 };
+const COUNTS = {
+  User: 10_000,
+  Account: 10_000,
+  Contact: 80_000,
+  Lead: 160_000,
+  Opportunity: 10_000,
+  OpportunityContactRole: 10_000,
+  Campaign: 10_000,
+  CampaignMember: 10_000,
+};
 
 test.describe.configure({ timeout: 240_000 });
 
@@ -25,7 +34,11 @@ const RECONCILE_STARTS_WITHIN_MS = (RECONCILE_EVERY_SECONDS + 45) * 1000;
 async function startOrgProcess(): Promise<{ loginUrl: string; stop(): Promise<void> }> {
   const args = ["exec", "tsx", "src/cli.ts", "--port", "0", "--latency", "realistic", "--org-number", "31"];
   for (const [object, n] of Object.entries(COUNTS)) args.push("--count", `${object}=${n}`);
-  const child = spawn("pnpm", args, { cwd: path.resolve(import.meta.dirname, "../../packages/salesforce-emulator"), stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn("pnpm", args, {
+    cwd: path.resolve(import.meta.dirname, "../../packages/salesforce-emulator"),
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   let output = "";
   const loginUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`emulator did not start: ${output}`)), 60_000);
@@ -57,7 +70,10 @@ let env: PostgresEngineE2E;
 test.beforeAll(async () => {
   org = await startOrgProcess();
   // A standalone worker process runs the engine; its events reach the browsers through Postgres.
-  env = await startEngineE2E({ worker: "standalone", env: { FERRY_SALESFORCE_LOGIN_URL: org.loginUrl, SYNC_RECONCILE_EVERY_SECONDS: String(RECONCILE_EVERY_SECONDS) } });
+  env = await startEngineE2E({
+    worker: "standalone",
+    env: { FERRY_SALESFORCE_LOGIN_URL: org.loginUrl, SYNC_RECONCILE_EVERY_SECONDS: String(RECONCILE_EVERY_SECONDS) },
+  });
 });
 test.afterAll(async () => {
   await env?.stop();
@@ -170,7 +186,9 @@ test("the initial sync against a realistic org, watched live from two browsers, 
   await a.route(/\/socket\.io\//, (route) => (blocked ? route.abort() : route.continue()));
   // Browser B counts the progress events its socket receives.
   const progressFrames: number[] = [];
-  b.on("websocket", (ws) => ws.on("framereceived", ({ payload }) => void (String(payload).startsWith('42["sync.progress"') && progressFrames.push(Date.now()))));
+  b.on("websocket", (ws) =>
+    ws.on("framereceived", ({ payload }) => void (String(payload).startsWith('42["sync.progress"') && progressFrames.push(Date.now()))),
+  );
 
   // B watches the progress page before anything runs; it must follow the start without a reload.
   await Promise.all([b.goto(`${env.baseURL}/salesforce/progress`), a.goto(`${env.baseURL}/salesforce`)]);
@@ -185,7 +203,10 @@ test("the initial sync against a realistic org, watched live from two browsers, 
   await dialog.getByRole("checkbox", { name: /reported, not merged/ }).check();
   await dialog.getByRole("button", { name: "Start Sync" }).click();
   await expect(a.getByTestId("status-badge")).toContainText("Sync in Progress");
-  const [run] = await env.db.select({ id: syncRuns.id }).from(syncRuns).where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.kind, "initial")));
+  const [run] = await env.db
+    .select({ id: syncRuns.id })
+    .from(syncRuns)
+    .where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.kind, "initial")));
   const runId = run!.id;
   log(`sync started (run ${runId})`);
   await a.getByTestId("status-badge").click();
@@ -224,7 +245,11 @@ test("the initial sync against a realistic org, watched live from two browsers, 
       await expect(page.getByTestId("overall-eta")).toHaveCount(0);
     } else await expect(page.getByTestId("overall-eta")).toHaveText(/^(about .+ left|estimating…)$/);
     await expect
-      .poll(async () => (await page.getByTestId("status-badge").getAttribute("data-percent")) === (await page.getByTestId("overall-progress").getAttribute("data-percent")), { timeout: 5_000, intervals: [100] })
+      .poll(
+        async () =>
+          (await page.getByTestId("status-badge").getAttribute("data-percent")) === (await page.getByTestId("overall-progress").getAttribute("data-percent")),
+        { timeout: 5_000, intervals: [100] },
+      )
       .toBe(true);
   }
   await saveScreenshot(b, "progress-page");
@@ -263,7 +288,10 @@ test("the initial sync against a realistic org, watched live from two browsers, 
     .toHaveAttribute("data-state", "connected", { timeout: 10_000 })
     .then(() => log(`socket connected ${Date.now() - restoredAt} ms after the network returned`));
   await expect
-    .poll(async () => (await a.getByTestId("live-indicator").getAttribute("data-state")) === "connected" && (await shown(a)) >= committedAtRestore, { timeout: 10_000, intervals: [100] })
+    .poll(async () => (await a.getByTestId("live-indicator").getAttribute("data-state")) === "connected" && (await shown(a)) >= committedAtRestore, {
+      timeout: 10_000,
+      intervals: [100],
+    })
     .toBe(true);
   const recovered = Date.now() - restoredAt;
   await reconnected;
@@ -293,7 +321,10 @@ test("the initial sync against a realistic org, watched live from two browsers, 
   for (const context of contexts) await context.close();
 });
 
-test("one figure and one status everywhere: every object listed from the start, a figure that never goes back, the Salesforce tab turning to Last Synced, a quiet reconciliation", async ({ browser, request }) => {
+test("one figure and one status everywhere: every object listed from the start, a figure that never goes back, the Salesforce tab turning to Last Synced, a quiet reconciliation", async ({
+  browser,
+  request,
+}) => {
   const started = Date.now();
   const log = (what: string) => console.log(`[sync-live figures] +${((Date.now() - started) / 1000).toFixed(1)}s ${what}`);
   const owner = await signUpThroughApi(request, env.baseURL, { name: "Fia Figures", tenantName: "Figures Co" });
@@ -318,7 +349,13 @@ test("one figure and one status everywhere: every object listed from the start, 
   const dialog = setup.getByRole("dialog", { name: "Start the Salesforce sync?" });
   await dialog.getByRole("checkbox", { name: /reported, not merged/ }).check();
   await dialog.getByRole("button", { name: "Start Sync" }).click();
-  const initialRun = async () => (await env.db.select({ id: syncRuns.id }).from(syncRuns).where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.kind, "initial"))))[0]?.id;
+  const initialRun = async () =>
+    (
+      await env.db
+        .select({ id: syncRuns.id })
+        .from(syncRuns)
+        .where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.kind, "initial")))
+    )[0]?.id;
   await expect.poll(initialRun, { timeout: 30_000 }).toBeTruthy();
   const runId = (await initialRun())!;
   log(`sync started (run ${runId})`);
@@ -333,7 +370,10 @@ test("one figure and one status everywhere: every object listed from the start, 
 
   // The reconciliation the scheduler starts next is a background check: Last Synced stays, marked checking.
   const reconcile = async () => {
-    const rows = await env.db.select({ status: syncRuns.status }).from(syncRuns).where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.kind, "reconcile")));
+    const rows = await env.db
+      .select({ status: syncRuns.status })
+      .from(syncRuns)
+      .where(and(eq(syncRuns.tenantId, tenantId), eq(syncRuns.kind, "reconcile")));
     return rows[0]?.status ?? "none";
   };
   await expect.poll(reconcile, { timeout: RECONCILE_STARTS_WITHIN_MS, intervals: [250] }).not.toBe("none");
@@ -367,7 +407,10 @@ test("one figure and one status everywhere: every object listed from the start, 
   // After the initial sync nothing said "Sync in Progress", though a reconciliation ran.
   const after = samples.filter((x) => x.at > succeededAt);
   expect(after.filter((x) => x.state === "running" || x.badgeText.includes("Sync in Progress")).map((x) => x.badgeText)).toEqual([]);
-  expect(after.some((x) => x.checking), "the checking mark showed while the reconciliation ran").toBe(true);
+  expect(
+    after.some((x) => x.checking),
+    "the checking mark showed while the reconciliation ran",
+  ).toBe(true);
   expect(after.filter((x) => !x.badgeText.startsWith("Last Synced")).map((x) => x.badgeText)).toEqual([]);
 
   // The charts followed the run in minutes, with bars while it moved, not an empty axis of days.
@@ -375,7 +418,14 @@ test("one figure and one status everywhere: every object listed from the start, 
   expect(moving.filter((x) => x.bucket !== null && x.bucket <= 5 && x.bars > 0).length, "samples of the moving run with minute bars").toBeGreaterThan(0);
   // "Used (24 h)" is never below the run's "API calls so far".
   const apiUsage = watch.getByTestId("api-usage");
-  const used = Number((await apiUsage.locator("div", { has: watch.getByText("Used (24 h)", { exact: true }) }).locator("dd").innerText()).replace(/\D/g, ""));
+  const used = Number(
+    (
+      await apiUsage
+        .locator("div", { has: watch.getByText("Used (24 h)", { exact: true }) })
+        .locator("dd")
+        .innerText()
+    ).replace(/\D/g, ""),
+  );
   const soFar = Number(/([\d,]+) API calls so far/.exec(await watch.getByTestId("live-progress").innerText())![1]!.replace(/,/g, ""));
   log(`used ${used}, the reconciliation's calls so far ${soFar}`);
   expect(used).toBeGreaterThanOrEqual(soFar);
@@ -384,9 +434,19 @@ test("one figure and one status everywhere: every object listed from the start, 
   // Finished: in the notifications and the owners' mail, with duration and counts.
   await watch.getByRole("button", { name: /^Notifications/ }).click();
   await expect(watch.getByRole("list", { name: "Notification list" })).toContainText("Initial sync finished");
-  await expect(watch.getByRole("list", { name: "Notification list" })).toContainText(/finished in .+: 300,000 records \(User 10,000, Account 10,000, Contact 80,000, Lead 160,000/);
-  const mail = (await env.db.execute(sql`select "to", subject, body from email_outbox where tenant_id = ${tenantId} and meta->>'kind' = 'initial_sync_finished'`)) as unknown as { to: string; subject: string; body: string }[];
-  expect(mail).toEqual([{ to: owner.email, subject: "Ferry (Figures Co): the initial sync finished", body: expect.stringMatching(/^The initial sync of .+ finished in .+: 300,000 records/) }]);
+  await expect(watch.getByRole("list", { name: "Notification list" })).toContainText(
+    /finished in .+: 300,000 records \(User 10,000, Account 10,000, Contact 80,000, Lead 160,000/,
+  );
+  const mail = (await env.db.execute(
+    sql`select "to", subject, body from email_outbox where tenant_id = ${tenantId} and meta->>'kind' = 'initial_sync_finished'`,
+  )) as unknown as { to: string; subject: string; body: string }[];
+  expect(mail).toEqual([
+    {
+      to: owner.email,
+      subject: "Ferry (Figures Co): the initial sync finished",
+      body: expect.stringMatching(/^The initial sync of .+ finished in .+: 300,000 records/),
+    },
+  ]);
   await saveScreenshot(watch, "notification-initial-sync-finished");
   await context.close();
 });

@@ -109,7 +109,11 @@ test("the duplicate report lists exactly the duplicates the org was seeded with,
     expect(hrefs.sort()).toEqual(group.ids);
   }
   const csv = (await download(page, () => page.getByRole("button", { name: "Export CSV" }).click())).replace(/^\uFEFF/, "");
-  const rows = csv.trim().split(/\r?\n/).slice(1).map((line) => line.split(","));
+  const rows = csv
+    .trim()
+    .split(/\r?\n/)
+    .slice(1)
+    .map((line) => line.split(","));
   expect(csv.split(/\r?\n/)[0]).toBe("email,group_size,object,salesforce_id,name,company");
   const exported = new Map<string, string[]>();
   for (const [email, , , sfId] of rows) exported.set(email!, [...(exported.get(email!) ?? []), sfId!]);
@@ -117,9 +121,10 @@ test("the duplicate report lists exactly the duplicates the org was seeded with,
 });
 
 test("sync history shows the real run per object and operation, filters, pages and exports", async ({ browser, request }) => {
-  const list = await callApi<{ rows: { object: string | null; operation: string | null; status: string; created: number | null; apiCalls: number }[]; total: number }>(
-    request, ferry.baseURL, owner, "history.list", { kind: "initial", page: 1, pageSize: 200 }, "GET",
-  );
+  const list = await callApi<{
+    rows: { object: string | null; operation: string | null; status: string; created: number | null; apiCalls: number }[];
+    total: number;
+  }>(request, ferry.baseURL, owner, "history.list", { kind: "initial", page: 1, pageSize: 200 }, "GET");
   const objects = ["Account", "Campaign", "CampaignMember", "Contact", "Lead", "Opportunity", "OpportunityContactRole", "User"];
   const pulls = list.rows.filter((r) => r.operation === "pull_updates");
   expect(pulls.map((r) => r.object).sort()).toEqual(objects);
@@ -130,15 +135,42 @@ test("sync history shows the real run per object and operation, filters, pages a
   // The scheduler follows the first sync with a reconciliation once its period has passed: one row per
   // object and operation too. The next one is a period after this one started, after the checks below.
   await expect
-    .poll(async () => {
-      const reconcile = await callApi<{ rows: { object: string | null; operation: string | null; status: string }[] }>(request, ferry.baseURL, owner, "history.list", { kind: "reconcile", page: 1, pageSize: 200 }, "GET");
-      return reconcile.rows.filter((r) => r.operation === "reconcile" && r.status === "succeeded").map((r) => r.object).sort();
-    }, { timeout: RECONCILED_WITHIN_MS })
+    .poll(
+      async () => {
+        const reconcile = await callApi<{ rows: { object: string | null; operation: string | null; status: string }[] }>(
+          request,
+          ferry.baseURL,
+          owner,
+          "history.list",
+          { kind: "reconcile", page: 1, pageSize: 200 },
+          "GET",
+        );
+        return reconcile.rows
+          .filter((r) => r.operation === "reconcile" && r.status === "succeeded")
+          .map((r) => r.object)
+          .sort();
+      },
+      { timeout: RECONCILED_WITHIN_MS },
+    )
     .toEqual(objects);
 
   // Paging: the same rows, five at a time, in the same order.
-  const first = await callApi<{ rows: { object: string | null; operation: string | null }[]; total: number }>(request, ferry.baseURL, owner, "history.list", { page: 1, pageSize: 5 }, "GET");
-  const second = await callApi<{ rows: { object: string | null; operation: string | null }[]; total: number }>(request, ferry.baseURL, owner, "history.list", { page: 2, pageSize: 5 }, "GET");
+  const first = await callApi<{ rows: { object: string | null; operation: string | null }[]; total: number }>(
+    request,
+    ferry.baseURL,
+    owner,
+    "history.list",
+    { page: 1, pageSize: 5 },
+    "GET",
+  );
+  const second = await callApi<{ rows: { object: string | null; operation: string | null }[]; total: number }>(
+    request,
+    ferry.baseURL,
+    owner,
+    "history.list",
+    { page: 2, pageSize: 5 },
+    "GET",
+  );
   expect(first.rows).toHaveLength(5);
   expect(second.rows.length).toBeGreaterThan(0);
   expect(first.total).toBeGreaterThanOrEqual(objects.length);
@@ -193,7 +225,14 @@ test("charts show the real run's throughput, backlog and API usage against the c
   // The day's calls as Salesforce counted them (read from /limits by the engine), against the org's 15,000.
   const usage = page.getByTestId("api-usage");
   await expect(usage).toContainText(/Org limit\s*15,000/);
-  const used = Number((await usage.locator("div", { has: page.getByText("Used (24 h)", { exact: true }) }).locator("dd").innerText()).replace(/,/g, ""));
+  const used = Number(
+    (
+      await usage
+        .locator("div", { has: page.getByText("Used (24 h)", { exact: true }) })
+        .locator("dd")
+        .innerText()
+    ).replace(/,/g, ""),
+  );
   expect(used).toBeGreaterThan(0);
   await expect(usage).toContainText(/Org total read from Salesforce/);
   // The period picker scrolled the page; a full-page shot from the top keeps the sticky header in place.
@@ -234,21 +273,35 @@ async function checkPage(page: Page, path: string, width: string) {
   await expect(page.locator("main [data-slot=skeleton]")).toHaveCount(0);
   const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
   const serious = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  baseExpect.soft(serious.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 4).map((n) => n.target.join(" ")).join(" | ")}`), `${path} at ${width}`).toEqual([]);
+  baseExpect
+    .soft(
+      serious.map(
+        (v) =>
+          `${v.id} (${v.impact}): ${v.help} — ${v.nodes
+            .slice(0, 4)
+            .map((n) => n.target.join(" "))
+            .join(" | ")}`,
+      ),
+      `${path} at ${width}`,
+    )
+    .toEqual([]);
   // The page body never scrolls sideways; wide tables scroll inside their own container.
   const { overflow, culprits } = await page.evaluate(() => {
     const limit = document.documentElement.clientWidth;
     const wide = Array.from(document.querySelectorAll("body *")).filter((el) => {
       const box = el.getBoundingClientRect();
       if (box.right <= limit + 1 || box.width === 0) return false;
-      for (let p = el.parentElement; p; p = p.parentElement) if (getComputedStyle(p).overflowX !== "visible" && p !== document.body && p !== document.documentElement) return false;
+      for (let p = el.parentElement; p; p = p.parentElement)
+        if (getComputedStyle(p).overflowX !== "visible" && p !== document.body && p !== document.documentElement) return false;
       return true;
     });
     // The innermost offenders name the cause.
     const innermost = wide.filter((el) => !wide.some((other) => other !== el && el.contains(other)));
     return {
       overflow: document.documentElement.scrollWidth - limit,
-      culprits: innermost.slice(0, 3).map((el) => `${el.tagName.toLowerCase()}.${Array.from(el.classList).slice(0, 4).join(".")} "${(el.textContent ?? "").trim().slice(0, 40)}"`),
+      culprits: innermost
+        .slice(0, 3)
+        .map((el) => `${el.tagName.toLowerCase()}.${Array.from(el.classList).slice(0, 4).join(".")} "${(el.textContent ?? "").trim().slice(0, 40)}"`),
     };
   });
   baseExpect.soft(overflow, `${path} at ${width}: the page scrolls sideways by ${overflow}px (${culprits.join("; ")})`).toBeLessThanOrEqual(0);
@@ -280,7 +333,12 @@ test("every portal page passes axe with no serious violations and fits laptop an
   const staff = await signUpThroughApi(request, ferry.baseURL, { name: "Stan Staff", email: STAFF_EMAIL });
   // The two widths side by side: each is a browser context of its own.
   await Promise.all(
-    ([["laptop", LAPTOP], ["phone", PHONE]] as const).map(async ([width, viewport]) => {
+    (
+      [
+        ["laptop", LAPTOP],
+        ["phone", PHONE],
+      ] as const
+    ).map(async ([width, viewport]) => {
       const anonymous = await (await browser.newContext({ baseURL: ferry.baseURL, viewport })).newPage();
       for (const path of pages.anonymous) await checkPage(anonymous, path, width);
       const admin = await ownerPage(browser, viewport);
@@ -290,7 +348,14 @@ test("every portal page passes axe with no serious violations and fits laptop an
       await admin.getByRole("button", { name: /^Notifications/ }).click();
       await expect(admin.getByRole("list", { name: "Notification list" })).toContainText("Invitation sent");
       const open = await new AxeBuilder({ page: admin }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-      baseExpect.soft(open.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(" | ")}`), `notification centre at ${width}`).toEqual([]);
+      baseExpect
+        .soft(
+          open.violations
+            .filter((v) => v.impact === "serious" || v.impact === "critical")
+            .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(" | ")}`),
+          `notification centre at ${width}`,
+        )
+        .toEqual([]);
       const staffContext = await browser.newContext({ baseURL: ferry.baseURL, viewport });
       await signInContext(staffContext, ferry.baseURL, staff);
       const staffPage = await staffContext.newPage();

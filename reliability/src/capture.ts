@@ -16,7 +16,13 @@ export function captureClient(channel: "trpc" | "socket" | "http", where: string
 export function notedSecrets(): string[] {
   const file = join(workDir, "secrets.txt");
   if (!existsSync(file)) return [];
-  return [...new Set(readFileSync(file, "utf8").split("\n").filter((s) => s.length >= 6))].sort((a, b) => b.length - a.length);
+  return [
+    ...new Set(
+      readFileSync(file, "utf8")
+        .split("\n")
+        .filter((s) => s.length >= 6),
+    ),
+  ].sort((a, b) => b.length - a.length);
 }
 
 export interface Leak {
@@ -33,7 +39,11 @@ const hint = (s: string) => `${s.slice(0, 3)}…${s.slice(-2)} (${s.length} char
 /** Searches every log and client capture of the run's directory (or the given files) for the noted secrets and for an access-token shape. */
 export function findLeaks(files?: string[]): { leaks: Leak[]; lines: number; files: number; secrets: number } {
   const secrets = notedSecrets();
-  const list = files ?? readdirSync(workDir).filter((f) => f.endsWith(".log") && !f.includes("pages")).map((f) => join(workDir, f));
+  const list =
+    files ??
+    readdirSync(workDir)
+      .filter((f) => f.endsWith(".log") && !f.includes("pages"))
+      .map((f) => join(workDir, f));
   const leaks: Leak[] = [];
   let lines = 0;
   for (const file of list) {

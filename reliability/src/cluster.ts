@@ -40,7 +40,10 @@ export function clusterSecrets() {
 }
 
 /** `server.ts` in Postgres mode with FERRY_WORKER=off, as each replica runs in production. */
-export async function startWebProcess(platformUrl: string, options: { name: string; publicUrl: string; authSecret: string; env?: Record<string, string> }): Promise<WebProcess> {
+export async function startWebProcess(
+  platformUrl: string,
+  options: { name: string; publicUrl: string; authSecret: string; env?: Record<string, string> },
+): Promise<WebProcess> {
   const logFile = join(workDir, `${options.name}.log`);
   const web = await startWeb({
     name: options.name,
@@ -150,7 +153,12 @@ export async function startLoadBalancer(backends: string[], mode: "failover" | "
 }
 
 /** Stores the emulator org's sealed login for `tenantId`, as Validate + Fields + Confirm leave it ("ready" to start). */
-export async function storeReadyConnection(db: TestDatabase, emu: Pick<EmulatorHandle, "users" | "loginUrl" | "url">, tenantId: string, state: "ready" | "syncing" = "ready") {
+export async function storeReadyConnection(
+  db: TestDatabase,
+  emu: Pick<EmulatorHandle, "users" | "loginUrl" | "url">,
+  tenantId: string,
+  state: "ready" | "syncing" = "ready",
+) {
   const user = emu.users[0]!;
   const conn = new jsforce.Connection({ loginUrl: emu.loginUrl, version: "62.0" });
   const info = await conn.login(user.username, user.password + user.securityToken);

@@ -94,7 +94,8 @@ export interface Procedure {
 
 /** Every procedure of the router, from the router record itself: a new procedure is covered without listing it. */
 export function proceduresOf(router: unknown): Procedure[] {
-  const record = (router as { _def: { procedures: Record<string, { _def: { type: "query" | "mutation" | "subscription"; inputs?: ZodLike[] } }> } })._def.procedures;
+  const record = (router as { _def: { procedures: Record<string, { _def: { type: "query" | "mutation" | "subscription"; inputs?: ZodLike[] } }> } })._def
+    .procedures;
   return Object.entries(record)
     .filter(([, p]) => p._def.type !== "subscription")
     .map(([path, p]) => {
@@ -178,7 +179,21 @@ export const otherStrings = [
 ];
 
 /** Numbers that break assumptions; NaN and the infinities reach the server through superjson's meta, as a client could send them. */
-export const hostileNumbers: unknown[] = [-1, 0, -0, 0.5, -2_147_483_649, 2 ** 53 + 1, 1e308, -1e308, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, "10", BigInt("9".repeat(40))];
+export const hostileNumbers: unknown[] = [
+  -1,
+  0,
+  -0,
+  0.5,
+  -2_147_483_649,
+  2 ** 53 + 1,
+  1e308,
+  -1e308,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  "10",
+  BigInt("9".repeat(40)),
+];
 
 export const wrongTypes: unknown[] = [null, true, 12345, -1, "text", [], {}, [[[[[]]]]], { $gt: "" }, new Date("invalid")];
 
@@ -195,7 +210,24 @@ export interface IdPools {
   missing: string[];
 }
 
-export type Category = "wrong type" | "missing field" | "extra field" | "injection" | "unicode" | "noncharacter" | "lone surrogate" | "huge string" | "long string" | "number" | "foreign id" | "missing id" | "whole input" | "array" | "record" | "enum" | "date";
+export type Category =
+  | "wrong type"
+  | "missing field"
+  | "extra field"
+  | "injection"
+  | "unicode"
+  | "noncharacter"
+  | "lone surrogate"
+  | "huge string"
+  | "long string"
+  | "number"
+  | "foreign id"
+  | "missing id"
+  | "whole input"
+  | "array"
+  | "record"
+  | "enum"
+  | "date";
 
 export interface Mutation {
   category: Category;
@@ -231,7 +263,11 @@ function valuesFor(node: Node, key: string, ids: IdPools): Mutation[] {
   if (node.kind === "number") for (const n of hostileNumbers) add("number", n, describeValue(n));
   if (node.kind === "enum") for (const v of ["ADMIN", "owner", "admin' --", "*", 1, false]) add("enum", v, describeValue(v));
   if (node.kind === "array") {
-    add("array", Array.from({ length: 10_001 }, (_, i) => `id-${i}`), "10,001 elements");
+    add(
+      "array",
+      Array.from({ length: 10_001 }, (_, i) => `id-${i}`),
+      "10,001 elements",
+    );
     add("array", [null, 1, {}], "mixed elements");
     add("array", deepNesting(400), "400 levels deep");
   }
@@ -294,7 +330,20 @@ export interface InputCase {
 /** Hostile inputs for one procedure: the whole input replaced, then each field (one level into nested objects) replaced or removed, and extra fields. */
 export function inputCases(procedure: Procedure, ids: IdPools, named: (key: string) => string | undefined): InputCase[] {
   const cases: InputCase[] = [];
-  const whole: unknown[] = [undefined, null, 0, -1, "", "x".repeat(MB), [], [1, 2], true, deepNesting(2_000), JSON.parse('{"__proto__": {"isStaff": true}}'), new Date("invalid")];
+  const whole: unknown[] = [
+    undefined,
+    null,
+    0,
+    -1,
+    "",
+    "x".repeat(MB),
+    [],
+    [1, 2],
+    true,
+    deepNesting(2_000),
+    JSON.parse('{"__proto__": {"isStaff": true}}'),
+    new Date("invalid"),
+  ];
   for (const input of whole) cases.push({ category: "whole input", field: "(input)", label: describeValue(input), input });
   const node = procedure.node;
   if (!node || node.kind !== "object") return cases;
@@ -303,7 +352,8 @@ export function inputCases(procedure: Procedure, ids: IdPools, named: (key: stri
   for (const [k, child] of Object.entries(node.shape)) {
     fields.push({ path: [k], node: child });
     if (child.kind === "object") for (const [k2, grand] of Object.entries(child.shape)) fields.push({ path: [k, k2], node: grand });
-    if (child.kind === "array" && child.element.kind === "object") for (const [k2, grand] of Object.entries(child.element.shape)) fields.push({ path: [k, "0", k2], node: grand });
+    if (child.kind === "array" && child.element.kind === "object")
+      for (const [k2, grand] of Object.entries(child.element.shape)) fields.push({ path: [k, "0", k2], node: grand });
   }
   for (const field of fields) {
     for (const m of valuesFor(field.node, field.path[field.path.length - 1]!, ids)) {
@@ -312,7 +362,13 @@ export function inputCases(procedure: Procedure, ids: IdPools, named: (key: stri
   }
   const extra = { isStaff: true, tenantId: ids.foreign[0], role: "owner", __typename: "x" };
   const ignoredKeys = Object.keys(extra).filter((k) => !(k in node.shape));
-  cases.push({ category: "extra field", field: "(extra)", label: "unknown keys", input: { ...Object.fromEntries(Object.entries(extra).filter(([k]) => ignoredKeys.includes(k))), ...base }, ignoredKeys });
+  cases.push({
+    category: "extra field",
+    field: "(extra)",
+    label: "unknown keys",
+    input: { ...Object.fromEntries(Object.entries(extra).filter(([k]) => ignoredKeys.includes(k))), ...base },
+    ignoredKeys,
+  });
   cases.push({ category: "extra field", field: "(extra)", label: "1 MB unknown key", input: { ...base, ["k".repeat(MB)]: 1 } });
   return cases;
 }
@@ -374,12 +430,22 @@ function parseItems(body: string, expected: number): Sent["items"] | undefined {
   return list.map((item) => {
     const bytes = JSON.stringify(item).length;
     const error = (item as { error?: { json?: { message?: string; data?: { httpStatus?: number; code?: string } } } }).error?.json;
-    if (error) return { ok: false, httpStatus: error.data?.httpStatus ?? 0, bytes, ...(error.message === undefined ? {} : { message: error.message }), ...(error.data?.code ? { code: error.data.code } : {}) };
+    if (error)
+      return {
+        ok: false,
+        httpStatus: error.data?.httpStatus ?? 0,
+        bytes,
+        ...(error.message === undefined ? {} : { message: error.message }),
+        ...(error.data?.code ? { code: error.data.code } : {}),
+      };
     return { ok: true, httpStatus: 200, bytes };
   });
 }
 
-export async function send(wire: Wire, request: { method: string; path: string; query?: string; body?: string; cookie?: string; contentType?: string; where: string; expected?: number }): Promise<Sent> {
+export async function send(
+  wire: Wire,
+  request: { method: string; path: string; query?: string; body?: string; cookie?: string; contentType?: string; where: string; expected?: number },
+): Promise<Sent> {
   const started = Date.now();
   const headers: Record<string, string> = { origin: wire.origin, "x-request-id": randomUUID() };
   if (request.cookie) headers.cookie = request.cookie;
@@ -392,7 +458,9 @@ export async function send(wire: Wire, request: { method: string; path: string; 
   const body = await response.text();
   captureClient("trpc", `${request.where} ${request.method} ${request.path.slice(0, 80)} → ${response.status}`, body);
   const message = response.ok ? undefined : messageOf(body);
-  const items = parseItems(body, request.expected ?? 1) ?? [{ ok: response.ok, httpStatus: response.status, bytes: body.length, ...(message === undefined ? {} : { message }) }];
+  const items = parseItems(body, request.expected ?? 1) ?? [
+    { ok: response.ok, httpStatus: response.status, bytes: body.length, ...(message === undefined ? {} : { message }) },
+  ];
   return { status: response.status, items, body, ms: Date.now() - started };
 }
 
@@ -410,7 +478,12 @@ export function unclearMessage(message: string | undefined): string | null {
   if (!message || message.trim().length < 8) return `no message (${JSON.stringify(message)})`;
   if (message.length > 800) return `a ${message.length}-character message`;
   if (/something went wrong on our side|internal server error|internal error/i.test(message)) return "the generic server-error text";
-  if (/\n\s+at |\.[jt]sx?:\d+|node_modules|Failed query|ZodError|SQLSTATE|duplicate key|violates .* constraint|syntax error at|TypeError|ReferenceError|Cannot read prop/i.test(message)) return "internals (stack, SQL or exception text)";
+  if (
+    /\n\s+at |\.[jt]sx?:\d+|node_modules|Failed query|ZodError|SQLSTATE|duplicate key|violates .* constraint|syntax error at|TypeError|ReferenceError|Cannot read prop/i.test(
+      message,
+    )
+  )
+    return "internals (stack, SQL or exception text)";
   if (/^\s*[[{]/.test(message)) return "a raw JSON dump";
   return null;
 }

@@ -48,7 +48,10 @@ export interface WorkerProcess {
 }
 
 /** The real standalone worker (the compiled `pnpm start:worker`) against the test database (its privileged URL), ready once pg-boss has started. */
-export async function startWorkerProcess(platformUrl: string, options: { pageLog?: string; logFile?: string; env?: Record<string, string> } = {}): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  platformUrl: string,
+  options: { pageLog?: string; logFile?: string; env?: Record<string, string> } = {},
+): Promise<WorkerProcess> {
   const env: Record<string, string | undefined> = {
     ...process.env,
     DATABASE_URL: runtimeUrlFor(platformUrl),
@@ -144,8 +147,16 @@ export async function openQueue(databaseUrl: string) {
   await boss.start();
   return {
     boss,
-    async send(job: "sync.initial" | "sync.incremental" | "sync.push" | "sync.reconcile", payload: { tenantId: string; runId: string }, retry: { retryLimit: number; retryDelay: number } = { retryLimit: 1000, retryDelay: 0 }) {
-      const id = await boss.send(TENANT_QUEUE, { job, payload }, { singletonKey: payload.tenantId, ...retry, retryBackoff: false, expireInSeconds: 3600, heartbeatSeconds: CHAOS_HEARTBEAT_SECONDS });
+    async send(
+      job: "sync.initial" | "sync.incremental" | "sync.push" | "sync.reconcile",
+      payload: { tenantId: string; runId: string },
+      retry: { retryLimit: number; retryDelay: number } = { retryLimit: 1000, retryDelay: 0 },
+    ) {
+      const id = await boss.send(
+        TENANT_QUEUE,
+        { job, payload },
+        { singletonKey: payload.tenantId, ...retry, retryBackoff: false, expireInSeconds: 3600, heartbeatSeconds: CHAOS_HEARTBEAT_SECONDS },
+      );
       if (!id) throw new Error("the tenant queue declined the job");
       return id;
     },

@@ -26,7 +26,14 @@ export async function startWebProcess(platformUrl: string, options: { logName?: 
   const logFile = join(workDir, `${options.logName ?? "web"}.log`);
   const web = await startWeb({
     name: "web",
-    env: { DATABASE_URL: runtimeUrlFor(platformUrl), DATABASE_PLATFORM_URL: platformUrl, BETTER_AUTH_SECRET: authSecret, FERRY_MASTER_KEY: masterKey, LOG_LEVEL: "info", ...options.env },
+    env: {
+      DATABASE_URL: runtimeUrlFor(platformUrl),
+      DATABASE_PLATFORM_URL: platformUrl,
+      BETTER_AUTH_SECRET: authSecret,
+      FERRY_MASTER_KEY: masterKey,
+      LOG_LEVEL: "info",
+      ...options.env,
+    },
     readyPath: "/healthz",
     onLine: (line) => appendFileSync(logFile, `${line}\n`),
   });

@@ -29,7 +29,10 @@ async function corruptingProxy(target: string) {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url!, target);
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !["host", "content-length", "connection"].includes(k))) as Record<string, string>;
+    const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => !["host", "content-length", "connection"].includes(k))) as Record<
+      string,
+      string
+    >;
     const upstream = await fetch(url, { method: req.method, headers, body: chunks.length ? Buffer.concat(chunks) : undefined });
     let body = Buffer.from(await upstream.arrayBuffer());
     const out: Record<string, string> = {};
@@ -90,46 +93,65 @@ describe("bad input", () => {
     await emu?.stop();
   });
 
-  it.each(["truncated-csv", "bad-date", "unexpected-column", "html-instead-of-json"] as const)("malformed Salesforce data (%s) is reported, not stored half-way", async (mode) => {
-    const { tenantId } = await createTenantFixture(db);
-    const login = await connect(emu);
-    const conn = new jsforce.Connection({ instanceUrl: proxy.url, accessToken: login.accessToken!, version: "62.0" });
-    proxy.set(mode);
-    let outcome: string;
-    try {
-      outcome = JSON.stringify(await runInitialSync({ database: db, tenantId, runId: `bad-${mode}`, conn, objects: ["Lead"], options: mode === "html-instead-of-json" ? { ...options, bulkThreshold: 100_000 } : options }));
-    } catch (error) {
-      outcome = `threw ${(error as { code?: string }).code ?? (error as Error).name}`;
-    }
-    const run = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status, error, error_code from sync_runs where id = ${`bad-${mode}`}`)))[0] as { status: string; error: string | null; error_code: string | null };
-    const stored = await storedRows(db, tenantId, "Lead");
-    const truth = new Map(emulatorRows(emu, "Lead").map((r) => [r.id, r]));
-    // Every stored row must equal Salesforce's, and only whole pages may be stored.
-    const wrong = stored.filter((r) => checksum([r]) !== checksum([truth.get(r.id) ?? { id: r.id, fields: {} }])).length;
-    const pageSize = mode === "html-instead-of-json" ? 2_000 : PAGE;
-    const wholePages = stored.length % pageSize === 0 || stored.length === truth.size;
-    proxy.set("none");
-    const retried = await runInitialSync({ database: db, tenantId, runId: `bad-${mode}`, conn: await connect(emu), objects: ["Lead"], options });
-    const afterRetry = await storedRows(db, tenantId, "Lead");
-    const exact = checksum(afterRetry) === checksum([...truth.values()]);
-    const clean = wrong === 0 && wholePages && exact;
-    // An extra column is harmless when ignored; every other damage must stop the page.
-    const harmless = mode === "unexpected-column";
-    record("5 malformed Salesforce data", mode, clean && (harmless || run.status !== "succeeded") ? (harmless ? "pass (ignored, not reported)" : "pass") : "FAIL", {
-      outcome,
-      run: `${run.status}/${run.error_code}`,
-      reason: String(run.error).slice(0, 110),
-      "rows stored": stored.length,
-      "rows differing from Salesforce": wrong,
-      "only whole pages stored": String(wholePages),
-      "exact after the source is fixed": String(exact),
-    });
-    expect(wrong).toBe(0);
-    expect(wholePages).toBe(true);
-    expect(exact).toBe(true);
-    expect(retried).toEqual({ outcome: "completed" });
-    if (!harmless) expect(run.status, "a damaged page must not let the run succeed").not.toBe("succeeded");
-  });
+  it.each(["truncated-csv", "bad-date", "unexpected-column", "html-instead-of-json"] as const)(
+    "malformed Salesforce data (%s) is reported, not stored half-way",
+    async (mode) => {
+      const { tenantId } = await createTenantFixture(db);
+      const login = await connect(emu);
+      const conn = new jsforce.Connection({ instanceUrl: proxy.url, accessToken: login.accessToken!, version: "62.0" });
+      proxy.set(mode);
+      let outcome: string;
+      try {
+        outcome = JSON.stringify(
+          await runInitialSync({
+            database: db,
+            tenantId,
+            runId: `bad-${mode}`,
+            conn,
+            objects: ["Lead"],
+            options: mode === "html-instead-of-json" ? { ...options, bulkThreshold: 100_000 } : options,
+          }),
+        );
+      } catch (error) {
+        outcome = `threw ${(error as { code?: string }).code ?? (error as Error).name}`;
+      }
+      const run = rowsOf(
+        await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status, error, error_code from sync_runs where id = ${`bad-${mode}`}`)),
+      )[0] as { status: string; error: string | null; error_code: string | null };
+      const stored = await storedRows(db, tenantId, "Lead");
+      const truth = new Map(emulatorRows(emu, "Lead").map((r) => [r.id, r]));
+      // Every stored row must equal Salesforce's, and only whole pages may be stored.
+      const wrong = stored.filter((r) => checksum([r]) !== checksum([truth.get(r.id) ?? { id: r.id, fields: {} }])).length;
+      const pageSize = mode === "html-instead-of-json" ? 2_000 : PAGE;
+      const wholePages = stored.length % pageSize === 0 || stored.length === truth.size;
+      proxy.set("none");
+      const retried = await runInitialSync({ database: db, tenantId, runId: `bad-${mode}`, conn: await connect(emu), objects: ["Lead"], options });
+      const afterRetry = await storedRows(db, tenantId, "Lead");
+      const exact = checksum(afterRetry) === checksum([...truth.values()]);
+      const clean = wrong === 0 && wholePages && exact;
+      // An extra column is harmless when ignored; every other damage must stop the page.
+      const harmless = mode === "unexpected-column";
+      record(
+        "5 malformed Salesforce data",
+        mode,
+        clean && (harmless || run.status !== "succeeded") ? (harmless ? "pass (ignored, not reported)" : "pass") : "FAIL",
+        {
+          outcome,
+          run: `${run.status}/${run.error_code}`,
+          reason: String(run.error).slice(0, 110),
+          "rows stored": stored.length,
+          "rows differing from Salesforce": wrong,
+          "only whole pages stored": String(wholePages),
+          "exact after the source is fixed": String(exact),
+        },
+      );
+      expect(wrong).toBe(0);
+      expect(wholePages).toBe(true);
+      expect(exact).toBe(true);
+      expect(retried).toEqual({ outcome: "completed" });
+      if (!harmless) expect(run.status, "a damaged page must not let the run succeed").not.toBe("succeeded");
+    },
+  );
 
   it("a worker with malformed env exits with a clear message, not a stack trace", async () => {
     const { command, args, cwd } = productionCommand("worker");
@@ -152,6 +174,8 @@ describe("bad input", () => {
       expect(code, name).toBe(1);
       expect(stderr, name).not.toMatch(/\n\s+at /);
     }
-    record("5 malformed env", `worker started with ${results.length} malformed environments`, results.every((r) => r.includes(", clear")) ? "pass" : "FAIL", { results: results.join(" | ") });
+    record("5 malformed env", `worker started with ${results.length} malformed environments`, results.every((r) => r.includes(", clear")) ? "pass" : "FAIL", {
+      results: results.join(" | "),
+    });
   });
 });

@@ -36,7 +36,9 @@ describe("crash chaos: the real worker process SIGKILLed during an initial sync 
     const runId = "chaos";
     const jobId = await queue.send("sync.initial", { tenantId, runId });
     const runStatus = async () =>
-      rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status from sync_runs where id = ${runId}`)))[0]?.status as string | undefined;
+      rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status from sync_runs where id = ${runId}`)))[0]?.status as
+        | string
+        | undefined;
     const incarnations: number[] = [worker.pid];
     const killedAfterMs: number[] = [];
     const recoveredAfterMs: number[] = [];
@@ -62,7 +64,12 @@ describe("crash chaos: the real worker process SIGKILLed during an initial sync 
         incarnations.push(worker.pid);
       }
       const seenAtLastKill = readPageLog(pageLog).length;
-      await waitFor("a page read after the last kill", async () => readPageLog(pageLog).length > seenAtLastKill || (await runStatus()) === "succeeded", 120_000, 50);
+      await waitFor(
+        "a page read after the last kill",
+        async () => readPageLog(pageLog).length > seenAtLastKill || (await runStatus()) === "succeeded",
+        120_000,
+        50,
+      );
       if (kills > 0) recoveredAfterMs.push(Date.now() - lastKilledAt);
       await waitFor("the run to finish", async () => (await runStatus()) === "succeeded", 20 * 60_000, 250);
       attempts = ((await queue.boss.getJobById("tenant-sync", jobId))?.retryCount ?? 0) + 1;
@@ -95,20 +102,26 @@ describe("crash chaos: the real worker process SIGKILLed during an initial sync 
       if (new Set(stored.map((r) => r.id)).size !== stored.length) differences.push(`${object}: duplicate ids`);
       if (checksum(stored) !== checksum(expected)) differences.push(`${object}: checksum differs`);
       const c = counters.find((r) => r.object === object);
-      if (c?.processed !== expected.length || c.created !== expected.length) differences.push(`${object}: counters ${c?.processed}/${c?.created} for ${expected.length}`);
+      if (c?.processed !== expected.length || c.created !== expected.length)
+        differences.push(`${object}: counters ${c?.processed}/${c?.created} for ${expected.length}`);
     }
-    record("1 crash chaos", `${rereads.length} SIGKILLs of the real worker (multi-process, Postgres), ${TOTAL.toLocaleString("en-US")} records`, differences.length === 0 && Math.max(...rereads) <= 1 ? "pass" : "FAIL", {
-      kills: rereads.length,
-      records,
-      "kill delays after first page (ms)": killedAfterMs.join(","),
-      "pages re-read per crash": rereads.join(","),
-      "job attempts": attempts ?? "—",
-      "kill to next page read, heartbeat lapse included (s)": recoveredAfterMs.map((ms) => (ms / 1000).toFixed(1)).join(","),
-      "max re-read": Math.max(...rereads),
-      "page fetches repeated in total": duplicateFetches,
-      differences: differences.length,
-      seconds: Math.round(seconds),
-    });
+    record(
+      "1 crash chaos",
+      `${rereads.length} SIGKILLs of the real worker (multi-process, Postgres), ${TOTAL.toLocaleString("en-US")} records`,
+      differences.length === 0 && Math.max(...rereads) <= 1 ? "pass" : "FAIL",
+      {
+        kills: rereads.length,
+        records,
+        "kill delays after first page (ms)": killedAfterMs.join(","),
+        "pages re-read per crash": rereads.join(","),
+        "job attempts": attempts ?? "—",
+        "kill to next page read, heartbeat lapse included (s)": recoveredAfterMs.map((ms) => (ms / 1000).toFixed(1)).join(","),
+        "max re-read": Math.max(...rereads),
+        "page fetches repeated in total": duplicateFetches,
+        differences: differences.length,
+        seconds: Math.round(seconds),
+      },
+    );
     expect(differences).toEqual([]);
     expect(Math.max(...rereads)).toBeLessThanOrEqual(1);
   });

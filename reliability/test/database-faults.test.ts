@@ -18,7 +18,8 @@ const LEADS = SIZE === "full" ? 60_000 : 15_000;
 async function terminateConnections(database: string): Promise<number> {
   const admin = postgres(testAdminUrl(), { max: 1, onnotice: () => {} });
   try {
-    const rows = await admin`select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity where datname = ${database} and pid <> pg_backend_pid()) t`;
+    const rows =
+      await admin`select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity where datname = ${database} and pid <> pg_backend_pid()) t`;
     return rows[0]!.n as number;
   } finally {
     await admin.end({ timeout: 5 });
@@ -31,7 +32,17 @@ async function startWeb(platformUrl: string): Promise<{ url: string; child: Chil
   const { command, args, cwd } = productionCommand("web");
   const child = spawn(command, args, {
     cwd,
-    env: { ...process.env, DATABASE_URL: runtimeUrlFor(platformUrl), DATABASE_PLATFORM_URL: platformUrl, BETTER_AUTH_SECRET: "reliability-suite-secret-0123456789abcdef", FERRY_MASTER_KEY: masterKey, PORT: String(port), HOST: "127.0.0.1", LOG_LEVEL: "warn", NODE_ENV: "production" },
+    env: {
+      ...process.env,
+      DATABASE_URL: runtimeUrlFor(platformUrl),
+      DATABASE_PLATFORM_URL: platformUrl,
+      BETTER_AUTH_SECRET: "reliability-suite-secret-0123456789abcdef",
+      FERRY_MASTER_KEY: masterKey,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      NODE_ENV: "production",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
@@ -47,7 +58,9 @@ async function startWeb(platformUrl: string): Promise<{ url: string; child: Chil
     "the web process to answer /healthz",
     async () => {
       if (child.exitCode !== null) throw new Error(`web exited (${child.exitCode}): ${lines.slice(-5).join("\n")}`);
-      return fetch(`${url}/healthz`).then((r) => r.ok).catch(() => false);
+      return fetch(`${url}/healthz`)
+        .then((r) => r.ok)
+        .catch(() => false);
     },
     120_000,
     250,
@@ -60,7 +73,8 @@ async function copyDifferences(emu: EmulatorHandle, db: TestDatabase, tenantId: 
   for (const object of SYNC_OBJECTS) {
     const expected = emulatorRows(emu, object);
     const stored = await storedRows(db, tenantId, object);
-    if (stored.length !== expected.length || new Set(stored.map((r) => r.id)).size !== stored.length || checksum(stored) !== checksum(expected)) out.push(object);
+    if (stored.length !== expected.length || new Set(stored.map((r) => r.id)).size !== stored.length || checksum(stored) !== checksum(expected))
+      out.push(object);
   }
   return out;
 }
@@ -85,7 +99,10 @@ describe("database faults on Postgres (the server is never restarted: connection
     const web = await startWeb(url);
     let worker = await startWorkerProcess(url, { pageLog, logFile: join(workDir, "dbfault-worker.log") });
     const queue = await openQueue(url);
-    const runStatus = async () => rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status from sync_runs where id = 'dbfault'`)))[0]?.status as string | undefined;
+    const runStatus = async () =>
+      rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status from sync_runs where id = 'dbfault'`)))[0]?.status as
+        | string
+        | undefined;
     const terminated: number[] = [];
     const crashes: string[] = [];
     let upstreamCrashes = 0;
@@ -95,7 +112,12 @@ describe("database faults on Postgres (the server is never restarted: connection
       const jobId = await queue.send("sync.initial", { tenantId, runId: "dbfault" }, { retryLimit: 5, retryDelay: 1 });
       for (let k = 0; k < (SIZE === "full" ? 3 : 1); k++) {
         const seen = readPageLog(pageLog).length;
-        await waitFor("the worker to read a page", async () => readPageLog(pageLog).length > seen || (await runStatus().catch(() => undefined)) === "succeeded", 120_000, 50);
+        await waitFor(
+          "the worker to read a page",
+          async () => readPageLog(pageLog).length > seen || (await runStatus().catch(() => undefined)) === "succeeded",
+          120_000,
+          50,
+        );
         await sleep(random(100, 800));
         terminated.push(await terminateConnections(name));
         await sleep(1_500);
@@ -107,30 +129,44 @@ describe("database faults on Postgres (the server is never restarted: connection
           if (worker.lines.some((l) => l.includes("Cannot read properties of null (reading 'write')")) && worker.lines.some((l) => l.includes("nextWrite"))) {
             upstreamCrashes++;
           } else {
-            const cause = worker.lines.find((l) => /^error: |Unhandled 'error' event|Emitted 'error' event on (\w+)/.test(l)) ?? `exit ${worker.child.exitCode}`;
+            const cause =
+              worker.lines.find((l) => /^error: |Unhandled 'error' event|Emitted 'error' event on (\w+)/.test(l)) ?? `exit ${worker.child.exitCode}`;
             crashes.push(`${cause.slice(0, 80)} ${worker.lines.find((l) => l.startsWith("Emitted 'error' event on"))?.slice(0, 60) ?? ""}`.trim());
           }
           worker = await startWorkerProcess(url, { pageLog, logFile: join(workDir, "dbfault-worker.log") });
         }
       }
       const before = Date.now();
-      await waitFor("web /readyz 200 again", async () => fetch(`${web.url}/readyz`).then((r) => r.ok).catch(() => false), 60_000, 200);
+      await waitFor(
+        "web /readyz 200 again",
+        async () =>
+          fetch(`${web.url}/readyz`)
+            .then((r) => r.ok)
+            .catch(() => false),
+        60_000,
+        200,
+      );
       const readyAfter = Date.now() - before;
       await waitFor("the run to finish", async () => (await runStatus().catch(() => undefined)) === "succeeded", 10 * 60_000, 250);
       const job = await queue.boss.getJobById("tenant-sync", jobId);
       const differences = await copyDifferences(emu, db, tenantId);
       const workerAlive = crashes.length === 0 && alive();
       const webAlive = web.child.exitCode === null;
-      record("4 connections killed", `pg_terminate_backend on every connection of the database, ${terminated.length}× during an initial sync of ${LEADS + 983} records`, differences.length === 0 && workerAlive && webAlive ? "pass" : "FAIL", {
-        "backends terminated": terminated.join("+"),
-        "worker crashes (restarted by the test)": crashes.length ? crashes.join(" | ") : 0,
-        "worker restarts after postgres.js nextWrite (upstream #1208)": upstreamCrashes,
-        "job attempts": (job?.retryCount ?? 0) + 1,
-        "worker process alive": String(workerAlive),
-        "web process alive": String(webAlive),
-        "web /readyz ok again after (ms)": readyAfter,
-        differences: differences.length,
-      });
+      record(
+        "4 connections killed",
+        `pg_terminate_backend on every connection of the database, ${terminated.length}× during an initial sync of ${LEADS + 983} records`,
+        differences.length === 0 && workerAlive && webAlive ? "pass" : "FAIL",
+        {
+          "backends terminated": terminated.join("+"),
+          "worker crashes (restarted by the test)": crashes.length ? crashes.join(" | ") : 0,
+          "worker restarts after postgres.js nextWrite (upstream #1208)": upstreamCrashes,
+          "job attempts": (job?.retryCount ?? 0) + 1,
+          "worker process alive": String(workerAlive),
+          "web process alive": String(webAlive),
+          "web /readyz ok again after (ms)": readyAfter,
+          differences: differences.length,
+        },
+      );
       expect(differences).toEqual([]);
       expect(webAlive).toBe(true);
       expect(crashes, "the worker process survives its connections being terminated").toEqual([]);
@@ -151,28 +187,44 @@ describe("database faults on Postgres (the server is never restarted: connection
     try {
       const retryLimit = 2;
       const jobId = await queue.send("sync.initial", { tenantId, runId: "diskfull" }, { retryLimit, retryDelay: 1 });
-      const job = await waitFor("the job to end", async () => {
-        const j = await queue.boss.getJobById("tenant-sync", jobId);
-        return j && ["failed", "completed"].includes(j.state) ? j : undefined;
-      }, 5 * 60_000, 250);
-      const run = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status, error, error_code from sync_runs where id = 'diskfull'`)))[0] as { status: string; error: string; error_code: string };
-      const state = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select state, message from sync_states`)))[0] as { state: string; message: string | null } | undefined;
+      const job = await waitFor(
+        "the job to end",
+        async () => {
+          const j = await queue.boss.getJobById("tenant-sync", jobId);
+          return j && ["failed", "completed"].includes(j.state) ? j : undefined;
+        },
+        5 * 60_000,
+        250,
+      );
+      const run = rowsOf(
+        await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status, error, error_code from sync_runs where id = 'diskfull'`)),
+      )[0] as { status: string; error: string; error_code: string };
+      const state = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select state, message from sync_states`)))[0] as
+        | { state: string; message: string | null }
+        | undefined;
       const notices = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select kind from notifications`))).map((n) => String(n.kind));
-      const mails = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select subject from email_outbox where meta->>'kind' = 'sync_failed'`))).length;
+      const mails = rowsOf(
+        await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select subject from email_outbox where meta->>'kind' = 'sync_failed'`)),
+      ).length;
       await sleep(1_000);
       const workerAlive = worker.child.exitCode === null && worker.child.signalCode === null;
       const failures = worker.lines.filter((l) => l.includes('"job failed"')).length;
-      record("4 disk full on write", "errcode 53100 raised on every Contact insert of one tenant", job.state === "failed" && workerAlive && run?.status === "failed" && /No space left/.test(run?.error ?? "") ? "pass" : "FAIL", {
-        "job state": job.state,
-        "attempts (retryLimit+1)": `${(job.retryCount ?? 0) + 1} (${retryLimit + 1})`,
-        "run status": `${run?.status}/${run?.error_code}`,
-        "run reason": String(run?.error).slice(0, 100),
-        "tenant state shown": `${state?.state}${state?.message ? `: ${state.message.slice(0, 60)}` : ""}`,
-        "worker alive": String(workerAlive),
-        "job failures logged": failures,
-        notifications: notices.join(",") || "none",
-        "sync-failed mails in the outbox": mails,
-      });
+      record(
+        "4 disk full on write",
+        "errcode 53100 raised on every Contact insert of one tenant",
+        job.state === "failed" && workerAlive && run?.status === "failed" && /No space left/.test(run?.error ?? "") ? "pass" : "FAIL",
+        {
+          "job state": job.state,
+          "attempts (retryLimit+1)": `${(job.retryCount ?? 0) + 1} (${retryLimit + 1})`,
+          "run status": `${run?.status}/${run?.error_code}`,
+          "run reason": String(run?.error).slice(0, 100),
+          "tenant state shown": `${state?.state}${state?.message ? `: ${state.message.slice(0, 60)}` : ""}`,
+          "worker alive": String(workerAlive),
+          "job failures logged": failures,
+          notifications: notices.join(",") || "none",
+          "sync-failed mails in the outbox": mails,
+        },
+      );
       expect(job.state).toBe("failed");
       expect(workerAlive).toBe(true);
       expect(run.error).toMatch(/No space left on device/);

@@ -10,7 +10,20 @@ import { createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { startOrg } from "@ferry/sync/testing";
 import { captureClient, findLeaks } from "../src/capture";
-import { encode, inputCases, parsesLocally, prng, proceduresOf, send, textClasses, unclearMessage, type InputCase, type Procedure, type Sent, type Wire } from "../src/fuzz";
+import {
+  encode,
+  inputCases,
+  parsesLocally,
+  prng,
+  proceduresOf,
+  send,
+  textClasses,
+  unclearMessage,
+  type InputCase,
+  type Procedure,
+  type Sent,
+  type Wire,
+} from "../src/fuzz";
 import { masterKey, noteSecret, record, SIZE, sleep, startWorkerProcess, waitFor, workDir, type WorkerProcess } from "../src/harness";
 import { startWebProcess, type WebProcess } from "../src/web";
 
@@ -102,7 +115,10 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     const body = await response.text();
     captureClient("trpc", `setup signUp ${role} → ${response.status}`, body);
     if (!response.ok) throw new Error(`sign-up of ${role} failed: ${response.status} ${body}`);
-    const pair = response.headers.getSetCookie().find((c) => c.includes("session_token="))!.split(";")[0]!;
+    const pair = response.headers
+      .getSetCookie()
+      .find((c) => c.includes("session_token="))!
+      .split(";")[0]!;
     const value = pair.slice(pair.indexOf("=") + 1);
     noteSecret(value, decodeURIComponent(value), decodeURIComponent(value).split(".")[0]);
     return { role, email, password, cookie: pair };
@@ -112,7 +128,10 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
 
   beforeAll(async () => {
     const oauthSecret = randomBytes(18).toString("hex");
-    emu = await startOrg({ oauthClients: [{ clientId: "fuzz-connected-app", clientSecret: oauthSecret, redirectUris: [] }], autoApproveUser: "sync@ferry.emulator" });
+    emu = await startOrg({
+      oauthClients: [{ clientId: "fuzz-connected-app", clientSecret: oauthSecret, redirectUris: [] }],
+      autoApproveUser: "sync@ferry.emulator",
+    });
     for (const u of emu.users) noteSecret(u.password, u.securityToken, u.password + u.securityToken);
     noteSecret(oauthSecret);
     db = await createTestDatabase("postgres");
@@ -141,7 +160,11 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     await web.stop();
     web = await startWebProcess(db.platformUrl!, { logName: "fuzz-web-2", env: { ...webEnv, BETTER_AUTH_SECRET: authSecret } });
     wire = { url: web.url, origin: web.url };
-    for (const [inviter, role, as] of [["ownerA", "adminA", "admin"], ["ownerA", "viewerA", "viewer"], ["ownerB", "viewerB", "viewer"]] as const) {
+    for (const [inviter, role, as] of [
+      ["ownerA", "adminA", "admin"],
+      ["ownerA", "viewerA", "viewer"],
+      ["ownerB", "viewerB", "viewer"],
+    ] as const) {
       const email = `${role.toLowerCase()}-${randomBytes(3).toString("hex")}@fuzz.test`;
       const invitation = await call<{ id: string }>(inviter, "invitation.create", { email, role: as });
       users[role] = await signUp(role, undefined, email);
@@ -163,7 +186,12 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     await call("ownerA", "salesforce.confirm", { acknowledged: true });
     await call("ownerA", "salesforce.acceptMappings", {});
     await call("ownerA", "salesforce.startSync", { acknowledgeDuplicates: true });
-    await waitFor("tenant A's initial sync", async () => (await sql`select status from sync_runs where tenant_id = ${ids.tenantA} and kind = 'initial'`)[0]?.status === "succeeded", 5 * 60_000, 500);
+    await waitFor(
+      "tenant A's initial sync",
+      async () => (await sql`select status from sync_runs where tenant_id = ${ids.tenantA} and kind = 'initial'`)[0]?.status === "succeeded",
+      5 * 60_000,
+      500,
+    );
     // Tenant B: OAuth, so a refresh token exists to be leaked; the emulator approves as its first user.
     await call("ownerB", "salesforce.setAuthType", { authType: "oauth" });
     const { authorizeUrl } = await call<{ authorizeUrl: string }>("ownerB", "salesforce.startOAuth", { sandbox: false });
@@ -183,7 +211,10 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     for (const row of records.rows ?? []) ids.markersA.add(row.sfId);
     collect(ids.a, records);
     for (const kind of ["companies", "opportunities"]) collect(ids.a, await call("ownerA", "record.list", { kind, limit: 5 }));
-    for (const [role, into] of [["ownerA", ids.a], ["ownerB", ids.b]] as const) {
+    for (const [role, into] of [
+      ["ownerA", ids.a],
+      ["ownerB", ids.b],
+    ] as const) {
       for (const path of ["member.list", "invitation.list", "notification.list", "history.list", "syncError.list", "audit.list"]) {
         const p = byPath.get(path)!;
         collect(into, await call(role, path, p.schema ? {} : undefined));
@@ -250,7 +281,7 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     const perNamespace = new Map<string, number>();
     const perCategory = new Map<string, number>();
     let inputs = 0;
-    const count = <K,>(map: Map<K, number>, key: K, n = 1) => map.set(key, (map.get(key) ?? 0) + n);
+    const count = <K>(map: Map<K, number>, key: K, n = 1) => map.set(key, (map.get(key) ?? 0) + n);
 
     const markerLeak = (role: RoleName, request: string, body: string) => {
       if (!B_SIDE.includes(role) && role !== "anon" && role !== "forged") return undefined;
@@ -304,15 +335,28 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
       const first = batch[0]!;
       const user = users[first.role];
       const cookie = user.cookie ? { cookie: user.cookie } : {};
-      const method = first.transport === "wrong method" ? (first.procedure.type === "query" ? "POST" : "GET") : first.procedure.type === "query" ? "GET" : "POST";
+      const method =
+        first.transport === "wrong method" ? (first.procedure.type === "query" ? "POST" : "GET") : first.procedure.type === "query" ? "GET" : "POST";
       let request: Parameters<typeof send>[1];
       if (batch.length > 1) {
         const payload = JSON.stringify(Object.fromEntries(batch.map((b, i) => [String(i), JSON.parse(encode(b.kase.input))])));
         const path = batch.map((b) => b.procedure.path).join(",");
-        request = method === "GET" ? { method, path, query: `batch=1&input=${encodeURIComponent(payload)}`, where, expected: batch.length, ...cookie } : { method, path: `${path}?batch=1`, body: payload, where, expected: batch.length, ...cookie };
+        request =
+          method === "GET"
+            ? { method, path, query: `batch=1&input=${encodeURIComponent(payload)}`, where, expected: batch.length, ...cookie }
+            : { method, path: `${path}?batch=1`, body: payload, where, expected: batch.length, ...cookie };
       } else {
         const body = encode(first.kase.input);
-        request = method === "GET" ? { method, path: first.procedure.path, ...(first.kase.input === undefined ? {} : { query: `input=${encodeURIComponent(body)}` }), where, ...cookie } : { method, path: first.procedure.path, body, where, ...cookie };
+        request =
+          method === "GET"
+            ? {
+                method,
+                path: first.procedure.path,
+                ...(first.kase.input === undefined ? {} : { query: `input=${encodeURIComponent(body)}` }),
+                where,
+                ...cookie,
+              }
+            : { method, path: first.procedure.path, body, where, ...cookie };
       }
       let sent: Sent;
       try {
@@ -327,7 +371,15 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
         count(perCategory, b.kase.category);
       }
       const requestText = `${request.query ?? ""}${request.body ?? ""}`;
-      judge(where, request.path.slice(0, 80), first.role, batch.map((b) => b.kase.category).join("+"), sent, batch.map((b) => b.invalid || b.transport === "wrong method"), requestText);
+      judge(
+        where,
+        request.path.slice(0, 80),
+        first.role,
+        batch.map((b) => b.kase.category).join("+"),
+        sent,
+        batch.map((b) => b.invalid || b.transport === "wrong method"),
+        requestText,
+      );
     }
 
     // ---- who gets past the door: an input every schema refuses, sent as each caller ----------------
@@ -336,7 +388,14 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
       if (!procedure.schema && procedure.type === "mutation") continue; // no input to refuse: sending it would run it
       const reached: RoleName[] = [];
       for (const role of ROLES) {
-        const probe: Planned = { procedure, role, kase: { category: "wrong type", field: "(input)", label: "12345", input: procedure.schema ? 12345 : undefined }, transport: "single", phase: 1, invalid: Boolean(procedure.schema) };
+        const probe: Planned = {
+          procedure,
+          role,
+          kase: { category: "wrong type", field: "(input)", label: "12345", input: procedure.schema ? 12345 : undefined },
+          transport: "single",
+          phase: 1,
+          invalid: Boolean(procedure.schema),
+        };
         const before = outcomes.length;
         await sendPlanned([probe], "probe");
         const status = outcomes[before]?.status ?? 0;
@@ -371,7 +430,8 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
       const byCategory = new Map<string, InputCase[]>();
       for (const c of random.shuffle([...cases])) byCategory.set(c.category, [...(byCategory.get(c.category) ?? []), c]);
       const chosen: InputCase[] = [];
-      while (chosen.length < Math.min(PER_PROCEDURE, cases.length)) for (const list of byCategory.values()) if (list.length && chosen.length < PER_PROCEDURE) chosen.push(list.shift()!);
+      while (chosen.length < Math.min(PER_PROCEDURE, cases.length))
+        for (const list of byCategory.values()) if (list.length && chosen.length < PER_PROCEDURE) chosen.push(list.shift()!);
       // Issue 13's text classes reach every string input whatever the size: one of each per field beyond the sample.
       for (const field of new Set(cases.filter((c) => (textClasses as readonly string[]).includes(c.category)).map((c) => c.field))) {
         for (const category of textClasses) {
@@ -383,7 +443,10 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
       const reached = reaches.get(procedure.path) ?? [];
       for (const kase of chosen) {
         for (let k = 0; k < CALLERS_PER_CASE; k++) {
-          const scanned = kase.ignoredKeys && kase.input && typeof kase.input === "object" ? Object.fromEntries(Object.entries(kase.input).filter(([k]) => !kase.ignoredKeys!.includes(k))) : kase.input;
+          const scanned =
+            kase.ignoredKeys && kase.input && typeof kase.input === "object"
+              ? Object.fromEntries(Object.entries(kase.input).filter(([k]) => !kase.ignoredKeys!.includes(k)))
+              : kase.input;
           const text = encode(scanned);
           const hasA = aIds.some((id) => text.includes(id));
           const hasB = bIds.some((id) => text.includes(id));
@@ -394,14 +457,28 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
           const invalid = !parsesLocally(procedure, kase.input);
           const r = random.next();
           const transport = r < 0.1 ? "wrong method" : r < 0.25 ? "batch" : "single";
-          const mayWrite = procedure.type === "mutation" && !invalid && transport !== "wrong method" && !crossTenant && !["missing id", "foreign id"].includes(kase.category) && (!["anon", "forged"].includes(role) || reached.includes(role));
+          const mayWrite =
+            procedure.type === "mutation" &&
+            !invalid &&
+            transport !== "wrong method" &&
+            !crossTenant &&
+            !["missing id", "foreign id"].includes(kase.category) &&
+            (!["anon", "forged"].includes(role) || reached.includes(role));
           plan.push({ procedure, role, kase, transport, phase: mayWrite ? 2 : 1, invalid });
         }
       }
     }
     // Each caller's no-input mutations once (leave, end support, describe, export): they ignore input, so they belong to phase 2.
     for (const procedure of procedures.filter((p) => !p.schema && p.type === "mutation")) {
-      for (const role of ROLES) plan.push({ procedure, role, kase: { category: "whole input", field: "(input)", label: "junk", input: { junk: "' OR 1=1 --" } }, transport: "single", phase: role === "anon" || role === "forged" ? 1 : 2, invalid: false });
+      for (const role of ROLES)
+        plan.push({
+          procedure,
+          role,
+          kase: { category: "whole input", field: "(input)", label: "junk", input: { junk: "' OR 1=1 --" } },
+          transport: "single",
+          phase: role === "anon" || role === "forged" ? 1 : 2,
+          invalid: false,
+        });
     }
 
     const batches = (items: Planned[]) => {
@@ -443,7 +520,13 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     for (const [i, p] of procedures.entries()) {
       const role = ROLES[i % ROLES.length]!;
       if (p.type === "query") {
-        for (const [label, query] of [["bad percent-encoding", "input=%ZZ%"], ["input not JSON", "input={json"], ["batch without map", "batch=1&input=[1,2]"], ["meta pollution", `input=${encodeURIComponent(protoMeta)}`]] as const) raw.push({ role, method: "GET", path: p.path, query, label });
+        for (const [label, query] of [
+          ["bad percent-encoding", "input=%ZZ%"],
+          ["input not JSON", "input={json"],
+          ["batch without map", "batch=1&input=[1,2]"],
+          ["meta pollution", `input=${encodeURIComponent(protoMeta)}`],
+        ] as const)
+          raw.push({ role, method: "GET", path: p.path, query, label });
       } else if (required.includes(p) || role === "anon" || role === "forged") {
         for (const [label, body] of rawBodies.slice(i % 3, (i % 3) + 5)) raw.push({ role, method: "POST", path: p.path, body, label });
         raw.push({ role, method: "POST", path: p.path, body: encode({}), contentType: "text/plain;charset=utf-16", label: "wrong content type" });
@@ -461,7 +544,14 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
         ["PATCH", "record.edit", "PATCH"],
         ["query in a mutation batch", "account.me,member.leave", "POST"],
       ] as const) {
-        raw.push({ role, method, path, label, ...(label === "100-procedure batch" ? { query: "batch=1&input=%7B%7D" } : {}), ...(method === "POST" ? { body: '{"0":{"json":null},"1":{"json":null}}' } : {}) });
+        raw.push({
+          role,
+          method,
+          path,
+          label,
+          ...(label === "100-procedure batch" ? { query: "batch=1&input=%7B%7D" } : {}),
+          ...(method === "POST" ? { body: '{"0":{"json":null},"1":{"json":null}}' } : {}),
+        });
       }
     }
 
@@ -474,13 +564,23 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     await pool(raw, async (r) => {
       const user = users[r.role];
       try {
-        const sent = await send(wire, { method: r.method, path: r.path, ...(r.query ? { query: r.query } : {}), ...(r.body !== undefined ? { body: r.body } : {}), ...(r.contentType ? { contentType: r.contentType } : {}), ...(user.cookie ? { cookie: user.cookie } : {}), where: `raw ${r.label}` });
+        const sent = await send(wire, {
+          method: r.method,
+          path: r.path,
+          ...(r.query ? { query: r.query } : {}),
+          ...(r.body !== undefined ? { body: r.body } : {}),
+          ...(r.contentType ? { contentType: r.contentType } : {}),
+          ...(user.cookie ? { cookie: user.cookie } : {}),
+          where: `raw ${r.label}`,
+        });
         inputs++;
         count(perCategory, "malformed request");
         count(perNamespace, r.path.split(".")[0]!.slice(0, 20));
         // A procedure without input ignores what is sent (tRPC never reads it), so only those with an input must refuse.
         const paths = r.path.split(",");
-        const mustRefuse = paths.map((p) => !byPath.has(p) || Boolean(byPath.get(p)!.schema) || r.method !== (byPath.get(p)!.type === "query" ? "GET" : "POST"));
+        const mustRefuse = paths.map(
+          (p) => !byPath.has(p) || Boolean(byPath.get(p)!.schema) || r.method !== (byPath.get(p)!.type === "query" ? "GET" : "POST"),
+        );
         judge(`raw ${r.label}`, r.path.slice(0, 60), r.role, "malformed request", sent, mustRefuse, `${r.query ?? ""}${(r.body ?? "").slice(0, 1000)}`);
       } catch (error) {
         noAnswer(`raw ${r.label}`, r, r.role, error);
@@ -491,7 +591,10 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     // ---- socket.io: hostile handshakes, unknown events, huge payloads, room-join attempts ---------
     const socketStats = { handshakes: 0, refused: 0, accepted: 0, events: 0, disconnectedByServer: 0 };
     const received: { role: string; event: string; payload: unknown }[] = [];
-    const open = (label: string, options: { cookie?: string; auth?: Record<string, unknown>; query?: Record<string, string>; transports?: string[]; headers?: Record<string, string> }) =>
+    const open = (
+      label: string,
+      options: { cookie?: string; auth?: Record<string, unknown>; query?: Record<string, string>; transports?: string[]; headers?: Record<string, string> },
+    ) =>
       new Promise<{ socket: Socket; ok: boolean; error?: string }>((resolve) => {
         const socket = connectSocket(web.url, {
           transports: (options.transports ?? ["websocket"]) as ["websocket"],
@@ -535,7 +638,8 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     ] as [string, Parameters<typeof open>[1]][]) {
       const result = await open(`anon ${label}`, options);
       if (result.ok) handshakeProblems.push(`${label}: accepted without a valid session`);
-      else if (!/unauthori[sz]ed|authentication failed/i.test(result.error ?? "")) handshakeProblems.push(`${label}: refused with ${JSON.stringify(result.error)}`);
+      else if (!/unauthori[sz]ed|authentication failed/i.test(result.error ?? ""))
+        handshakeProblems.push(`${label}: refused with ${JSON.stringify(result.error)}`);
     }
     const control = await open("ownerA", { cookie: users.ownerA.cookie! });
     const hostile: { label: string; socket: Socket }[] = [];
@@ -543,7 +647,10 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
       ["ownerB", { cookie: users.ownerB.cookie! }],
       ["viewerB", { cookie: users.viewerB.cookie! }],
       ["staff (no grant)", { cookie: users.staff.cookie! }],
-      ["ownerB claiming A in auth", { cookie: users.ownerB.cookie!, auth: { tenantId: ids.tenantA, tenantIds: [ids.tenantA] }, query: { tenantId: ids.tenantA } }],
+      [
+        "ownerB claiming A in auth",
+        { cookie: users.ownerB.cookie!, auth: { tenantId: ids.tenantA, tenantIds: [ids.tenantA] }, query: { tenantId: ids.tenantA } },
+      ],
       ["viewerB over polling", { cookie: users.viewerB.cookie!, transports: ["polling"] }],
     ] as [string, Parameters<typeof open>[1]][]) {
       const result = await open(label, options);
@@ -581,7 +688,13 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     }
     await sleep(500);
     // Frames that are not socket.io packets, and a payload over the 1 MB limit, on sockets of their own (the server drops those connections).
-    for (const [label, frame] of [["malformed packet", "2[\"join\""], ["not a packet", "\u0000\u0001garbage"], ["unknown packet type", "9{}"], ["5,000-deep event", `2["deep",${"[".repeat(5_000)}${"]".repeat(5_000)}]`], ["join as a raw packet", `2["join","tenant:${ids.tenantA}"]`]] as const) {
+    for (const [label, frame] of [
+      ["malformed packet", '2["join"'],
+      ["not a packet", "\u0000\u0001garbage"],
+      ["unknown packet type", "9{}"],
+      ["5,000-deep event", `2["deep",${"[".repeat(5_000)}${"]".repeat(5_000)}]`],
+      ["join as a raw packet", `2["join","tenant:${ids.tenantA}"]`],
+    ] as const) {
       const result = await open(`ownerB ${label}`, { cookie: users.ownerB.cookie! });
       (result.socket.io.engine as unknown as { write(data: string): void }).write(frame);
       socketStats.events++;
@@ -590,7 +703,11 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     huge.socket.emit("join", "x".repeat(2 * 1024 * 1024));
     socketStats.events++;
     await sleep(1_500);
-    const webAliveAfterSockets = web.alive() && (await fetch(`${web.url}/healthz`).then((r) => r.ok).catch(() => false));
+    const webAliveAfterSockets =
+      web.alive() &&
+      (await fetch(`${web.url}/healthz`)
+        .then((r) => r.ok)
+        .catch(() => false));
 
     const after = await checksum();
     const auditAfter = (await sql`select count(*)::int as n from audit_log where outcome <> 'success'`)[0]!.n as number;
@@ -600,11 +717,26 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     const mark = received.length;
     await call("ownerA", "invitation.create", { email: `leak-check-${randomBytes(2).toString("hex")}@fuzz.test`, role: "viewer" });
     await call("ownerB", "invitation.create", { email: `leak-check-${randomBytes(2).toString("hex")}@fuzz.test`, role: "viewer" });
-    await waitFor("tenant A's notification on A's socket", async () => received.slice(mark).some((e) => e.role === "ownerA" && e.event === "notification"), 10_000, 50).catch(() => undefined);
+    await waitFor(
+      "tenant A's notification on A's socket",
+      async () => received.slice(mark).some((e) => e.role === "ownerA" && e.event === "notification"),
+      10_000,
+      50,
+    ).catch(() => undefined);
     // And the worker's own events (through Postgres to the web process): an incremental run of tenant A, due once its interval is a minute again.
     await sql`update tenants set sync_interval_minutes = 1 where id = ${ids.tenantA}`;
-    const workerEvents = await waitFor("a sync event of tenant A's incremental run on A's socket", async () => received.slice(mark).filter((e) => e.role === "ownerA" && e.event.startsWith("sync.")).length, 120_000, 200).catch(() => 0);
-    await waitFor("tenant A's incremental run to finish", async () => !(await sql`select 1 from sync_runs where tenant_id = ${ids.tenantA} and status in ('queued', 'in_progress')`).length, 120_000, 500).catch(() => undefined);
+    const workerEvents = await waitFor(
+      "a sync event of tenant A's incremental run on A's socket",
+      async () => received.slice(mark).filter((e) => e.role === "ownerA" && e.event.startsWith("sync.")).length,
+      120_000,
+      200,
+    ).catch(() => 0);
+    await waitFor(
+      "tenant A's incremental run to finish",
+      async () => !(await sql`select 1 from sync_runs where tenant_id = ${ids.tenantA} and status in ('queued', 'in_progress')`).length,
+      120_000,
+      500,
+    ).catch(() => undefined);
     await sql`update tenants set sync_interval_minutes = 60 where id = ${ids.tenantA}`;
     await sleep(1_000);
     const foreignEvents = received.filter((e) => e.role !== "ownerA" && JSON.stringify(e.payload ?? "").includes(ids.tenantA));
@@ -614,7 +746,9 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
 
     // ---- /api/auth: every endpoint better-auth would serve (read from the instance), as every caller --
     // Not allowed: 404 before better-auth sees it. Allowed: never a 5xx, nothing of tenant A to others.
-    const authEndpoints = servedAuthEndpoints(createAuth({ db: db.platform, baseURL: web.url, secret: randomBytes(24).toString("hex"), sessionIdleSeconds: 1800, sessionAbsoluteSeconds: 43200 }));
+    const authEndpoints = servedAuthEndpoints(
+      createAuth({ db: db.platform, baseURL: web.url, secret: randomBytes(24).toString("hex"), sessionIdleSeconds: 1800, sessionAbsoluteSeconds: 43200 }),
+    );
     const authBodies: (string | undefined)[] = [
       undefined,
       "not json",
@@ -655,11 +789,16 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     // Failed sign-ins are counted on purpose (sign_in_throttle).
     const authChanged = [...authAfter.keys()].filter((table) => table !== "sign_in_throttle" && authAfter.get(table) !== authBefore.get(table));
     const authRequests = [...authStatuses.values()].reduce((a, b) => a + b, 0);
-    record("5 /api/auth fuzz", `${authRequests} requests to all ${authEndpoints.length} method/paths better-auth would serve, as 8 callers, with hostile bodies`, authProblems.length === 0 && authChanged.length === 0 ? "pass" : "FAIL", {
-      "answers by status": [...authStatuses.entries()].map(([k, v]) => `${k}:${v}`).join(" "),
-      problems: authProblems.length,
-      "tables changed": authChanged.length ? authChanged.join(",") : 0,
-    });
+    record(
+      "5 /api/auth fuzz",
+      `${authRequests} requests to all ${authEndpoints.length} method/paths better-auth would serve, as 8 callers, with hostile bodies`,
+      authProblems.length === 0 && authChanged.length === 0 ? "pass" : "FAIL",
+      {
+        "answers by status": [...authStatuses.entries()].map(([k, v]) => `${k}:${v}`).join(" "),
+        problems: authProblems.length,
+        "tables changed": authChanged.length ? authChanged.join(",") : 0,
+      },
+    );
     expect.soft(authProblems.slice(0, 30), "/api/auth: 404 unless allowed, no 5xx, no other tenant's data").toEqual([]);
     expect.soft(authChanged, "/api/auth requests changed nothing").toEqual([]);
 
@@ -671,7 +810,11 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     const accepted2 = outcomes.slice(phase2Outcomes).filter((o) => o.status < 400).length;
 
     // ---- the processes, and the secrets -------------------------------------------------------------
-    const webAlive = web.alive() && (await fetch(`${web.url}/healthz`).then((r) => r.ok).catch(() => false));
+    const webAlive =
+      web.alive() &&
+      (await fetch(`${web.url}/healthz`)
+        .then((r) => r.ok)
+        .catch(() => false));
     const workerAlive = worker.child.exitCode === null && worker.child.signalCode === null;
     noteSecret(...(emu as unknown as { issuedSecrets(): string[] }).issuedSecrets());
     const leakSearch = findLeaks();
@@ -684,49 +827,88 @@ describe("bad input to every tRPC procedure and socket event; secrets in respons
     const duration = Math.round((Date.now() - started) / 1000);
     const fiveXX = outcomes.filter((o) => o.status >= 500);
     const unclear = outcomes.filter((o) => o.problem && o.status < 500);
-    const top = (map: Map<string | number, number>) => [...map.entries()].sort((a, b) => Number(a[0] > b[0]) - Number(a[0] < b[0])).map(([k, v]) => `${k}:${v}`).join(" ");
-    record("5 tRPC fuzz", `${inputs} hostile inputs to all ${procedures.length} procedures as 8 callers (phase 1 ${phase1Inputs}, phase 2 ${inputs - phase1Inputs}), GET/POST, batch, wrong method, malformed bodies`, fiveXX.length === 0 && unclear.length === 0 && changed.length === 0 && webAlive && workerAlive ? "pass" : "FAIL", {
-      "inputs sent": inputs,
-      "by router": top(perNamespace as Map<string | number, number>),
-      "by category": top(perCategory as Map<string | number, number>),
-      "answers by status": top(statuses),
-      "closed by Node's parser (head over 16 KB)": closedByTransport.length,
-      "5xx": fiveXX.length,
-      "unclear refusals / leaks of A's ids": unclear.length,
-      "tables changed by phase 1": changed.length ? changed.join(",") : 0,
-      "refusals audited in phase 1": auditAfter - auditBefore,
-      "phase 2 accepted": accepted2,
-      "web / worker alive": `${webAlive}/${workerAlive}`,
-      "duration (s)": duration,
-    });
-    record("5 socket fuzz", `${socketStats.handshakes} handshakes (${socketStats.refused} refused), ${socketStats.events} hostile client events: room joins for tenant A, unknown events, 2 MB payload, malformed frames`, handshakeProblems.length === 0 && foreignEvents.length === 0 && acked.length === 0 && webAliveAfterSockets && controlGot > 0 && workerEvents > 0 && controlGotB === 0 ? "pass" : "FAIL", {
-      "handshake problems": handshakeProblems.length,
-      "tenant A events seen by others": foreignEvents.length,
-      "client events acknowledged": acked.length,
-      "A's own socket got A's event": controlGot,
-      "A's socket got the worker's sync events": workerEvents,
-      "A's socket got B's events": controlGotB,
-      "connections dropped by the server": socketStats.disconnectedByServer,
-      "web alive": String(webAliveAfterSockets),
-    });
-    record("8 secrets in answers", `every tRPC body and socket event the clients received, with every worker/web log line, searched for ${leakSearch.secrets} secrets`, leakSearch.leaks.length === 0 ? "pass" : "FAIL", {
-      "lines searched": leakSearch.lines,
-      files: leakSearch.files,
-      leaks: leakSearch.leaks.length,
-      "planted secret found": canaryFound,
-      ...(leakSearch.leaks[0] ? { first: `${leakSearch.leaks[0].file}:${leakSearch.leaks[0].line} ${leakSearch.leaks[0].secret}` } : {}),
-    });
+    const top = (map: Map<string | number, number>) =>
+      [...map.entries()]
+        .sort((a, b) => Number(a[0] > b[0]) - Number(a[0] < b[0]))
+        .map(([k, v]) => `${k}:${v}`)
+        .join(" ");
+    record(
+      "5 tRPC fuzz",
+      `${inputs} hostile inputs to all ${procedures.length} procedures as 8 callers (phase 1 ${phase1Inputs}, phase 2 ${inputs - phase1Inputs}), GET/POST, batch, wrong method, malformed bodies`,
+      fiveXX.length === 0 && unclear.length === 0 && changed.length === 0 && webAlive && workerAlive ? "pass" : "FAIL",
+      {
+        "inputs sent": inputs,
+        "by router": top(perNamespace as Map<string | number, number>),
+        "by category": top(perCategory as Map<string | number, number>),
+        "answers by status": top(statuses),
+        "closed by Node's parser (head over 16 KB)": closedByTransport.length,
+        "5xx": fiveXX.length,
+        "unclear refusals / leaks of A's ids": unclear.length,
+        "tables changed by phase 1": changed.length ? changed.join(",") : 0,
+        "refusals audited in phase 1": auditAfter - auditBefore,
+        "phase 2 accepted": accepted2,
+        "web / worker alive": `${webAlive}/${workerAlive}`,
+        "duration (s)": duration,
+      },
+    );
+    record(
+      "5 socket fuzz",
+      `${socketStats.handshakes} handshakes (${socketStats.refused} refused), ${socketStats.events} hostile client events: room joins for tenant A, unknown events, 2 MB payload, malformed frames`,
+      handshakeProblems.length === 0 &&
+        foreignEvents.length === 0 &&
+        acked.length === 0 &&
+        webAliveAfterSockets &&
+        controlGot > 0 &&
+        workerEvents > 0 &&
+        controlGotB === 0
+        ? "pass"
+        : "FAIL",
+      {
+        "handshake problems": handshakeProblems.length,
+        "tenant A events seen by others": foreignEvents.length,
+        "client events acknowledged": acked.length,
+        "A's own socket got A's event": controlGot,
+        "A's socket got the worker's sync events": workerEvents,
+        "A's socket got B's events": controlGotB,
+        "connections dropped by the server": socketStats.disconnectedByServer,
+        "web alive": String(webAliveAfterSockets),
+      },
+    );
+    record(
+      "8 secrets in answers",
+      `every tRPC body and socket event the clients received, with every worker/web log line, searched for ${leakSearch.secrets} secrets`,
+      leakSearch.leaks.length === 0 ? "pass" : "FAIL",
+      {
+        "lines searched": leakSearch.lines,
+        files: leakSearch.files,
+        leaks: leakSearch.leaks.length,
+        "planted secret found": canaryFound,
+        ...(leakSearch.leaks[0] ? { first: `${leakSearch.leaks[0].file}:${leakSearch.leaks[0].line} ${leakSearch.leaks[0].secret}` } : {}),
+      },
+    );
 
     expect.soft(fiveXX.map((o) => `${o.where} ${o.path} as ${o.role} [${o.category}]: ${o.problem}`).slice(0, 30), "no 5xx").toEqual([]);
-    expect.soft(problems.filter((p) => !/: 5\d\d /.test(p)).slice(0, 60), "every refusal clear, no schema-refused input accepted, no other tenant's data").toEqual([]);
+    expect
+      .soft(problems.filter((p) => !/: 5\d\d /.test(p)).slice(0, 60), "every refusal clear, no schema-refused input accepted, no other tenant's data")
+      .toEqual([]);
     expect.soft(changed, "phase 1 changed nothing in the database").toEqual([]);
     expect.soft(handshakeProblems).toEqual([]);
-    expect.soft(foreignEvents.map((e) => `${e.role} got ${e.event}`), "no tenant A event on another tenant's socket").toEqual([]);
+    expect
+      .soft(
+        foreignEvents.map((e) => `${e.role} got ${e.event}`),
+        "no tenant A event on another tenant's socket",
+      )
+      .toEqual([]);
     expect.soft(acked).toEqual([]);
     expect.soft(controlGot, "tenant A's own socket got its event (the check above is live)").toBeGreaterThan(0);
     expect.soft(workerEvents, "tenant A's own socket got the worker's sync events").toBeGreaterThan(0);
     expect.soft(canaryFound, "the leak search finds a planted secret").toBe(1);
-    expect.soft(leakSearch.leaks.map((l) => `${l.file}:${l.line} ${l.secret}: ${l.context}`), "no secret in any answer, event or log line").toEqual([]);
+    expect
+      .soft(
+        leakSearch.leaks.map((l) => `${l.file}:${l.line} ${l.secret}: ${l.context}`),
+        "no secret in any answer, event or log line",
+      )
+      .toEqual([]);
     expect(webAlive && workerAlive, "web and worker processes alive").toBe(true);
     expect(inputs).toBeGreaterThanOrEqual(1_000);
   });

@@ -13,8 +13,21 @@ export default function setup() {
   const started = Date.now();
   return () => {
     const summary = join(dir, "summary.jsonl");
-    const rows = existsSync(summary) ? readFileSync(summary, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>) : [];
-    const secrets = existsSync(join(dir, "secrets.txt")) ? [...new Set(readFileSync(join(dir, "secrets.txt"), "utf8").split("\n").filter((s) => s.length >= 6))] : [];
+    const rows = existsSync(summary)
+      ? readFileSync(summary, "utf8")
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+      : [];
+    const secrets = existsSync(join(dir, "secrets.txt"))
+      ? [
+          ...new Set(
+            readFileSync(join(dir, "secrets.txt"), "utf8")
+              .split("\n")
+              .filter((s) => s.length >= 6),
+          ),
+        ]
+      : [];
     const logs = readdirSync(dir).filter((f) => f.endsWith(".log") && !f.includes("pages"));
     let lines = 0;
     const leaks: string[] = [];
@@ -25,14 +38,18 @@ export default function setup() {
       }
     }
     const out = process.stdout;
-    out.write(`\nReliability summary (${process.env.RELIABILITY_SIZE === "ci" ? "CI size" : "full size"}, ${Math.round((Date.now() - started) / 1000)} s, logs in ${dir})\n`);
+    out.write(
+      `\nReliability summary (${process.env.RELIABILITY_SIZE === "ci" ? "CI size" : "full size"}, ${Math.round((Date.now() - started) / 1000)} s, logs in ${dir})\n`,
+    );
     const table = [["point", "tried", "outcome"], ...rows.map((r) => [String(r.point), String(r.tried).slice(0, 90), String(r.outcome)])];
     const widths = [0, 1, 2].map((i) => Math.max(...table.map((r) => r[i]!.length)));
     for (const [k, r] of table.entries()) {
       out.write(`  ${r.map((c, i) => c.padEnd(widths[i]!)).join("  ")}\n`);
       if (k === 0) out.write(`  ${widths.map((w) => "-".repeat(w)).join("  ")}\n`);
     }
-    out.write(`  8 secrets in logs: ${leaks.length} of ${lines} log lines in ${logs.length} files matched ${secrets.length} secrets or an access-token shape\n`);
+    out.write(
+      `  8 secrets in logs: ${leaks.length} of ${lines} log lines in ${logs.length} files matched ${secrets.length} secrets or an access-token shape\n`,
+    );
     for (const leak of leaks.slice(0, 5)) out.write(`    ${leak}\n`);
     // Point 8 fails the run: logs and client captures (client-*.log: tRPC bodies, socket events) alike.
     if (leaks.length > 0) {

@@ -9,7 +9,18 @@ import { memberships, withTenant, rowsOf } from "@ferry/db";
 import { createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import { createTenantForOwner } from "@ferry/services";
 import { SMALL_COUNTS } from "@ferry/sync/testing";
-import { clusterSecrets, freePort, percentiles, startEmulatorProcess, startLoadBalancer, startWebProcess, storeReadyConnection, warmUp, type LoadBalancer, type WebProcess } from "../src/cluster";
+import {
+  clusterSecrets,
+  freePort,
+  percentiles,
+  startEmulatorProcess,
+  startLoadBalancer,
+  startWebProcess,
+  storeReadyConnection,
+  warmUp,
+  type LoadBalancer,
+  type WebProcess,
+} from "../src/cluster";
 import { openQueue, record, SIZE, sleep, startWorkerProcess, waitFor, workDir, type WorkerProcess } from "../src/harness";
 
 const TENANTS = 50;
@@ -62,11 +73,20 @@ describe("load: 200 portal users across 50 tenants while syncs run (2 web, 2 wor
     const lbPort = await freePort();
     const publicUrl = `http://127.0.0.1:${lbPort}`;
     // Small pools: two web and two worker processes share the machine's Postgres (max_connections 100) with other tests.
-    const webs: WebProcess[] = await Promise.all(["load-web-1", "load-web-2"].map((name) => startWebProcess(url, { name, publicUrl, authSecret, env: { DATABASE_POOL_SIZE: "6" } })));
+    const webs: WebProcess[] = await Promise.all(
+      ["load-web-1", "load-web-2"].map((name) => startWebProcess(url, { name, publicUrl, authSecret, env: { DATABASE_POOL_SIZE: "6" } })),
+    );
     const workers: WorkerProcess[] = [];
-    for (let k = 0; k < 2; k++) workers.push(await startWorkerProcess(url, { logFile: join(workDir, `load-worker-${k}.log`), env: { WORKER_STOP_TIMEOUT_MS: "5000", DATABASE_POOL_SIZE: "4" } }));
+    for (let k = 0; k < 2; k++)
+      workers.push(
+        await startWorkerProcess(url, { logFile: join(workDir, `load-worker-${k}.log`), env: { WORKER_STOP_TIMEOUT_MS: "5000", DATABASE_POOL_SIZE: "4" } }),
+      );
     // No stickiness at all: every TCP connection goes to the next web process.
-    const lb: LoadBalancer = await startLoadBalancer(webs.map((w) => w.url), "round-robin", lbPort);
+    const lb: LoadBalancer = await startLoadBalancer(
+      webs.map((w) => w.url),
+      "round-robin",
+      lbPort,
+    );
     const queue = await openQueue(url);
     const vus: VirtualUser[] = [];
     const failures: string[] = [];
@@ -94,12 +114,33 @@ describe("load: 200 portal users across 50 tenants while syncs run (2 web, 2 wor
           }),
         );
         const owner = members[0]!;
-        const { tenantId } = await createTenantForOwner({ db: db.platform, actor: { userId: owner.id, email: owner.email, name: owner.name, isStaff: false }, input: { name: `Load Tenant ${t}` } });
-        await db.platform.insert(memberships).values(members.slice(1).map((m, k) => ({ tenantId, id: crypto.randomUUID(), userId: m.id, role: k === 0 ? ("admin" as const) : ("viewer" as const) })));
+        const { tenantId } = await createTenantForOwner({
+          db: db.platform,
+          actor: { userId: owner.id, email: owner.email, name: owner.name, isStaff: false },
+          input: { name: `Load Tenant ${t}` },
+        });
+        await db.platform
+          .insert(memberships)
+          .values(
+            members.slice(1).map((m, k) => ({ tenantId, id: crypto.randomUUID(), userId: m.id, role: k === 0 ? ("admin" as const) : ("viewer" as const) })),
+          );
         tenantIds.push(tenantId);
         for (const [u, m] of members.entries()) {
           const index = t * USERS_PER_TENANT + u;
-          vus.push({ index, tenantId, synced: t < SYNCED, email: m.email, password: m.password, ip: `10.9.${Math.floor(index / 250)}.${(index % 250) + 1}`, cookie: "", fresh: new Map(), events: new Map(), foreign: 0, connectErrors: [], drops: 0 });
+          vus.push({
+            index,
+            tenantId,
+            synced: t < SYNCED,
+            email: m.email,
+            password: m.password,
+            ip: `10.9.${Math.floor(index / 250)}.${(index % 250) + 1}`,
+            cookie: "",
+            fresh: new Map(),
+            events: new Map(),
+            foreign: 0,
+            connectErrors: [],
+            drops: 0,
+          });
         }
       }
       const createMs = Date.now() - created;
@@ -155,13 +196,20 @@ describe("load: 200 portal users across 50 tenants while syncs run (2 web, 2 wor
       // What each page of the portal asks for (apps/web components), besides the shell's own queries.
       const pages: [weight: number, name: string, open: (vu: VirtualUser) => Promise<unknown>][] = [
         [35, "progress", (vu) => Promise.all([query(vu, "syncStatus.currentRun"), query(vu, "chart.sync", { days: 3 })])],
-        [25, "records", async (vu) => {
-          const kind = (["people", "companies", "opportunities"] as const)[Math.floor(Math.random() * 3)]!;
-          const search = Math.random() < 0.3 ? String.fromCharCode(97 + Math.floor(Math.random() * 26)) : undefined;
-          const [, first] = await Promise.all([query(vu, "record.owners"), call(vu, "record.list", { kind, search, deleted: "exclude", sort: "asc", limit: 50 })]);
-          const next = (first as { nextCursor?: { key: string; sfId: string } | null } | undefined)?.nextCursor;
-          if (next && Math.random() < 0.5) await call(vu, "record.list", { kind, search, deleted: "exclude", sort: "asc", cursor: next, limit: 50 });
-        }],
+        [
+          25,
+          "records",
+          async (vu) => {
+            const kind = (["people", "companies", "opportunities"] as const)[Math.floor(Math.random() * 3)]!;
+            const search = Math.random() < 0.3 ? String.fromCharCode(97 + Math.floor(Math.random() * 26)) : undefined;
+            const [, first] = await Promise.all([
+              query(vu, "record.owners"),
+              call(vu, "record.list", { kind, search, deleted: "exclude", sort: "asc", limit: 50 }),
+            ]);
+            const next = (first as { nextCursor?: { key: string; sfId: string } | null } | undefined)?.nextCursor;
+            if (next && Math.random() < 0.5) await call(vu, "record.list", { kind, search, deleted: "exclude", sort: "asc", cursor: next, limit: 50 });
+          },
+        ],
         [15, "history", (vu) => query(vu, "history.list", { days: 30, page: 1, pageSize: 50 })],
         [15, "errors", (vu) => query(vu, "syncError.list", { state: "open", perGroup: 50 })],
         [10, "notifications", (vu) => call(vu, "notification.list", { limit: 20 })],
@@ -213,11 +261,17 @@ describe("load: 200 portal users across 50 tenants while syncs run (2 web, 2 wor
                 const runId = `load-${t}-${n}`;
                 await queue.send(kind, { tenantId, runId }, { retryLimit: 2, retryDelay: 1 });
                 let status: string | undefined;
-                await waitFor(`${kind} ${runId}`, async () => {
-                  if (stopped) return true;
-                  status = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status from sync_runs where id = ${runId}`)))[0]?.status as string | undefined;
-                  return status !== undefined && !["queued", "in_progress"].includes(status);
-                }, 30 * 60_000, 500);
+                await waitFor(
+                  `${kind} ${runId}`,
+                  async () => {
+                    if (stopped) return true;
+                    status = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status from sync_runs where id = ${runId}`)))[0]
+                      ?.status as string | undefined;
+                    return status !== undefined && !["queued", "in_progress"].includes(status);
+                  },
+                  30 * 60_000,
+                  500,
+                );
                 if (status && !["queued", "in_progress"].includes(status)) runs.push({ kind, status });
               } catch (error) {
                 failures.push(`sync driver: ${String(error).slice(0, 160)}`);
@@ -275,34 +329,43 @@ describe("load: 200 portal users across 50 tenants while syncs run (2 web, 2 wor
       const out = process.stdout;
       out.write(`\n[load] ${vus.length} users, ${TENANTS} tenants, ${Math.round(windowMs / 1000)} s window; per procedure (ms):\n`);
       out.write(`  ${"procedure".padEnd(24)} ${"n".padStart(6)} ${"p50".padStart(6)} ${"p95".padStart(6)} ${"p99".padStart(6)} ${"max".padStart(6)}\n`);
-      for (const p of [...byProcedure, { name: "overall", ...overall }]) out.write(`  ${p.name.padEnd(24)} ${String(p.n).padStart(6)} ${String(p.p50).padStart(6)} ${String(p.p95).padStart(6)} ${String(p.p99).padStart(6)} ${String(p.max).padStart(6)}\n`);
+      for (const p of [...byProcedure, { name: "overall", ...overall }])
+        out.write(
+          `  ${p.name.padEnd(24)} ${String(p.n).padStart(6)} ${String(p.p50).padStart(6)} ${String(p.p95).padStart(6)} ${String(p.p99).padStart(6)} ${String(p.max).padStart(6)}\n`,
+        );
       for (const f of failures.slice(0, 10)) out.write(`  failure: ${f}\n`);
-      const pass = failures.length === 0 && connectErrors.length === 0 && drops === 0 && foreign === 0 && syncedWithoutProgress === 0 && connectedAtEnd === vus.length;
+      const pass =
+        failures.length === 0 && connectErrors.length === 0 && drops === 0 && foreign === 0 && syncedWithoutProgress === 0 && connectedAtEnd === vus.length;
       const runOutcomes = new Map<string, number>();
       for (const r of runs) {
         const outcome = `${r.kind.replace("sync.", "")} ${r.status}`;
         runOutcomes.set(outcome, (runOutcomes.get(outcome) ?? 0) + 1);
       }
-      record("7 load", `${vus.length} users (${TENANTS} tenants × ${USERS_PER_TENANT}) over HTTP + socket.io through a round-robin proxy to 2 web processes for ${Math.round(windowMs / 1000)} s (half browsing, ${THINK_MS[0] / 1000}–${THINK_MS[1] / 1000} s per page; half watching progress), syncs of ${SYNCED} tenants on 2 workers`, pass ? "pass" : "FAIL", {
-        requests: all.length,
-        errors: failures.length,
-        "error rate": all.length ? `${((failures.length / all.length) * 100).toFixed(3)}%` : "n/a",
-        "requests/s": Math.round(all.length / (windowMs / 1000)),
-        "page API p50/p95/p99 ms": `${overall.p50}/${overall.p95}/${overall.p99}`,
-        [`after the first ${WARM_UP_MS / 1000} s p50/p95/p99 ms`]: `${percentiles(steady).p50}/${percentiles(steady).p95}/${percentiles(steady).p99}`,
-        "p95 per procedure ms": byProcedure.map((p) => `${p.name} ${p.p95}`).join(", "),
-        "page views": [...pageViews.entries()].map(([k, v]) => `${k} ${v}`).join(", "),
-        "sockets connected / connect errors / dropped": `${connectedAtEnd}/${connectErrors.length}/${drops}`,
-        "sockets per web process": lb.stats.websockets.join("/"),
-        "socket events received": [...events.entries()].map(([k, v]) => `${k} ${v}`).join(", ") || 0,
-        "events of another tenant": foreign,
-        "synced-tenant users with no progress event": syncedWithoutProgress,
-        "sync runs finished in the window": `${runs.length} (${[...runOutcomes].map(([k, v]) => `${k} ${v}`).join(", ")})`,
-        "account creation (200 sign-ups) s": Math.round(createMs / 100) / 10,
-        "sign-in over HTTP p50/p95 ms": `${percentiles(signInMs).p50}/${percentiles(signInMs).p95}`,
-        "load average 1-min min/max": `${Math.min(...load).toFixed(1)}/${Math.max(...load).toFixed(1)}`,
-        "test process event-loop delay p99 ms": Math.round(loopDelay.percentile(99) / 1e6),
-      });
+      record(
+        "7 load",
+        `${vus.length} users (${TENANTS} tenants × ${USERS_PER_TENANT}) over HTTP + socket.io through a round-robin proxy to 2 web processes for ${Math.round(windowMs / 1000)} s (half browsing, ${THINK_MS[0] / 1000}–${THINK_MS[1] / 1000} s per page; half watching progress), syncs of ${SYNCED} tenants on 2 workers`,
+        pass ? "pass" : "FAIL",
+        {
+          requests: all.length,
+          errors: failures.length,
+          "error rate": all.length ? `${((failures.length / all.length) * 100).toFixed(3)}%` : "n/a",
+          "requests/s": Math.round(all.length / (windowMs / 1000)),
+          "page API p50/p95/p99 ms": `${overall.p50}/${overall.p95}/${overall.p99}`,
+          [`after the first ${WARM_UP_MS / 1000} s p50/p95/p99 ms`]: `${percentiles(steady).p50}/${percentiles(steady).p95}/${percentiles(steady).p99}`,
+          "p95 per procedure ms": byProcedure.map((p) => `${p.name} ${p.p95}`).join(", "),
+          "page views": [...pageViews.entries()].map(([k, v]) => `${k} ${v}`).join(", "),
+          "sockets connected / connect errors / dropped": `${connectedAtEnd}/${connectErrors.length}/${drops}`,
+          "sockets per web process": lb.stats.websockets.join("/"),
+          "socket events received": [...events.entries()].map(([k, v]) => `${k} ${v}`).join(", ") || 0,
+          "events of another tenant": foreign,
+          "synced-tenant users with no progress event": syncedWithoutProgress,
+          "sync runs finished in the window": `${runs.length} (${[...runOutcomes].map(([k, v]) => `${k} ${v}`).join(", ")})`,
+          "account creation (200 sign-ups) s": Math.round(createMs / 100) / 10,
+          "sign-in over HTTP p50/p95 ms": `${percentiles(signInMs).p50}/${percentiles(signInMs).p95}`,
+          "load average 1-min min/max": `${Math.min(...load).toFixed(1)}/${Math.max(...load).toFixed(1)}`,
+          "test process event-loop delay p99 ms": Math.round(loopDelay.percentile(99) / 1e6),
+        },
+      );
       expect(failures).toEqual([]);
       expect(connectErrors).toEqual([]);
       expect(drops).toBe(0);

@@ -43,32 +43,50 @@ describe("multi-process deployment: two worker processes on one Postgres", () =>
       await runner.kill("SIGKILL");
       const readBeforeKill = readPageLog(pageLog).length;
       // The other worker's pg-boss supervisor fails the dead job once its heartbeat lapses, then runs the retry.
-      const runStatus = async (id: string) => rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status from sync_runs where id = ${id}`)))[0]?.status as string | undefined;
+      const runStatus = async (id: string) =>
+        rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status from sync_runs where id = ${id}`)))[0]?.status as
+          | string
+          | undefined;
       await waitFor("the initial run to finish", async () => (await runStatus("multi")) === "succeeded", 10 * 60_000, 250);
       // Who read the pages after the kill: the survivor, re-reading what the dead worker had not committed.
-      const finishedBy = new Set(readPageLog(pageLog).slice(readBeforeKill).map((l) => l.pid));
-      await waitFor("the queued jobs to finish", async () => {
-        const states = await Promise.all([incremental, reconcile].map((id) => queue.state(id)));
-        return states.every((s) => s === "completed" || s === "failed");
-      }, 5 * 60_000, 250);
+      const finishedBy = new Set(
+        readPageLog(pageLog)
+          .slice(readBeforeKill)
+          .map((l) => l.pid),
+      );
+      await waitFor(
+        "the queued jobs to finish",
+        async () => {
+          const states = await Promise.all([incremental, reconcile].map((id) => queue.state(id)));
+          return states.every((s) => s === "completed" || s === "failed");
+        },
+        5 * 60_000,
+        250,
+      );
       const jobs = (await Promise.all([initial, incremental, reconcile].map((id) => queue.boss.getJobById(TENANT_QUEUE, id)))).map((j) => j!);
       // The final attempt of each job: [startedOn, completedOn]; no two of one tenant may overlap.
       const spans = jobs.map((j) => [new Date(j.startedOn!).getTime(), new Date(j.completedOn!).getTime()] as const);
       let overlaps = 0;
-      for (let a = 0; a < spans.length; a++) for (let b = a + 1; b < spans.length; b++) if (spans[a]![0] < spans[b]![1] && spans[b]![0] < spans[a]![1]) overlaps++;
+      for (let a = 0; a < spans.length; a++)
+        for (let b = a + 1; b < spans.length; b++) if (spans[a]![0] < spans[b]![1] && spans[b]![0] < spans[a]![1]) overlaps++;
       const differences: string[] = [];
       for (const object of SYNC_OBJECTS) {
         const expected = emulatorRows(emu, object);
         const stored = await storedRows(db, tenantId, object);
         if (stored.length !== expected.length || checksum(stored) !== checksum(expected)) differences.push(object);
       }
-      record("6 two workers", `two worker processes; the one running the initial sync (${LEADS + 983} records) SIGKILLed; 2 more jobs of the tenant queued`, finishedBy.has(other.pid) && !finishedBy.has(runner.pid) && overlaps === 0 && differences.length === 0 ? "pass" : "FAIL", {
-        "killed worker": runner.pid,
-        "finished by": [...finishedBy].join(","),
-        "job states": jobs.map((j) => j.state).join(","),
-        "overlapping jobs of the tenant": overlaps,
-        differences: differences.length,
-      });
+      record(
+        "6 two workers",
+        `two worker processes; the one running the initial sync (${LEADS + 983} records) SIGKILLed; 2 more jobs of the tenant queued`,
+        finishedBy.has(other.pid) && !finishedBy.has(runner.pid) && overlaps === 0 && differences.length === 0 ? "pass" : "FAIL",
+        {
+          "killed worker": runner.pid,
+          "finished by": [...finishedBy].join(","),
+          "job states": jobs.map((j) => j.state).join(","),
+          "overlapping jobs of the tenant": overlaps,
+          differences: differences.length,
+        },
+      );
       expect(finishedBy.has(other.pid)).toBe(true);
       expect(overlaps).toBe(0);
       expect(differences).toEqual([]);

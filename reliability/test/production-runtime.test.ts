@@ -12,7 +12,13 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const at = (...parts: string[]) => join(root, ...parts);
 
 /** What the build wrote; a start that builds rewrites these. */
-const BUILD_OUTPUTS = ["apps/web/.next/BUILD_ID", "apps/web/.next/ferry/server.js", "apps/web/.next/ferry/build.json", "apps/worker/dist/main.js", "apps/worker/dist/build.json"];
+const BUILD_OUTPUTS = [
+  "apps/web/.next/BUILD_ID",
+  "apps/web/.next/ferry/server.js",
+  "apps/web/.next/ferry/build.json",
+  "apps/worker/dist/main.js",
+  "apps/worker/dist/build.json",
+];
 const outputTimes = () => Object.fromEntries(BUILD_OUTPUTS.map((f) => [f, statSync(at(f)).mtimeMs]));
 
 /** Every process descended from `pid`, with its command line (Linux /proc). */
@@ -50,7 +56,12 @@ const FORBIDDEN = /\btsx\b|next(\.js)? build|dist\/bin\/next\b|\besbuild\b|scrip
  * its process tree sampled every 50 ms until `ready`: everything it ever ran is in `seen`.
  */
 async function runScript(script: string, env: NodeJS.ProcessEnv, ready: (lines: string[]) => Promise<boolean>) {
-  const child: ChildProcess = spawn("pnpm", ["--silent", script], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child: ChildProcess = spawn("pnpm", ["--silent", script], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   const lines: string[] = [];
   const onData = (c: Buffer) => lines.push(...c.toString().split("\n").filter(Boolean));
   child.stdout!.on("data", onData);
@@ -91,8 +102,15 @@ describe("the compiled production runtime (pnpm start:web, pnpm start:worker)", 
 
   it("start:worker runs the compiled worker: no tsx, no build, no TypeScript", async () => {
     const before = outputTimes();
-    const run = await runScript("start:worker", { DATABASE_URL: runtimeUrlFor(db.platformUrl!), DATABASE_PLATFORM_URL: db.platformUrl!, FERRY_MASTER_KEY: randomBytes(32).toString("base64"), LOG_LEVEL: "info" }, async (lines) =>
-      lines.some((l) => l.includes('"worker started"')),
+    const run = await runScript(
+      "start:worker",
+      {
+        DATABASE_URL: runtimeUrlFor(db.platformUrl!),
+        DATABASE_PLATFORM_URL: db.platformUrl!,
+        FERRY_MASTER_KEY: randomBytes(32).toString("base64"),
+        LOG_LEVEL: "info",
+      },
+      async (lines) => lines.some((l) => l.includes('"worker started"')),
     );
     await run.stop();
     const nodes = run.seen.filter((cmd) => cmd.includes("launch.mjs"));
@@ -106,14 +124,19 @@ describe("the compiled production runtime (pnpm start:web, pnpm start:worker)", 
     const before = outputTimes();
     const port = await freePort();
     const env = {
-      DATABASE_URL: runtimeUrlFor(db.platformUrl!), DATABASE_PLATFORM_URL: db.platformUrl!,
+      DATABASE_URL: runtimeUrlFor(db.platformUrl!),
+      DATABASE_PLATFORM_URL: db.platformUrl!,
       BETTER_AUTH_SECRET: randomBytes(24).toString("hex"),
       FERRY_MASTER_KEY: randomBytes(32).toString("base64"),
       PORT: String(port),
       HOST: "127.0.0.1",
       LOG_LEVEL: "warn",
     };
-    const run = await runScript("start:web", env, () => fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok).catch(() => false));
+    const run = await runScript("start:web", env, () =>
+      fetch(`http://127.0.0.1:${port}/readyz`)
+        .then((r) => r.ok)
+        .catch(() => false),
+    );
     const signIn = await fetch(`http://127.0.0.1:${port}/sign-in`);
     await run.stop();
     record("production runtime", "pnpm start:web", run.seen.some((c) => FORBIDDEN.test(c)) ? "FAIL" : "pass", { processes: run.seen.join(" | ") });
@@ -155,7 +178,9 @@ describe("the compiled production runtime (pnpm start:web, pnpm start:worker)", 
 
     // The containers' commands are the ones the reliability suite starts (productionCommand).
     expect(JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!)).toEqual(asRun("web"));
-    const commands = [...compose.matchAll(/^\s+command: (\[.*\])$/gm)].map((m) => JSON.parse(m[1]!.replace(/'/g, '"')) as string[]).filter((c) => c[0] === "node");
+    const commands = [...compose.matchAll(/^\s+command: (\[.*\])$/gm)]
+      .map((m) => JSON.parse(m[1]!.replace(/'/g, '"')) as string[])
+      .filter((c) => c[0] === "node");
     expect(commands).toContainEqual(asRun("web"));
     expect(commands).toContainEqual(asRun("worker"));
     for (const command of commands) expect(existsSync(at(command[1]!)), command.join(" ")).toBe(true);
@@ -164,7 +189,8 @@ describe("the compiled production runtime (pnpm start:web, pnpm start:worker)", 
     const copied = [...dockerfile.matchAll(/^COPY --from=build \S+ (.+) \S+$/gm)].flatMap((m) => m[1]!.split(" ")).map((p) => p.replace(/^\/app\//, ""));
     expect(copied.length).toBeGreaterThan(5);
     for (const path of copied) expect(existsSync(at(path)), `Dockerfile copies ${path}`).toBe(true);
-    for (const required of ["scripts/launch.mjs", "scripts/build-stamp.mjs", "apps/web/.next", "apps/worker/dist", "packages/db/drizzle"]) expect(copied).toContain(required);
+    for (const required of ["scripts/launch.mjs", "scripts/build-stamp.mjs", "apps/web/.next", "apps/worker/dist", "packages/db/drizzle"])
+      expect(copied).toContain(required);
     expect(dockerfile).toMatch(/^USER node$/m);
 
     // Two web replicas behind the balancer, which passes WebSocket upgrades; two workers.

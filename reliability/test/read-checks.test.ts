@@ -14,7 +14,9 @@ const counts = { User: 5, Account: 120, Contact: 300, Lead: 450, Opportunity: 15
 /** Every column of every stored record, in one digest: any write at all changes it. */
 export async function tableImage(db: TestDatabase, tenantId: string): Promise<string> {
   const [row] = rowsOf(
-    await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select md5(coalesce(string_agg(r::text, '|' order by r.object, r.sf_id), '')) as image from sf_records r`)),
+    await withTenant({ db: db.db, tenantId }, (tx) =>
+      tx.execute(sql`select md5(coalesce(string_agg(r::text, '|' order by r.object, r.sf_id), '')) as image from sf_records r`),
+    ),
   );
   return row!.image as string;
 }
@@ -29,7 +31,8 @@ async function copyDifferences(emu: EmulatorHandle, db: TestDatabase, tenantId: 
   for (const object of SYNC_OBJECTS) {
     const expected = emulatorRows(emu, object);
     const stored = await storedRows(db, tenantId, object);
-    if (stored.length !== expected.length || new Set(stored.map((r) => r.id)).size !== stored.length || checksum(stored) !== checksum(expected)) differences.push(object);
+    if (stored.length !== expected.length || new Set(stored.map((r) => r.id)).size !== stored.length || checksum(stored) !== checksum(expected))
+      differences.push(object);
   }
   return differences;
 }
@@ -81,12 +84,17 @@ describe("Airbyte-style read checks on Postgres", () => {
     const changedRows = [...secondRows].filter(([k, v]) => firstRows.get(k) !== v);
     const counters = await runObjects(db, tenantId, "full-2");
     const differences = await copyDifferences(emu, db, tenantId);
-    record("2 two full reads", `initial sync twice over ${Object.values(counts).reduce((a, b) => a + b)} records`, first === second && differences.length === 0 ? "pass" : "FAIL", {
-      "rows written by read 2": written(counters),
-      "stored image identical": String(first === second),
-      "rows whose stored columns changed": changedRows.length,
-      "first changed row (read 1 → read 2)": changedRows[0] ? `${firstRows.get(changedRows[0][0])?.slice(-260)} → ${changedRows[0][1].slice(-260)}` : "—",
-    });
+    record(
+      "2 two full reads",
+      `initial sync twice over ${Object.values(counts).reduce((a, b) => a + b)} records`,
+      first === second && differences.length === 0 ? "pass" : "FAIL",
+      {
+        "rows written by read 2": written(counters),
+        "stored image identical": String(first === second),
+        "rows whose stored columns changed": changedRows.length,
+        "first changed row (read 1 → read 2)": changedRows[0] ? `${firstRows.get(changedRows[0][0])?.slice(-260)} → ${changedRows[0][1].slice(-260)}` : "—",
+      },
+    );
     expect(differences).toEqual([]);
     expect(second).toBe(first);
     expect(written(counters)).toBe(0);
@@ -102,7 +110,12 @@ describe("Airbyte-style read checks on Postgres", () => {
       figures[`${runId} rows written`] = written(counters);
     }
     const after = await tableImage(db, tenantId);
-    record("2 no-change incremental", "two incremental cycles without changes", before === after && figures["inc-2 rows written"] === 0 ? "pass" : "FAIL", figures);
+    record(
+      "2 no-change incremental",
+      "two incremental cycles without changes",
+      before === after && figures["inc-2 rows written"] === 0 ? "pass" : "FAIL",
+      figures,
+    );
     expect(after).toBe(before);
     expect(figures["inc-1 rows written"]).toBe(0);
     expect(figures["inc-2 rows written"]).toBe(0);
@@ -114,7 +127,11 @@ describe("Airbyte-style read checks on Postgres", () => {
     await db.platform.execute(sql`truncate checkpoint_history`);
     expect(await runInitialSync({ database: db, tenantId: resumed, runId: "slices", conn: await connect(emu), options })).toEqual({ outcome: "completed" });
     const final = await contentState(db, resumed);
-    const history = rowsOf(await db.platform.execute(sql`select object, last_id, pages_read from checkpoint_history where run_id = 'slices' and not done and mode = 'rest' order by n`)) as {
+    const history = rowsOf(
+      await db.platform.execute(
+        sql`select object, last_id, pages_read from checkpoint_history where run_id = 'slices' and not done and mode = 'rest' order by n`,
+      ),
+    ) as {
       object: string;
       last_id: string | null;
       pages_read: number;
@@ -125,7 +142,9 @@ describe("Airbyte-style read checks on Postgres", () => {
       // Put the tenant back exactly as it was when this checkpoint committed: the rows after it gone, later objects not started.
       const later = order.slice(order.indexOf(cp.object) + 1);
       await withTenant({ db: db.db, tenantId: resumed }, async (tx) => {
-        await tx.execute(sql`update sync_checkpoints set mode = 'rest', last_id = ${cp.last_id}, pages_read = ${cp.pages_read}, initial_done_at = null, last_modstamp = null where object = ${cp.object}`);
+        await tx.execute(
+          sql`update sync_checkpoints set mode = 'rest', last_id = ${cp.last_id}, pages_read = ${cp.pages_read}, initial_done_at = null, last_modstamp = null where object = ${cp.object}`,
+        );
         await tx.execute(sql`delete from sf_records where object = ${cp.object} and (${cp.last_id}::text is null or sf_id > ${cp.last_id})`);
         for (const object of later) {
           await tx.execute(sql`delete from sync_checkpoints where object = ${object}`);
@@ -136,10 +155,15 @@ describe("Airbyte-style read checks on Postgres", () => {
       if ((await contentState(db, resumed)) === final) identical++;
     }
     const differences = await copyDifferences(emu, db, resumed);
-    record("2 resume from every checkpoint", `${history.length} stored checkpoints, each restored and resumed`, identical === history.length && differences.length === 0 ? "pass" : "FAIL", {
-      checkpoints: history.length,
-      "identical final states": identical,
-    });
+    record(
+      "2 resume from every checkpoint",
+      `${history.length} stored checkpoints, each restored and resumed`,
+      identical === history.length && differences.length === 0 ? "pass" : "FAIL",
+      {
+        checkpoints: history.length,
+        "identical final states": identical,
+      },
+    );
     expect(history.length).toBeGreaterThan(3);
     expect(identical).toBe(history.length);
     expect(differences).toEqual([]);
@@ -152,10 +176,15 @@ describe("Airbyte-style read checks on Postgres", () => {
     const counters = await runObjects(db, tenantId, "future");
     const read = counters.reduce((n, r) => n + r.processed, 0);
     const after = await tableImage(db, tenantId);
-    record("2 future checkpoint", "checkpoints set to 2999-12-31, incremental run", outcome.outcome === "completed" && read === 0 && before === after ? "pass" : "FAIL", {
-      outcome: outcome.outcome,
-      "records read": read,
-    });
+    record(
+      "2 future checkpoint",
+      "checkpoints set to 2999-12-31, incremental run",
+      outcome.outcome === "completed" && read === 0 && before === after ? "pass" : "FAIL",
+      {
+        outcome: outcome.outcome,
+        "records read": read,
+      },
+    );
     expect(outcome).toEqual({ outcome: "completed" });
     expect(read).toBe(0);
     expect(after).toBe(before);

@@ -59,7 +59,10 @@ describe("sockets follow the session on every web replica", () => {
   }
 
   function sessionCookie(response: Response): string {
-    const pair = response.headers.getSetCookie().find((c) => c.includes("session_token="))?.split(";")[0];
+    const pair = response.headers
+      .getSetCookie()
+      .find((c) => c.includes("session_token="))
+      ?.split(";")[0];
     if (!pair) throw new Error("no session cookie was set");
     noteSecret(pair.slice(pair.indexOf("=") + 1));
     return pair;
@@ -79,7 +82,12 @@ describe("sockets follow the session on every web replica", () => {
     const email = `socket-${randomBytes(4).toString("hex")}@sessions.test`;
     const password = `pw-${randomBytes(12).toString("hex")}`;
     noteSecret(password);
-    const { data, response } = await trpc<{ tenantId: string | null }>(webs[0]!, undefined, "account.signUp", { name: "Sam Socket", email, password, ...(tenantName ? { tenantName } : {}) });
+    const { data, response } = await trpc<{ tenantId: string | null }>(webs[0]!, undefined, "account.signUp", {
+      name: "Sam Socket",
+      email,
+      password,
+      ...(tenantName ? { tenantName } : {}),
+    });
     const cookie = sessionCookie(response);
     const [user] = await sql<{ id: string }[]>`select id from users where email = ${email}`;
     return { userId: user!.id, email, password, cookie, tenantId: data.tenantId };
@@ -115,10 +123,15 @@ describe("sockets follow the session on every web replica", () => {
   const emitStatus = (message: string) => emitter.emit(tenantId, "sync.status", { tenantId, state: "idle", message });
 
   async function expectDelivered(live: LiveSocket, message: string) {
-    await waitFor(`"${message}" on the socket`, async () => {
-      if (!live.received.some((r) => r.message === message)) await emitStatus(message);
-      return live.received.some((r) => r.message === message);
-    }, 15_000, 200);
+    await waitFor(
+      `"${message}" on the socket`,
+      async () => {
+        if (!live.received.some((r) => r.message === message)) await emitStatus(message);
+        return live.received.some((r) => r.message === message);
+      },
+      15_000,
+      200,
+    );
   }
 
   /**
@@ -149,7 +162,8 @@ describe("sockets follow the session on every web replica", () => {
   }
 
   function report(point: string, tried: string, figures: Awaited<ReturnType<typeof deliveryAfter>>, expectDisconnect: boolean) {
-    const pass = !figures.sentinelReceived && figures.lateProbes === 0 && (!expectDisconnect || (figures.disconnectMs !== undefined && figures.disconnectMs <= LIMIT_MS));
+    const pass =
+      !figures.sentinelReceived && figures.lateProbes === 0 && (!expectDisconnect || (figures.disconnectMs !== undefined && figures.disconnectMs <= LIMIT_MS));
     record(point, tried, pass ? "pass" : "FAIL", {
       "disconnect ms": figures.disconnectMs ?? "none",
       "last event delivered ms after change": figures.lastDeliveredMs,
@@ -203,7 +217,11 @@ describe("sockets follow the session on every web replica", () => {
   it("sign-out through web 1 closes the socket on web 2", async () => {
     const viewer = await newViewer();
     const live = await openLive(webs[1]!, viewer.cookie);
-    const signedOut = await fetch(`${webs[0]!.url}/api/auth/sign-out`, { method: "POST", headers: { "content-type": "application/json", origin: webs[0]!.url, cookie: viewer.cookie }, body: "{}" });
+    const signedOut = await fetch(`${webs[0]!.url}/api/auth/sign-out`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: webs[0]!.url, cookie: viewer.cookie },
+      body: "{}",
+    });
     expect(signedOut.status).toBe(200);
     const changedAt = Date.now();
     report("13 socket: sign-out", "viewer signs out through web 1; their socket is on web 2", await deliveryAfter(live, changedAt, "signout"), true);
@@ -213,10 +231,19 @@ describe("sockets follow the session on every web replica", () => {
     const viewer = await newViewer();
     const live = await openLive(webs[1]!, viewer.cookie);
     const other = await signIn(webs[0]!, viewer.email, viewer.password);
-    const revoked = await fetch(`${webs[0]!.url}/api/auth/revoke-sessions`, { method: "POST", headers: { "content-type": "application/json", origin: webs[0]!.url, cookie: other }, body: "{}" });
+    const revoked = await fetch(`${webs[0]!.url}/api/auth/revoke-sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: webs[0]!.url, cookie: other },
+      body: "{}",
+    });
     expect(revoked.status, await revoked.clone().text()).toBe(200);
     const changedAt = Date.now();
-    report("13 socket: revocation", "viewer ends every session from a second sign-in on web 1 (the user menu's sign out everywhere)", await deliveryAfter(live, changedAt, "revoke"), true);
+    report(
+      "13 socket: revocation",
+      "viewer ends every session from a second sign-in on web 1 (the user menu's sign out everywhere)",
+      await deliveryAfter(live, changedAt, "revoke"),
+      true,
+    );
   });
 
   it("an idle session's expiry closes the socket when it ends", async () => {

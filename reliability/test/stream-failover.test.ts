@@ -45,9 +45,9 @@ describe("near-real-time: the real worker SIGKILLed mid-stream under 500 events/
     await db.platform.execute(sql`UPDATE salesforce_connections SET near_real_time = true WHERE tenant_id = ${tenantId}`);
     const env = { FERRY_PUBSUB_ENDPOINT: emu.pubsubEndpoint!, FERRY_PUBSUB_CA_FILE: emu.pubsubCaFile!, STREAM_LEASE_SECONDS: String(LEASE_SECONDS) };
     const stream = async () =>
-      rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`SELECT state, lease_owner, events_applied::int AS applied FROM cdc_streams`)))[0] as
-        | { state: string; lease_owner: string | null; applied: number }
-        | undefined;
+      rowsOf(
+        await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`SELECT state, lease_owner, events_applied::int AS applied FROM cdc_streams`)),
+      )[0] as { state: string; lease_owner: string | null; applied: number } | undefined;
 
     const first = await startWorkerProcess(db.platformUrl!, { env, logFile: join(workDir, "stream-worker-a.log") });
     workers.push(first);
@@ -56,7 +56,9 @@ describe("near-real-time: the real worker SIGKILLed mid-stream under 500 events/
     // Everything after this position must arrive exactly once.
     const position = emu.capture.head;
 
-    const leads = emulatorRows(emu, "Lead").filter((l) => l.fields.IsConverted !== true).map((l) => l.id);
+    const leads = emulatorRows(emu, "Lead")
+      .filter((l) => l.fields.IsConverted !== true)
+      .map((l) => l.id);
     let written = 0;
     let killedAt = 0;
     let second: WorkerProcess | undefined;
@@ -79,9 +81,11 @@ describe("near-real-time: the real worker SIGKILLed mid-stream under 500 events/
     expect(second, "the first worker was killed mid-stream").toBeDefined();
     const expected = emu.capture.events.filter((e) => e.seq > position).length;
     expect(expected).toBeGreaterThanOrEqual(RATE * SECONDS);
-    await waitFor("every event to be applied", async () => ((await stream())?.applied ?? 0) >= expected || undefined, 180_000, 250).catch(async (error: unknown) => {
-      throw new Error(`${String(error)}; stream ${JSON.stringify(await stream())}, ${expected} expected; worker logs in ${workDir}`);
-    });
+    await waitFor("every event to be applied", async () => ((await stream())?.applied ?? 0) >= expected || undefined, 180_000, 250).catch(
+      async (error: unknown) => {
+        throw new Error(`${String(error)}; stream ${JSON.stringify(await stream())}, ${expected} expected; worker logs in ${workDir}`);
+      },
+    );
     const drainedMs = Date.now() - started - producedMs;
     const takenOver = await stream();
     expect(takenOver!.lease_owner).not.toBe(ownerA);
@@ -96,11 +100,16 @@ describe("near-real-time: the real worker SIGKILLed mid-stream under 500 events/
     const memory = rssMb(second!.pid);
     // The window (500 events) bounds what a worker holds: its memory stays that of an idle worker plus a batch.
     expect(memory.peak).toBeLessThan(400);
-    record("stream-failover", `${RATE} events/s for ${SECONDS} s, worker SIGKILLed at ${Math.round((killedAt - started) / 1000)} s`, "0 differences, 0 duplicates", {
-      events: expected,
-      drainedAfterMs: drainedMs,
-      workerPeakRssMb: Math.round(memory.peak),
-      workerRssDuringLoadMb: Math.round(peakB),
-    });
+    record(
+      "stream-failover",
+      `${RATE} events/s for ${SECONDS} s, worker SIGKILLed at ${Math.round((killedAt - started) / 1000)} s`,
+      "0 differences, 0 duplicates",
+      {
+        events: expected,
+        drainedAfterMs: drainedMs,
+        workerPeakRssMb: Math.round(memory.peak),
+        workerRssDuringLoadMb: Math.round(peakB),
+      },
+    );
   });
 });

@@ -55,10 +55,18 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
     const { authSecret } = clusterSecrets();
     const lbPort = await freePort();
     const publicUrl = `http://127.0.0.1:${lbPort}`;
-    const webs: WebProcess[] = await Promise.all(["failover-web-1", "failover-web-2"].map((name) => startWebProcess(url, { name, publicUrl, authSecret, env: { WORKER_JOB_HEARTBEAT_SECONDS: String(CHAOS_HEARTBEAT_SECONDS) } })));
+    const webs: WebProcess[] = await Promise.all(
+      ["failover-web-1", "failover-web-2"].map((name) =>
+        startWebProcess(url, { name, publicUrl, authSecret, env: { WORKER_JOB_HEARTBEAT_SECONDS: String(CHAOS_HEARTBEAT_SECONDS) } }),
+      ),
+    );
     const workers: WorkerProcess[] = [];
     for (let k = 0; k < 2; k++) workers.push(await startWorkerProcess(url, { pageLog, logFile: join(workDir, `failover-worker-${k}.log`) }));
-    const lb: LoadBalancer = await startLoadBalancer(webs.map((w) => w.url), "failover", lbPort);
+    const lb: LoadBalancer = await startLoadBalancer(
+      webs.map((w) => w.url),
+      "failover",
+      lbPort,
+    );
     const queue = await openQueue(url);
     let browser: Browser | undefined;
     try {
@@ -112,7 +120,12 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
       const socketsBefore = sockets.length;
       webKilledAt = Date.now();
       await webs[0]!.kill("SIGKILL");
-      await waitFor("the browser's socket to reconnect through web 2", async () => sockets.length > socketsBefore && lb.stats.websockets[1]! > 0 && (await liveState(page)) === "connected", 30_000, 50);
+      await waitFor(
+        "the browser's socket to reconnect through web 2",
+        async () => sockets.length > socketsBefore && lb.stats.websockets[1]! > 0 && (await liveState(page)) === "connected",
+        30_000,
+        50,
+      );
       const reconnectMs = Date.now() - webKilledAt;
       const me = await page.request.get("/api/trpc/account.me");
       const meUser = ((await me.json()) as { result?: { data?: { json?: { user?: { email?: string } } | null } } }).result?.data?.json?.user?.email;
@@ -121,7 +134,11 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
       // The worker running the sync is SIGKILLed too: the other worker takes the job and finishes it.
       const runner = workers.find((w) => readPageLog(pageLog).slice(-1)[0]?.pid === w.pid)!;
       const other = workers.find((w) => w !== runner)!;
-      const [job] = rowsOf(await db.platform.execute(sql`select id, heartbeat_seconds from pgboss.job where name = ${TENANT_QUEUE} and singleton_key = ${tenantId} and state = 'active'`));
+      const [job] = rowsOf(
+        await db.platform.execute(
+          sql`select id, heartbeat_seconds from pgboss.job where name = ${TENANT_QUEUE} and singleton_key = ${tenantId} and state = 'active'`,
+        ),
+      );
       const jobId = job?.id as string;
       expect(job?.heartbeat_seconds, "the job the portal sent carries the web processes' WORKER_JOB_HEARTBEAT_SECONDS").toBe(CHAOS_HEARTBEAT_SECONDS);
       const pagesAtWorkerKill = readPageLog(pageLog).length;
@@ -133,9 +150,18 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
       await waitFor("the surviving worker's supervisor to fail the dead worker's job", async () => (await queue.state(jobId)) === "retry", 120_000, 250);
       const supervisorMs = Date.now() - workerKilledAt;
       await db.platform.execute(sql`update pgboss.job set start_after = now() where id = ${jobId} and state = 'retry'`);
-      await waitFor("the page to show the run succeeded", async () => (await page.locator('[data-testid="live-progress"]').getAttribute("data-status")) === "succeeded", 10 * 60_000, 250);
+      await waitFor(
+        "the page to show the run succeeded",
+        async () => (await page.locator('[data-testid="live-progress"]').getAttribute("data-status")) === "succeeded",
+        10 * 60_000,
+        250,
+      );
       await page.screenshot({ path: join(workDir, "failover-progress.png"), fullPage: true });
-      const finishedBy = new Set(readPageLog(pageLog).slice(pagesAtWorkerKill).map((l) => l.pid));
+      const finishedBy = new Set(
+        readPageLog(pageLog)
+          .slice(pagesAtWorkerKill)
+          .map((l) => l.pid),
+      );
       const shownTotal = await processedSum(page);
       const differences: string[] = [];
       for (const object of SYNC_OBJECTS) {
@@ -143,20 +169,33 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
         const stored = await storedRows(db, tenantId, object);
         if (stored.length !== expected.length || checksum(stored) !== checksum(expected)) differences.push(object);
       }
-      const ok = viaWeb1.websockets[0]! > 0 && viaWeb1.websockets[1] === 0 && meUser === email && afterKill.length > 1 && frames.afterKill > 0 && finishedBy.has(other.pid) && !finishedBy.has(runner.pid) && differences.length === 0;
-      record("6 browser + web failover", `Chromium through a failover TCP proxy to web 1 of 2 web + 2 worker processes; web 1 then the sync's worker SIGKILLed during an initial sync of ${LEADS + 983} records`, ok ? "pass" : "FAIL", {
-        "socket via web 1 / web 2 before kill": viaWeb1.websockets.join("/"),
-        "progress frames via web 1": frames.beforeKill,
-        "DOM processed before kill": beforeKill.join("→"),
-        "reconnected through web 2 after (ms)": reconnectMs,
-        "dead worker's job failed by the supervisor after (ms)": supervisorMs,
-        "session valid on web 2": String(meUser === email),
-        "progress frames via web 2": frames.afterKill,
-        "DOM processed after kill": `${afterKill[0]}→${afterKill[afterKill.length - 1]}`,
-        "killed worker / finished by": `${runner.pid} / ${[...finishedBy].join(",")}`,
-        "DOM processed at the end": shownTotal,
-        differences: differences.length,
-      });
+      const ok =
+        viaWeb1.websockets[0]! > 0 &&
+        viaWeb1.websockets[1] === 0 &&
+        meUser === email &&
+        afterKill.length > 1 &&
+        frames.afterKill > 0 &&
+        finishedBy.has(other.pid) &&
+        !finishedBy.has(runner.pid) &&
+        differences.length === 0;
+      record(
+        "6 browser + web failover",
+        `Chromium through a failover TCP proxy to web 1 of 2 web + 2 worker processes; web 1 then the sync's worker SIGKILLed during an initial sync of ${LEADS + 983} records`,
+        ok ? "pass" : "FAIL",
+        {
+          "socket via web 1 / web 2 before kill": viaWeb1.websockets.join("/"),
+          "progress frames via web 1": frames.beforeKill,
+          "DOM processed before kill": beforeKill.join("→"),
+          "reconnected through web 2 after (ms)": reconnectMs,
+          "dead worker's job failed by the supervisor after (ms)": supervisorMs,
+          "session valid on web 2": String(meUser === email),
+          "progress frames via web 2": frames.afterKill,
+          "DOM processed after kill": `${afterKill[0]}→${afterKill[afterKill.length - 1]}`,
+          "killed worker / finished by": `${runner.pid} / ${[...finishedBy].join(",")}`,
+          "DOM processed at the end": shownTotal,
+          differences: differences.length,
+        },
+      );
       expect(viaWeb1.websockets[0], "the browser's socket went to web 1 first").toBeGreaterThan(0);
       expect(meUser, "the session cookie is honoured by web 2").toBe(email);
       expect(reconnectMs).toBeLessThan(15_000);

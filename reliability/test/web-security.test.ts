@@ -30,7 +30,10 @@ describe("cross-site requests, request caps and malformed text over HTTP", () =>
   let viewer: Person;
   let tenantId: string;
 
-  async function post(path: string, init: { origin?: string; referer?: string; cookie?: string; contentType?: string; body: NonNullable<RequestInit["body"]> }) {
+  async function post(
+    path: string,
+    init: { origin?: string; referer?: string; cookie?: string; contentType?: string; body: NonNullable<RequestInit["body"]> },
+  ) {
     const headers: Record<string, string> = {};
     if (init.origin) headers.origin = init.origin;
     if (init.referer) headers.referer = init.referer;
@@ -55,17 +58,24 @@ describe("cross-site requests, request caps and malformed text over HTTP", () =>
     noteSecret(password);
     const sent = await trpcPost("account.signUp", undefined, { name: "Wes Sec", email, password, ...(tenantName ? { tenantName } : {}) });
     if (sent.status !== 200) throw new Error(`sign-up: ${sent.status} ${sent.text}`);
-    const pair = sent.response.headers.getSetCookie().find((c) => c.includes("session_token="))!.split(";")[0]!;
+    const pair = sent.response.headers
+      .getSetCookie()
+      .find((c) => c.includes("session_token="))!
+      .split(";")[0]!;
     noteSecret(pair.slice(pair.indexOf("=") + 1));
     return { email, password, cookie: pair };
   }
 
-  const viewerMembership = async () => (await sql`select m.id from memberships m join users u on u.id = m.user_id where u.email = ${viewer.email} and m.tenant_id = ${tenantId}`).length;
+  const viewerMembership = async () =>
+    (await sql`select m.id from memberships m join users u on u.id = m.user_id where u.email = ${viewer.email} and m.tenant_id = ${tenantId}`).length;
 
   beforeAll(async () => {
     db = await createTestDatabase("postgres");
     sql = postgres(db.platformUrl!, { max: 2, onnotice: () => {} });
-    web = await startWebProcess(db.platformUrl!, { logName: "web-security", env: { FERRY_WORKER: "off", FERRY_EMULATOR: "off", FERRY_ALLOWED_ORIGINS: ALTERNATE } });
+    web = await startWebProcess(db.platformUrl!, {
+      logName: "web-security",
+      env: { FERRY_WORKER: "off", FERRY_EMULATOR: "off", FERRY_ALLOWED_ORIGINS: ALTERNATE },
+    });
     owner = await signUp("Security Co");
     const [tenant] = await sql<{ id: string }[]>`select id from tenants where name = 'Security Co'`;
     tenantId = tenant!.id;
@@ -90,15 +100,29 @@ describe("cross-site requests, request caps and malformed text over HTTP", () =>
       ["another site, multipart", await post("/api/trpc/member.leave", { origin: EVIL, cookie: viewer.cookie, body: form })],
       ["a sibling subdomain (same site), multipart", await post("/api/trpc/member.leave", { origin: SIBLING, cookie: viewer.cookie, body: form })],
       ["another site, JSON", await post("/api/trpc/member.leave", { origin: EVIL, cookie: viewer.cookie, contentType: "application/json", body: "{}" })],
-      ["another site's page as Referer, no Origin", await post("/api/trpc/member.leave", { referer: `${EVIL}/attack.html`, cookie: viewer.cookie, contentType: "application/json", body: "{}" })],
-      ["Origin: null (a sandboxed frame)", await post("/api/trpc/member.leave", { origin: "null", cookie: viewer.cookie, contentType: "application/json", body: "{}" })],
+      [
+        "another site's page as Referer, no Origin",
+        await post("/api/trpc/member.leave", { referer: `${EVIL}/attack.html`, cookie: viewer.cookie, contentType: "application/json", body: "{}" }),
+      ],
+      [
+        "Origin: null (a sandboxed frame)",
+        await post("/api/trpc/member.leave", { origin: "null", cookie: viewer.cookie, contentType: "application/json", body: "{}" }),
+      ],
       ["neither Origin nor Referer", await post("/api/trpc/member.leave", { cookie: viewer.cookie, contentType: "application/json", body: "{}" })],
       ["same origin, multipart", await post("/api/trpc/member.leave", { origin: web.url, cookie: viewer.cookie, body: form })],
       ["same origin, text/plain", await post("/api/trpc/member.leave", { origin: web.url, cookie: viewer.cookie, contentType: "text/plain", body: "{}" })],
-      ["better-auth sign-out from another site", await post("/api/auth/sign-out", { origin: EVIL, cookie: viewer.cookie, contentType: "application/json", body: "{}" })],
+      [
+        "better-auth sign-out from another site",
+        await post("/api/auth/sign-out", { origin: EVIL, cookie: viewer.cookie, contentType: "application/json", body: "{}" }),
+      ],
     ];
     const statuses = tried.map(([what, r]) => `${what}: ${r.status}`);
-    record("13 CSRF refused", "member.leave / sign-out with the viewer's cookie: cross-site, sibling, null, no origin, multipart, text/plain", tried.every(([, r]) => r.status === 403) ? "pass" : "FAIL", { answers: statuses.join("; ") });
+    record(
+      "13 CSRF refused",
+      "member.leave / sign-out with the viewer's cookie: cross-site, sibling, null, no origin, multipart, text/plain",
+      tried.every(([, r]) => r.status === 403) ? "pass" : "FAIL",
+      { answers: statuses.join("; ") },
+    );
     for (const [what, r] of tried) {
       expect(r.status, what).toBe(403);
       expect(message(r.text), what).toMatch(/refused/);
@@ -140,13 +164,21 @@ describe("cross-site requests, request caps and malformed text over HTTP", () =>
   });
 
   it("caps a tRPC batch at 20 procedures and a body at 1 MiB, saying so", async () => {
-    const batch = (n: number) => fetch(`${web.url}/api/trpc/${Array.from({ length: n }, () => "account.me").join(",")}?batch=1&input=${encodeURIComponent(JSON.stringify({}))}`, { headers: { cookie: owner.cookie } });
+    const batch = (n: number) =>
+      fetch(`${web.url}/api/trpc/${Array.from({ length: n }, () => "account.me").join(",")}?batch=1&input=${encodeURIComponent(JSON.stringify({}))}`, {
+        headers: { cookie: owner.cookie },
+      });
     expect((await batch(20)).status).toBe(200);
     const tooMany = await batch(21);
     expect(tooMany.status).toBe(400);
     expect(message(await tooMany.text())).toBe("A batch may hold at most 20 procedures; this one holds 21.");
 
-    const big = await post("/api/trpc/notification.markRead", { origin: web.url, cookie: owner.cookie, contentType: "application/json", body: encode({ ids: [], pad: "x".repeat(2 * 1024 * 1024) }) });
+    const big = await post("/api/trpc/notification.markRead", {
+      origin: web.url,
+      cookie: owner.cookie,
+      contentType: "application/json",
+      body: encode({ ids: [], pad: "x".repeat(2 * 1024 * 1024) }),
+    });
     expect(big.status).toBe(413);
     expect(message(big.text)).toMatch(/^The request body is \d+ bytes; at most 1048576 bytes \(1 MiB\) are accepted\.$/);
 
@@ -156,20 +188,46 @@ describe("cross-site requests, request caps and malformed text over HTTP", () =>
         controller.close();
       },
     });
-    const chunked = await fetch(`${web.url}/api/trpc/notification.markRead`, { method: "POST", headers: { origin: web.url, cookie: owner.cookie, "content-type": "application/json" }, body: stream, duplex: "half" } as RequestInit);
+    const chunked = await fetch(`${web.url}/api/trpc/notification.markRead`, {
+      method: "POST",
+      headers: { origin: web.url, cookie: owner.cookie, "content-type": "application/json" },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
     expect(chunked.status).toBe(411);
     expect(message(await chunked.text())).toMatch(/Content-Length/);
-    record("13 request caps", "21-procedure batch; 2 MiB body; chunked body without a length", "pass", { batch: tooMany.status, body: big.status, chunked: chunked.status });
+    record("13 request caps", "21-procedure batch; 2 MiB body; chunked body without a length", "pass", {
+      batch: tooMany.status,
+      body: big.status,
+      chunked: chunked.status,
+    });
   });
 
   it("answers the four inputs that used to be 500s with a 400 that says what to fix", async () => {
-    const search = await fetch(`${web.url}/api/trpc/record.list?input=${encodeURIComponent(encode({ kind: "people", search: "ada\uffff" }))}`, { headers: { cookie: owner.cookie } });
+    const search = await fetch(`${web.url}/api/trpc/record.list?input=${encodeURIComponent(encode({ kind: "people", search: "ada\uffff" }))}`, {
+      headers: { cookie: owner.cookie },
+    });
     const longEmail = await trpcPost("invitation.create", owner.cookie, { email: `${"a".repeat(9 * 1024)}@example.test`, role: "viewer" });
     const surrogateEmail = `surrogate-${randomBytes(3).toString("hex")}@security.test`;
-    const surrogate = await trpcPost("account.signUp", undefined, { name: "Lone", email: surrogateEmail, password: "correct horse battery", tenantName: "Acme \ud800" });
+    const surrogate = await trpcPost("account.signUp", undefined, {
+      name: "Lone",
+      email: surrogateEmail,
+      password: "correct horse battery",
+      tenantName: "Acme \ud800",
+    });
     const edit = await trpcPost("record.edit", owner.cookie, { object: "Lead", sfId: "00Q000000000001AAA", changes: { Company: "half \udc00" } });
-    const answers = { search: search.status, "9 KB email": longEmail.status, "lone surrogate tenant name": surrogate.status, "lone surrogate field value": edit.status };
-    record("13 former 500s", "record.list search ending U+FFFF; invitation.create 9 KB email; signUp tenantName with U+D800; record.edit value with U+DC00", Object.values(answers).every((s) => s === 400) ? "pass" : "FAIL", answers);
+    const answers = {
+      search: search.status,
+      "9 KB email": longEmail.status,
+      "lone surrogate tenant name": surrogate.status,
+      "lone surrogate field value": edit.status,
+    };
+    record(
+      "13 former 500s",
+      "record.list search ending U+FFFF; invitation.create 9 KB email; signUp tenantName with U+D800; record.edit value with U+DC00",
+      Object.values(answers).every((s) => s === 400) ? "pass" : "FAIL",
+      answers,
+    );
     expect(search.status).toBe(400);
     expect(message(await search.text())).toBe("search: text may not contain the noncharacter U+FFFF; remove it and send again.");
     expect(longEmail.status).toBe(400);

@@ -19,7 +19,9 @@ async function main() {
     throw new Error("Usage: tsx scripts/staff.ts grant|revoke <email>");
   }
   const env = loadEnv();
-  const database = await openDatabase(env.embedded ? { dataDir: path.join(env.dataDir, "pglite") } : { url: env.DATABASE_URL, platformUrl: env.DATABASE_PLATFORM_URL });
+  const database = await openDatabase(
+    env.embedded ? { dataDir: path.join(env.dataDir, "pglite") } : { url: env.DATABASE_URL, platformUrl: env.DATABASE_PLATFORM_URL },
+  );
   try {
     // The same schema step the server runs at boot, so the command works on any data directory.
     await migrate(database);

@@ -42,12 +42,15 @@ describe.each(backends)("/api/auth/* in the isolation matrix and the fuzzer on %
   /** Every row of every public table except what any authenticated request slides (session expiry) and the throttle's counters. */
   async function digest(): Promise<string> {
     const db = portal.runtime.database.platform;
-    const rows = (r: unknown) => ((r as { rows?: unknown[] }).rows ?? (r as unknown[]));
-    const tables = rows(await db.execute(sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`)) as { table_name: string }[];
+    const rows = (r: unknown) => (r as { rows?: unknown[] }).rows ?? (r as unknown[]);
+    const tables = rows(
+      await db.execute(sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`),
+    ) as { table_name: string }[];
     const hash = createHash("sha256");
     for (const { table_name: table } of tables) {
       if (table === "sign_in_throttle") continue;
-      const query = table === "sessions" ? `select id, token, user_id, active_tenant_id from sessions order by id` : `select t::text as row from "${table}" t order by 1`;
+      const query =
+        table === "sessions" ? `select id, token, user_id, active_tenant_id from sessions order by id` : `select t::text as row from "${table}" t order by 1`;
       hash.update(table).update(JSON.stringify(rows(await db.execute(sql.raw(query)))));
     }
     return hash.digest("hex");
@@ -78,9 +81,20 @@ describe.each(backends)("/api/auth/* in the isolation matrix and the fuzzer on %
   it("enumerates what better-auth would serve, organization and admin endpoints included", () => {
     const served = servedAuthEndpoints(portal.runtime.auth);
     const paths = served.map((e) => `${e.method} ${e.path}`);
-    expect(paths).toEqual(expect.arrayContaining(["POST /organization/update-member-role", "POST /organization/invite-member", "POST /organization/update", "POST /admin/list-user-sessions", "POST /sign-in/email"]));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        "POST /organization/update-member-role",
+        "POST /organization/invite-member",
+        "POST /organization/update",
+        "POST /admin/list-user-sessions",
+        "POST /sign-in/email",
+      ]),
+    );
     expect(served.length).toBeGreaterThan(50);
-    const allowed = served.filter((e) => isAllowedAuthEndpoint(e.method, e.path)).map((e) => `${e.method} ${e.path}`).sort();
+    const allowed = served
+      .filter((e) => isAllowedAuthEndpoint(e.method, e.path))
+      .map((e) => `${e.method} ${e.path}`)
+      .sort();
     expect(allowed).toEqual(["GET /get-session", "GET /verify-email", "POST /revoke-sessions", "POST /sign-in/email", "POST /sign-out"]);
   });
 
@@ -91,7 +105,9 @@ describe.each(backends)("/api/auth/* in the isolation matrix and the fuzzer on %
       if (isAllowedAuthEndpoint(endpoint.method, endpoint.path)) continue;
       const pathname = `/api/auth${endpoint.path.replace(/:[a-zA-Z]+/g, "x")}`;
       for (const [name, cookie] of callers()) {
-        for (const body of endpoint.method === "GET" ? [undefined] : hostileBodies.slice(0, 4).concat([{ memberId: "m", role: "member", organizationId: "o", userId: "u", data: { name: "Taken" } }])) {
+        for (const body of endpoint.method === "GET"
+          ? [undefined]
+          : hostileBodies.slice(0, 4).concat([{ memberId: "m", role: "member", organizationId: "o", userId: "u", data: { name: "Taken" } }])) {
           const reply = await portal.send(endpoint.method, pathname, { cookie, ...(body === undefined ? {} : { body }) });
           tried++;
           expect(reply.status, `${endpoint.method} ${pathname} as ${name}`).toBe(404);
@@ -123,14 +139,24 @@ describe.each(backends)("/api/auth/* in the isolation matrix and the fuzzer on %
       ["POST", "/api/auth/admin/list-user-sessions;.json"],
     ] as const;
     for (const [method, pathname] of variants) {
-      const reply = await portal.send(method, pathname, { cookie: who.staff.cookie, ...(method === "POST" ? { body: { userId: "u", memberId: "m", role: "member" } } : {}) });
+      const reply = await portal.send(method, pathname, {
+        cookie: who.staff.cookie,
+        ...(method === "POST" ? { body: { userId: "u", memberId: "m", role: "member" } } : {}),
+      });
       expect(reply.status, `${method} ${pathname}`).toBe(404);
     }
   });
 
   it("serves the allowed endpoints without another tenant's data and without a 5xx, whatever the body", async () => {
     const leaks = (reply: Reply) => markersB.filter((m) => reply.text.includes(m));
-    const sessionsOfB = async () => (await portal.runtime.database.platform.select({ id: sessions.id }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(eq(users.email, "ben@matrix-b.test"))).length;
+    const sessionsOfB = async () =>
+      (
+        await portal.runtime.database.platform
+          .select({ id: sessions.id })
+          .from(sessions)
+          .innerJoin(users, eq(users.id, sessions.userId))
+          .where(eq(users.email, "ben@matrix-b.test"))
+      ).length;
     const bSessions = await sessionsOfB();
     for (const [name, cookie] of callers()) {
       if (name === "ownerB") continue;

@@ -17,7 +17,8 @@ describe.each(backends)("better-auth behind Ferry's door, over HTTP on %s", (bac
     expect(reply.status, `sign-up of ${email}: ${reply.message}`).toBe(200);
     return { cookie: reply.cookies.join("; "), tenantId: (reply.data as { tenantId: string | null }).tenantId };
   }
-  const auditActions = async (tenantId: string) => (await db.select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.tenantId, tenantId))).map((r) => r.action);
+  const auditActions = async (tenantId: string) =>
+    (await db.select({ action: auditLog.action }).from(auditLog).where(eq(auditLog.tenantId, tenantId))).map((r) => r.action);
 
   let owner: { cookie: string; tenantId: string | null };
   let admin: { cookie: string };
@@ -28,7 +29,10 @@ describe.each(backends)("better-auth behind Ferry's door, over HTTP on %s", (bac
     portal = await startPortal(backend, { FERRY_BOOTSTRAP_STAFF_EMAILS: STAFF, FERRY_TRUSTED_PROXIES: "127.0.0.2" });
     db = portal.runtime.database.platform;
     owner = await signUp("Olga Owner", "olga@door.test", "Door Co");
-    for (const [email, role] of [["adam@door.test", "admin"], ["vera@door.test", "viewer"]] as const) {
+    for (const [email, role] of [
+      ["adam@door.test", "admin"],
+      ["vera@door.test", "viewer"],
+    ] as const) {
       const invite = await portal.trpc("mutation", "invitation.create", { email, role }, { cookie: owner.cookie });
       expect(invite.status, invite.message).toBe(200);
       const joined = await signUp(role === "admin" ? "Adam Admin" : "Vera Viewer", email);
@@ -38,7 +42,8 @@ describe.each(backends)("better-auth behind Ferry's door, over HTTP on %s", (bac
       else viewer = joined;
     }
     // Point the joiners' sessions at the tenant, as the portal's tenant switcher does.
-    for (const who of [admin, viewer]) expect((await portal.trpc("mutation", "account.switchTenant", { tenantId: owner.tenantId }, { cookie: who.cookie })).status).toBe(200);
+    for (const who of [admin, viewer])
+      expect((await portal.trpc("mutation", "account.switchTenant", { tenantId: owner.tenantId }, { cookie: who.cookie })).status).toBe(200);
     const members = (await portal.trpc("query", "member.list", undefined, { cookie: owner.cookie })).data as { id: string; email: string }[];
     const idOf = (email: string) => members.find((m) => m.email === email)!.id;
     ids = { owner: idOf("olga@door.test"), admin: idOf("adam@door.test"), viewer: idOf("vera@door.test") };
@@ -67,7 +72,9 @@ describe.each(backends)("better-auth behind Ferry's door, over HTTP on %s", (bac
       const reply = await portal.send("POST", pathname, { cookie, body });
       expect(reply.status, pathname).toBe(404);
     }
-    expect(await db.select({ id: memberships.id, role: memberships.role }).from(memberships).where(eq(memberships.tenantId, owner.tenantId!))).toEqual(rolesBefore);
+    expect(await db.select({ id: memberships.id, role: memberships.role }).from(memberships).where(eq(memberships.tenantId, owner.tenantId!))).toEqual(
+      rolesBefore,
+    );
     expect((await db.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, owner.tenantId!)))[0]).toEqual(tenantBefore);
     expect(await auditActions(owner.tenantId!)).toEqual(auditBefore);
   });
@@ -77,7 +84,10 @@ describe.each(backends)("better-auth behind Ferry's door, over HTTP on %s", (bac
     await db.update(users).set({ role: "staff" }).where(eq(users.email, "sid@door.test"));
     const [target] = await db.select({ id: users.id }).from(users).where(eq(users.email, "olga@door.test"));
     for (const method of ["POST", "GET"]) {
-      const reply = await portal.send(method, "/api/auth/admin/list-user-sessions", { cookie: staff.cookie, ...(method === "POST" ? { body: { userId: target!.id } } : {}) });
+      const reply = await portal.send(method, "/api/auth/admin/list-user-sessions", {
+        cookie: staff.cookie,
+        ...(method === "POST" ? { body: { userId: target!.id } } : {}),
+      });
       expect(reply.status).toBe(404);
       expect(reply.text).not.toMatch(/token/i);
     }
@@ -96,7 +106,10 @@ describe.each(backends)("better-auth behind Ferry's door, over HTTP on %s", (bac
     expect(remove.status, remove.message).toBe(200);
     const actions = await auditActions(owner.tenantId!);
     for (const action of ["member.role_change", "invitation.create", "member.transfer_ownership", "member.remove"]) expect(actions).toContain(action);
-    const [change] = await db.select().from(auditLog).where(and(eq(auditLog.tenantId, owner.tenantId!), eq(auditLog.action, "member.role_change")));
+    const [change] = await db
+      .select()
+      .from(auditLog)
+      .where(and(eq(auditLog.tenantId, owner.tenantId!), eq(auditLog.action, "member.role_change")));
     expect(change!.actorEmail).toBe("adam@door.test");
     expect(change!.details).toMatchObject({ from: "viewer", to: "admin" });
   });
@@ -106,7 +119,10 @@ describe.each(backends)("better-auth behind Ferry's door, over HTTP on %s", (bac
     const wrong = { email: "tina@door.test", password: "wrong password!" };
     // From 127.0.0.3, not a trusted proxy: its X-Forwarded-For is ignored, so rotating it changes nothing.
     const statuses: number[] = [];
-    for (let i = 0; i < 6; i++) statuses.push((await portal.send("POST", "/api/auth/sign-in/email", { body: wrong, from: "127.0.0.3", headers: { "x-forwarded-for": `203.0.113.${i}` } })).status);
+    for (let i = 0; i < 6; i++)
+      statuses.push(
+        (await portal.send("POST", "/api/auth/sign-in/email", { body: wrong, from: "127.0.0.3", headers: { "x-forwarded-for": `203.0.113.${i}` } })).status,
+      );
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
     const locked = await portal.send("POST", "/api/auth/sign-in/email", { body: { email: "tina@door.test", password: PASSWORD }, from: "127.0.0.3" });
     expect(locked.status).toBe(429);
@@ -124,35 +140,72 @@ describe.each(backends)("better-auth behind Ferry's door, over HTTP on %s", (bac
     await signUp("Pia Proxy", "pia@door.test", "Proxy Co");
     const wrong = { email: "pia@door.test", password: "wrong password!" };
     // Through the trusted proxy (127.0.0.2), five failures of client 198.51.100.7 lock that client out ...
-    for (let i = 0; i < 5; i++) expect((await portal.send("POST", "/api/auth/sign-in/email", { body: wrong, from: "127.0.0.2", headers: { "x-forwarded-for": "198.51.100.7" } })).status).toBe(401);
-    expect((await portal.send("POST", "/api/auth/sign-in/email", { body: wrong, from: "127.0.0.2", headers: { "x-forwarded-for": "198.51.100.7" } })).status).toBe(429);
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await portal.send("POST", "/api/auth/sign-in/email", { body: wrong, from: "127.0.0.2", headers: { "x-forwarded-for": "198.51.100.7" } })).status,
+      ).toBe(401);
+    expect(
+      (await portal.send("POST", "/api/auth/sign-in/email", { body: wrong, from: "127.0.0.2", headers: { "x-forwarded-for": "198.51.100.7" } })).status,
+    ).toBe(429);
     // ... a left-most address a client wrote itself does not get it out ...
-    expect((await portal.send("POST", "/api/auth/sign-in/email", { body: wrong, from: "127.0.0.2", headers: { "x-forwarded-for": "10.1.1.1, 198.51.100.7" } })).status).toBe(429);
+    expect(
+      (await portal.send("POST", "/api/auth/sign-in/email", { body: wrong, from: "127.0.0.2", headers: { "x-forwarded-for": "10.1.1.1, 198.51.100.7" } }))
+        .status,
+    ).toBe(429);
     // ... and another client behind the same proxy signs in.
-    const other = await portal.send("POST", "/api/auth/sign-in/email", { body: { email: "pia@door.test", password: PASSWORD }, from: "127.0.0.2", headers: { "x-forwarded-for": "198.51.100.8" } });
+    const other = await portal.send("POST", "/api/auth/sign-in/email", {
+      body: { email: "pia@door.test", password: PASSWORD },
+      from: "127.0.0.2",
+      headers: { "x-forwarded-for": "198.51.100.8" },
+    });
     expect(other.status).toBe(200);
   });
 
   it("slows a guess spread over many addresses without locking out an address the account signs in from", async () => {
     await signUp("Dora Distributed", "dora@door.test", "Distributed Co");
-    const home = await portal.send("POST", "/api/auth/sign-in/email", { body: { email: "dora@door.test", password: PASSWORD }, from: "127.0.0.2", headers: { "x-forwarded-for": "192.0.2.1" } });
+    const home = await portal.send("POST", "/api/auth/sign-in/email", {
+      body: { email: "dora@door.test", password: PASSWORD },
+      from: "127.0.0.2",
+      headers: { "x-forwarded-for": "192.0.2.1" },
+    });
     expect(home.status).toBe(200);
     const statuses: number[] = [];
     for (let i = 0; i < 55; i++) {
-      const reply = await portal.send("POST", "/api/auth/sign-in/email", { body: { email: "dora@door.test", password: "wrong password!" }, from: "127.0.0.2", headers: { "x-forwarded-for": `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}` } });
+      const reply = await portal.send("POST", "/api/auth/sign-in/email", {
+        body: { email: "dora@door.test", password: "wrong password!" },
+        from: "127.0.0.2",
+        headers: { "x-forwarded-for": `198.18.${Math.floor(i / 250)}.${(i % 250) + 1}` },
+      });
       statuses.push(reply.status);
     }
     expect(statuses.filter((s) => s === 401)).toHaveLength(50);
     expect(statuses.slice(50)).toEqual([429, 429, 429, 429, 429]);
     // A new address with the right password is held back too while the guessing lasts ...
-    expect((await portal.send("POST", "/api/auth/sign-in/email", { body: { email: "dora@door.test", password: PASSWORD }, from: "127.0.0.2", headers: { "x-forwarded-for": "198.18.9.9" } })).status).toBe(429);
+    expect(
+      (
+        await portal.send("POST", "/api/auth/sign-in/email", {
+          body: { email: "dora@door.test", password: PASSWORD },
+          from: "127.0.0.2",
+          headers: { "x-forwarded-for": "198.18.9.9" },
+        })
+      ).status,
+    ).toBe(429);
     // ... but the address Dora signed in from before is not.
-    expect((await portal.send("POST", "/api/auth/sign-in/email", { body: { email: "dora@door.test", password: PASSWORD }, from: "127.0.0.2", headers: { "x-forwarded-for": "192.0.2.1" } })).status).toBe(200);
+    expect(
+      (
+        await portal.send("POST", "/api/auth/sign-in/email", {
+          body: { email: "dora@door.test", password: PASSWORD },
+          from: "127.0.0.2",
+          headers: { "x-forwarded-for": "192.0.2.1" },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("grants bootstrap staff only once the address is verified through the link in the outbox", async () => {
     const staff = await signUp("Listed Staff", STAFF, "Staff Home");
-    const me = async () => (await portal.trpc("query", "account.me", undefined, { cookie: staff.cookie })).data as { user: { isStaff: boolean; emailVerified: boolean } };
+    const me = async () =>
+      (await portal.trpc("query", "account.me", undefined, { cookie: staff.cookie })).data as { user: { isStaff: boolean; emailVerified: boolean } };
     expect((await me()).user).toMatchObject({ isStaff: false, emailVerified: false });
     const outbox = (await portal.trpc("query", "outbox.list", { limit: 10 }, { cookie: staff.cookie })).data as { to: string; link: string; subject: string }[];
     const mail = outbox.find((m) => m.to === STAFF && /Confirm your email/.test(m.subject));
@@ -173,7 +226,10 @@ describe.each(backends)("better-auth behind Ferry's door, over HTTP on %s", (bac
     expect(again.code).toBe("TOO_MANY_REQUESTS");
     const mails = await db.select().from(emailOutbox).where(eq(emailOutbox.to, "nina@door.test"));
     expect(mails).toHaveLength(1);
-    await db.update(emailOutbox).set({ createdAt: new Date(Date.now() - 120_000) }).where(eq(emailOutbox.to, "nina@door.test"));
+    await db
+      .update(emailOutbox)
+      .set({ createdAt: new Date(Date.now() - 120_000) })
+      .where(eq(emailOutbox.to, "nina@door.test"));
     const sent = await portal.trpc("mutation", "account.sendVerification", undefined, { cookie: joined.cookie });
     expect(sent.status, sent.message).toBe(200);
     expect(await db.select().from(emailOutbox).where(eq(emailOutbox.to, "nina@door.test"))).toHaveLength(2);
@@ -195,9 +251,13 @@ describe.each(backends)("better-auth behind Ferry's door, over HTTP on %s", (bac
   it("removes the account again when the tenant cannot be created, so a retry is not met with 'already exists'", async () => {
     // A real failure inside the database after better-auth committed the user.
     await portal.runtime.database.platform.execute(
-      sql.raw(`CREATE FUNCTION refuse_exploding_tenant() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.name = 'Exploding Co' THEN RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END $$`),
+      sql.raw(
+        `CREATE FUNCTION refuse_exploding_tenant() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.name = 'Exploding Co' THEN RAISE EXCEPTION 'refused by test'; END IF; RETURN NEW; END $$`,
+      ),
     );
-    await portal.runtime.database.platform.execute(sql.raw(`CREATE TRIGGER refuse_exploding_tenant BEFORE INSERT ON tenants FOR EACH ROW EXECUTE FUNCTION refuse_exploding_tenant()`));
+    await portal.runtime.database.platform.execute(
+      sql.raw(`CREATE TRIGGER refuse_exploding_tenant BEFORE INSERT ON tenants FOR EACH ROW EXECUTE FUNCTION refuse_exploding_tenant()`),
+    );
     const email = "eve@door.test";
     const failed = await portal.trpc("mutation", "account.signUp", { name: "Eve Explode", email, password: PASSWORD, tenantName: "Exploding Co" });
     expect(failed.status).toBe(500);
@@ -231,7 +291,8 @@ describe.each(backends)("FERRY_BOOTSTRAP_STAFF_EMAILS at boot on %s", (backend) 
       firstOpen = false;
 
       second = await startPortal(backend, { FERRY_BOOTSTRAP_STAFF_EMAILS: "boot-verified@ferry.test, boot-unverified@ferry.test" }, first);
-      const isStaff = async (email: string) => ((await second!.trpc("query", "account.me", undefined, { cookie: cookies[email] })).data as { user: { isStaff: boolean } }).user.isStaff;
+      const isStaff = async (email: string) =>
+        ((await second!.trpc("query", "account.me", undefined, { cookie: cookies[email] })).data as { user: { isStaff: boolean } }).user.isStaff;
       expect(await isStaff("boot-verified@ferry.test")).toBe(true);
       expect(await isStaff("boot-unverified@ferry.test")).toBe(false);
       expect((await second.send("GET", links["boot-unverified@ferry.test"]!)).status).toBe(302);

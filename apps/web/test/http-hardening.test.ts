@@ -24,7 +24,12 @@ describe.each(backends)("the portal's HTTP hardening on %s", (backend) => {
 
   beforeAll(async () => {
     portal = await startPortal(backend);
-    const reply = await portal.trpc("mutation", "account.signUp", { name: "Hana Hardening", email: "hana@hardening.test", password: PASSWORD, tenantName: "Hardening Co" });
+    const reply = await portal.trpc("mutation", "account.signUp", {
+      name: "Hana Hardening",
+      email: "hana@hardening.test",
+      password: PASSWORD,
+      tenantName: "Hardening Co",
+    });
     expect(reply.status, reply.message).toBe(200);
     owner = { cookie: reply.cookies.join("; "), tenantId: (reply.data as { tenantId: string }).tenantId };
   }, 120_000);
@@ -87,12 +92,22 @@ describe.each(backends)("the portal's HTTP hardening on %s", (backend) => {
 
   it("stores a well-formed X-Request-Id in the audit row and replaces a forged or oversized one", async () => {
     const invite = async (email: string, requestId: string) => {
-      const reply = await portal.send("POST", "/api/trpc/invitation.create", { cookie: owner.cookie, body: { json: { email, role: "viewer" } }, headers: { "x-request-id": requestId } });
+      const reply = await portal.send("POST", "/api/trpc/invitation.create", {
+        cookie: owner.cookie,
+        body: { json: { email, role: "viewer" } },
+        headers: { "x-request-id": requestId },
+      });
       expect(reply.status, reply.text).toBe(200);
       const [row] = await portal.runtime.database.platform
         .select({ requestId: auditLog.requestId })
         .from(auditLog)
-        .where(and(eq(auditLog.tenantId, owner.tenantId), eq(auditLog.action, "invitation.create"), eq(auditLog.targetId, (reply.json as { result: { data: { json: { id: string } } } }).result.data.json.id)));
+        .where(
+          and(
+            eq(auditLog.tenantId, owner.tenantId),
+            eq(auditLog.action, "invitation.create"),
+            eq(auditLog.targetId, (reply.json as { result: { data: { json: { id: string } } } }).result.data.json.id),
+          ),
+        );
       return row?.requestId;
     };
     const uuid = "3f2b8c1e-9a4d-4e6f-8b2a-1c5d7e9f0a12";

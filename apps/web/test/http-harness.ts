@@ -25,17 +25,31 @@ export interface PortalServer {
   runtime: Runtime;
   /** `from` is the local address the client connects from (any of 127.0.0.0/8), i.e. the peer the server sees. */
   send(method: string, pathname: string, options?: { body?: unknown; cookie?: string; headers?: Record<string, string>; from?: string }): Promise<Reply>;
-  trpc(kind: "query" | "mutation", procedure: string, input?: unknown, options?: { cookie?: string; from?: string }): Promise<{ status: number; data: unknown; code?: string; message?: string; cookies: string[] }>;
+  trpc(
+    kind: "query" | "mutation",
+    procedure: string,
+    input?: unknown,
+    options?: { cookie?: string; from?: string },
+  ): Promise<{ status: number; data: unknown; code?: string; message?: string; cookies: string[] }>;
   close(): Promise<void>;
 }
 
-export async function startPortal(backend: Backend, env: Record<string, string> = {}, reuse?: { database?: TestDatabase; dataDir?: string }): Promise<PortalServer & { database?: TestDatabase; dataDir?: string }> {
+export async function startPortal(
+  backend: Backend,
+  env: Record<string, string> = {},
+  reuse?: { database?: TestDatabase; dataDir?: string },
+): Promise<PortalServer & { database?: TestDatabase; dataDir?: string }> {
   let database = reuse?.database;
   let dataDir = reuse?.dataDir;
   const base: Record<string, string> = { LOG_LEVEL: "silent", FERRY_SHOW_OUTBOX: "on", PORT: "0", ...env };
   if (backend === "postgres") {
     database ??= await createTestDatabase("postgres");
-    Object.assign(base, { DATABASE_URL: runtimeUrlFor(database.platformUrl!), DATABASE_PLATFORM_URL: database.platformUrl!, BETTER_AUTH_SECRET: "http-test-secret-".padEnd(40, "x"), FERRY_MASTER_KEY: randomBytes(32).toString("base64") });
+    Object.assign(base, {
+      DATABASE_URL: runtimeUrlFor(database.platformUrl!),
+      DATABASE_PLATFORM_URL: database.platformUrl!,
+      BETTER_AUTH_SECRET: "http-test-secret-".padEnd(40, "x"),
+      FERRY_MASTER_KEY: randomBytes(32).toString("base64"),
+    });
   } else {
     dataDir ??= mkdtempSync(path.join(os.tmpdir(), "ferry-http-"));
     base.FERRY_DATA_DIR = dataDir;

@@ -109,7 +109,12 @@ export async function startWebProcess(options: WebProcessOptions = {}): Promise<
   const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
   for (;;) {
     if (!alive()) throw new Error(`${name} exited early (${child.exitCode ?? child.signalCode}): ${lines.slice(-20).join("\n")}`);
-    if (await fetch(`${url}${readyPath}`).then((r) => r.ok).catch(() => false)) break;
+    if (
+      await fetch(`${url}${readyPath}`)
+        .then((r) => r.ok)
+        .catch(() => false)
+    )
+      break;
     if (Date.now() > deadline) {
       signal("SIGKILL");
       throw new Error(`${name} did not answer ${readyPath} in time: ${lines.slice(-20).join("\n")}`);

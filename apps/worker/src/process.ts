@@ -9,13 +9,18 @@ export const workerEnvSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\/.+/)
-    .describe("a postgres:// URL of the unprivileged runtime login; the standalone worker runs only against Postgres (embedded mode runs it inside the web process)"),
+    .describe(
+      "a postgres:// URL of the unprivileged runtime login; the standalone worker runs only against Postgres (embedded mode runs it inside the web process)",
+    ),
   DATABASE_PLATFORM_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\/.+/)
     .describe("a postgres:// URL of the privileged login that owns the schema (migrations, the scheduler, pruning, pg-boss)"),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10).describe("an integer from 1 to 200: connections to Postgres for the sync work"),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("one of fatal, error, warn, info, debug, trace, silent"),
+  LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+    .default("info")
+    .describe("one of fatal, error, warn, info, debug, trace, silent"),
   WORKER_TENANT_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4).describe("an integer from 1 to 64"),
   FERRY_MASTER_KEY: z
     .string()
@@ -25,7 +30,13 @@ export const workerEnvSchema = z.object({
   WORKER_STOP_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000).describe("milliseconds from 1000 to 600000"),
   WORKER_JOB_HEARTBEAT_SECONDS: jobHeartbeatSecondsSetting,
   SYNC_RECONCILE_EVERY_SECONDS: reconcileEverySecondsSetting,
-  WORKER_SUPERVISE_SECONDS: z.coerce.number().int().min(1).max(600).default(60).describe("seconds from 1 to 600 between checks for lapsed heartbeats and expired jobs"),
+  WORKER_SUPERVISE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(600)
+    .default(60)
+    .describe("seconds from 1 to 600 between checks for lapsed heartbeats and expired jobs"),
   ...streamEnvShape,
 });
 
@@ -64,7 +75,14 @@ export async function runWorkerProcess({ env = process.env, createHandlers }: Ru
     // Near-real-time: this worker holds its share of the opted-in tenants' change streams.
     const streams =
       config.FERRY_MASTER_KEY && config.FERRY_NEAR_REAL_TIME === "on"
-        ? startStreams({ database, emitter, logger, masterKey: config.FERRY_MASTER_KEY, endpoint: endpointFromSettings(config), leaseSeconds: config.STREAM_LEASE_SECONDS })
+        ? startStreams({
+            database,
+            emitter,
+            logger,
+            masterKey: config.FERRY_MASTER_KEY,
+            endpoint: endpointFromSettings(config),
+            leaseSeconds: config.STREAM_LEASE_SECONDS,
+          })
         : undefined;
     let stopping: Promise<void> | undefined;
     return {

@@ -31,13 +31,20 @@ describe.each(backends)("sync jobs across tenants on %s", (backend) => {
   });
 
   const runStatus = async (tenantId: string, runId: string) =>
-    withTenant({ db: db.db, tenantId }, async (tx) => (await tx.select({ status: syncRuns.status, finishedAt: syncRuns.finishedAt }).from(syncRuns).where(eq(syncRuns.id, runId)))[0]);
+    withTenant(
+      { db: db.db, tenantId },
+      async (tx) => (await tx.select({ status: syncRuns.status, finishedAt: syncRuns.finishedAt }).from(syncRuns).where(eq(syncRuns.id, runId)))[0],
+    );
 
   it("chunks a huge initial sync so other tenants' runs pass it, and never mixes their rows", { timeout: 240_000 }, async () => {
     const t1 = (await createTenantFixture(db)).tenantId;
     const t2 = (await createTenantFixture(db)).tenantId;
     const t3 = (await createTenantFixture(db)).tenantId;
-    const orgOf = new Map([[t1, big], [t2, other], [t3, third]]);
+    const orgOf = new Map([
+      [t1, big],
+      [t2, other],
+      [t3, third],
+    ]);
     // Tenant 3 finished its initial sync earlier; its incremental cycle is due.
     expect(await runInitialSync({ database: db, tenantId: t3, runId: "t3-initial", conn: await connect(third) })).toEqual({ outcome: "completed" });
     for (const tenantId of [t1, t2, t3]) {
@@ -56,17 +63,27 @@ describe.each(backends)("sync jobs across tenants on %s", (backend) => {
       "sync.incremental": async (payload, context) => void (await runSyncJob(deps(context), "sync.incremental", payload, context)),
     };
     // One slot for every tenant: only chunking lets the others through.
-    worker = await startTestWorker(backend === "pglite" ? { kind: "pglite", pglite: db.pglite! } : { kind: "postgres", connectionString: db.platformUrl! }, handlers, { tenantConcurrency: 1 });
+    worker = await startTestWorker(
+      backend === "pglite" ? { kind: "pglite", pglite: db.pglite! } : { kind: "postgres", connectionString: db.platformUrl! },
+      handlers,
+      { tenantConcurrency: 1 },
+    );
 
     await worker.send("sync.initial", { tenantId: t1, runId: "t1-initial" });
     await waitUntil(async () => (await runStatus(t1, "t1-initial"))?.status === "in_progress", 30_000);
     await worker.send("sync.initial", { tenantId: t2, runId: "t2-initial" });
-    await db.platform.update(syncRuns).set({ finishedAt: new Date(Date.now() - 10 * 60_000) }).where(eq(syncRuns.tenantId, t3));
+    await db.platform
+      .update(syncRuns)
+      .set({ finishedAt: new Date(Date.now() - 10 * 60_000) })
+      .where(eq(syncRuns.tenantId, t3));
     const scheduled = await scheduleSyncWork({ database: db, send: (name, payload) => worker!.send(name, payload) });
     expect(scheduled).toEqual([{ tenantId: t3, job: "sync.incremental" }]);
     // Tenants with a run queued or moving get nothing more; tenant 2 has no finished initial sync yet.
     expect(await scheduleSyncWork({ database: db, send: (name, payload) => worker!.send(name, payload) })).toEqual([]);
-    const t3Run = await withTenant({ db: db.db, tenantId: t3 }, async (tx) => (await tx.select({ id: syncRuns.id }).from(syncRuns).where(eq(syncRuns.kind, "incremental")))[0]!.id);
+    const t3Run = await withTenant(
+      { db: db.db, tenantId: t3 },
+      async (tx) => (await tx.select({ id: syncRuns.id }).from(syncRuns).where(eq(syncRuns.kind, "incremental")))[0]!.id,
+    );
 
     await waitUntil(async () => (await runStatus(t3, t3Run))?.status === "succeeded", 60_000);
     await waitUntil(async () => (await runStatus(t2, "t2-initial"))?.status === "succeeded", 60_000);

@@ -20,5 +20,9 @@ export function toTRPCError(error: unknown): TRPCError {
     return new TRPCError({ code: error.retryable ? "BAD_GATEWAY" : "UNPROCESSABLE_CONTENT", message: error.message, cause: error });
   }
   if (error instanceof DomainError) return new TRPCError({ code: codes[error.kind], message: error.message, cause: error });
-  return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Something went wrong on our side. Try again; if it persists, contact support.", cause: error });
+  return new TRPCError({
+    code: "INTERNAL_SERVER_ERROR",
+    message: "Something went wrong on our side. Try again; if it persists, contact support.",
+    cause: error,
+  });
 }

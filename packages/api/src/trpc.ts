@@ -21,7 +21,9 @@ const t = initTRPC.context<ApiContext>().create({
     const cause = error.cause;
     return {
       ...shape,
-      message: unreadable(error) ? `The request could not be read (${readableDetail(error.message)}). Send the input as JSON in tRPC's format: {"json": …}.` : shape.message,
+      message: unreadable(error)
+        ? `The request could not be read (${readableDetail(error.message)}). Send the input as JSON in tRPC's format: {"json": …}.`
+        : shape.message,
       data: {
         ...shape.data,
         stack: undefined,
@@ -41,7 +43,12 @@ export const createCallerFactory = t.createCallerFactory;
  */
 function unreadable(error: TRPCError): boolean {
   const { cause } = error;
-  return (error.code === "BAD_REQUEST" || error.code === "PARSE_ERROR") && cause instanceof Error && !(cause instanceof z.ZodError) && !(cause instanceof DomainError);
+  return (
+    (error.code === "BAD_REQUEST" || error.code === "PARSE_ERROR") &&
+    cause instanceof Error &&
+    !(cause instanceof z.ZodError) &&
+    !(cause instanceof DomainError)
+  );
 }
 
 function readableDetail(message: string): string {
@@ -66,7 +73,8 @@ const mapErrors = t.middleware(async ({ ctx, next, path }) => {
     }
     if (result.error.code !== "INTERNAL_SERVER_ERROR") throw result.error;
     const mapped = toTRPCError(cause ?? result.error);
-    if (mapped.code === "INTERNAL_SERVER_ERROR") ctx.log?.error({ err: result.error.cause ?? result.error, path, requestId: ctx.requestId }, "procedure failed");
+    if (mapped.code === "INTERNAL_SERVER_ERROR")
+      ctx.log?.error({ err: result.error.cause ?? result.error, path, requestId: ctx.requestId }, "procedure failed");
     throw mapped;
   }
   return result;

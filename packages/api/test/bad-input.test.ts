@@ -93,7 +93,9 @@ describe("bad input is refused with a short message that names the field", () =>
 
   it("keeps validation messages short whatever the keys and however many the problems", async () => {
     const asOwner = await api.caller(owner);
-    const hugeKey = await refusal(asOwner.record.edit({ object: "Lead", sfId: "00Q000000000001AAA", changes: { ["K".repeat(256 * 1024)]: { nested: 1 } as never } }));
+    const hugeKey = await refusal(
+      asOwner.record.edit({ object: "Lead", sfId: "00Q000000000001AAA", changes: { ["K".repeat(256 * 1024)]: { nested: 1 } as never } }),
+    );
     expect(hugeKey.code).toBe("BAD_REQUEST");
     expect(hugeKey.message.length).toBeLessThan(300);
     expect(hugeKey.message).toMatch(/^changes\.K{40}…: /);
@@ -123,7 +125,9 @@ describe("bad input is refused with a short message that names the field", () =>
 
   it("refuses lone surrogates in any string before they reach jsonb, and sign-up writes nothing", async () => {
     const anonymous = await api.caller();
-    const signUp = await refusal(anonymous.account.signUp({ name: "Lone Surrogate", email: "lone@bad-input.test", password: "correct horse battery", tenantName: "Acme \ud800" }));
+    const signUp = await refusal(
+      anonymous.account.signUp({ name: "Lone Surrogate", email: "lone@bad-input.test", password: "correct horse battery", tenantName: "Acme \ud800" }),
+    );
     expect(signUp.code).toBe("BAD_REQUEST");
     expect(signUp.message).toBe("tenantName: text holds a lone surrogate (U+D800), half of a character; send well-formed UTF-16 text.");
     const asOwner = await api.caller(owner);

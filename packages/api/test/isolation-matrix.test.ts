@@ -38,7 +38,11 @@ const specs: Record<string, Spec> = {
   "account.me": { access: "public" },
   "account.signUp": { access: "public", input: () => ({ name: "Nobody", email: `nobody-${randomBytes(3).toString("hex")}@x.test`, password: "short" }) },
   "account.sendVerification": { access: "tenant" },
-  "account.switchTenant": { access: "authed", input: (f) => ({ tenantId: f.tenantA }), foreign: { input: (f) => ({ tenantId: f.tenantB }), code: "FORBIDDEN" } },
+  "account.switchTenant": {
+    access: "authed",
+    input: (f) => ({ tenantId: f.tenantA }),
+    foreign: { input: (f) => ({ tenantId: f.tenantB }), code: "FORBIDDEN" },
+  },
   "member.list": { access: "tenant" },
   "member.updateRole": {
     access: "tenant",
@@ -46,7 +50,12 @@ const specs: Record<string, Spec> = {
     input: (f) => ({ membershipId: f.memberB, role: "viewer" }),
     foreign: { input: (f) => ({ membershipId: f.memberB, role: "viewer" }), code: "NOT_FOUND" },
   },
-  "member.remove": { access: "tenant", write: true, input: (f) => ({ membershipId: f.memberB }), foreign: { input: (f) => ({ membershipId: f.memberB }), code: "NOT_FOUND" } },
+  "member.remove": {
+    access: "tenant",
+    write: true,
+    input: (f) => ({ membershipId: f.memberB }),
+    foreign: { input: (f) => ({ membershipId: f.memberB }), code: "NOT_FOUND" },
+  },
   "member.transferOwnership": {
     access: "tenant",
     write: true,
@@ -64,7 +73,11 @@ const specs: Record<string, Spec> = {
   },
   // The link itself is the capability (it names its tenant); accepting still needs the invited email.
   "invitation.view": { access: "public", input: (f) => ({ invitationId: f.invitationB }) },
-  "invitation.accept": { access: "authed", input: (f) => ({ invitationId: f.invitationB }), foreign: { input: (f) => ({ invitationId: f.invitationB }), code: "FORBIDDEN" } },
+  "invitation.accept": {
+    access: "authed",
+    input: (f) => ({ invitationId: f.invitationB }),
+    foreign: { input: (f) => ({ invitationId: f.invitationB }), code: "FORBIDDEN" },
+  },
   "outbox.list": { access: "tenant", write: true },
   "audit.list": { access: "tenant", write: true, input: () => ({ limit: 10 }) },
   "notification.list": { access: "tenant", input: () => ({ limit: 10 }) },
@@ -90,13 +103,27 @@ const specs: Record<string, Spec> = {
   "history.list": { access: "tenant", input: () => ({}) },
   "history.exportCsv": { access: "tenant", input: () => ({}) },
   "syncError.list": { access: "tenant", input: () => ({}) },
-  "syncError.retry": { access: "tenant", write: true, input: (f) => ({ ids: [f.syncErrorB] }), foreign: { input: (f) => ({ ids: [f.syncErrorB] }), code: "NOT_FOUND" } },
-  "syncError.ignore": { access: "tenant", write: true, input: (f) => ({ ids: [f.syncErrorB] }), foreign: { input: (f) => ({ ids: [f.syncErrorB] }), code: "NOT_FOUND" } },
+  "syncError.retry": {
+    access: "tenant",
+    write: true,
+    input: (f) => ({ ids: [f.syncErrorB] }),
+    foreign: { input: (f) => ({ ids: [f.syncErrorB] }), code: "NOT_FOUND" },
+  },
+  "syncError.ignore": {
+    access: "tenant",
+    write: true,
+    input: (f) => ({ ids: [f.syncErrorB] }),
+    foreign: { input: (f) => ({ ids: [f.syncErrorB] }), code: "NOT_FOUND" },
+  },
   "syncError.exportCsv": { access: "tenant", input: () => ({}) },
   "chart.sync": { access: "tenant", input: () => ({}) },
   "record.list": { access: "tenant", input: () => ({ kind: "people" }) },
   "record.owners": { access: "tenant" },
-  "record.view": { access: "tenant", input: (f) => ({ object: "Lead", sfId: f.recordB }), foreign: { input: (f) => ({ object: "Lead", sfId: f.recordB }), code: "NOT_FOUND" } },
+  "record.view": {
+    access: "tenant",
+    input: (f) => ({ object: "Lead", sfId: f.recordB }),
+    foreign: { input: (f) => ({ object: "Lead", sfId: f.recordB }), code: "NOT_FOUND" },
+  },
   "record.edit": {
     access: "tenant",
     write: true,
@@ -116,7 +143,19 @@ const specs: Record<string, Spec> = {
 
 /** A valid payload per live event; the catalog is checked against this list like the router is. */
 const eventSamples = (tenantId: string): { [E in EventName]: EventPayload<E> } => ({
-  "sync.progress": { tenantId, runId: "run-1", phase: "reading", total: 10, processed: 1, created: 1, updated: 0, failed: 0, rate: 1, etaSeconds: 9, at: new Date().toISOString() },
+  "sync.progress": {
+    tenantId,
+    runId: "run-1",
+    phase: "reading",
+    total: 10,
+    processed: 1,
+    created: 1,
+    updated: 0,
+    failed: 0,
+    rate: 1,
+    etaSeconds: 9,
+    at: new Date().toISOString(),
+  },
   "sync.status": { tenantId, state: "running" },
   "sync.stream": { tenantId, state: "live", lastEventAt: new Date().toISOString(), applied: 1, records: 1, at: new Date().toISOString() },
   notification: { id: "n-1", tenantId, kind: "sync_failed", title: "t", body: "b" },
@@ -177,10 +216,18 @@ describe.each(backends)("isolation matrix over every procedure and live event on
     const pendingB = await asOwnerB.invitation.create({ email: "pending@b.test", role: "viewer" });
     const membersB = await (await api.caller(ownerB.cookie)).member.list();
 
-    const [notificationB] = await database.platform.insert(notifications).values({ tenantId: ownerB.tenantId!, kind: "sync_failed", title: "B only", body: "B only" }).returning();
-    const [errorB] = await database.platform.insert(syncErrors).values({ tenantId: ownerB.tenantId!, level: "record", object: "Lead", code: "FIELD_INTEGRITY_EXCEPTION", message: "B only" }).returning();
+    const [notificationB] = await database.platform
+      .insert(notifications)
+      .values({ tenantId: ownerB.tenantId!, kind: "sync_failed", title: "B only", body: "B only" })
+      .returning();
+    const [errorB] = await database.platform
+      .insert(syncErrors)
+      .values({ tenantId: ownerB.tenantId!, level: "record", object: "Lead", code: "FIELD_INTEGRITY_EXCEPTION", message: "B only" })
+      .returning();
     const recordB = `00Q${randomBytes(6).toString("hex")}AAA`.slice(0, 18);
-    await database.platform.insert(sfRecords).values({ tenantId: ownerB.tenantId!, object: "Lead", sfId: recordB, fields: { Email: "b@b.test", LastName: "B" } });
+    await database.platform
+      .insert(sfRecords)
+      .values({ tenantId: ownerB.tenantId!, object: "Lead", sfId: recordB, fields: { Email: "b@b.test", LastName: "B" } });
 
     f = {
       tenantA: ownerA.tenantId!,
@@ -199,7 +246,10 @@ describe.each(backends)("isolation matrix over every procedure and live event on
 
     const expired = await signUpStaff(api, database, "Exa Expired", "exa@ferry.test");
     await (await api.caller(expired.cookie)).support.start({ tenantId: f.tenantB, reason: "Matrix: this grant will expire" });
-    await database.platform.update(supportAccessGrants).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(supportAccessGrants.staffUserId, expired.userId));
+    await database.platform
+      .update(supportAccessGrants)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(supportAccessGrants.staffUserId, expired.userId));
     cookies.staffExpired = expired.cookie;
 
     const noGrant = await signUpStaff(api, database, "Nora NoGrant", "nora@ferry.test");
@@ -233,8 +283,14 @@ describe.each(backends)("isolation matrix over every procedure and live event on
 
   it("has an entry for every procedure of the router, and none for procedures that no longer exist", () => {
     const routed = Object.keys(procedures).sort();
-    expect(routed.filter((path) => !(path in specs)), "procedures without an isolation entry").toEqual([]);
-    expect(Object.keys(specs).filter((path) => !(path in procedures)), "entries for procedures that do not exist").toEqual([]);
+    expect(
+      routed.filter((path) => !(path in specs)),
+      "procedures without an isolation entry",
+    ).toEqual([]);
+    expect(
+      Object.keys(specs).filter((path) => !(path in procedures)),
+      "entries for procedures that do not exist",
+    ).toEqual([]);
   });
 
   it("refuses every non-public procedure without a session (UNAUTHORIZED)", async () => {
@@ -289,7 +345,12 @@ describe.each(backends)("isolation matrix over every procedure and live event on
     const viewerOfA = await harness.socket(cookies.viewerA);
     const bobB = await (async () => {
       const response = await api.auth.api.signInEmail({ body: { email: "bob@b.test", password: "correct horse battery" }, asResponse: true });
-      return harness.socket(response.headers.getSetCookie().map((c) => c.split(";")[0]).join("; "));
+      return harness.socket(
+        response.headers
+          .getSetCookie()
+          .map((c) => c.split(";")[0])
+          .join("; "),
+      );
     })();
     const emitter = harness.emitter();
     for (const event of eventNames) await emitter.emit(f.tenantB, event, samples[event] as never);

@@ -62,7 +62,11 @@ describe.each(backends)("tenant administration on %s", (backend) => {
     expect(transfer).toMatchObject({ actorName: "Oscar Owner", supportGrantId: null, subjectName: "Ada Admin" });
     // The member an entry is about is named, and the log filters by area and outcome.
     const people = await asAda.audit.list({ limit: 50, area: "people" });
-    expect(people.find((r) => r.action === "member.role_change")).toMatchObject({ actorName: "Oscar Owner", subjectName: "Val Viewer", details: { from: "admin", to: "viewer" } });
+    expect(people.find((r) => r.action === "member.role_change")).toMatchObject({
+      actorName: "Oscar Owner",
+      subjectName: "Val Viewer",
+      details: { from: "admin", to: "viewer" },
+    });
     expect(people.every((r) => /^(member|invitation|tenant)\./.test(r.action))).toBe(true);
     expect(await asAda.audit.list({ limit: 50, area: "salesforce" })).toEqual([]);
     expect((await asAda.audit.list({ limit: 50, outcome: "success" })).length).toBe(actions.length);

@@ -19,7 +19,11 @@ let connections = 0;
 
 beforeAll(async () => {
   for (const k of ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"]) delete process.env[k];
-  emulator = await startEmulator({ port: 0, counts: { User: 2, Account: 2, Contact: 2, Lead: 2, Opportunity: 1, OpportunityContactRole: 1, Campaign: 1, CampaignMember: 1 }, organizationName: "Acme" });
+  emulator = await startEmulator({
+    port: 0,
+    counts: { User: 2, Account: 2, Contact: 2, Lead: 2, Opportunity: 1, OpportunityContactRole: 1, Campaign: 1, CampaignMember: 1 },
+    organizationName: "Acme",
+  });
   // Every local address, IPv4 and IPv6: any connection the guard let through would be counted here.
   listener = net.createServer((socket) => {
     connections++;
@@ -28,7 +32,12 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => listener.listen(0, "::", resolve));
   port = (listener.address() as AddressInfo).port;
   database = await createTestDatabase("pglite");
-  h = await salesforceHarness(database, { production: emulator.loginUrl, sandbox: emulator.sandboxLoginUrl, trustedOrigins: [emulator.loginUrl], allowedHosts: [] });
+  h = await salesforceHarness(database, {
+    production: emulator.loginUrl,
+    sandbox: emulator.sandboxLoginUrl,
+    trustedOrigins: [emulator.loginUrl],
+    allowedHosts: [],
+  });
   admin = (await h.signUp({ name: "Ada Admin", email: "ada@ssrf.test", tenantName: "SSRF Co" })).cookie;
 });
 

@@ -59,7 +59,12 @@ describe.each(backends)("Salesforce connection flow on %s", (backend) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(backend);
-    h = await salesforceHarness(database, { production: prod.loginUrl, sandbox: sandbox.sandboxLoginUrl, trustedOrigins: [prod.loginUrl, sandbox.sandboxLoginUrl, other.loginUrl], allowedHosts: [] });
+    h = await salesforceHarness(database, {
+      production: prod.loginUrl,
+      sandbox: sandbox.sandboxLoginUrl,
+      trustedOrigins: [prod.loginUrl, sandbox.sandboxLoginUrl, other.loginUrl],
+      allowedHosts: [],
+    });
     const owner = await h.signUp({ name: "Ada Admin", email: "ada@acme.test", tenantName: "Acme" });
     admin = { cookie: owner.cookie, tenantId: owner.tenantId! };
     const invitation = await (await h.caller(admin.cookie)).invitation.create({ email: "vic@acme.test", role: "viewer" });
@@ -88,7 +93,9 @@ describe.each(backends)("Salesforce connection flow on %s", (backend) => {
     const elsewhere = await code(h.record(api.salesforce.validate({ ...creds(prod), customDomain: "http://127.0.0.1:9" })));
     expect(elsewhere.code).toBe("BAD_REQUEST");
     expect(elsewhere.message).toMatch(/login domains use https/);
-    expect((await code(h.record(api.salesforce.validate({ ...creds(prod), customDomain: "https://acme.my.salesforce.com/login?x=1" })))).message).toMatch(/only the domain/);
+    expect((await code(h.record(api.salesforce.validate({ ...creds(prod), customDomain: "https://acme.my.salesforce.com/login?x=1" })))).message).toMatch(
+      /only the domain/,
+    );
     expect((await code(h.record(api.salesforce.validate({ ...creds(prod), securityToken: "bad token!" })))).message).toMatch(/letters and digits/);
     const view = await h.record(api.salesforce.connection());
     expect(view).toMatchObject({ state: "not_connected", org: null, username: null });
@@ -102,30 +109,55 @@ describe.each(backends)("Salesforce connection flow on %s", (backend) => {
     expect((await code(asViewer.salesforce.validate(creds(prod)))).code).toBe("FORBIDDEN");
 
     const validated = await h.record(api.salesforce.validate(creds(prod)));
-    expect(validated).toMatchObject({ orgId: prod.org.id, orgName: "Acme Production", syncUsername: "sync@ferry.emulator", apiDailyLimit: 15000, loginHost: "production" });
+    expect(validated).toMatchObject({
+      orgId: prod.org.id,
+      orgName: "Acme Production",
+      syncUsername: "sync@ferry.emulator",
+      apiDailyLimit: 15000,
+      loginHost: "production",
+    });
     const view = await h.record(asViewer.salesforce.connection());
     expect(view).toMatchObject({ state: "validated", canEdit: false, username: "sync@ferry.emulator", demo: null });
     // Set, when and by whom: no character of the password or token reaches a member.
-    expect(view.secrets).toEqual({ password: { set: true, setAt: expect.any(Date), setBy: "Ada Admin" }, securityToken: { set: true, setAt: expect.any(Date), setBy: "Ada Admin" }, refreshToken: null });
+    expect(view.secrets).toEqual({
+      password: { set: true, setAt: expect.any(Date), setBy: "Ada Admin" },
+      securityToken: { set: true, setAt: expect.any(Date), setBy: "Ada Admin" },
+      refreshToken: null,
+    });
 
     expect((await code(asViewer.salesforce.previewFields())).code).toBe("FORBIDDEN");
     const preview = await h.record(api.salesforce.previewFields());
     expect(preview.missing).toEqual([]);
-    expect(preview.objects.map((o) => o.name)).toEqual(["User", "Account", "Contact", "Lead", "Opportunity", "OpportunityContactRole", "Campaign", "CampaignMember"]);
+    expect(preview.objects.map((o) => o.name)).toEqual([
+      "User",
+      "Account",
+      "Contact",
+      "Lead",
+      "Opportunity",
+      "OpportunityContactRole",
+      "Campaign",
+      "CampaignMember",
+    ]);
     const lead = preview.objects.find((o) => o.name === "Lead")!;
     expect(lead.fields.find((f) => f.name === "IsConverted")).toMatchObject({ requiredByFerry: true, writable: false, type: "boolean" });
     expect(lead.fields.find((f) => f.name === "Email")).toMatchObject({ requiredByFerry: true, writable: true });
 
     const ack = { acknowledgedPermanent: true as const };
-    expect((await code(h.record(api.salesforce.commitFields({ ...ack, excluded: [{ object: "Lead", field: "SystemModstamp" }] })))).message).toMatch(/needed for the sync/);
-    expect((await code(h.record(api.salesforce.commitFields({ ...ack, excluded: [{ object: "Lead", field: "Nope__c" }] })))).message).toMatch(/not a field the sync user can see/);
+    expect((await code(h.record(api.salesforce.commitFields({ ...ack, excluded: [{ object: "Lead", field: "SystemModstamp" }] })))).message).toMatch(
+      /needed for the sync/,
+    );
+    expect((await code(h.record(api.salesforce.commitFields({ ...ack, excluded: [{ object: "Lead", field: "Nope__c" }] })))).message).toMatch(
+      /not a field the sync user can see/,
+    );
     expect((await h.record(api.salesforce.connection())).state).toBe("validated");
     const committed = await h.record(api.salesforce.commitFields({ ...ack, excluded: [{ object: "Lead", field: "Secret__c" }] }));
     expect(committed.excluded).toBe(1);
     const catalog = await h.record(asViewer.salesforce.catalog());
     expect(catalog.find((f) => f.object === "Lead" && f.fieldName === "Secret__c")).toMatchObject({ excluded: true });
 
-    expect((await code(api.salesforce.updateMapping({ object: "Lead", sfField: "Title", ferryField: null, direction: "pull" }))).message).toMatch(/after Sync Fields and Confirm Credentials/);
+    expect((await code(api.salesforce.updateMapping({ object: "Lead", sfField: "Title", ferryField: null, direction: "pull" }))).message).toMatch(
+      /after Sync Fields and Confirm Credentials/,
+    );
     expect((await code(api.salesforce.confirm({ acknowledged: false as unknown as true }))).code).toBe("BAD_REQUEST");
     expect((await code(asViewer.salesforce.confirm({ acknowledged: true }))).code).toBe("FORBIDDEN");
     await h.record(api.salesforce.confirm({ acknowledged: true }));
@@ -133,17 +165,29 @@ describe.each(backends)("Salesforce connection flow on %s", (backend) => {
 
     const mappings = await h.record(asViewer.salesforce.mappings());
     expect(mappings.editable).toBe(true);
-    const feeding = (ferryField: string) => mappings.fields.filter((f) => f.ferryField === ferryField).map((f) => `${f.object}.${f.sfField}`).sort();
+    const feeding = (ferryField: string) =>
+      mappings.fields
+        .filter((f) => f.ferryField === ferryField)
+        .map((f) => `${f.object}.${f.sfField}`)
+        .sort();
     expect(feeding("person.email")).toEqual(["Contact.Email", "Lead.Email"]);
     expect(feeding("person.custom.ExternalKey__c")).toEqual(["Contact.ExternalKey__c", "Lead.ExternalKey__c"]);
     expect(feeding("company.name")).toEqual(["Account.Name"]);
     expect(mappings.fields.some((f) => f.sfField === "Secret__c")).toBe(false);
 
-    const incompatible = await code(h.record(api.salesforce.updateMapping({ object: "Lead", sfField: "AnnualRevenue", ferryField: "person.email", direction: "pull" })));
+    const incompatible = await code(
+      h.record(api.salesforce.updateMapping({ object: "Lead", sfField: "AnnualRevenue", ferryField: "person.email", direction: "pull" })),
+    );
     expect(incompatible.message).toMatch(/Lead\.AnnualRevenue is a currency field; Person > Email is a email field/);
-    expect((await code(api.salesforce.updateMapping({ object: "Lead", sfField: "Email", ferryField: "company.name", direction: "pull" }))).message).toMatch(/Lead fields feed Person, not Company/);
-    expect((await code(api.salesforce.updateMapping({ object: "Lead", sfField: "CreatedDate", ferryField: "person.created_at", direction: "two_way" }))).message).toMatch(/syncs from Salesforce only/);
-    expect((await code(api.salesforce.updateMapping({ object: "Lead", sfField: "Company", ferryField: "person.last_name", direction: "pull" }))).message).toMatch(/Lead\.LastName already feeds Last name/);
+    expect((await code(api.salesforce.updateMapping({ object: "Lead", sfField: "Email", ferryField: "company.name", direction: "pull" }))).message).toMatch(
+      /Lead fields feed Person, not Company/,
+    );
+    expect(
+      (await code(api.salesforce.updateMapping({ object: "Lead", sfField: "CreatedDate", ferryField: "person.created_at", direction: "two_way" }))).message,
+    ).toMatch(/syncs from Salesforce only/);
+    expect(
+      (await code(api.salesforce.updateMapping({ object: "Lead", sfField: "Company", ferryField: "person.last_name", direction: "pull" }))).message,
+    ).toMatch(/Lead\.LastName already feeds Last name/);
     expect((await code(asViewer.salesforce.updateMapping({ object: "Lead", sfField: "Title", ferryField: null, direction: "pull" }))).code).toBe("FORBIDDEN");
     await h.record(api.salesforce.updateMapping({ object: "Lead", sfField: "Email", ferryField: "person.email", direction: "two_way" }));
     await h.record(api.salesforce.updateMapping({ object: "Lead", sfField: "Title", ferryField: null, direction: "pull" }));
@@ -168,7 +212,15 @@ describe.each(backends)("Salesforce connection flow on %s", (backend) => {
     await expect.poll(() => h.captured.events.some((e) => e.includes('"sync.status"') && e.includes('"running"'))).toBe(true);
 
     const audit = (await (await h.caller(admin.cookie)).audit.list({ limit: 100 })).map((a) => a.action);
-    for (const action of ["salesforce.credentials.validate", "salesforce.fields.sync", "salesforce.credentials.confirm", "salesforce.mapping.update", "salesforce.mapping.break", "salesforce.mappings.accept", "salesforce.sync.start"]) {
+    for (const action of [
+      "salesforce.credentials.validate",
+      "salesforce.fields.sync",
+      "salesforce.credentials.confirm",
+      "salesforce.mapping.update",
+      "salesforce.mapping.break",
+      "salesforce.mappings.accept",
+      "salesforce.sync.start",
+    ]) {
       expect(audit).toContain(action);
     }
   });
@@ -178,7 +230,7 @@ describe.each(backends)("Salesforce connection flow on %s", (backend) => {
     const locked = await code(h.record(api.salesforce.updateMapping({ object: "Lead", sfField: "Email", ferryField: "person.email", direction: "pull" })));
     expect(locked).toMatchObject({ code: "CONFLICT" });
     expect(locked.message).toMatch(/sync has started, so the mappings are read-only/);
-    expect((await h.record(api.salesforce.mappings()))).toMatchObject({ editable: false, lockedNote: expect.stringMatching(/read-only/) });
+    expect(await h.record(api.salesforce.mappings())).toMatchObject({ editable: false, lockedNote: expect.stringMatching(/read-only/) });
 
     const sameOrg = await h.record(api.salesforce.validate(creds(prod, 1)));
     expect(sameOrg).toMatchObject({ orgId: prod.org.id, updatedLockedCredentials: true });
@@ -199,9 +251,13 @@ describe.each(backends)("Salesforce connection flow on %s", (backend) => {
     user.password = "changed-in-salesforce";
     try {
       for (let attempt = 1; attempt <= 3; attempt++) {
-        await expect(openSalesforceConnection({ db: database.db, tenantId: admin.tenantId, masterKey: h.masterKey })).rejects.toMatchObject({ code: "INVALID_LOGIN" });
+        await expect(openSalesforceConnection({ db: database.db, tenantId: admin.tenantId, masterKey: h.masterKey })).rejects.toMatchObject({
+          code: "INVALID_LOGIN",
+        });
       }
-      await expect(openSalesforceConnection({ db: database.db, tenantId: admin.tenantId, masterKey: h.masterKey })).rejects.toMatchObject({ code: "LOGIN_RETRIES_STOPPED" });
+      await expect(openSalesforceConnection({ db: database.db, tenantId: admin.tenantId, masterKey: h.masterKey })).rejects.toMatchObject({
+        code: "LOGIN_RETRIES_STOPPED",
+      });
       const api = await h.sf(admin.cookie);
       expect(await h.record(api.salesforce.connection())).toMatchObject({ loginFailures: 3, retriesStopped: true });
       const notifications = await (await h.caller(admin.cookie)).notification.list({ limit: 50 });
@@ -225,7 +281,9 @@ describe.each(backends)("Salesforce connection flow on %s", (backend) => {
 
     const denied = await h.record(api.salesforce.startOAuth({ sandbox: false, customDomain: other.loginUrl }));
     const deniedState = new URL(denied.authorizeUrl).searchParams.get("state")!;
-    const deny = await code(h.record(api.salesforce.completeOAuth({ state: deniedState, error: "access_denied", errorDescription: "end-user denied authorization" })));
+    const deny = await code(
+      h.record(api.salesforce.completeOAuth({ state: deniedState, error: "access_denied", errorDescription: "end-user denied authorization" })),
+    );
     expect(deny.message).toMatch(/You chose Deny/);
     expect((await code(api.salesforce.completeOAuth({ state: deniedState, code: "x" }))).message).toMatch(/does not match the one started here/);
 
@@ -248,7 +306,9 @@ describe.each(backends)("Salesforce connection flow on %s", (backend) => {
       await tx.update(salesforceConnections).set({ oauthPending: { ...row!.oauthPending!, startedAt: new Date(Date.now() - 11 * 60_000).toISOString() } });
     });
     const lateCallback = await authorizeInEmulator(late.authorizeUrl);
-    expect((await code(h.record(api.salesforce.completeOAuth({ state: lateCallback.get("state")!, code: lateCallback.get("code")! })))).message).toMatch(/authorization expired/);
+    expect((await code(h.record(api.salesforce.completeOAuth({ state: lateCallback.get("state")!, code: lateCallback.get("code")! })))).message).toMatch(
+      /authorization expired/,
+    );
     expect((await h.record(api.salesforce.connection())).state).toBe("validated");
 
     const preview = await h.record(api.salesforce.previewFields());
@@ -314,8 +374,9 @@ describe.each(backends)("Salesforce connection flow on %s", (backend) => {
   });
 
   it("no password, security token or refresh token appears in a tRPC response, a log line or a socket event", async () => {
-    const [row] = await withTenant({ db: database.db, tenantId: (await database.platform.select().from(salesforceConnections)).find((r) => r.authType === "oauth")!.tenantId }, (tx) =>
-      tx.select().from(salesforceConnections),
+    const [row] = await withTenant(
+      { db: database.db, tenantId: (await database.platform.select().from(salesforceConnections)).find((r) => r.authType === "oauth")!.tenantId },
+      (tx) => tx.select().from(salesforceConnections),
     );
     const refreshToken = openSecret(row!.refreshToken!, h.masterKey, `${row!.tenantId}:refreshToken`);
     const plaintexts = [

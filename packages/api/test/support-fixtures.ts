@@ -20,7 +20,9 @@ export async function supportHarness(database: TestDatabase, options: Pick<Parti
   };
   const api: ApiHarness = apiHarness(database, {
     refreshRooms,
-    events: { emit: (tenantId, event, payload, emitOptions) => createEmitter({ kind: "inprocess", io: live.realtime!.io }).emit(tenantId, event, payload, emitOptions) },
+    events: {
+      emit: (tenantId, event, payload, emitOptions) => createEmitter({ kind: "inprocess", io: live.realtime!.io }).emit(tenantId, event, payload, emitOptions),
+    },
     ...options,
   });
   const http: HttpServer = createServer();
@@ -68,7 +70,9 @@ export async function signUpStaff(api: ApiHarness, database: TestDatabase, name:
 /** A digest of every row of every public table: proves a refused call changed nothing. */
 export async function databaseDigest(database: TestDatabase): Promise<string> {
   const tables = extractRows<{ table_name: string }>(
-    await database.platform.execute(sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not like '__drizzle%' order by table_name`),
+    await database.platform.execute(
+      sql`select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE' and table_name not like '__drizzle%' order by table_name`,
+    ),
   );
   const parts: string[] = [];
   for (const { table_name } of tables) {

@@ -93,9 +93,15 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
     const ownTenant = await api.signUp({ name: "Pia Staffer", email: "pia@ferry.test", tenantName: "Ferry Internal" });
     const pia = await (await api.caller(ownTenant.cookie)).account.me();
     await setPlatformStaff({ db: database.platform, userId: pia!.user.id, isStaff: true });
-    await expect((await api.caller(staff.cookie)).support.start({ tenantId: ownTenant.tenantId!, reason: "Looking at a colleague's tenant" })).rejects.toThrow(/staff account/);
-    await expect((await api.caller(ownTenant.cookie)).support.start({ tenantId: ownTenant.tenantId!, reason: "Entering my own tenant as support" })).rejects.toThrow(/member of this tenant/);
-    expect(await codeOf((await api.caller(staff.cookie)).support.start({ tenantId: "no-such-tenant", reason: "A tenant that does not exist" }))).toBe("NOT_FOUND");
+    await expect((await api.caller(staff.cookie)).support.start({ tenantId: ownTenant.tenantId!, reason: "Looking at a colleague's tenant" })).rejects.toThrow(
+      /staff account/,
+    );
+    await expect(
+      (await api.caller(ownTenant.cookie)).support.start({ tenantId: ownTenant.tenantId!, reason: "Entering my own tenant as support" }),
+    ).rejects.toThrow(/member of this tenant/);
+    expect(await codeOf((await api.caller(staff.cookie)).support.start({ tenantId: "no-such-tenant", reason: "A tenant that does not exist" }))).toBe(
+      "NOT_FOUND",
+    );
   });
 
   it("loses access at expiry on the next request, and the sweep ends and audits the grant", async () => {
@@ -105,7 +111,10 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
     expect(grant.expiresAt.getTime() - Date.now()).toBeLessThanOrEqual(300_000);
     await (await api.caller(staff.cookie)).member.list();
     // The test clock: the grant's expiry moves into the past, as if its time had run out.
-    await database.platform.update(supportAccessGrants).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(supportAccessGrants.id, grant.grantId));
+    await database.platform
+      .update(supportAccessGrants)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(supportAccessGrants.id, grant.grantId));
     expect(await codeOf((await api.caller(staff.cookie)).member.list())).toBe("FORBIDDEN");
     expect(await (await api.caller(staff.cookie)).support.current()).toBeNull();
 
@@ -115,7 +124,10 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
     const [row] = await database.platform.select().from(supportAccessGrants).where(eq(supportAccessGrants.id, grant.grantId));
     expect(row).toMatchObject({ endReason: "expired" });
     expect(row!.endedAt).toBeInstanceOf(Date);
-    const parked = await database.platform.select().from(sessions).where(and(eq(sessions.userId, staff.userId), eq(sessions.activeTenantId, owner.tenantId!)));
+    const parked = await database.platform
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.userId, staff.userId), eq(sessions.activeTenantId, owner.tenantId!)));
     expect(parked).toEqual([]);
     const log = await (await api.caller(owner.cookie)).audit.list({ limit: 10 });
     expect(log.find((r) => r.action === "support.end" && r.supportGrantId === grant.grantId)?.details).toMatchObject({ why: "expired" });
@@ -126,7 +138,11 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
     try {
       const owner = await short.api.signUp({ name: "Cap Owner", email: "cap@capped.test", tenantName: "Capped" });
       const staff = await signUpStaff(short.api, database, "Cap Staff", "cap@ferry.test");
-      const grant = await (await short.api.caller(staff.cookie)).support.start({ tenantId: owner.tenantId!, reason: "Checking the capped duration", minutes: 60 });
+      const grant = await (await short.api.caller(staff.cookie)).support.start({
+        tenantId: owner.tenantId!,
+        reason: "Checking the capped duration",
+        minutes: 60,
+      });
       expect(grant.expiresAt.getTime() - Date.now()).toBeLessThanOrEqual(30_000);
       await (await short.api.caller(staff.cookie)).support.end();
     } finally {
@@ -162,20 +178,28 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
     const staff = await signUpStaff(api, database, "Ray Rooms", "ray@ferry.test");
     const ownerSocket = await harness.socket(owner.cookie);
     const staffSocket = await harness.socket(staff.cookie);
-    const emitter = { emit: (event: "sync.status") => harness.realtime.io.to(`tenant:${owner.tenantId}`).emit(event, { tenantId: owner.tenantId!, state: "running" }) };
+    const emitter = {
+      emit: (event: "sync.status") => harness.realtime.io.to(`tenant:${owner.tenantId}`).emit(event, { tenantId: owner.tenantId!, state: "running" }),
+    };
 
     emitter.emit("sync.status");
     await waitUntil(() => ownerSocket.received.some((e) => e.event === "sync.status"), "the owner's event");
     expect(staffSocket.received).toEqual([]);
 
     await (await api.caller(staff.cookie)).support.start({ tenantId: owner.tenantId!, reason: "Watching the initial sync live" });
-    await waitUntil(() => ownerSocket.received.some((e) => e.event === "support.access" && e.payload.state === "started"), "the owner's notice of support access");
+    await waitUntil(
+      () => ownerSocket.received.some((e) => e.event === "support.access" && e.payload.state === "started"),
+      "the owner's notice of support access",
+    );
     await waitUntil(() => staffSocket.received.some((e) => e.event === "support.access"), "the staff member's notice");
     emitter.emit("sync.status");
     await waitUntil(() => staffSocket.received.some((e) => e.event === "sync.status"), "a tenant event reaching support");
 
     // Expiry, as the web server's sweep handles it: end, announce, then leave the room.
-    await database.platform.update(supportAccessGrants).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(supportAccessGrants.staffUserId, staff.userId));
+    await database.platform
+      .update(supportAccessGrants)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(supportAccessGrants.staffUserId, staff.userId));
     await afterSupportEnded(
       { events: createEmitter({ kind: "inprocess", io: harness.realtime.io }), requestId: "sweep", refreshRooms: harness.refreshRooms },
       await sweepSupportAccess({ db: database.platform }),
@@ -195,7 +219,10 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
     const staff = await signUpStaff(api, database, "Ned Notice", "ned@ferry.test");
     await (await api.caller(staff.cookie)).support.start({ tenantId: owner.tenantId!, reason: "Checking the end notice on reconnect" });
     const before = await harness.socket(staff.cookie);
-    await database.platform.update(supportAccessGrants).set({ expiresAt: new Date(Date.now() - 1000) }).where(eq(supportAccessGrants.staffUserId, staff.userId));
+    await database.platform
+      .update(supportAccessGrants)
+      .set({ expiresAt: new Date(Date.now() - 1000) })
+      .where(eq(supportAccessGrants.staffUserId, staff.userId));
     // The page noticed first: its socket reopened, and the server gave it no room of the expired tenant.
     before.socket.close();
     const reopened = await harness.socket(staff.cookie);
@@ -206,7 +233,10 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
       { events: createEmitter({ kind: "inprocess", io: harness.realtime.io }), requestId: "sweep", refreshRooms: harness.refreshRooms },
       await sweepSupportAccess({ db: database.platform }),
     );
-    await waitUntil(() => reopened.received.some((e) => e.event === "support.access" && e.payload.state === "ended" && e.payload.tenantId === owner.tenantId), "the end notice on the reopened socket");
+    await waitUntil(
+      () => reopened.received.some((e) => e.event === "support.access" && e.payload.state === "ended" && e.payload.tenantId === owner.tenantId),
+      "the end notice on the reopened socket",
+    );
     expect(reopened.received.filter((e) => e.event === "support.access")).toHaveLength(1);
   });
 
@@ -231,7 +261,11 @@ describe.each(backends)("support console and tenant impersonation on %s", (backe
     expect(all.tenants.length).toBeGreaterThanOrEqual(2);
     const failed = await asStaff.support.tenants({ filter: "failed" });
     expect(failed.tenants.map((t) => t.name)).toEqual(["Failing Corp"]);
-    expect(failed.tenants[0]).toMatchObject({ lastRun: { status: "failed", error: "Login failed" }, sync: { state: "failed" }, api: { used: 10, limit: 1000 } });
+    expect(failed.tenants[0]).toMatchObject({
+      lastRun: { status: "failed", error: "Login failed" },
+      sync: { state: "failed" },
+      api: { used: 10, limit: 1000 },
+    });
     const overCap = await asStaff.support.tenants({ filter: "over_cap" });
     expect(overCap.tenants.map((t) => t.name)).toEqual(["Overcap Ltd", "Owncap Inc"]);
     expect(overCap.tenants[0]!.backlog).toBe(1);

@@ -22,12 +22,21 @@ describe.each(backends)("edits and retries queue their sync run at once (%s)", (
 
   /** What waits in the per-tenant queue: the worker's own pg-boss tables, nothing stubbed. */
   const queued = async (): Promise<QueuedJob[]> =>
-    ((await database.platform.execute(sql`select data from pgboss.job where name = 'tenant-sync' and state = 'created' order by created_on`)) as unknown as { data: QueuedJob }[]).map((r) => r.data);
+    (
+      (await database.platform.execute(sql`select data from pgboss.job where name = 'tenant-sync' and state = 'created' order by created_on`)) as unknown as {
+        data: QueuedJob;
+      }[]
+    ).map((r) => r.data);
 
   beforeAll(async () => {
     database = await createTestDatabase(backend);
     // A queue client with no handlers, as in a web process: jobs stay queued for the test to read.
-    worker = await startWorker({ boss: { kind: "postgres", connectionString: database.platformUrl! }, handlers: {}, logger: createLogger({ name: "enqueue-test", level: "silent" }), schedule: false });
+    worker = await startWorker({
+      boss: { kind: "postgres", connectionString: database.platformUrl! },
+      handlers: {},
+      logger: createLogger({ name: "enqueue-test", level: "silent" }),
+      schedule: false,
+    });
     api = apiHarness(database, {
       salesforce: {
         masterKey: "",
@@ -39,7 +48,9 @@ describe.each(backends)("edits and retries queue their sync run at once (%s)", (
     owner = await api.signUp({ name: "Quinn Queue", email: "quinn@queue.test", tenantName: "Queue Co" });
     const tenantId = owner.tenantId!;
     const db = database.platform;
-    await db.insert(salesforceConnections).values({ tenantId, state: "syncing", syncEnabled: true, orgId: "00D000000000001AAA", instanceUrl: "https://queue.my.salesforce.test" });
+    await db
+      .insert(salesforceConnections)
+      .values({ tenantId, state: "syncing", syncEnabled: true, orgId: "00D000000000001AAA", instanceUrl: "https://queue.my.salesforce.test" });
     await db.insert(syncStates).values({ tenantId, state: "idle" });
     await db.insert(syncCheckpoints).values({ tenantId, object: "Contact", mode: "incremental", initialDoneAt: new Date() });
     await db.insert(sfRecords).values({ tenantId, object: "Contact", sfId: CONTACT, fields: { Id: CONTACT, Name: "Ada Queue", Phone: "555-0100" } });

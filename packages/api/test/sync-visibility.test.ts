@@ -1,7 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { availableBackends, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
-import { extractRows, fieldCatalog, fieldMappings, pushQueue, salesforceConnections, sfRecords, syncErrors, syncRunObjects, syncRuns, syncStates } from "@ferry/db";
+import {
+  extractRows,
+  fieldCatalog,
+  fieldMappings,
+  pushQueue,
+  salesforceConnections,
+  sfRecords,
+  syncErrors,
+  syncRunObjects,
+  syncRuns,
+  syncStates,
+} from "@ferry/db";
 import { pruneExpired } from "@ferry/services";
 import { apiHarness, type ApiHarness } from "./harness";
 
@@ -18,22 +29,104 @@ const sfId = (prefix: string, n: number) => `${prefix}000000${String(n).padStart
  */
 async function seedSyncedTenant(database: TestDatabase, tenantId: string) {
   const db = database.platform;
-  await db.insert(salesforceConnections).values({ tenantId, state: "syncing", orgId: "00D000000000001AAA", instanceUrl: "https://acme.my.salesforce.test", apiDailyCap: 10_000, apiDailyLimit: 100_000 });
+  await db.insert(salesforceConnections).values({
+    tenantId,
+    state: "syncing",
+    orgId: "00D000000000001AAA",
+    instanceUrl: "https://acme.my.salesforce.test",
+    apiDailyCap: 10_000,
+    apiDailyLimit: 100_000,
+  });
   await db.insert(syncStates).values({ tenantId, state: "running", apiUsed: 4_000, apiLimit: 100_000, apiCheckedAt: new Date() });
-  const oldRun = { tenantId, id: `old-${tenantId}`, kind: "incremental" as const, status: "succeeded" as const, phase: "done" as const, apiCalls: 12, startedAt: ago(40 * 24 * HOUR), finishedAt: ago(40 * 24 * HOUR - 60_000) };
-  const failedRun = { tenantId, id: `failed-${tenantId}`, kind: "incremental" as const, status: "failed" as const, phase: "reading" as const, error: "Salesforce refused the stored credentials (INVALID_LOGIN)", errorCode: "INVALID_LOGIN", apiCalls: 3, startedAt: ago(5 * HOUR), finishedAt: ago(5 * HOUR - 2000) };
-  const run = { tenantId, id: `run-${tenantId}`, kind: "initial" as const, status: "in_progress" as const, phase: "writing" as const, apiCalls: 40, startedAt: ago(2 * HOUR) };
+  const oldRun = {
+    tenantId,
+    id: `old-${tenantId}`,
+    kind: "incremental" as const,
+    status: "succeeded" as const,
+    phase: "done" as const,
+    apiCalls: 12,
+    startedAt: ago(40 * 24 * HOUR),
+    finishedAt: ago(40 * 24 * HOUR - 60_000),
+  };
+  const failedRun = {
+    tenantId,
+    id: `failed-${tenantId}`,
+    kind: "incremental" as const,
+    status: "failed" as const,
+    phase: "reading" as const,
+    error: "Salesforce refused the stored credentials (INVALID_LOGIN)",
+    errorCode: "INVALID_LOGIN",
+    apiCalls: 3,
+    startedAt: ago(5 * HOUR),
+    finishedAt: ago(5 * HOUR - 2000),
+  };
+  const run = {
+    tenantId,
+    id: `run-${tenantId}`,
+    kind: "initial" as const,
+    status: "in_progress" as const,
+    phase: "writing" as const,
+    apiCalls: 40,
+    startedAt: ago(2 * HOUR),
+  };
   await db.insert(syncRuns).values([oldRun, failedRun, run]);
   await db.insert(syncRunObjects).values([
-    { tenantId, runId: oldRun.id, object: "Contact", operation: "pull_updates", status: "succeeded", total: 5, processed: 5, updated: 5, startedAt: oldRun.startedAt, finishedAt: oldRun.finishedAt },
-    { tenantId, runId: run.id, object: "Account", operation: "pull_updates", status: "succeeded", total: 1000, processed: 1000, created: 1000, apiCalls: 10, startedAt: ago(2 * HOUR), finishedAt: ago(HOUR) },
-    { tenantId, runId: run.id, object: "Contact", operation: "pull_updates", status: "in_progress", total: 3000, processed: 1500, created: 1490, failed: 10, apiCalls: 20, startedAt: ago(HOUR) },
+    {
+      tenantId,
+      runId: oldRun.id,
+      object: "Contact",
+      operation: "pull_updates",
+      status: "succeeded",
+      total: 5,
+      processed: 5,
+      updated: 5,
+      startedAt: oldRun.startedAt,
+      finishedAt: oldRun.finishedAt,
+    },
+    {
+      tenantId,
+      runId: run.id,
+      object: "Account",
+      operation: "pull_updates",
+      status: "succeeded",
+      total: 1000,
+      processed: 1000,
+      created: 1000,
+      apiCalls: 10,
+      startedAt: ago(2 * HOUR),
+      finishedAt: ago(HOUR),
+    },
+    {
+      tenantId,
+      runId: run.id,
+      object: "Contact",
+      operation: "pull_updates",
+      status: "in_progress",
+      total: 3000,
+      processed: 1500,
+      created: 1490,
+      failed: 10,
+      apiCalls: 20,
+      startedAt: ago(HOUR),
+    },
     { tenantId, runId: run.id, object: "Lead", operation: "pull_updates", status: "in_progress", total: 1000, processed: 0, startedAt: ago(60_000) },
   ]);
   const people: { object: string; sfId: string; fields: Record<string, unknown>; convertedToId?: string; isDeleted?: boolean }[] = [
-    { object: "Contact", sfId: sfId("003", 1), fields: { Id: sfId("003", 1), Name: "Ada Lovelace", Email: "ada@example.com", OwnerId: sfId("005", 1), Phone: "555-0100" } },
-    { object: "Lead", sfId: sfId("00Q", 1), fields: { Id: sfId("00Q", 1), Name: "Ada Lovelace", Email: " ADA@example.com ", Company: "Analytical Engines", OwnerId: sfId("005", 1) } },
-    { object: "Lead", sfId: sfId("00Q", 2), fields: { Id: sfId("00Q", 2), Name: "Grace Hopper", Email: "grace@navy.test", Company: "Navy", OwnerId: sfId("005", 2) } },
+    {
+      object: "Contact",
+      sfId: sfId("003", 1),
+      fields: { Id: sfId("003", 1), Name: "Ada Lovelace", Email: "ada@example.com", OwnerId: sfId("005", 1), Phone: "555-0100" },
+    },
+    {
+      object: "Lead",
+      sfId: sfId("00Q", 1),
+      fields: { Id: sfId("00Q", 1), Name: "Ada Lovelace", Email: " ADA@example.com ", Company: "Analytical Engines", OwnerId: sfId("005", 1) },
+    },
+    {
+      object: "Lead",
+      sfId: sfId("00Q", 2),
+      fields: { Id: sfId("00Q", 2), Name: "Grace Hopper", Email: "grace@navy.test", Company: "Navy", OwnerId: sfId("005", 2) },
+    },
     // Converted into Contact 2: the same person, not a duplicate.
     { object: "Lead", sfId: sfId("00Q", 3), fields: { Id: sfId("00Q", 3), Name: "Alan Turing", Email: "alan@bletchley.test" }, convertedToId: sfId("003", 2) },
     { object: "Contact", sfId: sfId("003", 2), fields: { Id: sfId("003", 2), Name: "Alan Turing", Email: "alan@bletchley.test" } },
@@ -43,7 +136,16 @@ async function seedSyncedTenant(database: TestDatabase, tenantId: string) {
     { object: "User", sfId: sfId("005", 2), fields: { Id: sfId("005", 2), Name: "Owner Two" } },
   ];
   for (let i = 0; i < 120; i++) {
-    people.push({ object: i % 2 ? "Lead" : "Contact", sfId: sfId(i % 2 ? "00Q" : "003", 100 + i), fields: { Id: sfId(i % 2 ? "00Q" : "003", 100 + i), Name: `Person ${String(i).padStart(3, "0")}`, Email: `person${i}@bulk.test`, OwnerId: sfId("005", 2) } });
+    people.push({
+      object: i % 2 ? "Lead" : "Contact",
+      sfId: sfId(i % 2 ? "00Q" : "003", 100 + i),
+      fields: {
+        Id: sfId(i % 2 ? "00Q" : "003", 100 + i),
+        Name: `Person ${String(i).padStart(3, "0")}`,
+        Email: `person${i}@bulk.test`,
+        OwnerId: sfId("005", 2),
+      },
+    });
   }
   await db.insert(sfRecords).values(people.map((p) => ({ tenantId, systemModstamp: ago(HOUR), ...p })));
   await db.insert(fieldCatalog).values([
@@ -56,12 +158,56 @@ async function seedSyncedTenant(database: TestDatabase, tenantId: string) {
     { tenantId, object: "Contact", sfField: "Email", ferryField: "email", direction: "pull" },
   ]);
   await db.insert(syncErrors).values([
-    { tenantId, runId: run.id, level: "record", object: "Contact", sfId: sfId("003", 1), operation: "push_updates", code: "INVALID_EMAIL_ADDRESS", message: "Email: invalid email address: ada@", createdAt: ago(30 * 60_000) },
-    { tenantId, runId: run.id, level: "record", object: "Contact", sfId: sfId("003", 2), operation: "push_updates", code: "INVALID_EMAIL_ADDRESS", message: "Email: invalid email address: alan@", createdAt: ago(20 * 60_000) },
-    { tenantId, runId: run.id, level: "record", object: "Lead", sfId: sfId("00Q", 9), operation: "pull_updates", code: "FIELD_CUSTOM_VALIDATION_EXCEPTION", message: "Company is required for leads in EMEA" },
-    { tenantId, runId: oldRun.id, level: "job", code: "UNABLE_TO_LOCK_ROW", message: "unable to obtain exclusive access to this record", createdAt: ago(35 * 24 * HOUR) },
+    {
+      tenantId,
+      runId: run.id,
+      level: "record",
+      object: "Contact",
+      sfId: sfId("003", 1),
+      operation: "push_updates",
+      code: "INVALID_EMAIL_ADDRESS",
+      message: "Email: invalid email address: ada@",
+      createdAt: ago(30 * 60_000),
+    },
+    {
+      tenantId,
+      runId: run.id,
+      level: "record",
+      object: "Contact",
+      sfId: sfId("003", 2),
+      operation: "push_updates",
+      code: "INVALID_EMAIL_ADDRESS",
+      message: "Email: invalid email address: alan@",
+      createdAt: ago(20 * 60_000),
+    },
+    {
+      tenantId,
+      runId: run.id,
+      level: "record",
+      object: "Lead",
+      sfId: sfId("00Q", 9),
+      operation: "pull_updates",
+      code: "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+      message: "Company is required for leads in EMEA",
+    },
+    {
+      tenantId,
+      runId: oldRun.id,
+      level: "job",
+      code: "UNABLE_TO_LOCK_ROW",
+      message: "unable to obtain exclusive access to this record",
+      createdAt: ago(35 * 24 * HOUR),
+    },
   ]);
-  await db.insert(pushQueue).values({ tenantId, object: "Contact", sfId: sfId("003", 1), changes: { Email: "ada@" }, state: "failed", attempts: 3, errorCode: "INVALID_EMAIL_ADDRESS" });
+  await db.insert(pushQueue).values({
+    tenantId,
+    object: "Contact",
+    sfId: sfId("003", 1),
+    changes: { Email: "ada@" },
+    state: "failed",
+    attempts: 3,
+    errorCode: "INVALID_EMAIL_ADDRESS",
+  });
   return { run, failedRun, oldRun };
 }
 
@@ -93,7 +239,12 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
       ["Contact", 3000, 1500, 1490, 10],
       ["Lead", 1000, 0, 0, 0],
     ]);
-    expect(current).toMatchObject({ pending: [], connectionState: "syncing", sync: { state: "running" }, initialRun: { id: seeded.run.id, status: "in_progress" } });
+    expect(current).toMatchObject({
+      pending: [],
+      connectionState: "syncing",
+      sync: { state: "running" },
+      initialRun: { id: seeded.run.id, status: "in_progress" },
+    });
     // Objects of the catalog the run has not reached are listed as pending, in the engine's order.
     const extra = [
       { tenantId: owner.tenantId!, object: "Opportunity", fieldName: "Name", label: "Name", type: "string" },
@@ -105,7 +256,10 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
   });
 
   it("shows a failed sync with its reason and the run to look at, then setup states for a fresh tenant", async () => {
-    await database.platform.update(syncStates).set({ state: "failed", message: "Salesforce refused the stored credentials (INVALID_LOGIN)" }).where(sql`tenant_id = ${owner.tenantId}`);
+    await database.platform
+      .update(syncStates)
+      .set({ state: "failed", message: "Salesforce refused the stored credentials (INVALID_LOGIN)" })
+      .where(sql`tenant_id = ${owner.tenantId}`);
     const badge = await (await api.caller(owner.cookie)).syncStatus.badge();
     expect(badge).toMatchObject({ state: "failed", message: expect.stringMatching(/INVALID_LOGIN/), failedRunId: seeded.failedRun.id });
     await database.platform.update(syncStates).set({ state: "running", message: null }).where(sql`tenant_id = ${owner.tenantId}`);
@@ -115,7 +269,9 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
   it("keeps Last Synced, marked checking, while a reconciliation runs", async () => {
     const lastSyncedAt = new Date(Date.now() - 60_000);
     await database.platform.update(syncStates).set({ state: "running", lastSyncedAt }).where(sql`tenant_id = ${owner.tenantId}`);
-    await database.platform.insert(syncRuns).values({ tenantId: owner.tenantId!, id: "reconcile-now", kind: "reconcile", status: "in_progress", phase: "reconciling", startedAt: new Date() });
+    await database.platform
+      .insert(syncRuns)
+      .values({ tenantId: owner.tenantId!, id: "reconcile-now", kind: "reconcile", status: "in_progress", phase: "reconciling", startedAt: new Date() });
     try {
       const badge = await (await api.caller(owner.cookie)).syncStatus.badge();
       expect(badge).toMatchObject({ state: "idle", checking: true, percent: null, lastSyncedAt: lastSyncedAt.toISOString() });
@@ -212,7 +368,11 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
     const first = await asOwner.record.list({ kind: "people", limit: 50 });
     expect(first.rows[0]).toMatchObject({ name: "Ada Lovelace" });
     // The first page carries the total of what the filters match; later pages do not count again.
-    const [people] = extractRows<{ n: number }>(await database.platform.execute(sql`select count(*)::int as n from sf_records where tenant_id = ${owner.tenantId} and object in ('Lead', 'Contact') and not is_deleted`));
+    const [people] = extractRows<{ n: number }>(
+      await database.platform.execute(
+        sql`select count(*)::int as n from sf_records where tenant_id = ${owner.tenantId} and object in ('Lead', 'Contact') and not is_deleted`,
+      ),
+    );
     expect(first.total).toBe(people!.n);
     expect(first.total).toBeGreaterThan(120);
     expect((await asOwner.record.list({ kind: "people", limit: 50, cursor: first.nextCursor! })).total).toBeNull();

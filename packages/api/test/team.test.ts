@@ -29,7 +29,10 @@ describe.each(backends)("tenants, members and invitations on %s", (backend) => {
   it("signs a returning user in to their first tenant", async () => {
     const owner = await api.signUp({ name: "Rita Returning", email: "rita@acme.test", tenantName: "Returning Co" });
     const response = await api.auth.api.signInEmail({ body: { email: "rita@acme.test", password: "correct horse battery" }, asResponse: true });
-    const cookie = response.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const cookie = response.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
     const me = await (await api.caller(cookie)).account.me();
     expect(me?.activeTenantId).toBe(owner.tenantId);
   });
@@ -71,7 +74,9 @@ describe.each(backends)("tenants, members and invitations on %s", (backend) => {
     const owner = await api.signUp({ name: "Una", email: "una@initech.test", tenantName: "Initech" });
     const invitation = await (await api.caller(owner.cookie)).invitation.create({ email: "bob@initech.test", role: "viewer" });
     const mallory = await api.signUp({ name: "Mallory", email: "mallory@evil.test", tenantName: "Evil" });
-    await expect((await api.caller(mallory.cookie)).invitation.accept({ invitationId: invitation.id })).rejects.toThrow(/This invitation is for bob@initech.test/);
+    await expect((await api.caller(mallory.cookie)).invitation.accept({ invitationId: invitation.id })).rejects.toThrow(
+      /This invitation is for bob@initech.test/,
+    );
   });
 
   it("keeps every tenant procedure closed to another tenant's users", async () => {

@@ -4,16 +4,7 @@ import { admin, organization } from "better-auth/plugins";
 import { adminAc, defaultStatements, memberAc, ownerAc } from "better-auth/plugins/organization/access";
 import { createAccessControl } from "better-auth/plugins/access";
 import { defaultStatements as platformStatements, userAc } from "better-auth/plugins/admin/access";
-import {
-  accounts,
-  invitations,
-  memberships,
-  sessions,
-  tenants,
-  users,
-  verifications,
-  type PlatformDatabase,
-} from "@ferry/db";
+import { accounts, invitations, memberships, sessions, tenants, users, verifications, type PlatformDatabase } from "@ferry/db";
 import { listTenantsForUser, setPlatformStaff } from "@ferry/services";
 import { createEmailVerificationToken } from "better-auth/api";
 import { CLIENT_ADDRESS_HEADER } from "./door";
@@ -126,7 +117,6 @@ export function createAuth(options: AuthOptions) {
     ],
   });
 }
-
 
 export type Auth = ReturnType<typeof createAuth>;
 

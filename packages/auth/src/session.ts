@@ -22,12 +22,7 @@ export interface ResolvedSession {
  * The signed-in user behind a request's cookie, or null. better-auth gives the idle timeout
  * (sliding expiry); the absolute timeout is checked here and ends the session for good.
  */
-export async function resolveSession(
-  auth: Auth,
-  db: PlatformDatabase,
-  headers: Headers,
-  absoluteSeconds: number,
-): Promise<ResolvedSession | null> {
+export async function resolveSession(auth: Auth, db: PlatformDatabase, headers: Headers, absoluteSeconds: number): Promise<ResolvedSession | null> {
   const found = await auth.api.getSession({ headers });
   if (!found) return null;
   const createdAt = new Date(found.session.createdAt);

@@ -27,7 +27,13 @@ export async function loginPrivileges(db: Database): Promise<LoginPrivileges> {
         and pg_has_role(current_user, c.relowner, 'USAGE')
       order by 1`),
   );
-  return { login: role!.login, superuser: role!.superuser, bypassRls: role!.bypass_rls, ownedTables: owned.map((r) => r.name), runtimeRoleMember: role!.member };
+  return {
+    login: role!.login,
+    superuser: role!.superuser,
+    bypassRls: role!.bypass_rls,
+    ownedTables: owned.map((r) => r.name),
+    runtimeRoleMember: role!.member,
+  };
 }
 
 export class DatabaseLoginError extends Error {
@@ -47,9 +53,14 @@ export async function assertDatabaseLogins(handle: DatabaseHandle): Promise<void
   const problems: string[] = [];
   if (runtime.superuser) problems.push(`is a superuser`);
   if (runtime.bypassRls) problems.push(`has BYPASSRLS`);
-  if (runtime.ownedTables.length > 0) problems.push(`owns ${runtime.ownedTables.slice(0, 3).join(", ")}${runtime.ownedTables.length > 3 ? ` and ${runtime.ownedTables.length - 3} more tables` : ""}`);
+  if (runtime.ownedTables.length > 0)
+    problems.push(
+      `owns ${runtime.ownedTables.slice(0, 3).join(", ")}${runtime.ownedTables.length > 3 ? ` and ${runtime.ownedTables.length - 3} more tables` : ""}`,
+    );
   if (problems.length === 0 && !runtime.runtimeRoleMember) {
-    throw new DatabaseLoginError(`DATABASE_URL logs in as "${runtime.login}", which is not a member of ${RUNTIME_ROLE}: GRANT ${RUNTIME_ROLE} TO ${runtime.login} (see README, "Postgres mode").`);
+    throw new DatabaseLoginError(
+      `DATABASE_URL logs in as "${runtime.login}", which is not a member of ${RUNTIME_ROLE}: GRANT ${RUNTIME_ROLE} TO ${runtime.login} (see README, "Postgres mode").`,
+    );
   }
   if (problems.length > 0) {
     throw new DatabaseLoginError(
@@ -65,6 +76,8 @@ export async function assertDatabaseLogins(handle: DatabaseHandle): Promise<void
     );
   }
   if (!platform.runtimeRoleMember) {
-    throw new DatabaseLoginError(`DATABASE_PLATFORM_URL logs in as "${platform.login}", which is not a member of ${RUNTIME_ROLE}: GRANT ${RUNTIME_ROLE} TO ${platform.login} (see README, "Postgres mode").`);
+    throw new DatabaseLoginError(
+      `DATABASE_PLATFORM_URL logs in as "${platform.login}", which is not a member of ${RUNTIME_ROLE}: GRANT ${RUNTIME_ROLE} TO ${platform.login} (see README, "Postgres mode").`,
+    );
   }
 }

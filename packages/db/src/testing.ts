@@ -32,7 +32,8 @@ export async function availableBackends(): Promise<Backend[]> {
       return true;
     } catch (error) {
       if (process.env.TEST_DATABASE_URL) throw new Error(`TEST_DATABASE_URL is set but unreachable: ${String(error)}`, { cause: error });
-      if (process.env.CI) throw new Error(`CI needs Postgres for the integration tests; none answers at ${redactedAdminUrl()}: ${String(error)}`, { cause: error });
+      if (process.env.CI)
+        throw new Error(`CI needs Postgres for the integration tests; none answers at ${redactedAdminUrl()}: ${String(error)}`, { cause: error });
       return false;
     } finally {
       await sql.end({ timeout: 1 });
@@ -209,18 +210,13 @@ export interface TenantFixture {
 }
 
 /** A tenant with an owner, written through the privileged connection as sign-up would. */
-export async function createTenantFixture(
-  handle: DatabaseHandle,
-  options: { name?: string; role?: TenantRole } = {},
-): Promise<TenantFixture> {
+export async function createTenantFixture(handle: DatabaseHandle, options: { name?: string; role?: TenantRole } = {}): Promise<TenantFixture> {
   const suffix = randomBytes(4).toString("hex");
   const tenantId = `tnt_${suffix}`;
   const ownerId = `usr_${suffix}`;
   const ownerEmail = `owner-${suffix}@example.test`;
   await handle.platform.insert(users).values({ id: ownerId, name: `Owner ${suffix}`, email: ownerEmail });
   await handle.platform.insert(tenants).values({ id: tenantId, name: options.name ?? `Tenant ${suffix}`, slug: `tenant-${suffix}` });
-  await handle.platform
-    .insert(memberships)
-    .values({ tenantId, id: `mem_${suffix}`, userId: ownerId, role: options.role ?? "owner" });
+  await handle.platform.insert(memberships).values({ tenantId, id: `mem_${suffix}`, userId: ownerId, role: options.role ?? "owner" });
   return { tenantId, ownerId, ownerEmail };
 }

@@ -27,11 +27,17 @@ describe("migration 0006: tenant roles are a closed set", () => {
       await migrate(db, { migrationsFolder: before });
       await db.execute(sql`insert into users (id, name, email) values ('u1', 'U1', 'u1@x.test'), ('u2', 'U2', 'u2@x.test'), ('u3', 'U3', 'u3@x.test')`);
       await db.execute(sql`insert into tenants (id, name, slug) values ('t1', 'T1', 't1')`);
-      await db.execute(sql`insert into memberships (tenant_id, id, user_id, role) values ('t1', 'm1', 'u1', 'owner'), ('t1', 'm2', 'u2', 'member'), ('t1', 'm3', 'u3', '')`);
-      await db.execute(sql`insert into invitations (tenant_id, id, email, role, inviter_id, expires_at) values ('t1', 'i1', 'x@x.test', 'member', 'u1', now()), ('t1', 'i2', 'y@x.test', 'admin', 'u1', now())`);
+      await db.execute(
+        sql`insert into memberships (tenant_id, id, user_id, role) values ('t1', 'm1', 'u1', 'owner'), ('t1', 'm2', 'u2', 'member'), ('t1', 'm3', 'u3', '')`,
+      );
+      await db.execute(
+        sql`insert into invitations (tenant_id, id, email, role, inviter_id, expires_at) values ('t1', 'i1', 'x@x.test', 'member', 'u1', now()), ('t1', 'i2', 'y@x.test', 'admin', 'u1', now())`,
+      );
 
       await migrate(db, { migrationsFolder });
-      const roles = (await client.query<{ id: string; role: string }>("select id, role from memberships union all select id, role from invitations order by id")).rows;
+      const roles = (
+        await client.query<{ id: string; role: string }>("select id, role from memberships union all select id, role from invitations order by id")
+      ).rows;
       expect(roles).toEqual([
         { id: "i1", role: "viewer" },
         { id: "i2", role: "admin" },

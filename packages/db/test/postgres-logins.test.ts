@@ -42,7 +42,9 @@ describe.runIf((await availableBackends()).includes("postgres"))("the README's t
 
   it("migrates as the owner and passes the boot check", async () => {
     await expect(assertDatabaseLogins(handle)).resolves.toBeUndefined();
-    const [tables] = extractRows<{ n: number }>(await handle.platform.execute(sql`select count(*)::int as n from pg_tables where schemaname = 'public' and tableowner = ${owner}`));
+    const [tables] = extractRows<{ n: number }>(
+      await handle.platform.execute(sql`select count(*)::int as n from pg_tables where schemaname = 'public' and tableowner = ${owner}`),
+    );
     expect(tables!.n).toBeGreaterThan(15);
   });
 
@@ -54,10 +56,14 @@ describe.runIf((await availableBackends()).includes("postgres"))("the README's t
     const all = extractRows<{ n: number }>(await handle.platform.execute(sql`select count(*)::int as n from notifications`));
     expect(all[0]!.n).toBe(2);
     expect(extractRows(await handle.db.execute(sql`select * from notifications`))).toEqual([]);
-    const seen = await withTenant({ db: handle.db, tenantId: "t_a" }, async (tx) => extractRows<{ tenant_id: string }>(await tx.execute(sql`select tenant_id from notifications`)));
+    const seen = await withTenant({ db: handle.db, tenantId: "t_a" }, async (tx) =>
+      extractRows<{ tenant_id: string }>(await tx.execute(sql`select tenant_id from notifications`)),
+    );
     expect(seen).toEqual([{ tenant_id: "t_a" }]);
     // The owner's own tenant work drops to ferry_app as well.
-    const viaOwner = await withTenant({ db: handle.platform, tenantId: "t_b" }, async (tx) => extractRows<{ tenant_id: string }>(await tx.execute(sql`select tenant_id from notifications`)));
+    const viaOwner = await withTenant({ db: handle.platform, tenantId: "t_b" }, async (tx) =>
+      extractRows<{ tenant_id: string }>(await tx.execute(sql`select tenant_id from notifications`)),
+    );
     expect(viaOwner).toEqual([{ tenant_id: "t_b" }]);
   });
 });

@@ -24,7 +24,8 @@ async function expectFailure(work: Promise<unknown>, pattern: RegExp, label?: st
 }
 
 function valueFor(column: Column, fixture: TenantFixture): string {
-  if (column.column_name === "tenant_id" || column.column_name === "id") return `'${column.column_name === "id" ? `id_${randomBytes(6).toString("hex")}` : fixture.tenantId}'`;
+  if (column.column_name === "tenant_id" || column.column_name === "id")
+    return `'${column.column_name === "id" ? `id_${randomBytes(6).toString("hex")}` : fixture.tenantId}'`;
   if (/user_id$|inviter_id$/.test(column.column_name)) return `'${fixture.ownerId}'`;
   // Roles are a closed set (a CHECK since migration 0006).
   if (column.column_name === "role") return "'viewer'";
@@ -73,7 +74,7 @@ describe.each(backends)("tenant isolation on %s", (backend) => {
       // One row per tenant in every table, through the privileged connection.
       for (const fixture of [a, b]) {
         if (table === "memberships") continue;
-        const required = columns.filter((c) => c.is_nullable === "NO" && c.column_default === null || c.column_name === "id");
+        const required = columns.filter((c) => (c.is_nullable === "NO" && c.column_default === null) || c.column_name === "id");
         const names = required.map((c) => `"${c.column_name}"`).join(", ");
         const values = required.map((c) => valueFor(c, fixture)).join(", ");
         await database.platform.execute(sql.raw(`insert into "${table}" (${names}) values (${values})`));
@@ -86,9 +87,7 @@ describe.each(backends)("tenant isolation on %s", (backend) => {
   });
 
   it("finds the tenant tables the schema defines", () => {
-    expect(tenantTables).toEqual(
-      expect.arrayContaining(["memberships", "invitations", "audit_log", "salesforce_connections", "sf_records", "sync_runs"]),
-    );
+    expect(tenantTables).toEqual(expect.arrayContaining(["memberships", "invitations", "audit_log", "salesforce_connections", "sf_records", "sync_runs"]));
   });
 
   it("forces row-level security on every tenant table", async () => {
@@ -136,7 +135,7 @@ describe.each(backends)("tenant isolation on %s", (backend) => {
       });
       await expectFailure(
         withTenant({ db: database.db, tenantId: b.tenantId }, async (tx) => {
-          const columns = columnsOf.get(table)!.filter((c) => c.is_nullable === "NO" && c.column_default === null || c.column_name === "id");
+          const columns = columnsOf.get(table)!.filter((c) => (c.is_nullable === "NO" && c.column_default === null) || c.column_name === "id");
           const values = columns.map((c) => valueFor(c, a)).join(", ");
           await tx.execute(sql.raw(`insert into "${table}" (${columns.map((c) => `"${c.column_name}"`).join(", ")}) values (${values})`));
         }),

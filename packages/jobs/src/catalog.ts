@@ -1,8 +1,16 @@
 import { z } from "zod";
 
-const tenantId = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, "letters, digits, '_' or '-' only");
+const tenantId = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, '_' or '-' only");
 const runId = z.string().min(1).max(64);
-const objectName = z.string().min(1).max(80).regex(/^[A-Za-z][A-Za-z0-9_]*$/, "a Salesforce API name");
+const objectName = z
+  .string()
+  .min(1)
+  .max(80)
+  .regex(/^[A-Za-z][A-Za-z0-9_]*$/, "a Salesforce API name");
 
 /**
  * Every tenant-scoped job travels on this one pg-boss queue with policy `singleton` and
@@ -155,7 +163,10 @@ export function parseJobPayload<N extends JobName>(name: N, payload: unknown): J
   if (!definition) throw new InvalidJobError(String(name), [`unknown job; expected one of ${jobNames.join(", ")}`]);
   const parsed = definition.payload.safeParse(payload);
   if (!parsed.success) {
-    throw new InvalidJobError(name, parsed.error.issues.map((issue) => `${issue.path.join(".") || "payload"}: ${issue.message}`));
+    throw new InvalidJobError(
+      name,
+      parsed.error.issues.map((issue) => `${issue.path.join(".") || "payload"}: ${issue.message}`),
+    );
   }
   return parsed.data as JobPayload<N>;
 }

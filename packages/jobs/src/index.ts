@@ -1,2 +1,11 @@
-export { startWorker, type BossConnection, type HandlerMap, type JobContext, type JobHandler, type SendJobOptions, type StartWorkerOptions, type Worker } from "./worker";
+export {
+  startWorker,
+  type BossConnection,
+  type HandlerMap,
+  type JobContext,
+  type JobHandler,
+  type SendJobOptions,
+  type StartWorkerOptions,
+  type Worker,
+} from "./worker";
 export * from "./catalog";

@@ -13,16 +13,20 @@ const jobsDone: string[] = [];
 beforeAll(async () => {
   pglite = await PGlite.create();
   await pglite.exec("CREATE TABLE ledger (id serial PRIMARY KEY, source text NOT NULL, n int NOT NULL)");
-  worker = await startTestWorker({ kind: "pglite", pglite }, {
-    "sync.push": async ({ runId }) => {
-      await pglite.transaction(async (tx) => {
-        await tx.query("INSERT INTO ledger (source, n) VALUES ('job', $1)", [Number(runId)]);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        await tx.query("INSERT INTO ledger (source, n) VALUES ('job', $1)", [Number(runId)]);
-      });
-      jobsDone.push(runId);
+  worker = await startTestWorker(
+    { kind: "pglite", pglite },
+    {
+      "sync.push": async ({ runId }) => {
+        await pglite.transaction(async (tx) => {
+          await tx.query("INSERT INTO ledger (source, n) VALUES ('job', $1)", [Number(runId)]);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          await tx.query("INSERT INTO ledger (source, n) VALUES ('job', $1)", [Number(runId)]);
+        });
+        jobsDone.push(runId);
+      },
     },
-  }, { tenantConcurrency: 4 });
+    { tenantConcurrency: 4 },
+  );
 });
 
 afterAll(async () => {
@@ -51,17 +55,13 @@ it("application transactions and pg-boss work interleave on one PGlite without l
   expect(outcomes.filter((outcome) => outcome === "rolled back on purpose")).toHaveLength(8);
 
   await waitUntil(() => jobsDone.length === 12, 30_000);
-  const { rows } = await pglite.query<{ source: string; count: number }>(
-    "SELECT source, count(*)::int AS count FROM ledger GROUP BY source ORDER BY source",
-  );
+  const { rows } = await pglite.query<{ source: string; count: number }>("SELECT source, count(*)::int AS count FROM ledger GROUP BY source ORDER BY source");
   expect(rows).toEqual([
     { source: "app", count: 32 },
     { source: "job", count: 24 },
   ]);
   const { rows: rolledBack } = await pglite.query("SELECT 1 FROM ledger WHERE source = 'app' AND n % 5 = 0");
   expect(rolledBack).toHaveLength(0);
-  const { rows: states } = await pglite.query<{ state: string; count: number }>(
-    "SELECT state::text, count(*)::int AS count FROM pgboss.job GROUP BY state",
-  );
+  const { rows: states } = await pglite.query<{ state: string; count: number }>("SELECT state::text, count(*)::int AS count FROM pgboss.job GROUP BY state");
   expect(states).toEqual([{ state: "completed", count: 12 }]);
 });

@@ -64,7 +64,8 @@ describe.each<Backend>(["pglite", "postgres"])("startWorker on %s", (backend) =>
 
   it("sends tenant jobs with the catalog's heartbeat, or the process's own when configured", async () => {
     const database = await setup(backend);
-    const heartbeatOf = async (id: string | null) => (await database.query<{ heartbeat_seconds: number | null }>("SELECT heartbeat_seconds FROM pgboss.job WHERE id = $1", [id]))[0]?.heartbeat_seconds;
+    const heartbeatOf = async (id: string | null) =>
+      (await database.query<{ heartbeat_seconds: number | null }>("SELECT heartbeat_seconds FROM pgboss.job WHERE id = $1", [id]))[0]?.heartbeat_seconds;
     const catalog = track(await startTestWorker(database.connection, {}));
     expect(await heartbeatOf(await catalog.send("sync.push", { tenantId: "tenant-hb-1", runId: "run-1" }))).toBe(jobCatalog["sync.push"].heartbeatSeconds);
     const short = track(await startTestWorker(database.connection, {}, { heartbeatSeconds: 10, superviseIntervalSeconds: 2 }));
@@ -104,8 +105,7 @@ describe.each<Backend>(["pglite", "postgres"])("startWorker on %s", (backend) =>
     const handlers = { "sync.initial": handler, "sync.incremental": handler, "sync.push": handler };
     // Two workers stand for two processes: the limit must hold across them, not just within one.
     const first = track(await startTestWorker(database.connection, handlers, { tenantConcurrency: 3 }));
-    const second =
-      backend === "postgres" ? track(await startTestWorker(database.connection, handlers, { tenantConcurrency: 3 })) : first;
+    const second = backend === "postgres" ? track(await startTestWorker(database.connection, handlers, { tenantConcurrency: 3 })) : first;
 
     await first.send("sync.initial", { tenantId: "tenant-a", runId: "a1" });
     await second.send("sync.incremental", { tenantId: "tenant-a", runId: "a2" });

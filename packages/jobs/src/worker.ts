@@ -138,7 +138,14 @@ async function registerQueues(boss: PgBoss, options: StartWorkerOptions, send: W
     const started = performance.now();
     try {
       if (!handler) throw new Error(`no handler for "${name}" is registered in this worker`);
-      await handler(parseJobPayload(name, payload), { jobId: job.id, attempt: job.retryCount, retryLimit: job.retryLimit, signal: job.signal, logger: jobLogger, send });
+      await handler(parseJobPayload(name, payload), {
+        jobId: job.id,
+        attempt: job.retryCount,
+        retryLimit: job.retryLimit,
+        signal: job.signal,
+        logger: jobLogger,
+        send,
+      });
       recordJob(name, "completed", (performance.now() - started) / 1000);
     } catch (error) {
       const willRetry = job.retryCount < job.retryLimit;

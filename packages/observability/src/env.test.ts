@@ -3,7 +3,10 @@ import { z } from "zod";
 import { databaseLoginProblems, EnvError, parseEnv } from "./env";
 
 const schema = z.object({
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//).describe("a postgres:// connection URL"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//)
+    .describe("a postgres:// connection URL"),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000).describe("a TCP port (1-65535)"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).optional(),
   MASTER_KEY: z.string().min(32).describe("at least 32 characters of key material"),
@@ -35,8 +38,12 @@ describe("parseEnv", () => {
 
   it("wants two different logins in Postgres mode: the runtime one and the platform one", () => {
     expect(databaseLoginProblems({})).toEqual([]);
-    expect(databaseLoginProblems({ DATABASE_URL: "postgres://ferry_runtime:pw@db/ferry", DATABASE_PLATFORM_URL: "postgres://ferry_owner:pw@db/ferry" })).toEqual([]);
-    expect(databaseLoginProblems({ DATABASE_URL: "postgres://ferry_runtime@db/ferry" })).toEqual([expect.stringMatching(/^DATABASE_PLATFORM_URL is missing: .*owns the schema/)]);
+    expect(
+      databaseLoginProblems({ DATABASE_URL: "postgres://ferry_runtime:pw@db/ferry", DATABASE_PLATFORM_URL: "postgres://ferry_owner:pw@db/ferry" }),
+    ).toEqual([]);
+    expect(databaseLoginProblems({ DATABASE_URL: "postgres://ferry_runtime@db/ferry" })).toEqual([
+      expect.stringMatching(/^DATABASE_PLATFORM_URL is missing: .*owns the schema/),
+    ]);
     expect(databaseLoginProblems({ DATABASE_PLATFORM_URL: "postgres://ferry_owner@db/ferry" })).toEqual([expect.stringMatching(/set both .* or neither/)]);
     expect(databaseLoginProblems({ DATABASE_URL: "postgres://postgres:a@db/ferry", DATABASE_PLATFORM_URL: "postgres://postgres:b@db/ferry" })).toEqual([
       expect.stringMatching(/use the same login: the runtime login must be a separate, unprivileged role/),

@@ -16,10 +16,7 @@ type EnvSource = Record<string, string | undefined>;
  * is reported in a single error; values are never echoed, since they may be secrets.
  * Give fields a `.describe("what is expected")` to make the message say what to set.
  */
-export function parseEnv<Schema extends z.ZodObject>(
-  schema: Schema,
-  source: EnvSource = process.env,
-): z.output<Schema> {
+export function parseEnv<Schema extends z.ZodObject>(schema: Schema, source: EnvSource = process.env): z.output<Schema> {
   const result = schema.safeParse(source);
   if (result.success) return result.data;
   const problems = new Map<string, string>();
@@ -41,7 +38,9 @@ export function databaseLoginProblems(env: { DATABASE_URL?: string | undefined; 
     return env.DATABASE_PLATFORM_URL ? ["DATABASE_PLATFORM_URL is set without DATABASE_URL: set both (Postgres mode) or neither (embedded database)"] : [];
   }
   if (!env.DATABASE_PLATFORM_URL) {
-    return ["DATABASE_PLATFORM_URL is missing: expected the postgres:// URL of the login that owns the schema (migrations, platform work); DATABASE_URL is the unprivileged runtime login (see README, Postgres mode)"];
+    return [
+      "DATABASE_PLATFORM_URL is missing: expected the postgres:// URL of the login that owns the schema (migrations, platform work); DATABASE_URL is the unprivileged runtime login (see README, Postgres mode)",
+    ];
   }
   const user = (url: string) => {
     try {

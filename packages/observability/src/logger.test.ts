@@ -31,13 +31,16 @@ describe("createLogger", () => {
   it("never writes a secret, whatever the key's spelling or depth", () => {
     const out = capture();
     const logger = createLogger({ name: "web", destination: out.destination });
-    logger.info({
-      password: secret,
-      connection: { securityToken: secret, oauth: { accessToken: secret, refresh_token: secret, clientSecret: secret } },
-      req: { headers: { Authorization: `Bearer ${secret}`, cookie: `session=${secret}`, "set-cookie": [secret] } },
-      attempts: [{ token: secret }, { secret }],
-      config: { masterKey: secret },
-    }, "connected");
+    logger.info(
+      {
+        password: secret,
+        connection: { securityToken: secret, oauth: { accessToken: secret, refresh_token: secret, clientSecret: secret } },
+        req: { headers: { Authorization: `Bearer ${secret}`, cookie: `session=${secret}`, "set-cookie": [secret] } },
+        attempts: [{ token: secret }, { secret }],
+        config: { masterKey: secret },
+      },
+      "connected",
+    );
     const error = Object.assign(new Error("login failed"), { password: secret, details: { apiKey: secret } });
     logger.error({ err: error }, "failed");
     withContext(logger, { tenantId: "t1", accessToken: secret }).warn({ nested: { deeper: { deepest: { password: secret } } } }, "child");

@@ -40,7 +40,10 @@ export function createEmitter(target: EmitterTarget): RealtimeEmitter {
   let lastQuery: Promise<unknown> | undefined;
   const capturingPool = {
     query(text: string, values?: unknown[]) {
-      const query = pool.query(text, values?.map((value, index) => (index === 1 && text.includes("pg_notify") ? withNamespace(value) : value)));
+      const query = pool.query(
+        text,
+        values?.map((value, index) => (index === 1 && text.includes("pg_notify") ? withNamespace(value) : value)),
+      );
       lastQuery = query;
       return query.catch(() => ({ rows: [] }));
     },

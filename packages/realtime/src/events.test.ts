@@ -19,9 +19,16 @@ const progress = {
 describe("validateEvent", () => {
   it("accepts a well-formed payload addressed to its tenant", () => {
     expect(validateEvent("tenant-a", "sync.progress", progress)).toEqual(progress);
-    expect(validateEvent("tenant-a", "support.access", {
-      tenantId: "tenant-a", grantId: "g1", state: "started", staffName: "Sam Support", endsAt: "2026-11-28T11:00:00Z", at: "2026-11-28T10:00:00Z",
-    })).toMatchObject({ state: "started" });
+    expect(
+      validateEvent("tenant-a", "support.access", {
+        tenantId: "tenant-a",
+        grantId: "g1",
+        state: "started",
+        staffName: "Sam Support",
+        endsAt: "2026-11-28T11:00:00Z",
+        at: "2026-11-28T10:00:00Z",
+      }),
+    ).toMatchObject({ state: "started" });
   });
 
   it("names every problem of a malformed payload", () => {

@@ -62,7 +62,11 @@ export const syncStreamSchema = z.strictObject({
 export const notificationSchema = z.strictObject({
   id: z.string().min(1).max(64),
   tenantId: tenantIdSchema,
-  kind: z.string().min(1).max(40).regex(/^[a-z0-9_.]+$/, "lower-case words joined by '_' or '.'"),
+  kind: z
+    .string()
+    .min(1)
+    .max(40)
+    .regex(/^[a-z0-9_.]+$/, "lower-case words joined by '_' or '.'"),
   title: z.string().min(1).max(120),
   body: z.string().max(500),
 });

@@ -64,7 +64,12 @@ describe("attachRealtime (memory adapter)", () => {
 
   it("joins only the rooms the server decided, whatever the client sends", async () => {
     const alice = await join("alice");
-    for (const [event, arg] of [["join", "tenant:tenant-b"], ["subscribe", "tenant-b"], ["subscribe", { tenantId: "tenant-b" }], ["tenant:tenant-b", "tenant-b"]] as const) {
+    for (const [event, arg] of [
+      ["join", "tenant:tenant-b"],
+      ["subscribe", "tenant-b"],
+      ["subscribe", { tenantId: "tenant-b" }],
+      ["tenant:tenant-b", "tenant-b"],
+    ] as const) {
       alice.socket.emit(event as string, arg);
     }
     await sleep(100);
@@ -114,7 +119,12 @@ describe("attachRealtime (memory adapter)", () => {
     const { createServer } = await import("node:http");
     const { attachRealtime } = await import("./server");
     const http = createServer();
-    const broken = await attachRealtime(http, { adapter: { kind: "memory" }, authenticate: async () => { throw new Error("db down: password=hunter2"); } });
+    const broken = await attachRealtime(http, {
+      adapter: { kind: "memory" },
+      authenticate: async () => {
+        throw new Error("db down: password=hunter2");
+      },
+    });
     await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
     const address = http.address() as { port: number };
     const socket = openSocket(`http://127.0.0.1:${address.port}`, "alice");

@@ -266,7 +266,11 @@ function watchSessions(io: RealtimeServer, revalidate: Revalidate, logger: Logge
       timers.delete(socketId);
     },
     async checkUser(userId: string) {
-      await Promise.all(local().filter((s) => s.data.userId === userId).map(check));
+      await Promise.all(
+        local()
+          .filter((s) => s.data.userId === userId)
+          .map(check),
+      );
     },
     async checkAll() {
       // One user at a time: a sweep over many sockets must not flood the database pool.

@@ -14,6 +14,6 @@ export class ApiError extends Error {
   }
 }
 
-export const sessionInvalid = () => new ApiError(401, 'INVALID_SESSION_ID', 'Session expired or invalid');
-export const notFound = () => new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
-export const limitExceeded = () => new ApiError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.');
+export const sessionInvalid = () => new ApiError(401, "INVALID_SESSION_ID", "Session expired or invalid");
+export const notFound = () => new ApiError(404, "NOT_FOUND", "The requested resource does not exist");
+export const limitExceeded = () => new ApiError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.");

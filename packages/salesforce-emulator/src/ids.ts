@@ -1,29 +1,29 @@
-const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
-const CHECKSUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const CHECKSUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345";
 /** Pod + reserved characters between the key prefix and the counter. */
-const INSTANCE = 'HE0';
+const INSTANCE = "HE0";
 
 export const KEY_PREFIX = {
-  Organization: '00D',
-  User: '005',
-  Profile: '00e',
-  Account: '001',
-  Contact: '003',
-  Lead: '00Q',
-  Opportunity: '006',
-  OpportunityContactRole: '00K',
-  Campaign: '701',
-  CampaignMember: '00v',
-  RecordType: '012',
-  Case: '500',
-  Task: '00T',
-  Event: '00U',
-  BulkJob: '750',
-  QueryLocator: '01g',
+  Organization: "00D",
+  User: "005",
+  Profile: "00e",
+  Account: "001",
+  Contact: "003",
+  Lead: "00Q",
+  Opportunity: "006",
+  OpportunityContactRole: "00K",
+  Campaign: "701",
+  CampaignMember: "00v",
+  RecordType: "012",
+  Case: "500",
+  Task: "00T",
+  Event: "00U",
+  BulkJob: "750",
+  QueryLocator: "01g",
 } as const;
 
 export function checksumSuffix(id15: string): string {
-  let out = '';
+  let out = "";
   for (let chunk = 0; chunk < 3; chunk++) {
     let bits = 0;
     for (let i = 0; i < 5; i++) {
@@ -36,13 +36,13 @@ export function checksumSuffix(id15: string): string {
 }
 
 export function encodeCounter(counter: number, width = 9): string {
-  let s = '';
+  let s = "";
   let n = counter;
   while (n > 0) {
     s = BASE62[n % 62] + s;
     n = Math.floor(n / 62);
   }
-  return s.padStart(width, '0');
+  return s.padStart(width, "0");
 }
 
 const BLOCK = 62 ** 3;
@@ -73,7 +73,7 @@ export function makeId(prefix: string, counter: number): string {
   const hi = Math.floor(rest / BLOCK);
   let first = prefixChunk.get(prefix);
   if (first === undefined) {
-    first = checksumSuffix(prefix + INSTANCE + '0000000000')[0]!;
+    first = checksumSuffix(prefix + INSTANCE + "0000000000")[0]!;
     prefixChunk.set(prefix, first);
   }
   const u = blockUpper!;
@@ -91,7 +91,7 @@ export function canonicalId(raw: string): string | undefined {
   }
   if (raw.length !== 18 || !/^[0-9A-Za-z]{18}$/.test(raw)) return undefined;
   const suffix = raw.slice(15).toUpperCase();
-  let id15 = '';
+  let id15 = "";
   for (let chunk = 0; chunk < 3; chunk++) {
     const bits = CHECKSUM.indexOf(suffix[chunk]!);
     if (bits < 0) return undefined;

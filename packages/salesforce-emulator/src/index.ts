@@ -1,15 +1,15 @@
-import { Org, DEFAULT_COUNTS, DEFAULT_USERS, type OrgOptions, type UserOptions, type FieldAccess } from './data/org';
-import { createApp, CONTROL_PREFIX, SANDBOX_PREFIX } from './server/app';
-import type { EmulatorConfig, EmulatorContext, OAuthClient } from './server/context';
-import type { Control } from './server/control';
-import { Faults, type LatencyProfile } from './server/faults';
-import { Sessions } from './server/sessions';
-import { generateTls, type TlsFiles } from './server/tls';
-import { ChangeCapture } from './cdc/capture';
-import type { PubSubOptions, PubSubServer } from './server/pubsub';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { Org, DEFAULT_COUNTS, DEFAULT_USERS, type OrgOptions, type UserOptions, type FieldAccess } from "./data/org";
+import { createApp, CONTROL_PREFIX, SANDBOX_PREFIX } from "./server/app";
+import type { EmulatorConfig, EmulatorContext, OAuthClient } from "./server/context";
+import type { Control } from "./server/control";
+import { Faults, type LatencyProfile } from "./server/faults";
+import { Sessions } from "./server/sessions";
+import { generateTls, type TlsFiles } from "./server/tls";
+import { ChangeCapture } from "./cdc/capture";
+import type { PubSubOptions, PubSubServer } from "./server/pubsub";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 export interface EmulatorOptions extends OrgOptions {
   /** 0 picks a free port. */
@@ -66,14 +66,14 @@ export interface EmulatorHandle extends Control {
   capture: ChangeCapture;
   pubsub: PubSubServer | undefined;
   org: Org;
-  users: Required<Pick<UserOptions, 'username' | 'password' | 'securityToken'>>[];
+  users: Required<Pick<UserOptions, "username" | "password" | "securityToken">>[];
   oauthClients: OAuthClient[];
   stop(): Promise<void>;
 }
 
 export const DEFAULT_OAUTH_CLIENT: OAuthClient = {
-  clientId: 'ferry-emulator-client',
-  clientSecret: 'ferry-emulator-secret',
+  clientId: "ferry-emulator-client",
+  clientSecret: "ferry-emulator-secret",
   redirectUris: [],
 };
 
@@ -92,7 +92,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
   const faults = new Faults(options.seed ?? 42);
   if (options.latency) faults.latency = options.latency;
-  let base = '';
+  let base = "";
   const capture = new ChangeCapture(org, options.cdc ?? []);
   org.changes = capture;
   const ctx: EmulatorContext = {
@@ -102,11 +102,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     config,
     capture,
     baseUrl: () => base,
-    loginBase: (host) => (host === 'sandbox' ? `${base}${SANDBOX_PREFIX}` : base),
+    loginBase: (host) => (host === "sandbox" ? `${base}${SANDBOX_PREFIX}` : base),
   };
-  const host = options.host ?? '127.0.0.1';
-  const certDir = (typeof options.https === 'object' && options.https.certDir) || undefined;
-  const tls = options.https ? generateTls(certDir || mkdtempSync(join(tmpdir(), 'salesforce-emulator-tls-')), host) : undefined;
+  const host = options.host ?? "127.0.0.1";
+  const certDir = (typeof options.https === "object" && options.https.certDir) || undefined;
+  const tls = options.https ? generateTls(certDir || mkdtempSync(join(tmpdir(), "salesforce-emulator-tls-")), host) : undefined;
   const app = createApp(ctx, options.controlApi ?? false, tls);
   base = await app.listen(options.port ?? 0, host);
   const pubsubOptions: PubSubOptions | undefined = options.pubsub === true ? {} : options.pubsub || undefined;
@@ -114,13 +114,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   let pubsubTls: TlsFiles | undefined;
   let pubsubEndpoint: string | undefined;
   if (pubsubOptions) {
-    pubsubTls = pubsubOptions.plaintext ? undefined : (tls ?? generateTls(mkdtempSync(join(tmpdir(), 'salesforce-emulator-pubsub-tls-')), host));
+    pubsubTls = pubsubOptions.plaintext ? undefined : (tls ?? generateTls(mkdtempSync(join(tmpdir(), "salesforce-emulator-pubsub-tls-")), host));
     // Loaded only when asked for, so hosts that embed the emulator without Pub/Sub never load grpc-js.
-    const { PubSubServer } = await import('./server/pubsub');
+    const { PubSubServer } = await import("./server/pubsub");
     pubsub = new PubSubServer(ctx, capture, pubsubOptions);
     const port = await pubsub.listen(host, pubsubOptions.port ?? 0, pubsubTls);
     ctx.pubsub = pubsub;
-    pubsubEndpoint = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+    pubsubEndpoint = `${host.includes(":") ? `[${host}]` : host}:${port}`;
   }
   const handle = app.control as EmulatorHandle;
   return Object.assign(handle, {
@@ -145,12 +145,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
 export { Org, DEFAULT_COUNTS, DEFAULT_USERS };
 export type { OrgOptions, UserOptions, FieldAccess, OAuthClient, LatencyProfile };
-export type { FaultRule, FaultSettings, EndpointClass, FaultKind } from './server/faults';
-export type { FieldSpec, FieldType } from './schema';
-export type { ConvertLeadOptions } from './data/writes';
-export { makeId, canonicalId, checksumSuffix } from './ids';
-export { formatDateTime, parseDateTime } from './time';
-export type { PubSubOptions } from './server/pubsub';
-export type { BusEvent, ChangeEventHeader, ChangeType } from './cdc/capture';
-export { ChangeCapture, OVERFLOW_RECORD_ID, encodeReplayId } from './cdc/capture';
-export type { PubSubServer } from './server/pubsub';
+export type { FaultRule, FaultSettings, EndpointClass, FaultKind } from "./server/faults";
+export type { FieldSpec, FieldType } from "./schema";
+export type { ConvertLeadOptions } from "./data/writes";
+export { makeId, canonicalId, checksumSuffix } from "./ids";
+export { formatDateTime, parseDateTime } from "./time";
+export type { PubSubOptions } from "./server/pubsub";
+export type { BusEvent, ChangeEventHeader, ChangeType } from "./cdc/capture";
+export { ChangeCapture, OVERFLOW_RECORD_ID, encodeReplayId } from "./cdc/capture";
+export type { PubSubServer } from "./server/pubsub";

@@ -3,7 +3,7 @@ export type EpochSeconds = number;
 
 export const DAY = 86_400;
 
-const TWO = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, '0'));
+const TWO = Array.from({ length: 60 }, (_, n) => String(n).padStart(2, "0"));
 const dayPrefix = new Map<number, string>();
 
 /** `YYYY-MM-DDTHH:MM:SS` without allocating a Date per value: exports format millions of these. */
@@ -16,15 +16,15 @@ function isoSeconds(s: EpochSeconds): string {
     dayPrefix.set(day, prefix);
   }
   const sec = s - day * DAY;
-  return prefix + TWO[Math.floor(sec / 3600)]! + ':' + TWO[Math.floor(sec / 60) % 60]! + ':' + TWO[sec % 60]!;
+  return prefix + TWO[Math.floor(sec / 3600)]! + ":" + TWO[Math.floor(sec / 60) % 60]! + ":" + TWO[sec % 60]!;
 }
 
 export function formatDateTime(s: EpochSeconds): string {
-  return isoSeconds(s) + '.000+0000';
+  return isoSeconds(s) + ".000+0000";
 }
 
 export function formatDateTimeCsv(s: EpochSeconds): string {
-  return isoSeconds(s) + '.000Z';
+  return isoSeconds(s) + ".000Z";
 }
 
 export function formatDate(s: EpochSeconds): string {
@@ -39,9 +39,9 @@ export function parseDateTime(text: string): EpochSeconds | undefined {
   if (!m) return undefined;
   let offset = 0;
   const tz = m[8]!;
-  if (tz !== 'Z') {
-    const sign = tz[0] === '-' ? -1 : 1;
-    const digits = tz.slice(1).replace(':', '');
+  if (tz !== "Z") {
+    const sign = tz[0] === "-" ? -1 : 1;
+    const digits = tz.slice(1).replace(":", "");
     offset = sign * (Number(digits.slice(0, 2)) * 3600 + Number(digits.slice(2, 4)) * 60);
   }
   const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
@@ -51,12 +51,11 @@ export function parseDateTime(text: string): EpochSeconds | undefined {
 
 export function parseDate(text: string): string | undefined {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return undefined;
-  const d = new Date(text + 'T00:00:00Z');
+  const d = new Date(text + "T00:00:00Z");
   if (Number.isNaN(d.getTime())) return undefined;
   return text;
 }
 
 export function dateToEpoch(date: string): EpochSeconds {
-  return Date.parse(date + 'T00:00:00Z') / 1000;
+  return Date.parse(date + "T00:00:00Z") / 1000;
 }
-

@@ -1,17 +1,23 @@
-import jsforce, { type Connection } from 'jsforce';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { startEmulator, type EmulatorHandle, type EmulatorOptions } from '../src/index';
+import jsforce, { type Connection } from "jsforce";
+import { afterAll, beforeAll, beforeEach } from "vitest";
+import { startEmulator, type EmulatorHandle, type EmulatorOptions } from "../src/index";
 
 export const SMALL_ORG = {
-  User: 12, Account: 300, Contact: 600, Lead: 5_000, Opportunity: 200,
-  OpportunityContactRole: 200, Campaign: 10, CampaignMember: 300,
+  User: 12,
+  Account: 300,
+  Contact: 600,
+  Lead: 5_000,
+  Opportunity: 200,
+  OpportunityContactRole: 200,
+  Campaign: 10,
+  CampaignMember: 300,
 };
 
 export function start(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
   return startEmulator({ counts: SMALL_ORG, controlApi: true, bulkJobDurationMs: 200, ...options });
 }
 
-export const VERSION = '62.0';
+export const VERSION = "62.0";
 
 /** SOAP login as login user k (0 = sync user, 1 = restricted user). */
 export async function soapLogin(emu: EmulatorHandle, k = 0, version = VERSION): Promise<Connection> {
@@ -25,7 +31,7 @@ export async function soapLogin(emu: EmulatorHandle, k = 0, version = VERSION): 
 export async function oauthLogin(emu: EmulatorHandle, k = 0, version = VERSION): Promise<Connection> {
   const client = emu.oauthClients[0]!;
   const conn = new jsforce.Connection({
-    oauth2: { loginUrl: emu.loginUrl, clientId: client.clientId, clientSecret: client.clientSecret, redirectUri: 'http://localhost/callback' },
+    oauth2: { loginUrl: emu.loginUrl, clientId: client.clientId, clientSecret: client.clientSecret, redirectUri: "http://localhost/callback" },
     version,
   });
   const u = emu.users[k]!;
@@ -63,7 +69,7 @@ export async function errorOf(p: PromiseLike<unknown>): Promise<{ errorCode?: st
   } catch (e) {
     return e as { errorCode?: string; name?: string; message: string; data?: unknown };
   }
-  throw new Error('expected the call to fail');
+  throw new Error("expected the call to fail");
 }
 
 /** Raw REST call with the connection's token, for checking status codes and bodies on the wire. */

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EmulatorHandle } from '../src/index';
-import { soapLogin, start } from './helpers';
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EmulatorHandle } from "../src/index";
+import { soapLogin, start } from "./helpers";
 
 let emu: EmulatorHandle;
 beforeAll(async () => {
@@ -8,17 +8,17 @@ beforeAll(async () => {
 });
 afterAll(() => emu.stop());
 
-const epoch = (s: string) => Date.parse(s.replace('+0000', 'Z'));
-const literal = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+const epoch = (s: string) => Date.parse(s.replace("+0000", "Z"));
+const literal = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
 
-describe('late SystemModstamp', () => {
-  it('stamps a share of writes before the moment they become visible, so only a lookback finds them', async () => {
+describe("late SystemModstamp", () => {
+  it("stamps a share of writes before the moment they become visible, so only a lookback finds them", async () => {
     const conn = await soapLogin(emu);
     emu.setLateModstamp(1, 30);
     emu.advanceClock(60);
     const visibleAt = epoch(emu.now());
-    const created = (await conn.sobject('Lead').create({ LastName: 'Late', Company: 'Slow Commit' })) as { id: string };
-    const rec = await conn.sobject('Lead').retrieve(created.id);
+    const created = (await conn.sobject("Lead").create({ LastName: "Late", Company: "Slow Commit" })) as { id: string };
+    const rec = await conn.sobject("Lead").retrieve(created.id);
     const stamp = epoch(rec.SystemModstamp as string);
     expect(stamp).toBeLessThan(visibleAt);
     expect(stamp).toBeGreaterThanOrEqual(visibleAt - 31_000);
@@ -31,13 +31,13 @@ describe('late SystemModstamp', () => {
 
     // An update is never stamped before the record's previous stamp.
     emu.setLateModstamp(1, 3600);
-    await conn.sobject('Lead').update({ Id: created.id, Title: 'Again' });
-    const again = await conn.sobject('Lead').retrieve(created.id);
+    await conn.sobject("Lead").update({ Id: created.id, Title: "Again" });
+    const again = await conn.sobject("Lead").retrieve(created.id);
     expect(epoch(again.SystemModstamp as string)).toBeGreaterThanOrEqual(stamp);
 
     emu.setLateModstamp(0, 1);
-    const onTime = (await conn.sobject('Lead').create({ LastName: 'OnTime', Company: 'Fast' })) as { id: string };
-    const fresh = await conn.sobject('Lead').retrieve(onTime.id);
+    const onTime = (await conn.sobject("Lead").create({ LastName: "OnTime", Company: "Fast" })) as { id: string };
+    const fresh = await conn.sobject("Lead").retrieve(onTime.id);
     expect(epoch(fresh.SystemModstamp as string)).toBeGreaterThanOrEqual(epoch(emu.now()) - 1000);
   });
 });

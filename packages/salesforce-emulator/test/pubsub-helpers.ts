@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import type { Connection } from 'jsforce';
-import PubSubApiClient from 'salesforce-pubsub-api-client';
-import type { EmulatorHandle } from '../src/index';
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import type { Connection } from "jsforce";
+import PubSubApiClient from "salesforce-pubsub-api-client";
+import type { EmulatorHandle } from "../src/index";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -13,7 +13,22 @@ export interface ParsedEvent {
   id: string;
   schemaId: string;
   replayId: number;
-  payload: { ChangeEventHeader: { entityName: string; recordIds: string[]; changeType: string; changeOrigin: string; transactionKey: string; sequenceNumber: number; commitTimestamp: number; commitNumber: number; commitUser: string; changedFields: string[]; nulledFields: string[]; diffFields: string[] } } & Record<string, unknown>;
+  payload: {
+    ChangeEventHeader: {
+      entityName: string;
+      recordIds: string[];
+      changeType: string;
+      changeOrigin: string;
+      transactionKey: string;
+      sequenceNumber: number;
+      commitTimestamp: number;
+      commitNumber: number;
+      commitUser: string;
+      changedFields: string[];
+      nulledFields: string[];
+      diffFields: string[];
+    };
+  } & Record<string, unknown>;
 }
 
 export interface Received {
@@ -32,10 +47,10 @@ export interface Received {
 export async function pubsubClient(emu: EmulatorHandle, conn: Connection) {
   const client = new PubSubApiClient(
     {
-      authType: 'user-supplied',
+      authType: "user-supplied",
       accessToken: conn.accessToken!,
       // The client insists on an https instance URL; the emulator does not compare the scheme.
-      instanceUrl: conn.instanceUrl.replace(/^http:/, 'https:'),
+      instanceUrl: conn.instanceUrl.replace(/^http:/, "https:"),
       organizationId: emu.org.id,
       pubSubEndpoint: emu.pubsubEndpoint!,
       rejectUnauthorizedSsl: false,
@@ -49,11 +64,11 @@ export async function pubsubClient(emu: EmulatorHandle, conn: Connection) {
 export function collector(): { received: Received; callback: (info: unknown, type: string, data?: unknown) => void } {
   const received: Received = { events: [], keepalives: 0, errors: [], ended: false, lastEvent: false };
   const callback = (_info: unknown, type: string, data?: unknown) => {
-    if (type === 'event') received.events.push(data as ParsedEvent);
-    else if (type === 'grpcKeepAlive') received.keepalives++;
-    else if (type === 'error') received.errors.push(data as Error);
-    else if (type === 'end') received.ended = true;
-    else if (type === 'lastEvent') received.lastEvent = true;
+    if (type === "event") received.events.push(data as ParsedEvent);
+    else if (type === "grpcKeepAlive") received.keepalives++;
+    else if (type === "error") received.errors.push(data as Error);
+    else if (type === "end") received.ended = true;
+    else if (type === "lastEvent") received.lastEvent = true;
   };
   return { received, callback };
 }
@@ -69,15 +84,17 @@ export async function until<T>(what: string, fn: () => T | undefined | false, ti
 }
 
 /** A plain grpc-js client on the same proto, trusting the emulator's CA: for wire-level checks. */
-export function rawPubSub(emu: EmulatorHandle, conn: Connection, overrides: Partial<Record<'accesstoken' | 'instanceurl' | 'tenantid', string>> = {}) {
+export function rawPubSub(emu: EmulatorHandle, conn: Connection, overrides: Partial<Record<"accesstoken" | "instanceurl" | "tenantid", string>> = {}) {
   const require = createRequire(import.meta.url);
-  const proto = join(dirname(require.resolve('salesforce-pubsub-api-client')), '..', 'pubsub_api.proto');
+  const proto = join(dirname(require.resolve("salesforce-pubsub-api-client")), "..", "pubsub_api.proto");
   const def = protoLoader.loadSync(proto, { keepCase: true, longs: Number, enums: String, defaults: true });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { eventbus: { v1: { PubSub: new (endpoint: string, creds: grpc.ChannelCredentials) => grpc.Client & Record<string, (...args: unknown[]) => unknown> } } };
+  const pkg = grpc.loadPackageDefinition(def) as unknown as {
+    eventbus: { v1: { PubSub: new (endpoint: string, creds: grpc.ChannelCredentials) => grpc.Client & Record<string, (...args: unknown[]) => unknown> } };
+  };
   const meta = new grpc.Metadata();
-  meta.set('accesstoken', overrides.accesstoken ?? conn.accessToken!);
-  meta.set('instanceurl', overrides.instanceurl ?? conn.instanceUrl);
-  meta.set('tenantid', overrides.tenantid ?? emu.org.id);
+  meta.set("accesstoken", overrides.accesstoken ?? conn.accessToken!);
+  meta.set("instanceurl", overrides.instanceurl ?? conn.instanceUrl);
+  meta.set("tenantid", overrides.tenantid ?? emu.org.id);
   const creds = grpc.credentials.createSsl(readFileSync(emu.pubsubCaFile!));
   const client = new pkg.eventbus.v1.PubSub(emu.pubsubEndpoint!, creds);
   return { client, meta };
@@ -104,9 +121,9 @@ export function rawSubscribe(emu: EmulatorHandle, conn: Connection, overrides: P
   const responses: RawFetchResponse[] = [];
   let error: (Error & { code: number; details: string; metadata: grpc.Metadata }) | undefined;
   let ended = false;
-  call.on('data', (r: RawFetchResponse) => responses.push(r));
-  call.on('error', (e) => (error = e as typeof error));
-  call.on('end', () => (ended = true));
+  call.on("data", (r: RawFetchResponse) => responses.push(r));
+  call.on("error", (e) => (error = e as typeof error));
+  call.on("end", () => (ended = true));
   return {
     call,
     responses,
@@ -124,7 +141,13 @@ export function rawSubscribe(emu: EmulatorHandle, conn: Connection, overrides: P
   };
 }
 
-export function unary<T>(emu: EmulatorHandle, conn: Connection, method: 'GetTopic' | 'GetSchema' | 'Publish', request: unknown, overrides: Parameters<typeof rawPubSub>[2] = {}): Promise<T> {
+export function unary<T>(
+  emu: EmulatorHandle,
+  conn: Connection,
+  method: "GetTopic" | "GetSchema" | "Publish",
+  request: unknown,
+  overrides: Parameters<typeof rawPubSub>[2] = {},
+): Promise<T> {
   const { client, meta } = rawPubSub(emu, conn, overrides);
   return new Promise<T>((resolve, reject) => {
     (client[method] as (req: unknown, m: grpc.Metadata, cb: (e: grpc.ServiceError | null, r: T) => void) => void)(request, meta, (e, r) => {

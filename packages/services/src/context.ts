@@ -9,9 +9,7 @@ export interface Actor {
 }
 
 /** How the actor is inside the tenant: as a member, or as support staff through an access grant. */
-export type TenantAccess =
-  | { kind: "member"; role: TenantRole }
-  | { kind: "support"; grantId: string; mode: "read" | "write" };
+export type TenantAccess = { kind: "member"; role: TenantRole } | { kind: "support"; grantId: string; mode: "read" | "write" };
 
 export interface TenantContext {
   db: Database;

@@ -1,6 +1,13 @@
 // The Salesforce connection flow: connection, field catalog, mappings, secrets.
 export * from "./connection/gateway";
-export { SALESFORCE_LOGIN_HOSTS, resolveLoginUrl, normalizeCustomDomain, LoginHostError, type LoginHostChoice, type LoginHostDirectory } from "./connection/hosts";
+export {
+  SALESFORCE_LOGIN_HOSTS,
+  resolveLoginUrl,
+  normalizeCustomDomain,
+  LoginHostError,
+  type LoginHostChoice,
+  type LoginHostDirectory,
+} from "./connection/hosts";
 export { MAX_LOGIN_FAILURES, CONFIRMED_STATES, LOCKED_STATES } from "./connection/stored";
 export { viewConnection, type ConnectionView } from "./connection/view";
 export { validateCredentials, credentialsInput, type CredentialsInput } from "./connection/validate";

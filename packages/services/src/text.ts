@@ -43,10 +43,7 @@ export function text(max: number, tooLong = `Use at most ${max} characters.`) {
 export const idText = text(128, "That id is too long.").min(1, "An id is required.");
 
 /** RFC 5321 caps a forward path at 256 octets, so an address is at most 254 characters. */
-export const emailAddress = z
-  .string()
-  .max(254, "An email address is at most 254 characters.")
-  .pipe(z.email("Enter a valid email address."));
+export const emailAddress = z.string().max(254, "An email address is at most 254 characters.").pipe(z.email("Enter a valid email address."));
 
 const MAX_SEGMENT = 40;
 const MAX_DEPTH = 16;

@@ -1,7 +1,17 @@
 import type { Connection } from "jsforce";
 import { pgErrorCode, salesforceConnections, syncStates, withTenant, type DatabaseHandle } from "@ferry/db";
 import { recordInitialSyncFinished, recordSyncFailure } from "@ferry/services";
-import { ApiBudget, type ApiBudgetOptions, SalesforceApi, type RetryPolicy, readLimits, ApiCapReachedError, CredentialsError, OrgApiLimitError, RunAbortedError } from "@ferry/salesforce";
+import {
+  ApiBudget,
+  type ApiBudgetOptions,
+  SalesforceApi,
+  type RetryPolicy,
+  readLimits,
+  ApiCapReachedError,
+  CredentialsError,
+  OrgApiLimitError,
+  RunAbortedError,
+} from "@ferry/salesforce";
 import { ProgressReporter, type SyncEmitter } from "./progress";
 import { emitSyncStatus, failForCredentials, pauseForApiLimit } from "./store/outcomes";
 import { beginRun, finishRun, setSyncState, type RunKind } from "./store/runs";

@@ -43,10 +43,7 @@ export async function runIncrementalSync(ctx: SyncContext & { objects?: readonly
     const direct = ready.flatMap((r, k) => (r.checkpoint.changesCoveredAt ? [] : [k])).slice(0, COMPOSITE_QUERIES);
     const windows = ready.map((r) => changeWindowStart(r.checkpoint));
     const checked = windows.flatMap((start, k) => (start ? [k] : []));
-    const answers = await compositeGets<unknown>(run.api, [
-      ...checked.flatMap((k) => replicationPaths(ready[k]!.object, windows[k]!)),
-      ...direct.map(query),
-    ]);
+    const answers = await compositeGets<unknown>(run.api, [...checked.flatMap((k) => replicationPaths(ready[k]!.object, windows[k]!)), ...direct.map(query)]);
     const first = new Map<number, Page | SalesforceApiError>(direct.map((k, n) => [k, answers[2 * checked.length + n] as Page | SalesforceApiError]));
     const covered = new Map<number, Date>();
     let latest: Date | undefined;
@@ -135,11 +132,21 @@ function salesforceTime(text: string | undefined): number {
 
 function changeQuery(run: RunScope, read: ReadShape, lastModstamp: string | null, lastId: string | null): string {
   const ts = lastModstamp ? soqlDateTime(lastModstamp) : null;
-  const where = !ts ? "" : lastId ? ` WHERE SystemModstamp > ${ts} OR (SystemModstamp = ${ts} AND Id > ${soqlString(lastId)})` : ` WHERE SystemModstamp >= ${ts}`;
+  const where = !ts
+    ? ""
+    : lastId
+      ? ` WHERE SystemModstamp > ${ts} OR (SystemModstamp = ${ts} AND Id > ${soqlString(lastId)})`
+      : ` WHERE SystemModstamp >= ${ts}`;
   return `${read.select}${where} ORDER BY SystemModstamp, Id LIMIT ${run.options.restPageSize}`;
 }
 
-async function syncObjectIncremental(run: RunScope, object: string, checkpoint: Checkpoint, shape: ReadShape, firstPage: Page | SalesforceApiError): Promise<void> {
+async function syncObjectIncremental(
+  run: RunScope,
+  object: string,
+  checkpoint: Checkpoint,
+  shape: ReadShape,
+  firstPage: Page | SalesforceApiError,
+): Promise<void> {
   const { ctx, api } = run;
   let read = shape;
   let lastModstamp = checkpoint.lastModstamp?.toISOString() ?? null;

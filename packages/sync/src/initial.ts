@@ -87,7 +87,9 @@ async function planObjects(run: RunScope, objects: readonly string[]): Promise<O
   };
   const totals = new Map(fresh.map((object, k) => [object, answer<QueryPage<unknown>>(k).totalSize]));
   const describes = new Map(open.map((object, k) => [object, describedFields(answer(fresh.length + k))]));
-  const newest = new Map(fresh.map((object, k) => [object, answer<QueryPage<{ Id: string; SystemModstamp: string }>>(fresh.length + open.length + k).records[0]]));
+  const newest = new Map(
+    fresh.map((object, k) => [object, answer<QueryPage<{ Id: string; SystemModstamp: string }>>(fresh.length + open.length + k).records[0]]),
+  );
   if (fresh.length) {
     await withTenant(scope, async (tx) => {
       for (const object of fresh) await ensureRunObject(tx, ctx.tenantId, ctx.runId, object, "pull_updates", totals.get(object)!, "queued");
@@ -220,7 +222,14 @@ class ObjectWriter {
       await tx
         .update(syncRunObjects)
         .set({ status: "in_progress", startedAt: new Date() })
-        .where(and(eq(syncRunObjects.runId, ctx.runId), eq(syncRunObjects.object, object), eq(syncRunObjects.operation, "pull_updates"), eq(syncRunObjects.status, "queued")));
+        .where(
+          and(
+            eq(syncRunObjects.runId, ctx.runId),
+            eq(syncRunObjects.object, object),
+            eq(syncRunObjects.operation, "pull_updates"),
+            eq(syncRunObjects.status, "queued"),
+          ),
+        );
       return (
         await tx
           .select()
@@ -359,7 +368,15 @@ async function readBulk(run: RunScope, plan: ObjectPlan, queue: ChunkQueue<Chunk
           if (chunk.count < chunkSize) return;
           const full = chunk;
           chunk = new StagedChunk();
-          return queue.put({ object, chunk: full, next: { bulkJobId: jobId, locator: pageLocator, pageOffset: offset }, last: false, firstLoad, bulk: true, calls: run.takeCalls() });
+          return queue.put({
+            object,
+            chunk: full,
+            next: { bulkJobId: jobId, locator: pageLocator, pageOffset: offset },
+            last: false,
+            firstLoad,
+            bulk: true,
+            calls: run.takeCalls(),
+          });
         },
       );
     } catch (error) {

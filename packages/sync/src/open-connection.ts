@@ -26,11 +26,15 @@ async function recordLoginOutcome(db: Database, tenantId: string, outcome: { ok:
         .set({ consecutiveLoginFailures: sql`${salesforceConnections.consecutiveLoginFailures} + 1`, lastError: outcome.error.message, updatedAt: new Date() })
         .returning({ failures: salesforceConnections.consecutiveLoginFailures });
       if (row?.failures === MAX_CONSECUTIVE_LOGIN_FAILURES) {
-        await createNotification(tx, { tenantId }, {
-          kind: "credentials_expired",
-          title: "Salesforce refused the sync user's credentials",
-          body: `Ferry stopped logging in after ${MAX_CONSECUTIVE_LOGIN_FAILURES} refused attempts so Salesforce does not lock the sync user out. Update the password and security token under Admin > Salesforce.`,
-        });
+        await createNotification(
+          tx,
+          { tenantId },
+          {
+            kind: "credentials_expired",
+            title: "Salesforce refused the sync user's credentials",
+            body: `Ferry stopped logging in after ${MAX_CONSECUTIVE_LOGIN_FAILURES} refused attempts so Salesforce does not lock the sync user out. Update the password and security token under Admin > Salesforce.`,
+          },
+        );
       }
     }
   });
@@ -55,7 +59,11 @@ export async function openSalesforceConnection({ db, tenantId, masterKey }: Open
     );
   }
   const open = (sealed: Parameters<typeof openSecret>[0] | null, name: string) => {
-    if (!sealed) throw new SalesforceClientError("NOT_CONNECTED", `The stored Salesforce connection has no ${name}; enter the credentials again under Admin > Salesforce.`);
+    if (!sealed)
+      throw new SalesforceClientError(
+        "NOT_CONNECTED",
+        `The stored Salesforce connection has no ${name}; enter the credentials again under Admin > Salesforce.`,
+      );
     return openSecret(sealed, masterKey, `${tenantId}:${name}`);
   };
   const onOutcome = (outcome: { ok: true } | { ok: false; error: SalesforceClientError }) => recordLoginOutcome(db, tenantId, outcome);
@@ -87,7 +95,10 @@ export async function openSalesforceConnection({ db, tenantId, masterKey }: Open
     throw translated;
   }
   if (orgId !== row.orgId) {
-    throw new SalesforceClientError("ORG_MISMATCH", `The stored credentials now log into org ${orgId}, not the connected org ${row.orgId}; Ferry never syncs a different org. Enter credentials of a user in ${row.orgId} under Admin > Salesforce.`);
+    throw new SalesforceClientError(
+      "ORG_MISMATCH",
+      `The stored credentials now log into org ${orgId}, not the connected org ${row.orgId}; Ferry never syncs a different org. Enter credentials of a user in ${row.orgId} under Admin > Salesforce.`,
+    );
   }
   await onOutcome({ ok: true });
   return connection;

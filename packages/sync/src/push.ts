@@ -63,7 +63,15 @@ export async function runPush(ctx: SyncContext & { limit?: number }): Promise<Ru
         pending.attempts = Math.max(pending.attempts, row.attempts);
         continue;
       }
-      const fresh: PendingRecord = { object: row.object, sfId: row.sfId, changes: { ...row.changes }, baseModstamp: row.baseModstamp, editedAt: row.createdAt, pushIds: [row.id], attempts: row.attempts };
+      const fresh: PendingRecord = {
+        object: row.object,
+        sfId: row.sfId,
+        changes: { ...row.changes },
+        baseModstamp: row.baseModstamp,
+        editedAt: row.createdAt,
+        pushIds: [row.id],
+        attempts: row.attempts,
+      };
       byRecord.set(key, fresh);
       byObject.set(row.object, [...(byObject.get(row.object) ?? []), fresh]);
     }
@@ -130,7 +138,11 @@ async function pushBatch(run: RunScope, object: string, batch: PendingRecord[]):
     }
 
     if (succeeded.length) {
-      await settle(tx, succeeded.flatMap((r) => r.pushIds), { state: "succeeded", errorCode: null, errorMessage: null });
+      await settle(
+        tx,
+        succeeded.flatMap((r) => r.pushIds),
+        { state: "succeeded", errorCode: null, errorMessage: null },
+      );
       // Ferry's copy takes the values Salesforce accepted, in one statement for the batch.
       const accepted = JSON.stringify(succeeded.map((r) => ({ sf_id: r.sfId, changes: r.changes })));
       await tx.execute(sql`
@@ -140,11 +152,24 @@ async function pushBatch(run: RunScope, object: string, batch: PendingRecord[]):
       await tx
         .update(syncErrors)
         .set({ state: "resolved", resolvedAt: now })
-        .where(and(eq(syncErrors.object, object), inArray(syncErrors.sfId, succeeded.map((r) => r.sfId)), eq(syncErrors.operation, "push_updates"), inArray(syncErrors.state, ["open", "retrying"])));
+        .where(
+          and(
+            eq(syncErrors.object, object),
+            inArray(
+              syncErrors.sfId,
+              succeeded.map((r) => r.sfId),
+            ),
+            eq(syncErrors.operation, "push_updates"),
+            inArray(syncErrors.state, ["open", "retrying"]),
+          ),
+        );
     }
     // Each distinct outcome is one statement; messages differ per record only when Salesforce's do.
     const groups = new Map<string, { state: "queued" | "failed" | "conflict"; code: string; message: string; ids: string[] }>();
-    for (const [list, state] of [[requeued, "queued"], [failed, "failed"]] as const) {
+    for (const [list, state] of [
+      [requeued, "queued"],
+      [failed, "failed"],
+    ] as const) {
       for (const f of list) {
         const s = state === "failed" && f.code === "CONFLICT_SALESFORCE_NEWER" ? "conflict" : state;
         const key = `${s}\u0000${f.code}\u0000${f.message}`;
@@ -156,7 +181,16 @@ async function pushBatch(run: RunScope, object: string, batch: PendingRecord[]):
     for (const g of groups.values()) await settle(tx, g.ids, { state: g.state, errorCode: g.code, errorMessage: g.message });
     if (failed.length) {
       await tx.insert(syncErrors).values(
-        failed.map((f) => ({ tenantId: ctx.tenantId, runId: ctx.runId, level: "record" as const, object, sfId: f.record.sfId, operation: "push_updates", code: f.code, message: f.message })),
+        failed.map((f) => ({
+          tenantId: ctx.tenantId,
+          runId: ctx.runId,
+          level: "record" as const,
+          object,
+          sfId: f.record.sfId,
+          operation: "push_updates",
+          code: f.code,
+          message: f.message,
+        })),
       );
     }
     await addRunObjectCounts(tx, ctx.runId, object, "push_updates", {

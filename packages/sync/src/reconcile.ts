@@ -53,7 +53,9 @@ async function reconcileObject(run: RunScope, object: string): Promise<void> {
   });
   const progress = { object, phase: "reconciling" as const, total, processed: 0, created: 0, updated: 0, failed: 0 };
   if (stored === total) {
-    await withTenant(scope, (tx) => addRunObjectCounts(tx, ctx.runId, object, "reconcile", { processed: total, skipped: total, apiCalls: run.takeCalls() }, "succeeded"));
+    await withTenant(scope, (tx) =>
+      addRunObjectCounts(tx, ctx.runId, object, "reconcile", { processed: total, skipped: total, apiCalls: run.takeCalls() }, "succeeded"),
+    );
     run.progress.update({ ...progress, processed: total }, true);
     return;
   }
@@ -73,7 +75,14 @@ async function reconcileObject(run: RunScope, object: string): Promise<void> {
         await tx
           .select({ id: sfRecords.sfId })
           .from(sfRecords)
-          .where(and(eq(sfRecords.object, object), eq(sfRecords.isDeleted, false), lastId ? gt(sfRecords.sfId, lastId) : undefined, upper ? lte(sfRecords.sfId, upper) : undefined))
+          .where(
+            and(
+              eq(sfRecords.object, object),
+              eq(sfRecords.isDeleted, false),
+              lastId ? gt(sfRecords.sfId, lastId) : undefined,
+              upper ? lte(sfRecords.sfId, upper) : undefined,
+            ),
+          )
       ).map((r) => r.id),
     );
     const inSalesforce = new Set(ids);
@@ -85,7 +94,10 @@ async function reconcileObject(run: RunScope, object: string): Promise<void> {
     const shape = missing.length ? await readShape() : undefined;
     for (let k = 0; k < missing.length; k += 200) {
       const slice = missing.slice(k, k + 200);
-      const rows = await queryPage(api, `SELECT ${shape!.fields.map((f) => f.name).join(", ")} FROM ${object} WHERE Id IN (${slice.map(soqlString).join(", ")})`);
+      const rows = await queryPage(
+        api,
+        `SELECT ${shape!.fields.map((f) => f.name).join(", ")} FROM ${object} WHERE Id IN (${slice.map(soqlString).join(", ")})`,
+      );
       for (const record of rows.records) chunk.add(toSyncedRow(shape!, (name) => record[name]));
     }
     const counts = await withStagedChunk(ctx.database, ctx.tenantId, chunk, async (tx) => {

@@ -20,7 +20,14 @@ export async function rereadRetriedRecords(run: RunScope, object: string, read: 
     tx
       .select({ sfId: syncErrors.sfId })
       .from(syncErrors)
-      .where(and(eq(syncErrors.level, "record"), eq(syncErrors.object, object), eq(syncErrors.state, "retrying"), sql`coalesce(${syncErrors.operation}, '') not like 'push%'`)),
+      .where(
+        and(
+          eq(syncErrors.level, "record"),
+          eq(syncErrors.object, object),
+          eq(syncErrors.state, "retrying"),
+          sql`coalesce(${syncErrors.operation}, '') not like 'push%'`,
+        ),
+      ),
   );
   const ids = [...new Set(retried.map((r) => r.sfId).filter((id): id is string => Boolean(id)))];
   for (let k = 0; k < ids.length; k += IDS_PER_QUERY) {
@@ -38,14 +45,31 @@ export async function rereadRetriedRecords(run: RunScope, object: string, read: 
       }
     }
     const found = new Set(page.records.map((r) => String(r.Id)));
-    for (const id of slice) if (!found.has(id)) failed.set(id, { code: "ENTITY_IS_DELETED", message: "The record no longer exists in Salesforce (deleted past the recycle bin, or never visible to the sync user)." });
+    for (const id of slice)
+      if (!found.has(id))
+        failed.set(id, {
+          code: "ENTITY_IS_DELETED",
+          message: "The record no longer exists in Salesforce (deleted past the recycle bin, or never visible to the sync user).",
+        });
     const succeeded = slice.filter((id) => !failed.has(id));
     await withStagedChunk(ctx.database, ctx.tenantId, chunk, async (tx) => {
       await upsertStaged(tx, object, chunk);
-      const mine = and(eq(syncErrors.level, "record"), eq(syncErrors.object, object), eq(syncErrors.state, "retrying"), sql`coalesce(${syncErrors.operation}, '') not like 'push%'`);
-      if (succeeded.length) await tx.update(syncErrors).set({ state: "resolved", resolvedAt: new Date() }).where(and(mine, inArray(syncErrors.sfId, succeeded)));
+      const mine = and(
+        eq(syncErrors.level, "record"),
+        eq(syncErrors.object, object),
+        eq(syncErrors.state, "retrying"),
+        sql`coalesce(${syncErrors.operation}, '') not like 'push%'`,
+      );
+      if (succeeded.length)
+        await tx
+          .update(syncErrors)
+          .set({ state: "resolved", resolvedAt: new Date() })
+          .where(and(mine, inArray(syncErrors.sfId, succeeded)));
       for (const [id, answer] of failed) {
-        await tx.update(syncErrors).set({ state: "open", code: answer.code, message: answer.message, runId: ctx.runId, createdAt: new Date() }).where(and(mine, eq(syncErrors.sfId, id)));
+        await tx
+          .update(syncErrors)
+          .set({ state: "open", code: answer.code, message: answer.message, runId: ctx.runId, createdAt: new Date() })
+          .where(and(mine, eq(syncErrors.sfId, id)));
       }
     });
   }

@@ -48,11 +48,15 @@ export async function applySchemaStep(tx: Transaction, tenantId: string, object:
     }
   }
   if (!changes.added.length && !changes.dropped.length && !changes.retyped.length) return { changes, notification: undefined };
-  const notification = await createNotification(tx, { tenantId }, {
-    kind: "schema_changed",
-    title: `Salesforce ${object} fields changed`,
-    body: await describeChanges(tx, object, changes),
-  });
+  const notification = await createNotification(
+    tx,
+    { tenantId },
+    {
+      kind: "schema_changed",
+      title: `Salesforce ${object} fields changed`,
+      body: await describeChanges(tx, object, changes),
+    },
+  );
   return { changes, notification };
 }
 
@@ -71,7 +75,8 @@ async function describeChanges(tx: Transaction, object: string, changes: SchemaC
     : [];
   const list = (names: string[]) => (names.length > 4 ? `${names.slice(0, 4).join(", ")} and ${names.length - 4} more` : names.join(", "));
   const parts: string[] = [];
-  if (changes.added.length) parts.push(`New: ${list(changes.added)} — stored from now on, feeding no Ferry field until you map ${changes.added.length === 1 ? "it" : "them"}.`);
+  if (changes.added.length)
+    parts.push(`New: ${list(changes.added)} — stored from now on, feeding no Ferry field until you map ${changes.added.length === 1 ? "it" : "them"}.`);
   if (changes.dropped.length) parts.push(`No longer visible to the sync user: ${list(changes.dropped)}.`);
   if (changes.retyped.length) parts.push(`Type changed: ${list(changes.retyped)}.`);
   if (mapped.length) {

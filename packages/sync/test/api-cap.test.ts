@@ -47,6 +47,8 @@ describe.each(backends)("the tenant's own daily API cap on %s", (backend) => {
 
     // No cap of its own: the same run continues where it stopped.
     expect(await setApiCap({ ctx: owner, input: { cap: null } })).toEqual({ cap: null });
-    expect(await runInitialSync({ database: harness.db, tenantId, runId: "own-cap", conn: await connect(harness.emu), options: fast })).toEqual({ outcome: "completed" });
+    expect(await runInitialSync({ database: harness.db, tenantId, runId: "own-cap", conn: await connect(harness.emu), options: fast })).toEqual({
+      outcome: "completed",
+    });
   });
 });

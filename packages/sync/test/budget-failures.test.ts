@@ -60,7 +60,12 @@ describe.each(backends)("API budget and failures on %s", (backend) => {
     expect(Number(state.state!.api_used)).toBeGreaterThanOrEqual(10);
     expect(state.notifications.map((n) => n.kind)).toEqual(["api_cap_reached"]);
     // The owner is mailed too (the outbox), with the same figures.
-    expect(state.mail).toEqual([expect.objectContaining({ subject: expect.stringMatching(/API cap reached$/), body: expect.stringMatching(/^Ferry used \d+ of its 10 daily Salesforce API calls/) })]);
+    expect(state.mail).toEqual([
+      expect.objectContaining({
+        subject: expect.stringMatching(/API cap reached$/),
+        body: expect.stringMatching(/^Ferry used \d+ of its 10 daily Salesforce API calls/),
+      }),
+    ]);
     expect(events.some((e) => e.event === "sync.status" && e.payload.state === "api_capped" && typeof e.payload.resumesAt === "string")).toBe(true);
     // The org's usage never went past the cap: the engine stopped before calling.
     expect(emu.state().apiUsage.used).toBeLessThanOrEqual(11);
@@ -99,7 +104,9 @@ describe.each(backends)("API budget and failures on %s", (backend) => {
   it("fails the run with the reason after a bounded number of retries", async () => {
     const { tenantId } = await createTenantFixture(db);
     emu.setFaults({ rules: [{ endpoint: "describe", kind: "server-error", rate: 1 }] });
-    await expect(runInitialSync({ database: db, tenantId, runId: "broken", conn: await connect(emu), options: fast })).rejects.toMatchObject({ code: "UNKNOWN_EXCEPTION" });
+    await expect(runInitialSync({ database: db, tenantId, runId: "broken", conn: await connect(emu), options: fast })).rejects.toMatchObject({
+      code: "UNKNOWN_EXCEPTION",
+    });
     expect((await tenantState(db, tenantId, "broken")).run).toMatchObject({ status: "incomplete", error_code: "UNKNOWN_EXCEPTION" });
   });
 

@@ -84,7 +84,9 @@ describe.each(backends)("Lead conversion pass on %s", (backend) => {
     // 1. Nothing analyzed: the tables as a load leaves them without the engine's ANALYZEs.
     await load(db, withoutStats.tenantId, "Contact", contacts);
     await load(db, withoutStats.tenantId, "Lead", leads);
-    const stats = rowsOf(await db.platform.execute(sql`SELECT coalesce(last_analyze, last_autoanalyze) AS at FROM pg_stat_user_tables WHERE relname = 'sf_records'`));
+    const stats = rowsOf(
+      await db.platform.execute(sql`SELECT coalesce(last_analyze, last_autoanalyze) AS at FROM pg_stat_user_tables WHERE relname = 'sf_records'`),
+    );
     if (backend === "postgres") expect(stats[0]!.at).toBeNull();
 
     // 2. The same rows for another tenant, analyzed the way the initial sync does it (after chunks).

@@ -13,7 +13,9 @@ const backends = await availableBackends();
 const ISO_INSTANT = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 describe.each(backends)("values as stored (%s)", (backend) => {
-  const org = orgAndDatabase(backend, { counts: { User: 2, Account: 2, Contact: 2, Lead: 2, Opportunity: 2, OpportunityContactRole: 0, Campaign: 1, CampaignMember: 0 } });
+  const org = orgAndDatabase(backend, {
+    counts: { User: 2, Account: 2, Contact: 2, Lead: 2, Opportunity: 2, OpportunityContactRole: 0, Campaign: 1, CampaignMember: 0 },
+  });
 
   it("stores numbers as numbers, booleans as booleans, dates as written, instants in UTC ISO form and empty text as null", { timeout: 120_000 }, async () => {
     const { tenantId } = await createTenantFixture(org.db);

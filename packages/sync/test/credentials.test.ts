@@ -41,10 +41,23 @@ describe.each(backends)("credentials refused on renewal (%s)", (backend) => {
   it("password login: the password expires in Salesforce and the sessions end; re-login reports it and the run fails", async () => {
     const { tenantId } = await createTenantFixture(db);
     const user = emu.users[0]!;
-    const { connection } = await loginWithPassword({ loginUrl: emu.loginUrl, username: user.username, password: user.password, securityToken: user.securityToken });
-    const put = await fetch(`${emu.controlUrl}/users/${user.username}/credentials`, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ passwordExpired: true }) });
+    const { connection } = await loginWithPassword({
+      loginUrl: emu.loginUrl,
+      username: user.username,
+      password: user.password,
+      securityToken: user.securityToken,
+    });
+    const put = await fetch(`${emu.controlUrl}/users/${user.username}/credentials`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ passwordExpired: true }),
+    });
     expect(put.status).toBe(204);
-    await fetch(`${emu.controlUrl}/sessions/expire`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: user.username }) });
+    await fetch(`${emu.controlUrl}/sessions/expire`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: user.username }),
+    });
     try {
       const outcome = await runInitialSync({ database: db, tenantId, runId: "expired-password", conn: connection });
       expect(outcome).toMatchObject({ outcome: "failed", code: "REFRESH_FAILED" });
@@ -71,7 +84,11 @@ describe.each(backends)("credentials refused on renewal (%s)", (backend) => {
     expect(await runInitialSync({ database: db, tenantId, runId: "initial", conn: connection, objects: ["User"] })).toEqual({ outcome: "completed" });
     expect(await runIncrementalSync({ database: db, tenantId, runId: "before", conn: connection, objects: ["User"] })).toEqual({ outcome: "completed" });
 
-    const revoked = await fetch(`${emu.loginUrl}/services/oauth2/revoke`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams({ token: refreshToken }) });
+    const revoked = await fetch(`${emu.loginUrl}/services/oauth2/revoke`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: refreshToken }),
+    });
     expect(revoked.status).toBe(200);
     const outcome = await runIncrementalSync({ database: db, tenantId, runId: "revoked", conn: connection, objects: ["User"] });
     expect(outcome).toMatchObject({ outcome: "failed", code: "REFRESH_FAILED" });

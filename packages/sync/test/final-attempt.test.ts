@@ -41,7 +41,13 @@ describe.each(backends)("a sync job's last attempt on %s", (backend) => {
       expect(String(last.run!.error)).toMatch(/No space left on device/);
       expect(last.state).toMatchObject({ state: "failed", message: expect.stringMatching(/^Sync failed: .*No space left on device/) });
       expect(last.notifications).toEqual([
-        { kind: "sync_failed", title: "Initial sync failed", body: expect.stringMatching(/^The initial sync of .+ stopped after \d+ (s|min \d+ s) and 2 attempts, with [\d,]+ records? .*read, 0 failed: .*No space left on device \(53100\)/) },
+        {
+          kind: "sync_failed",
+          title: "Initial sync failed",
+          body: expect.stringMatching(
+            /^The initial sync of .+ stopped after \d+ (s|min \d+ s) and 2 attempts, with [\d,]+ records? .*read, 0 failed: .*No space left on device \(53100\)/,
+          ),
+        },
       ]);
       expect(last.mail).toEqual([{ to: ownerEmail, subject: expect.stringContaining("failed"), body: expect.stringContaining("No space left on device") }]);
       expect(events.some((e) => e.event === "sync.status" && e.payload.state === "failed")).toBe(true);
@@ -63,7 +69,10 @@ describe.each(backends)("a sync job's last attempt on %s", (backend) => {
     const done = await look();
     expect(done.state).toMatchObject({ state: "idle", message: null });
     // Finished: in the app and in the owner's mail, with how long it took and what it read.
-    expect(done.notifications.map((n) => [n.kind, n.title])).toEqual([["sync_failed", "Initial sync failed"], ["initial_sync_finished", "Initial sync finished"]]);
+    expect(done.notifications.map((n) => [n.kind, n.title])).toEqual([
+      ["sync_failed", "Initial sync failed"],
+      ["initial_sync_finished", "Initial sync finished"],
+    ]);
     // The emulator's default org: 5 users, 120 accounts, 300 contacts, 400 leads, 150 opportunities and contact roles, 8 campaigns, 250 members.
     expect(String(done.notifications[1]!.body)).toMatch(
       /^The initial sync of the Salesforce org finished in \d+ (s|min \d+ s): 1,383 records \(User 5, Account 120, Contact 300, Lead 400, Opportunity 150, OpportunityContactRole 150, Campaign 8, CampaignMember 250\) read, 0 failed\. /,

@@ -60,10 +60,13 @@ export function emulatorRows(emu: EmulatorHandle, object: string, options: { inc
   const readers = fields.map((f) => {
     const read = table.reader(f.name);
     const convert = valueConverter(f.type);
-    return { name: f.name, get: (ref: Parameters<typeof read>[0]) => {
-      const v = read(ref);
-      return f.type === "datetime" && typeof v === "number" ? convert(new Date(v * 1000).toISOString()) : convert(v);
-    } };
+    return {
+      name: f.name,
+      get: (ref: Parameters<typeof read>[0]) => {
+        const v = read(ref);
+        return f.type === "datetime" && typeof v === "number" ? convert(new Date(v * 1000).toISOString()) : convert(v);
+      },
+    };
   });
   const refs: Parameters<typeof table.read>[0][] = [];
   for (let i = 0; i < table.generatedCount; i++) {
@@ -84,7 +87,11 @@ export function emulatorRows(emu: EmulatorHandle, object: string, options: { inc
 }
 
 function canonical(value: Record<string, unknown>): string {
-  return JSON.stringify(Object.keys(value).sort().map((k) => [k, value[k]]));
+  return JSON.stringify(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, value[k]]),
+  );
 }
 
 export function checksum(rows: { id: string; fields: Record<string, unknown> }[]): string {
@@ -118,9 +125,23 @@ export async function countRows(handle: DatabaseHandle, tenantId: string): Promi
 
 export async function runObjects(handle: DatabaseHandle, tenantId: string, runId: string) {
   const result = await withTenant({ db: handle.db, tenantId }, (tx) =>
-    tx.execute(sql`select object, operation, status, total::int, processed::int, created::int, updated::int, deleted::int, skipped::int, failed::int, api_calls from sync_run_objects where run_id = ${runId}`),
+    tx.execute(
+      sql`select object, operation, status, total::int, processed::int, created::int, updated::int, deleted::int, skipped::int, failed::int, api_calls from sync_run_objects where run_id = ${runId}`,
+    ),
   );
-  return rowsOf(result) as { object: string; operation: string; status: string; total: number | null; processed: number; created: number; updated: number; deleted: number; skipped: number; failed: number; api_calls: number }[];
+  return rowsOf(result) as {
+    object: string;
+    operation: string;
+    status: string;
+    total: number | null;
+    processed: number;
+    created: number;
+    updated: number;
+    deleted: number;
+    skipped: number;
+    failed: number;
+    api_calls: number;
+  }[];
 }
 
 /**

@@ -40,7 +40,8 @@ describe.each(backends)("cycles after an initial sync on %s", (backend) => {
     const read = (object: string) => first.find((o) => o.object === object) ?? { processed: 0, created: 0, updated: 0, skipped: 0 };
     expect(read("Lead")).toMatchObject({ processed: 7 + baseline.Lead!, updated: 7, skipped: baseline.Lead });
     expect(read("Account")).toMatchObject({ processed: 1 + baseline.Account!, created: 1, skipped: baseline.Account });
-    for (const object of ["User", "Contact", "Opportunity"]) expect(read(object), object).toMatchObject({ processed: baseline[object], created: 0, updated: 0 });
+    for (const object of ["User", "Contact", "Opportunity"])
+      expect(read(object), object).toMatchObject({ processed: baseline[object], created: 0, updated: 0 });
     // One composite call for the five change queries; no /limits (seen moments ago), no describes (a day old at most).
     expect(firstCalls).toBe(1);
 

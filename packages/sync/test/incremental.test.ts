@@ -90,7 +90,9 @@ describe.each(backends)("incremental cycles on %s", (backend) => {
   });
 
   it("carries on when a field becomes invisible mid-cycle", async () => {
-    const leads = emulatorRows(emu, "Lead").filter((l) => l.fields.IsConverted !== true).slice(0, 2_100);
+    const leads = emulatorRows(emu, "Lead")
+      .filter((l) => l.fields.IsConverted !== true)
+      .slice(0, 2_100);
     emu.advanceClock(60);
     for (const lead of leads) emu.updateRecord(lead.id, { Title: `Mid-cycle ${lead.id.slice(-4)}` });
     const user = emu.users[0]!.username;
@@ -105,7 +107,9 @@ describe.each(backends)("incremental cycles on %s", (backend) => {
     };
     try {
       const conn = await connect(emu);
-      expect(await runIncrementalSync({ database: db, tenantId, runId: "vanishing", conn, emitter, options: { progressIntervalMs: 0 } })).toEqual({ outcome: "completed" });
+      expect(await runIncrementalSync({ database: db, tenantId, runId: "vanishing", conn, emitter, options: { progressIntervalMs: 0 } })).toEqual({
+        outcome: "completed",
+      });
     } finally {
       emu.setFieldAccess(user, "Lead", "Industry", "edit");
     }

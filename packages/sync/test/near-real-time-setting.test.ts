@@ -32,14 +32,22 @@ describe.each(backends)("the near-real-time setting on %s", (backend) => {
       expect(view.reason).toMatch(/worker/);
 
       // A worker holds the stream and has applied changes this minute.
-      await db.platform.execute(sql`INSERT INTO cdc_streams (tenant_id, state, lease_owner, lease_expires_at, last_event_at, events_applied) VALUES (${tenantId}, 'live', 'w', now() + interval '30 seconds', now(), 3)`);
-      await db.platform.execute(sql`INSERT INTO cdc_minutes (tenant_id, minute, events, records, echoes, lag_ms_sum, lag_ms_max) VALUES (${tenantId}, date_trunc('minute', now()), 3, 3, 1, 900, 500)`);
+      await db.platform.execute(
+        sql`INSERT INTO cdc_streams (tenant_id, state, lease_owner, lease_expires_at, last_event_at, events_applied) VALUES (${tenantId}, 'live', 'w', now() + interval '30 seconds', now(), 3)`,
+      );
+      await db.platform.execute(
+        sql`INSERT INTO cdc_minutes (tenant_id, minute, events, records, echoes, lag_ms_sum, lag_ms_max) VALUES (${tenantId}, date_trunc('minute', now()), 3, 3, 1, 900, 500)`,
+      );
       const live = await viewNearRealTime({ ctx: viewer });
       expect(live).toMatchObject({ enabled: true, state: "live", reason: null, eventsApplied: 3 });
       expect(live.minutes).toEqual([expect.objectContaining({ events: 3, echoes: 1, lagMsAvg: 300, lagMsMax: 500 })]);
 
       expect(await setNearRealTime({ ctx: owner, input: { enabled: false } })).toEqual({ enabled: false });
-      const audit = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select action, details from audit_log where action = 'salesforce.near_real_time.update' order by created_at`)));
+      const audit = rowsOf(
+        await withTenant({ db: db.db, tenantId }, (tx) =>
+          tx.execute(sql`select action, details from audit_log where action = 'salesforce.near_real_time.update' order by created_at`),
+        ),
+      );
       expect(audit).toEqual([
         { action: "salesforce.near_real_time.update", details: { from: false, to: true } },
         { action: "salesforce.near_real_time.update", details: { from: true, to: false } },

@@ -15,7 +15,12 @@ describe.each(backends)("the Salesforce org's own API limit on %s", (backend) =>
   it("REQUEST_LIMIT_EXCEEDED pauses as 'Salesforce org API limit reached', not as the tenant's Ferry cap, then resumes", async () => {
     const fixture = await createTenantFixture(harness.db);
     const { tenantId } = fixture;
-    const ctx: TenantContext = { db: harness.db.db, tenantId, actor: { userId: fixture.ownerId, email: fixture.ownerEmail, name: "Owner", isStaff: false }, access: { kind: "member", role: "owner" } };
+    const ctx: TenantContext = {
+      db: harness.db.db,
+      tenantId,
+      actor: { userId: fixture.ownerId, email: fixture.ownerEmail, name: "Owner", isStaff: false },
+      access: { kind: "member", role: "owner" },
+    };
     const events: { event: string; payload: Record<string, unknown> }[] = [];
     const emitter: SyncEmitter = { emit: async (_t, event, payload) => void events.push({ event, payload: payload as Record<string, unknown> }) };
     const conn = await connect(harness.emu);
@@ -32,7 +37,11 @@ describe.each(backends)("the Salesforce org's own API limit on %s", (backend) =>
       state: rowsOf(await tx.execute(sql`select state, message from sync_states`))[0],
       notifications: rowsOf(await tx.execute(sql`select kind, title, body from notifications`)),
     }));
-    expect(stored.run).toMatchObject({ status: "paused", error_code: "REQUEST_LIMIT_EXCEEDED", error: expect.stringMatching(/^Salesforce org API limit reached/) });
+    expect(stored.run).toMatchObject({
+      status: "paused",
+      error_code: "REQUEST_LIMIT_EXCEEDED",
+      error: expect.stringMatching(/^Salesforce org API limit reached/),
+    });
     expect(stored.run!.resumes_at).not.toBeNull();
     expect(stored.state).toMatchObject({ state: "org_limited", message: expect.stringMatching(/^Salesforce org API limit reached/) });
     expect(stored.notifications).toEqual([
@@ -41,10 +50,16 @@ describe.each(backends)("the Salesforce org's own API limit on %s", (backend) =>
     expect(String(stored.notifications[0]!.body)).not.toMatch(/Ferry used/);
     expect(events.some((e) => e.event === "sync.status" && e.payload.state === "org_limited" && typeof e.payload.resumesAt === "string")).toBe(true);
     // The badge reads the same state back after a reload.
-    expect(await viewSyncStatus({ ctx })).toMatchObject({ state: "org_limited", message: expect.stringMatching(/^Salesforce org API limit reached/), resumesAt: expect.any(String) });
+    expect(await viewSyncStatus({ ctx })).toMatchObject({
+      state: "org_limited",
+      message: expect.stringMatching(/^Salesforce org API limit reached/),
+      resumesAt: expect.any(String),
+    });
 
     // Once the org's window frees calls, the same run continues and the tenant shows idle again.
-    expect(await runInitialSync({ database: harness.db, tenantId, runId: "org-limited", conn: await connect(harness.emu), emitter, options: fast })).toEqual({ outcome: "completed" });
+    expect(await runInitialSync({ database: harness.db, tenantId, runId: "org-limited", conn: await connect(harness.emu), emitter, options: fast })).toEqual({
+      outcome: "completed",
+    });
     expect(await viewSyncStatus({ ctx })).toMatchObject({ state: "idle" });
   });
 });

@@ -24,12 +24,14 @@ describe.each(backends)("push of two-way edits on %s", (backend) => {
       actor: { userId: fixture.ownerId, email: fixture.ownerEmail, name: "Owner", isStaff: false },
       access: { kind: "member", role: "owner" },
     };
-    expect(await runInitialSync({ database: db, tenantId: ctx.tenantId, runId: "initial", conn: await connect(emu), objects: ["Lead"] })).toEqual({ outcome: "completed" });
+    expect(await runInitialSync({ database: db, tenantId: ctx.tenantId, runId: "initial", conn: await connect(emu), objects: ["Lead"] })).toEqual({
+      outcome: "completed",
+    });
     // What "Sync Fields" and the mapping step would have stored: Lead.Title is two-way.
     const lead = emu.org.tables.get("Lead")!.def;
-    await db.platform.insert(fieldCatalog).values(
-      lead.fields.map((f) => ({ tenantId: ctx.tenantId, object: "Lead", fieldName: f.name, label: f.label, type: f.type, writable: f.updateable })),
-    );
+    await db.platform
+      .insert(fieldCatalog)
+      .values(lead.fields.map((f) => ({ tenantId: ctx.tenantId, object: "Lead", fieldName: f.name, label: f.label, type: f.type, writable: f.updateable })));
     await db.platform.insert(fieldMappings).values({ tenantId: ctx.tenantId, object: "Lead", sfField: "Title", ferryField: "title", direction: "two_way" });
   });
   afterAll(async () => {
@@ -37,10 +39,11 @@ describe.each(backends)("push of two-way edits on %s", (backend) => {
     await emu?.stop();
   });
 
-  const pushState = async () =>
-    withTenant(ctx, async (tx) => new Map((await tx.select().from(pushQueue)).map((p) => [p.sfId!, p])));
+  const pushState = async () => withTenant(ctx, async (tx) => new Map((await tx.select().from(pushQueue)).map((p) => [p.sfId!, p])));
 
-  it("sends 1,000 edits in 5 collection calls, keeps Salesforce's rejection, and resolves a concurrent change by the newer one", { timeout: 300_000 }, async () => {
+  it("sends 1,000 edits in 5 collection calls, keeps Salesforce's rejection, and resolves a concurrent change by the newer one", {
+    timeout: 300_000,
+  }, async () => {
     const all = emulatorRows(emu, "Lead");
     const open = all.filter((l) => l.fields.IsConverted !== true);
     const converted = all.find((l) => l.fields.IsConverted === true)!;
@@ -51,7 +54,9 @@ describe.each(backends)("push of two-way edits on %s", (backend) => {
     emu.updateRecord(ferryWins.id, { Title: "Changed in Salesforce first" });
     const edits = [...open.slice(0, 999), converted];
     for (let k = 0; k < edits.length; k += 10) {
-      await Promise.all(edits.slice(k, k + 10).map((lead) => editRecord({ ctx, input: { object: "Lead", sfId: lead.id, changes: { Title: `Pushed ${lead.id.slice(-5)}` } } })));
+      await Promise.all(
+        edits.slice(k, k + 10).map((lead) => editRecord({ ctx, input: { object: "Lead", sfId: lead.id, changes: { Title: `Pushed ${lead.id.slice(-5)}` } } })),
+      );
     }
     // Changed in Salesforce after the edit in Ferry: Salesforce's change is the more recent one.
     emu.advanceClock(120);
@@ -72,7 +77,11 @@ describe.each(backends)("push of two-way edits on %s", (backend) => {
     expect(stored.get(ferryWins.id)).toBe(`Pushed ${ferryWins.id.slice(-5)}`);
     expect(stored.get(converted.id)).toBe(converted.fields.Title);
     expect(state.get(salesforceWins.id)).toMatchObject({ state: "conflict", errorCode: "CONFLICT_SALESFORCE_NEWER" });
-    expect(state.get(converted.id)).toMatchObject({ state: "failed", errorCode: "CANNOT_UPDATE_CONVERTED_LEAD", errorMessage: "cannot reference converted lead" });
+    expect(state.get(converted.id)).toMatchObject({
+      state: "failed",
+      errorCode: "CANNOT_UPDATE_CONVERTED_LEAD",
+      errorMessage: "cannot reference converted lead",
+    });
     const [counters] = await runObjects(db, ctx.tenantId, "push-1");
     expect(counters).toMatchObject({ object: "Lead", operation: "push_updates", processed: 1_000, updated: 998, failed: 1, skipped: 1 });
     const errors = await withTenant(ctx, async (tx) => rowsOf(await tx.execute(sql`select code, message, sf_id, state from sync_errors order by code`)));
@@ -89,7 +98,9 @@ describe.each(backends)("push of two-way edits on %s", (backend) => {
   });
 
   it("retries records Salesforce could not lock in the next push run", async () => {
-    const open = emulatorRows(emu, "Lead").filter((l) => l.fields.IsConverted !== true).slice(1_100, 1_105);
+    const open = emulatorRows(emu, "Lead")
+      .filter((l) => l.fields.IsConverted !== true)
+      .slice(1_100, 1_105);
     for (const lead of open) await editRecord({ ctx, input: { object: "Lead", sfId: lead.id, changes: { Title: "Locked once" } } });
     emu.setFaults({ rules: [{ endpoint: "composite", kind: "unable-to-lock-row", times: 1 }] });
     await runPush({ database: db, tenantId: ctx.tenantId, runId: "push-locked", conn: await connect(emu) });

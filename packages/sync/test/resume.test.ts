@@ -20,7 +20,10 @@ async function expectExactCopy(emu: EmulatorHandle, db: TestDatabase, tenantId: 
     expect(new Set(stored.map((r) => r.id)).size, object).toBe(expected.length);
     expect(checksum(stored), object).toBe(checksum(expected));
     // Counters commit with the checkpoint, so a page read twice is never counted twice.
-    expect(counters.find((c) => c.object === object), object).toMatchObject({ status: "succeeded", processed: expected.length, created: expected.length });
+    expect(
+      counters.find((c) => c.object === object),
+      object,
+    ).toMatchObject({ status: "succeeded", processed: expected.length, created: expected.length });
   }
 }
 
@@ -83,7 +86,14 @@ describe.each(backends)("resume after a crash on %s", (backend) => {
       let errors = "";
       proc.stderr.on("data", (d: Buffer) => (errors += d.toString()));
       const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
-      await new Promise<void>((resolve) => proc.stdout.on("data", (d: Buffer) => { output += d.toString(); if (output.includes("started")) resolve(); }).on("end", () => resolve()));
+      await new Promise<void>((resolve) =>
+        proc.stdout
+          .on("data", (d: Buffer) => {
+            output += d.toString();
+            if (output.includes("started")) resolve();
+          })
+          .on("end", () => resolve()),
+      );
       // Killed a random moment after the next committed Lead page (or while still reading the first).
       let timer: NodeJS.Timeout | undefined;
       if (kills < 5) {

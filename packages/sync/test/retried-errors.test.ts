@@ -14,7 +14,19 @@ describe.each(backends)("errors an admin retries are settled by the engine (%s)"
   let db: TestDatabase;
   let tenantId: string;
   const errorsOf = (where: ReturnType<typeof eq>) =>
-    withTenant({ db: db.db, tenantId }, (tx) => tx.select({ id: syncErrors.id, state: syncErrors.state, code: syncErrors.code, message: syncErrors.message, level: syncErrors.level, runId: syncErrors.runId }).from(syncErrors).where(where));
+    withTenant({ db: db.db, tenantId }, (tx) =>
+      tx
+        .select({
+          id: syncErrors.id,
+          state: syncErrors.state,
+          code: syncErrors.code,
+          message: syncErrors.message,
+          level: syncErrors.level,
+          runId: syncErrors.runId,
+        })
+        .from(syncErrors)
+        .where(where),
+    );
 
   beforeAll(async () => {
     emu = await startOrg();
@@ -34,16 +46,50 @@ describe.each(backends)("errors an admin retries are settled by the engine (%s)"
       // As if the record's read had failed: Ferry has no copy, and the admin pressed Retry.
       await tx.delete(sfRecords).where(and(eq(sfRecords.object, "Lead"), eq(sfRecords.sfId, lead.id)));
       await tx.insert(syncErrors).values([
-        { tenantId, level: "record", object: "Lead", sfId: lead.id, operation: "pull_updates", code: "MALFORMED_RESPONSE", message: "bad date", state: "retrying" },
-        { tenantId, level: "record", object: "Lead", sfId: missing, operation: "pull_updates", code: "MALFORMED_RESPONSE", message: "bad number", state: "retrying" },
-        { tenantId, level: "record", object: "Lead", sfId: lead.id, operation: "pull_updates", code: "MALFORMED_RESPONSE", message: "not retried", state: "open" },
+        {
+          tenantId,
+          level: "record",
+          object: "Lead",
+          sfId: lead.id,
+          operation: "pull_updates",
+          code: "MALFORMED_RESPONSE",
+          message: "bad date",
+          state: "retrying",
+        },
+        {
+          tenantId,
+          level: "record",
+          object: "Lead",
+          sfId: missing,
+          operation: "pull_updates",
+          code: "MALFORMED_RESPONSE",
+          message: "bad number",
+          state: "retrying",
+        },
+        {
+          tenantId,
+          level: "record",
+          object: "Lead",
+          sfId: lead.id,
+          operation: "pull_updates",
+          code: "MALFORMED_RESPONSE",
+          message: "not retried",
+          state: "open",
+        },
       ]);
     });
     expect(await runIncrementalSync({ database: db, tenantId, runId: "cycle-1", conn: await connect(emu) })).toEqual({ outcome: "completed" });
 
-    const [stored] = await withTenant({ db: db.db, tenantId }, (tx) => tx.select({ fields: sfRecords.fields }).from(sfRecords).where(and(eq(sfRecords.object, "Lead"), eq(sfRecords.sfId, lead.id))));
+    const [stored] = await withTenant({ db: db.db, tenantId }, (tx) =>
+      tx
+        .select({ fields: sfRecords.fields })
+        .from(sfRecords)
+        .where(and(eq(sfRecords.object, "Lead"), eq(sfRecords.sfId, lead.id))),
+    );
     expect(stored?.fields).toEqual(lead.fields);
-    const byMessage = new Map((await errorsOf(eq(syncErrors.object, "Lead"))).map((e) => [e.message.startsWith("The record no longer exists") ? "missing" : e.message, e]));
+    const byMessage = new Map(
+      (await errorsOf(eq(syncErrors.object, "Lead"))).map((e) => [e.message.startsWith("The record no longer exists") ? "missing" : e.message, e]),
+    );
     expect(byMessage.get("bad date")).toMatchObject({ state: "resolved" });
     expect(byMessage.get("not retried")).toMatchObject({ state: "open" });
     expect(byMessage.get("missing")).toMatchObject({ state: "open", code: "ENTITY_IS_DELETED", runId: "cycle-1" });
@@ -57,10 +103,17 @@ describe.each(backends)("errors an admin retries are settled by the engine (%s)"
     const [job] = await errorsOf(eq(syncErrors.level, "job"));
     expect(job).toMatchObject({ state: "open", code: "INVALID_SESSION_ID", runId: "dead-1" });
     // The notification goes to the owner by email too.
-    const outbox = await withTenant({ db: db.db, tenantId }, (tx) => tx.select({ subject: emailOutbox.subject, body: emailOutbox.body, meta: emailOutbox.meta }).from(emailOutbox));
+    const outbox = await withTenant({ db: db.db, tenantId }, (tx) =>
+      tx.select({ subject: emailOutbox.subject, body: emailOutbox.body, meta: emailOutbox.meta }).from(emailOutbox),
+    );
     // (The initial sync this file starts from mailed that it had finished.)
     const mail = outbox.filter((m) => (m.meta as { kind?: string } | null)?.kind !== "initial_sync_finished");
-    expect(mail).toEqual([expect.objectContaining({ subject: expect.stringContaining("Salesforce credentials stopped working"), meta: expect.objectContaining({ kind: "credentials_expired" }) })]);
+    expect(mail).toEqual([
+      expect.objectContaining({
+        subject: expect.stringContaining("Salesforce credentials stopped working"),
+        meta: expect.objectContaining({ kind: "credentials_expired" }),
+      }),
+    ]);
     expect(mail[0]!.body).toContain("INVALID_SESSION_ID");
 
     await withTenant({ db: db.db, tenantId }, (tx) => tx.update(syncErrors).set({ state: "retrying" }).where(eq(syncErrors.id, job!.id)));

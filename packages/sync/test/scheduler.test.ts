@@ -13,7 +13,12 @@ describe.each(backends)("per-tenant scheduling on %s", (backend) => {
 
   async function tenantCtx(role: "owner" | "viewer" = "owner"): Promise<TenantContext> {
     const fixture = await createTenantFixture(harness.db, { role });
-    return { db: harness.db.platform, tenantId: fixture.tenantId, actor: { userId: fixture.ownerId, email: fixture.ownerEmail, name: "Owner", isStaff: false }, access: { kind: "member", role } };
+    return {
+      db: harness.db.platform,
+      tenantId: fixture.tenantId,
+      actor: { userId: fixture.ownerId, email: fixture.ownerEmail, name: "Owner", isStaff: false },
+      access: { kind: "member", role },
+    };
   }
 
   it("sends pushes first, then cycles on the tenant's interval, then the daily reconciliation; honours pause", async () => {
@@ -21,7 +26,9 @@ describe.each(backends)("per-tenant scheduling on %s", (backend) => {
     const other = await tenantCtx();
     const objects = ["Account"];
     for (const c of [ctx, other]) {
-      expect(await runInitialSync({ database: harness.db, tenantId: c.tenantId, runId: "initial", conn: await connect(harness.emu), objects })).toEqual({ outcome: "completed" });
+      expect(await runInitialSync({ database: harness.db, tenantId: c.tenantId, runId: "initial", conn: await connect(harness.emu), objects })).toEqual({
+        outcome: "completed",
+      });
       await harness.db.platform.insert(salesforceConnections).values({ tenantId: c.tenantId, state: "syncing", syncEnabled: true });
     }
     const sent: { tenantId: string; job: SyncJobName }[] = [];
@@ -75,7 +82,12 @@ describe.each(backends)("per-tenant scheduling on %s", (backend) => {
     const ctx = await tenantCtx();
     await harness.db.platform.insert(salesforceConnections).values({ tenantId: ctx.tenantId, state: "syncing", syncEnabled: true });
     const objects = ["User", "Account"];
-    const deps = { database: harness.db, openConnection: async () => connect(harness.emu), send: async () => undefined, options: { retry: { baseDelayMs: 5, maxDelayMs: 20 } } };
+    const deps = {
+      database: harness.db,
+      openConnection: async () => connect(harness.emu),
+      send: async () => undefined,
+      options: { retry: { baseDelayMs: 5, maxDelayMs: 20 } },
+    };
     harness.emu.setFaults({ rules: [{ endpoint: "describe", kind: "server-error", rate: 1 }] });
     await expect(runSyncJob(deps, "sync.initial", { tenantId: ctx.tenantId, runId: "stalled", objects })).rejects.toMatchObject({ code: "UNKNOWN_EXCEPTION" });
     harness.emu.clearFaults();

@@ -58,7 +58,17 @@ function manager(h: Harness, workerId: string, options: { leaseTtlMs?: number } 
 
 async function streamRow(h: Harness) {
   const [row] = rowsOf(await withTenant({ db: h.db.db, tenantId: h.tenantId }, (tx) => tx.execute(sql`SELECT * FROM cdc_streams`)));
-  return row as { state: string; reason: string | null; replay_id: string | null; catch_up_objects: string[] | null; events_applied: string | number; echoes_skipped: string | number; lease_owner: string | null } | undefined;
+  return row as
+    | {
+        state: string;
+        reason: string | null;
+        replay_id: string | null;
+        catch_up_objects: string[] | null;
+        events_applied: string | number;
+        echoes_skipped: string | number;
+        lease_owner: string | null;
+      }
+    | undefined;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 20_000): Promise<T> {
@@ -78,7 +88,15 @@ async function runRequestedCatchUp(h: Harness): Promise<string[]> {
   const job = sent.find((s) => s.payload.tenantId === h.tenantId && s.name === "sync.incremental");
   expect(job, "the scheduler sends the stream's catch-up read").toBeDefined();
   const conn = await connect(h.emu);
-  expect(await runIncrementalSync({ database: h.db, tenantId: h.tenantId, runId: job!.payload.runId, conn, ...(job!.payload.objects ? { objects: job!.payload.objects } : {}) })).toEqual({
+  expect(
+    await runIncrementalSync({
+      database: h.db,
+      tenantId: h.tenantId,
+      runId: job!.payload.runId,
+      conn,
+      ...(job!.payload.objects ? { objects: job!.payload.objects } : {}),
+    }),
+  ).toEqual({
     outcome: "completed",
   });
   return job!.payload.objects ?? [...SYNC_OBJECTS];
@@ -99,13 +117,18 @@ async function differences(h: Harness): Promise<string[]> {
   for (const object of SYNC_OBJECTS) {
     const expected = emulatorRows(h.emu, object);
     const stored = await storedRows(h.db, h.tenantId, object);
-    if (stored.length !== expected.length || checksum(stored) !== checksum(expected)) out.push(`${object}: ${stored.length} stored, ${expected.length} in Salesforce`);
+    if (stored.length !== expected.length || checksum(stored) !== checksum(expected))
+      out.push(`${object}: ${stored.length} stored, ${expected.length} in Salesforce`);
   }
   return out;
 }
 
 async function control(h: Harness, path: string, body: unknown = {}, method = "POST") {
-  const response = await fetch(`${h.emu.controlUrl ?? `${h.emu.url}/__emulator`}${path}`, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(`${h.emu.controlUrl ?? `${h.emu.url}/__emulator`}${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   expect(response.status, `${method} ${path}`).toBeLessThan(300);
 }
 
@@ -138,9 +161,15 @@ describe.each(backends)("near-real-time streams on %s", (backend) => {
     const storedAccounts = new Map((await storedRows(h.db, h.tenantId, "Account", { includeDeleted: true })).map((r) => [r.id, r]));
     expect(storedAccounts.get(accounts[1]!.id)).toMatchObject({ deleted: true, masterRecordId: accounts[0]!.id });
     // Only the first catch-up ran as a cycle; everything after came from the stream.
-    const runs = rowsOf(await withTenant({ db: h.db.db, tenantId: h.tenantId }, (tx) => tx.execute(sql`SELECT count(*)::int AS n FROM sync_runs WHERE kind = 'incremental'`)));
+    const runs = rowsOf(
+      await withTenant({ db: h.db.db, tenantId: h.tenantId }, (tx) => tx.execute(sql`SELECT count(*)::int AS n FROM sync_runs WHERE kind = 'incremental'`)),
+    );
     expect(runs[0]!.n).toBe(1);
-    const minutes = rowsOf(await withTenant({ db: h.db.db, tenantId: h.tenantId }, (tx) => tx.execute(sql`SELECT sum(events)::int AS events, max(lag_ms_max)::int AS lag FROM cdc_minutes`)));
+    const minutes = rowsOf(
+      await withTenant({ db: h.db.db, tenantId: h.tenantId }, (tx) =>
+        tx.execute(sql`SELECT sum(events)::int AS events, max(lag_ms_max)::int AS lag FROM cdc_minutes`),
+      ),
+    );
     expect(minutes[0]!.events).toBeGreaterThan(0);
   });
 
@@ -219,7 +248,11 @@ describe.each(backends)("near-real-time streams on %s", (backend) => {
     });
     // Not live: the scheduler keeps the tenant's regular interval.
     const sent: string[] = [];
-    await scheduleSyncWork({ database: h.db, send: async (name, payload) => void (payload.tenantId === h.tenantId && sent.push(name)), now: () => new Date(Date.now() + 6 * 60_000) });
+    await scheduleSyncWork({
+      database: h.db,
+      send: async (name, payload) => void (payload.tenantId === h.tenantId && sent.push(name)),
+      now: () => new Date(Date.now() + 6 * 60_000),
+    });
     expect(sent).toEqual(["sync.incremental"]);
     // Granted again: the next attempt (every 5 minutes; here a fresh worker) streams.
     await control(h, `/cdc/permissions/${encodeURIComponent(user)}`, { allowed: true }, "PUT");
@@ -245,10 +278,18 @@ describe.each(backends)("near-real-time streams on %s", (backend) => {
     await live(h);
     const lead = emulatorRows(h.emu, "Lead").find((l) => l.fields.IsConverted !== true)!;
     const [stored] = rowsOf(
-      await withTenant({ db: h.db.db, tenantId: h.tenantId }, (tx) => tx.execute(sql`SELECT system_modstamp FROM sf_records WHERE object = 'Lead' AND sf_id = ${lead.id}`)),
+      await withTenant({ db: h.db.db, tenantId: h.tenantId }, (tx) =>
+        tx.execute(sql`SELECT system_modstamp FROM sf_records WHERE object = 'Lead' AND sf_id = ${lead.id}`),
+      ),
     );
     await withTenant({ db: h.db.db, tenantId: h.tenantId }, (tx) =>
-      tx.insert(pushQueue).values({ tenantId: h.tenantId, object: "Lead", sfId: lead.id, changes: { Title: "Pushed by Ferry" }, baseModstamp: new Date(String(stored!.system_modstamp)) }),
+      tx.insert(pushQueue).values({
+        tenantId: h.tenantId,
+        object: "Lead",
+        sfId: lead.id,
+        changes: { Title: "Pushed by Ferry" },
+        baseModstamp: new Date(String(stored!.system_modstamp)),
+      }),
     );
     expect(await runPush({ database: h.db, tenantId: h.tenantId, runId: "push", conn: await connect(h.emu) })).toEqual({ outcome: "completed" });
     await until("the echo to be recognised", async () => Number((await streamRow(h))?.echoes_skipped ?? 0) >= 1 || undefined);

@@ -16,12 +16,7 @@ export function EmptyState({
   className?: string;
 }) {
   return (
-    <div
-      className={cn(
-        "flex flex-col items-center justify-center rounded-xl border border-dashed bg-card/60 px-6 py-14 text-center",
-        className,
-      )}
-    >
+    <div className={cn("flex flex-col items-center justify-center rounded-xl border border-dashed bg-card/60 px-6 py-14 text-center", className)}>
       <span className="flex size-11 items-center justify-center rounded-full bg-muted ring-8 ring-muted/40">
         <Icon className="size-5 text-muted-foreground" aria-hidden />
       </span>

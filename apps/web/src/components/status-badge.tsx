@@ -91,8 +91,7 @@ function detail(status: BadgeView): string {
     case "paused":
     case "api_capped":
     case "org_limited":
-      return [status.message, status.resumesAt ? `Resumes ${formatDateTime(status.resumesAt)}.` : undefined].filter(Boolean).join(" ") ||
-        "Sync is on hold.";
+      return [status.message, status.resumesAt ? `Resumes ${formatDateTime(status.resumesAt)}.` : undefined].filter(Boolean).join(" ") || "Sync is on hold.";
   }
 }
 

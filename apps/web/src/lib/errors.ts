@@ -14,9 +14,7 @@ const GENERIC = "Something went wrong. Try again in a moment.";
 /** Turns a tRPC (or network) error into text a person can act on. */
 export function errorInfo(error: unknown): ErrorInfo {
   if (error instanceof TRPCClientError) {
-    const data = (error as TRPCClientError<AppRouter>).data as
-      | { code?: string; zodIssues?: { path: string; message: string }[] }
-      | undefined;
+    const data = (error as TRPCClientError<AppRouter>).data as { code?: string; zodIssues?: { path: string; message: string }[] } | undefined;
     const fields: Record<string, string> = {};
     for (const issue of data?.zodIssues ?? []) {
       if (!(issue.path in fields)) fields[issue.path] = issue.message;

@@ -23,10 +23,18 @@ export const DEMO_ORG_COUNTS = {
  * Salesforce-like latency so the flow and the initial sync feel real.
  */
 export async function startDemoEmulator(port: number): Promise<DemoEmulator> {
-  const handle = await startEmulator({ port, host: "127.0.0.1", controlApi: false, latency: "realistic", counts: DEMO_ORG_COUNTS, organizationName: "Ferry Demo Org",
+  const handle = await startEmulator({
+    port,
+    host: "127.0.0.1",
+    controlApi: false,
+    latency: "realistic",
+    counts: DEMO_ORG_COUNTS,
+    organizationName: "Ferry Demo Org",
     // Change Data Capture on every synced object, served over its Pub/Sub API: near-real-time sync works on the demo org.
     // Plaintext on loopback: TLS would need openssl at start (the emulator generates its CA with it).
-    cdc: ["User", "Account", "Contact", "Lead", "Opportunity", "OpportunityContactRole", "Campaign", "CampaignMember"], pubsub: { plaintext: true } });
+    cdc: ["User", "Account", "Contact", "Lead", "Opportunity", "OpportunityContactRole", "Campaign", "CampaignMember"],
+    pubsub: { plaintext: true },
+  });
   return {
     handle,
     describe: () => [

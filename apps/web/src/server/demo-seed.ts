@@ -29,7 +29,12 @@ export async function seedDemo({ db, auth, dataDir }: { db: PlatformDatabase; au
   writeFileSync(file, JSON.stringify(credentials, null, 2), { mode: 0o600 });
 
   const admin = await ensureUser(db, auth, credentials.admin, "Dana Admin");
-  if (admin.created) await createTenantForOwner({ db, actor: { userId: admin.id, email: credentials.admin.email, name: "Dana Admin", isStaff: false }, input: { name: credentials.tenantName } });
+  if (admin.created)
+    await createTenantForOwner({
+      db,
+      actor: { userId: admin.id, email: credentials.admin.email, name: "Dana Admin", isStaff: false },
+      input: { name: credentials.tenantName },
+    });
   const staff = await ensureUser(db, auth, credentials.staff, "Sam Support");
   await setPlatformStaff({ db, userId: staff.id, isStaff: true });
   return credentials;

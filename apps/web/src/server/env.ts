@@ -8,9 +8,7 @@ import { streamEnvShape } from "@ferry/sync";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 
-const flag = z
-  .enum(["on", "off", "true", "false", "1", "0"])
-  .transform((v) => v === "on" || v === "true" || v === "1");
+const flag = z.enum(["on", "off", "true", "false", "1", "0"]).transform((v) => v === "on" || v === "true" || v === "1");
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe("a TCP port number, e.g. 3000"),
@@ -19,7 +17,12 @@ const schema = z.object({
   FERRY_ALLOWED_ORIGINS: z
     .string()
     .optional()
-    .transform((v) => (v ?? "").split(",").map((o) => o.trim()).filter(Boolean))
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.url({ protocol: /^https?$/ }).refine(isOrigin, "must be an origin only (scheme, host and port, no path)")))
     .describe("comma-separated origins besides PUBLIC_URL that may send state-changing requests, e.g. https://admin.example.com"),
   DATABASE_URL: z
@@ -40,8 +43,20 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9+/=]{43,44}$/, "must be 32 bytes in base64")
     .optional()
     .describe("32 random bytes in base64 (openssl rand -base64 32); required with DATABASE_URL"),
-  SESSION_IDLE_SECONDS: z.coerce.number().int().min(5).max(30 * 24 * 3600).default(30 * 60).describe("seconds, 5 or more"),
-  SESSION_ABSOLUTE_SECONDS: z.coerce.number().int().min(60).max(90 * 24 * 3600).default(12 * 3600).describe("seconds, 60 or more"),
+  SESSION_IDLE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(30 * 24 * 3600)
+    .default(30 * 60)
+    .describe("seconds, 5 or more"),
+  SESSION_ABSOLUTE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(90 * 24 * 3600)
+    .default(12 * 3600)
+    .describe("seconds, 60 or more"),
   WORKER_JOB_HEARTBEAT_SECONDS: jobHeartbeatSecondsSetting,
   SYNC_RECONCILE_EVERY_SECONDS: reconcileEverySecondsSetting,
   FERRY_WORKER: z.enum(["inprocess", "off"]).optional().describe("inprocess or off (default: inprocess when embedded, off with DATABASE_URL)"),
@@ -54,7 +69,12 @@ const schema = z.object({
   FERRY_SALESFORCE_LOGIN_HOSTS: z
     .string()
     .optional()
-    .transform((v) => (v ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean))
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$/)))
     .describe("comma-separated extra Salesforce login host names accepted as custom domains (exact, or *.example.com); their addresses are still checked"),
   FERRY_SALESFORCE_CLIENT_ID: z.string().min(1).optional().describe("the consumer key of Ferry's Salesforce connected app (enables OAuth)"),
@@ -69,13 +89,23 @@ const schema = z.object({
   FERRY_BOOTSTRAP_STAFF_EMAILS: z
     .string()
     .optional()
-    .transform((v) => (v ?? "").split(",").map((e) => e.trim().toLowerCase()).filter(Boolean))
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((e) => e.trim().toLowerCase())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.email()))
     .describe("comma-separated emails that get the support staff role at sign-up or at boot"),
   FERRY_TRUSTED_PROXIES: z
     .string()
     .optional()
-    .transform((v) => (v ?? "").split(",").map((e) => e.trim()).filter(Boolean))
+    .transform((v) =>
+      (v ?? "")
+        .split(",")
+        .map((e) => e.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().refine(isTrustedProxyEntry, "must be IP addresses or CIDR ranges")))
     .describe("comma-separated IP addresses or CIDR ranges of the proxies whose X-Forwarded-For is believed, e.g. 10.0.0.0/8"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("a pino level"),
@@ -89,7 +119,8 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
   const env = parseEnv(schema, source);
   const embedded = !env.DATABASE_URL;
   const problems: string[] = [];
-  if (!embedded && !env.BETTER_AUTH_SECRET) problems.push("BETTER_AUTH_SECRET is missing: expected a random string of at least 32 characters (required with DATABASE_URL)");
+  if (!embedded && !env.BETTER_AUTH_SECRET)
+    problems.push("BETTER_AUTH_SECRET is missing: expected a random string of at least 32 characters (required with DATABASE_URL)");
   if (!embedded && !env.FERRY_MASTER_KEY) problems.push("FERRY_MASTER_KEY is missing: expected 32 random bytes in base64 (required with DATABASE_URL)");
   problems.push(...databaseLoginProblems(env));
   if (problems.length > 0) throw new EnvError(problems);

@@ -14,7 +14,8 @@ export function loadOrCreateLocalSecrets(dataDir: string): LocalSecrets {
   const file = path.join(dataDir, "secrets.json");
   if (existsSync(file)) {
     const parsed = localSecretsSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
-    if (!parsed.success) throw new Error(`${file} is damaged; delete it to generate new local secrets (existing sessions and stored Salesforce credentials will no longer work).`);
+    if (!parsed.success)
+      throw new Error(`${file} is damaged; delete it to generate new local secrets (existing sessions and stored Salesforce credentials will no longer work).`);
     return parsed.data;
   }
   mkdirSync(dataDir, { recursive: true });

@@ -52,7 +52,8 @@ export async function refuseUnsafeRequest(req: IncomingMessage, res: ServerRespo
   const declared = req.headers["content-length"];
   if (declared === undefined) return refuse(req, res, 411, `Send a Content-Length header; request bodies may be at most ${MAX_BODY_BYTES} bytes.`);
   if (!/^\d+$/.test(declared)) return refuse(req, res, 400, "The Content-Length header is not a number.");
-  if (Number(declared) > MAX_BODY_BYTES) return refuse(req, res, 413, `The request body is ${declared} bytes; at most ${MAX_BODY_BYTES} bytes (1 MiB) are accepted.`);
+  if (Number(declared) > MAX_BODY_BYTES)
+    return refuse(req, res, 413, `The request body is ${declared} bytes; at most ${MAX_BODY_BYTES} bytes (1 MiB) are accepted.`);
   if (url.pathname.startsWith("/api/auth/")) return refuseMalformedAuthBody(req, res);
   return false;
 }
@@ -81,7 +82,8 @@ async function refuseMalformedAuthBody(req: IncomingMessage, res: ServerResponse
   if (found) return refuse(req, res, 400, `${found.path ? `${found.path}: ` : ""}${found.problem}`);
   if (body && typeof body === "object") {
     for (const [key, value] of Object.entries(body)) {
-      if (/email/i.test(key) && typeof value === "string" && value.length > MAX_EMAIL) return refuse(req, res, 400, `${key}: An email address is at most ${MAX_EMAIL} characters.`);
+      if (/email/i.test(key) && typeof value === "string" && value.length > MAX_EMAIL)
+        return refuse(req, res, 400, `${key}: An email address is at most ${MAX_EMAIL} characters.`);
     }
   }
   (req as IncomingMessage & { body?: unknown }).body = body;

@@ -30,7 +30,11 @@ export interface Runtime {
 export async function createRuntime(env: WebEnv): Promise<Runtime> {
   const logger = createLogger({ name: "ferry-web", level: env.LOG_LEVEL });
   const local = env.embedded ? loadOrCreateLocalSecrets(env.dataDir) : undefined;
-  const database = await openDatabase(env.embedded ? { dataDir: path.join(env.dataDir, "pglite") } : { url: env.DATABASE_URL, platformUrl: env.DATABASE_PLATFORM_URL, maxConnections: env.DATABASE_POOL_SIZE });
+  const database = await openDatabase(
+    env.embedded
+      ? { dataDir: path.join(env.dataDir, "pglite") }
+      : { url: env.DATABASE_URL, platformUrl: env.DATABASE_PLATFORM_URL, maxConnections: env.DATABASE_POOL_SIZE },
+  );
   try {
     await migrate(database);
     await assertDatabaseLogins(database);

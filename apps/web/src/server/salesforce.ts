@@ -39,7 +39,12 @@ export function salesforceSettings(
     enqueueInitialSync: (payload) => send("sync.initial", payload),
     enqueueSync: send,
     demo: emulator
-      ? { loginUrl: emulator.handle.loginUrl, sandboxLoginUrl: emulator.handle.sandboxLoginUrl, users: emulator.handle.users.map((u) => ({ ...u })), oauth: Boolean(client) }
+      ? {
+          loginUrl: emulator.handle.loginUrl,
+          sandboxLoginUrl: emulator.handle.sandboxLoginUrl,
+          users: emulator.handle.users.map((u) => ({ ...u })),
+          oauth: Boolean(client),
+        }
       : undefined,
   };
 }

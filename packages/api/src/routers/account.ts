@@ -38,7 +38,16 @@ export const accountRouter = router({
       activeTenantId: ctx.session.activeTenantId,
       tenants,
       support: grant
-        ? { grantId: grant.grantId, tenantId: grant.tenantId, tenantName: grant.tenantName, mode: grant.mode, reason: grant.reason, ticket: grant.ticket, startedAt: grant.startedAt, expiresAt: grant.expiresAt }
+        ? {
+            grantId: grant.grantId,
+            tenantId: grant.tenantId,
+            tenantName: grant.tenantName,
+            mode: grant.mode,
+            reason: grant.reason,
+            ticket: grant.ticket,
+            startedAt: grant.startedAt,
+            expiresAt: grant.expiresAt,
+          }
         : null,
       sessionExpiresAt: ctx.session.expiresAt,
     };

@@ -44,14 +44,20 @@ const viewOnly = (ctx: ApiContext) => ({ oauth: ctx.salesforce?.oauth, demo: ctx
 export const salesforceRouter = router({
   connection: tenantProcedure.query(({ ctx }) => viewConnection({ ctx: ctx.tenant, runtime: viewOnly(ctx) })),
   setAuthType: tenantProcedure.input(authTypeInput).mutation(({ ctx, input }) => setAuthType({ ctx: ctx.tenant, input, runtime: viewOnly(ctx) })),
-  validate: tenantProcedure.input(credentialsInput).mutation(({ ctx, input }) => validateCredentials({ ctx: ctx.tenant, input, runtime: salesforceRuntime(ctx) })),
-  startOAuth: tenantProcedure.input(oauthStartInput).mutation(({ ctx, input }) => startOAuthAuthorization({ ctx: ctx.tenant, input, runtime: salesforceRuntime(ctx) })),
+  validate: tenantProcedure
+    .input(credentialsInput)
+    .mutation(({ ctx, input }) => validateCredentials({ ctx: ctx.tenant, input, runtime: salesforceRuntime(ctx) })),
+  startOAuth: tenantProcedure
+    .input(oauthStartInput)
+    .mutation(({ ctx, input }) => startOAuthAuthorization({ ctx: ctx.tenant, input, runtime: salesforceRuntime(ctx) })),
   completeOAuth: tenantProcedure
     .input(oauthCallbackInput)
     .mutation(({ ctx, input }) => completeOAuthAuthorization({ ctx: ctx.tenant, input, runtime: salesforceRuntime(ctx) })),
   // A mutation, not a query: describing spends the org's API calls, so it runs only when asked.
   previewFields: tenantProcedure.mutation(({ ctx }) => previewFieldCatalog({ ctx: ctx.tenant, runtime: salesforceRuntime(ctx) })),
-  commitFields: tenantProcedure.input(commitCatalogInput).mutation(({ ctx, input }) => commitFieldCatalog({ ctx: ctx.tenant, input, runtime: salesforceRuntime(ctx) })),
+  commitFields: tenantProcedure
+    .input(commitCatalogInput)
+    .mutation(({ ctx, input }) => commitFieldCatalog({ ctx: ctx.tenant, input, runtime: salesforceRuntime(ctx) })),
   catalog: tenantProcedure.query(({ ctx }) => listFieldCatalog({ ctx: ctx.tenant })),
   confirm: tenantProcedure.input(confirmInput).mutation(({ ctx, input }) => confirmCredentials({ ctx: ctx.tenant, input })),
   mappings: tenantProcedure.query(({ ctx }) => listMappings({ ctx: ctx.tenant })),
@@ -63,7 +69,11 @@ export const salesforceRouter = router({
   startSync: tenantProcedure.input(startSyncInput).mutation(async ({ ctx, input }) => {
     const run = await startSalesforceSync({ ctx: ctx.tenant, input, runtime: salesforceRuntime(ctx) });
     await ctx.events
-      ?.emit(ctx.tenant.tenantId, "sync.status", { tenantId: ctx.tenant.tenantId, state: "running", message: "Initial sync queued; it starts as soon as a worker is free." })
+      ?.emit(ctx.tenant.tenantId, "sync.status", {
+        tenantId: ctx.tenant.tenantId,
+        state: "running",
+        message: "Initial sync queued; it starts as soon as a worker is free.",
+      })
       .catch((error: unknown) => ctx.log?.warn({ err: error, requestId: ctx.requestId }, "sync status not delivered"));
     return run;
   }),

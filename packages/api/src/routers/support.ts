@@ -42,7 +42,13 @@ export const supportRouter = router({
       }),
     )
     .mutation(async ({ ctx, input }) => {
-      const grant = await startSupportAccess({ db: ctx.platform, actor: ctx.actor, input, requestId: ctx.requestId, ...(ctx.supportAccessMaxSeconds ? { maxSeconds: ctx.supportAccessMaxSeconds } : {}) });
+      const grant = await startSupportAccess({
+        db: ctx.platform,
+        actor: ctx.actor,
+        input,
+        requestId: ctx.requestId,
+        ...(ctx.supportAccessMaxSeconds ? { maxSeconds: ctx.supportAccessMaxSeconds } : {}),
+      });
       await setActiveTenant({ db: ctx.platform, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: grant.tenantId });
       await ctx.refreshRooms?.(ctx.actor.userId);
       await announce(ctx, { tenantId: grant.tenantId, grantId: grant.id, state: "started", staffName: ctx.actor.name, endsAt: grant.expiresAt });

@@ -19,16 +19,12 @@ import { authedProcedure, publicProcedure, router, tenantProcedure } from "../tr
 
 export const invitationRouter = router({
   list: tenantProcedure.query(({ ctx }) => listInvitations({ ctx: ctx.tenant })),
-  create: tenantProcedure
-    .input(z.object({ email: emailAddress, role: z.enum(["admin", "viewer"]) }))
-    .mutation(async ({ ctx, input }) => {
-      const { notification, ...invitation } = await createInvitation({ ctx: ctx.tenant, input, portalUrl: ctx.portalUrl });
-      await publishNotification(ctx, notification);
-      return invitation;
-    }),
-  revoke: tenantProcedure
-    .input(z.object({ invitationId: idText }))
-    .mutation(({ ctx, input }) => revokeInvitation({ ctx: ctx.tenant, input })),
+  create: tenantProcedure.input(z.object({ email: emailAddress, role: z.enum(["admin", "viewer"]) })).mutation(async ({ ctx, input }) => {
+    const { notification, ...invitation } = await createInvitation({ ctx: ctx.tenant, input, portalUrl: ctx.portalUrl });
+    await publishNotification(ctx, notification);
+    return invitation;
+  }),
+  revoke: tenantProcedure.input(z.object({ invitationId: idText })).mutation(({ ctx, input }) => revokeInvitation({ ctx: ctx.tenant, input })),
   view: publicProcedure.input(z.object({ invitationId: idText })).query(async ({ ctx, input }) => {
     const invitation = await viewInvitation({ db: ctx.platform, invitationId: input.invitationId });
     return {
@@ -41,14 +37,15 @@ export const invitationRouter = router({
       status: invitation.status,
     };
   }),
-  accept: authedProcedure
-    .input(z.object({ invitationId: idText }))
-    .mutation(async ({ ctx, input }) => {
-      const { notification, ...accepted } = await acceptInvitation({ ctx: { db: ctx.db, platform: ctx.platform, actor: ctx.actor, requestId: ctx.requestId }, input });
-      await setActiveTenant({ db: ctx.platform, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: accepted.tenantId });
-      await publishNotification(ctx, notification);
-      return accepted;
-    }),
+  accept: authedProcedure.input(z.object({ invitationId: idText })).mutation(async ({ ctx, input }) => {
+    const { notification, ...accepted } = await acceptInvitation({
+      ctx: { db: ctx.db, platform: ctx.platform, actor: ctx.actor, requestId: ctx.requestId },
+      input,
+    });
+    await setActiveTenant({ db: ctx.platform, actor: ctx.actor, session: { id: ctx.session.sessionId }, tenantId: accepted.tenantId });
+    await publishNotification(ctx, notification);
+    return accepted;
+  }),
 });
 
 export const outboxRouter = router({
@@ -81,7 +78,5 @@ export const notificationRouter = router({
   list: tenantProcedure
     .input(z.object({ limit: z.number().int().min(1).max(100).default(20), unreadOnly: z.boolean().optional() }))
     .query(({ ctx, input }) => listNotifications({ ctx: ctx.tenant, input })),
-  markRead: tenantProcedure
-    .input(z.object({ ids: z.array(idText).max(100) }))
-    .mutation(({ ctx, input }) => markNotificationsRead({ ctx: ctx.tenant, input })),
+  markRead: tenantProcedure.input(z.object({ ids: z.array(idText).max(100) })).mutation(({ ctx, input }) => markNotificationsRead({ ctx: ctx.tenant, input })),
 });

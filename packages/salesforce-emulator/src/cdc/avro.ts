@@ -1,33 +1,38 @@
-import { createHash } from 'node:crypto';
-import avro from 'avsc';
-import type { Value } from '../data/generator';
-import type { FieldDef, ObjectDef } from '../schema';
-import { dateToEpoch } from '../time';
-import type { ChangeEventHeader } from './capture';
+import { createHash } from "node:crypto";
+import avro from "avsc";
+import type { Value } from "../data/generator";
+import type { FieldDef, ObjectDef } from "../schema";
+import { dateToEpoch } from "../time";
+import type { ChangeEventHeader } from "./capture";
 
-const NS = 'com.sforce.eventbus';
+const NS = "com.sforce.eventbus";
 
 /** The ChangeEventHeader record as Salesforce's change event schemas declare it. */
 const HEADER_TYPE = {
-  type: 'record',
-  name: 'ChangeEventHeader',
+  type: "record",
+  name: "ChangeEventHeader",
   namespace: NS,
   fields: [
-    { name: 'entityName', type: 'string' },
-    { name: 'recordIds', type: { type: 'array', items: 'string' } },
+    { name: "entityName", type: "string" },
+    { name: "recordIds", type: { type: "array", items: "string" } },
     {
-      name: 'changeType',
-      type: { type: 'enum', name: 'ChangeType', namespace: NS, symbols: ['CREATE', 'UPDATE', 'DELETE', 'UNDELETE', 'GAP_CREATE', 'GAP_UPDATE', 'GAP_DELETE', 'GAP_UNDELETE', 'GAP_OVERFLOW', 'SNAPSHOT'] },
+      name: "changeType",
+      type: {
+        type: "enum",
+        name: "ChangeType",
+        namespace: NS,
+        symbols: ["CREATE", "UPDATE", "DELETE", "UNDELETE", "GAP_CREATE", "GAP_UPDATE", "GAP_DELETE", "GAP_UNDELETE", "GAP_OVERFLOW", "SNAPSHOT"],
+      },
     },
-    { name: 'changeOrigin', type: 'string' },
-    { name: 'transactionKey', type: 'string' },
-    { name: 'sequenceNumber', type: 'int' },
-    { name: 'commitTimestamp', type: 'long' },
-    { name: 'commitNumber', type: 'long' },
-    { name: 'commitUser', type: 'string' },
-    { name: 'nulledFields', type: { type: 'array', items: 'string' } },
-    { name: 'diffFields', type: { type: 'array', items: 'string' } },
-    { name: 'changedFields', type: { type: 'array', items: 'string' } },
+    { name: "changeOrigin", type: "string" },
+    { name: "transactionKey", type: "string" },
+    { name: "sequenceNumber", type: "int" },
+    { name: "commitTimestamp", type: "long" },
+    { name: "commitNumber", type: "long" },
+    { name: "commitUser", type: "string" },
+    { name: "nulledFields", type: { type: "array", items: "string" } },
+    { name: "diffFields", type: { type: "array", items: "string" } },
+    { name: "changedFields", type: { type: "array", items: "string" } },
   ],
 };
 
@@ -49,16 +54,24 @@ export interface EntitySchema {
   index: Map<string, [number, number]>;
 }
 
-const NAME_PARTS = ['Salutation', 'FirstName', 'LastName', 'MiddleName', 'Suffix'];
+const NAME_PARTS = ["Salutation", "FirstName", "LastName", "MiddleName", "Suffix"];
 
 function avroType(f: FieldDef): unknown {
   switch (f.type) {
-    case 'boolean': return 'boolean';
-    case 'int': return 'int';
-    case 'double': case 'currency': case 'percent': return 'double';
-    case 'date': return { type: 'int', logicalType: 'date' };
-    case 'datetime': return { type: 'long', logicalType: 'timestamp-millis' };
-    default: return 'string';
+    case "boolean":
+      return "boolean";
+    case "int":
+      return "int";
+    case "double":
+    case "currency":
+    case "percent":
+      return "double";
+    case "date":
+      return { type: "int", logicalType: "date" };
+    case "datetime":
+      return { type: "long", logicalType: "timestamp-millis" };
+    default:
+      return "string";
   }
 }
 
@@ -68,15 +81,23 @@ function avroType(f: FieldDef): unknown {
  */
 export function changeEventSchema(def: ObjectDef): EntitySchema {
   const byName = new Map(def.fields.map((f) => [f.name, f]));
-  const personName = byName.get('Name')?.calculated === true && byName.has('FirstName') && byName.has('LastName');
+  const personName = byName.get("Name")?.calculated === true && byName.has("FirstName") && byName.has("LastName");
   const fields: EventField[] = [];
   const seenCompound = new Set<string>();
   for (const f of def.fields) {
-    if (f.type === 'address' || f.name === 'Id' || f.name === 'IsDeleted' || f.name === 'SystemModstamp' || f.name === 'LastViewedDate' || f.name === 'LastReferencedDate') continue;
-    if (personName && (f.name === 'Name' || NAME_PARTS.includes(f.name))) {
-      if (seenCompound.has('Name')) continue;
-      seenCompound.add('Name');
-      fields.push({ name: 'Name', compound: true, parts: NAME_PARTS.filter((p) => byName.has(p)).map((p) => ({ name: p, def: byName.get(p)! })) });
+    if (
+      f.type === "address" ||
+      f.name === "Id" ||
+      f.name === "IsDeleted" ||
+      f.name === "SystemModstamp" ||
+      f.name === "LastViewedDate" ||
+      f.name === "LastReferencedDate"
+    )
+      continue;
+    if (personName && (f.name === "Name" || NAME_PARTS.includes(f.name))) {
+      if (seenCompound.has("Name")) continue;
+      seenCompound.add("Name");
+      fields.push({ name: "Name", compound: true, parts: NAME_PARTS.filter((p) => byName.has(p)).map((p) => ({ name: p, def: byName.get(p)! })) });
       continue;
     }
     if (f.compoundFieldName) {
@@ -89,29 +110,30 @@ export function changeEventSchema(def: ObjectDef): EntitySchema {
     fields.push({ name: f.name, compound: false, parts: [{ name: f.name, def: f }] });
   }
   let addressDefined = false;
-  const avroFields: unknown[] = [{ name: 'ChangeEventHeader', type: HEADER_TYPE, doc: 'Data:DataCapture' }];
+  const avroFields: unknown[] = [{ name: "ChangeEventHeader", type: HEADER_TYPE, doc: "Data:DataCapture" }];
   for (const ef of fields) {
     if (!ef.compound) {
-      avroFields.push({ name: ef.name, type: ['null', avroType(ef.parts[0]!.def)], default: null });
+      avroFields.push({ name: ef.name, type: ["null", avroType(ef.parts[0]!.def)], default: null });
       continue;
     }
-    const isAddress = ef.name !== 'Name';
-    const recordName = isAddress ? 'Address' : 'Switchable_PersonName';
+    const isAddress = ef.name !== "Name";
+    const recordName = isAddress ? "Address" : "Switchable_PersonName";
     // A named type is declared once per schema; later address fields refer to it by name.
-    const type = isAddress && addressDefined
-      ? `${NS}.Address`
-      : {
-          type: 'record',
-          name: recordName,
-          namespace: NS,
-          fields: ef.parts.map((p) => ({ name: isAddress ? componentName(ef.name, p.name) : p.name, type: ['null', avroType(p.def)], default: null })),
-        };
+    const type =
+      isAddress && addressDefined
+        ? `${NS}.Address`
+        : {
+            type: "record",
+            name: recordName,
+            namespace: NS,
+            fields: ef.parts.map((p) => ({ name: isAddress ? componentName(ef.name, p.name) : p.name, type: ["null", avroType(p.def)], default: null })),
+          };
     if (isAddress) addressDefined = true;
-    avroFields.push({ name: ef.name, type: ['null', type], default: null });
+    avroFields.push({ name: ef.name, type: ["null", type], default: null });
   }
-  const schema = { type: 'record', name: `${def.name.replace(/__c$/, '__')}ChangeEvent`, namespace: NS, fields: avroFields };
+  const schema = { type: "record", name: `${def.name.replace(/__c$/, "__")}ChangeEvent`, namespace: NS, fields: avroFields };
   const json = JSON.stringify(schema);
-  const id = createHash('md5').update(json).digest('base64url');
+  const id = createHash("md5").update(json).digest("base64url");
   const index = new Map<string, [number, number]>();
   fields.forEach((ef, k) => ef.parts.forEach((p, j) => index.set(p.name, [k + 1, ef.compound ? j : -1])));
   return { id, json, type: avro.Type.forSchema(schema as avro.Schema), fields, index };
@@ -119,19 +141,27 @@ export function changeEventSchema(def: ObjectDef): EntitySchema {
 
 /** `BillingCity` in the BillingAddress record is `City`; Lead's `City` stays `City`. */
 function componentName(compound: string, part: string): string {
-  const prefix = compound.slice(0, -'Address'.length);
+  const prefix = compound.slice(0, -"Address".length);
   return part.startsWith(prefix) ? part.slice(prefix.length) : part;
 }
 
 function avroValue(f: FieldDef, v: Value): unknown {
   if (v === null) return null;
   switch (f.type) {
-    case 'date': return Math.floor(dateToEpoch(String(v)) / 86_400);
-    case 'datetime': return typeof v === 'number' ? v * 1000 : v;
-    case 'boolean': return v === true;
-    case 'int': return Math.trunc(Number(v));
-    case 'double': case 'currency': case 'percent': return Number(v);
-    default: return String(v);
+    case "date":
+      return Math.floor(dateToEpoch(String(v)) / 86_400);
+    case "datetime":
+      return typeof v === "number" ? v * 1000 : v;
+    case "boolean":
+      return v === true;
+    case "int":
+      return Math.trunc(Number(v));
+    case "double":
+    case "currency":
+    case "percent":
+      return Number(v);
+    default:
+      return String(v);
   }
 }
 
@@ -173,7 +203,7 @@ export function encodeChangeEvent(
       record[ef.name] = null;
       continue;
     }
-    const isAddress = ef.name !== 'Name';
+    const isAddress = ef.name !== "Name";
     const inner: Record<string, unknown> = {};
     for (const p of ef.parts) inner[isAddress ? componentName(ef.name, p.name) : p.name] = p.name in values ? avroValue(p.def, values[p.name] ?? null) : null;
     record[ef.name] = inner;
@@ -215,7 +245,7 @@ export function maskFields(schema: EntitySchema, payload: Buffer, hidden: string
       bits.set(-1, (bits.get(-1) ?? new Set()).add(k));
     } else {
       const inner = record[ef.name] as Record<string, unknown> | null;
-      if (inner) inner[ef.name === 'Name' ? name : componentName(ef.name, name)] = null;
+      if (inner) inner[ef.name === "Name" ? name : componentName(ef.name, name)] = null;
       bits.set(k, (bits.get(k) ?? new Set()).add(j));
     }
   }

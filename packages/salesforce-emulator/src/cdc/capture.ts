@@ -1,15 +1,13 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
-import type { Org } from '../data/org';
-import type { SObjectTable, StoredRecord, RowRef } from '../data/table';
-import type { Value } from '../data/generator';
-import { changeEventSchema, encodeChangeEvent, type EntitySchema } from './avro';
+import { AsyncLocalStorage } from "node:async_hooks";
+import { randomUUID } from "node:crypto";
+import type { Org } from "../data/org";
+import type { SObjectTable, StoredRecord, RowRef } from "../data/table";
+import type { Value } from "../data/generator";
+import { changeEventSchema, encodeChangeEvent, type EntitySchema } from "./avro";
 
-export type ChangeType =
-  | 'CREATE' | 'UPDATE' | 'DELETE' | 'UNDELETE'
-  | 'GAP_CREATE' | 'GAP_UPDATE' | 'GAP_DELETE' | 'GAP_UNDELETE' | 'GAP_OVERFLOW';
+export type ChangeType = "CREATE" | "UPDATE" | "DELETE" | "UNDELETE" | "GAP_CREATE" | "GAP_UPDATE" | "GAP_DELETE" | "GAP_UNDELETE" | "GAP_OVERFLOW";
 
-export const GAP_TYPES = ['GAP_CREATE', 'GAP_UPDATE', 'GAP_DELETE', 'GAP_UNDELETE'] as const;
+export const GAP_TYPES = ["GAP_CREATE", "GAP_UPDATE", "GAP_DELETE", "GAP_UNDELETE"] as const;
 
 export interface ChangeEventHeader {
   entityName: string;
@@ -62,21 +60,21 @@ export function originForRequest(path: string, callOptions: string | string[] | 
   let version: string;
   let bulk = false;
   if (rest) {
-    bulk = /^\/jobs\/ingest\b/.test(rest[2] ?? '');
-    api = bulk ? 'bulkapi' : 'rest';
+    bulk = /^\/jobs\/ingest\b/.test(rest[2] ?? "");
+    api = bulk ? "bulkapi" : "rest";
     version = rest[1]!;
   } else if (soap) {
-    api = 'soap';
+    api = "soap";
     version = soap[1]!;
   } else if (bulk1) {
-    api = 'bulkapi';
+    api = "bulkapi";
     version = bulk1[1]!;
     bulk = true;
   } else {
     return undefined;
   }
-  const header = Array.isArray(callOptions) ? callOptions.join(',') : (callOptions ?? '');
-  const client = /(?:^|[,;]\s*)client=([^,;]*)/i.exec(header)?.[1]?.trim() ?? '';
+  const header = Array.isArray(callOptions) ? callOptions.join(",") : (callOptions ?? "");
+  const client = /(?:^|[,;]\s*)client=([^,;]*)/i.exec(header)?.[1]?.trim() ?? "";
   return { changeOrigin: `com/salesforce/api/${api}/${version};client=${client}`, bulk };
 }
 
@@ -115,7 +113,7 @@ const RETENTION_MS = 72 * 3_600_000;
 const MAX_EVENTS = 100_000;
 /** Records per transaction when Salesforce saves Bulk API rows. */
 const BULK_CHUNK = 200;
-export const OVERFLOW_RECORD_ID = '000000000000000AAA';
+export const OVERFLOW_RECORD_ID = "000000000000000AAA";
 
 /**
  * Change Data Capture: Tx.put reports every row it writes, rollback withdraws them, and what
@@ -166,7 +164,7 @@ export class ChangeCapture {
       this.byOwner.set(owner, p);
       this.pending.push(p);
     }
-    const before = prev === undefined ? undefined : typeof prev === 'number' ? table.materialize(prev).v : { ...prev.v };
+    const before = prev === undefined ? undefined : typeof prev === "number" ? table.materialize(prev).v : { ...prev.v };
     p.changes.push({ maker, table, counter: next.counter, before, after: { ...next.v }, purged: next.purged === true });
     this.schedule();
   }
@@ -183,7 +181,7 @@ export class ChangeCapture {
 
   schemaFor(entity: string): EntitySchema {
     const table = this.org.requireTable(entity);
-    const sig = `${table.def.name}:${table.def.fields.map((f) => `${f.name}/${f.type}`).join(',')}`;
+    const sig = `${table.def.name}:${table.def.fields.map((f) => `${f.name}/${f.type}`).join(",")}`;
     let s = this.schemas.get(sig);
     if (!s) {
       s = changeEventSchema(table.def);
@@ -231,8 +229,11 @@ export class ChangeCapture {
   /** Fault: a gap event (the change happened but its details were lost), or an overflow. */
   emitGap(entity: string, changeType: ChangeType, recordIds: string[], commitUser?: string): BusEvent {
     const name = this.org.requireTable(entity).def.name;
-    const ids = changeType === 'GAP_OVERFLOW' ? [OVERFLOW_RECORD_ID] : recordIds;
-    return this.publish([{ entity: name, changeType, recordIds: ids, fields: {}, changed: [], nulled: [], commitUser: commitUser ?? this.org.users[0]!.id }], undefined)[0]!;
+    const ids = changeType === "GAP_OVERFLOW" ? [OVERFLOW_RECORD_ID] : recordIds;
+    return this.publish(
+      [{ entity: name, changeType, recordIds: ids, fields: {}, changed: [], nulled: [], commitUser: commitUser ?? this.org.users[0]!.id }],
+      undefined,
+    )[0]!;
   }
 
   reset(): void {
@@ -294,7 +295,7 @@ export class ChangeCapture {
       if (!d) continue;
       const id = String(last.after.Id);
       const entity = last.table.def.name;
-      const commitUser = String(last.after.LastModifiedById ?? last.after.CreatedById ?? '');
+      const commitUser = String(last.after.LastModifiedById ?? last.after.CreatedById ?? "");
       // Salesforce sends one event for records given the same change in one transaction.
       const key = JSON.stringify([entity, d.changeType, d.fields, d.changed, d.nulled, commitUser]);
       const same = byKey.get(key);
@@ -320,7 +321,7 @@ export class ChangeCapture {
         entityName: d.entity,
         recordIds: d.recordIds,
         changeType: d.changeType,
-        changeOrigin: scope?.changeOrigin ?? '',
+        changeOrigin: scope?.changeOrigin ?? "",
         transactionKey,
         sequenceNumber: k + 1,
         commitTimestamp: committedAt,
@@ -331,7 +332,15 @@ export class ChangeCapture {
         changedFields: [],
       };
       const payload = encodeChangeEvent(schema, header, d.fields, d.changed, d.nulled);
-      const ev: BusEvent = { seq: ++this.head, id: randomUUID(), entity: d.entity, schemaId: schema.id, payload: payload.buffer, committedAt, header: payload.header };
+      const ev: BusEvent = {
+        seq: ++this.head,
+        id: randomUUID(),
+        entity: d.entity,
+        schemaId: schema.id,
+        payload: payload.buffer,
+        committedAt,
+        header: payload.header,
+      };
       this.events.push(ev);
       out.push(ev);
     });
@@ -353,15 +362,15 @@ interface Draft {
 }
 
 /** Fields a change event never carries: the id travels in recordIds, the rest are system bookkeeping. */
-const NOT_IN_EVENT = new Set(['Id', 'IsDeleted', 'SystemModstamp', 'LastViewedDate', 'LastReferencedDate']);
+const NOT_IN_EVENT = new Set(["Id", "IsDeleted", "SystemModstamp", "LastViewedDate", "LastReferencedDate"]);
 
 function diff(before: Record<string, Value> | undefined, after: Record<string, Value>, purged: boolean) {
   const wasDeleted = before?.IsDeleted === true;
   const isDeleted = after.IsDeleted === true || purged;
   const all = () => Object.fromEntries(Object.entries(after).filter(([k, v]) => !NOT_IN_EVENT.has(k) && v !== null && v !== undefined));
-  if (!before) return isDeleted ? undefined : { changeType: 'CREATE' as const, fields: all(), changed: [], nulled: [] };
-  if (!wasDeleted && isDeleted) return { changeType: 'DELETE' as const, fields: {}, changed: [], nulled: [] };
-  if (wasDeleted && !isDeleted) return { changeType: 'UNDELETE' as const, fields: all(), changed: [], nulled: [] };
+  if (!before) return isDeleted ? undefined : { changeType: "CREATE" as const, fields: all(), changed: [], nulled: [] };
+  if (!wasDeleted && isDeleted) return { changeType: "DELETE" as const, fields: {}, changed: [], nulled: [] };
+  if (wasDeleted && !isDeleted) return { changeType: "UNDELETE" as const, fields: all(), changed: [], nulled: [] };
   if (wasDeleted && isDeleted) return undefined;
   const fields: Record<string, Value> = {};
   const changed: string[] = [];
@@ -375,5 +384,5 @@ function diff(before: Record<string, Value> | undefined, after: Record<string, V
     if (now === null) nulled.push(k);
     else fields[k] = now;
   }
-  return changed.length ? { changeType: 'UPDATE' as const, fields, changed, nulled } : undefined;
+  return changed.length ? { changeType: "UPDATE" as const, fields, changed, nulled } : undefined;
 }

@@ -1,12 +1,12 @@
-import { canonicalId, decodeId, KEY_PREFIX, makeId } from '../ids';
-import { DAY, type EpochSeconds } from '../time';
-import { DEFAULT_CUSTOM_FIELDS, field, OBJECT_NAMES, Schema, type FieldDef, type FieldSpec, type ObjectDef } from '../schema';
-import { buildGeneratedTable, RECORD_TYPES, type GeneratorContext, type Value } from './generator';
-import { SObjectTable, type RowRef, type StoredRecord } from './table';
-import type { Tx } from './writes';
-import type { ChangeCapture } from '../cdc/capture';
+import { canonicalId, decodeId, KEY_PREFIX, makeId } from "../ids";
+import { DAY, type EpochSeconds } from "../time";
+import { DEFAULT_CUSTOM_FIELDS, field, OBJECT_NAMES, Schema, type FieldDef, type FieldSpec, type ObjectDef } from "../schema";
+import { buildGeneratedTable, RECORD_TYPES, type GeneratorContext, type Value } from "./generator";
+import { SObjectTable, type RowRef, type StoredRecord } from "./table";
+import type { Tx } from "./writes";
+import type { ChangeCapture } from "../cdc/capture";
 
-export type FieldAccess = 'edit' | 'read' | 'hidden';
+export type FieldAccess = "edit" | "read" | "hidden";
 
 export interface UserOptions {
   username: string;
@@ -55,15 +55,34 @@ export interface OrgUser {
 }
 
 export const DEFAULT_COUNTS: Record<string, number> = {
-  User: 12, Account: 2_000, Contact: 5_000, Lead: 10_000, Opportunity: 2_000,
-  OpportunityContactRole: 2_000, Campaign: 50, CampaignMember: 5_000, Case: 500, Task: 2_000, Event: 1_000,
+  User: 12,
+  Account: 2_000,
+  Contact: 5_000,
+  Lead: 10_000,
+  Opportunity: 2_000,
+  OpportunityContactRole: 2_000,
+  Campaign: 50,
+  CampaignMember: 5_000,
+  Case: 500,
+  Task: 2_000,
+  Event: 1_000,
 };
 
 export const DEFAULT_USERS: UserOptions[] = [
-  { username: 'sync@ferry.emulator', password: 'ferry-sync-1', securityToken: 'SYNCTOKEN0000000000000001', firstName: 'Sync', lastName: 'User' },
+  { username: "sync@ferry.emulator", password: "ferry-sync-1", securityToken: "SYNCTOKEN0000000000000001", firstName: "Sync", lastName: "User" },
   {
-    username: 'restricted@ferry.emulator', password: 'ferry-restricted-1', securityToken: 'RESTRICTEDTOKEN000000001', firstName: 'Restricted', lastName: 'User',
-    fieldAccess: { 'Lead.Secret__c': 'hidden', 'Lead.AnnualRevenue': 'hidden', 'Contact.Birthdate': 'hidden', 'Account.AnnualRevenue': 'read', 'Lead.Score__c': 'read' },
+    username: "restricted@ferry.emulator",
+    password: "ferry-restricted-1",
+    securityToken: "RESTRICTEDTOKEN000000001",
+    firstName: "Restricted",
+    lastName: "User",
+    fieldAccess: {
+      "Lead.Secret__c": "hidden",
+      "Lead.AnnualRevenue": "hidden",
+      "Contact.Birthdate": "hidden",
+      "Account.AnnualRevenue": "read",
+      "Lead.Score__c": "read",
+    },
   },
 ];
 
@@ -104,7 +123,7 @@ export class Org {
 
   constructor(private readonly options: OrgOptions = {}) {
     this.id = makeId(KEY_PREFIX.Organization, options.orgNumber ?? 1);
-    this.name = options.organizationName ?? 'Ferry Emulator Org';
+    this.name = options.organizationName ?? "Ferry Emulator Org";
     this.isSandbox = options.isSandbox ?? false;
     this.seededAt = Math.floor((options.now ?? Date.now()) / 1000);
     this.dailyApiLimit = options.dailyApiLimit ?? 15_000;
@@ -131,7 +150,7 @@ export class Org {
       historyDays: o.historyDays ?? 365,
       loginUsers: userOpts.map((u, k) => ({
         username: u.username,
-        firstName: u.firstName ?? 'Emulator',
+        firstName: u.firstName ?? "Emulator",
         lastName: u.lastName ?? `User ${k + 1}`,
         email: u.email ?? u.username,
       })),
@@ -147,13 +166,13 @@ export class Org {
       index: k,
       username: u.username,
       password: u.password,
-      securityToken: u.securityToken ?? '',
+      securityToken: u.securityToken ?? "",
       displayName: `${this.ctx.loginUsers[k]!.firstName} ${this.ctx.loginUsers[k]!.lastName}`,
       email: this.ctx.loginUsers[k]!.email,
       passwordExpired: u.passwordExpired ?? false,
       fieldAccess: new Map(Object.entries(u.fieldAccess ?? {}).map(([key, v]) => [key.toLowerCase(), v])),
     }));
-    this.tables.get('Organization')!.put(this.organizationRecord());
+    this.tables.get("Organization")!.put(this.organizationRecord());
     this.clockOffset = 0;
     this.lateModstamp = o.lateModstamp;
     this.usage = 0;
@@ -166,16 +185,48 @@ export class Org {
     const created = this.seededAt - (o.historyDays ?? 365) * DAY - DAY;
     const admin = this.users[0]?.id ?? makeId(KEY_PREFIX.User, 1);
     const v: Record<string, Value> = {
-      Id: this.id, Name: this.name, Division: null, Street: '415 Mission Street', City: 'San Francisco', State: 'CA', PostalCode: '94105',
-      Country: 'United States', Phone: '+1 415 555 0100', Fax: null, PrimaryContact: this.users[0]?.displayName ?? null,
-      DefaultLocaleSidKey: 'en_US', TimeZoneSidKey: 'GMT', LanguageLocaleKey: 'en_US', ReceivesInfoEmails: false, ReceivesAdminInfoEmails: false,
-      FiscalYearStartMonth: 1, UsesStartDateAsFiscalYearName: false, DefaultAccountAccess: 'Edit', DefaultContactAccess: 'ControlledByParent',
-      DefaultOpportunityAccess: 'Edit', DefaultLeadAccess: 'ReadEditTransfer', DefaultCaseAccess: 'ReadEditTransfer', DefaultCalendarAccess: 'ReadEditTransfer',
-      DefaultPricebookAccess: 'ReadEditTransfer', DefaultCampaignAccess: 'ReadEditTransfer', ComplianceBccEmail: null, UiSkin: 'Theme3',
-      SignupCountryIsoCode: 'US', TrialExpirationDate: null, OrganizationType: o.edition ?? 'Enterprise Edition', NamespacePrefix: null,
-      InstanceName: o.instanceName ?? (this.isSandbox ? 'CS224' : 'NA224'), IsSandbox: this.isSandbox, MonthlyPageViewsUsed: 0,
-      MonthlyPageViewsEntitlement: 0, IsReadOnly: false,
-      CreatedDate: created, CreatedById: admin, LastModifiedDate: created, LastModifiedById: admin, SystemModstamp: created,
+      Id: this.id,
+      Name: this.name,
+      Division: null,
+      Street: "415 Mission Street",
+      City: "San Francisco",
+      State: "CA",
+      PostalCode: "94105",
+      Country: "United States",
+      Phone: "+1 415 555 0100",
+      Fax: null,
+      PrimaryContact: this.users[0]?.displayName ?? null,
+      DefaultLocaleSidKey: "en_US",
+      TimeZoneSidKey: "GMT",
+      LanguageLocaleKey: "en_US",
+      ReceivesInfoEmails: false,
+      ReceivesAdminInfoEmails: false,
+      FiscalYearStartMonth: 1,
+      UsesStartDateAsFiscalYearName: false,
+      DefaultAccountAccess: "Edit",
+      DefaultContactAccess: "ControlledByParent",
+      DefaultOpportunityAccess: "Edit",
+      DefaultLeadAccess: "ReadEditTransfer",
+      DefaultCaseAccess: "ReadEditTransfer",
+      DefaultCalendarAccess: "ReadEditTransfer",
+      DefaultPricebookAccess: "ReadEditTransfer",
+      DefaultCampaignAccess: "ReadEditTransfer",
+      ComplianceBccEmail: null,
+      UiSkin: "Theme3",
+      SignupCountryIsoCode: "US",
+      TrialExpirationDate: null,
+      OrganizationType: o.edition ?? "Enterprise Edition",
+      NamespacePrefix: null,
+      InstanceName: o.instanceName ?? (this.isSandbox ? "CS224" : "NA224"),
+      IsSandbox: this.isSandbox,
+      MonthlyPageViewsUsed: 0,
+      MonthlyPageViewsEntitlement: 0,
+      IsReadOnly: false,
+      CreatedDate: created,
+      CreatedById: admin,
+      LastModifiedDate: created,
+      LastModifiedById: admin,
+      SystemModstamp: created,
     };
     return { counter: decodeId(this.id)!.counter, v };
   }
@@ -225,41 +276,42 @@ export class Org {
   }
 
   access(user: OrgUser | undefined, objectName: string, fieldName: string): FieldAccess {
-    if (!user || fieldName === 'Id') return 'edit';
-    return user.fieldAccess.get(`${objectName}.${fieldName}`.toLowerCase()) ?? 'edit';
+    if (!user || fieldName === "Id") return "edit";
+    return user.fieldAccess.get(`${objectName}.${fieldName}`.toLowerCase()) ?? "edit";
   }
 
   setFieldAccess(username: string, objectName: string, fieldName: string, access: FieldAccess): void {
     const user = this.userByName(username);
     const def = this.schema.object(objectName);
     const f = def && Schema.field(def, fieldName);
-    if (!user || !def || !f) throw new WriteFailure('NOT_FOUND', `Unknown user, object or field: ${username} ${objectName}.${fieldName}`);
+    if (!user || !def || !f) throw new WriteFailure("NOT_FOUND", `Unknown user, object or field: ${username} ${objectName}.${fieldName}`);
     user.fieldAccess.set(`${def.name}.${f.name}`.toLowerCase(), access);
   }
 
   /** An admin resetting a user's password or token, or expiring the password (login then reports passwordExpired). */
   setUserCredentials(username: string, change: { password?: string; securityToken?: string; passwordExpired?: boolean }): void {
     const user = this.userByName(username);
-    if (!user) throw new WriteFailure('NOT_FOUND', `Unknown user: ${username}`);
+    if (!user) throw new WriteFailure("NOT_FOUND", `Unknown user: ${username}`);
     if (change.password !== undefined) user.password = change.password;
     if (change.securityToken !== undefined) user.securityToken = change.securityToken;
     if (change.passwordExpired !== undefined) user.passwordExpired = change.passwordExpired;
   }
 
   visibleFields(user: OrgUser | undefined, def: ObjectDef): FieldDef[] {
-    return def.fields.filter((f) => this.access(user, def.name, f.name) !== 'hidden');
+    return def.fields.filter((f) => this.access(user, def.name, f.name) !== "hidden");
   }
 
   /** Field lookup as the user sees the schema: hidden fields do not exist. */
   visibleField(user: OrgUser | undefined, def: ObjectDef, name: string): FieldDef | undefined {
     const f = Schema.field(def, name);
-    return f && this.access(user, def.name, f.name) !== 'hidden' ? f : undefined;
+    return f && this.access(user, def.name, f.name) !== "hidden" ? f : undefined;
   }
 
   addCustomField(objectName: string, spec: FieldSpec): FieldDef {
     const table = this.requireTable(objectName);
-    if (!spec.name.endsWith('__c')) throw new WriteFailure('INVALID_FIELD', `Custom field names must end with __c: ${spec.name}`);
-    if (Schema.field(table.def, spec.name)) throw new WriteFailure('DUPLICATE_DEVELOPER_NAME', `There is already a field named ${spec.name} on ${table.def.name}.`);
+    if (!spec.name.endsWith("__c")) throw new WriteFailure("INVALID_FIELD", `Custom field names must end with __c: ${spec.name}`);
+    if (Schema.field(table.def, spec.name))
+      throw new WriteFailure("DUPLICATE_DEVELOPER_NAME", `There is already a field named ${spec.name} on ${table.def.name}.`);
     const f = field({ ...spec, custom: true, generated: false });
     table.def.fields.push(f);
     table.version++;
@@ -269,17 +321,17 @@ export class Org {
   removeCustomField(objectName: string, fieldName: string): void {
     const table = this.requireTable(objectName);
     const f = Schema.field(table.def, fieldName);
-    if (!f || !f.custom) throw new WriteFailure('INVALID_FIELD', `No such custom field ${fieldName} on ${table.def.name}`);
+    if (!f || !f.custom) throw new WriteFailure("INVALID_FIELD", `No such custom field ${fieldName} on ${table.def.name}`);
     table.def.fields = table.def.fields.filter((x) => x !== f);
     for (const rec of table.overlay.values()) delete rec.v[f.name];
     table.version++;
   }
 
   /** Changing a field's type keeps values that convert cleanly and nulls the rest, like the Setup UI warns. */
-  retypeCustomField(objectName: string, fieldName: string, spec: Partial<FieldSpec> & { type: FieldDef['type'] }): FieldDef {
+  retypeCustomField(objectName: string, fieldName: string, spec: Partial<FieldSpec> & { type: FieldDef["type"] }): FieldDef {
     const table = this.requireTable(objectName);
     const old = Schema.field(table.def, fieldName);
-    if (!old || !old.custom) throw new WriteFailure('INVALID_FIELD', `No such custom field ${fieldName} on ${table.def.name}`);
+    if (!old || !old.custom) throw new WriteFailure("INVALID_FIELD", `No such custom field ${fieldName} on ${table.def.name}`);
     const { name: _ignored, ...rest } = { ...old, ...spec, length: spec.length ?? field({ name: old.name, type: spec.type }).length };
     const next = field({ ...rest, name: old.name, custom: true, generated: false });
     const gen = table.gen.fields.get(old.name);
@@ -296,7 +348,7 @@ export class Org {
 
   requireTable(objectName: string): SObjectTable {
     const t = this.table(objectName);
-    if (!t) throw new WriteFailure('INVALID_TYPE', `sObject type '${objectName}' is not supported.`);
+    if (!t) throw new WriteFailure("INVALID_TYPE", `sObject type '${objectName}' is not supported.`);
     return t;
   }
 
@@ -314,7 +366,7 @@ export class Org {
 
   /** Whether a record counts as emptied from the recycle bin (15 days after deletion). */
   isPurged(ref: RowRef): boolean {
-    if (typeof ref === 'number') return false;
+    if (typeof ref === "number") return false;
     if (ref.purged) return true;
     return ref.v.IsDeleted === true && (ref.v.SystemModstamp as number) < this.now() - 15 * DAY;
   }
@@ -343,7 +395,7 @@ export class Org {
   }
 
   stamp(rec: StoredRecord, userId: string): void {
-    const t = this.writeStamp(typeof rec.v.SystemModstamp === 'number' ? rec.v.SystemModstamp : -Infinity);
+    const t = this.writeStamp(typeof rec.v.SystemModstamp === "number" ? rec.v.SystemModstamp : -Infinity);
     rec.v.LastModifiedDate = t;
     rec.v.SystemModstamp = t;
     rec.v.LastModifiedById = userId;
@@ -353,22 +405,22 @@ export class Org {
 export function convertValue(value: Value, f: FieldDef): Value {
   if (value === null) return null;
   switch (f.type) {
-    case 'boolean':
-      return typeof value === 'boolean' ? value : value === 'true' ? true : value === 'false' ? false : null;
-    case 'int':
-    case 'double':
-    case 'currency':
-    case 'percent': {
-      const n = typeof value === 'number' ? value : Number(value);
-      return Number.isFinite(n) && typeof value !== 'boolean' ? (f.type === 'int' ? Math.trunc(n) : n) : null;
+    case "boolean":
+      return typeof value === "boolean" ? value : value === "true" ? true : value === "false" ? false : null;
+    case "int":
+    case "double":
+    case "currency":
+    case "percent": {
+      const n = typeof value === "number" ? value : Number(value);
+      return Number.isFinite(n) && typeof value !== "boolean" ? (f.type === "int" ? Math.trunc(n) : n) : null;
     }
-    case 'string':
-    case 'textarea':
-    case 'email':
-    case 'phone':
-    case 'url':
-    case 'picklist':
-    case 'multipicklist':
+    case "string":
+    case "textarea":
+    case "email":
+    case "phone":
+    case "url":
+    case "picklist":
+    case "multipicklist":
       return String(value).slice(0, f.length || undefined);
     default:
       return null;

@@ -1,6 +1,6 @@
-import { decodeId, makeId } from '../ids';
-import { Timeline, type GeneratedTable, type Value } from './generator';
-import type { ObjectDef } from '../schema';
+import { decodeId, makeId } from "../ids";
+import { Timeline, type GeneratedTable, type Value } from "./generator";
+import type { ObjectDef } from "../schema";
 
 /** A record that differs from (or is absent in) the generator: created, updated or deleted through the API. */
 export interface StoredRecord {
@@ -15,7 +15,7 @@ export interface StoredRecord {
 /** Generated rows are referenced by index (no allocation); overlay rows by their record. */
 export type RowRef = number | StoredRecord;
 
-export type SortKey = 'Id' | 'SystemModstamp' | 'LastModifiedDate' | 'CreatedDate';
+export type SortKey = "Id" | "SystemModstamp" | "LastModifiedDate" | "CreatedDate";
 
 export class SObjectTable {
   readonly overlay = new Map<number, StoredRecord>();
@@ -39,11 +39,11 @@ export class SObjectTable {
 
   reader(fieldName: string): (ref: RowRef) => Value {
     const def = this.def.fields.find((f) => f.name === fieldName);
-    if (def?.type === 'address') return this.addressReader(def.addressPrefix ?? '');
+    if (def?.type === "address") return this.addressReader(def.addressPrefix ?? "");
     const g = this.gen.fields.get(fieldName);
     const generated = def?.generated !== false && g !== undefined;
-    if (generated) return (ref) => (typeof ref === 'number' ? g!(ref) : (ref.v[fieldName] ?? null));
-    return (ref) => (typeof ref === 'number' ? null : (ref.v[fieldName] ?? null));
+    if (generated) return (ref) => (typeof ref === "number" ? g!(ref) : (ref.v[fieldName] ?? null));
+    return (ref) => (typeof ref === "number" ? null : (ref.v[fieldName] ?? null));
   }
 
   /**
@@ -51,7 +51,7 @@ export class SObjectTable {
    * component is empty. Kept as text so a row's values stay scalars.
    */
   private addressReader(prefix: string): (ref: RowRef) => Value {
-    const parts = (['City', 'Country', 'GeocodeAccuracy', 'Latitude', 'Longitude', 'PostalCode', 'State', 'Street'] as const).map(
+    const parts = (["City", "Country", "GeocodeAccuracy", "Latitude", "Longitude", "PostalCode", "State", "Street"] as const).map(
       (p) => [p.charAt(0).toLowerCase() + p.slice(1), this.reader(`${prefix}${p}`)] as const,
     );
     return (ref) => {
@@ -81,18 +81,18 @@ export class SObjectTable {
   }
 
   isDeleted(ref: RowRef): boolean {
-    return typeof ref !== 'number' && ref.v.IsDeleted === true;
+    return typeof ref !== "number" && ref.v.IsDeleted === true;
   }
 
   counterOf(ref: RowRef): number {
-    return typeof ref === 'number' ? ref + 1 : ref.counter;
+    return typeof ref === "number" ? ref + 1 : ref.counter;
   }
 
   /** A full copy of a row's values, for writing a changed version into the overlay. */
   materialize(ref: RowRef): StoredRecord {
-    if (typeof ref !== 'number') return { counter: ref.counter, v: { ...ref.v } };
+    if (typeof ref !== "number") return { counter: ref.counter, v: { ...ref.v } };
     const v: Record<string, Value> = {};
-    for (const f of this.def.fields) if (f.type !== 'address') v[f.name] = this.read(ref, f.name);
+    for (const f of this.def.fields) if (f.type !== "address") v[f.name] = this.read(ref, f.name);
     return { counter: ref + 1, v };
   }
 
@@ -116,7 +116,7 @@ export class SObjectTable {
     if (hit && hit.version === this.version) return hit.rows;
     const rows = [...this.overlay.values()].filter((r) => !r.purged);
     rows.sort((a, b) => {
-      if (key !== 'Id') {
+      if (key !== "Id") {
         const x = a.v[key] as number;
         const y = b.v[key] as number;
         if (x !== y) return x - y;
@@ -169,8 +169,8 @@ export class SObjectTable {
   /** Monotonic key of generated row i; generated rows are already sorted by every SortKey. */
   generatedKey(key: SortKey): (i: number) => number {
     const t = this.gen.timeline;
-    if (key === 'Id') return (i) => i + 1;
-    if (key === 'CreatedDate') return (i) => t.created(i);
+    if (key === "Id") return (i) => i + 1;
+    if (key === "CreatedDate") return (i) => t.created(i);
     return (i) => t.modstamp(i);
   }
 
@@ -181,12 +181,18 @@ export class SObjectTable {
     const lower = () => Timeline.search(n, fn, value, false);
     const upper = () => Timeline.search(n, fn, value, true);
     switch (op) {
-      case '>': return [upper(), n];
-      case '>=': return [lower(), n];
-      case '<': return [0, lower()];
-      case '<=': return [0, upper()];
-      case '=': return [lower(), upper()];
-      default: return [0, n];
+      case ">":
+        return [upper(), n];
+      case ">=":
+        return [lower(), n];
+      case "<":
+        return [0, lower()];
+      case "<=":
+        return [0, upper()];
+      case "=":
+        return [lower(), upper()];
+      default:
+        return [0, n];
     }
   }
 }

@@ -1,10 +1,10 @@
-import { ApiError } from '../errors';
-import { WriteFailure } from '../data/org';
-import { createRecord, Tx } from '../data/writes';
-import type { EmulatorContext } from './context';
-import { json, type Res } from './http';
-import type { RestCall, RestRoute } from './rest';
-import type { Session } from './sessions';
+import { ApiError } from "../errors";
+import { WriteFailure } from "../data/org";
+import { createRecord, Tx } from "../data/writes";
+import type { EmulatorContext } from "./context";
+import { json, type Res } from "./http";
+import type { RestCall, RestRoute } from "./rest";
+import type { Session } from "./sessions";
 
 /** Runs one subrequest through the ordinary REST routes, without counting it as an API call. */
 export type SubrequestRunner = (session: Session, method: string, url: string, body: unknown, headers: Record<string, string>) => Promise<Res>;
@@ -12,7 +12,9 @@ export type SubrequestRunner = (session: Session, method: string, url: string, b
 const MAX_SUBREQUESTS = 25;
 const MAX_QUERY_OR_COLLECTION = 5;
 
-const HALTED_ROLLED_BACK = [{ errorCode: 'PROCESSING_HALTED', message: 'The transaction was rolled back since another operation in the same transaction failed.' }];
+const HALTED_ROLLED_BACK = [
+  { errorCode: "PROCESSING_HALTED", message: "The transaction was rolled back since another operation in the same transaction failed." },
+];
 
 interface Subrequest {
   method: string;
@@ -30,42 +32,53 @@ interface SubResponse {
 }
 
 /** The resources Salesforce accepts inside /composite: sObject resources, query, queryAll, sObject Collections. */
-function classify(url: string): 'sobject' | 'query' | 'collection' | undefined {
-  const path = url.split('?')[0]!;
+function classify(url: string): "sobject" | "query" | "collection" | undefined {
+  const path = url.split("?")[0]!;
   const m = /^\/services\/data\/v\d+\.0(\/.*)$/.exec(path);
   if (!m) return undefined;
   const sub = m[1]!;
-  if (/^\/sobjects(\/|$)/.test(sub)) return 'sobject';
-  if (/^\/query(All)?(\/|$)/.test(sub)) return 'query';
-  if (/^\/composite\/sobjects(\/|$)/.test(sub)) return 'collection';
+  if (/^\/sobjects(\/|$)/.test(sub)) return "sobject";
+  if (/^\/query(All)?(\/|$)/.test(sub)) return "query";
+  if (/^\/composite\/sobjects(\/|$)/.test(sub)) return "collection";
   return undefined;
 }
 
 function parseSubrequests(body: unknown): { allOrNone: boolean; subrequests: Subrequest[] } {
   const b = body as { allOrNone?: unknown; compositeRequest?: unknown } | null;
-  if (!b || typeof b !== 'object' || !Array.isArray(b.compositeRequest)) {
-    throw new ApiError(400, 'JSON_PARSER_ERROR', 'compositeRequest is required and must be an array of subrequests');
+  if (!b || typeof b !== "object" || !Array.isArray(b.compositeRequest)) {
+    throw new ApiError(400, "JSON_PARSER_ERROR", "compositeRequest is required and must be an array of subrequests");
   }
   const list = b.compositeRequest as unknown[];
-  if (list.length === 0) throw new ApiError(400, 'INVALID_INPUT', 'compositeRequest must contain at least one subrequest');
-  if (list.length > MAX_SUBREQUESTS) throw new ApiError(400, 'LIMIT_EXCEEDED', `A composite request can have at most ${MAX_SUBREQUESTS} subrequests; this one has ${list.length}`);
+  if (list.length === 0) throw new ApiError(400, "INVALID_INPUT", "compositeRequest must contain at least one subrequest");
+  if (list.length > MAX_SUBREQUESTS)
+    throw new ApiError(400, "LIMIT_EXCEEDED", `A composite request can have at most ${MAX_SUBREQUESTS} subrequests; this one has ${list.length}`);
   const seen = new Set<string>();
   let heavy = 0;
   const subrequests = list.map((raw, k): Subrequest => {
     const s = raw as Partial<Subrequest> | null;
-    if (!s || typeof s !== 'object' || typeof s.method !== 'string' || typeof s.url !== 'string' || typeof s.referenceId !== 'string') {
-      throw new ApiError(400, 'JSON_PARSER_ERROR', `Subrequest ${k} needs method, url and referenceId`);
+    if (!s || typeof s !== "object" || typeof s.method !== "string" || typeof s.url !== "string" || typeof s.referenceId !== "string") {
+      throw new ApiError(400, "JSON_PARSER_ERROR", `Subrequest ${k} needs method, url and referenceId`);
     }
-    if (!/^[A-Za-z0-9_]+$/.test(s.referenceId)) throw new ApiError(400, 'INVALID_INPUT', `Invalid referenceId '${s.referenceId}': use letters, digits and underscores only`);
-    if (seen.has(s.referenceId)) throw new ApiError(400, 'INVALID_INPUT', `Duplicate referenceId '${s.referenceId}'`);
+    if (!/^[A-Za-z0-9_]+$/.test(s.referenceId))
+      throw new ApiError(400, "INVALID_INPUT", `Invalid referenceId '${s.referenceId}': use letters, digits and underscores only`);
+    if (seen.has(s.referenceId)) throw new ApiError(400, "INVALID_INPUT", `Duplicate referenceId '${s.referenceId}'`);
     seen.add(s.referenceId);
     const kind = classify(s.url);
-    if (!kind) throw new ApiError(400, 'INVALID_INPUT', `The url '${s.url}' is not a resource supported in a composite subrequest (sObject, query, queryAll or sObject Collections under /services/data/vXX.X)`);
-    if (kind !== 'sobject') heavy++;
+    if (!kind)
+      throw new ApiError(
+        400,
+        "INVALID_INPUT",
+        `The url '${s.url}' is not a resource supported in a composite subrequest (sObject, query, queryAll or sObject Collections under /services/data/vXX.X)`,
+      );
+    if (kind !== "sobject") heavy++;
     return { method: s.method.toUpperCase(), url: s.url, referenceId: s.referenceId, body: s.body, httpHeaders: s.httpHeaders };
   });
   if (heavy > MAX_QUERY_OR_COLLECTION) {
-    throw new ApiError(400, 'LIMIT_EXCEEDED', `A composite request can have at most ${MAX_QUERY_OR_COLLECTION} query or sObject Collections subrequests; this one has ${heavy}`);
+    throw new ApiError(
+      400,
+      "LIMIT_EXCEEDED",
+      `A composite request can have at most ${MAX_QUERY_OR_COLLECTION} query or sObject Collections subrequests; this one has ${heavy}`,
+    );
   }
   return { allOrNone: b.allOrNone === true, subrequests };
 }
@@ -77,18 +90,22 @@ class UnresolvedReference extends Error {}
 /** Follows `records[0].Id`-style paths through a previous subrequest's response body. */
 function lookup(results: Map<string, SubResponse>, refId: string, path: string, expr: string): unknown {
   const prior = results.get(refId);
-  if (!prior || prior.httpStatusCode >= 400) throw new UnresolvedReference(`Invalid reference specified. No value for ${expr} found in ${refId}. Provided referenceId ${prior ? 'refers to a failed subrequest' : 'is not defined by an earlier subrequest'}.`);
+  if (!prior || prior.httpStatusCode >= 400)
+    throw new UnresolvedReference(
+      `Invalid reference specified. No value for ${expr} found in ${refId}. Provided referenceId ${prior ? "refers to a failed subrequest" : "is not defined by an earlier subrequest"}.`,
+    );
   let v: unknown = prior.body;
   for (const step of path.match(/\.[A-Za-z0-9_]+|\[\d+\]/g) ?? []) {
-    const key = step.startsWith('.') ? step.slice(1) : Number(step.slice(1, -1));
-    v = v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[key] : undefined;
+    const key = step.startsWith(".") ? step.slice(1) : Number(step.slice(1, -1));
+    v = v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[key] : undefined;
   }
-  if (v === undefined || (v !== null && typeof v === 'object')) throw new UnresolvedReference(`Invalid reference specified. No value for ${expr} found in ${refId}.`);
+  if (v === undefined || (v !== null && typeof v === "object"))
+    throw new UnresolvedReference(`Invalid reference specified. No value for ${expr} found in ${refId}.`);
   return v;
 }
 
 function substitute(value: unknown, results: Map<string, SubResponse>, encode: boolean): unknown {
-  if (typeof value === 'string') {
+  if (typeof value === "string") {
     const whole = /^@\{([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}$/.exec(value);
     if (whole && !encode) return lookup(results, whole[1]!, whole[2]!, `${whole[1]}${whole[2]}`);
     return value.replace(REFERENCE, (_m, ref: string, path: string) => {
@@ -97,7 +114,7 @@ function substitute(value: unknown, results: Map<string, SubResponse>, encode: b
     });
   }
   if (Array.isArray(value)) return value.map((v) => substitute(v, results, encode));
-  if (value && typeof value === 'object') {
+  if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = substitute(v, results, encode);
     return out;
@@ -106,8 +123,8 @@ function substitute(value: unknown, results: Map<string, SubResponse>, encode: b
 }
 
 function bodyOf(res: Res): unknown {
-  if (res.body === undefined || res.body === '') return null;
-  const text = typeof res.body === 'string' ? res.body : res.body.toString('utf8');
+  if (res.body === undefined || res.body === "") return null;
+  const text = typeof res.body === "string" ? res.body : res.body.toString("utf8");
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -119,8 +136,8 @@ function bodyOf(res: Res): unknown {
 function responseHeaders(res: Res, url: string): Record<string, string> {
   if (res.status !== 201) return {};
   const id = (bodyOf(res) as { id?: unknown } | null)?.id;
-  const path = url.split('?')[0]!.replace(/\/$/, '');
-  return typeof id === 'string' && /\/sobjects\/[^/]+$/.test(path) ? { Location: `${path}/${id}` } : {};
+  const path = url.split("?")[0]!.replace(/\/$/, "");
+  return typeof id === "string" && /\/sobjects\/[^/]+$/.test(path) ? { Location: `${path}/${id}` } : {};
 }
 
 /**
@@ -147,7 +164,7 @@ export async function runComposite(ctx: EmulatorContext, call: RestCall, run: Su
         res = { body: bodyOf(r), httpHeaders: responseHeaders(r, url), httpStatusCode: r.status, referenceId: s.referenceId };
       } catch (e) {
         if (!(e instanceof UnresolvedReference)) throw e;
-        res = { body: [{ errorCode: 'PROCESSING_HALTED', message: e.message }], httpHeaders: {}, httpStatusCode: 400, referenceId: s.referenceId };
+        res = { body: [{ errorCode: "PROCESSING_HALTED", message: e.message }], httpHeaders: {}, httpStatusCode: 400, referenceId: s.referenceId };
       }
       results.set(s.referenceId, res);
       out.push(res);
@@ -167,7 +184,7 @@ export async function runComposite(ctx: EmulatorContext, call: RestCall, run: Su
   return json(200, { compositeResponse: out });
 }
 
-const BATCH_HALTED = [{ errorCode: 'BATCH_PROCESSING_HALTED', message: 'Batch processing halted per request' }];
+const BATCH_HALTED = [{ errorCode: "BATCH_PROCESSING_HALTED", message: "Batch processing halted per request" }];
 
 /**
  * `/composite/batch`: up to 25 independent subrequests (urls relative to /services/data/), each
@@ -175,9 +192,10 @@ const BATCH_HALTED = [{ errorCode: 'BATCH_PROCESSING_HALTED', message: 'Batch pr
  */
 async function runBatchRequest(ctx: EmulatorContext, call: RestCall, run: SubrequestRunner): Promise<Res> {
   const body = (await call.req.json()) as { batchRequests?: unknown; haltOnError?: unknown } | null;
-  if (!body || !Array.isArray(body.batchRequests)) throw new ApiError(400, 'JSON_PARSER_ERROR', 'batchRequests is required and must be an array');
+  if (!body || !Array.isArray(body.batchRequests)) throw new ApiError(400, "JSON_PARSER_ERROR", "batchRequests is required and must be an array");
   const list = body.batchRequests as { method?: unknown; url?: unknown; richInput?: unknown }[];
-  if (list.length === 0 || list.length > MAX_SUBREQUESTS) throw new ApiError(400, 'LIMIT_EXCEEDED', `A batch request needs 1 to ${MAX_SUBREQUESTS} subrequests; this one has ${list.length}`);
+  if (list.length === 0 || list.length > MAX_SUBREQUESTS)
+    throw new ApiError(400, "LIMIT_EXCEEDED", `A batch request needs 1 to ${MAX_SUBREQUESTS} subrequests; this one has ${list.length}`);
   const org = ctx.org;
   const results: { statusCode: number; result: unknown }[] = [];
   let halted = false;
@@ -186,17 +204,17 @@ async function runBatchRequest(ctx: EmulatorContext, call: RestCall, run: Subreq
       results.push({ statusCode: 412, result: BATCH_HALTED });
       continue;
     }
-    if (typeof sub?.method !== 'string' || typeof sub.url !== 'string') throw new ApiError(400, 'JSON_PARSER_ERROR', `Subrequest ${k} needs method and url`);
+    if (typeof sub?.method !== "string" || typeof sub.url !== "string") throw new ApiError(400, "JSON_PARSER_ERROR", `Subrequest ${k} needs method and url`);
     // The batch call itself was counted; every further subrequest is a call of its own.
     if (k > 0) {
       if (org.apiUsage >= org.dailyApiLimit) {
-        results.push({ statusCode: 403, result: [{ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' }] });
+        results.push({ statusCode: 403, result: [{ errorCode: "REQUEST_LIMIT_EXCEEDED", message: "TotalRequests Limit exceeded." }] });
         halted = body.haltOnError === true;
         continue;
       }
       org.apiUsage++;
     }
-    const url = sub.url.startsWith('/services/data/') ? sub.url : `/services/data/${sub.url.replace(/^\//, '')}`;
+    const url = sub.url.startsWith("/services/data/") ? sub.url : `/services/data/${sub.url.replace(/^\//, "")}`;
     const r = await run(call.session, sub.method.toUpperCase(), url, sub.richInput, {});
     results.push({ statusCode: r.status, result: bodyOf(r) });
     if (r.status >= 400 && body.haltOnError === true) halted = true;
@@ -216,19 +234,20 @@ interface TreeRecord {
 async function runTree(ctx: EmulatorContext, call: RestCall, objectName: string): Promise<Res> {
   const org = ctx.org;
   const root = org.table(objectName);
-  if (!root) throw new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
+  if (!root) throw new ApiError(404, "NOT_FOUND", "The requested resource does not exist");
   const body = (await call.req.json()) as { records?: unknown } | null;
-  if (!body || !Array.isArray(body.records)) throw new ApiError(400, 'JSON_PARSER_ERROR', 'records is required and must be an array');
+  if (!body || !Array.isArray(body.records)) throw new ApiError(400, "JSON_PARSER_ERROR", "records is required and must be an array");
   let total = 0;
   const countAll = (records: TreeRecord[], depth: number) => {
-    if (depth > 5) throw new ApiError(400, 'INVALID_INPUT', 'A tree can be at most 5 levels deep');
+    if (depth > 5) throw new ApiError(400, "INVALID_INPUT", "A tree can be at most 5 levels deep");
     for (const r of records) {
       total++;
-      for (const v of Object.values(r)) if (v && typeof v === 'object' && Array.isArray((v as { records?: unknown }).records)) countAll((v as { records: TreeRecord[] }).records, depth + 1);
+      for (const v of Object.values(r))
+        if (v && typeof v === "object" && Array.isArray((v as { records?: unknown }).records)) countAll((v as { records: TreeRecord[] }).records, depth + 1);
     }
   };
   countAll(body.records as TreeRecord[], 1);
-  if (total > 200) throw new ApiError(400, 'LIMIT_EXCEEDED', `A tree request can create at most 200 records; this one has ${total}`);
+  if (total > 200) throw new ApiError(400, "LIMIT_EXCEEDED", `A tree request can create at most 200 records; this one has ${total}`);
   const tx = new Tx(org);
   const results: { referenceId: string; id?: string; errors?: unknown[] }[] = [];
   const failures: { referenceId: string; errors: unknown[] }[] = [];
@@ -237,14 +256,18 @@ async function runTree(ctx: EmulatorContext, call: RestCall, objectName: string)
     const def = org.table(type)!.def;
     for (const r of records) {
       const referenceId = r.attributes?.referenceId;
-      if (!referenceId || seen.has(referenceId)) throw new ApiError(400, 'INVALID_INPUT', referenceId ? `Duplicate referenceId '${referenceId}'` : 'Every record needs attributes.referenceId');
+      if (!referenceId || seen.has(referenceId))
+        throw new ApiError(400, "INVALID_INPUT", referenceId ? `Duplicate referenceId '${referenceId}'` : "Every record needs attributes.referenceId");
       seen.add(referenceId);
       const fields: Record<string, unknown> = {};
       const children: { rel: ReturnType<typeof org.schema.childRelationships>[number]; records: TreeRecord[] }[] = [];
       for (const [k, v] of Object.entries(r)) {
-        if (k === 'attributes') continue;
-        const rel = v && typeof v === 'object' && !Array.isArray(v) ? org.schema.childRelationships(def).find((c) => c.relationshipName?.toLowerCase() === k.toLowerCase()) : undefined;
-        if (rel) children.push({ rel, records: ((v as { records?: TreeRecord[] }).records ?? []) });
+        if (k === "attributes") continue;
+        const rel =
+          v && typeof v === "object" && !Array.isArray(v)
+            ? org.schema.childRelationships(def).find((c) => c.relationshipName?.toLowerCase() === k.toLowerCase())
+            : undefined;
+        if (rel) children.push({ rel, records: (v as { records?: TreeRecord[] }).records ?? [] });
         else fields[k] = v;
       }
       if (parent) fields[parent.field] = parent.id;
@@ -275,14 +298,16 @@ async function runTree(ctx: EmulatorContext, call: RestCall, objectName: string)
 export function compositeRoutes(ctx: EmulatorContext, run: SubrequestRunner): RestRoute[] {
   return [
     {
-      method: 'GET', pattern: /^\/composite\/?$/, endpoint: 'composite',
+      method: "GET",
+      pattern: /^\/composite\/?$/,
+      endpoint: "composite",
       handler: (c) => {
         const p = `/services/data/v${c.version}/composite`;
         return json(200, { tree: `${p}/tree`, batch: `${p}/batch`, sobjects: `${p}/sobjects`, graph: `${p}/graph` });
       },
     },
-    { method: 'POST', pattern: /^\/composite\/?$/, endpoint: 'composite', handler: (c) => runComposite(ctx, c, run) },
-    { method: 'POST', pattern: /^\/composite\/batch\/?$/, endpoint: 'composite', handler: (c) => runBatchRequest(ctx, c, run) },
-    { method: 'POST', pattern: /^\/composite\/tree\/([^/]+)\/?$/, endpoint: 'composite', handler: (c, [t]) => runTree(ctx, c, t!) },
+    { method: "POST", pattern: /^\/composite\/?$/, endpoint: "composite", handler: (c) => runComposite(ctx, c, run) },
+    { method: "POST", pattern: /^\/composite\/batch\/?$/, endpoint: "composite", handler: (c) => runBatchRequest(ctx, c, run) },
+    { method: "POST", pattern: /^\/composite\/tree\/([^/]+)\/?$/, endpoint: "composite", handler: (c, [t]) => runTree(ctx, c, t!) },
   ];
 }

@@ -1,8 +1,8 @@
-import type { ChangeCapture } from '../cdc/capture';
-import type { Org } from '../data/org';
-import type { Faults } from './faults';
-import type { PubSubServer } from './pubsub';
-import type { LoginHost, Sessions } from './sessions';
+import type { ChangeCapture } from "../cdc/capture";
+import type { Org } from "../data/org";
+import type { Faults } from "./faults";
+import type { PubSubServer } from "./pubsub";
+import type { LoginHost, Sessions } from "./sessions";
 
 export interface OAuthClient {
   clientId: string;

@@ -1,12 +1,12 @@
-import { z } from 'zod';
-import { ApiError } from '../errors';
-import { WriteFailure, type FieldAccess, type OrgUser } from '../data/org';
-import { convertLead, createRecord, deleteRecord, mergeRecords, Tx, undeleteRecord, updateRecord, type ConvertLeadOptions } from '../data/writes';
-import { FIELD_TYPES, type FieldSpec } from '../schema';
-import { formatDateTime } from '../time';
-import type { EmulatorContext } from './context';
-import type { FaultSettings } from './faults';
-import { json, noContent, type Req, type Res, type Route } from './http';
+import { z } from "zod";
+import { ApiError } from "../errors";
+import { WriteFailure, type FieldAccess, type OrgUser } from "../data/org";
+import { convertLead, createRecord, deleteRecord, mergeRecords, Tx, undeleteRecord, updateRecord, type ConvertLeadOptions } from "../data/writes";
+import { FIELD_TYPES, type FieldSpec } from "../schema";
+import { formatDateTime } from "../time";
+import type { EmulatorContext } from "./context";
+import type { FaultSettings } from "./faults";
+import { json, noContent, type Req, type Res, type Route } from "./http";
 
 /**
  * Test-side control of the org. Writes run as an administrator who sees every field, so a test can
@@ -71,7 +71,7 @@ export class Control {
     this.ctx.org.removeCustomField(objectName, fieldName);
   }
 
-  retypeCustomField(objectName: string, fieldName: string, spec: Partial<FieldSpec> & { type: FieldSpec['type'] }) {
+  retypeCustomField(objectName: string, fieldName: string, spec: Partial<FieldSpec> & { type: FieldSpec["type"] }) {
     return this.ctx.org.retypeCustomField(objectName, fieldName, spec);
   }
 
@@ -150,61 +150,150 @@ const fieldSpec = z.object({
 });
 const retypeSpec = fieldSpec.omit({ name: true });
 const fields = z.record(z.string(), z.unknown());
-const access = z.object({ object: z.string(), field: z.string(), access: z.enum(['edit', 'read', 'hidden']) });
+const access = z.object({ object: z.string(), field: z.string(), access: z.enum(["edit", "read", "hidden"]) });
 const credentials = z.object({ password: z.string().min(1).optional(), securityToken: z.string().min(1).optional(), passwordExpired: z.boolean().optional() });
 const clock = z.object({ seconds: z.number().optional(), days: z.number().optional() });
 const lateModstamp = z.object({ share: z.number().min(0).max(1), maxSeconds: z.number().int().min(1).max(3600) });
 const limits = z.object({ dailyApiLimit: z.number().int().positive(), used: z.number().int().nonnegative().optional() });
 const faultRule = z.object({
-  endpoint: z.enum(['*', 'auth', 'identity', 'versions', 'describe', 'query', 'sobject', 'composite', 'replication', 'limits', 'bulk-query', 'bulk-ingest', 'other']),
-  kind: z.enum(['server-error', 'unable-to-lock-row', 'request-limit', 'job-failure']),
+  endpoint: z.enum([
+    "*",
+    "auth",
+    "identity",
+    "versions",
+    "describe",
+    "query",
+    "sobject",
+    "composite",
+    "replication",
+    "limits",
+    "bulk-query",
+    "bulk-ingest",
+    "other",
+  ]),
+  kind: z.enum(["server-error", "unable-to-lock-row", "request-limit", "job-failure"]),
   rate: z.number().min(0).max(1).optional(),
   times: z.number().int().nonnegative().optional(),
   status: z.union([z.literal(500), z.literal(502), z.literal(503)]).optional(),
 });
-const faults = z.object({ latency: z.enum(['none', 'realistic']).optional(), outage: z.boolean().optional(), rules: z.array(faultRule).optional() });
-const convert = z.object({ accountId: z.string().optional(), contactId: z.string().optional(), doNotCreateOpportunity: z.boolean().optional(), opportunityName: z.string().optional(), convertedStatus: z.string().optional() });
+const faults = z.object({ latency: z.enum(["none", "realistic"]).optional(), outage: z.boolean().optional(), rules: z.array(faultRule).optional() });
+const convert = z.object({
+  accountId: z.string().optional(),
+  contactId: z.string().optional(),
+  doNotCreateOpportunity: z.boolean().optional(),
+  opportunityName: z.string().optional(),
+  convertedStatus: z.string().optional(),
+});
 const merge = z.object({ masterId: z.string(), loserIds: z.array(z.string()).min(1).max(2) });
 const expire = z.object({ username: z.string().optional() });
 
 async function body<T>(req: Req, schema: z.ZodType<T>): Promise<T> {
   const text = await req.text();
   const parsed = schema.safeParse(text.trim() ? JSON.parse(text) : {});
-  if (!parsed.success) throw new ApiError(400, 'INVALID_INPUT', z.prettifyError(parsed.error));
+  if (!parsed.success) throw new ApiError(400, "INVALID_INPUT", z.prettifyError(parsed.error));
   return parsed.data;
 }
 
 /** HTTP face of Control under the emulator's own prefix; JSON in, JSON out, errors as `[{errorCode, message}]`. */
 export function controlRoutes(control: Control): Route[] {
-  const P = '^/__emulator';
-  const wrap = (fn: (req: Req, p: string[]) => Promise<unknown> | unknown) => async (req: Req, p: string[]): Promise<Res> => {
-    try {
-      const out = await fn(req, p);
-      return out === undefined ? noContent() : json(200, out);
-    } catch (e) {
-      if (e instanceof WriteFailure) throw new ApiError(400, e.statusCode, e.message, e.fields);
-      throw e;
-    }
-  };
+  const P = "^/__emulator";
+  const wrap =
+    (fn: (req: Req, p: string[]) => Promise<unknown> | unknown) =>
+    async (req: Req, p: string[]): Promise<Res> => {
+      try {
+        const out = await fn(req, p);
+        return out === undefined ? noContent() : json(200, out);
+      } catch (e) {
+        if (e instanceof WriteFailure) throw new ApiError(400, e.statusCode, e.message, e.fields);
+        throw e;
+      }
+    };
   return [
-    { method: 'GET', pattern: new RegExp(`${P}/state/?$`), handler: wrap(() => control.state()) },
-    { method: 'POST', pattern: new RegExp(`${P}/reset/?$`), handler: wrap(() => control.reset()) },
-    { method: 'POST', pattern: new RegExp(`${P}/records/(\\w+)/?$`), handler: wrap(async (req, [o]) => ({ id: control.createRecord(o!, await body(req, fields)) })) },
-    { method: 'PATCH', pattern: new RegExp(`${P}/records/(\\w+)/(\\w{15,18})/?$`), handler: wrap(async (req, [, id]) => ({ id: control.updateRecord(id!, await body(req, fields)) })) },
-    { method: 'DELETE', pattern: new RegExp(`${P}/records/(\\w+)/(\\w{15,18})/?$`), handler: wrap((_r, [, id]) => ({ id: control.deleteRecord(id!) })) },
-    { method: 'POST', pattern: new RegExp(`${P}/records/(\\w+)/(\\w{15,18})/undelete/?$`), handler: wrap((_r, [, id]) => ({ id: control.undeleteRecord(id!) })) },
-    { method: 'POST', pattern: new RegExp(`${P}/leads/(\\w{15,18})/convert/?$`), handler: wrap(async (req, [id]) => control.convertLead(id!, await body(req, convert))) },
-    { method: 'POST', pattern: new RegExp(`${P}/merge/?$`), handler: wrap(async (req) => { const b = await body(req, merge); return control.mergeRecords(b.masterId, b.loserIds); }) },
-    { method: 'POST', pattern: new RegExp(`${P}/fields/(\\w+)/?$`), handler: wrap(async (req, [o]) => control.addCustomField(o!, (await body(req, fieldSpec)) as FieldSpec)) },
-    { method: 'PATCH', pattern: new RegExp(`${P}/fields/(\\w+)/(\\w+)/?$`), handler: wrap(async (req, [o, f]) => control.retypeCustomField(o!, f!, (await body(req, retypeSpec)) as FieldSpec)) },
-    { method: 'DELETE', pattern: new RegExp(`${P}/fields/(\\w+)/(\\w+)/?$`), handler: wrap((_r, [o, f]) => control.removeCustomField(o!, f!)) },
-    { method: 'PUT', pattern: new RegExp(`${P}/users/([^/]+)/field-access/?$`), handler: wrap(async (req, [u]) => { const b = await body(req, access); control.setFieldAccess(u!, b.object, b.field, b.access); }) },
-    { method: 'PUT', pattern: new RegExp(`${P}/users/([^/]+)/credentials/?$`), handler: wrap(async (req, [u]) => control.setUserCredentials(decodeURIComponent(u!), await body(req, credentials))) },
-    { method: 'POST', pattern: new RegExp(`${P}/clock/?$`), handler: wrap(async (req) => { const b = await body(req, clock); return { now: control.advanceClock((b.seconds ?? 0) + (b.days ?? 0) * 86_400) }; }) },
-    { method: 'PUT', pattern: new RegExp(`${P}/limits/?$`), handler: wrap(async (req) => { const b = await body(req, limits); control.setApiLimit(b.dailyApiLimit, b.used); }) },
-    { method: 'PUT', pattern: new RegExp(`${P}/late-modstamp/?$`), handler: wrap(async (req) => { const b = await body(req, lateModstamp); control.setLateModstamp(b.share, b.maxSeconds); }) },
-    { method: 'PUT', pattern: new RegExp(`${P}/faults/?$`), handler: wrap(async (req) => control.setFaults(await body(req, faults))) },
-    { method: 'DELETE', pattern: new RegExp(`${P}/faults/?$`), handler: wrap(() => control.clearFaults()) },
-    { method: 'POST', pattern: new RegExp(`${P}/sessions/expire/?$`), handler: wrap(async (req) => ({ expired: control.expireSessions((await body(req, expire)).username) })) },
+    { method: "GET", pattern: new RegExp(`${P}/state/?$`), handler: wrap(() => control.state()) },
+    { method: "POST", pattern: new RegExp(`${P}/reset/?$`), handler: wrap(() => control.reset()) },
+    {
+      method: "POST",
+      pattern: new RegExp(`${P}/records/(\\w+)/?$`),
+      handler: wrap(async (req, [o]) => ({ id: control.createRecord(o!, await body(req, fields)) })),
+    },
+    {
+      method: "PATCH",
+      pattern: new RegExp(`${P}/records/(\\w+)/(\\w{15,18})/?$`),
+      handler: wrap(async (req, [, id]) => ({ id: control.updateRecord(id!, await body(req, fields)) })),
+    },
+    { method: "DELETE", pattern: new RegExp(`${P}/records/(\\w+)/(\\w{15,18})/?$`), handler: wrap((_r, [, id]) => ({ id: control.deleteRecord(id!) })) },
+    {
+      method: "POST",
+      pattern: new RegExp(`${P}/records/(\\w+)/(\\w{15,18})/undelete/?$`),
+      handler: wrap((_r, [, id]) => ({ id: control.undeleteRecord(id!) })),
+    },
+    {
+      method: "POST",
+      pattern: new RegExp(`${P}/leads/(\\w{15,18})/convert/?$`),
+      handler: wrap(async (req, [id]) => control.convertLead(id!, await body(req, convert))),
+    },
+    {
+      method: "POST",
+      pattern: new RegExp(`${P}/merge/?$`),
+      handler: wrap(async (req) => {
+        const b = await body(req, merge);
+        return control.mergeRecords(b.masterId, b.loserIds);
+      }),
+    },
+    {
+      method: "POST",
+      pattern: new RegExp(`${P}/fields/(\\w+)/?$`),
+      handler: wrap(async (req, [o]) => control.addCustomField(o!, (await body(req, fieldSpec)) as FieldSpec)),
+    },
+    {
+      method: "PATCH",
+      pattern: new RegExp(`${P}/fields/(\\w+)/(\\w+)/?$`),
+      handler: wrap(async (req, [o, f]) => control.retypeCustomField(o!, f!, (await body(req, retypeSpec)) as FieldSpec)),
+    },
+    { method: "DELETE", pattern: new RegExp(`${P}/fields/(\\w+)/(\\w+)/?$`), handler: wrap((_r, [o, f]) => control.removeCustomField(o!, f!)) },
+    {
+      method: "PUT",
+      pattern: new RegExp(`${P}/users/([^/]+)/field-access/?$`),
+      handler: wrap(async (req, [u]) => {
+        const b = await body(req, access);
+        control.setFieldAccess(u!, b.object, b.field, b.access);
+      }),
+    },
+    {
+      method: "PUT",
+      pattern: new RegExp(`${P}/users/([^/]+)/credentials/?$`),
+      handler: wrap(async (req, [u]) => control.setUserCredentials(decodeURIComponent(u!), await body(req, credentials))),
+    },
+    {
+      method: "POST",
+      pattern: new RegExp(`${P}/clock/?$`),
+      handler: wrap(async (req) => {
+        const b = await body(req, clock);
+        return { now: control.advanceClock((b.seconds ?? 0) + (b.days ?? 0) * 86_400) };
+      }),
+    },
+    {
+      method: "PUT",
+      pattern: new RegExp(`${P}/limits/?$`),
+      handler: wrap(async (req) => {
+        const b = await body(req, limits);
+        control.setApiLimit(b.dailyApiLimit, b.used);
+      }),
+    },
+    {
+      method: "PUT",
+      pattern: new RegExp(`${P}/late-modstamp/?$`),
+      handler: wrap(async (req) => {
+        const b = await body(req, lateModstamp);
+        control.setLateModstamp(b.share, b.maxSeconds);
+      }),
+    },
+    { method: "PUT", pattern: new RegExp(`${P}/faults/?$`), handler: wrap(async (req) => control.setFaults(await body(req, faults))) },
+    { method: "DELETE", pattern: new RegExp(`${P}/faults/?$`), handler: wrap(() => control.clearFaults()) },
+    {
+      method: "POST",
+      pattern: new RegExp(`${P}/sessions/expire/?$`),
+      handler: wrap(async (req) => ({ expired: control.expireSessions((await body(req, expire)).username) })),
+    },
   ];
 }

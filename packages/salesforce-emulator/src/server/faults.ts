@@ -1,15 +1,25 @@
-import { ApiError, limitExceeded } from '../errors';
+import { ApiError, limitExceeded } from "../errors";
 
 export type EndpointClass =
-  | 'auth' | 'identity' | 'versions' | 'describe' | 'query' | 'sobject' | 'composite'
-  | 'replication' | 'limits' | 'bulk-query' | 'bulk-ingest' | 'other';
+  | "auth"
+  | "identity"
+  | "versions"
+  | "describe"
+  | "query"
+  | "sobject"
+  | "composite"
+  | "replication"
+  | "limits"
+  | "bulk-query"
+  | "bulk-ingest"
+  | "other";
 
 /** `job-failure` ends the next Bulk API 2.0 job of that endpoint in state Failed instead of an HTTP error. */
-export type FaultKind = 'server-error' | 'unable-to-lock-row' | 'request-limit' | 'job-failure';
+export type FaultKind = "server-error" | "unable-to-lock-row" | "request-limit" | "job-failure";
 
 export interface FaultRule {
   /** Endpoint class, or '*' for every Salesforce endpoint. */
-  endpoint: EndpointClass | '*';
+  endpoint: EndpointClass | "*";
   kind: FaultKind;
   /** Probability per request in [0, 1]. */
   rate?: number;
@@ -19,7 +29,7 @@ export interface FaultRule {
   status?: 500 | 502 | 503;
 }
 
-export type LatencyProfile = 'none' | 'realistic';
+export type LatencyProfile = "none" | "realistic";
 
 export interface FaultSettings {
   latency?: LatencyProfile;
@@ -29,7 +39,7 @@ export interface FaultSettings {
 
 /** Injected failures and latency; all requests pass through `check` and `delay`. */
 export class Faults {
-  latency: LatencyProfile = 'none';
+  latency: LatencyProfile = "none";
   rules: FaultRule[] = [];
   outage = false;
   private rng: () => number;
@@ -51,7 +61,7 @@ export class Faults {
   }
 
   clear(): void {
-    this.latency = 'none';
+    this.latency = "none";
     this.rules = [];
     this.outage = false;
   }
@@ -67,25 +77,29 @@ export class Faults {
   }
 
   /** Whether a Bulk job finishing now should end Failed. */
-  failsJob(endpoint: 'bulk-query' | 'bulk-ingest'): boolean {
-    return this.rules.some((rule) => rule.kind === 'job-failure' && (rule.endpoint === '*' || rule.endpoint === endpoint) && this.fires(rule));
+  failsJob(endpoint: "bulk-query" | "bulk-ingest"): boolean {
+    return this.rules.some((rule) => rule.kind === "job-failure" && (rule.endpoint === "*" || rule.endpoint === endpoint) && this.fires(rule));
   }
 
   /** A composite subrequest only meets rules naming its endpoint: a '*' rule already had its chance on the composite call. */
   check(endpoint: EndpointClass, isWrite: boolean, subrequest = false): ApiError | undefined {
     for (const rule of this.rules) {
-      if (rule.endpoint === '*' ? subrequest : rule.endpoint !== endpoint) continue;
-      if (rule.kind === 'job-failure') continue;
-      if (rule.kind === 'unable-to-lock-row' && !isWrite) continue;
+      if (rule.endpoint === "*" ? subrequest : rule.endpoint !== endpoint) continue;
+      if (rule.kind === "job-failure") continue;
+      if (rule.kind === "unable-to-lock-row" && !isWrite) continue;
       if (!this.fires(rule)) continue;
       switch (rule.kind) {
-        case 'server-error':
+        case "server-error":
           return rule.status === 503
-            ? new ApiError(503, 'SERVER_UNAVAILABLE', 'Server temporarily unavailable. Please try again later.')
-            : new ApiError(rule.status ?? 500, 'UNKNOWN_EXCEPTION', `An unexpected error occurred. Please include this ErrorId if you contact support: ${Math.floor(this.rng() * 1e9)}-${Math.floor(this.rng() * 1e5)} (-${Math.floor(this.rng() * 1e9)})`);
-        case 'unable-to-lock-row':
-          return new ApiError(400, 'UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record or 1 records');
-        case 'request-limit':
+            ? new ApiError(503, "SERVER_UNAVAILABLE", "Server temporarily unavailable. Please try again later.")
+            : new ApiError(
+                rule.status ?? 500,
+                "UNKNOWN_EXCEPTION",
+                `An unexpected error occurred. Please include this ErrorId if you contact support: ${Math.floor(this.rng() * 1e9)}-${Math.floor(this.rng() * 1e5)} (-${Math.floor(this.rng() * 1e9)})`,
+              );
+        case "unable-to-lock-row":
+          return new ApiError(400, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record or 1 records");
+        case "request-limit":
           return limitExceeded();
       }
     }
@@ -94,13 +108,23 @@ export class Faults {
 
   /** Milliseconds to wait before answering; `realistic` mimics a real org's round trip plus per-record cost. */
   delayMs(endpoint: EndpointClass, records: number): number {
-    if (this.latency === 'none') return 0;
+    if (this.latency === "none") return 0;
     const base: Record<EndpointClass, number> = {
-      auth: 350, identity: 120, versions: 60, describe: 180, query: 140, sobject: 110, composite: 250,
-      replication: 160, limits: 90, 'bulk-query': 160, 'bulk-ingest': 200, other: 100,
+      auth: 350,
+      identity: 120,
+      versions: 60,
+      describe: 180,
+      query: 140,
+      sobject: 110,
+      composite: 250,
+      replication: 160,
+      limits: 90,
+      "bulk-query": 160,
+      "bulk-ingest": 200,
+      other: 100,
     };
     const jitter = 0.75 + this.rng() * 0.5;
-    const perRecord = endpoint === 'bulk-query' ? 0.004 : endpoint === 'query' ? 0.05 : 0.2;
+    const perRecord = endpoint === "bulk-query" ? 0.004 : endpoint === "query" ? 0.05 : 0.2;
     return Math.round(base[endpoint] * jitter + records * perRecord);
   }
 }

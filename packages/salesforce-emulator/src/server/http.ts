@@ -1,13 +1,13 @@
-import type { IncomingMessage } from 'node:http';
-import { gunzip } from 'node:zlib';
-import { ApiError } from '../errors';
+import type { IncomingMessage } from "node:http";
+import { gunzip } from "node:zlib";
+import { ApiError } from "../errors";
 
 export interface Req {
   method: string;
   url: URL;
   /** Path with the login-host prefix (sandbox) stripped. */
   path: string;
-  headers: IncomingMessage['headers'];
+  headers: IncomingMessage["headers"];
   text(): Promise<string>;
   json(): Promise<unknown>;
   form(): Promise<URLSearchParams>;
@@ -23,10 +23,10 @@ export interface Res {
   records?: number;
 }
 
-export const JSON_TYPE = 'application/json;charset=UTF-8';
+export const JSON_TYPE = "application/json;charset=UTF-8";
 
 export function json(status: number, value: unknown, headers: Record<string, string> = {}): Res {
-  return { status, headers: { 'Content-Type': JSON_TYPE, ...headers }, body: JSON.stringify(value) };
+  return { status, headers: { "Content-Type": JSON_TYPE, ...headers }, body: JSON.stringify(value) };
 }
 
 export function noContent(headers: Record<string, string> = {}): Res {
@@ -45,33 +45,35 @@ export function makeReq(raw: IncomingMessage, url: URL, path: string): Req {
     (cached ??= new Promise<string>((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      raw.on('data', (c: Buffer) => {
+      raw.on("data", (c: Buffer) => {
         size += c.length;
-        if (size > MAX_BODY) reject(new ApiError(413, 'REQUEST_ENTITY_TOO_LARGE', 'Request body exceeds the maximum size'));
+        if (size > MAX_BODY) reject(new ApiError(413, "REQUEST_ENTITY_TOO_LARGE", "Request body exceeds the maximum size"));
         else chunks.push(c);
       });
-      raw.on('end', () => {
+      raw.on("end", () => {
         const body = Buffer.concat(chunks);
-        const encoding = String(raw.headers['content-encoding'] ?? '').trim().toLowerCase();
-        if (encoding !== 'gzip') return resolve(body.toString('utf8'));
+        const encoding = String(raw.headers["content-encoding"] ?? "")
+          .trim()
+          .toLowerCase();
+        if (encoding !== "gzip") return resolve(body.toString("utf8"));
         // Bulk uploads and REST bodies may be sent gzip-compressed (Content-Encoding: gzip).
         gunzip(body, (err, plain) => {
-          if (err) reject(new ApiError(400, 'INVALID_REQUEST', `The request body is not valid gzip: ${err.message}`));
-          else if (plain.length > MAX_BODY) reject(new ApiError(413, 'REQUEST_ENTITY_TOO_LARGE', 'Request body exceeds the maximum size'));
-          else resolve(plain.toString('utf8'));
+          if (err) reject(new ApiError(400, "INVALID_REQUEST", `The request body is not valid gzip: ${err.message}`));
+          else if (plain.length > MAX_BODY) reject(new ApiError(413, "REQUEST_ENTITY_TOO_LARGE", "Request body exceeds the maximum size"));
+          else resolve(plain.toString("utf8"));
         });
       });
-      raw.on('error', reject);
+      raw.on("error", reject);
     }));
-  return reqFrom(raw.method ?? 'GET', url, path, raw.headers, text);
+  return reqFrom(raw.method ?? "GET", url, path, raw.headers, text);
 }
 
 /** A request built in memory: a composite subrequest runs through the same handlers as a real one. */
-export function syntheticReq(method: string, url: URL, path: string, headers: IncomingMessage['headers'], body: string): Req {
+export function syntheticReq(method: string, url: URL, path: string, headers: IncomingMessage["headers"], body: string): Req {
   return reqFrom(method, url, path, headers, () => Promise.resolve(body));
 }
 
-function reqFrom(method: string, url: URL, path: string, headers: IncomingMessage['headers'], text: () => Promise<string>): Req {
+function reqFrom(method: string, url: URL, path: string, headers: IncomingMessage["headers"], text: () => Promise<string>): Req {
   return {
     method,
     url,
@@ -80,11 +82,11 @@ function reqFrom(method: string, url: URL, path: string, headers: IncomingMessag
     text,
     async json() {
       const t = await text();
-      if (!t.trim()) throw new ApiError(400, 'JSON_PARSER_ERROR', 'The request body is empty.');
+      if (!t.trim()) throw new ApiError(400, "JSON_PARSER_ERROR", "The request body is empty.");
       try {
         return JSON.parse(t) as unknown;
       } catch (e) {
-        throw new ApiError(400, 'JSON_PARSER_ERROR', `Unexpected character: was expecting a valid JSON value at [line:1, column:1] (${(e as Error).message})`);
+        throw new ApiError(400, "JSON_PARSER_ERROR", `Unexpected character: was expecting a valid JSON value at [line:1, column:1] (${(e as Error).message})`);
       }
     },
     async form() {
@@ -109,10 +111,21 @@ export async function dispatch(routes: Route[], req: Req, path: string): Promise
     if (!m) continue;
     pathMatched = true;
     if (r.method !== req.method) continue;
-    return r.handler(req, m.slice(1).map((s) => (s === undefined ? '' : decodeURIComponent(s))));
+    return r.handler(
+      req,
+      m.slice(1).map((s) => (s === undefined ? "" : decodeURIComponent(s))),
+    );
   }
   if (pathMatched) {
-    return json(405, [{ errorCode: 'METHOD_NOT_ALLOWED', message: `HTTP Method '${req.method}' not allowed. Allowed are ${routes.filter((r) => r.pattern.test(path)).map((r) => r.method).join(',')}` }]);
+    return json(405, [
+      {
+        errorCode: "METHOD_NOT_ALLOWED",
+        message: `HTTP Method '${req.method}' not allowed. Allowed are ${routes
+          .filter((r) => r.pattern.test(path))
+          .map((r) => r.method)
+          .join(",")}`,
+      },
+    ]);
   }
   return undefined;
 }

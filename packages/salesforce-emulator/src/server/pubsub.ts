@@ -1,12 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
-import { encodeReplayId, type BusEvent, type ChangeCapture } from '../cdc/capture';
-import { maskFields } from '../cdc/avro';
-import type { OrgUser } from '../data/org';
-import type { EmulatorContext } from './context';
+import { randomUUID } from "node:crypto";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+import { encodeReplayId, type BusEvent, type ChangeCapture } from "../cdc/capture";
+import { maskFields } from "../cdc/avro";
+import type { OrgUser } from "../data/org";
+import type { EmulatorContext } from "./context";
 
 /**
  * The proto is the one Salesforce publishes (forcedotcom/pub-sub-api); it ships inside the npm
@@ -14,20 +14,20 @@ import type { EmulatorContext } from './context';
  */
 function protoPath(): string {
   const require = createRequire(import.meta.url);
-  const entry = require.resolve('salesforce-pubsub-api-client');
-  return join(dirname(entry), '..', 'pubsub_api.proto');
+  const entry = require.resolve("salesforce-pubsub-api-client");
+  return join(dirname(entry), "..", "pubsub_api.proto");
 }
 
 /** Error codes the Pub/Sub API puts in the `error-code` trailer (see PUBSUB.md for which are documented). */
 export const PUBSUB_ERROR = {
-  auth: 'sfdc.platform.eventbus.grpc.service.auth.error',
-  replayCorrupted: 'sfdc.platform.eventbus.grpc.subscription.fetch.replayid.corrupted',
-  topicNotFound: 'sfdc.platform.eventbus.grpc.service.topic.not.found',
-  schemaNotFound: 'sfdc.platform.eventbus.grpc.schema.not.found',
-  invalidArgument: 'sfdc.platform.eventbus.grpc.service.invalid.argument',
-  unimplemented: 'sfdc.platform.eventbus.grpc.service.unimplemented',
-  permission: 'sfdc.platform.eventbus.grpc.subscription.permission.denied',
-  streamClosed: 'sfdc.platform.eventbus.grpc.service.stream.closed',
+  auth: "sfdc.platform.eventbus.grpc.service.auth.error",
+  replayCorrupted: "sfdc.platform.eventbus.grpc.subscription.fetch.replayid.corrupted",
+  topicNotFound: "sfdc.platform.eventbus.grpc.service.topic.not.found",
+  schemaNotFound: "sfdc.platform.eventbus.grpc.schema.not.found",
+  invalidArgument: "sfdc.platform.eventbus.grpc.service.invalid.argument",
+  unimplemented: "sfdc.platform.eventbus.grpc.service.unimplemented",
+  permission: "sfdc.platform.eventbus.grpc.subscription.permission.denied",
+  streamClosed: "sfdc.platform.eventbus.grpc.service.stream.closed",
 } as const;
 
 /** Events per FetchRequest the server honours at most (Salesforce caps num_requested at 100). */
@@ -83,7 +83,7 @@ function decodeReplayId(b: Buffer | undefined): number | undefined {
 }
 
 export class PubSubServer {
-  readonly server = new grpc.Server({ 'grpc.keepalive_permit_without_calls': 1 });
+  readonly server = new grpc.Server({ "grpc.keepalive_permit_without_calls": 1 });
   readonly subscriptions = new Set<Subscription>();
   readonly faults: StreamFaults = { delayMs: 0 };
   keepaliveMs: number;
@@ -98,8 +98,10 @@ export class PubSubServer {
     this.keepaliveMs = options.keepaliveMs ?? 270_000;
     const def = protoLoader.loadSync(protoPath(), { keepCase: true, longs: Number, enums: String, defaults: true });
     const pkg = grpc.loadPackageDefinition(def) as unknown as { eventbus: { v1: { PubSub: { service: grpc.ServiceDefinition } } } };
-    const unimplemented = (_call: unknown, cb: (e: grpc.StatusObject) => void) => cb(this.status(grpc.status.UNIMPLEMENTED, 'This emulator serves Subscribe, GetTopic and GetSchema only.', PUBSUB_ERROR.unimplemented));
-    const unimplementedStream = (call: grpc.ServerDuplexStream<unknown, unknown>) => call.emit('error', this.status(grpc.status.UNIMPLEMENTED, 'This emulator serves Subscribe, GetTopic and GetSchema only.', PUBSUB_ERROR.unimplemented));
+    const unimplemented = (_call: unknown, cb: (e: grpc.StatusObject) => void) =>
+      cb(this.status(grpc.status.UNIMPLEMENTED, "This emulator serves Subscribe, GetTopic and GetSchema only.", PUBSUB_ERROR.unimplemented));
+    const unimplementedStream = (call: grpc.ServerDuplexStream<unknown, unknown>) =>
+      call.emit("error", this.status(grpc.status.UNIMPLEMENTED, "This emulator serves Subscribe, GetTopic and GetSchema only.", PUBSUB_ERROR.unimplemented));
     this.server.addService(pkg.eventbus.v1.PubSub.service, {
       Subscribe: (call: grpc.ServerDuplexStream<FetchRequest, FetchResponse>) => this.subscribe(call),
       GetTopic: (call: grpc.ServerUnaryCall<{ topic_name: string }, unknown>, cb: grpc.sendUnaryData<unknown>) => this.getTopic(call, cb),
@@ -114,8 +116,12 @@ export class PubSubServer {
   }
 
   async listen(host: string, port: number, tls: { key: Buffer; cert: Buffer } | undefined): Promise<number> {
-    const creds = tls ? grpc.ServerCredentials.createSsl(null, [{ private_key: tls.key, cert_chain: tls.cert }], false) : grpc.ServerCredentials.createInsecure();
-    const bound = await new Promise<number>((resolve, reject) => this.server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, creds, (e, p) => (e ? reject(e) : resolve(p))));
+    const creds = tls
+      ? grpc.ServerCredentials.createSsl(null, [{ private_key: tls.key, cert_chain: tls.cert }], false)
+      : grpc.ServerCredentials.createInsecure();
+    const bound = await new Promise<number>((resolve, reject) =>
+      this.server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${port}`, creds, (e, p) => (e ? reject(e) : resolve(p))),
+    );
     this.timer = setInterval(() => this.tick(), 100);
     this.timer.unref();
     return bound;
@@ -124,7 +130,7 @@ export class PubSubServer {
   close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.unlisten?.();
-    for (const s of this.subscriptions) this.end(s, this.status(grpc.status.UNAVAILABLE, 'Server shutting down.', PUBSUB_ERROR.streamClosed, s.rpcId));
+    for (const s of this.subscriptions) this.end(s, this.status(grpc.status.UNAVAILABLE, "Server shutting down.", PUBSUB_ERROR.streamClosed, s.rpcId));
     return new Promise((resolve) => {
       this.server.tryShutdown(() => resolve());
       setTimeout(() => {
@@ -136,27 +142,36 @@ export class PubSubServer {
 
   private status(code: grpc.status, message: string, errorCode: string, rpcId: string = randomUUID()): grpc.StatusObject {
     const metadata = new grpc.Metadata();
-    metadata.set('error-code', errorCode);
-    metadata.set('rpc-id', rpcId);
+    metadata.set("error-code", errorCode);
+    metadata.set("rpc-id", rpcId);
     return { code, details: `${message} rpcId: ${rpcId}`, metadata };
   }
 
   private authError(rpcId: string = randomUUID()): grpc.StatusObject {
-    return this.status(grpc.status.UNAUTHENTICATED, 'An authentication exception occurred. Provide valid authentication via metadata headers.', PUBSUB_ERROR.auth, rpcId);
+    return this.status(
+      grpc.status.UNAUTHENTICATED,
+      "An authentication exception occurred. Provide valid authentication via metadata headers.",
+      PUBSUB_ERROR.auth,
+      rpcId,
+    );
   }
 
   /** The session behind the call's metadata, or undefined when any of accesstoken / instanceurl / tenantid is wrong. */
   private authenticate(md: grpc.Metadata): { token: string; user: OrgUser } | undefined {
-    const get = (k: string) => String(md.get(k)[0] ?? '');
-    const token = get('accesstoken');
+    const get = (k: string) => String(md.get(k)[0] ?? "");
+    const token = get("accesstoken");
     const session = this.ctx.sessions.validate(token);
     if (!session) return undefined;
     const orgId = this.ctx.org.id;
-    const tenant = get('tenantid');
+    const tenant = get("tenantid");
     if (tenant !== orgId && tenant !== orgId.slice(0, 15)) return undefined;
     // The scheme is not compared: clients insist on https:// even when the emulator's REST side runs plain http.
-    const host = (u: string) => u.replace(/^https?:\/\//i, '').replace(/\/+$/, '').toLowerCase();
-    if (host(get('instanceurl')) !== host(this.ctx.baseUrl())) return undefined;
+    const host = (u: string) =>
+      u
+        .replace(/^https?:\/\//i, "")
+        .replace(/\/+$/, "")
+        .toLowerCase();
+    if (host(get("instanceurl")) !== host(this.ctx.baseUrl())) return undefined;
     return { token, user: session.user };
   }
 
@@ -167,21 +182,30 @@ export class PubSubServer {
 
   /** `/data/LeadChangeEvent` → Lead; `/data/ChangeEvents` → undefined (every enabled object). */
   private resolveTopic(name: string): { entity: string | undefined } | undefined {
-    if (name === '/data/ChangeEvents') return { entity: undefined };
+    if (name === "/data/ChangeEvents") return { entity: undefined };
     const m = /^\/data\/(\w+?)(?:__)?ChangeEvent$/.exec(name);
     if (!m) return undefined;
-    const custom = name.endsWith('__ChangeEvent');
+    const custom = name.endsWith("__ChangeEvent");
     const table = this.ctx.org.table(custom ? `${m[1]}__c` : m[1]!);
     if (!table || !this.capture.enabled.has(table.def.name)) return undefined;
     return { entity: table.def.name };
   }
 
   private topicNotFound(topic: string): grpc.StatusObject {
-    return this.status(grpc.status.NOT_FOUND, `The topic information for org CORE/prod/${this.ctx.org.id} and topic ${topic} not found. Ensure the topic name is correct and that the topic exists.`, PUBSUB_ERROR.topicNotFound);
+    return this.status(
+      grpc.status.NOT_FOUND,
+      `The topic information for org CORE/prod/${this.ctx.org.id} and topic ${topic} not found. Ensure the topic name is correct and that the topic exists.`,
+      PUBSUB_ERROR.topicNotFound,
+    );
   }
 
   private permissionDenied(topic: string, rpcId?: string): grpc.StatusObject {
-    return this.status(grpc.status.PERMISSION_DENIED, `The user doesn't have the permissions required to subscribe to ${topic}.`, PUBSUB_ERROR.permission, rpcId);
+    return this.status(
+      grpc.status.PERMISSION_DENIED,
+      `The user doesn't have the permissions required to subscribe to ${topic}.`,
+      PUBSUB_ERROR.permission,
+      rpcId,
+    );
   }
 
   private getTopic(call: grpc.ServerUnaryCall<{ topic_name: string }, unknown>, cb: grpc.sendUnaryData<unknown>): void {
@@ -196,7 +220,7 @@ export class PubSubServer {
       tenant_guid: this.ctx.org.id,
       can_publish: false,
       can_subscribe: true,
-      schema_id: entity ? this.capture.schemaFor(entity).id : '',
+      schema_id: entity ? this.capture.schemaFor(entity).id : "",
       rpc_id: randomUUID(),
     });
   }
@@ -204,7 +228,14 @@ export class PubSubServer {
   private getSchema(call: grpc.ServerUnaryCall<{ schema_id: string }, unknown>, cb: grpc.sendUnaryData<unknown>): void {
     if (!this.authenticate(call.metadata)) return cb(this.authError());
     const schema = this.capture.schemaById(call.request.schema_id);
-    if (!schema) return cb(this.status(grpc.status.NOT_FOUND, `The schema ID ${call.request.schema_id} isn't valid. Ensure that the schema ID is correct.`, PUBSUB_ERROR.schemaNotFound));
+    if (!schema)
+      return cb(
+        this.status(
+          grpc.status.NOT_FOUND,
+          `The schema ID ${call.request.schema_id} isn't valid. Ensure that the schema ID is correct.`,
+          PUBSUB_ERROR.schemaNotFound,
+        ),
+      );
     cb(null, { schema_json: schema.json, schema_id: schema.id, rpc_id: randomUUID() });
   }
 
@@ -212,13 +243,13 @@ export class PubSubServer {
     const rpcId = randomUUID();
     const auth = this.authenticate(call.metadata);
     if (!auth) {
-      call.emit('error', this.authError(rpcId));
+      call.emit("error", this.authError(rpcId));
       return;
     }
     let sub: Subscription | undefined;
-    call.on('data', (req: FetchRequest) => {
+    call.on("data", (req: FetchRequest) => {
       if (!sub) {
-        const topicName = req.topic_name ?? '';
+        const topicName = req.topic_name ?? "";
         const topic = this.resolveTopic(topicName);
         if (!topic) return this.fail(call, this.topicNotFound(topicName));
         if (this.capture.denied.has(auth.user.id)) return this.fail(call, this.permissionDenied(topicName, rpcId));
@@ -226,12 +257,40 @@ export class PubSubServer {
         this.capture.purgeExpired();
         const start = this.startCursor(req);
         if (start === undefined) {
-          return this.fail(call, this.status(grpc.status.INVALID_ARGUMENT, 'The Replay ID validation failed. Ensure that the Replay ID is valid.', PUBSUB_ERROR.replayCorrupted, rpcId));
+          return this.fail(
+            call,
+            this.status(
+              grpc.status.INVALID_ARGUMENT,
+              "The Replay ID validation failed. Ensure that the Replay ID is valid.",
+              PUBSUB_ERROR.replayCorrupted,
+              rpcId,
+            ),
+          );
         }
-        sub = { call, token: auth.token, user: auth.user, topic: topicName, entity: topic.entity, cursor: start, pending: 0, lastSent: Date.now(), sending: false, closed: false, rpcId };
+        sub = {
+          call,
+          token: auth.token,
+          user: auth.user,
+          topic: topicName,
+          entity: topic.entity,
+          cursor: start,
+          pending: 0,
+          lastSent: Date.now(),
+          sending: false,
+          closed: false,
+          rpcId,
+        };
         this.subscriptions.add(sub);
       } else if (req.topic_name && req.topic_name !== sub.topic) {
-        return this.end(sub, this.status(grpc.status.INVALID_ARGUMENT, `The topic name ${req.topic_name} differs from the topic of this subscription (${sub.topic}).`, PUBSUB_ERROR.invalidArgument, rpcId));
+        return this.end(
+          sub,
+          this.status(
+            grpc.status.INVALID_ARGUMENT,
+            `The topic name ${req.topic_name} differs from the topic of this subscription (${sub.topic}).`,
+            PUBSUB_ERROR.invalidArgument,
+            rpcId,
+          ),
+        );
       }
       // A FetchRequest is activity on the session, as an API call is.
       if (!this.ctx.sessions.validate(sub.token)) return this.end(sub, this.authError(rpcId));
@@ -245,24 +304,24 @@ export class PubSubServer {
         this.subscriptions.delete(sub);
       }
     };
-    call.on('end', () => {
+    call.on("end", () => {
       drop();
       call.end();
     });
-    call.on('cancelled', drop);
-    call.on('error', drop);
+    call.on("cancelled", drop);
+    call.on("error", drop);
   }
 
   private fail(call: grpc.ServerDuplexStream<FetchRequest, FetchResponse>, status: grpc.StatusObject): void {
-    call.emit('error', status);
+    call.emit("error", status);
   }
 
   /** Where a new subscription starts: the seq after which it delivers. */
   private startCursor(req: FetchRequest): number | undefined {
-    const preset = String(req.replay_preset ?? 'LATEST');
+    const preset = String(req.replay_preset ?? "LATEST");
     const bus = this.capture;
-    if (preset === 'EARLIEST' || preset === '1') return bus.earliestSeq - 1;
-    if (preset === 'CUSTOM' || preset === '2') {
+    if (preset === "EARLIEST" || preset === "1") return bus.earliestSeq - 1;
+    if (preset === "CUSTOM" || preset === "2") {
       const seq = decodeReplayId(req.replay_id);
       // The id must name a retained event (or the position just before the oldest one): older ids have left the 72-hour window.
       if (seq === undefined || seq > bus.head || seq < bus.earliestSeq - 1 || (bus.events.length === 0 && seq < bus.head)) return undefined;
@@ -298,7 +357,10 @@ export class PubSubServer {
         s.cursor = cursor;
         s.pending -= batch.length;
         this.write(s, {
-          events: batch.map((ev) => ({ event: { id: ev.id, schema_id: ev.schemaId, payload: this.payloadFor(s.user, ev), headers: [] }, replay_id: encodeReplayId(ev.seq) })),
+          events: batch.map((ev) => ({
+            event: { id: ev.id, schema_id: ev.schemaId, payload: this.payloadFor(s.user, ev), headers: [] },
+            replay_id: encodeReplayId(ev.seq),
+          })),
           latest_replay_id: encodeReplayId(cursor),
           rpc_id: s.rpcId,
           pending_num_requested: s.pending,
@@ -315,7 +377,7 @@ export class PubSubServer {
     const table = this.ctx.org.table(ev.entity);
     const schema = this.capture.schemaById(ev.schemaId);
     if (!table || !schema) return ev.payload;
-    const hidden = table.def.fields.filter((f) => this.ctx.org.access(user, table.def.name, f.name) === 'hidden').map((f) => f.name);
+    const hidden = table.def.fields.filter((f) => this.ctx.org.access(user, table.def.name, f.name) === "hidden").map((f) => f.name);
     return hidden.length ? maskFields(schema, ev.payload, hidden) : ev.payload;
   }
 
@@ -347,11 +409,11 @@ export class PubSubServer {
     s.closed = true;
     this.subscriptions.delete(s);
     if (status.code === grpc.status.OK) s.call.end();
-    else s.call.emit('error', status);
+    else s.call.emit("error", status);
   }
 
   /** Fault: every open stream ends (cleanly, or with the given status and error code). */
-  endAll(code: grpc.status = grpc.status.OK, message = 'The stream was closed by the server.', errorCode: string = PUBSUB_ERROR.streamClosed): number {
+  endAll(code: grpc.status = grpc.status.OK, message = "The stream was closed by the server.", errorCode: string = PUBSUB_ERROR.streamClosed): number {
     const list = [...this.subscriptions];
     for (const s of list) this.end(s, code === grpc.status.OK ? { code } : this.status(code, message, errorCode, s.rpcId));
     return list.length;

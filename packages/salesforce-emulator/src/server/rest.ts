@@ -1,17 +1,17 @@
-import { ApiError, notFound } from '../errors';
-import { canonicalId } from '../ids';
-import { DAY, formatDateTime, parseDateTime } from '../time';
-import { WriteFailure, type Org, type OrgUser } from '../data/org';
-import type { RowRef, SObjectTable } from '../data/table';
-import { createRecord, deleteRecord, findByExternalId, Tx, updateRecord, upsertRecord, type UpsertOutcome } from '../data/writes';
-import type { EmulatorContext } from './context';
-import { describeGlobal, describeSObject } from './describe';
-import type { EndpointClass } from './faults';
-import { json, noContent, type Req, type Res } from './http';
-import { queryMore, runRestQuery, type QueryCursors } from './query';
-import { jsonValue } from './serialize';
-import { runSearch } from './search';
-import type { Session } from './sessions';
+import { ApiError, notFound } from "../errors";
+import { canonicalId } from "../ids";
+import { DAY, formatDateTime, parseDateTime } from "../time";
+import { WriteFailure, type Org, type OrgUser } from "../data/org";
+import type { RowRef, SObjectTable } from "../data/table";
+import { createRecord, deleteRecord, findByExternalId, Tx, updateRecord, upsertRecord, type UpsertOutcome } from "../data/writes";
+import type { EmulatorContext } from "./context";
+import { describeGlobal, describeSObject } from "./describe";
+import type { EndpointClass } from "./faults";
+import { json, noContent, type Req, type Res } from "./http";
+import { queryMore, runRestQuery, type QueryCursors } from "./query";
+import { jsonValue } from "./serialize";
+import { runSearch } from "./search";
+import type { Session } from "./sessions";
 
 export interface RestCall {
   req: Req;
@@ -40,7 +40,7 @@ function itemError(e: unknown) {
 
 function requireTable(org: Org, name: string): SObjectTable {
   const t = org.table(name);
-  if (!t) throw new ApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
+  if (!t) throw new ApiError(404, "NOT_FOUND", "The requested resource does not exist");
   return t;
 }
 
@@ -49,18 +49,24 @@ function recordJson(org: Org, user: OrgUser, table: SObjectTable, ref: RowRef, v
   const fields = fieldNames
     ? fieldNames.map((n) => {
         const f = org.visibleField(user, def, n);
-        if (!f) throw new ApiError(400, 'INVALID_FIELD', `No such column '${n}' on entity '${def.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`);
+        if (!f)
+          throw new ApiError(
+            400,
+            "INVALID_FIELD",
+            `No such column '${n}' on entity '${def.name}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.`,
+          );
         return f;
       })
     : org.visibleFields(user, def);
-  const id = String(table.read(ref, 'Id'));
-  const out: Record<string, unknown> = { attributes: { type: def.name, url: `/services/data/v${(version)}/sobjects/${def.name}/${id}` } };
+  const id = String(table.read(ref, "Id"));
+  const out: Record<string, unknown> = { attributes: { type: def.name, url: `/services/data/v${version}/sobjects/${def.name}/${id}` } };
   for (const f of fields) out[f.name] = jsonValue(f, table.read(ref, f.name));
   return out;
 }
 
 function asRecord(v: unknown): Record<string, unknown> {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new ApiError(400, 'JSON_PARSER_ERROR', 'Cannot deserialize instance of SObject from non-object value');
+  if (!v || typeof v !== "object" || Array.isArray(v))
+    throw new ApiError(400, "JSON_PARSER_ERROR", "Cannot deserialize instance of SObject from non-object value");
   return v as Record<string, unknown>;
 }
 
@@ -68,14 +74,18 @@ const collectionsNeed = (version: string, min: number) => {
   if (Number(version) < min) throw notFound();
 };
 
-const ROLLED_BACK = { statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK', message: 'Record rolled back because not all records were valid and the request was using AllOrNone header', fields: [] as string[] };
+const ROLLED_BACK = {
+  statusCode: "ALL_OR_NONE_OPERATION_ROLLED_BACK",
+  message: "Record rolled back because not all records were valid and the request was using AllOrNone header",
+  fields: [] as string[],
+};
 
 /** Runs one collection item per entry; with allOrNone a single failure rolls every item back. */
 function runBatch<T>(org: Org, allOrNone: boolean, items: T[], op: (tx: Tx, item: T) => { id: string; created?: boolean }, lockRows = false) {
   const tx = new Tx(org);
   const results = items.map((item) => {
     try {
-      if (lockRows) throw new WriteFailure('UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record or 1 records');
+      if (lockRows) throw new WriteFailure("UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access to this record or 1 records");
       const r = op(tx, item);
       return { id: r.id, success: true, errors: [] as unknown[], ...(r.created !== undefined ? { created: r.created } : {}) };
     } catch (e) {
@@ -86,13 +96,13 @@ function runBatch<T>(org: Org, allOrNone: boolean, items: T[], op: (tx: Tx, item
   const anyFailed = results.some((r) => !r.success);
   if (allOrNone && anyFailed) {
     tx.rollback();
-    return results.map((r) => ({ id: null, success: false, errors: r.success ? [ROLLED_BACK] : r.errors, ...('created' in r ? { created: r.created } : {}) }));
+    return results.map((r) => ({ id: null, success: false, errors: r.success ? [ROLLED_BACK] : r.errors, ...("created" in r ? { created: r.created } : {}) }));
   }
-  return results.map((r) => ('failed' in r ? { success: false, errors: r.errors, ...('created' in r ? { created: r.created } : {}) } : r));
+  return results.map((r) => ("failed" in r ? { success: false, errors: r.errors, ...("created" in r ? { created: r.created } : {}) } : r));
 }
 
 function checkCollectionSize(n: number, max = 200) {
-  if (n > max) throw new ApiError(400, 'EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${max} records into this call`);
+  if (n > max) throw new ApiError(400, "EXCEEDED_ID_LIMIT", `record limit reached. cannot submit more than ${max} records into this call`);
 }
 
 /**
@@ -103,18 +113,18 @@ function checkCollectionSize(n: number, max = 200) {
  * start of the current minute, whichever is earlier, so the next window starting there misses nothing.
  */
 function replicationWindow(org: Org, req: Req, maxDays: number): { start: number; end: number; latest: number } {
-  const s = req.url.searchParams.get('start');
-  const e = req.url.searchParams.get('end');
-  if (!s || !e) throw new ApiError(400, 'MISSING_ARGUMENT', `Both start and end must be specified`);
+  const s = req.url.searchParams.get("start");
+  const e = req.url.searchParams.get("end");
+  if (!s || !e) throw new ApiError(400, "MISSING_ARGUMENT", `Both start and end must be specified`);
   const start = parseDateTime(s);
   const end = parseDateTime(e);
-  if (start === undefined || end === undefined) throw new ApiError(400, 'INVALID_REPLICATION_DATE', `Invalid date format: ${start === undefined ? s : e}`);
+  if (start === undefined || end === undefined) throw new ApiError(400, "INVALID_REPLICATION_DATE", `Invalid date format: ${start === undefined ? s : e}`);
   const startMin = Math.floor(start / 60) * 60;
   const endMin = Math.floor(end / 60) * 60;
-  if (endMin - startMin < 60) throw new ApiError(400, 'INVALID_REPLICATION_DATE', 'startDate must be at least one minute greater than endDate');
+  if (endMin - startMin < 60) throw new ApiError(400, "INVALID_REPLICATION_DATE", "startDate must be at least one minute greater than endDate");
   const now = org.now();
   if (startMin < Math.floor(now / DAY) * DAY - maxDays * DAY) {
-    throw new ApiError(400, 'INVALID_REPLICATION_DATE', `startDate cannot be more than ${maxDays} days before the day of the call`);
+    throw new ApiError(400, "INVALID_REPLICATION_DATE", `startDate cannot be more than ${maxDays} days before the day of the call`);
   }
   const latest = Math.min(endMin, Math.floor(now / 60) * 60);
   return { start: startMin, end: endMin, latest };
@@ -124,15 +134,15 @@ function getUpdated(org: Org, call: RestCall, name: string): Res {
   const table = requireTable(org, name);
   const { start, end, latest } = replicationWindow(org, call.req, 30);
   const ids: string[] = [];
-  const [lo] = table.generatedRange('SystemModstamp', '>=', start);
-  const [, hi] = table.generatedRange('SystemModstamp', '<', end);
-  const idOf = table.reader('Id');
+  const [lo] = table.generatedRange("SystemModstamp", ">=", start);
+  const [, hi] = table.generatedRange("SystemModstamp", "<", end);
+  const idOf = table.reader("Id");
   for (let i = lo; i < hi; i++) if (!table.isOverlaid(i)) ids.push(idOf(i) as string);
   for (const rec of table.overlay.values()) {
     const t = rec.v.SystemModstamp as number;
     if (!rec.purged && rec.v.IsDeleted !== true && t >= start && t < end) ids.push(rec.v.Id as string);
   }
-  if (ids.length > 600_000) throw new ApiError(400, 'EXCEEDED_ID_LIMIT', 'The operation produced too many results: more than 600,000 ids');
+  if (ids.length > 600_000) throw new ApiError(400, "EXCEEDED_ID_LIMIT", "The operation produced too many results: more than 600,000 ids");
   ids.sort();
   return json(200, { ids, latestDateCovered: formatDateTime(latest) });
 }
@@ -161,19 +171,37 @@ export function limitsJson(org: Org) {
   for (const t of org.tables.values()) storageRecords += t.generatedCount + t.overlay.size;
   const dataMb = Math.ceil((storageRecords * 2) / 1024);
   return {
-    ActiveScratchOrgs: lim(3), AnalyticsExternalDataSizeMB: lim(40960), ConcurrentAsyncGetReportInstances: lim(200),
-    ConcurrentSyncReportRuns: lim(20), DailyAnalyticsDataflowJobExecutions: lim(60), DailyApiRequests: lim(org.dailyApiLimit, org.apiUsage),
-    DailyAsyncApexExecutions: lim(250000), DailyBulkApiBatches: lim(15000), DailyBulkV2QueryFileStorageMB: lim(976562),
-    DailyBulkV2QueryJobs: lim(10000), DailyGenericStreamingApiEvents: lim(10000), DailyStreamingApiEvents: lim(10000),
-    DailyWorkflowEmails: lim(2000), DataStorageMB: { Max: Math.max(1024, dataMb * 2), Remaining: Math.max(1024, dataMb * 2) - dataMb },
-    FileStorageMB: lim(20480), HourlyODataCallout: lim(20000), HourlyTimeBasedWorkflow: lim(1000), MassEmail: lim(5000),
-    SingleEmail: lim(5000), StreamingApiConcurrentClients: lim(2000),
+    ActiveScratchOrgs: lim(3),
+    AnalyticsExternalDataSizeMB: lim(40960),
+    ConcurrentAsyncGetReportInstances: lim(200),
+    ConcurrentSyncReportRuns: lim(20),
+    DailyAnalyticsDataflowJobExecutions: lim(60),
+    DailyApiRequests: lim(org.dailyApiLimit, org.apiUsage),
+    DailyAsyncApexExecutions: lim(250000),
+    DailyBulkApiBatches: lim(15000),
+    DailyBulkV2QueryFileStorageMB: lim(976562),
+    DailyBulkV2QueryJobs: lim(10000),
+    DailyGenericStreamingApiEvents: lim(10000),
+    DailyStreamingApiEvents: lim(10000),
+    DailyWorkflowEmails: lim(2000),
+    DataStorageMB: { Max: Math.max(1024, dataMb * 2), Remaining: Math.max(1024, dataMb * 2) - dataMb },
+    FileStorageMB: lim(20480),
+    HourlyODataCallout: lim(20000),
+    HourlyTimeBasedWorkflow: lim(1000),
+    MassEmail: lim(5000),
+    SingleEmail: lim(5000),
+    StreamingApiConcurrentClients: lim(2000),
   };
 }
 
 /** Live (not deleted) records per object, as `/limits/recordCount` reports them; `sObjects` picks a few. */
 function recordCounts(org: Org, wanted: string | null) {
-  const names = wanted ? wanted.split(',').map((n) => n.trim()).filter(Boolean) : [...org.tables.keys()];
+  const names = wanted
+    ? wanted
+        .split(",")
+        .map((n) => n.trim())
+        .filter(Boolean)
+    : [...org.tables.keys()];
   const sObjects = [];
   for (const n of names) {
     const table = org.table(n);
@@ -192,16 +220,29 @@ function recordCounts(org: Org, wanted: string | null) {
 function versionResource(version: string, identity: string) {
   const p = `/services/data/v${version}`;
   return {
-    tooling: `${p}/tooling`, metadata: `${p}/metadata`, eclair: `${p}/eclair`, folders: `${p}/folders`, prechatForms: `${p}/prechatForms`,
-    jobs: `${p}/jobs`, 'query': `${p}/query`, 'queryAll': `${p}/queryAll`, sobjects: `${p}/sobjects`, search: `${p}/search`,
-    recent: `${p}/recent`, limits: `${p}/limits`, composite: `${p}/composite`, identity, tabs: `${p}/tabs`, theme: `${p}/theme`,
+    tooling: `${p}/tooling`,
+    metadata: `${p}/metadata`,
+    eclair: `${p}/eclair`,
+    folders: `${p}/folders`,
+    prechatForms: `${p}/prechatForms`,
+    jobs: `${p}/jobs`,
+    query: `${p}/query`,
+    queryAll: `${p}/queryAll`,
+    sobjects: `${p}/sobjects`,
+    search: `${p}/search`,
+    recent: `${p}/recent`,
+    limits: `${p}/limits`,
+    composite: `${p}/composite`,
+    identity,
+    tabs: `${p}/tabs`,
+    theme: `${p}/theme`,
   };
 }
 
 function singleError(e: unknown): never {
   if (e instanceof WriteFailure) {
-    const status = e.statusCode === 'INVALID_CROSS_REFERENCE_KEY' || e.statusCode === 'ENTITY_IS_DELETED' ? 404 : 400;
-    if (e.statusCode === 'INVALID_CROSS_REFERENCE_KEY') throw notFound();
+    const status = e.statusCode === "INVALID_CROSS_REFERENCE_KEY" || e.statusCode === "ENTITY_IS_DELETED" ? 404 : 400;
+    if (e.statusCode === "INVALID_CROSS_REFERENCE_KEY") throw notFound();
     throw failureToApi(e, status);
   }
   throw e;
@@ -209,21 +250,32 @@ function singleError(e: unknown): never {
 
 export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identityUrlFor: (s: Session) => string): RestRoute[] {
   const org = ctx.org;
-  const S = '/sobjects/([^/]+)';
+  const S = "/sobjects/([^/]+)";
   const upsertResponse = (call: RestCall, table: SObjectTable, out: UpsertOutcome): Res => {
-    if ('multiple' in out) return json(300, out.multiple.map((id) => `/services/data/v${call.version}/sobjects/${table.def.name}/${id}`));
+    if ("multiple" in out)
+      return json(
+        300,
+        out.multiple.map((id) => `/services/data/v${call.version}/sobjects/${table.def.name}/${id}`),
+      );
     if (out.created) return json(201, { id: out.id, success: true, errors: [], created: true });
     if (Number(call.version) >= 46) return json(200, { id: out.id, success: true, errors: [], created: false });
     return noContent();
   };
   return [
-    { method: 'GET', pattern: /^\/?$/, endpoint: 'versions', handler: (c) => json(200, versionResource(c.version, identityUrlFor(c.session))) },
-    { method: 'GET', pattern: /^\/sobjects\/?$/, endpoint: 'describe', handler: (c) => json(200, describeGlobal(org, c.version)) },
-    { method: 'GET', pattern: new RegExp(`^${S}/describe/?$`), endpoint: 'describe', handler: (c, [t]) => json(200, describeSObject(org, c.session.user, requireTable(org, t!).def, c.version)) },
-    { method: 'GET', pattern: new RegExp(`^${S}/updated/?$`), endpoint: 'replication', handler: (c, [t]) => getUpdated(org, c, t!) },
-    { method: 'GET', pattern: new RegExp(`^${S}/deleted/?$`), endpoint: 'replication', handler: (c, [t]) => getDeleted(org, c, t!) },
+    { method: "GET", pattern: /^\/?$/, endpoint: "versions", handler: (c) => json(200, versionResource(c.version, identityUrlFor(c.session))) },
+    { method: "GET", pattern: /^\/sobjects\/?$/, endpoint: "describe", handler: (c) => json(200, describeGlobal(org, c.version)) },
     {
-      method: 'GET', pattern: new RegExp(`^${S}/?$`), endpoint: 'describe',
+      method: "GET",
+      pattern: new RegExp(`^${S}/describe/?$`),
+      endpoint: "describe",
+      handler: (c, [t]) => json(200, describeSObject(org, c.session.user, requireTable(org, t!).def, c.version)),
+    },
+    { method: "GET", pattern: new RegExp(`^${S}/updated/?$`), endpoint: "replication", handler: (c, [t]) => getUpdated(org, c, t!) },
+    { method: "GET", pattern: new RegExp(`^${S}/deleted/?$`), endpoint: "replication", handler: (c, [t]) => getDeleted(org, c, t!) },
+    {
+      method: "GET",
+      pattern: new RegExp(`^${S}/?$`),
+      endpoint: "describe",
       handler: (c, [t]) => {
         const def = requireTable(org, t!).def;
         const { fields: _f, childRelationships: _c, ...objectDescribe } = describeSObject(org, c.session.user, def, c.version);
@@ -231,7 +283,9 @@ export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identity
       },
     },
     {
-      method: 'POST', pattern: new RegExp(`^${S}/?$`), endpoint: 'sobject',
+      method: "POST",
+      pattern: new RegExp(`^${S}/?$`),
+      endpoint: "sobject",
       handler: async (c, [t]) => {
         const table = requireTable(org, t!);
         const body = asRecord(await c.req.json());
@@ -244,18 +298,37 @@ export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identity
       },
     },
     {
-      method: 'GET', pattern: new RegExp(`^${S}/([^/]+)/?$`), endpoint: 'sobject',
+      method: "GET",
+      pattern: new RegExp(`^${S}/([^/]+)/?$`),
+      endpoint: "sobject",
       handler: (c, [t, rawId]) => {
         const table = requireTable(org, t!);
         const id = canonicalId(rawId!);
         const ref = id ? table.rowById(id) : undefined;
         if (ref === undefined || table.isDeleted(ref)) throw notFound();
-        const fields = c.req.url.searchParams.get('fields');
-        return json(200, recordJson(org, c.session.user, table, ref, c.version, fields ? fields.split(',').map((s) => s.trim()).filter(Boolean) : undefined));
+        const fields = c.req.url.searchParams.get("fields");
+        return json(
+          200,
+          recordJson(
+            org,
+            c.session.user,
+            table,
+            ref,
+            c.version,
+            fields
+              ? fields
+                  .split(",")
+                  .map((s) => s.trim())
+                  .filter(Boolean)
+              : undefined,
+          ),
+        );
       },
     },
     {
-      method: 'PATCH', pattern: new RegExp(`^${S}/([^/]+)/?$`), endpoint: 'sobject',
+      method: "PATCH",
+      pattern: new RegExp(`^${S}/([^/]+)/?$`),
+      endpoint: "sobject",
       handler: async (c, [t, rawId]) => {
         const table = requireTable(org, t!);
         const body = asRecord(await c.req.json());
@@ -268,7 +341,9 @@ export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identity
       },
     },
     {
-      method: 'DELETE', pattern: new RegExp(`^${S}/([^/]+)/?$`), endpoint: 'sobject',
+      method: "DELETE",
+      pattern: new RegExp(`^${S}/([^/]+)/?$`),
+      endpoint: "sobject",
       handler: (c, [t, rawId]) => {
         const table = requireTable(org, t!);
         try {
@@ -280,7 +355,9 @@ export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identity
       },
     },
     {
-      method: 'PATCH', pattern: new RegExp(`^${S}/([^/]+)/([^/]+)/?$`), endpoint: 'sobject',
+      method: "PATCH",
+      pattern: new RegExp(`^${S}/([^/]+)/([^/]+)/?$`),
+      endpoint: "sobject",
       handler: async (c, [t, extField, extValue]) => {
         const table = requireTable(org, t!);
         const body = asRecord(await c.req.json());
@@ -292,85 +369,133 @@ export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identity
       },
     },
     {
-      method: 'GET', pattern: new RegExp(`^${S}/([^/]+)/([^/]+)/?$`), endpoint: 'sobject',
+      method: "GET",
+      pattern: new RegExp(`^${S}/([^/]+)/([^/]+)/?$`),
+      endpoint: "sobject",
       handler: (c, [t, extField, extValue]) => {
         const table = requireTable(org, t!);
         const f = org.visibleField(c.session.user, table.def, extField!);
         if (!f || !f.externalId) throw notFound();
         const matches = findByExternalId(table, f, extValue!);
         if (matches.length === 0) throw notFound();
-        if (matches.length > 1) return json(300, matches.map((m) => `/services/data/v${c.version}/sobjects/${table.def.name}/${String(table.read(m, 'Id'))}`));
+        if (matches.length > 1)
+          return json(
+            300,
+            matches.map((m) => `/services/data/v${c.version}/sobjects/${table.def.name}/${String(table.read(m, "Id"))}`),
+          );
         return json(200, recordJson(org, c.session.user, table, matches[0]!, c.version));
       },
     },
-    { method: 'GET', pattern: /^\/query\/?$/, endpoint: 'query', handler: (c) => runRestQuery(ctx, cursors, c.req, c.session, c.version, false) },
-    { method: 'GET', pattern: /^\/queryAll\/?$/, endpoint: 'query', handler: (c) => runRestQuery(ctx, cursors, c.req, c.session, c.version, true) },
-    { method: 'GET', pattern: /^\/query(?:All)?\/([^/]+)\/?$/, endpoint: 'query', handler: (c, [loc]) => queryMore(cursors, c.session, loc!, c.version) },
-    { method: 'GET', pattern: /^\/search\/?$/, endpoint: 'query', handler: (c) => runSearch(org, c.session.user, c.req.url.searchParams.get('q'), c.version) },
-    { method: 'GET', pattern: /^\/limits\/?$/, endpoint: 'limits', handler: () => json(200, limitsJson(org)) },
-    { method: 'GET', pattern: /^\/limits\/recordCount\/?$/, endpoint: 'limits', handler: (c) => json(200, recordCounts(org, c.req.url.searchParams.get('sObjects'))) },
+    { method: "GET", pattern: /^\/query\/?$/, endpoint: "query", handler: (c) => runRestQuery(ctx, cursors, c.req, c.session, c.version, false) },
+    { method: "GET", pattern: /^\/queryAll\/?$/, endpoint: "query", handler: (c) => runRestQuery(ctx, cursors, c.req, c.session, c.version, true) },
+    { method: "GET", pattern: /^\/query(?:All)?\/([^/]+)\/?$/, endpoint: "query", handler: (c, [loc]) => queryMore(cursors, c.session, loc!, c.version) },
+    { method: "GET", pattern: /^\/search\/?$/, endpoint: "query", handler: (c) => runSearch(org, c.session.user, c.req.url.searchParams.get("q"), c.version) },
+    { method: "GET", pattern: /^\/limits\/?$/, endpoint: "limits", handler: () => json(200, limitsJson(org)) },
     {
-      method: 'POST', pattern: /^\/composite\/sobjects\/?$/, endpoint: 'composite',
+      method: "GET",
+      pattern: /^\/limits\/recordCount\/?$/,
+      endpoint: "limits",
+      handler: (c) => json(200, recordCounts(org, c.req.url.searchParams.get("sObjects"))),
+    },
+    {
+      method: "POST",
+      pattern: /^\/composite\/sobjects\/?$/,
+      endpoint: "composite",
       handler: async (c) => {
         collectionsNeed(c.version, 42);
         const body = asRecord(await c.req.json());
         const records = Array.isArray(body.records) ? (body.records as unknown[]) : [];
         checkCollectionSize(records.length);
-        return json(200, runBatch(org, body.allOrNone === true, records, (tx, r) => {
-          const rec = asRecord(r);
-          const type = (rec.attributes as { type?: string } | undefined)?.type;
-          if (!type) throw new WriteFailure('INVALID_TYPE', 'No SObject Type defined in the attributes');
-          if (rec.id !== undefined || rec.Id !== undefined) throw new WriteFailure('INVALID_FIELD', 'cannot specify Id in an insert call', ['Id']);
-          return { id: createRecord(tx, c.session.user, type, rec) };
-        }, c.lockRows));
+        return json(
+          200,
+          runBatch(
+            org,
+            body.allOrNone === true,
+            records,
+            (tx, r) => {
+              const rec = asRecord(r);
+              const type = (rec.attributes as { type?: string } | undefined)?.type;
+              if (!type) throw new WriteFailure("INVALID_TYPE", "No SObject Type defined in the attributes");
+              if (rec.id !== undefined || rec.Id !== undefined) throw new WriteFailure("INVALID_FIELD", "cannot specify Id in an insert call", ["Id"]);
+              return { id: createRecord(tx, c.session.user, type, rec) };
+            },
+            c.lockRows,
+          ),
+        );
       },
     },
     {
-      method: 'PATCH', pattern: /^\/composite\/sobjects\/?$/, endpoint: 'composite',
+      method: "PATCH",
+      pattern: /^\/composite\/sobjects\/?$/,
+      endpoint: "composite",
       handler: async (c) => {
         collectionsNeed(c.version, 42);
         const body = asRecord(await c.req.json());
         const records = Array.isArray(body.records) ? (body.records as unknown[]) : [];
         checkCollectionSize(records.length);
-        return json(200, runBatch(org, body.allOrNone === true, records, (tx, r) => {
-          const rec = asRecord(r);
-          const type = (rec.attributes as { type?: string } | undefined)?.type;
-          const id = (rec.id ?? rec.Id) as string | undefined;
-          if (!id) throw new WriteFailure('MISSING_ARGUMENT', 'Id not specified in an update call', ['Id']);
-          const { id: _lower, ...fields } = rec;
-          return { id: updateRecord(tx, c.session.user, type, id, fields) };
-        }, c.lockRows));
+        return json(
+          200,
+          runBatch(
+            org,
+            body.allOrNone === true,
+            records,
+            (tx, r) => {
+              const rec = asRecord(r);
+              const type = (rec.attributes as { type?: string } | undefined)?.type;
+              const id = (rec.id ?? rec.Id) as string | undefined;
+              if (!id) throw new WriteFailure("MISSING_ARGUMENT", "Id not specified in an update call", ["Id"]);
+              const { id: _lower, ...fields } = rec;
+              return { id: updateRecord(tx, c.session.user, type, id, fields) };
+            },
+            c.lockRows,
+          ),
+        );
       },
     },
     {
-      method: 'DELETE', pattern: /^\/composite\/sobjects\/?$/, endpoint: 'composite',
+      method: "DELETE",
+      pattern: /^\/composite\/sobjects\/?$/,
+      endpoint: "composite",
       handler: (c) => {
         collectionsNeed(c.version, 42);
-        const ids = (c.req.url.searchParams.get('ids') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+        const ids = (c.req.url.searchParams.get("ids") ?? "")
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean);
         checkCollectionSize(ids.length);
-        const allOrNone = c.req.url.searchParams.get('allOrNone') === 'true';
-        return json(200, runBatch(org, allOrNone, ids, (tx, id) => ({ id: deleteRecord(tx, c.session.user, id) }), c.lockRows));
+        const allOrNone = c.req.url.searchParams.get("allOrNone") === "true";
+        return json(
+          200,
+          runBatch(org, allOrNone, ids, (tx, id) => ({ id: deleteRecord(tx, c.session.user, id) }), c.lockRows),
+        );
       },
     },
     {
-      method: 'POST', pattern: /^\/composite\/sobjects\/([^/]+)\/?$/, endpoint: 'composite',
+      method: "POST",
+      pattern: /^\/composite\/sobjects\/([^/]+)\/?$/,
+      endpoint: "composite",
       handler: async (c, [t]) => {
         collectionsNeed(c.version, 42);
         const table = requireTable(org, t!);
         const body = asRecord(await c.req.json());
         const ids = Array.isArray(body.ids) ? body.ids.map(String) : [];
         const fields = Array.isArray(body.fields) ? body.fields.map(String) : [];
-        if (ids.length > 2000) throw new ApiError(400, 'EXCEEDED_ID_LIMIT', 'more than 2000 ids are not allowed in a single request');
-        if (!fields.length) throw new ApiError(400, 'MISSING_ARGUMENT', 'fields is required');
-        return json(200, ids.map((raw) => {
-          const id = canonicalId(raw);
-          const ref = id ? table.rowById(id) : undefined;
-          return ref === undefined || table.isDeleted(ref) ? null : recordJson(org, c.session.user, table, ref, c.version, fields);
-        }));
+        if (ids.length > 2000) throw new ApiError(400, "EXCEEDED_ID_LIMIT", "more than 2000 ids are not allowed in a single request");
+        if (!fields.length) throw new ApiError(400, "MISSING_ARGUMENT", "fields is required");
+        return json(
+          200,
+          ids.map((raw) => {
+            const id = canonicalId(raw);
+            const ref = id ? table.rowById(id) : undefined;
+            return ref === undefined || table.isDeleted(ref) ? null : recordJson(org, c.session.user, table, ref, c.version, fields);
+          }),
+        );
       },
     },
     {
-      method: 'PATCH', pattern: /^\/composite\/sobjects\/([^/]+)\/([^/]+)\/?$/, endpoint: 'composite',
+      method: "PATCH",
+      pattern: /^\/composite\/sobjects\/([^/]+)\/([^/]+)\/?$/,
+      endpoint: "composite",
       handler: async (c, [t, extField]) => {
         collectionsNeed(c.version, 46);
         const table = requireTable(org, t!);
@@ -378,23 +503,34 @@ export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identity
         const records = Array.isArray(body.records) ? (body.records as unknown[]) : [];
         checkCollectionSize(records.length);
         const key = org.visibleField(c.session.user, table.def, extField!);
-        return json(200, runBatch(org, body.allOrNone === true, records, (tx, r) => {
-          const rec = asRecord(r);
-          const value = key && Object.entries(rec).find(([k]) => k.toLowerCase() === key.name.toLowerCase())?.[1];
-          try {
-            const out = upsertRecord(tx, c.session.user, table.def.name, extField!, undefined, rec);
-            if ('multiple' in out) throw new WriteFailure('DUPLICATE_EXTERNAL_ID', `${extField}: more than one record found for external id field: ${out.multiple.join(', ')}`, [extField!]);
-            return out;
-          } catch (e) {
-            if (e instanceof WriteFailure && key) {
-              const blank = value === undefined || value === null || value === '';
-              e.created = key.type === 'id' ? blank : blank || findByExternalId(table, key, String(value)).length === 0;
-            }
-            throw e;
-          }
-        }, c.lockRows));
+        return json(
+          200,
+          runBatch(
+            org,
+            body.allOrNone === true,
+            records,
+            (tx, r) => {
+              const rec = asRecord(r);
+              const value = key && Object.entries(rec).find(([k]) => k.toLowerCase() === key.name.toLowerCase())?.[1];
+              try {
+                const out = upsertRecord(tx, c.session.user, table.def.name, extField!, undefined, rec);
+                if ("multiple" in out)
+                  throw new WriteFailure("DUPLICATE_EXTERNAL_ID", `${extField}: more than one record found for external id field: ${out.multiple.join(", ")}`, [
+                    extField!,
+                  ]);
+                return out;
+              } catch (e) {
+                if (e instanceof WriteFailure && key) {
+                  const blank = value === undefined || value === null || value === "";
+                  e.created = key.type === "id" ? blank : blank || findByExternalId(table, key, String(value)).length === 0;
+                }
+                throw e;
+              }
+            },
+            c.lockRows,
+          ),
+        );
       },
     },
   ];
 }
-

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import type { Org, OrgUser } from '../data/org';
+import { randomBytes } from "node:crypto";
+import type { Org, OrgUser } from "../data/org";
 
-export type LoginHost = 'production' | 'sandbox';
+export type LoginHost = "production" | "sandbox";
 
 export interface Session {
   token: string;
@@ -28,7 +28,10 @@ export interface AuthorizationCode {
   scope: string;
 }
 
-const opaque = (bytes: number) => randomBytes(bytes).toString('base64').replace(/[^A-Za-z0-9]/g, '');
+const opaque = (bytes: number) =>
+  randomBytes(bytes)
+    .toString("base64")
+    .replace(/[^A-Za-z0-9]/g, "");
 
 /** Access tokens, refresh tokens and authorization codes. Idle expiry runs on the wall clock. */
 export class Sessions {
@@ -56,7 +59,7 @@ export class Sessions {
     return rt;
   }
 
-  issueCode(code: Omit<AuthorizationCode, 'expiresAt'>): string {
+  issueCode(code: Omit<AuthorizationCode, "expiresAt">): string {
     const c = `aPrx${opaque(48)}`;
     this.codes.set(c, { ...code, expiresAt: Date.now() + 15 * 60_000 });
     return c;

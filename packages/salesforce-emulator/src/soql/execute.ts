@@ -1,7 +1,7 @@
-import type { Value } from '../data/generator';
-import type { Org } from '../data/org';
-import type { RowRef, StoredRecord } from '../data/table';
-import type { QueryPlan } from './compile';
+import type { Value } from "../data/generator";
+import type { Org } from "../data/org";
+import type { RowRef, StoredRecord } from "../data/table";
+import type { QueryPlan } from "./compile";
 
 export interface ScanOptions {
   /** queryAll: include recycle-bin rows (deleted, merged away). */
@@ -24,7 +24,7 @@ export function* scanRows(org: Org, plan: QueryPlan, opts: ScanOptions): Generat
     const overlay = table.overlaySorted(key).filter((r) => visible(r) && matches(r));
     const [lo, hi] = plan.range;
     const desc = plan.fastDesc;
-    const overlayKey = (r: StoredRecord) => (key === 'Id' ? r.counter : (r.v[key] as number));
+    const overlayKey = (r: StoredRecord) => (key === "Id" ? r.counter : (r.v[key] as number));
     // (key, counter) comparison: negative when generated row i sorts before overlay row r.
     const before = (i: number, r: StoredRecord) => {
       const a = genKey(i);
@@ -58,7 +58,7 @@ export function rowComparator(plan: QueryPlan): (x: RowRef, y: RowRef) => number
   const keys = plan.order;
   const table = plan.table;
   const cmpValue = (a: Value, b: Value): number => (a === b ? 0 : (a as string | number) < (b as string | number) ? -1 : 1);
-  const norm = (v: Value) => (typeof v === 'string' ? v.toLowerCase() : v);
+  const norm = (v: Value) => (typeof v === "string" ? v.toLowerCase() : v);
   return (x, y) => {
     for (const t of keys) {
       const a = norm(t.read(x));

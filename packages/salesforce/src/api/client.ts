@@ -115,7 +115,8 @@ export class SalesforceApi {
         continue;
       }
       if (code === "REQUEST_LIMIT_EXCEEDED") {
-        if (++limited >= this.retry.limitAttempts) throw new OrgApiLimitError(this.budget.used, this.budget.limit, new Date(Date.now() + this.budget.recheckMs));
+        if (++limited >= this.retry.limitAttempts)
+          throw new OrgApiLimitError(this.budget.used, this.budget.limit, new Date(Date.now() + this.budget.recheckMs));
         await sleep(this.backoff(limited + 2), this.signal);
         continue;
       }

@@ -26,7 +26,10 @@ export async function compositeGets<T>(api: SalesforceApi, paths: string[]): Pro
     try {
       response = await api.json<CompositeResponse>("/composite", {
         method: "POST",
-        body: { allOrNone: false, compositeRequest: group.map((k) => ({ method: "GET", url: `/services/data/v${api.version}${paths[k]}`, referenceId: `r${k}` })) },
+        body: {
+          allOrNone: false,
+          compositeRequest: group.map((k) => ({ method: "GET", url: `/services/data/v${api.version}${paths[k]}`, referenceId: `r${k}` })),
+        },
       });
     } catch (error) {
       if (!(error instanceof SalesforceApiError) || error.status !== 404) throw error;
@@ -48,12 +51,20 @@ export async function compositeGets<T>(api: SalesforceApi, paths: string[]): Pro
   // own, with the client's retries and backoff: a composite request is not retried as a whole.
   for (let k = 0; k < paths.length; k++) {
     const a = answers[k];
-    if (a instanceof SalesforceApiError && (a.status >= 500 || RETRIED_ALONE.has(a.code))) answers[k] = await api.json<T>(paths[k]!).catch((e: unknown) => asApiError(e));
+    if (a instanceof SalesforceApiError && (a.status >= 500 || RETRIED_ALONE.has(a.code)))
+      answers[k] = await api.json<T>(paths[k]!).catch((e: unknown) => asApiError(e));
   }
   return answers;
 }
 
-const RETRIED_ALONE = new Set(["UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "UNKNOWN_EXCEPTION", "QUERY_TIMEOUT", "REQUEST_LIMIT_EXCEEDED", "INVALID_SESSION_ID"]);
+const RETRIED_ALONE = new Set([
+  "UNABLE_TO_LOCK_ROW",
+  "SERVER_UNAVAILABLE",
+  "UNKNOWN_EXCEPTION",
+  "QUERY_TIMEOUT",
+  "REQUEST_LIMIT_EXCEEDED",
+  "INVALID_SESSION_ID",
+]);
 
 /** Indexes of `paths` packed into requests: at most 25 subrequests, of which at most 5 queries. */
 function packRequests(paths: string[]): number[][] {

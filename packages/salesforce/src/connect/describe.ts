@@ -14,19 +14,21 @@ export async function describeSyncedObjects(connection: Connection): Promise<Org
       try {
         const d = await connection.sobject(name).describe();
         // The catalog lists what the engine can read: compound fields come as their components.
-        const fields = d.fields.filter((f) => !UNSYNCABLE_TYPES.has(f.type)).map(
-          (f): DescribedField => ({
-            name: f.name,
-            label: f.label,
-            type: f.type,
-            length: typeof f.length === "number" && f.length > 0 ? f.length : null,
-            referenceTo: (f.referenceTo ?? []).filter((r): r is string => typeof r === "string"),
-            picklistValues: (f.picklistValues ?? []).filter((p) => p.active !== false).map((p) => p.value),
-            writable: Boolean(f.updateable),
-            custom: Boolean(f.custom),
-            requiredByFerry: REQUIRED_FIELDS[name].includes(f.name),
-          }),
-        );
+        const fields = d.fields
+          .filter((f) => !UNSYNCABLE_TYPES.has(f.type))
+          .map(
+            (f): DescribedField => ({
+              name: f.name,
+              label: f.label,
+              type: f.type,
+              length: typeof f.length === "number" && f.length > 0 ? f.length : null,
+              referenceTo: (f.referenceTo ?? []).filter((r): r is string => typeof r === "string"),
+              picklistValues: (f.picklistValues ?? []).filter((p) => p.active !== false).map((p) => p.value),
+              writable: Boolean(f.updateable),
+              custom: Boolean(f.custom),
+              requiredByFerry: REQUIRED_FIELDS[name].includes(f.name),
+            }),
+          );
         return { name, label: d.label, accessible: d.queryable !== false, fields };
       } catch (error) {
         const translated = translateSalesforceError(error);

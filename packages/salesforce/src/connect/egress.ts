@@ -37,7 +37,13 @@ function ipv6Bytes(address: string): number[] | undefined {
     text = `${text.slice(0, -dotted[1]!.length)}0:0`;
   }
   const [head, rest] = text.includes("::") ? text.split("::") : [text, undefined];
-  const groups = (s: string | undefined) => (s ? s.split(":").filter(Boolean).map((g) => Number.parseInt(g, 16)) : []);
+  const groups = (s: string | undefined) =>
+    s
+      ? s
+          .split(":")
+          .filter(Boolean)
+          .map((g) => Number.parseInt(g, 16))
+      : [];
   const left = groups(head);
   const right = groups(rest);
   const words = rest === undefined ? left : [...left, ...new Array<number>(8 - left.length - right.length).fill(0), ...right];

@@ -22,7 +22,19 @@ export class SalesforceClientError extends SalesforceError {
   }
 }
 
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_SOCKET", "CERT_HAS_EXPIRED", "DEPTH_ZERO_SELF_SIGNED_CERT"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "UND_ERR_SOCKET",
+  "CERT_HAS_EXPIRED",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+]);
 
 function networkCode(error: unknown): string | undefined {
   let current: unknown = error;
@@ -39,7 +51,11 @@ const TOKEN_HINT =
   "If you don't have the security token, log in to Salesforce as the sync user, open Settings > My Personal Information > Reset My Security Token; Salesforce emails a new one.";
 
 /** Salesforce code → what the admin should do. Codes come from SOAP faults, REST error arrays and OAuth errors. */
-export function explain(code: string, salesforceMessage: string, context: { loginUrl?: string } = {}): { message: string; authFailure: boolean; retryable: boolean } {
+export function explain(
+  code: string,
+  salesforceMessage: string,
+  context: { loginUrl?: string } = {},
+): { message: string; authFailure: boolean; retryable: boolean } {
   switch (code) {
     case "INVALID_LOGIN":
       return {
@@ -51,25 +67,51 @@ export function explain(code: string, salesforceMessage: string, context: { logi
       return { message: `Salesforce needs the security token after the password. ${TOKEN_HINT}`, authFailure: true, retryable: false };
     case "PASSWORD_LOCKOUT":
     case "USER_LOCKED_OUT":
-      return { message: "The sync user is locked out in Salesforce. An administrator can unlock it under Setup > Users; then enter the credentials again.", authFailure: true, retryable: false };
+      return {
+        message: "The sync user is locked out in Salesforce. An administrator can unlock it under Setup > Users; then enter the credentials again.",
+        authFailure: true,
+        retryable: false,
+      };
     case "PASSWORD_EXPIRED":
-      return { message: "The sync user's password has expired. Log in to Salesforce as the sync user, set a new password, then enter it here (with the new security token Salesforce emails).", authFailure: true, retryable: false };
+      return {
+        message:
+          "The sync user's password has expired. Log in to Salesforce as the sync user, set a new password, then enter it here (with the new security token Salesforce emails).",
+        authFailure: true,
+        retryable: false,
+      };
     case "API_DISABLED_FOR_ORG":
     case "API_CURRENTLY_DISABLED":
     case "API_DISABLED_FOR_USER":
-      return { message: "The API is disabled for this user or org. Give the sync user's profile or a permission set the \"API Enabled\" permission (Enterprise, Unlimited or Developer edition needed), then try again.", authFailure: true, retryable: false };
+      return {
+        message:
+          'The API is disabled for this user or org. Give the sync user\'s profile or a permission set the "API Enabled" permission (Enterprise, Unlimited or Developer edition needed), then try again.',
+        authFailure: true,
+        retryable: false,
+      };
     case "INVALID_OPERATION_WITH_EXPIRED_PASSWORD":
       return { message: "The sync user's password has expired. Set a new one in Salesforce, then enter it here.", authFailure: true, retryable: false };
     case "LOGIN_RATE_EXCEEDED":
     case "REQUEST_LIMIT_EXCEEDED":
-      return { message: "Salesforce is refusing more requests for now (rate or daily API limit). Wait and try again later.", authFailure: false, retryable: true };
+      return {
+        message: "Salesforce is refusing more requests for now (rate or daily API limit). Wait and try again later.",
+        authFailure: false,
+        retryable: true,
+      };
     case "invalid_grant":
-      return { message: `Salesforce no longer accepts Ferry's authorization (${salesforceMessage}). Click "Log in to Salesforce" again to renew it.`, authFailure: true, retryable: false };
+      return {
+        message: `Salesforce no longer accepts Ferry's authorization (${salesforceMessage}). Click "Log in to Salesforce" again to renew it.`,
+        authFailure: true,
+        retryable: false,
+      };
     case "invalid_client_id":
     case "invalid_client":
-      return { message: "Salesforce does not recognise Ferry's connected app (client id or secret). Ask your Ferry operator to check the OAuth client settings.", authFailure: true, retryable: false };
+      return {
+        message: "Salesforce does not recognise Ferry's connected app (client id or secret). Ask your Ferry operator to check the OAuth client settings.",
+        authFailure: true,
+        retryable: false,
+      };
     case "access_denied":
-      return { message: "You denied Ferry access in Salesforce. Click \"Log in to Salesforce\" again and choose Allow.", authFailure: false, retryable: false };
+      return { message: 'You denied Ferry access in Salesforce. Click "Log in to Salesforce" again and choose Allow.', authFailure: false, retryable: false };
     case "INVALID_SESSION_ID":
       return { message: "The Salesforce session expired and could not be renewed; validate the credentials again.", authFailure: false, retryable: true };
     case "UNREACHABLE_HOST":

@@ -8,7 +8,11 @@ import { describeOrg } from "./org";
 export function login(credentials: SalesforceCredentials & { onRelogin?: Parameters<typeof loginWithPassword>[0]["onRelogin"] }): Promise<LoginSession> {
   return credentials.kind === "password"
     ? loginWithPassword(credentials)
-    : loginWithRefreshToken({ loginUrl: credentials.loginUrl, client: { clientId: credentials.clientId, clientSecret: credentials.clientSecret }, refreshToken: credentials.refreshToken });
+    : loginWithRefreshToken({
+        loginUrl: credentials.loginUrl,
+        client: { clientId: credentials.clientId, clientSecret: credentials.clientSecret },
+        refreshToken: credentials.refreshToken,
+      });
 }
 
 /** An admin is waiting on these calls: a host that accepts the connection but never answers must not hang the page. */
@@ -18,7 +22,14 @@ async function withinTimeout<T>(work: Promise<T>, loginUrl: string): Promise<T> 
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new SalesforceClientError("TIMEOUT", `Salesforce at ${loginUrl} did not answer within ${INTERACTIVE_TIMEOUT_MS / 1000} seconds. Try again; if it keeps happening, check the login domain.`, { retryable: true })),
+      () =>
+        reject(
+          new SalesforceClientError(
+            "TIMEOUT",
+            `Salesforce at ${loginUrl} did not answer within ${INTERACTIVE_TIMEOUT_MS / 1000} seconds. Try again; if it keeps happening, check the login domain.`,
+            { retryable: true },
+          ),
+        ),
       INTERACTIVE_TIMEOUT_MS,
     );
   });

@@ -7,7 +7,6 @@ import { SalesforceClientError, explain, translateSalesforceError } from "./erro
 /** Every connection Ferry opens uses this API version (SOAP login() exists up to 64.0). */
 export const SALESFORCE_API_VERSION = "62.0";
 
-
 export interface LoginSession {
   connection: Connection;
   orgId: string;
@@ -19,7 +18,13 @@ export interface LoginSession {
 }
 
 const xmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
-const xmlUnescape = (s: string) => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
+const xmlUnescape = (s: string) =>
+  s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
 const tag = (xml: string, name: string) => {
   const m = new RegExp(`<(?:\\w+:)?${name}(?:\\s[^>]*)?>([^<]*)</(?:\\w+:)?${name}>`).exec(xml);
   return m ? xmlUnescape(m[1]!) : undefined;
@@ -125,7 +130,13 @@ export async function loginWithPassword(input: {
 }
 
 export function oauthClient(loginUrl: string, client: OAuthClientConfig, codeVerifier?: string) {
-  const oauth2 = new jsforce.OAuth2({ loginUrl, clientId: client.clientId, clientSecret: client.clientSecret, redirectUri: client.redirectUri, useVerifier: true });
+  const oauth2 = new jsforce.OAuth2({
+    loginUrl,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    redirectUri: client.redirectUri,
+    useVerifier: true,
+  });
   if (codeVerifier) oauth2.codeVerifier = codeVerifier;
   return oauth2;
 }
@@ -138,13 +149,21 @@ export function authorizationRequest(loginUrl: string, client: OAuthClientConfig
 }
 
 /** Exchanges the callback's code (with the PKCE verifier) for tokens; the refresh token is what Ferry keeps. */
-export async function exchangeAuthorizationCode(input: { loginUrl: string; client: OAuthClientConfig; codeVerifier: string; code: string }): Promise<LoginSession & { refreshToken: string }> {
+export async function exchangeAuthorizationCode(input: {
+  loginUrl: string;
+  client: OAuthClientConfig;
+  codeVerifier: string;
+  code: string;
+}): Promise<LoginSession & { refreshToken: string }> {
   const oauth2 = oauthClient(input.loginUrl, input.client, input.codeVerifier);
   const connection = new jsforce.Connection({ oauth2, version: SALESFORCE_API_VERSION });
   try {
     const info = await connection.authorize(input.code);
     if (!connection.refreshToken) {
-      throw new SalesforceClientError("NO_REFRESH_TOKEN", "Salesforce gave Ferry no refresh token. The connected app must allow the refresh_token (offline access) scope.");
+      throw new SalesforceClientError(
+        "NO_REFRESH_TOKEN",
+        "Salesforce gave Ferry no refresh token. The connected app must allow the refresh_token (offline access) scope.",
+      );
     }
     return { connection, orgId: info.organizationId, userId: info.id, orgName: null, username: null, isSandbox: null, refreshToken: connection.refreshToken };
   } catch (error) {
@@ -153,8 +172,17 @@ export async function exchangeAuthorizationCode(input: { loginUrl: string; clien
 }
 
 /** Opens a connection from a stored refresh token; jsforce refreshes again by itself on INVALID_SESSION_ID. */
-export async function loginWithRefreshToken(input: { loginUrl: string; client: Omit<OAuthClientConfig, "redirectUri"> & { redirectUri?: string }; refreshToken: string }): Promise<LoginSession> {
-  const oauth2 = new jsforce.OAuth2({ loginUrl: input.loginUrl, clientId: input.client.clientId, clientSecret: input.client.clientSecret, redirectUri: input.client.redirectUri ?? "" });
+export async function loginWithRefreshToken(input: {
+  loginUrl: string;
+  client: Omit<OAuthClientConfig, "redirectUri"> & { redirectUri?: string };
+  refreshToken: string;
+}): Promise<LoginSession> {
+  const oauth2 = new jsforce.OAuth2({
+    loginUrl: input.loginUrl,
+    clientId: input.client.clientId,
+    clientSecret: input.client.clientSecret,
+    redirectUri: input.client.redirectUri ?? "",
+  });
   let token: Awaited<ReturnType<typeof oauth2.refreshToken>>;
   try {
     token = await oauth2.refreshToken(input.refreshToken);

@@ -27,7 +27,13 @@ export async function sendVerificationMail({ ctx, emailVerified, link }: { ctx: 
     const [recent] = await tx
       .select({ id: emailOutbox.id })
       .from(emailOutbox)
-      .where(and(eq(emailOutbox.to, to), eq(emailOutbox.subject, "Confirm your email address for Ferry"), gt(emailOutbox.createdAt, new Date(Date.now() - RESEND_GAP_SECONDS * 1000))));
+      .where(
+        and(
+          eq(emailOutbox.to, to),
+          eq(emailOutbox.subject, "Confirm your email address for Ferry"),
+          gt(emailOutbox.createdAt, new Date(Date.now() - RESEND_GAP_SECONDS * 1000)),
+        ),
+      );
     if (recent) throw new LimitExceededError(`A verification link was sent less than a minute ago; check the mail to ${to} or try again in a minute.`);
     await queueVerificationMail(tx, { tenantId: ctx.tenantId, to, link });
     await recordAudit(tx, ctx, { action: "account.verification_sent", targetType: "user", targetId: ctx.actor.userId });

@@ -27,7 +27,15 @@ export interface ConsoleTenant {
 const MAX_TENANTS = 500;
 
 /** Every tenant with its health at a glance; the sync columns are empty until a tenant has synced. */
-export async function listConsoleTenants({ db, actor, input }: { db: PlatformDatabase; actor: Actor; input: { search?: string | undefined; filter: ConsoleFilter } }) {
+export async function listConsoleTenants({
+  db,
+  actor,
+  input,
+}: {
+  db: PlatformDatabase;
+  actor: Actor;
+  input: { search?: string | undefined; filter: ConsoleFilter };
+}) {
   return platformRead({ db, actor }, async (tx) => {
     const search = input.search?.trim();
     const pattern = search ? `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : undefined;
@@ -41,26 +49,63 @@ export async function listConsoleTenants({ db, actor, input }: { db: PlatformDat
     if (ids.length === 0) return { tenants: [], truncated: false };
 
     const [memberCounts, connections, states, runs, errors, openErrorCounts, backlogs, grants] = await Promise.all([
-      tx.select({ tenantId: memberships.tenantId, n: sql<number>`count(*)::int` }).from(memberships).where(inArray(memberships.tenantId, ids)).groupBy(memberships.tenantId),
       tx
-        .select({ tenantId: salesforceConnections.tenantId, state: salesforceConnections.state, orgName: salesforceConnections.orgName, lastError: salesforceConnections.lastError, apiDailyLimit: salesforceConnections.apiDailyLimit, apiDailyCap: salesforceConnections.apiDailyCap })
+        .select({ tenantId: memberships.tenantId, n: sql<number>`count(*)::int` })
+        .from(memberships)
+        .where(inArray(memberships.tenantId, ids))
+        .groupBy(memberships.tenantId),
+      tx
+        .select({
+          tenantId: salesforceConnections.tenantId,
+          state: salesforceConnections.state,
+          orgName: salesforceConnections.orgName,
+          lastError: salesforceConnections.lastError,
+          apiDailyLimit: salesforceConnections.apiDailyLimit,
+          apiDailyCap: salesforceConnections.apiDailyCap,
+        })
         .from(salesforceConnections)
         .where(inArray(salesforceConnections.tenantId, ids)),
       tx.select().from(syncStates).where(inArray(syncStates.tenantId, ids)),
       tx
-        .selectDistinctOn([syncRuns.tenantId], { tenantId: syncRuns.tenantId, id: syncRuns.id, kind: syncRuns.kind, status: syncRuns.status, startedAt: syncRuns.startedAt, finishedAt: syncRuns.finishedAt, error: syncRuns.error })
+        .selectDistinctOn([syncRuns.tenantId], {
+          tenantId: syncRuns.tenantId,
+          id: syncRuns.id,
+          kind: syncRuns.kind,
+          status: syncRuns.status,
+          startedAt: syncRuns.startedAt,
+          finishedAt: syncRuns.finishedAt,
+          error: syncRuns.error,
+        })
         .from(syncRuns)
         .where(inArray(syncRuns.tenantId, ids))
         .orderBy(syncRuns.tenantId, desc(syncRuns.startedAt)),
       tx
-        .selectDistinctOn([syncErrors.tenantId], { tenantId: syncErrors.tenantId, code: syncErrors.code, message: syncErrors.message, at: syncErrors.createdAt })
+        .selectDistinctOn([syncErrors.tenantId], {
+          tenantId: syncErrors.tenantId,
+          code: syncErrors.code,
+          message: syncErrors.message,
+          at: syncErrors.createdAt,
+        })
         .from(syncErrors)
         .where(inArray(syncErrors.tenantId, ids))
         .orderBy(syncErrors.tenantId, desc(syncErrors.createdAt)),
-      tx.select({ tenantId: syncErrors.tenantId, n: sql<number>`count(*)::int` }).from(syncErrors).where(and(inArray(syncErrors.tenantId, ids), eq(syncErrors.state, "open"))).groupBy(syncErrors.tenantId),
-      tx.select({ tenantId: pushQueue.tenantId, n: sql<number>`count(*)::int` }).from(pushQueue).where(and(inArray(pushQueue.tenantId, ids), inArray(pushQueue.state, ["queued", "in_flight"]))).groupBy(pushQueue.tenantId),
       tx
-        .select({ tenantId: supportAccessGrants.tenantId, staffUserId: supportAccessGrants.staffUserId, expiresAt: supportAccessGrants.expiresAt, mode: supportAccessGrants.mode })
+        .select({ tenantId: syncErrors.tenantId, n: sql<number>`count(*)::int` })
+        .from(syncErrors)
+        .where(and(inArray(syncErrors.tenantId, ids), eq(syncErrors.state, "open")))
+        .groupBy(syncErrors.tenantId),
+      tx
+        .select({ tenantId: pushQueue.tenantId, n: sql<number>`count(*)::int` })
+        .from(pushQueue)
+        .where(and(inArray(pushQueue.tenantId, ids), inArray(pushQueue.state, ["queued", "in_flight"])))
+        .groupBy(pushQueue.tenantId),
+      tx
+        .select({
+          tenantId: supportAccessGrants.tenantId,
+          staffUserId: supportAccessGrants.staffUserId,
+          expiresAt: supportAccessGrants.expiresAt,
+          mode: supportAccessGrants.mode,
+        })
         .from(supportAccessGrants)
         .where(and(inArray(supportAccessGrants.tenantId, ids), isNull(supportAccessGrants.endedAt), sql`${supportAccessGrants.expiresAt} > now()`)),
     ]);
@@ -84,9 +129,15 @@ export async function listConsoleTenants({ db, actor, input }: { db: PlatformDat
         ...t,
         members: m.get(t.id)?.n ?? 0,
         connection: conn ? { state: conn.state, orgName: conn.orgName, lastError: conn.lastError } : null,
-        sync: state ? { state: state.state, message: state.message, pausedByAdmin: state.pausedByAdmin, lastSyncedAt: state.lastSyncedAt, resumesAt: state.resumesAt } : null,
+        sync: state
+          ? { state: state.state, message: state.message, pausedByAdmin: state.pausedByAdmin, lastSyncedAt: state.lastSyncedAt, resumesAt: state.resumesAt }
+          : null,
         lastRun: run ? { id: run.id, kind: run.kind, status: run.status, startedAt: run.startedAt, finishedAt: run.finishedAt, error: run.error } : null,
-        lastError: err ? { code: err.code, message: err.message, at: err.at } : conn?.lastError ? { code: "CONNECTION", message: conn.lastError, at: t.createdAt } : null,
+        lastError: err
+          ? { code: err.code, message: err.message, at: err.at }
+          : conn?.lastError
+            ? { code: "CONNECTION", message: conn.lastError, at: t.createdAt }
+            : null,
         openErrors: o.get(t.id)?.n ?? 0,
         api: { used, limit, cap },
         backlog: b.get(t.id)?.n ?? 0,

@@ -71,6 +71,15 @@ export async function consoleTenantDetail({ db, actor, input }: { db: PlatformDa
       .where(eq(auditLog.tenantId, tenant.id))
       .orderBy(desc(auditLog.createdAt))
       .limit(100);
-    return { tenant: { id: tenant.id, name: tenant.name, slug: tenant.slug, createdAt: tenant.createdAt }, connection: connection ?? null, sync: sync ?? null, runs, errors, members, grants, audit };
+    return {
+      tenant: { id: tenant.id, name: tenant.name, slug: tenant.slug, createdAt: tenant.createdAt },
+      connection: connection ?? null,
+      sync: sync ?? null,
+      runs,
+      errors,
+      members,
+      grants,
+      audit,
+    };
   });
 }

@@ -13,7 +13,13 @@ export const auditAreas = {
 export type AuditArea = keyof typeof auditAreas;
 
 /** The tenant's own log, support access included; the actor's current name is shown beside the email recorded at the time. */
-export async function listAuditLog({ ctx, input }: { ctx: TenantContext; input: { limit: number; before?: Date | undefined; area?: AuditArea | undefined; outcome?: "success" | "failure" | "denied" | undefined } }) {
+export async function listAuditLog({
+  ctx,
+  input,
+}: {
+  ctx: TenantContext;
+  input: { limit: number; before?: Date | undefined; area?: AuditArea | undefined; outcome?: "success" | "failure" | "denied" | undefined };
+}) {
   requireReadRole(ctx, "admin");
   // The member an entry is about (a role change, a removal, a hand-over), by their current name.
   const subject = alias(users, "subject");

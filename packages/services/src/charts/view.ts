@@ -88,7 +88,9 @@ export async function viewSyncCharts({ ctx, input }: { ctx: TenantContext; input
       .where(inArray(pushQueue.state, ["queued", "in_flight"]))
       .groupBy(pushQueue.object),
     state: (await tx.select().from(syncStates).limit(1))[0],
-    connection: (await tx.select({ cap: salesforceConnections.apiDailyCap, orgLimit: salesforceConnections.apiDailyLimit }).from(salesforceConnections).limit(1))[0],
+    connection: (
+      await tx.select({ cap: salesforceConnections.apiDailyCap, orgLimit: salesforceConnections.apiDailyLimit }).from(salesforceConnections).limit(1)
+    )[0],
   }));
 
   const hours = Math.ceil((now - from) / bucketMs);

@@ -16,7 +16,12 @@ export async function confirmCredentials({ ctx, input }: { ctx: TenantContext; i
     const row = requireState(await loadConnection(tx), ["fields_synced"], "confirm the credentials");
     const now = new Date();
     await tx.update(salesforceConnections).set({ state: "confirmed", confirmedAt: now, updatedAt: now });
-    await recordAudit(tx, ctx, { action: "salesforce.credentials.confirm", targetType: "salesforce_connection", targetId: row.orgId ?? undefined, details: { orgId: row.orgId, orgName: row.orgName } });
+    await recordAudit(tx, ctx, {
+      action: "salesforce.credentials.confirm",
+      targetType: "salesforce_connection",
+      targetId: row.orgId ?? undefined,
+      details: { orgId: row.orgId, orgName: row.orgName },
+    });
     return { state: "confirmed" as const, orgId: row.orgId };
   });
 }

@@ -24,7 +24,13 @@ describe("login hosts", () => {
   });
 
   it("accepts Salesforce's login hosts and My Domains, and the operator's allow-list", () => {
-    for (const host of ["login.salesforce.com", "test.salesforce.com", "acme.my.salesforce.com", "acme--dev.sandbox.my.salesforce.com", "acme.develop.my.salesforce.com"]) {
+    for (const host of [
+      "login.salesforce.com",
+      "test.salesforce.com",
+      "acme.my.salesforce.com",
+      "acme--dev.sandbox.my.salesforce.com",
+      "acme.develop.my.salesforce.com",
+    ]) {
       expect(normalizeCustomDomain(host, SALESFORCE_LOGIN_HOSTS)).toBe(`https://${host}`);
     }
     const operator = { ...SALESFORCE_LOGIN_HOSTS, allowedHosts: ["sso.example.com", "*.login.example.net"] };

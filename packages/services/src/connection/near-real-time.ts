@@ -48,7 +48,14 @@ export async function viewNearRealTime({ ctx, now = new Date() }: { ctx: TenantC
     const [stream] = await tx.select().from(cdcStreams).limit(1);
     const since = new Date(now.getTime() - 60 * 60_000);
     const minutes = await tx
-      .select({ minute: cdcMinutes.minute, events: cdcMinutes.events, records: cdcMinutes.records, echoes: cdcMinutes.echoes, lagMsSum: cdcMinutes.lagMsSum, lagMsMax: cdcMinutes.lagMsMax })
+      .select({
+        minute: cdcMinutes.minute,
+        events: cdcMinutes.events,
+        records: cdcMinutes.records,
+        echoes: cdcMinutes.echoes,
+        lagMsSum: cdcMinutes.lagMsSum,
+        lagMsMax: cdcMinutes.lagMsMax,
+      })
       .from(cdcMinutes)
       .where(sql`${cdcMinutes.minute} >= ${since.toISOString()}::timestamptz`)
       .orderBy(cdcMinutes.minute);

@@ -27,7 +27,15 @@ const sameState = (a: string, b: string) => a.length === b.length && timingSafeE
  * the PKCE verifier, and stores the refresh token sealed. Denied, expired or foreign callbacks end
  * with a clear error and clear the pending authorization; no credential is half-stored.
  */
-export async function completeOAuthAuthorization({ ctx, input, runtime }: { ctx: TenantContext; input: z.infer<typeof oauthCallbackInput>; runtime: SalesforceRuntime }) {
+export async function completeOAuthAuthorization({
+  ctx,
+  input,
+  runtime,
+}: {
+  ctx: TenantContext;
+  input: z.infer<typeof oauthCallbackInput>;
+  runtime: SalesforceRuntime;
+}) {
   requireRole(ctx, "admin");
   const parsed = oauthCallbackInput.parse(input);
   const client = runtime.oauth;
@@ -35,12 +43,19 @@ export async function completeOAuthAuthorization({ ctx, input, runtime }: { ctx:
   const row = await withTenant(ctx, loadConnection);
   const pending = row?.oauthPending;
   if (!row || !pending || !parsed.state || !sameState(pending.state, parsed.state)) {
-    throw new ValidationError('This Salesforce authorization does not match the one started here (it was already used, or started in another tab or tenant). Click "Log in to Salesforce" again.');
+    throw new ValidationError(
+      'This Salesforce authorization does not match the one started here (it was already used, or started in another tab or tenant). Click "Log in to Salesforce" again.',
+    );
   }
   const fail = async (error: SalesforceError) => {
     await withTenant(ctx, async (tx) => {
       await tx.update(salesforceConnections).set({ oauthPending: null, updatedAt: new Date() });
-      await recordAudit(tx, ctx, { action: "salesforce.oauth.complete", outcome: "failure", targetType: "salesforce_connection", details: { code: error.code } });
+      await recordAudit(tx, ctx, {
+        action: "salesforce.oauth.complete",
+        outcome: "failure",
+        targetType: "salesforce_connection",
+        details: { code: error.code },
+      });
     });
     return error;
   };
@@ -56,7 +71,12 @@ export async function completeOAuthAuthorization({ ctx, input, runtime }: { ctx:
     );
   }
   if (Date.now() - Date.parse(pending.startedAt) > OAUTH_PENDING_MINUTES * 60_000) {
-    throw await fail(new SalesforceError("AUTHORIZATION_EXPIRED", `The Salesforce authorization expired (it must finish within ${OAUTH_PENDING_MINUTES} minutes). Click "Log in to Salesforce" again.`));
+    throw await fail(
+      new SalesforceError(
+        "AUTHORIZATION_EXPIRED",
+        `The Salesforce authorization expired (it must finish within ${OAUTH_PENDING_MINUTES} minutes). Click "Log in to Salesforce" again.`,
+      ),
+    );
   }
   if (!parsed.code) throw await fail(new SalesforceError("NO_CODE", 'Salesforce returned without an authorization code. Click "Log in to Salesforce" again.'));
 
@@ -68,7 +88,9 @@ export async function completeOAuthAuthorization({ ctx, input, runtime }: { ctx:
     if (error instanceof SalesforceError) {
       throw await fail(
         error.code === "invalid_grant"
-          ? new SalesforceError("invalid_grant", 'The Salesforce authorization code expired or was already used. Click "Log in to Salesforce" again.', { cause: error })
+          ? new SalesforceError("invalid_grant", 'The Salesforce authorization code expired or was already used. Click "Log in to Salesforce" again.', {
+              cause: error,
+            })
           : error,
       );
     }
@@ -82,7 +104,13 @@ export async function completeOAuthAuthorization({ ctx, input, runtime }: { ctx:
       const problem = sameOrgProblem(current, summary, pending.loginHost);
       if (problem) {
         await tx.update(salesforceConnections).set({ oauthPending: null });
-        await recordAudit(tx, ctx, { action: "salesforce.credentials.update", outcome: "denied", reason: problem, targetType: "salesforce_connection", details: { attemptedOrgId: summary.orgId } });
+        await recordAudit(tx, ctx, {
+          action: "salesforce.credentials.update",
+          outcome: "denied",
+          reason: problem,
+          targetType: "salesforce_connection",
+          details: { attemptedOrgId: summary.orgId },
+        });
         return { ok: false as const, message: problem };
       }
     }

@@ -19,7 +19,15 @@ export const oauthStartInput = z.object({
  * "Log in to Salesforce": the authorize URL of the web-server flow with PKCE and a random `state`.
  * The verifier is sealed on the connection until the callback; a new start replaces an older one.
  */
-export async function startOAuthAuthorization({ ctx, input, runtime }: { ctx: TenantContext; input: z.infer<typeof oauthStartInput>; runtime: SalesforceRuntime }) {
+export async function startOAuthAuthorization({
+  ctx,
+  input,
+  runtime,
+}: {
+  ctx: TenantContext;
+  input: z.infer<typeof oauthStartInput>;
+  runtime: SalesforceRuntime;
+}) {
   requireRole(ctx, "admin");
   const parsed = oauthStartInput.parse(input);
   if (!runtime.oauth) throw new ValidationError("OAuth is not configured on this Ferry installation; use username, password and security token.");

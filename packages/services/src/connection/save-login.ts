@@ -27,7 +27,15 @@ export interface StoredCredentials {
 export async function saveLogin(
   tx: Transaction,
   ctx: TenantContext,
-  input: { current: ConnectionRow | undefined; locked: boolean; summary: OrgSummary; loginHost: LoginHostChoice; credentials: StoredCredentials; action: string; details: Record<string, unknown> },
+  input: {
+    current: ConnectionRow | undefined;
+    locked: boolean;
+    summary: OrgSummary;
+    loginHost: LoginHostChoice;
+    credentials: StoredCredentials;
+    action: string;
+    details: Record<string, unknown>;
+  },
 ): Promise<void> {
   const { current, locked, summary, loginHost } = input;
   const orgChanged = Boolean(current?.orgId && current.orgId !== summary.orgId);
@@ -54,9 +62,17 @@ export async function saveLogin(
     lastLoginAt: now,
     validatedAt: now,
     updatedAt: now,
-    ...(locked ? {} : { state: orgChanged || userChanged || !current || current.state === "not_connected" ? ("validated" as const) : current.state, ...(orgChanged || userChanged ? { fieldsSyncedAt: null } : {}) }),
+    ...(locked
+      ? {}
+      : {
+          state: orgChanged || userChanged || !current || current.state === "not_connected" ? ("validated" as const) : current.state,
+          ...(orgChanged || userChanged ? { fieldsSyncedAt: null } : {}),
+        }),
   };
-  await tx.insert(salesforceConnections).values({ tenantId: ctx.tenantId, ...values }).onConflictDoUpdate({ target: salesforceConnections.tenantId, set: values });
+  await tx
+    .insert(salesforceConnections)
+    .values({ tenantId: ctx.tenantId, ...values })
+    .onConflictDoUpdate({ target: salesforceConnections.tenantId, set: values });
   await recordAudit(tx, ctx, {
     action: input.action,
     targetType: "salesforce_connection",

@@ -33,7 +33,12 @@ export async function setApiCap({ ctx, input }: { ctx: TenantContext; input: z.i
     }
     if (row.apiDailyCap === cap) return { cap };
     await tx.update(salesforceConnections).set({ apiDailyCap: cap, updatedAt: new Date() });
-    await recordAudit(tx, ctx, { action: "salesforce.api_cap.update", targetType: "salesforce_connection", targetId: row.orgId ?? undefined, details: { from: row.apiDailyCap, to: cap } });
+    await recordAudit(tx, ctx, {
+      action: "salesforce.api_cap.update",
+      targetType: "salesforce_connection",
+      targetId: row.orgId ?? undefined,
+      details: { from: row.apiDailyCap, to: cap },
+    });
     return { cap };
   });
 }

@@ -12,7 +12,15 @@ export const authTypeInput = z.object({ authType: z.enum(connectionAuthTypes) })
  * Chooses username/password or OAuth (the seed's "Log in to Salesforce" button). Allowed until
  * Confirm Credentials; switching forgets the other method's credentials and what Sync Fields made.
  */
-export async function setAuthType({ ctx, input, runtime }: { ctx: TenantContext; input: z.infer<typeof authTypeInput>; runtime: Pick<SalesforceRuntime, "oauth"> }) {
+export async function setAuthType({
+  ctx,
+  input,
+  runtime,
+}: {
+  ctx: TenantContext;
+  input: z.infer<typeof authTypeInput>;
+  runtime: Pick<SalesforceRuntime, "oauth">;
+}) {
   requireRole(ctx, "admin");
   const { authType } = authTypeInput.parse(input);
   if (authType === "oauth" && !runtime.oauth) {
@@ -51,8 +59,15 @@ export async function setAuthType({ ctx, input, runtime }: { ctx: TenantContext;
     };
     await tx.delete(fieldMappings);
     await tx.delete(fieldCatalog);
-    await tx.insert(salesforceConnections).values({ tenantId: ctx.tenantId, ...reset }).onConflictDoUpdate({ target: salesforceConnections.tenantId, set: reset });
-    await recordAudit(tx, ctx, { action: "salesforce.auth_type.set", targetType: "salesforce_connection", details: { from: row?.authType ?? "password", to: authType } });
+    await tx
+      .insert(salesforceConnections)
+      .values({ tenantId: ctx.tenantId, ...reset })
+      .onConflictDoUpdate({ target: salesforceConnections.tenantId, set: reset });
+    await recordAudit(tx, ctx, {
+      action: "salesforce.auth_type.set",
+      targetType: "salesforce_connection",
+      details: { from: row?.authType ?? "password", to: authType },
+    });
     return { authType, changed: true };
   });
 }

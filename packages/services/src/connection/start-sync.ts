@@ -15,7 +15,15 @@ export const startSyncInput = z.object({
  * `sync.initial`. The job is sent after the commit (the queue has its own connection); if sending
  * fails the run is marked failed and the setup reopened, so nothing is left half-started.
  */
-export async function startSalesforceSync({ ctx, input, runtime }: { ctx: TenantContext; input: z.infer<typeof startSyncInput>; runtime: Pick<SalesforceRuntime, "enqueueInitialSync"> }) {
+export async function startSalesforceSync({
+  ctx,
+  input,
+  runtime,
+}: {
+  ctx: TenantContext;
+  input: z.infer<typeof startSyncInput>;
+  runtime: Pick<SalesforceRuntime, "enqueueInitialSync">;
+}) {
   requireRole(ctx, "admin");
   startSyncInput.parse(input);
   const run = await withTenant(ctx, async (tx) => {
@@ -26,14 +34,22 @@ export async function startSalesforceSync({ ctx, input, runtime }: { ctx: Tenant
       .values({ tenantId: ctx.tenantId, kind: "initial", status: "queued", phase: "counting", startedAt: now })
       .returning({ id: syncRuns.id, status: syncRuns.status, startedAt: syncRuns.startedAt });
     await tx.update(salesforceConnections).set({ state: "syncing", syncEnabled: true, syncStartedAt: now, updatedAt: now });
-    await recordAudit(tx, ctx, { action: "salesforce.sync.start", targetType: "sync_run", targetId: created!.id, details: { orgId: row.orgId, kind: "initial" } });
+    await recordAudit(tx, ctx, {
+      action: "salesforce.sync.start",
+      targetType: "sync_run",
+      targetId: created!.id,
+      details: { orgId: row.orgId, kind: "initial" },
+    });
     return created!;
   });
   try {
     await runtime.enqueueInitialSync({ tenantId: ctx.tenantId, runId: run.id });
   } catch (error) {
     await withTenant(ctx, async (tx) => {
-      await tx.update(syncRuns).set({ status: "failed", error: "The initial sync could not be queued.", finishedAt: new Date() }).where(and(eq(syncRuns.id, run.id)));
+      await tx
+        .update(syncRuns)
+        .set({ status: "failed", error: "The initial sync could not be queued.", finishedAt: new Date() })
+        .where(and(eq(syncRuns.id, run.id)));
       await tx.update(salesforceConnections).set({ state: "ready", syncEnabled: false, syncStartedAt: null, updatedAt: new Date() });
       await recordAudit(tx, ctx, { action: "salesforce.sync.start", outcome: "failure", targetType: "sync_run", targetId: run.id, reason: "enqueue failed" });
     });

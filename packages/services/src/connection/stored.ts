@@ -52,7 +52,8 @@ export function storedCredentials(row: ConnectionRow, runtime: SalesforceRuntime
   }
   if (!row.loginUrl) throw new ConflictError("Validate the Salesforce credentials first.");
   if (row.authType === "oauth") {
-    if (!row.refreshToken || !row.oauthClientId || !row.oauthClientSecret) throw new ConflictError('Log in to Salesforce first (the "Log in to Salesforce" button).');
+    if (!row.refreshToken || !row.oauthClientId || !row.oauthClientSecret)
+      throw new ConflictError('Log in to Salesforce first (the "Log in to Salesforce" button).');
     return {
       kind: "oauth",
       loginUrl: row.loginUrl,
@@ -75,14 +76,20 @@ export function storedCredentials(row: ConnectionRow, runtime: SalesforceRuntime
  * Runs a Salesforce call with the stored credentials and keeps the consecutive-failure count: a
  * refused login adds one (in its own transaction, so it survives the failed request), success resets it.
  */
-export async function withStoredLogin<T>(ctx: TenantContext, runtime: SalesforceRuntime, call: (credentials: SalesforceCredentials, row: ConnectionRow) => Promise<T>): Promise<T> {
+export async function withStoredLogin<T>(
+  ctx: TenantContext,
+  runtime: SalesforceRuntime,
+  call: (credentials: SalesforceCredentials, row: ConnectionRow) => Promise<T>,
+): Promise<T> {
   const row = await withTenant(ctx, loadConnection);
   if (!row) throw new ConflictError("Validate the Salesforce credentials first.");
   const credentials = storedCredentials(row, runtime, ctx.tenantId);
   try {
     const result = await call(credentials, row);
     if (row.consecutiveLoginFailures > 0) {
-      await withTenant(ctx, (tx) => tx.update(salesforceConnections).set({ consecutiveLoginFailures: 0, lastError: null }).where(eq(salesforceConnections.tenantId, ctx.tenantId)));
+      await withTenant(ctx, (tx) =>
+        tx.update(salesforceConnections).set({ consecutiveLoginFailures: 0, lastError: null }).where(eq(salesforceConnections.tenantId, ctx.tenantId)),
+      );
     }
     return result;
   } catch (error) {

@@ -66,11 +66,22 @@ export async function validateCredentials({ ctx, input, runtime }: { ctx: Tenant
 
   let summary: OrgSummary;
   try {
-    summary = await runtime.gateway.validate({ kind: "password", loginUrl, username: parsed.username, password: parsed.password, securityToken: parsed.securityToken });
+    summary = await runtime.gateway.validate({
+      kind: "password",
+      loginUrl,
+      username: parsed.username,
+      password: parsed.password,
+      securityToken: parsed.securityToken,
+    });
   } catch (error) {
     if (error instanceof SalesforceError) {
       await withTenant(ctx, (tx) =>
-        recordAudit(tx, ctx, { action: "salesforce.credentials.validate", outcome: "failure", targetType: "salesforce_connection", details: { code: error.code, loginHost } }),
+        recordAudit(tx, ctx, {
+          action: "salesforce.credentials.validate",
+          outcome: "failure",
+          targetType: "salesforce_connection",
+          details: { code: error.code, loginHost },
+        }),
       );
     }
     throw error;
@@ -82,7 +93,14 @@ export async function validateCredentials({ ctx, input, runtime }: { ctx: Tenant
     if (row && locked) {
       const problem = sameOrgProblem(row, summary, loginHost);
       if (problem) {
-        await recordAudit(tx, ctx, { action: "salesforce.credentials.update", outcome: "denied", targetType: "salesforce_connection", targetId: row.orgId ?? undefined, reason: problem, details: { attemptedOrgId: summary.orgId } });
+        await recordAudit(tx, ctx, {
+          action: "salesforce.credentials.update",
+          outcome: "denied",
+          targetType: "salesforce_connection",
+          targetId: row.orgId ?? undefined,
+          reason: problem,
+          details: { attemptedOrgId: summary.orgId },
+        });
         throw new ConflictError(problem);
       }
     }
@@ -102,7 +120,11 @@ export async function validateCredentials({ ctx, input, runtime }: { ctx: Tenant
         refreshToken: null,
         oauthClientId: null,
         oauthClientSecret: null,
-        secretMasks: { password: secretSetting(parsed.password, ctx.actor.name), securityToken: secretSetting(parsed.securityToken, ctx.actor.name), refreshToken: null },
+        secretMasks: {
+          password: secretSetting(parsed.password, ctx.actor.name),
+          securityToken: secretSetting(parsed.securityToken, ctx.actor.name),
+          refreshToken: null,
+        },
       },
       action: locked ? "salesforce.credentials.update" : "salesforce.credentials.validate",
       details: { orgName: summary.orgName },

@@ -40,7 +40,16 @@ async function groups(tx: Transaction, tenantId: string, after: string | undefin
       syncedAt: sfRecords.syncedAt,
     })
     .from(sfRecords)
-    .where(and(eq(sfRecords.tenantId, tenantId), people, inArray(emailKey, keys.map((k) => k.email))))
+    .where(
+      and(
+        eq(sfRecords.tenantId, tenantId),
+        people,
+        inArray(
+          emailKey,
+          keys.map((k) => k.email),
+        ),
+      ),
+    )
     .orderBy(emailKey, sfRecords.object, sfRecords.sfId);
   return keys.map((k) => ({ ...k, members: members.filter((m) => m.email === k.email).map(({ email: _e, ...m }) => m) }));
 }

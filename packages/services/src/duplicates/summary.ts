@@ -11,17 +11,15 @@ import { people } from "./list";
 export async function summarizeDuplicates({ ctx }: { ctx: TenantContext }) {
   requireRole(ctx, "viewer");
   return withTenant(ctx, async (tx) => {
-    const [row] = await tx
-      .select({ groups: sql<number>`count(*)::int`, people: sql<number>`coalesce(sum(n), 0)::int` })
-      .from(
-        tx
-          .select({ n: sql<number>`count(*)`.as("n") })
-          .from(sfRecords)
-          .where(and(eq(sfRecords.tenantId, ctx.tenantId), people))
-          .groupBy(emailKey)
-          .having(sql`count(*) > 1`)
-          .as("dups"),
-      );
+    const [row] = await tx.select({ groups: sql<number>`count(*)::int`, people: sql<number>`coalesce(sum(n), 0)::int` }).from(
+      tx
+        .select({ n: sql<number>`count(*)`.as("n") })
+        .from(sfRecords)
+        .where(and(eq(sfRecords.tenantId, ctx.tenantId), people))
+        .groupBy(emailKey)
+        .having(sql`count(*) > 1`)
+        .as("dups"),
+    );
     return { groups: row?.groups ?? 0, people: row?.people ?? 0 };
   });
 }

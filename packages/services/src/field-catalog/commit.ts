@@ -7,7 +7,11 @@ import type { DescribedField, SalesforceRuntime } from "../connection/gateway";
 import { loadConnection, requireState, withStoredLogin } from "../connection/stored";
 import { defaultFerryField } from "../mappings/ferry-fields";
 
-const apiName = z.string().min(1).max(80).regex(/^[A-Za-z][A-Za-z0-9_]*$/, "a Salesforce API name");
+const apiName = z
+  .string()
+  .min(1)
+  .max(80)
+  .regex(/^[A-Za-z][A-Za-z0-9_]*$/, "a Salesforce API name");
 
 export const commitCatalogInput = z.object({
   excluded: z.array(z.object({ object: apiName, field: apiName })).max(5000),
@@ -18,7 +22,15 @@ export const commitCatalogInput = z.object({
  * "Sync Fields", step two: describes again (the preview may be stale), refuses while a field the
  * sync needs is hidden, then creates the catalog and the default mappings in one transaction.
  */
-export async function commitFieldCatalog({ ctx, input, runtime }: { ctx: TenantContext; input: z.infer<typeof commitCatalogInput>; runtime: SalesforceRuntime }) {
+export async function commitFieldCatalog({
+  ctx,
+  input,
+  runtime,
+}: {
+  ctx: TenantContext;
+  input: z.infer<typeof commitCatalogInput>;
+  runtime: SalesforceRuntime;
+}) {
   requireRole(ctx, "admin");
   const parsed = commitCatalogInput.parse(input);
   requireState(await withTenant(ctx, loadConnection), ["validated"], "sync the fields");

@@ -44,7 +44,12 @@ export async function viewCurrentRun({ ctx }: { ctx: TenantContext }) {
       initialRun: initialRun ?? null,
       at: new Date().toISOString(),
     };
-    const [active] = await tx.select(columns).from(syncRuns).where(inArray(syncRuns.status, [...ACTIVE])).orderBy(desc(syncRuns.startedAt)).limit(1);
+    const [active] = await tx
+      .select(columns)
+      .from(syncRuns)
+      .where(inArray(syncRuns.status, [...ACTIVE]))
+      .orderBy(desc(syncRuns.startedAt))
+      .limit(1);
     const run = active ?? (await tx.select(columns).from(syncRuns).orderBy(desc(syncRuns.startedAt)).limit(1))[0];
     if (!run) return { run: null, objects: [], pending: [] as string[], ...shared };
     const objects = await tx
@@ -68,7 +73,13 @@ export async function viewCurrentRun({ ctx }: { ctx: TenantContext }) {
     const catalog = run.kind === "push" ? [] : await tx.selectDistinct({ object: fieldCatalog.object }).from(fieldCatalog);
     const started = new Set(objects.map((o) => o.object));
     // A finished run lists what it did; a moving one also what it has yet to start.
-    const pending = run.finishedAt || run.status === "succeeded" ? [] : planFor(run.kind, catalog.map((c) => c.object)).filter((o) => !started.has(o));
+    const pending =
+      run.finishedAt || run.status === "succeeded"
+        ? []
+        : planFor(
+            run.kind,
+            catalog.map((c) => c.object),
+          ).filter((o) => !started.has(o));
     return { run, objects, pending, ...shared };
   });
 }

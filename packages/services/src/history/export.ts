@@ -12,7 +12,23 @@ export async function exportSyncHistory({ ctx, input }: { ctx: TenantContext; in
   const filter = historyFilterInput.parse(input);
   const rows = await withTenant(ctx, (tx) => selectHistoryRows(tx, historyWhere(filter)).limit(EXPORT_LIMIT));
   const csv = toCsv(
-    ["run_id", "kind", "object", "operation", "status", "new", "updated", "deleted", "failed", "skipped", "api_calls", "started_at", "finished_at", "duration_seconds", "error"],
+    [
+      "run_id",
+      "kind",
+      "object",
+      "operation",
+      "status",
+      "new",
+      "updated",
+      "deleted",
+      "failed",
+      "skipped",
+      "api_calls",
+      "started_at",
+      "finished_at",
+      "duration_seconds",
+      "error",
+    ],
     rows.map((r) => [
       r.runId,
       r.kind,

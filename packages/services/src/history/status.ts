@@ -20,7 +20,10 @@ const SETUP: Record<string, BadgeState> = {
 export async function viewSyncStatus({ ctx }: { ctx: TenantContext }) {
   requireRole(ctx, "viewer");
   return withTenant(ctx, async (tx) => {
-    const [connection] = await tx.select({ state: salesforceConnections.state, lastError: salesforceConnections.lastError }).from(salesforceConnections).limit(1);
+    const [connection] = await tx
+      .select({ state: salesforceConnections.state, lastError: salesforceConnections.lastError })
+      .from(salesforceConnections)
+      .limit(1);
     const [state] = await tx.select().from(syncStates).limit(1);
     const [run] = await tx
       .select({ id: syncRuns.id, kind: syncRuns.kind, status: syncRuns.status, error: syncRuns.error, resumesAt: syncRuns.resumesAt })
@@ -40,11 +43,18 @@ export async function viewSyncStatus({ ctx }: { ctx: TenantContext }) {
     let checking = false;
     if (badge === "running" && run) {
       const objects = await tx
-        .select({ total: syncRunObjects.total, processed: syncRunObjects.processed, created: syncRunObjects.created, updated: syncRunObjects.updated, deleted: syncRunObjects.deleted })
+        .select({
+          total: syncRunObjects.total,
+          processed: syncRunObjects.processed,
+          created: syncRunObjects.created,
+          updated: syncRunObjects.updated,
+          deleted: syncRunObjects.deleted,
+        })
         .from(syncRunObjects)
         .where(eq(syncRunObjects.runId, run.id));
       // A reconciliation or a cycle that has changed nothing is a background check: "Last Synced" stays.
-      const changes = run.kind === "initial" || run.kind === "push" || (run.kind === "incremental" && objects.some((o) => o.created + o.updated + o.deleted > 0));
+      const changes =
+        run.kind === "initial" || run.kind === "push" || (run.kind === "incremental" && objects.some((o) => o.created + o.updated + o.deleted > 0));
       if (!changes && state?.lastSyncedAt) {
         badge = "idle";
         checking = true;
@@ -63,7 +73,7 @@ export async function viewSyncStatus({ ctx }: { ctx: TenantContext }) {
         : undefined;
     return {
       state: badge,
-      message: checking ? null : state?.message ?? (badge === "failed" ? (run?.error ?? connection?.lastError ?? null) : null),
+      message: checking ? null : (state?.message ?? (badge === "failed" ? (run?.error ?? connection?.lastError ?? null) : null)),
       lastSyncedAt: state?.lastSyncedAt?.toISOString() ?? null,
       resumesAt: (state?.resumesAt ?? (badge === "paused" || badge === "api_capped" || badge === "org_limited" ? run?.resumesAt : null))?.toISOString() ?? null,
       runId: run?.id ?? null,

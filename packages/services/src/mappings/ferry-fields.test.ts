@@ -27,7 +27,9 @@ describe("Ferry field model", () => {
   it("explains incompatible types, wrong records and impossible two-way mappings", () => {
     expect(incompatibility({ object: "Lead", fieldName: "Company", type: "string" }, field("person.company_name"))).toBeNull();
     expect(incompatibility({ object: "Lead", fieldName: "AnnualRevenue", type: "currency" }, field("person.email"))).toMatch(/is a currency field/);
-    expect(incompatibility({ object: "Account", fieldName: "Name", type: "string" }, field("person.last_name"))).toMatch(/Account fields feed Company, not Person/);
+    expect(incompatibility({ object: "Account", fieldName: "Name", type: "string" }, field("person.last_name"))).toMatch(
+      /Account fields feed Company, not Person/,
+    );
     expect(twoWayProblem({ object: "Lead", fieldName: "Email", writable: true }, field("person.email"))).toBeNull();
     expect(twoWayProblem({ object: "Lead", fieldName: "IsConverted", writable: false }, field("person.email"))).toMatch(/cannot edit Lead\.IsConverted/);
     expect(twoWayProblem({ object: "Lead", fieldName: "OwnerId", writable: true }, field("person.owner_id"))).toMatch(/from Salesforce only/);

@@ -104,7 +104,9 @@ export function ferryTypeOf(salesforceType: string): FerryFieldType {
 }
 
 /** Custom Ferry fields created by Sync Fields: one per custom API name per entity (Lead and Contact share). */
-export function customFerryFields(catalog: { object: string; fieldName: string; label: string; type: string; custom: boolean; excluded: boolean }[]): FerryField[] {
+export function customFerryFields(
+  catalog: { object: string; fieldName: string; label: string; type: string; custom: boolean; excluded: boolean }[],
+): FerryField[] {
   const out = new Map<string, FerryField>();
   for (const f of catalog) {
     const entity = entityOf(f.object);
@@ -131,7 +133,8 @@ export function incompatibility(sf: { object: string; fieldName: string; type: s
 /** Why a mapping cannot be two-way, or null when it can. */
 export function twoWayProblem(sf: { object: string; fieldName: string; writable: boolean }, ferry: FerryField): string | null {
   if (!ferry.writable) return `${ferryEntities[ferry.entity].label} > ${ferry.label} is maintained by Salesforce, so it syncs from Salesforce only.`;
-  if (!sf.writable) return `The sync user cannot edit ${sf.object}.${sf.fieldName} in Salesforce (read-only or field-level security), so it can only sync from Salesforce.`;
+  if (!sf.writable)
+    return `The sync user cannot edit ${sf.object}.${sf.fieldName} in Salesforce (read-only or field-level security), so it can only sync from Salesforce.`;
   return null;
 }
 

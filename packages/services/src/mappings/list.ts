@@ -4,7 +4,8 @@ import { requireRole, type TenantContext } from "../context";
 import { loadConnection } from "../connection/stored";
 import { customFerryFields, entityOf, ferryEntities, standardFerryFields, type FerryField } from "./ferry-fields";
 
-export const MAPPINGS_LOCKED_NOTE = "The sync has started, so the mappings are read-only: changing them now would leave records synced under two different rules.";
+export const MAPPINGS_LOCKED_NOTE =
+  "The sync has started, so the mappings are read-only: changing them now would leave records synced under two different rules.";
 
 /** Every mappable catalog field with its current mapping, and the Ferry fields it could feed. */
 export async function listMappings({ ctx }: { ctx: TenantContext }) {
@@ -20,7 +21,11 @@ export async function listMappings({ ctx }: { ctx: TenantContext }) {
     return {
       state,
       editable,
-      lockedNote: editable ? null : ["syncing", "paused", "failed"].includes(state) ? MAPPINGS_LOCKED_NOTE : "Mappings can be edited after Confirm Credentials.",
+      lockedNote: editable
+        ? null
+        : ["syncing", "paused", "failed"].includes(state)
+          ? MAPPINGS_LOCKED_NOTE
+          : "Mappings can be edited after Confirm Credentials.",
       entities: Object.entries(ferryEntities).map(([id, e]) => ({ id, label: e.label, sources: [...e.sources] })),
       ferryFields,
       fields: catalog

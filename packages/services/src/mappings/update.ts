@@ -8,7 +8,11 @@ import { loadConnection } from "../connection/stored";
 import { customFerryFields, incompatibility, standardFerryFields, twoWayProblem } from "./ferry-fields";
 import { MAPPINGS_LOCKED_NOTE } from "./list";
 
-const apiName = z.string().min(1).max(80).regex(/^[A-Za-z][A-Za-z0-9_]*$/, "a Salesforce API name");
+const apiName = z
+  .string()
+  .min(1)
+  .max(80)
+  .regex(/^[A-Za-z][A-Za-z0-9_]*$/, "a Salesforce API name");
 
 export const updateMappingInput = z.object({
   object: apiName,
@@ -31,7 +35,8 @@ export async function updateMapping({ ctx, input }: { ctx: TenantContext; input:
       .select()
       .from(fieldCatalog)
       .where(and(eq(fieldCatalog.object, parsed.object), eq(fieldCatalog.fieldName, parsed.sfField)));
-    if (!sf || sf.excluded) throw new NotFoundError(`${parsed.object}.${parsed.sfField} is not in the field catalog (it was excluded or the sync user cannot see it).`);
+    if (!sf || sf.excluded)
+      throw new NotFoundError(`${parsed.object}.${parsed.sfField} is not in the field catalog (it was excluded or the sync user cannot see it).`);
     const key = { object: parsed.object, sfField: parsed.sfField };
     if (parsed.ferryField === null) {
       await tx.delete(fieldMappings).where(and(eq(fieldMappings.object, key.object), eq(fieldMappings.sfField, key.sfField)));
@@ -52,14 +57,24 @@ export async function updateMapping({ ctx, input }: { ctx: TenantContext; input:
       .from(fieldMappings)
       .where(and(eq(fieldMappings.object, key.object), eq(fieldMappings.ferryField, ferry.id), ne(fieldMappings.sfField, key.sfField)));
     if (taken) {
-      throw new ConflictError(`${key.object}.${taken.sfField} already feeds ${ferry.label}; break that mapping first (one ${key.object} field per Ferry field).`);
+      throw new ConflictError(
+        `${key.object}.${taken.sfField} already feeds ${ferry.label}; break that mapping first (one ${key.object} field per Ferry field).`,
+      );
     }
     const now = new Date();
     await tx
       .insert(fieldMappings)
       .values({ tenantId: ctx.tenantId, ...key, ferryField: ferry.id, direction: parsed.direction })
-      .onConflictDoUpdate({ target: [fieldMappings.tenantId, fieldMappings.object, fieldMappings.sfField], set: { ferryField: ferry.id, direction: parsed.direction, updatedAt: now } });
-    await recordAudit(tx, ctx, { action: "salesforce.mapping.update", targetType: "field_mapping", targetId: `${key.object}.${key.sfField}`, details: { ferryField: ferry.id, direction: parsed.direction } });
+      .onConflictDoUpdate({
+        target: [fieldMappings.tenantId, fieldMappings.object, fieldMappings.sfField],
+        set: { ferryField: ferry.id, direction: parsed.direction, updatedAt: now },
+      });
+    await recordAudit(tx, ctx, {
+      action: "salesforce.mapping.update",
+      targetType: "field_mapping",
+      targetId: `${key.object}.${key.sfField}`,
+      details: { ferryField: ferry.id, direction: parsed.direction },
+    });
     return { ...key, ferryField: ferry.id, direction: parsed.direction };
   });
 }

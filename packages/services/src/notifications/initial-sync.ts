@@ -23,7 +23,7 @@ export async function describeInitialRun(tx: Transaction, runId: string, end: Da
   const [org] = await tx.select({ name: salesforceConnections.orgName, id: salesforceConnections.orgId }).from(salesforceConnections).limit(1);
   const records = objects.reduce((n, o) => n + o.processed, 0);
   const failed = objects.reduce((n, o) => n + o.failed, 0);
-  const order = (name: string) => ((SYNC_ORDER as readonly string[]).indexOf(name) + 1 || 99);
+  const order = (name: string) => (SYNC_ORDER as readonly string[]).indexOf(name) + 1 || 99;
   const perObject = objects
     .filter((o) => o.processed > 0)
     .sort((a, b) => order(a.object) - order(b.object) || a.object.localeCompare(b.object))

@@ -34,10 +34,15 @@ export async function recordReconcileRepairs(tx: Transaction, ctx: { tenantId: s
   if (repaired.length === 0) return undefined;
   const total = repaired.reduce((n, r) => n + r.added + r.restored + r.removed, 0);
   const details = `${repaired.map(describe).join("; ")}.`;
-  const why = "The regular sync had missed these changes (for example while it was paused longer than Salesforce keeps deletions); Ferry matches Salesforce again and nothing needs doing. Sync history lists the run.";
+  const why =
+    "The regular sync had missed these changes (for example while it was paused longer than Salesforce keeps deletions); Ferry matches Salesforce again and nothing needs doing. Sync history lists the run.";
   const short = "The regular sync had missed them; Ferry matches Salesforce again. Sync history lists the run.";
   const title = `Reconciliation repaired ${plural(total, "row", "rows")}`;
-  const notification = await createNotification(tx, ctx, { kind: "reconcile_repaired", title, body: `${details.length > 400 ? `${details.slice(0, 399)}…` : details} ${short}` });
+  const notification = await createNotification(tx, ctx, {
+    kind: "reconcile_repaired",
+    title,
+    body: `${details.length > 400 ? `${details.slice(0, 399)}…` : details} ${short}`,
+  });
   await mailOwnersAndAdmins(tx, ctx.tenantId, (tenantName) => ({
     subject: `Ferry: ${title} in ${tenantName}`,
     body: `${details} ${why}`,

@@ -19,7 +19,10 @@ export interface SyncFailure {
  * transaction; the caller emits the returned notification after the commit.
  */
 export async function recordSyncFailure(tx: Transaction, ctx: { tenantId: string }, failure: SyncFailure) {
-  const [lastSuccess] = await tx.select({ at: max(syncRuns.finishedAt) }).from(syncRuns).where(eq(syncRuns.status, "succeeded"));
+  const [lastSuccess] = await tx
+    .select({ at: max(syncRuns.finishedAt) })
+    .from(syncRuns)
+    .where(eq(syncRuns.status, "succeeded"));
   const [notified] = await tx
     .select({ id: notifications.id })
     .from(notifications)

@@ -8,7 +8,9 @@ import { queueSyncRun, type SyncJobSender } from "../sync-runs/enqueue";
 import { pushColumns, recordRefInput, twoWayFields } from "./view";
 
 export const editRecordInput = recordRefInput.extend({
-  changes: z.record(z.string().min(1).max(80), z.union([z.string().max(32_000), z.number(), z.boolean(), z.null()])).refine((c) => Object.keys(c).length > 0, "Change at least one field."),
+  changes: z
+    .record(z.string().min(1).max(80), z.union([z.string().max(32_000), z.number(), z.boolean(), z.null()]))
+    .refine((c) => Object.keys(c).length > 0, "Change at least one field."),
 });
 
 /**
@@ -18,7 +20,15 @@ export const editRecordInput = recordRefInput.extend({
  * A push run is queued at once (with a sender), so the outcome shows within seconds rather than
  * at the scheduler's next pass; if queueing fails the edit stays queued for that pass.
  */
-export async function editRecord({ ctx, input, runtime }: { ctx: TenantContext; input: z.input<typeof editRecordInput>; runtime?: { enqueueSync?: SyncJobSender | undefined } | undefined }) {
+export async function editRecord({
+  ctx,
+  input,
+  runtime,
+}: {
+  ctx: TenantContext;
+  input: z.input<typeof editRecordInput>;
+  runtime?: { enqueueSync?: SyncJobSender | undefined } | undefined;
+}) {
   requireRole(ctx, "admin");
   const edit = editRecordInput.parse(input);
   const push = await withTenant(ctx, async (tx) => {
@@ -32,7 +42,8 @@ export async function editRecord({ ctx, input, runtime }: { ctx: TenantContext; 
     const editable = await twoWayFields(tx, edit.object);
     const changes: Record<string, unknown> = {};
     for (const [field, value] of Object.entries(edit.changes)) {
-      if (!editable.has(field)) throw new ValidationError(`${field} is not a two-way field; map it two-way under Admin > Salesforce to edit it here.`, `changes.${field}`);
+      if (!editable.has(field))
+        throw new ValidationError(`${field} is not a two-way field; map it two-way under Admin > Salesforce to edit it here.`, `changes.${field}`);
       if ((record.fields[field] ?? null) !== value) changes[field] = value;
     }
     if (Object.keys(changes).length === 0) throw new ValidationError("Nothing changed: the values are the ones Ferry already has.");
@@ -40,7 +51,12 @@ export async function editRecord({ ctx, input, runtime }: { ctx: TenantContext; 
       .insert(pushQueue)
       .values({ tenantId: ctx.tenantId, object: edit.object, sfId: edit.sfId, changes, baseModstamp: record.systemModstamp, editedBy: ctx.actor.userId })
       .returning(pushColumns);
-    await recordAudit(tx, ctx, { action: "record.edit", targetType: edit.object, targetId: edit.sfId, details: { fields: Object.keys(changes), pushId: push!.id } });
+    await recordAudit(tx, ctx, {
+      action: "record.edit",
+      targetType: edit.object,
+      targetId: edit.sfId,
+      details: { fields: Object.keys(changes), pushId: push!.id },
+    });
     return push!;
   });
   const pushRunId = await queueSyncRun(ctx, runtime?.enqueueSync, "push").catch(() => null);

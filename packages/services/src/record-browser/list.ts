@@ -81,7 +81,15 @@ export async function listRecords({ ctx, input }: { ctx: TenantContext; input: z
       ? await tx
           .select({ sfId: pushQueue.sfId, count: sql<number>`count(*)::int` })
           .from(pushQueue)
-          .where(and(inArray(pushQueue.sfId, page.map((r) => r.sfId)), inArray(pushQueue.state, ["queued", "in_flight", "failed", "conflict"])))
+          .where(
+            and(
+              inArray(
+                pushQueue.sfId,
+                page.map((r) => r.sfId),
+              ),
+              inArray(pushQueue.state, ["queued", "in_flight", "failed", "conflict"]),
+            ),
+          )
           .groupBy(pushQueue.sfId)
       : [];
     const pendingOf = new Map(pending.map((p) => [p.sfId, p.count]));

@@ -17,7 +17,10 @@ export async function twoWayFields(tx: Transaction, object: string): Promise<Set
   const rows = await tx
     .select({ name: fieldMappings.sfField })
     .from(fieldMappings)
-    .innerJoin(fieldCatalog, and(eq(fieldCatalog.tenantId, fieldMappings.tenantId), eq(fieldCatalog.object, fieldMappings.object), eq(fieldCatalog.fieldName, fieldMappings.sfField)))
+    .innerJoin(
+      fieldCatalog,
+      and(eq(fieldCatalog.tenantId, fieldMappings.tenantId), eq(fieldCatalog.object, fieldMappings.object), eq(fieldCatalog.fieldName, fieldMappings.sfField)),
+    )
     .where(and(eq(fieldMappings.object, object), eq(fieldMappings.direction, "two_way"), eq(fieldCatalog.writable, true), eq(fieldCatalog.state, "active")));
   return new Set(rows.map((r) => r.name));
 }
@@ -38,7 +41,11 @@ export async function viewRecord({ ctx, input }: { ctx: TenantContext; input: z.
   requireRole(ctx, "viewer");
   const ref = recordRefInput.parse(input);
   return withTenant(ctx, async (tx) => {
-    const [record] = await tx.select().from(sfRecords).where(and(eq(sfRecords.object, ref.object), eq(sfRecords.sfId, ref.sfId))).limit(1);
+    const [record] = await tx
+      .select()
+      .from(sfRecords)
+      .where(and(eq(sfRecords.object, ref.object), eq(sfRecords.sfId, ref.sfId)))
+      .limit(1);
     if (!record) throw new NotFoundError("This record is not in Ferry (it may not have synced yet, or belongs to another tenant).");
     const catalog = await tx
       .select({ name: fieldCatalog.fieldName, label: fieldCatalog.label, type: fieldCatalog.type })
@@ -53,7 +60,14 @@ export async function viewRecord({ ctx, input }: { ctx: TenantContext; input: z.
       .orderBy(desc(pushQueue.createdAt))
       .limit(20);
     const errors = await tx
-      .select({ id: syncErrors.id, code: syncErrors.code, message: syncErrors.message, state: syncErrors.state, operation: syncErrors.operation, createdAt: syncErrors.createdAt })
+      .select({
+        id: syncErrors.id,
+        code: syncErrors.code,
+        message: syncErrors.message,
+        state: syncErrors.state,
+        operation: syncErrors.operation,
+        createdAt: syncErrors.createdAt,
+      })
       .from(syncErrors)
       .where(and(eq(syncErrors.object, ref.object), eq(syncErrors.sfId, ref.sfId), inArray(syncErrors.state, ["open", "retrying"])))
       .orderBy(desc(syncErrors.createdAt))

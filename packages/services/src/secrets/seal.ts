@@ -59,7 +59,13 @@ export function openSecret(sealed: SealedSecret, masterKeys: string | readonly s
   const wrapped = Buffer.from(sealed.wrappedKey, "base64");
   const dataKey = gcmDecrypt(parseMasterKey(masterKey), wrapped.subarray(0, 12), wrapped.subarray(12, 28), wrapped.subarray(28), `ferry-data-key:${context}`);
   try {
-    return gcmDecrypt(dataKey, Buffer.from(sealed.iv, "base64"), Buffer.from(sealed.tag, "base64"), Buffer.from(sealed.ciphertext, "base64"), `ferry-secret:${context}`).toString("utf8");
+    return gcmDecrypt(
+      dataKey,
+      Buffer.from(sealed.iv, "base64"),
+      Buffer.from(sealed.tag, "base64"),
+      Buffer.from(sealed.ciphertext, "base64"),
+      `ferry-secret:${context}`,
+    ).toString("utf8");
   } finally {
     dataKey.fill(0);
   }

@@ -68,16 +68,38 @@ describe.each(await availableBackends())("socketAccess and the access-change not
 
   it("notifies ferry_access for every change that can narrow a socket's access, whatever made it", async () => {
     await session("s-notify");
-    expect(await notified(fixture.ownerId, () => db.platform.update(sessions).set({ expiresAt: new Date(Date.now() + 60_000) }).where(eq(sessions.id, "s-notify")))).toBe(true);
+    expect(
+      await notified(fixture.ownerId, () =>
+        db.platform
+          .update(sessions)
+          .set({ expiresAt: new Date(Date.now() + 60_000) })
+          .where(eq(sessions.id, "s-notify")),
+      ),
+    ).toBe(true);
     expect(await notified(fixture.ownerId, () => db.platform.delete(sessions).where(eq(sessions.id, "s-notify")))).toBe(true);
-    expect(await notified(fixture.ownerId, () => db.platform.update(memberships).set({ role: "viewer" }).where(eq(memberships.userId, fixture.ownerId)))).toBe(true);
+    expect(await notified(fixture.ownerId, () => db.platform.update(memberships).set({ role: "viewer" }).where(eq(memberships.userId, fixture.ownerId)))).toBe(
+      true,
+    );
     expect(await notified(fixture.ownerId, () => db.platform.update(users).set({ role: "staff" }).where(eq(users.id, fixture.ownerId)))).toBe(true);
     expect(await notified(fixture.ownerId, () => db.platform.delete(memberships).where(eq(memberships.userId, fixture.ownerId)))).toBe(true);
-    expect(await socketAccess({ db: db.platform, userId: fixture.ownerId, sessionId: "s-live", absoluteSeconds: 12 * 3600 })).toMatchObject({ tenantIds: [], roles: {} });
+    expect(await socketAccess({ db: db.platform, userId: fixture.ownerId, sessionId: "s-live", absoluteSeconds: 12 * 3600 })).toMatchObject({
+      tenantIds: [],
+      roles: {},
+    });
   });
 
   it("stays quiet when a session is only renewed (sliding expiry moves it later)", async () => {
     await session("s-renew");
-    expect(await notified(fixture.ownerId, () => db.platform.update(sessions).set({ expiresAt: new Date(Date.now() + 2 * HOUR) }).where(eq(sessions.id, "s-renew")), 1000)).toBe(false);
+    expect(
+      await notified(
+        fixture.ownerId,
+        () =>
+          db.platform
+            .update(sessions)
+            .set({ expiresAt: new Date(Date.now() + 2 * HOUR) })
+            .where(eq(sessions.id, "s-renew")),
+        1000,
+      ),
+    ).toBe(false);
   });
 });

@@ -8,7 +8,10 @@ import { endSupportAccessForUser } from "../support/end";
  * move the user's sockets out of those tenants.
  */
 export async function setPlatformStaff({ db, userId, isStaff }: { db: PlatformDatabase; userId: string; isStaff: boolean }) {
-  await db.update(users).set({ role: isStaff ? "staff" : "user", updatedAt: new Date() }).where(eq(users.id, userId));
+  await db
+    .update(users)
+    .set({ role: isStaff ? "staff" : "user", updatedAt: new Date() })
+    .where(eq(users.id, userId));
   return isStaff ? [] : endSupportAccessForUser({ db, userId, why: "staff_removed" });
 }
 

@@ -20,13 +20,17 @@ export async function elevateSupportAccess({ ctx, input }: { ctx: TenantContext;
       .where(and(eq(supportAccessGrants.id, grantId), eq(supportAccessGrants.mode, "read"), isNull(supportAccessGrants.endedAt)))
       .returning({ id: supportAccessGrants.id, expiresAt: supportAccessGrants.expiresAt });
     if (!grant) throw new ConflictError("This support access has ended or was already elevated; reload the page.");
-    await recordAudit(tx, { ...ctx, access: { kind: "support", grantId, mode: "write" } }, {
-      action: "support.elevate",
-      targetType: "support_access",
-      targetId: grantId,
-      reason,
-      details: { mode: "write", staffName: ctx.actor.name },
-    });
+    await recordAudit(
+      tx,
+      { ...ctx, access: { kind: "support", grantId, mode: "write" } },
+      {
+        action: "support.elevate",
+        targetType: "support_access",
+        targetId: grantId,
+        reason,
+        details: { mode: "write", staffName: ctx.actor.name },
+      },
+    );
     const notification = await createNotification(tx, ctx, {
       kind: "info",
       title: SUPPORT_NOTIFICATION_TITLES.elevated,

@@ -70,9 +70,22 @@ async function endAll<R extends GrantRow>(db: PlatformDatabase, rows: R[], why: 
  * Ends the open grants of one staff member: "End" in the banner, sign-out, or removal of the staff
  * flag. Grants are looked up by user across tenants, so this reads on the privileged connection.
  */
-export async function endSupportAccessForUser({ db, userId, why, requestId }: { db: PlatformDatabase; userId: string; why: SupportEndReason; requestId?: string | undefined }) {
+export async function endSupportAccessForUser({
+  db,
+  userId,
+  why,
+  requestId,
+}: {
+  db: PlatformDatabase;
+  userId: string;
+  why: SupportEndReason;
+  requestId?: string | undefined;
+}) {
   const now = Date.now();
-  const rows = await db.select(grantColumns).from(supportAccessGrants).where(and(eq(supportAccessGrants.staffUserId, userId), isNull(supportAccessGrants.endedAt)));
+  const rows = await db
+    .select(grantColumns)
+    .from(supportAccessGrants)
+    .where(and(eq(supportAccessGrants.staffUserId, userId), isNull(supportAccessGrants.endedAt)));
   return endAll(db, rows, (row) => (row.expiresAt.getTime() <= now ? "expired" : why), requestId);
 }
 

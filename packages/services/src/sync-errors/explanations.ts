@@ -113,7 +113,8 @@ const EXPLANATIONS: Record<string, ErrorExplanation> = {
   },
   REFRESH_FAILED: {
     title: "Salesforce refused to renew the session",
-    meaning: "The session expired and logging in again with the stored credentials failed (password changed or expired, token reset, user frozen, or the authorization revoked).",
+    meaning:
+      "The session expired and logging in again with the stored credentials failed (password changed or expired, token reset, user frozen, or the authorization revoked).",
     action: "Update the credentials under Admin > Salesforce; sync stays stopped until then. Then retry.",
   },
   PASSWORD_EXPIRED: {

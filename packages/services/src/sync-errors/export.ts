@@ -18,7 +18,20 @@ export async function exportSyncErrors({ ctx, input }: { ctx: TenantContext; inp
   }));
   const csv = toCsv(
     ["error_id", "created_at", "state", "level", "code", "explanation", "object", "salesforce_id", "operation", "message", "salesforce_url", "run_id"],
-    rows.map((r) => [r.id, r.createdAt, r.state, r.level, r.code, explainError(r.code).title, r.object, r.sfId, r.operation, r.message, salesforceRecordUrl(instanceUrl, r.sfId), r.runId]),
+    rows.map((r) => [
+      r.id,
+      r.createdAt,
+      r.state,
+      r.level,
+      r.code,
+      explainError(r.code).title,
+      r.object,
+      r.sfId,
+      r.operation,
+      r.message,
+      salesforceRecordUrl(instanceUrl, r.sfId),
+      r.runId,
+    ]),
   );
   return { filename: `ferry-sync-errors-${new Date().toISOString().slice(0, 10)}.csv`, csv, rows: rows.length };
 }

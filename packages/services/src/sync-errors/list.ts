@@ -42,7 +42,12 @@ export async function listSyncErrors({ ctx, input }: { ctx: TenantContext; input
   return withTenant(ctx, async (tx) => {
     const where = errorWhere(filter);
     const groups = await tx
-      .select({ code: syncErrors.code, count: count(), latestAt: max(syncErrors.createdAt), objects: sql<string[]>`array_remove(array_agg(distinct ${syncErrors.object}), null)` })
+      .select({
+        code: syncErrors.code,
+        count: count(),
+        latestAt: max(syncErrors.createdAt),
+        objects: sql<string[]>`array_remove(array_agg(distinct ${syncErrors.object}), null)`,
+      })
       .from(syncErrors)
       .where(where)
       .groupBy(syncErrors.code)

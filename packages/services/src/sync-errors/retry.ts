@@ -13,7 +13,15 @@ import { errorSelectionInput, selectionWhere } from "./select";
  * re-reads the record (or runs the job again) and resolves or re-opens them. With a sender the
  * runs that settle them are queued at once instead of at the scheduler's next pass.
  */
-export async function retrySyncErrors({ ctx, input, runtime }: { ctx: TenantContext; input: z.input<typeof errorSelectionInput>; runtime?: { enqueueSync?: SyncJobSender | undefined } | undefined }) {
+export async function retrySyncErrors({
+  ctx,
+  input,
+  runtime,
+}: {
+  ctx: TenantContext;
+  input: z.input<typeof errorSelectionInput>;
+  runtime?: { enqueueSync?: SyncJobSender | undefined } | undefined;
+}) {
   requireRole(ctx, "admin");
   const selection = errorSelectionInput.parse(input);
   const outcome = await withTenant(ctx, async (tx) => {
@@ -21,7 +29,15 @@ export async function retrySyncErrors({ ctx, input, runtime }: { ctx: TenantCont
       .update(syncErrors)
       .set({ state: "retrying", resolvedAt: null })
       .where(selectionWhere(selection, ["open", "ignored"]))
-      .returning({ id: syncErrors.id, level: syncErrors.level, runId: syncErrors.runId, object: syncErrors.object, sfId: syncErrors.sfId, operation: syncErrors.operation, code: syncErrors.code });
+      .returning({
+        id: syncErrors.id,
+        level: syncErrors.level,
+        runId: syncErrors.runId,
+        object: syncErrors.object,
+        sfId: syncErrors.sfId,
+        operation: syncErrors.operation,
+        code: syncErrors.code,
+      });
     if (rows.length === 0) throw new NotFoundError("No open errors match; they may have been retried or resolved already.");
     let requeued = 0;
     const pushed = rows.filter((r) => r.operation?.startsWith("push") && r.object && r.sfId);

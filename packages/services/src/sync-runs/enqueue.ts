@@ -19,7 +19,10 @@ export type SyncJobSender = (name: SyncJobName, payload: { tenantId: string; run
 export async function queueSyncRun(ctx: Pick<TenantContext, "db" | "tenantId">, send: SyncJobSender | undefined, kind: SyncRunKind): Promise<string | null> {
   if (!send) return null;
   const runId = await withTenant(ctx, async (tx) => {
-    const [connection] = await tx.select({ state: salesforceConnections.state, enabled: salesforceConnections.syncEnabled }).from(salesforceConnections).limit(1);
+    const [connection] = await tx
+      .select({ state: salesforceConnections.state, enabled: salesforceConnections.syncEnabled })
+      .from(salesforceConnections)
+      .limit(1);
     if (!connection?.enabled || connection.state !== "syncing") return null;
     const [state] = await tx.select({ state: syncStates.state, paused: syncStates.pausedByAdmin }).from(syncStates).limit(1);
     if (state?.paused || state?.state === "failed") return null;
@@ -33,7 +36,11 @@ export async function queueSyncRun(ctx: Pick<TenantContext, "db" | "tenantId">, 
     }
     const [ready] = await tx.select({ object: syncCheckpoints.object }).from(syncCheckpoints).where(eq(syncCheckpoints.mode, "incremental")).limit(1);
     if (!ready) return null;
-    const [waiting] = await tx.select({ id: syncRuns.id }).from(syncRuns).where(and(eq(syncRuns.kind, kind), eq(syncRuns.status, "queued"))).limit(1);
+    const [waiting] = await tx
+      .select({ id: syncRuns.id })
+      .from(syncRuns)
+      .where(and(eq(syncRuns.kind, kind), eq(syncRuns.status, "queued")))
+      .limit(1);
     if (waiting) return null;
     const [run] = await tx.insert(syncRuns).values({ tenantId: ctx.tenantId, kind, status: "queued", phase: "counting" }).returning({ id: syncRuns.id });
     return run!.id;
@@ -46,7 +53,10 @@ export async function queueSyncRun(ctx: Pick<TenantContext, "db" | "tenantId">, 
     // A queued run nobody will work would block the scheduler for this tenant.
     if (kind !== "initial") {
       await withTenant(ctx, (tx) =>
-        tx.update(syncRuns).set({ status: "failed", error: "The job could not be queued.", finishedAt: new Date() }).where(and(eq(syncRuns.id, runId), eq(syncRuns.status, "queued"))),
+        tx
+          .update(syncRuns)
+          .set({ status: "failed", error: "The job could not be queued.", finishedAt: new Date() })
+          .where(and(eq(syncRuns.id, runId), eq(syncRuns.status, "queued"))),
       );
     }
     throw error;

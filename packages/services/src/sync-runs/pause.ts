@@ -8,8 +8,16 @@ export async function setSyncPaused({ ctx, input }: { ctx: TenantContext; input:
   requireRole(ctx, "admin");
   return withTenant(ctx, async (tx) => {
     const now = new Date();
-    const patch = { pausedByAdmin: input.paused, state: input.paused ? ("paused" as const) : ("idle" as const), message: input.paused ? "Sync paused by an admin" : null, updatedAt: now };
-    await tx.insert(syncStates).values({ tenantId: ctx.tenantId, ...patch }).onConflictDoUpdate({ target: syncStates.tenantId, set: patch });
+    const patch = {
+      pausedByAdmin: input.paused,
+      state: input.paused ? ("paused" as const) : ("idle" as const),
+      message: input.paused ? "Sync paused by an admin" : null,
+      updatedAt: now,
+    };
+    await tx
+      .insert(syncStates)
+      .values({ tenantId: ctx.tenantId, ...patch })
+      .onConflictDoUpdate({ target: syncStates.tenantId, set: patch });
     await tx
       .update(salesforceConnections)
       .set({ state: input.paused ? "paused" : "syncing", updatedAt: now })

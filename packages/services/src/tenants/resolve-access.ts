@@ -42,8 +42,6 @@ export async function resolveTenantAccess({
   if (!found) throw new NotFoundError("That tenant does not exist.");
   if (found.access) return { access: found.access, tenantName: found.tenantName };
   throw new ForbiddenError(
-    actor.isStaff
-      ? "You have no active support access to this tenant; enter it again from the support console."
-      : "You are not a member of this tenant.",
+    actor.isStaff ? "You have no active support access to this tenant; enter it again from the support console." : "You are not a member of this tenant.",
   );
 }

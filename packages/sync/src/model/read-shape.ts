@@ -61,7 +61,12 @@ export async function cycleReadShape(
  * mid-run) or sends a value the field's known type cannot hold (retyped since the last describe),
  * re-reads the schema once, flags the field, and reads the page again without it.
  */
-export async function withSchemaRetry<T>(run: RunScope, object: string, current: ReadShape, read: (shape: ReadShape) => Promise<T>): Promise<{ result: T; shape: ReadShape }> {
+export async function withSchemaRetry<T>(
+  run: RunScope,
+  object: string,
+  current: ReadShape,
+  read: (shape: ReadShape) => Promise<T>,
+): Promise<{ result: T; shape: ReadShape }> {
   try {
     return { result: await read(current), shape: current };
   } catch (error) {

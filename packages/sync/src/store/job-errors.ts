@@ -6,7 +6,11 @@ import { syncErrors, syncRuns, type Transaction } from "@ferry/db";
  * retried an earlier failure of the same kind, that error reopens with the new message), and a run
  * that succeeds settles the retried failures of its kind.
  */
-export async function settleJobErrors(tx: Transaction, runId: string, outcome: { status: "succeeded" } | { status: "failed"; code: string; message: string }): Promise<void> {
+export async function settleJobErrors(
+  tx: Transaction,
+  runId: string,
+  outcome: { status: "succeeded" } | { status: "failed"; code: string; message: string },
+): Promise<void> {
   const [run] = await tx.select({ kind: syncRuns.kind }).from(syncRuns).where(eq(syncRuns.id, runId)).limit(1);
   if (!run) return;
   const retriedOfKind = and(

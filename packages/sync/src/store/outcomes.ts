@@ -66,11 +66,15 @@ export async function failForCredentials(target: RunTarget, refusal: { code: str
     await finishRun(tx, runId, { status: "failed", error: reason, errorCode: refusal.code, ...(refusal.apiCalls ? { apiCalls: refusal.apiCalls } : {}) });
     await setSyncState(tx, tenantId, { state: "failed", message: reason.slice(0, 300) });
     await tx.update(salesforceConnections).set({ state: "failed", lastError: reason, updatedAt: new Date() });
-    return createNotification(tx, { tenantId }, {
-      kind: "credentials_expired",
-      title: "Salesforce credentials stopped working",
-      body: `${reason.slice(0, 400)} Update them under Admin > Salesforce; sync stays stopped until then.`,
-    });
+    return createNotification(
+      tx,
+      { tenantId },
+      {
+        kind: "credentials_expired",
+        title: "Salesforce credentials stopped working",
+        body: `${reason.slice(0, 400)} Update them under Admin > Salesforce; sync stays stopped until then.`,
+      },
+    );
   });
   await emitSyncStatus(target, { state: "failed", message: reason.slice(0, 300) });
   await emitNotification(target, notification);

@@ -1,5 +1,16 @@
 import { and, eq, sql } from "drizzle-orm";
-import { syncRunObjects, syncRuns, syncStates, withTenant, type DatabaseHandle, type Transaction, type syncOperations, type syncRunKinds, type syncRunStatuses, type syncStateKinds } from "@ferry/db";
+import {
+  syncRunObjects,
+  syncRuns,
+  syncStates,
+  withTenant,
+  type DatabaseHandle,
+  type Transaction,
+  type syncOperations,
+  type syncRunKinds,
+  type syncRunStatuses,
+  type syncStateKinds,
+} from "@ferry/db";
 import { settleJobErrors } from "./job-errors";
 
 export type RunKind = (typeof syncRunKinds)[number];
@@ -29,7 +40,14 @@ export async function beginRun(handle: DatabaseHandle, tenantId: string, runId: 
       .onConflictDoUpdate({
         target: [syncRuns.tenantId, syncRuns.id],
         // A resumed initial sync keeps the phase it reached.
-        set: { status: "in_progress", error: null, errorCode: null, resumesAt: null, finishedAt: null, ...(kind === "initial" ? {} : { phase: FIRST_PHASE[kind] }) },
+        set: {
+          status: "in_progress",
+          error: null,
+          errorCode: null,
+          resumesAt: null,
+          finishedAt: null,
+          ...(kind === "initial" ? {} : { phase: FIRST_PHASE[kind] }),
+        },
       });
     await setSyncState(tx, tenantId, { state: "running", message: null, resumesAt: null });
   });
@@ -97,7 +115,8 @@ export interface RunEnd {
 
 export async function finishRun(tx: Transaction, runId: string, end: RunEnd): Promise<void> {
   if (end.status === "succeeded") await settleJobErrors(tx, runId, { status: "succeeded" });
-  if (end.status === "failed") await settleJobErrors(tx, runId, { status: "failed", code: end.errorCode ?? "ERROR", message: end.error ?? "The sync run failed." });
+  if (end.status === "failed")
+    await settleJobErrors(tx, runId, { status: "failed", code: end.errorCode ?? "ERROR", message: end.error ?? "The sync run failed." });
   await tx
     .update(syncRuns)
     .set({
@@ -118,11 +137,7 @@ export async function finishRun(tx: Transaction, runId: string, end: RunEnd): Pr
   }
 }
 
-export async function setSyncState(
-  tx: Transaction,
-  tenantId: string,
-  patch: Partial<Omit<typeof syncStates.$inferInsert, "tenantId">>,
-): Promise<void> {
+export async function setSyncState(tx: Transaction, tenantId: string, patch: Partial<Omit<typeof syncStates.$inferInsert, "tenantId">>): Promise<void> {
   await tx
     .insert(syncStates)
     .values({ tenantId, ...patch, updatedAt: new Date() })

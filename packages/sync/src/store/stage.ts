@@ -126,12 +126,7 @@ export async function copyInto(handle: DatabaseHandle, tx: Transaction, table: s
  * the runtime login may COPY into its own temporary table; PGlite's blob device needs the
  * privileged session, whose role drops before any tenant row is touched.
  */
-export async function withStagedChunk<T>(
-  handle: DatabaseHandle,
-  tenantId: string,
-  chunk: StagedChunk,
-  fn: (tx: Transaction) => Promise<T>,
-): Promise<T> {
+export async function withStagedChunk<T>(handle: DatabaseHandle, tenantId: string, chunk: StagedChunk, fn: (tx: Transaction) => Promise<T>): Promise<T> {
   const db = handle.kind === "pglite" ? handle.platform : handle.db;
   return db.transaction(async (tx) => {
     const t = tx as unknown as Transaction;

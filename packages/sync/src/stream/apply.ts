@@ -84,7 +84,10 @@ export class StreamWriter {
     const cached = this.shapes.get(object);
     if (cached && Date.now() - cached.at < SHAPE_TTL_MS) return cached.shape;
     const [stored] = await withTenant({ db: this.run.ctx.database.db, tenantId: this.tenantId }, (tx) =>
-      tx.select({ describedFields: syncCheckpoints.describedFields, describedAt: syncCheckpoints.describedAt }).from(syncCheckpoints).where(sql`${syncCheckpoints.object} = ${object}`),
+      tx
+        .select({ describedFields: syncCheckpoints.describedFields, describedAt: syncCheckpoints.describedAt })
+        .from(syncCheckpoints)
+        .where(sql`${syncCheckpoints.object} = ${object}`),
     );
     const shape = await cycleReadShape(this.run, object, stored ?? { describedFields: null, describedAt: null });
     this.shapes.set(object, { shape, at: Date.now() });
@@ -270,7 +273,8 @@ async function stagedTransaction(
   const db = handle.kind === "pglite" ? handle.platform : handle.db;
   await db.transaction(async (raw) => {
     const tx = raw as unknown as Transaction;
-    const columns = "sf_id text NOT NULL, system_modstamp timestamptz, is_deleted boolean NOT NULL, master_record_id text, converted_to_id text, fields jsonb NOT NULL";
+    const columns =
+      "sf_id text NOT NULL, system_modstamp timestamptz, is_deleted boolean NOT NULL, master_record_id text, converted_to_id text, fields jsonb NOT NULL";
     await tx.execute(sql.raw(`CREATE TEMP TABLE sync_stage (${columns}) ON COMMIT DROP`));
     await tx.execute(sql.raw(`CREATE TEMP TABLE sync_stage_batch (object text NOT NULL, ${columns}) ON COMMIT DROP`));
     const text = [...rows].flatMap(([object, list]) => list.map((row) => `${object}\t${copyLine(row)}`)).join("");
@@ -286,7 +290,9 @@ async function stagedTransaction(
           AND NOT EXISTS (SELECT 1 FROM sf_records r WHERE r.tenant_id = current_setting('app.tenant_id') AND r.object = ${object}
                             AND r.sf_id = b.sf_id AND r.system_modstamp > b.system_modstamp)`);
       const [c] = rowsOf(
-        await tx.execute(sql`SELECT count(*)::int AS count, count(converted_to_id)::int AS converted, count(*) FILTER (WHERE is_deleted)::int AS deleted FROM sync_stage`),
+        await tx.execute(
+          sql`SELECT count(*)::int AS count, count(converted_to_id)::int AS converted, count(*) FILTER (WHERE is_deleted)::int AS deleted FROM sync_stage`,
+        ),
       ) as { count: number; converted: number; deleted: number }[];
       return c ?? { count: 0, converted: 0, deleted: 0 };
     });

@@ -184,7 +184,11 @@ export class TenantStream {
     const [row] = await withTenant(this.scope, (tx) => tx.select({ orgId: salesforceConnections.orgId }).from(salesforceConnections).limit(1));
     const orgId = row?.orgId ?? (conn as unknown as { userInfo?: { organizationId?: string } }).userInfo?.organizationId ?? "";
     this.auth = { conn, orgId, endpoint: this.options.endpoint(conn.instanceUrl) };
-    this.writer = new StreamWriter(streamRunScope(this.options, this.tenantId, conn, await this.capOf()), { owner: this.manager.workerId, epoch: this.epoch }, SYNC_OBJECTS);
+    this.writer = new StreamWriter(
+      streamRunScope(this.options, this.tenantId, conn, await this.capOf()),
+      { owner: this.manager.workerId, epoch: this.epoch },
+      SYNC_OBJECTS,
+    );
     return this.auth;
   }
 
@@ -273,7 +277,11 @@ export class TenantStream {
           this.applied += batch.events;
           this.failures = 0;
           this.lastEventAt = batch.committedAt;
-          if (batch.catchUp.length) await this.requestCatchUp(batch.catchUp, `Salesforce could not send every change of ${batch.catchUp.join(", ")} (a gap or overflow): a read of those objects' changes covers them.`);
+          if (batch.catchUp.length)
+            await this.requestCatchUp(
+              batch.catchUp,
+              `Salesforce could not send every change of ${batch.catchUp.join(", ")} (a gap or overflow): a read of those objects' changes covers them.`,
+            );
           else if (this.state !== "live" && this.state !== "catching_up") await this.setState("live", null);
           this.options.onApplied?.(this.tenantId, batch);
           this.queued -= taken;
@@ -336,7 +344,10 @@ export class TenantStream {
     if (error.code === grpc.status.INVALID_ARGUMENT && (/replayid/i.test(code) || /replay id/i.test(error.details ?? ""))) {
       // The stored position is older than Salesforce keeps events (72 hours): start at the tip and read what lies between.
       await withTenant(this.scope, (tx) => tx.execute(sql`UPDATE cdc_streams SET replay_id = NULL, updated_at = now()`));
-      await this.requestCatchUp([...SYNC_OBJECTS], "The stored stream position had expired (Salesforce keeps change events 72 hours): a read of every object's changes since the last cycle covers the gap.");
+      await this.requestCatchUp(
+        [...SYNC_OBJECTS],
+        "The stored stream position had expired (Salesforce keeps change events 72 hours): a read of every object's changes since the last cycle covers the gap.",
+      );
       await this.subscribe().catch((failure: unknown) => this.fail(failure));
       return;
     }
@@ -361,7 +372,10 @@ export class TenantStream {
     const message = error instanceof Error ? error.message : String(error);
     this.options.logger?.warn({ tenantId: this.tenantId, err: message }, "stream failed; retrying");
     const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** Math.min(6, this.failures - 1));
-    await this.setState("retrying", `The change stream stopped (${message.slice(0, 160)}); Ferry reconnects in ${Math.round(delay / 1000)} s and resumes from the last applied change.`).catch(() => undefined);
+    await this.setState(
+      "retrying",
+      `The change stream stopped (${message.slice(0, 160)}); Ferry reconnects in ${Math.round(delay / 1000)} s and resumes from the last applied change.`,
+    ).catch(() => undefined);
     this.retryLater(delay);
   }
 
@@ -415,7 +429,9 @@ export class TenantStream {
     this.state = state;
     this.reason = reason;
     await withTenant(this.scope, (tx) =>
-      tx.execute(sql`UPDATE cdc_streams SET state = ${state}, reason = ${reason}, updated_at = now() WHERE lease_owner = ${this.manager.workerId} AND lease_epoch = ${this.epoch}`),
+      tx.execute(
+        sql`UPDATE cdc_streams SET state = ${state}, reason = ${reason}, updated_at = now() WHERE lease_owner = ${this.manager.workerId} AND lease_epoch = ${this.epoch}`,
+      ),
     );
     await this.emitStream();
   }

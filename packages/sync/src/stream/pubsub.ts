@@ -43,8 +43,16 @@ export interface FetchRequest {
 }
 
 export interface PubSubClient extends grpc.Client {
-  GetTopic(request: { topic_name: string }, metadata: grpc.Metadata, callback: (error: grpc.ServiceError | null, info?: TopicInfo) => void): grpc.ClientUnaryCall;
-  GetSchema(request: { schema_id: string }, metadata: grpc.Metadata, callback: (error: grpc.ServiceError | null, info?: SchemaInfo) => void): grpc.ClientUnaryCall;
+  GetTopic(
+    request: { topic_name: string },
+    metadata: grpc.Metadata,
+    callback: (error: grpc.ServiceError | null, info?: TopicInfo) => void,
+  ): grpc.ClientUnaryCall;
+  GetSchema(
+    request: { schema_id: string },
+    metadata: grpc.Metadata,
+    callback: (error: grpc.ServiceError | null, info?: SchemaInfo) => void,
+  ): grpc.ClientUnaryCall;
   Subscribe(metadata: grpc.Metadata): grpc.ClientDuplexStream<FetchRequest, FetchResponse>;
 }
 
@@ -89,7 +97,9 @@ export class PubSubChannels {
     const key = `${endpoint.insecure ? "h2c" : "tls"}|${endpoint.address}|${endpoint.caPem ?? ""}`;
     let client = this.clients.get(key);
     if (!client) {
-      const credentials = endpoint.insecure ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(endpoint.caPem ? Buffer.from(endpoint.caPem) : null);
+      const credentials = endpoint.insecure
+        ? grpc.credentials.createInsecure()
+        : grpc.credentials.createSsl(endpoint.caPem ? Buffer.from(endpoint.caPem) : null);
       const Client = pubSubConstructor();
       client = new Client(endpoint.address, credentials, {
         "grpc.keepalive_time_ms": 60_000,

@@ -15,8 +15,18 @@ export const streamEnvShape = {
     .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, "host:port")
     .optional()
     .describe("host:port of the Salesforce Pub/Sub API (default api.pubsub.salesforce.com:7443)"),
-  FERRY_PUBSUB_CA_FILE: z.string().min(1).optional().describe("a PEM file with a CA to trust for the Pub/Sub API besides the system's (the emulator prints its CA)"),
-  STREAM_LEASE_SECONDS: z.coerce.number().int().min(3).max(600).default(30).describe("seconds from 3 to 600: a dead worker's streams move to another worker within this"),
+  FERRY_PUBSUB_CA_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("a PEM file with a CA to trust for the Pub/Sub API besides the system's (the emulator prints its CA)"),
+  STREAM_LEASE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(3)
+    .max(600)
+    .default(30)
+    .describe("seconds from 3 to 600: a dead worker's streams move to another worker within this"),
 };
 
 export interface StartStreamsOptions {

@@ -9,7 +9,10 @@ export const metadata: Metadata = { title: "Records" };
 export default function RecordsPage() {
   return (
     <>
-      <PageHeader title="Records" description="People (Leads and Contacts together), companies and opportunities synced from Salesforce, and the people who share an email address." />
+      <PageHeader
+        title="Records"
+        description="People (Leads and Contacts together), companies and opportunities synced from Salesforce, and the people who share an email address."
+      />
       <Suspense fallback={<Skeleton className="h-96" />}>
         <RecordsTabs />
       </Suspense>

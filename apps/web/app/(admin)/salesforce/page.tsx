@@ -10,7 +10,11 @@ export const metadata: Metadata = { title: "Salesforce" };
 export default function SalesforcePage() {
   return (
     <>
-      <PageHeader title="Salesforce" description="Connect your Salesforce org step by step; every permanent step is previewed and confirmed first." actions={<SyncProgressLink />} />
+      <PageHeader
+        title="Salesforce"
+        description="Connect your Salesforce org step by step; every permanent step is previewed and confirmed first."
+        actions={<SyncProgressLink />}
+      />
       <Suspense fallback={<Skeleton className="h-96" />}>
         <SalesforceSetup />
       </Suspense>

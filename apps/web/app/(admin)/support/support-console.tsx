@@ -24,7 +24,10 @@ function StaffOnly({ children }: { children: React.ReactNode }) {
 export function SupportConsole() {
   return (
     <StaffOnly>
-      <PageHeader title="Support console" description="All tenants with their sync state, last error and API usage. Enter a tenant to see what its admins see." />
+      <PageHeader
+        title="Support console"
+        description="All tenants with their sync state, last error and API usage. Enter a tenant to see what its admins see."
+      />
       <TenantList />
     </StaffOnly>
   );

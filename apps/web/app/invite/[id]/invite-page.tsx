@@ -117,8 +117,8 @@ export function InvitePage({ invitationId }: { invitationId: string }) {
               <CircleAlert aria-hidden />
               <AlertTitle>This invitation is for someone else</AlertTitle>
               <AlertDescription>
-                You are signed in as {signedIn.user.email}, but the invitation is for {view.email}. Sign out, then sign in or create an account
-                with {view.email}.
+                You are signed in as {signedIn.user.email}, but the invitation is for {view.email}. Sign out, then sign in or create an account with{" "}
+                {view.email}.
               </AlertDescription>
             </Alert>
             <Button variant="outline" size="lg" className="w-full" pending={signingOut} onClick={() => void signOut()}>

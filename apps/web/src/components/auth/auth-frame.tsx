@@ -22,9 +22,7 @@ export function AuthFrame({ children }: { children: ReactNode }) {
           <BrandName className="text-base" />
         </div>
         <div className="relative max-w-md">
-          <h2 className="text-3xl leading-tight font-semibold tracking-tight text-white">
-            Salesforce sync you can see.
-          </h2>
+          <h2 className="text-3xl leading-tight font-semibold tracking-tight text-white">Salesforce sync you can see.</h2>
           <ul className="mt-10 grid gap-7">
             {points.map(({ icon: Icon, title, text }) => (
               <li key={title} className="flex gap-4">

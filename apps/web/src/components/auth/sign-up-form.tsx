@@ -71,9 +71,7 @@ export function SignUpForm({
         </Alert>
       ) : null}
       <Field label="Your name" error={fieldError("name")}>
-        {(control) => (
-          <Input {...control} name="name" autoComplete="name" placeholder="Ada Lovelace" value={values.name} onChange={set("name")} autoFocus />
-        )}
+        {(control) => <Input {...control} name="name" autoComplete="name" placeholder="Ada Lovelace" value={values.name} onChange={set("name")} autoFocus />}
       </Field>
       <Field label="Email" error={fieldError("email")} hint={withCompany ? "Your work email; it is also how you sign in." : undefined}>
         {(control) => (
@@ -81,9 +79,7 @@ export function SignUpForm({
         )}
       </Field>
       <Field label="Password" error={fieldError("password")} hint="At least 10 characters.">
-        {(control) => (
-          <Input {...control} type="password" name="password" autoComplete="new-password" value={values.password} onChange={set("password")} />
-        )}
+        {(control) => <Input {...control} type="password" name="password" autoComplete="new-password" value={values.password} onChange={set("password")} />}
       </Field>
       {withCompany ? (
         <Field label="Company name" error={fieldError("tenantName")} hint="Your workspace in Ferry. You can invite your team next.">

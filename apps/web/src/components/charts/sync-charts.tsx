@@ -20,9 +20,30 @@ const AUTO = "auto";
 function per(minutes: number): string {
   return minutes >= 60 ? "hour" : minutes === 1 ? "minute" : `${minutes} minutes`;
 }
-const PALETTE = ["oklch(0.55 0.17 262)", "oklch(0.62 0.15 155)", "oklch(0.7 0.14 65)", "oklch(0.58 0.2 25)", "oklch(0.55 0.15 300)", "oklch(0.6 0.1 200)", "oklch(0.5 0.05 260)", "oklch(0.65 0.16 120)"];
+const PALETTE = [
+  "oklch(0.55 0.17 262)",
+  "oklch(0.62 0.15 155)",
+  "oklch(0.7 0.14 65)",
+  "oklch(0.58 0.2 25)",
+  "oklch(0.55 0.15 300)",
+  "oklch(0.6 0.1 200)",
+  "oklch(0.5 0.05 260)",
+  "oklch(0.65 0.16 120)",
+];
 
-type Api = { used: number | null; orgUsed: number | null; ferryCalls: number; cap: number | null; effectiveCap: number | null; orgLimit: number | null; callsPerHour: number; projectedCapAt: string | null; checkedAt: string | null; capReached: boolean; orgLimitReached: boolean };
+type Api = {
+  used: number | null;
+  orgUsed: number | null;
+  ferryCalls: number;
+  cap: number | null;
+  effectiveCap: number | null;
+  orgLimit: number | null;
+  callsPerHour: number;
+  projectedCapAt: string | null;
+  checkedAt: string | null;
+  capReached: boolean;
+  orgLimitReached: boolean;
+};
 
 function ApiUsage({ api }: { api: Api }) {
   const ceiling = api.effectiveCap ?? api.orgLimit;
@@ -30,7 +51,10 @@ function ApiUsage({ api }: { api: Api }) {
   return (
     <div className="grid gap-3" data-testid="api-usage">
       <dl className="grid grid-cols-2 gap-3 text-sm sm:grid-cols-4">
-        <div><dt className="text-muted-foreground">Used (24 h)</dt><dd className="text-lg font-semibold tabular-nums">{api.used === null ? "—" : number.format(api.used)}</dd></div>
+        <div>
+          <dt className="text-muted-foreground">Used (24 h)</dt>
+          <dd className="text-lg font-semibold tabular-nums">{api.used === null ? "—" : number.format(api.used)}</dd>
+        </div>
         <div>
           <dt className="text-muted-foreground">Ferry's cap</dt>
           <dd className="text-lg font-semibold tabular-nums">
@@ -38,11 +62,24 @@ function ApiUsage({ api }: { api: Api }) {
             <span className="block text-xs font-normal text-muted-foreground">{api.cap === null ? "half the org's limit" : "set in Settings"}</span>
           </dd>
         </div>
-        <div><dt className="text-muted-foreground">Org limit</dt><dd className="text-lg font-semibold tabular-nums">{api.orgLimit === null ? "—" : number.format(api.orgLimit)}</dd></div>
-        <div><dt className="text-muted-foreground">Pace</dt><dd className="text-lg font-semibold tabular-nums">{number.format(api.callsPerHour)}/h</dd></div>
+        <div>
+          <dt className="text-muted-foreground">Org limit</dt>
+          <dd className="text-lg font-semibold tabular-nums">{api.orgLimit === null ? "—" : number.format(api.orgLimit)}</dd>
+        </div>
+        <div>
+          <dt className="text-muted-foreground">Pace</dt>
+          <dd className="text-lg font-semibold tabular-nums">{number.format(api.callsPerHour)}/h</dd>
+        </div>
       </dl>
       {share !== null ? (
-        <div role="meter" aria-label="API calls used against the cap" aria-valuemin={0} aria-valuemax={100} aria-valuenow={share} className="h-2.5 overflow-hidden rounded-full bg-muted">
+        <div
+          role="meter"
+          aria-label="API calls used against the cap"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={share}
+          className="h-2.5 overflow-hidden rounded-full bg-muted"
+        >
           <div className={share >= 90 ? "h-full bg-destructive" : share >= 70 ? "h-full bg-warning" : "h-full bg-primary"} style={{ width: `${share}%` }} />
         </div>
       ) : null}
@@ -52,10 +89,10 @@ function ApiUsage({ api }: { api: Api }) {
           : api.capReached
             ? "The cap is reached: sync waits until calls free up."
             : api.projectedCapAt
-            ? `At the current pace the ${api.effectiveCap !== null ? "cap" : "org limit"} would be reached ${formatDateTime(api.projectedCapAt)}.`
-            : api.used === null
-              ? "No API calls in the last 24 hours."
-              : "No calls in the last hours: no projection."}
+              ? `At the current pace the ${api.effectiveCap !== null ? "cap" : "org limit"} would be reached ${formatDateTime(api.projectedCapAt)}.`
+              : api.used === null
+                ? "No API calls in the last 24 hours."
+                : "No calls in the last hours: no projection."}
         {api.orgUsed === null
           ? api.ferryCalls > 0
             ? ` Ferry's own ${number.format(api.ferryCalls)} calls; the org's total is read from Salesforce when a run ends.`
@@ -85,10 +122,14 @@ export function SyncCharts() {
   return (
     <section className="grid gap-4" aria-labelledby="charts-title" data-testid="sync-charts" data-bucket-minutes={data?.bucketMinutes} data-from={data?.from}>
       <div className="flex flex-wrap items-center justify-between gap-3">
-        <h2 id="charts-title" className="text-lg font-semibold tracking-tight">Throughput and API usage</h2>
+        <h2 id="charts-title" className="text-lg font-semibold tracking-tight">
+          Throughput and API usage
+        </h2>
         <div className="w-40">
           <Select value={days === null ? AUTO : String(days)} onValueChange={(v) => setDays(v === AUTO ? null : Number(v))}>
-            <SelectTrigger aria-label="Chart period"><SelectValue /></SelectTrigger>
+            <SelectTrigger aria-label="Chart period">
+              <SelectValue />
+            </SelectTrigger>
             <SelectContent>
               <SelectItem value={AUTO}>Latest activity</SelectItem>
               <SelectItem value="1">Last 24 hours</SelectItem>
@@ -104,10 +145,17 @@ export function SyncCharts() {
         <Card>
           <CardHeader>
             <CardTitle>Throughput</CardTitle>
-            <CardDescription>Records processed and failed per {per(minutes)}{moving ? ", the running sync included" : ""}.</CardDescription>
+            <CardDescription>
+              Records processed and failed per {per(minutes)}
+              {moving ? ", the running sync included" : ""}.
+            </CardDescription>
           </CardHeader>
           <CardContent className="h-64">
-            {!data ? <Skeleton className="h-full" /> : empty ? <NoActivity /> : (
+            {!data ? (
+              <Skeleton className="h-full" />
+            ) : empty ? (
+              <NoActivity />
+            ) : (
               <ResponsiveContainer width="100%" height="100%">
                 <BarChart data={data.throughput} margin={{ left: 4, right: 8 }} accessibilityLayer>
                   <CartesianGrid vertical={false} strokeDasharray="3 3" />
@@ -128,7 +176,11 @@ export function SyncCharts() {
             <CardDescription>Records still to process at the end of each {per(minutes)}.</CardDescription>
           </CardHeader>
           <CardContent className="h-64">
-            {!data ? <Skeleton className="h-full" /> : empty ? <NoActivity /> : (
+            {!data ? (
+              <Skeleton className="h-full" />
+            ) : empty ? (
+              <NoActivity />
+            ) : (
               <ResponsiveContainer width="100%" height="100%">
                 <AreaChart data={data.backlog.map((b) => ({ hour: b.hour, ...b.values }))} margin={{ left: 4, right: 8 }} accessibilityLayer>
                   <CartesianGrid vertical={false} strokeDasharray="3 3" />
@@ -137,7 +189,15 @@ export function SyncCharts() {
                   <Tooltip labelFormatter={(v) => formatDateTime(String(v))} formatter={(v) => number.format(Number(v))} />
                   <Legend />
                   {data.objects.map((object, i) => (
-                    <Area key={object} type="monotone" dataKey={object} stackId="backlog" stroke={PALETTE[i % PALETTE.length]} fill={PALETTE[i % PALETTE.length]} fillOpacity={0.25} />
+                    <Area
+                      key={object}
+                      type="monotone"
+                      dataKey={object}
+                      stackId="backlog"
+                      stroke={PALETTE[i % PALETTE.length]}
+                      fill={PALETTE[i % PALETTE.length]}
+                      fillOpacity={0.25}
+                    />
                   ))}
                 </AreaChart>
               </ResponsiveContainer>
@@ -150,7 +210,9 @@ export function SyncCharts() {
             <CardDescription>Calls per {per(minutes)} by Ferry, and the day's usage against the tenant's cap and the org's limit.</CardDescription>
           </CardHeader>
           <CardContent className="grid gap-4">
-            {!data ? <Skeleton className="h-48" /> : (
+            {!data ? (
+              <Skeleton className="h-48" />
+            ) : (
               <>
                 <ApiUsage api={data.api} />
                 <div className="h-48">

@@ -22,7 +22,15 @@ import { EmptyState } from "@/components/empty-state";
 import { downloadCsv } from "@/components/history/download";
 
 type State = "open" | "ignored" | "resolved" | "all";
-const operations: Record<string, string> = { pull_updates: "Pull", pull_deletes: "Pull deletes", pull_conversions: "Conversions", push_new: "Push new", push_updates: "Push update", sync_schema: "Schema", reconcile: "Reconcile" };
+const operations: Record<string, string> = {
+  pull_updates: "Pull",
+  pull_deletes: "Pull deletes",
+  pull_conversions: "Conversions",
+  push_new: "Push new",
+  push_updates: "Push update",
+  sync_schema: "Schema",
+  reconcile: "Reconcile",
+};
 
 /** Sync errors grouped by Salesforce's code, each explained, with retry and ignore per error or group. */
 export function ErrorGroups() {
@@ -68,7 +76,9 @@ export function ErrorGroups() {
         <div className="grid gap-1.5">
           <Label htmlFor="errors-state">Show</Label>
           <Select value={state} onValueChange={(v) => setState(v as State)}>
-            <SelectTrigger id="errors-state" className="w-44"><SelectValue /></SelectTrigger>
+            <SelectTrigger id="errors-state" className="w-44">
+              <SelectValue />
+            </SelectTrigger>
             <SelectContent>
               <SelectItem value="open">Open</SelectItem>
               <SelectItem value="ignored">Ignored</SelectItem>
@@ -77,7 +87,11 @@ export function ErrorGroups() {
             </SelectContent>
           </Select>
         </div>
-        {data ? <p className="pb-2 text-sm text-muted-foreground">{data.total} error{data.total === 1 ? "" : "s"} in {data.groups.length} group{data.groups.length === 1 ? "" : "s"}</p> : null}
+        {data ? (
+          <p className="pb-2 text-sm text-muted-foreground">
+            {data.total} error{data.total === 1 ? "" : "s"} in {data.groups.length} group{data.groups.length === 1 ? "" : "s"}
+          </p>
+        ) : null}
         <Button variant="outline" className="ml-auto" pending={exportCsv.isPending} onClick={() => exportCsv.mutate({ state })}>
           {exportCsv.isPending ? null : <Download aria-hidden />}
           Export CSV
@@ -88,7 +102,11 @@ export function ErrorGroups() {
       ) : list.isError ? (
         <p className="text-sm text-destructive">{errorInfo(list.error).message}</p>
       ) : data && data.groups.length === 0 ? (
-        <EmptyState icon={CircleCheck} title={state === "open" ? "No open sync errors" : "Nothing here"} description="Record-level and job-level errors from the last 30 days appear here, grouped by Salesforce's error code." />
+        <EmptyState
+          icon={CircleCheck}
+          title={state === "open" ? "No open sync errors" : "Nothing here"}
+          description="Record-level and job-level errors from the last 30 days appear here, grouped by Salesforce's error code."
+        />
       ) : (
         data?.groups.map((group) => (
           <Card key={group.code} data-testid="error-group" data-code={group.code}>
@@ -97,20 +115,39 @@ export function ErrorGroups() {
                 <div className="min-w-0">
                   <CardTitle className="flex flex-wrap items-center gap-2">
                     {group.explanation.title}
-                    <Badge variant="destructive" className="font-mono">{group.code}</Badge>
+                    <Badge variant="destructive" className="font-mono">
+                      {group.code}
+                    </Badge>
                     <Badge variant="outline">{group.count}</Badge>
                   </CardTitle>
                   <CardDescription className="mt-1.5">{group.explanation.meaning}</CardDescription>
-                  <p className="mt-2 text-sm"><span className="font-medium">What to do: </span>{group.explanation.action}</p>
+                  <p className="mt-2 text-sm">
+                    <span className="font-medium">What to do: </span>
+                    {group.explanation.action}
+                  </p>
                 </div>
                 {canAct && state !== "resolved" ? (
                   <div className="flex gap-2">
-                    <Button size="sm" variant="outline" disabled={busy} onClick={() => retry.mutate({ code: group.code })} aria-label={`Retry all ${group.code} errors`}>
-                      <RotateCcw aria-hidden />Retry all
+                    <Button
+                      size="sm"
+                      variant="outline"
+                      disabled={busy}
+                      onClick={() => retry.mutate({ code: group.code })}
+                      aria-label={`Retry all ${group.code} errors`}
+                    >
+                      <RotateCcw aria-hidden />
+                      Retry all
                     </Button>
                     {state !== "ignored" ? (
-                      <Button size="sm" variant="ghost" disabled={busy} onClick={() => ignore.mutate({ code: group.code })} aria-label={`Ignore all ${group.code} errors`}>
-                        <EyeOff aria-hidden />Ignore all
+                      <Button
+                        size="sm"
+                        variant="ghost"
+                        disabled={busy}
+                        onClick={() => ignore.mutate({ code: group.code })}
+                        aria-label={`Ignore all ${group.code} errors`}
+                      >
+                        <EyeOff aria-hidden />
+                        Ignore all
                       </Button>
                     ) : null}
                   </div>
@@ -125,7 +162,9 @@ export function ErrorGroups() {
                       <TableHead>Record</TableHead>
                       <TableHead>Message</TableHead>
                       <TableHead>When</TableHead>
-                      <TableHead><span className="sr-only">Actions</span></TableHead>
+                      <TableHead>
+                        <span className="sr-only">Actions</span>
+                      </TableHead>
                     </TableRow>
                   </TableHeader>
                   <TableBody>
@@ -133,11 +172,27 @@ export function ErrorGroups() {
                       <TableRow key={e.id} data-testid="sync-error" data-sfid={e.sfId ?? ""}>
                         <TableCell className="align-top">
                           <div className="flex flex-col gap-0.5">
-                            <span className="text-sm">{e.object ?? "Whole job"}{e.operation ? <span className="text-muted-foreground"> · {operations[e.operation] ?? e.operation}</span> : null}</span>
-                            {e.ferryPath ? <Link className="font-mono text-xs text-primary underline-offset-4 hover:underline" href={e.ferryPath}>{e.sfId}</Link> : e.sfId ? <span className="font-mono text-xs">{e.sfId}</span> : null}
+                            <span className="text-sm">
+                              {e.object ?? "Whole job"}
+                              {e.operation ? <span className="text-muted-foreground"> · {operations[e.operation] ?? e.operation}</span> : null}
+                            </span>
+                            {e.ferryPath ? (
+                              <Link className="font-mono text-xs text-primary underline-offset-4 hover:underline" href={e.ferryPath}>
+                                {e.sfId}
+                              </Link>
+                            ) : e.sfId ? (
+                              <span className="font-mono text-xs">{e.sfId}</span>
+                            ) : null}
                             {e.salesforceUrl ? (
-                              <a className="inline-flex items-center gap-1 text-xs text-primary underline-offset-4 hover:underline" href={e.salesforceUrl} target="_blank" rel="noreferrer">
-                                Open in Salesforce<ExternalLink className="size-3" aria-hidden /><span className="sr-only"> (opens in a new tab)</span>
+                              <a
+                                className="inline-flex items-center gap-1 text-xs text-primary underline-offset-4 hover:underline"
+                                href={e.salesforceUrl}
+                                target="_blank"
+                                rel="noreferrer"
+                              >
+                                Open in Salesforce
+                                <ExternalLink className="size-3" aria-hidden />
+                                <span className="sr-only"> (opens in a new tab)</span>
                               </a>
                             ) : null}
                           </div>
@@ -150,12 +205,26 @@ export function ErrorGroups() {
                         <TableCell className="align-top">
                           {canAct && (e.state === "open" || e.state === "ignored") ? (
                             <div className="flex justify-end gap-1">
-                              <Button size="sm" variant="ghost" disabled={busy} onClick={() => retry.mutate({ ids: [e.id] })} aria-label={`Retry error on ${e.sfId ?? e.object ?? "job"}`}>
-                                <RotateCcw aria-hidden />Retry
+                              <Button
+                                size="sm"
+                                variant="ghost"
+                                disabled={busy}
+                                onClick={() => retry.mutate({ ids: [e.id] })}
+                                aria-label={`Retry error on ${e.sfId ?? e.object ?? "job"}`}
+                              >
+                                <RotateCcw aria-hidden />
+                                Retry
                               </Button>
                               {e.state === "open" ? (
-                                <Button size="sm" variant="ghost" disabled={busy} onClick={() => ignore.mutate({ ids: [e.id] })} aria-label={`Ignore error on ${e.sfId ?? e.object ?? "job"}`}>
-                                  <EyeOff aria-hidden />Ignore
+                                <Button
+                                  size="sm"
+                                  variant="ghost"
+                                  disabled={busy}
+                                  onClick={() => ignore.mutate({ ids: [e.id] })}
+                                  aria-label={`Ignore error on ${e.sfId ?? e.object ?? "job"}`}
+                                >
+                                  <EyeOff aria-hidden />
+                                  Ignore
                                 </Button>
                               ) : null}
                             </div>
@@ -166,7 +235,11 @@ export function ErrorGroups() {
                   </TableBody>
                 </Table>
               </div>
-              {group.count > group.errors.length ? <p className="mt-3 text-xs text-muted-foreground">Showing the newest {group.errors.length} of {group.count}; the CSV export has them all.</p> : null}
+              {group.count > group.errors.length ? (
+                <p className="mt-3 text-xs text-muted-foreground">
+                  Showing the newest {group.errors.length} of {group.count}; the CSV export has them all.
+                </p>
+              ) : null}
             </CardContent>
           </Card>
         ))

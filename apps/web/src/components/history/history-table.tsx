@@ -37,14 +37,32 @@ const variant = (s: string) => (s === "succeeded" ? "success" : s === "failed" |
 
 type Filters = { status?: keyof typeof statuses; operation?: keyof typeof operations; kind?: keyof typeof kinds; object?: string; days: number };
 
-function FilterSelect({ id, label, value, onChange, options }: { id: string; label: string; value: string; onChange: (v: string) => void; options: [string, string][] }) {
+function FilterSelect({
+  id,
+  label,
+  value,
+  onChange,
+  options,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  options: [string, string][];
+}) {
   return (
     <div className="grid gap-1.5">
       <Label htmlFor={id}>{label}</Label>
       <Select value={value} onValueChange={onChange}>
-        <SelectTrigger id={id} className="w-full sm:w-40"><SelectValue /></SelectTrigger>
+        <SelectTrigger id={id} className="w-full sm:w-40">
+          <SelectValue />
+        </SelectTrigger>
         <SelectContent>
-          {options.map(([v, l]) => <SelectItem key={v} value={v}>{l}</SelectItem>)}
+          {options.map(([v, l]) => (
+            <SelectItem key={v} value={v}>
+              {l}
+            </SelectItem>
+          ))}
         </SelectContent>
       </Select>
     </div>
@@ -76,11 +94,45 @@ export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof s
   return (
     <div className="grid gap-4">
       <form className="flex flex-wrap items-end gap-3" aria-label="Filter sync history" onSubmit={(e) => e.preventDefault()}>
-        <FilterSelect id="history-status" label="Status" value={filters.status ?? ALL} onChange={(v) => set({ status: v === ALL ? undefined : (v as Filters["status"]) })} options={[[ALL, "Any status"], ...Object.entries(statuses)]} />
-        <FilterSelect id="history-operation" label="Operation" value={filters.operation ?? ALL} onChange={(v) => set({ operation: v === ALL ? undefined : (v as Filters["operation"]) })} options={[[ALL, "Any operation"], ...Object.entries(operations)]} />
-        <FilterSelect id="history-kind" label="Run" value={filters.kind ?? ALL} onChange={(v) => set({ kind: v === ALL ? undefined : (v as Filters["kind"]) })} options={[[ALL, "Any run"], ...Object.entries(kinds)]} />
-        <FilterSelect id="history-object" label="Object" value={filters.object ?? ALL} onChange={(v) => set({ object: v === ALL ? undefined : v })} options={[[ALL, "Any object"], ...(data?.objects ?? []).map((o): [string, string] => [o, o])]} />
-        <FilterSelect id="history-days" label="Period" value={String(filters.days)} onChange={(v) => set({ days: Number(v) })} options={[["1", "Last 24 hours"], ["7", "Last 7 days"], ["30", "Last 30 days"]]} />
+        <FilterSelect
+          id="history-status"
+          label="Status"
+          value={filters.status ?? ALL}
+          onChange={(v) => set({ status: v === ALL ? undefined : (v as Filters["status"]) })}
+          options={[[ALL, "Any status"], ...Object.entries(statuses)]}
+        />
+        <FilterSelect
+          id="history-operation"
+          label="Operation"
+          value={filters.operation ?? ALL}
+          onChange={(v) => set({ operation: v === ALL ? undefined : (v as Filters["operation"]) })}
+          options={[[ALL, "Any operation"], ...Object.entries(operations)]}
+        />
+        <FilterSelect
+          id="history-kind"
+          label="Run"
+          value={filters.kind ?? ALL}
+          onChange={(v) => set({ kind: v === ALL ? undefined : (v as Filters["kind"]) })}
+          options={[[ALL, "Any run"], ...Object.entries(kinds)]}
+        />
+        <FilterSelect
+          id="history-object"
+          label="Object"
+          value={filters.object ?? ALL}
+          onChange={(v) => set({ object: v === ALL ? undefined : v })}
+          options={[[ALL, "Any object"], ...(data?.objects ?? []).map((o): [string, string] => [o, o])]}
+        />
+        <FilterSelect
+          id="history-days"
+          label="Period"
+          value={String(filters.days)}
+          onChange={(v) => set({ days: Number(v) })}
+          options={[
+            ["1", "Last 24 hours"],
+            ["7", "Last 7 days"],
+            ["30", "Last 30 days"],
+          ]}
+        />
         <Button type="button" variant="outline" className="ml-auto" pending={exportCsv.isPending} onClick={() => exportCsv.mutate(filters)}>
           {exportCsv.isPending ? null : <Download aria-hidden />}
           Export CSV
@@ -91,7 +143,11 @@ export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof s
       ) : list.isError ? (
         <p className="text-sm text-destructive">{errorInfo(list.error).message}</p>
       ) : data && data.rows.length === 0 ? (
-        <EmptyState icon={History} title="No sync runs match" description="Runs are listed here for 30 days. Change the filters, or start the sync under Admin > Salesforce." />
+        <EmptyState
+          icon={History}
+          title="No sync runs match"
+          description="Runs are listed here for 30 days. Change the filters, or start the sync under Admin > Salesforce."
+        />
       ) : data ? (
         <>
           <ul className="grid gap-3 sm:hidden" aria-label="Sync history">
@@ -99,14 +155,28 @@ export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof s
               <li key={`${r.runId}-${r.object}-${r.operation}`} data-run={r.runId} className="grid gap-2 rounded-xl border bg-card p-4 text-sm">
                 <div className="flex items-start justify-between gap-3">
                   <div>
-                    <p className="font-medium">{r.object ?? "Whole run"} <span className="font-normal text-muted-foreground">· {r.operation ? operations[r.operation] : kinds[r.kind]}</span></p>
-                    <p className="text-xs text-muted-foreground">{formatDateTime(r.startedAt)} · {kinds[r.kind]}</p>
+                    <p className="font-medium">
+                      {r.object ?? "Whole run"}{" "}
+                      <span className="font-normal text-muted-foreground">· {r.operation ? operations[r.operation] : kinds[r.kind]}</span>
+                    </p>
+                    <p className="text-xs text-muted-foreground">
+                      {formatDateTime(r.startedAt)} · {kinds[r.kind]}
+                    </p>
                   </div>
                   <Badge variant={variant(r.status)}>{statuses[(r.status === "queued" ? "in_progress" : r.status) as keyof typeof statuses] ?? r.status}</Badge>
                 </div>
                 {r.error && !r.object ? <p className="text-xs text-destructive">{r.error}</p> : null}
                 <dl className="grid grid-cols-3 gap-x-3 gap-y-1 text-xs tabular-nums">
-                  {([["New", r.created], ["Updated", r.updated], ["Deleted", r.deleted], ["Failed", r.failed], ["Skipped", r.skipped], ["API calls", r.apiCalls]] as const).map(([term, value]) => (
+                  {(
+                    [
+                      ["New", r.created],
+                      ["Updated", r.updated],
+                      ["Deleted", r.deleted],
+                      ["Failed", r.failed],
+                      ["Skipped", r.skipped],
+                      ["API calls", r.apiCalls],
+                    ] as const
+                  ).map(([term, value]) => (
                     <div key={term}>
                       <dt className="text-muted-foreground">{term}</dt>
                       <dd className={term === "Failed" && value ? "text-destructive" : undefined}>{value === null ? "—" : number.format(value)}</dd>
@@ -145,17 +215,29 @@ export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof s
                       <span className="block text-xs whitespace-nowrap text-muted-foreground">{r.operation ? operations[r.operation] : null}</span>
                     </TableCell>
                     <TableCell>
-                      <Badge variant={variant(r.status)}>{statuses[(r.status === "queued" ? "in_progress" : r.status) as keyof typeof statuses] ?? r.status}</Badge>
+                      <Badge variant={variant(r.status)}>
+                        {statuses[(r.status === "queued" ? "in_progress" : r.status) as keyof typeof statuses] ?? r.status}
+                      </Badge>
                       {r.error && !r.object ? <span className="mt-1 block max-w-56 text-xs text-destructive">{r.error}</span> : null}
                     </TableCell>
                     <TableCell className="px-2 text-right tabular-nums">{r.created === null ? "—" : number.format(r.created)}</TableCell>
                     <TableCell className="px-2 text-right tabular-nums">{r.updated === null ? "—" : number.format(r.updated)}</TableCell>
                     <TableCell className="px-2 text-right tabular-nums">{r.deleted === null ? "—" : number.format(r.deleted)}</TableCell>
                     <TableCell className="px-2 text-right tabular-nums">
-                      {r.failed ? <Link className="text-destructive underline underline-offset-4" href="/errors">{number.format(r.failed)}</Link> : r.failed === null ? "—" : "0"}
+                      {r.failed ? (
+                        <Link className="text-destructive underline underline-offset-4" href="/errors">
+                          {number.format(r.failed)}
+                        </Link>
+                      ) : r.failed === null ? (
+                        "—"
+                      ) : (
+                        "0"
+                      )}
                     </TableCell>
                     <TableCell className="px-2 text-right tabular-nums">{r.skipped === null ? "—" : number.format(r.skipped)}</TableCell>
-                    <TableCell className="px-2 text-right tabular-nums whitespace-nowrap">{r.durationMs === null ? "running" : formatDuration(r.durationMs / 1000)}</TableCell>
+                    <TableCell className="px-2 text-right tabular-nums whitespace-nowrap">
+                      {r.durationMs === null ? "running" : formatDuration(r.durationMs / 1000)}
+                    </TableCell>
                     <TableCell className="px-2 text-right tabular-nums">{number.format(r.apiCalls)}</TableCell>
                   </TableRow>
                 ))}
@@ -163,10 +245,18 @@ export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof s
             </Table>
           </div>
           <nav className="flex items-center justify-between gap-3 text-sm" aria-label="History pages">
-            <span className="text-muted-foreground">{number.format(data.total)} rows · page {page} of {pages}</span>
+            <span className="text-muted-foreground">
+              {number.format(data.total)} rows · page {page} of {pages}
+            </span>
             <div className="flex gap-2">
-              <Button variant="outline" size="sm" disabled={page <= 1} onClick={() => setPage((p) => p - 1)}><ChevronLeft aria-hidden />Previous</Button>
-              <Button variant="outline" size="sm" disabled={page >= pages} onClick={() => setPage((p) => p + 1)}>Next<ChevronRight aria-hidden /></Button>
+              <Button variant="outline" size="sm" disabled={page <= 1} onClick={() => setPage((p) => p - 1)}>
+                <ChevronLeft aria-hidden />
+                Previous
+              </Button>
+              <Button variant="outline" size="sm" disabled={page >= pages} onClick={() => setPage((p) => p + 1)}>
+                Next
+                <ChevronRight aria-hidden />
+              </Button>
             </div>
           </nav>
         </>
@@ -176,11 +266,27 @@ export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof s
 }
 
 /** A history row of the run in the store, with the store's status and counters. */
-function withLiveRow<R extends { runId: string; object: string | null; operation: string | null; status: string; created: number | null; updated: number | null; failed: number | null }>(r: R, current: ReturnType<typeof useRun>["data"]): R {
+function withLiveRow<
+  R extends {
+    runId: string;
+    object: string | null;
+    operation: string | null;
+    status: string;
+    created: number | null;
+    updated: number | null;
+    failed: number | null;
+  },
+>(r: R, current: ReturnType<typeof useRun>["data"]): R {
   const run = current?.run;
   if (!run || run.id !== r.runId) return r;
   if (!r.object) return { ...r, status: run.status };
   const row = current.objects.find((o) => o.object === r.object && o.operation === r.operation);
   if (!row) return r;
-  return { ...r, status: row.status, created: Math.max(r.created ?? 0, row.created), updated: Math.max(r.updated ?? 0, row.updated), failed: Math.max(r.failed ?? 0, row.failed) };
+  return {
+    ...r,
+    status: row.status,
+    created: Math.max(r.created ?? 0, row.created),
+    updated: Math.max(r.updated ?? 0, row.updated),
+    failed: Math.max(r.failed ?? 0, row.failed),
+  };
 }

@@ -44,20 +44,28 @@ export function DuplicateReport() {
       ) : list.isError ? (
         <p className="text-sm text-destructive">{errorInfo(list.error).message}</p>
       ) : data && data.groups.length === 0 ? (
-        <EmptyState icon={Users} title="No duplicates" description="No two synced Leads or Contacts share an email address (converted Leads count as their Contact)." />
+        <EmptyState
+          icon={Users}
+          title="No duplicates"
+          description="No two synced Leads or Contacts share an email address (converted Leads count as their Contact)."
+        />
       ) : (
         <ul className="grid gap-3" aria-label="Duplicate groups">
           {data?.groups.map((g) => (
             <li key={g.email}>
               <Card data-testid="duplicate-group" data-email={g.email}>
                 <CardHeader>
-                  <CardTitle className="text-sm font-medium">{g.email} <span className="text-muted-foreground">· {g.count} people</span></CardTitle>
+                  <CardTitle className="text-sm font-medium">
+                    {g.email} <span className="text-muted-foreground">· {g.count} people</span>
+                  </CardTitle>
                 </CardHeader>
                 <CardContent>
                   <ul className="grid gap-1 text-sm">
                     {g.members.map((m) => (
                       <li key={m.sfId} className="flex flex-wrap gap-x-3">
-                        <Link className="font-medium text-primary underline-offset-4 hover:underline" href={`/records/${m.object}/${m.sfId}`}>{m.name ?? m.sfId}</Link>
+                        <Link className="font-medium text-primary underline-offset-4 hover:underline" href={`/records/${m.object}/${m.sfId}`}>
+                          {m.name ?? m.sfId}
+                        </Link>
                         <span className="text-muted-foreground">{m.object}</span>
                         {m.company ? <span className="text-muted-foreground">{m.company}</span> : null}
                       </li>
@@ -71,8 +79,12 @@ export function DuplicateReport() {
       )}
       {data && (trail.length > 1 || data.nextAfter) ? (
         <nav className="flex justify-end gap-2" aria-label="Duplicate pages">
-          <Button variant="outline" size="sm" disabled={trail.length <= 1} onClick={() => setTrail((t) => t.slice(0, -1))}>Previous</Button>
-          <Button variant="outline" size="sm" disabled={!data.nextAfter} onClick={() => data.nextAfter && setTrail((t) => [...t, data.nextAfter!])}>Next</Button>
+          <Button variant="outline" size="sm" disabled={trail.length <= 1} onClick={() => setTrail((t) => t.slice(0, -1))}>
+            Previous
+          </Button>
+          <Button variant="outline" size="sm" disabled={!data.nextAfter} onClick={() => data.nextAfter && setTrail((t) => [...t, data.nextAfter!])}>
+            Next
+          </Button>
         </nav>
       ) : null}
     </div>

@@ -79,23 +79,83 @@ export function RecordList({ kind }: { kind: RecordKind }) {
           <Label htmlFor={`${kind}-search`}>Search</Label>
           <div className="relative">
             <Search className="pointer-events-none absolute top-2.5 left-2.5 size-4 text-muted-foreground" aria-hidden />
-            <Input id={`${kind}-search`} className="pl-8" type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder={kind === "people" ? "Name or email, from the start" : "Name, from the start"} />
+            <Input
+              id={`${kind}-search`}
+              className="pl-8"
+              type="search"
+              value={search}
+              onChange={(e) => setSearch(e.target.value)}
+              placeholder={kind === "people" ? "Name or email, from the start" : "Name, from the start"}
+            />
           </div>
         </div>
         {kind === "people" ? (
-          <Filter id={`${kind}-type`} label="Type" value={type} onChange={setType} options={[[ALL, "Leads and Contacts"], ["Lead", "Leads"], ["Contact", "Contacts"]]} />
+          <Filter
+            id={`${kind}-type`}
+            label="Type"
+            value={type}
+            onChange={setType}
+            options={[
+              [ALL, "Leads and Contacts"],
+              ["Lead", "Leads"],
+              ["Contact", "Contacts"],
+            ]}
+          />
         ) : null}
-        <Filter id={`${kind}-owner`} label="Owner" value={owner} onChange={setOwner} options={[[ALL, "Any owner"], ...(owners.data ?? []).map((o): [string, string] => [o.sfId, o.name])]} />
-        <Filter id={`${kind}-deleted`} label="Deleted" value={deleted} onChange={(v) => setDeleted(v as typeof deleted)} options={[["exclude", "Hide deleted"], ["include", "Include deleted"], ["only", "Only deleted"]]} />
-        <Filter id={`${kind}-errors`} label="Sync errors" value={errors} onChange={setErrors} options={[[ALL, "Any"], ["yes", "With sync errors"], ["no", "Without"]]} />
-        <Filter id={`${kind}-sort`} label="Sort" value={sort} onChange={(v) => setSort(v as "asc" | "desc")} options={[["asc", list.data?.searchedBy === "email" ? "Email A–Z" : "Name A–Z"], ["desc", list.data?.searchedBy === "email" ? "Email Z–A" : "Name Z–A"]]} />
+        <Filter
+          id={`${kind}-owner`}
+          label="Owner"
+          value={owner}
+          onChange={setOwner}
+          options={[[ALL, "Any owner"], ...(owners.data ?? []).map((o): [string, string] => [o.sfId, o.name])]}
+        />
+        <Filter
+          id={`${kind}-deleted`}
+          label="Deleted"
+          value={deleted}
+          onChange={(v) => setDeleted(v as typeof deleted)}
+          options={[
+            ["exclude", "Hide deleted"],
+            ["include", "Include deleted"],
+            ["only", "Only deleted"],
+          ]}
+        />
+        <Filter
+          id={`${kind}-errors`}
+          label="Sync errors"
+          value={errors}
+          onChange={setErrors}
+          options={[
+            [ALL, "Any"],
+            ["yes", "With sync errors"],
+            ["no", "Without"],
+          ]}
+        />
+        <Filter
+          id={`${kind}-sort`}
+          label="Sort"
+          value={sort}
+          onChange={(v) => setSort(v as "asc" | "desc")}
+          options={[
+            ["asc", list.data?.searchedBy === "email" ? "Email A–Z" : "Name A–Z"],
+            ["desc", list.data?.searchedBy === "email" ? "Email Z–A" : "Name Z–A"],
+          ]}
+        />
       </form>
       {list.isPending ? (
         <Skeleton className="h-64" />
       ) : list.isError ? (
         <p className="text-sm text-destructive">{errorInfo(list.error).message}</p>
       ) : rows.length === 0 ? (
-        <EmptyState icon={Rows3} title={term ? "No match" : "No records"} description={term ? "Search matches the start of a name (or of an email address when it contains @)." : "Records appear here once the sync has brought them from Salesforce."} />
+        <EmptyState
+          icon={Rows3}
+          title={term ? "No match" : "No records"}
+          description={
+            term
+              ? "Search matches the start of a name (or of an email address when it contains @)."
+              : "Records appear here once the sync has brought them from Salesforce."
+          }
+        />
       ) : (
         <>
           <div className="overflow-x-auto rounded-xl border bg-card">
@@ -111,28 +171,51 @@ export function RecordList({ kind }: { kind: RecordKind }) {
                   {kind === "opportunities" ? <TableHead className="text-right">Amount</TableHead> : null}
                   <TableHead>Owner</TableHead>
                   <TableHead>Synced</TableHead>
-                  <TableHead><span className="sr-only">Open</span></TableHead>
+                  <TableHead>
+                    <span className="sr-only">Open</span>
+                  </TableHead>
                 </TableRow>
               </TableHeader>
               <TableBody>
                 {rows.map((r) => (
                   <TableRow key={`${r.object}-${r.sfId}`} data-testid="record-row" data-sfid={r.sfId}>
                     <TableCell className="font-medium">
-                      <Link className="underline-offset-4 hover:underline" href={`/records/${r.object}/${r.sfId}`}>{r.name ?? r.sfId}</Link>
-                      {r.isDeleted ? <Badge variant="outline" className="ml-2">Deleted</Badge> : null}
-                      {r.hasError ? <Badge variant="destructive" className="ml-2"><CircleAlert aria-hidden />Error</Badge> : null}
-                      {r.pendingPushes > 0 ? <Badge variant="warning" className="ml-2">Push pending</Badge> : null}
+                      <Link className="underline-offset-4 hover:underline" href={`/records/${r.object}/${r.sfId}`}>
+                        {r.name ?? r.sfId}
+                      </Link>
+                      {r.isDeleted ? (
+                        <Badge variant="outline" className="ml-2">
+                          Deleted
+                        </Badge>
+                      ) : null}
+                      {r.hasError ? (
+                        <Badge variant="destructive" className="ml-2">
+                          <CircleAlert aria-hidden />
+                          Error
+                        </Badge>
+                      ) : null}
+                      {r.pendingPushes > 0 ? (
+                        <Badge variant="warning" className="ml-2">
+                          Push pending
+                        </Badge>
+                      ) : null}
                     </TableCell>
                     {kind === "people" ? <TableCell>{r.object === "Lead" ? (r.convertedToId ? "Lead (converted)" : "Lead") : "Contact"}</TableCell> : null}
                     {kind === "people" ? <TableCell className="max-w-56 truncate">{r.email ?? "—"}</TableCell> : null}
                     {kind === "people" ? <TableCell className="max-w-48 truncate">{r.company ?? r.accountName ?? "—"}</TableCell> : null}
                     {kind === "companies" ? <TableCell>{r.industry ?? "—"}</TableCell> : null}
                     {kind === "opportunities" ? <TableCell>{r.stage ?? "—"}</TableCell> : null}
-                    {kind === "opportunities" ? <TableCell className="text-right tabular-nums">{r.amount === null ? "—" : money.format(r.amount)}</TableCell> : null}
+                    {kind === "opportunities" ? (
+                      <TableCell className="text-right tabular-nums">{r.amount === null ? "—" : money.format(r.amount)}</TableCell>
+                    ) : null}
                     <TableCell className="max-w-40 truncate">{r.ownerName ?? "—"}</TableCell>
                     <TableCell className="whitespace-nowrap text-muted-foreground">{formatRelative(r.syncedAt)}</TableCell>
                     <TableCell>
-                      <Link href={`/records/${r.object}/${r.sfId}`} aria-label={`Open ${r.name ?? r.sfId}`} className="inline-flex rounded p-1 text-muted-foreground hover:bg-accent">
+                      <Link
+                        href={`/records/${r.object}/${r.sfId}`}
+                        aria-label={`Open ${r.name ?? r.sfId}`}
+                        className="inline-flex rounded p-1 text-muted-foreground hover:bg-accent"
+                      >
                         <ChevronRight className="size-4" aria-hidden />
                       </Link>
                     </TableCell>
@@ -147,8 +230,17 @@ export function RecordList({ kind }: { kind: RecordKind }) {
               {total === null ? "" : ` of ${count.format(total)}`}
             </span>
             <div className="flex gap-2">
-              <Button variant="outline" size="sm" disabled={trail.length <= 1} onClick={() => setTrail((t) => t.slice(0, -1))}>Previous</Button>
-              <Button variant="outline" size="sm" disabled={!list.data?.nextCursor} onClick={() => list.data?.nextCursor && setTrail((t) => [...t, list.data.nextCursor!])}>Next</Button>
+              <Button variant="outline" size="sm" disabled={trail.length <= 1} onClick={() => setTrail((t) => t.slice(0, -1))}>
+                Previous
+              </Button>
+              <Button
+                variant="outline"
+                size="sm"
+                disabled={!list.data?.nextCursor}
+                onClick={() => list.data?.nextCursor && setTrail((t) => [...t, list.data.nextCursor!])}
+              >
+                Next
+              </Button>
             </div>
           </nav>
         </>
@@ -157,14 +249,32 @@ export function RecordList({ kind }: { kind: RecordKind }) {
   );
 }
 
-function Filter({ id, label, value, onChange, options }: { id: string; label: string; value: string; onChange: (v: string) => void; options: [string, string][] }) {
+function Filter({
+  id,
+  label,
+  value,
+  onChange,
+  options,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  options: [string, string][];
+}) {
   return (
     <div className="grid gap-1.5">
       <Label htmlFor={id}>{label}</Label>
       <Select value={value} onValueChange={onChange}>
-        <SelectTrigger id={id} className="w-full sm:w-40"><SelectValue /></SelectTrigger>
+        <SelectTrigger id={id} className="w-full sm:w-40">
+          <SelectValue />
+        </SelectTrigger>
         <SelectContent>
-          {options.map(([v, l]) => <SelectItem key={v} value={v}>{l}</SelectItem>)}
+          {options.map(([v, l]) => (
+            <SelectItem key={v} value={v}>
+              {l}
+            </SelectItem>
+          ))}
         </SelectContent>
       </Select>
     </div>

@@ -88,19 +88,33 @@ export function RecordDetail({ object, sfId }: { object: string; sfId: string })
     <div className="grid gap-6">
       <div className="flex flex-wrap items-start justify-between gap-4">
         <div className="min-w-0">
-          <Link href="/records" className="inline-flex items-center gap-1 text-sm text-muted-foreground hover:text-foreground"><ArrowLeft className="size-4" aria-hidden />Records</Link>
+          <Link href="/records" className="inline-flex items-center gap-1 text-sm text-muted-foreground hover:text-foreground">
+            <ArrowLeft className="size-4" aria-hidden />
+            Records
+          </Link>
           <h1 className="mt-2 text-2xl font-semibold tracking-tight">{r.name}</h1>
           <p className="mt-1 flex flex-wrap items-center gap-2 text-sm text-muted-foreground">
             <Badge variant="outline">{r.object}</Badge>
             <span className="font-mono">{r.sfId}</span>
             {r.isDeleted ? <Badge variant="destructive">Deleted in Salesforce{r.deletedAt ? ` ${formatRelative(r.deletedAt)}` : ""}</Badge> : null}
-            {r.convertedToId ? <Link className="text-primary underline-offset-4 hover:underline" href={`/records/Contact/${r.convertedToId}`}>Converted to a Contact</Link> : null}
+            {r.convertedToId ? (
+              <Link className="text-primary underline-offset-4 hover:underline" href={`/records/Contact/${r.convertedToId}`}>
+                Converted to a Contact
+              </Link>
+            ) : null}
           </p>
-          <p className="mt-1 text-sm text-muted-foreground">Last synced {formatDateTime(r.syncedAt)}{r.systemModstamp ? ` · changed in Salesforce ${formatDateTime(r.systemModstamp)}` : ""}</p>
+          <p className="mt-1 text-sm text-muted-foreground">
+            Last synced {formatDateTime(r.syncedAt)}
+            {r.systemModstamp ? ` · changed in Salesforce ${formatDateTime(r.systemModstamp)}` : ""}
+          </p>
         </div>
         {r.salesforceUrl ? (
           <Button asChild variant="outline">
-            <a href={r.salesforceUrl} target="_blank" rel="noreferrer">Open in Salesforce<ExternalLink aria-hidden /><span className="sr-only"> (opens in a new tab)</span></a>
+            <a href={r.salesforceUrl} target="_blank" rel="noreferrer">
+              Open in Salesforce
+              <ExternalLink aria-hidden />
+              <span className="sr-only"> (opens in a new tab)</span>
+            </a>
           </Button>
         ) : null}
       </div>
@@ -111,9 +125,15 @@ export function RecordDetail({ object, sfId }: { object: string; sfId: string })
           <AlertTitle>Sync errors on this record</AlertTitle>
           <AlertDescription>
             <ul className="grid gap-1">
-              {r.errors.map((e) => <li key={e.id}><span className="font-medium">{e.explanation.title}</span> ({e.code}): {e.message}</li>)}
+              {r.errors.map((e) => (
+                <li key={e.id}>
+                  <span className="font-medium">{e.explanation.title}</span> ({e.code}): {e.message}
+                </li>
+              ))}
             </ul>
-            <Link className="underline underline-offset-4" href="/errors">Retry or ignore under Errors</Link>
+            <Link className="underline underline-offset-4" href="/errors">
+              Retry or ignore under Errors
+            </Link>
           </AlertDescription>
         </Alert>
       ) : null}
@@ -132,19 +152,33 @@ export function RecordDetail({ object, sfId }: { object: string; sfId: string })
                 e.preventDefault();
                 if (!draft) return;
                 const changes: Record<string, Value> = {};
-                for (const f of editable) if (f.name in draft && draft[f.name] !== shownValue(f.value)) changes[f.name] = parse(f.type, draft[f.name]!, f.value);
+                for (const f of editable)
+                  if (f.name in draft && draft[f.name] !== shownValue(f.value)) changes[f.name] = parse(f.type, draft[f.name]!, f.value);
                 if (Object.keys(changes).length > 0) edit.mutate({ object, sfId, changes });
               }}
             >
-              {editError ? <p role="alert" className="text-sm text-destructive">{editError.message}</p> : null}
+              {editError ? (
+                <p role="alert" className="text-sm text-destructive">
+                  {editError.message}
+                </p>
+              ) : null}
               <div className="grid gap-4 sm:grid-cols-2">
                 {editable.map((f) => (
                   <div key={f.name} className="grid gap-1.5">
-                    <label htmlFor={`field-${f.name}`} className="text-sm font-medium">{f.label}</label>
+                    <label htmlFor={`field-${f.name}`} className="text-sm font-medium">
+                      {f.label}
+                    </label>
                     {draft ? (
-                      <Input id={`field-${f.name}`} value={draft[f.name] ?? ""} onChange={(e) => setDraft({ ...draft, [f.name]: e.target.value })} aria-invalid={Boolean(editError?.fields[`changes.${f.name}`])} />
+                      <Input
+                        id={`field-${f.name}`}
+                        value={draft[f.name] ?? ""}
+                        onChange={(e) => setDraft({ ...draft, [f.name]: e.target.value })}
+                        aria-invalid={Boolean(editError?.fields[`changes.${f.name}`])}
+                      />
                     ) : (
-                      <p id={`field-${f.name}`} className="min-h-9 rounded-md border border-transparent py-2 text-sm">{show(f.value)}</p>
+                      <p id={`field-${f.name}`} className="min-h-9 rounded-md border border-transparent py-2 text-sm">
+                        {show(f.value)}
+                      </p>
                     )}
                   </div>
                 ))}
@@ -155,12 +189,38 @@ export function RecordDetail({ object, sfId }: { object: string; sfId: string })
                       its own click was handled would submit the untouched form at once. */}
                   {draft ? (
                     <>
-                      <Button key="save" type="submit" pending={edit.isPending} disabled={!editable.some((f) => f.name in draft && draft[f.name] !== shownValue(f.value))}>Save and push</Button>
-                      <Button key="cancel" type="button" variant="ghost" onClick={() => { setDraft(null); edit.reset(); }}>Cancel</Button>
+                      <Button
+                        key="save"
+                        type="submit"
+                        pending={edit.isPending}
+                        disabled={!editable.some((f) => f.name in draft && draft[f.name] !== shownValue(f.value))}
+                      >
+                        Save and push
+                      </Button>
+                      <Button
+                        key="cancel"
+                        type="button"
+                        variant="ghost"
+                        onClick={() => {
+                          setDraft(null);
+                          edit.reset();
+                        }}
+                      >
+                        Cancel
+                      </Button>
                     </>
                   ) : (
-                    <Button key="edit" type="button" variant="outline" onClick={() => { edit.reset(); setDraft(Object.fromEntries(editable.map((f) => [f.name, shownValue(f.value)]))); }}>
-                      <Pencil aria-hidden />Edit
+                    <Button
+                      key="edit"
+                      type="button"
+                      variant="outline"
+                      onClick={() => {
+                        edit.reset();
+                        setDraft(Object.fromEntries(editable.map((f) => [f.name, shownValue(f.value)])));
+                      }}
+                    >
+                      <Pencil aria-hidden />
+                      Edit
                     </Button>
                   )}
                 </div>
@@ -172,15 +232,25 @@ export function RecordDetail({ object, sfId }: { object: string; sfId: string })
 
       {r.pushes.length > 0 ? (
         <Card>
-          <CardHeader><CardTitle>Pushes to Salesforce</CardTitle></CardHeader>
+          <CardHeader>
+            <CardTitle>Pushes to Salesforce</CardTitle>
+          </CardHeader>
           <CardContent>
             <ul className="grid gap-2 text-sm" aria-label="Pushes">
               {r.pushes.map((p) => (
                 <li key={p.id} className="flex flex-wrap items-center gap-2" data-testid="push" data-state={p.state}>
                   <Badge variant={pushVariant(p.state)}>{pushLabel[p.state] ?? p.state}</Badge>
-                  <span>{Object.entries(p.changes).map(([k, v]) => `${k} → ${show(v as Value)}`).join(", ")}</span>
+                  <span>
+                    {Object.entries(p.changes)
+                      .map(([k, v]) => `${k} → ${show(v as Value)}`)
+                      .join(", ")}
+                  </span>
                   <span className="text-muted-foreground">{formatRelative(p.updatedAt)}</span>
-                  {p.errorMessage ? <span className="text-destructive">{p.errorCode}: {p.errorMessage}</span> : null}
+                  {p.errorMessage ? (
+                    <span className="text-destructive">
+                      {p.errorCode}: {p.errorMessage}
+                    </span>
+                  ) : null}
                 </li>
               ))}
             </ul>
@@ -189,13 +259,19 @@ export function RecordDetail({ object, sfId }: { object: string; sfId: string })
       ) : null}
 
       <Card>
-        <CardHeader><CardTitle>All synced fields</CardTitle></CardHeader>
+        <CardHeader>
+          <CardTitle>All synced fields</CardTitle>
+        </CardHeader>
         <CardContent>
           <dl className="grid gap-x-6 gap-y-3 sm:grid-cols-2 lg:grid-cols-3">
             {r.fields.map((f) => (
               <div key={f.name} className="min-w-0">
-                <dt className="text-xs text-muted-foreground">{f.label} <span className="font-mono">({f.name})</span></dt>
-                <dd className="truncate text-sm" title={show(f.value)}>{show(f.value)}</dd>
+                <dt className="text-xs text-muted-foreground">
+                  {f.label} <span className="font-mono">({f.name})</span>
+                </dt>
+                <dd className="truncate text-sm" title={show(f.value)}>
+                  {show(f.value)}
+                </dd>
               </div>
             ))}
           </dl>

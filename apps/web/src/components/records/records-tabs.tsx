@@ -20,10 +20,18 @@ export function RecordsTabs() {
         <TabsTrigger value="opportunities">Opportunities</TabsTrigger>
         <TabsTrigger value="duplicates">Duplicates</TabsTrigger>
       </TabsList>
-      <TabsContent value="people" className="mt-5"><RecordList kind="people" /></TabsContent>
-      <TabsContent value="companies" className="mt-5"><RecordList kind="companies" /></TabsContent>
-      <TabsContent value="opportunities" className="mt-5"><RecordList kind="opportunities" /></TabsContent>
-      <TabsContent value="duplicates" className="mt-5"><DuplicateReport /></TabsContent>
+      <TabsContent value="people" className="mt-5">
+        <RecordList kind="people" />
+      </TabsContent>
+      <TabsContent value="companies" className="mt-5">
+        <RecordList kind="companies" />
+      </TabsContent>
+      <TabsContent value="opportunities" className="mt-5">
+        <RecordList kind="opportunities" />
+      </TabsContent>
+      <TabsContent value="duplicates" className="mt-5">
+        <DuplicateReport />
+      </TabsContent>
     </Tabs>
   );
 }

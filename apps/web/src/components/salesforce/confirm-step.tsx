@@ -34,9 +34,9 @@ export function ConfirmStep({ connection }: { connection: ConnectionView }) {
         <AlertTitle>This locks Ferry to {org?.orgName ?? org?.orgId} for good</AlertTitle>
         <AlertDescription>
           <p>
-            After you confirm, this tenant always syncs org <code className="font-mono">{org?.orgId}</code> ({org?.isSandbox ? "sandbox" : "production"}). You can still
-            update the password or token later, but only for this same org; switching to another org, between production and sandbox, or between OAuth and
-            username/password is not possible.
+            After you confirm, this tenant always syncs org <code className="font-mono">{org?.orgId}</code> ({org?.isSandbox ? "sandbox" : "production"}). You
+            can still update the password or token later, but only for this same org; switching to another org, between production and sandbox, or between OAuth
+            and username/password is not possible.
           </p>
           <p className="mt-1">The next step, editing the initial field mappings, is your only chance to change them.</p>
         </AlertDescription>

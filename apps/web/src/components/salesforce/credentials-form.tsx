@@ -58,12 +58,26 @@ export function CredentialsForm({ connection, updating }: { connection: Connecti
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label="Username" error={fieldError("username")} className="sm:col-span-2">
           {(control) => (
-            <Input {...control} name="username" autoComplete="off" placeholder="sync.user@company.com" value={username} onChange={(e) => (setUsername(e.target.value), touch("username"))} />
+            <Input
+              {...control}
+              name="username"
+              autoComplete="off"
+              placeholder="sync.user@company.com"
+              value={username}
+              onChange={(e) => (setUsername(e.target.value), touch("username"))}
+            />
           )}
         </Field>
         <Field label="Password" error={fieldError("password")}>
           {(control) => (
-            <Input {...control} name="password" type="password" autoComplete="new-password" value={password} onChange={(e) => (setPassword(e.target.value), touch("password"))} />
+            <Input
+              {...control}
+              name="password"
+              type="password"
+              autoComplete="new-password"
+              value={password}
+              onChange={(e) => (setPassword(e.target.value), touch("password"))}
+            />
           )}
         </Field>
         <Field
@@ -72,11 +86,24 @@ export function CredentialsForm({ connection, updating }: { connection: Connecti
           hint="In Salesforce, as the sync user: your name > Settings > My Personal Information > Reset My Security Token. Salesforce emails the token."
         >
           {(control) => (
-            <Input {...control} name="securityToken" type="password" autoComplete="off" value={securityToken} onChange={(e) => (setSecurityToken(e.target.value), touch("securityToken"))} />
+            <Input
+              {...control}
+              name="securityToken"
+              type="password"
+              autoComplete="off"
+              value={securityToken}
+              onChange={(e) => (setSecurityToken(e.target.value), touch("securityToken"))}
+            />
           )}
         </Field>
         <label className="flex items-start gap-2.5 text-sm sm:col-span-2">
-          <input type="checkbox" name="sandbox" className="mt-0.5 size-4 accent-[var(--color-primary)]" checked={sandbox} onChange={(e) => setSandbox(e.target.checked)} />
+          <input
+            type="checkbox"
+            name="sandbox"
+            className="mt-0.5 size-4 accent-[var(--color-primary)]"
+            checked={sandbox}
+            onChange={(e) => setSandbox(e.target.checked)}
+          />
           <span>
             <span className="font-medium">Sandbox</span>
             <span className="block text-[13px] text-muted-foreground">Log in at the sandbox login host (test.salesforce.com) instead of production.</span>
@@ -89,14 +116,21 @@ export function CredentialsForm({ connection, updating }: { connection: Connecti
           className="sm:col-span-2"
         >
           {(control) => (
-            <Input {...control} name="customDomain" autoComplete="off" placeholder="acme.my.salesforce.com" value={customDomain} onChange={(e) => (setCustomDomain(e.target.value), touch("customDomain"))} />
+            <Input
+              {...control}
+              name="customDomain"
+              autoComplete="off"
+              placeholder="acme.my.salesforce.com"
+              value={customDomain}
+              onChange={(e) => (setCustomDomain(e.target.value), touch("customDomain"))}
+            />
           )}
         </Field>
       </div>
       {updating ? (
         <p className="text-[13px] text-muted-foreground">
-          The sync has this org locked in: new credentials are accepted only if they log into org <code className="font-mono">{connection.org?.orgId}</code>, through the same{" "}
-          {connection.org?.isSandbox ? "sandbox" : "production"} login.
+          The sync has this org locked in: new credentials are accepted only if they log into org <code className="font-mono">{connection.org?.orgId}</code>,
+          through the same {connection.org?.isSandbox ? "sandbox" : "production"} login.
         </p>
       ) : null}
       {failure && Object.keys(failure.fields).length === 0 ? (

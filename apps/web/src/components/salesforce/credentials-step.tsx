@@ -32,7 +32,8 @@ export function CredentialsStep({ connection }: { connection: ConnectionView }) 
           <OctagonAlert aria-hidden />
           <AlertTitle>Ferry stopped logging in to Salesforce</AlertTitle>
           <AlertDescription>
-            Salesforce refused the stored credentials {connection.loginFailures} times in a row, so Ferry stopped trying before Salesforce locks the sync user out.
+            Salesforce refused the stored credentials {connection.loginFailures} times in a row, so Ferry stopped trying before Salesforce locks the sync user
+            out.
             {connection.authType === "oauth" ? " Log in to Salesforce again." : " Enter the current password and security token below."}
             {connection.lastError ? <span className="mt-1 block text-[13px]">Salesforce said: {connection.lastError}</span> : null}
           </AlertDescription>
@@ -52,7 +53,11 @@ export function CredentialsStep({ connection }: { connection: ConnectionView }) 
       ) : null}
       {connected ? <OrgSummary connection={connection} /> : null}
       {!connection.canEdit ? (
-        connected ? null : <p className="text-sm text-muted-foreground">An admin of this tenant has not connected Salesforce yet. Viewers can follow along but not change anything.</p>
+        connected ? null : (
+          <p className="text-sm text-muted-foreground">
+            An admin of this tenant has not connected Salesforce yet. Viewers can follow along but not change anything.
+          </p>
+        )
       ) : !showForm ? (
         <div>
           <Button type="button" variant="outline" size="sm" onClick={() => setEditing(true)}>

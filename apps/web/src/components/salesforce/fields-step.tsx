@@ -76,9 +76,7 @@ export function FieldsStep({ connection }: { connection: ConnectionView }) {
         <div className="grid gap-3 rounded-lg border bg-muted/30 p-4">
           <label className="flex items-start gap-2.5 text-sm">
             <input type="checkbox" className="mt-0.5 size-4" checked={acknowledged} onChange={(e) => setAcknowledged(e.target.checked)} />
-            <span>
-              I understand that the {data.totalFields - excluded.size} included fields are created permanently and cannot be removed later.
-            </span>
+            <span>I understand that the {data.totalFields - excluded.size} included fields are created permanently and cannot be removed later.</span>
           </label>
           {commitError ? (
             <Alert variant="destructive">

@@ -65,7 +65,12 @@ function EntityMappings({ data, entity, editable }: { data: MappingsView; entity
   const rows = data.fields.filter((f) => f.entity === entity).sort((a, b) => a.sfField.localeCompare(b.sfField) || a.object.localeCompare(b.object));
   const options = useMemo(() => data.ferryFields.filter((f) => f.entity === entity), [data.ferryFields, entity]);
   return (
-    <div className="max-h-[30rem] overflow-auto rounded-lg border [contain:inline-size]" tabIndex={0} role="region" aria-label={`${entity} mappings, scrollable`}>
+    <div
+      className="max-h-[30rem] overflow-auto rounded-lg border [contain:inline-size]"
+      tabIndex={0}
+      role="region"
+      aria-label={`${entity} mappings, scrollable`}
+    >
       <Table aria-label={`${entity} mappings`}>
         <TableHeader>
           <TableRow>
@@ -102,7 +107,8 @@ function MappingRow({ row, options, editable }: { row: Row; options: MappingsVie
   );
   const key = `${row.object}.${row.sfField}`;
   const ferryLabel = options.find((o) => o.id === row.ferryField)?.label;
-  const change = (ferryField: string | null, direction: "pull" | "two_way") => update.mutate({ object: row.object, sfField: row.sfField, ferryField, direction });
+  const change = (ferryField: string | null, direction: "pull" | "two_way") =>
+    update.mutate({ object: row.object, sfField: row.sfField, ferryField, direction });
   return (
     <TableRow data-testid={`mapping-${key}`}>
       <TableCell>

@@ -49,7 +49,11 @@ export function OAuthLogin({ connection }: { connection: ConnectionView }) {
         </Alert>
       ) : null}
       <div>
-        <Button type="button" pending={start.isPending || start.isSuccess} onClick={() => start.mutate({ sandbox, customDomain: customDomain.trim() || undefined })}>
+        <Button
+          type="button"
+          pending={start.isPending || start.isSuccess}
+          onClick={() => start.mutate({ sandbox, customDomain: customDomain.trim() || undefined })}
+        >
           {start.isPending ? null : <LogIn aria-hidden />}
           Log in to Salesforce
         </Button>

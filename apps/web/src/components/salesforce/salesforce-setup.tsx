@@ -88,7 +88,11 @@ export function SalesforceSetup() {
                     <span
                       className={cn(
                         "flex size-7 shrink-0 items-center justify-center rounded-full text-xs font-semibold",
-                        done ? "bg-success/15 text-[oklch(0.45_0.12_155)]" : index === current ? "bg-primary text-primary-foreground" : "bg-muted text-muted-foreground",
+                        done
+                          ? "bg-success/15 text-[oklch(0.45_0.12_155)]"
+                          : index === current
+                            ? "bg-primary text-primary-foreground"
+                            : "bg-muted text-muted-foreground",
                       )}
                       aria-hidden
                     >
@@ -117,7 +121,8 @@ export function SalesforceSetup() {
 const oauthFailures: Record<string, string> = {
   denied: 'You chose Deny in Salesforce, so Ferry is not connected. Click "Log in to Salesforce" again and choose Allow.',
   expired: 'The Salesforce authorization expired or was already used. Click "Log in to Salesforce" again.',
-  mismatch: 'This Salesforce authorization does not match the one started here (it was already used, or started in another tab or tenant). Click "Log in to Salesforce" again.',
+  mismatch:
+    'This Salesforce authorization does not match the one started here (it was already used, or started in another tab or tenant). Click "Log in to Salesforce" again.',
   other_org: "You logged in as a user of a different Salesforce org than the one this tenant is locked to. Log in as a user of the connected org.",
   unreachable: "Ferry could not reach the Salesforce login host to finish the authorization. Check the login domain and try again.",
   forbidden: "Only admins of this tenant can connect Salesforce.",

@@ -15,7 +15,14 @@ import { useRun } from "@/components/sync/run-store";
 import type { ConnectionView } from "./types";
 import { useRefreshSalesforce } from "./use-salesforce";
 
-const runStatusLabel: Record<string, string> = { queued: "Queued", in_progress: "In progress", succeeded: "Finished", failed: "Failed", incomplete: "Stopped", paused: "Paused" };
+const runStatusLabel: Record<string, string> = {
+  queued: "Queued",
+  in_progress: "In progress",
+  succeeded: "Finished",
+  failed: "Failed",
+  incomplete: "Stopped",
+  paused: "Paused",
+};
 
 /** Start Salesforce Sync, after a confirmation that says duplicates are reported, never merged. */
 export function StartStep({ connection }: { connection: ConnectionView }) {
@@ -39,10 +46,23 @@ export function StartStep({ connection }: { connection: ConnectionView }) {
       <div className="flex flex-wrap items-center gap-3 text-sm" data-testid="initial-run">
         <Clock className="size-4 text-muted-foreground" aria-hidden />
         <span>Initial sync started {formatDateTime(run.startedAt)}</span>
-        <Badge variant={run.status === "failed" || run.status === "incomplete" ? "destructive" : run.status === "succeeded" ? "success" : run.status === "paused" ? "warning" : "default"} data-testid="initial-run-status">
+        <Badge
+          variant={
+            run.status === "failed" || run.status === "incomplete"
+              ? "destructive"
+              : run.status === "succeeded"
+                ? "success"
+                : run.status === "paused"
+                  ? "warning"
+                  : "default"
+          }
+          data-testid="initial-run-status"
+        >
           {runStatusLabel[run.status] ?? run.status}
         </Badge>
-        {run.status === "succeeded" && "finishedAt" in run && run.finishedAt ? <span className="text-[13px] text-muted-foreground">Finished {formatDateTime(run.finishedAt)}</span> : null}
+        {run.status === "succeeded" && "finishedAt" in run && run.finishedAt ? (
+          <span className="text-[13px] text-muted-foreground">Finished {formatDateTime(run.finishedAt)}</span>
+        ) : null}
         {run.status === "queued" ? <span className="text-[13px] text-muted-foreground">It starts as soon as a sync worker is free.</span> : null}
         <Button asChild variant="outline" size="sm" className="ml-auto">
           <Link href="/salesforce/progress">
@@ -68,8 +88,8 @@ export function StartStep({ connection }: { connection: ConnectionView }) {
           <DialogHeader>
             <DialogTitle>Start the Salesforce sync?</DialogTitle>
             <DialogDescription>
-              Ferry starts a permanent sync with {connection.org?.orgName ?? connection.org?.orgId}. The initial sync reads every included field of every record and takes longer
-              the bigger the org; you can watch it live.
+              Ferry starts a permanent sync with {connection.org?.orgName ?? connection.org?.orgId}. The initial sync reads every included field of every record
+              and takes longer the bigger the org; you can watch it live.
             </DialogDescription>
           </DialogHeader>
           <Alert variant="warning">

@@ -30,7 +30,9 @@ export function ApiCapCard({ canEdit }: { canEdit: boolean }) {
     trpc.salesforce.setApiCap.mutationOptions({
       async onSuccess(result) {
         setDraft(null);
-        toast.success(result.cap === null ? "No API cap of your own: Ferry stops at half the org's limit." : `API cap set to ${number.format(result.cap)} calls a day.`);
+        toast.success(
+          result.cap === null ? "No API cap of your own: Ferry stops at half the org's limit." : `API cap set to ${number.format(result.cap)} calls a day.`,
+        );
         await queryClient.invalidateQueries(trpc.chart.pathFilter());
       },
     }),
@@ -55,8 +57,8 @@ export function ApiCapCard({ canEdit }: { canEdit: boolean }) {
           Salesforce API cap
         </CardTitle>
         <CardDescription>
-          Ferry pauses the sync when the org's API calls over the last 24 hours reach this cap, and carries on by itself once the
-          24-hour window frees calls; owners and admins are notified. Without a cap of your own Ferry stops at half the org's daily limit.
+          Ferry pauses the sync when the org's API calls over the last 24 hours reach this cap, and carries on by itself once the 24-hour window frees calls;
+          owners and admins are notified. Without a cap of your own Ferry stops at half the org's daily limit.
         </CardDescription>
       </CardHeader>
       <CardContent className="grid gap-5">
@@ -64,7 +66,12 @@ export function ApiCapCard({ canEdit }: { canEdit: boolean }) {
           <Skeleton className="h-24" />
         ) : (
           <dl className="grid grid-cols-2 gap-3 text-sm sm:grid-cols-4" aria-label="API usage">
-            <div><dt className="text-muted-foreground">Used (24 h)</dt><dd className="text-lg font-semibold tabular-nums" data-testid="cap-used">{api.used === null ? "not read yet" : number.format(api.used)}</dd></div>
+            <div>
+              <dt className="text-muted-foreground">Used (24 h)</dt>
+              <dd className="text-lg font-semibold tabular-nums" data-testid="cap-used">
+                {api.used === null ? "not read yet" : number.format(api.used)}
+              </dd>
+            </div>
             <div>
               <dt className="text-muted-foreground">Cap in force</dt>
               <dd className="text-lg font-semibold tabular-nums" data-testid="cap-effective">
@@ -72,7 +79,10 @@ export function ApiCapCard({ canEdit }: { canEdit: boolean }) {
                 <span className="block text-xs font-normal text-muted-foreground">{api.cap === null ? "half the org's limit" : "set here"}</span>
               </dd>
             </div>
-            <div><dt className="text-muted-foreground">Org limit</dt><dd className="text-lg font-semibold tabular-nums">{api.orgLimit === null ? "—" : number.format(api.orgLimit)}</dd></div>
+            <div>
+              <dt className="text-muted-foreground">Org limit</dt>
+              <dd className="text-lg font-semibold tabular-nums">{api.orgLimit === null ? "—" : number.format(api.orgLimit)}</dd>
+            </div>
             <div>
               <dt className="text-muted-foreground">Projection</dt>
               <dd className="font-medium" data-testid="cap-projection">
@@ -97,18 +107,40 @@ export function ApiCapCard({ canEdit }: { canEdit: boolean }) {
             <fieldset className="grid gap-2">
               <legend className="mb-1 text-sm font-medium">Daily cap</legend>
               <label className="flex items-center gap-2 text-sm">
-                <input type="radio" name="cap-mode" className="size-4" checked={current.mode === "none"} onChange={() => setDraft({ ...current, mode: "none" })} />
+                <input
+                  type="radio"
+                  name="cap-mode"
+                  className="size-4"
+                  checked={current.mode === "none"}
+                  onChange={() => setDraft({ ...current, mode: "none" })}
+                />
                 No cap of our own (half the org's limit)
               </label>
               <label className="flex items-center gap-2 text-sm">
-                <input type="radio" name="cap-mode" className="size-4" checked={current.mode === "calls"} onChange={() => setDraft({ ...current, mode: "calls" })} />
+                <input
+                  type="radio"
+                  name="cap-mode"
+                  className="size-4"
+                  checked={current.mode === "calls"}
+                  onChange={() => setDraft({ ...current, mode: "calls" })}
+                />
                 A cap of our own
               </label>
             </fieldset>
             {current.mode === "calls" ? (
-              <Field label="API calls per 24 hours" error={failure ? (failure.fields.cap ?? failure.message) : undefined} hint={api?.orgLimit ? `At most the org's limit of ${number.format(api.orgLimit)}.` : undefined}>
+              <Field
+                label="API calls per 24 hours"
+                error={failure ? (failure.fields.cap ?? failure.message) : undefined}
+                hint={api?.orgLimit ? `At most the org's limit of ${number.format(api.orgLimit)}.` : undefined}
+              >
                 {(control) => (
-                  <Input {...control} inputMode="numeric" className="max-w-48" value={current.calls} onChange={(e) => setDraft({ ...current, calls: e.target.value })} />
+                  <Input
+                    {...control}
+                    inputMode="numeric"
+                    className="max-w-48"
+                    value={current.calls}
+                    onChange={(e) => setDraft({ ...current, calls: e.target.value })}
+                  />
                 )}
               </Field>
             ) : null}

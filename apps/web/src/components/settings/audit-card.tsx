@@ -19,7 +19,13 @@ const MAX = 200;
 
 const outcomeVariant = { success: "success", failure: "destructive", denied: "warning" } as const;
 
-const areas = { all: "Everything", salesforce: "Salesforce connection", people: "Members and invitations", support: "Support access", records: "Records and sync errors" } as const;
+const areas = {
+  all: "Everything",
+  salesforce: "Salesforce connection",
+  people: "Members and invitations",
+  support: "Support access",
+  records: "Records and sync errors",
+} as const;
 const outcomes = { all: "Any outcome", success: "Done", failure: "Failed", denied: "Refused" } as const;
 const outcomeWords = { success: "Done", failure: "Failed", denied: "Refused" } as const;
 type Area = Exclude<keyof typeof areas, "all">;
@@ -47,15 +53,31 @@ export function AuditCard() {
           <div className="grid gap-1.5">
             <Label htmlFor="audit-area">Show</Label>
             <Select value={area} onValueChange={(v) => (setArea(v as Area | "all"), setLimit(PAGE))}>
-              <SelectTrigger id="audit-area" className="w-56"><SelectValue /></SelectTrigger>
-              <SelectContent>{Object.entries(areas).map(([v, l]) => <SelectItem key={v} value={v}>{l}</SelectItem>)}</SelectContent>
+              <SelectTrigger id="audit-area" className="w-56">
+                <SelectValue />
+              </SelectTrigger>
+              <SelectContent>
+                {Object.entries(areas).map(([v, l]) => (
+                  <SelectItem key={v} value={v}>
+                    {l}
+                  </SelectItem>
+                ))}
+              </SelectContent>
             </Select>
           </div>
           <div className="grid gap-1.5">
             <Label htmlFor="audit-outcome">Outcome</Label>
             <Select value={outcome} onValueChange={(v) => (setOutcome(v as Outcome | "all"), setLimit(PAGE))}>
-              <SelectTrigger id="audit-outcome" className="w-40"><SelectValue /></SelectTrigger>
-              <SelectContent>{Object.entries(outcomes).map(([v, l]) => <SelectItem key={v} value={v}>{l}</SelectItem>)}</SelectContent>
+              <SelectTrigger id="audit-outcome" className="w-40">
+                <SelectValue />
+              </SelectTrigger>
+              <SelectContent>
+                {Object.entries(outcomes).map(([v, l]) => (
+                  <SelectItem key={v} value={v}>
+                    {l}
+                  </SelectItem>
+                ))}
+              </SelectContent>
             </Select>
           </div>
         </form>
@@ -76,16 +98,27 @@ export function AuditCard() {
               const actor = entry.actorName ?? entry.actorEmail ?? "Someone";
               const target = targetOf(entry);
               return (
-                <li key={entry.id} className="grid gap-1 px-6 py-3 text-sm sm:grid-cols-[10rem_1fr_auto] sm:gap-4" data-testid="audit-entry" data-action={entry.action}>
+                <li
+                  key={entry.id}
+                  className="grid gap-1 px-6 py-3 text-sm sm:grid-cols-[10rem_1fr_auto] sm:gap-4"
+                  data-testid="audit-entry"
+                  data-action={entry.action}
+                >
                   <span className="text-muted-foreground tabular-nums">{formatDateTime(entry.createdAt)}</span>
                   <div className="min-w-0">
                     <p>
                       <span className="font-medium">{actor}</span>
-                      {entry.supportGrantId ? <span className="text-muted-foreground"> (Ferry support)</span> : null} {describeAction({ ...entry, details: { ...entry.details, subjectName: entry.subjectName } })}
+                      {entry.supportGrantId ? <span className="text-muted-foreground"> (Ferry support)</span> : null}{" "}
+                      {describeAction({ ...entry, details: { ...entry.details, subjectName: entry.subjectName } })}
                     </p>
                     <p className="break-words text-[13px] text-muted-foreground">
                       {entry.actorName && entry.actorEmail ? entry.actorEmail : null}
-                      {target ? <>{entry.actorName && entry.actorEmail ? " · " : null}{target}</> : null}
+                      {target ? (
+                        <>
+                          {entry.actorName && entry.actorEmail ? " · " : null}
+                          {target}
+                        </>
+                      ) : null}
                       {entry.reason ? <span className="block">Reason: {entry.reason}</span> : null}
                     </p>
                   </div>

@@ -18,7 +18,8 @@ const verbs: Record<string, Words> = {
   "invitation.create": (d) => `invited ${text(d.email) ?? "someone"}${text(d.role) ? ` as ${text(d.role)}` : ""}`,
   "invitation.revoke": (d) => `revoked the invitation of ${text(d.email) ?? "someone"}`,
   "invitation.accept": (d) => `accepted the invitation${text(d.role) ? ` as ${text(d.role)}` : ""}`,
-  "member.role_change": (d) => `changed ${text(d.subjectName) ?? text(d.email) ?? "a member"}'s role${text(d.from) ? ` from ${text(d.from)}` : ""}${text(d.to) ?? text(d.role) ? ` to ${text(d.to) ?? text(d.role)}` : ""}`,
+  "member.role_change": (d) =>
+    `changed ${text(d.subjectName) ?? text(d.email) ?? "a member"}'s role${text(d.from) ? ` from ${text(d.from)}` : ""}${(text(d.to) ?? text(d.role)) ? ` to ${text(d.to) ?? text(d.role)}` : ""}`,
   "member.remove": (d) => `removed ${text(d.subjectName) ?? text(d.email) ?? "a member"} from the tenant`,
   "member.leave": () => "left the tenant",
   "member.transfer_ownership": (d) => `handed ownership to ${text(d.subjectName) ?? "another member"}`,
@@ -29,7 +30,8 @@ const verbs: Record<string, Words> = {
   "salesforce.oauth.start": () => "started logging in to Salesforce (OAuth)",
   "salesforce.oauth.complete": () => "connected Salesforce through OAuth",
   "salesforce.fields.sync": () => "ran Sync Fields",
-  "salesforce.mapping.update": (d, target) => `changed the mapping of ${target ?? "a field"}${text(d.ferryField) ? ` to ${text(d.ferryField)}` : ""}${text(d.direction) ? ` (${text(d.direction) === "two_way" ? "two-way" : "pull only"})` : ""}`,
+  "salesforce.mapping.update": (d, target) =>
+    `changed the mapping of ${target ?? "a field"}${text(d.ferryField) ? ` to ${text(d.ferryField)}` : ""}${text(d.direction) ? ` (${text(d.direction) === "two_way" ? "two-way" : "pull only"})` : ""}`,
   "salesforce.mapping.break": (_d, target) => `stopped syncing ${target ?? "a field"}`,
   "salesforce.mappings.accept": () => "accepted the initial field mappings",
   "salesforce.sync.start": () => "started the Salesforce sync",

@@ -9,15 +9,7 @@ import { formatDate, formatRelative } from "@/lib/utils";
 import { Alert, AlertDescription, AlertTitle } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import {
-  Dialog,
-  DialogClose,
-  DialogContent,
-  DialogDescription,
-  DialogFooter,
-  DialogHeader,
-  DialogTitle,
-} from "@/components/ui/dialog";
+import { Dialog, DialogClose, DialogContent, DialogDescription, DialogFooter, DialogHeader, DialogTitle } from "@/components/ui/dialog";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
@@ -145,7 +137,10 @@ export function InvitationsCard() {
             <AlertTitle>Invitation sent to {created.email}</AlertTitle>
             <AlertDescription>
               <div className="mt-1 flex flex-wrap items-center gap-2">
-                <code className="min-w-0 flex-1 truncate rounded bg-card px-2 py-1 font-mono text-xs text-foreground ring-1 ring-border" data-testid="created-invitation-link">
+                <code
+                  className="min-w-0 flex-1 truncate rounded bg-card px-2 py-1 font-mono text-xs text-foreground ring-1 ring-border"
+                  data-testid="created-invitation-link"
+                >
                   {created.link}
                 </code>
                 <CopyButton value={created.link} />
@@ -226,11 +221,7 @@ export function InvitationsCard() {
                 Cancel
               </Button>
             </DialogClose>
-            <Button
-              variant="destructive"
-              pending={revoke.isPending}
-              onClick={() => revoking && revoke.mutate({ invitationId: revoking.id })}
-            >
+            <Button variant="destructive" pending={revoke.isPending} onClick={() => revoking && revoke.mutate({ invitationId: revoking.id })}>
               Revoke invitation
             </Button>
           </DialogFooter>

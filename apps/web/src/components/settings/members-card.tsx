@@ -34,10 +34,18 @@ export function MembersCard() {
   const isAdmin = hasRole(tenant.role, "admin");
   const isOwner = tenant.role === "owner" && !isSupport;
 
-  const refresh = () => Promise.all([queryClient.invalidateQueries(trpc.member.list.pathFilter()), queryClient.invalidateQueries(trpc.audit.list.pathFilter())]);
+  const refresh = () =>
+    Promise.all([queryClient.invalidateQueries(trpc.member.list.pathFilter()), queryClient.invalidateQueries(trpc.audit.list.pathFilter())]);
   const onError = (error: unknown) => toast.error("That did not work", errorInfo(error).message);
   const updateRole = useMutation(trpc.member.updateRole.mutationOptions({ onSuccess: refresh, onError }));
-  const remove = useMutation(trpc.member.remove.mutationOptions({ onSuccess: () => { setPending(null); return refresh(); } }));
+  const remove = useMutation(
+    trpc.member.remove.mutationOptions({
+      onSuccess: () => {
+        setPending(null);
+        return refresh();
+      },
+    }),
+  );
   const transfer = useMutation(
     trpc.member.transferOwnership.mutationOptions({
       onSuccess: async () => {
@@ -158,7 +166,11 @@ export function MembersCard() {
         <DialogContent>
           <DialogHeader>
             <DialogTitle>
-              {pending?.kind === "remove" ? `Remove ${pending.member.name}?` : pending?.kind === "transfer" ? `Make ${pending.member.name} the owner?` : `Leave ${tenant.name}?`}
+              {pending?.kind === "remove"
+                ? `Remove ${pending.member.name}?`
+                : pending?.kind === "transfer"
+                  ? `Make ${pending.member.name} the owner?`
+                  : `Leave ${tenant.name}?`}
             </DialogTitle>
             <DialogDescription>
               {pending?.kind === "remove"

@@ -124,10 +124,7 @@ function ShellFrame({ me, hasTenant, children }: { me: Me; hasTenant: boolean; c
   const [mobileOpen, setMobileOpen] = useState(false);
   return (
     <div className="min-h-dvh bg-background">
-      <a
-        href="#main"
-        className="sr-only z-50 rounded-md bg-card px-3 py-2 text-sm font-medium shadow focus:not-sr-only focus:fixed focus:top-3 focus:left-3"
-      >
+      <a href="#main" className="sr-only z-50 rounded-md bg-card px-3 py-2 text-sm font-medium shadow focus:not-sr-only focus:fixed focus:top-3 focus:left-3">
         Skip to content
       </a>
       <aside className="fixed inset-y-0 left-0 z-30 hidden w-60 border-r border-sidebar-border bg-sidebar md:block">
@@ -162,7 +159,9 @@ function ShellFrame({ me, hasTenant, children }: { me: Me; hasTenant: boolean; c
             <ConnectionIndicator />
             {hasTenant ? <RunStoreSync key={`run-${me.activeTenantId}`} /> : null}
             {hasTenant ? <StatusBadge key={me.activeTenantId} /> : null}
-            {hasTenant ? <NotificationBell key={`bell-${me.activeTenantId}`} canMarkRead={!(me.support?.tenantId === me.activeTenantId && me.support.mode === "read")} /> : null}
+            {hasTenant ? (
+              <NotificationBell key={`bell-${me.activeTenantId}`} canMarkRead={!(me.support?.tenantId === me.activeTenantId && me.support.mode === "read")} />
+            ) : null}
             <span className="mx-1 hidden h-6 w-px bg-border sm:block" aria-hidden />
             <UserMenu me={me} />
           </div>

@@ -29,7 +29,9 @@ export function ConnectionIndicator({ className }: { className?: string }) {
           )}
         >
           <span className="relative flex size-2">
-            {status === "connected" ? <span className="absolute inline-flex size-full animate-ping rounded-full bg-success opacity-40 [animation-duration:2.5s]" /> : null}
+            {status === "connected" ? (
+              <span className="absolute inline-flex size-full animate-ping rounded-full bg-success opacity-40 [animation-duration:2.5s]" />
+            ) : null}
             <span className={cn("relative inline-flex size-2 rounded-full", look.dot)} />
           </span>
           <span className="hidden lg:inline" aria-live="polite">

@@ -20,7 +20,5 @@ export const staffNav: NavItem[] = [{ href: "/support", label: "Support console"
 
 /** The item a path belongs to: the longest href that is the path or a parent of it. */
 export function activeHref(pathname: string, items: NavItem[]): string | undefined {
-  return items
-    .filter((item) => pathname === item.href || pathname.startsWith(`${item.href}/`))
-    .sort((a, b) => b.href.length - a.href.length)[0]?.href;
+  return items.filter((item) => pathname === item.href || pathname.startsWith(`${item.href}/`)).sort((a, b) => b.href.length - a.href.length)[0]?.href;
 }

@@ -69,9 +69,7 @@ export function TenantSwitcher({ me }: { me: Me }) {
         <span className="sr-only">Switch tenant. Current tenant:</span>
         <TenantAvatar name={active.name} />
         <span className="truncate">{active.name}</span>
-        <span className="hidden rounded-full bg-muted px-1.5 py-px text-[11px] font-medium text-muted-foreground lg:inline">
-          {accessLabel(me, active)}
-        </span>
+        <span className="hidden rounded-full bg-muted px-1.5 py-px text-[11px] font-medium text-muted-foreground lg:inline">{accessLabel(me, active)}</span>
         {switchTenant.isPending ? (
           <LoaderCircle className="size-4 shrink-0 animate-spin text-muted-foreground" aria-hidden />
         ) : (

@@ -50,7 +50,10 @@ export function UserMenu({ me }: { me: Me }) {
       >
         {/* Named by text, not aria-label: the initials alone are not a name, and a label that leaves them out fails label-in-name. */}
         <span className="sr-only">Account menu</span>
-        <span aria-hidden className="flex size-8 items-center justify-center rounded-full bg-gradient-to-br from-[oklch(0.35_0.04_265)] to-[oklch(0.25_0.03_265)] text-xs font-semibold text-white ring-2 ring-card">
+        <span
+          aria-hidden
+          className="flex size-8 items-center justify-center rounded-full bg-gradient-to-br from-[oklch(0.35_0.04_265)] to-[oklch(0.25_0.03_265)] text-xs font-semibold text-white ring-2 ring-card"
+        >
           {initials(me.user.name)}
         </span>
       </DropdownMenuTrigger>

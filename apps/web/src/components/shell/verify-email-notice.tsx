@@ -11,7 +11,11 @@ export function VerifyEmailNotice({ email }: { email: string }) {
   const trpc = useTRPC();
   const send = useMutation(trpc.account.sendVerification.mutationOptions());
   return (
-    <div role="status" aria-label="Confirm your email address" className="flex flex-wrap items-center gap-x-3 gap-y-1 border-b bg-primary/5 px-4 py-2 text-sm sm:px-6">
+    <div
+      role="status"
+      aria-label="Confirm your email address"
+      className="flex flex-wrap items-center gap-x-3 gap-y-1 border-b bg-primary/5 px-4 py-2 text-sm sm:px-6"
+    >
       <MailCheck className="size-4 shrink-0 text-primary" aria-hidden />
       <span className="min-w-0 flex-1">
         Confirm your email address: open the link we sent to <span className="font-medium">{email}</span>.

@@ -48,7 +48,8 @@ export function ElevateDialog({ tenantName }: { tenantName: string }) {
           <DialogHeader>
             <DialogTitle>Write access to {tenantName}</DialogTitle>
             <DialogDescription>
-              Until your access ends you can change this tenant as its admins can. Say why: the reason goes into the tenant&apos;s audit log, which its admins read.
+              Until your access ends you can change this tenant as its admins can. Say why: the reason goes into the tenant&apos;s audit log, which its admins
+              read.
             </DialogDescription>
           </DialogHeader>
           <Field label="Reason for write access" error={error?.fields.reason ?? error?.message} hint="At least 10 characters.">

@@ -40,14 +40,17 @@ export function EnterTenantDialog({ tenantId, tenantName, disabled }: { tenantId
           <DialogHeader>
             <DialogTitle>Enter {tenantName}</DialogTitle>
             <DialogDescription>
-              You will see what its admins see, read-only, for at most an hour. The tenant&apos;s admins can read your reason and everything you do in their audit log.
+              You will see what its admins see, read-only, for at most an hour. The tenant&apos;s admins can read your reason and everything you do in their
+              audit log.
             </DialogDescription>
           </DialogHeader>
           {error && !error.fields.reason && !error.fields.minutes ? <p className="text-sm text-destructive">{error.message}</p> : null}
           <Field label="Reason" error={error?.fields.reason} hint="At least 10 characters: what the customer asked for.">
             {(control) => <Input {...control} value={reason} onChange={(e) => setReason(e.target.value)} autoFocus maxLength={500} />}
           </Field>
-          <Field label="Ticket (optional)">{(control) => <Input {...control} value={ticket} onChange={(e) => setTicket(e.target.value)} maxLength={80} />}</Field>
+          <Field label="Ticket (optional)">
+            {(control) => <Input {...control} value={ticket} onChange={(e) => setTicket(e.target.value)} maxLength={80} />}
+          </Field>
           <Field label="Minutes" error={error?.fields.minutes} hint="1 to 60; the deployment may set a lower limit.">
             {(control) => <Input {...control} type="number" min={1} max={60} value={minutes} onChange={(e) => setMinutes(e.target.value)} />}
           </Field>

@@ -201,7 +201,11 @@ export function SupportTenantDetail({ tenantId }: { tenantId: string }) {
                 <TableCell className="whitespace-nowrap">{formatDateTime(entry.createdAt)}</TableCell>
                 <TableCell>
                   {entry.actorName ?? entry.actorEmail ?? entry.actorUserId}
-                  {entry.supportGrantId ? <Badge variant="warning" className="ml-2">Ferry support</Badge> : null}
+                  {entry.supportGrantId ? (
+                    <Badge variant="warning" className="ml-2">
+                      Ferry support
+                    </Badge>
+                  ) : null}
                 </TableCell>
                 <TableCell>
                   <code className="font-mono text-xs">{entry.action}</code> <span className="text-muted-foreground">{entry.outcome}</span>

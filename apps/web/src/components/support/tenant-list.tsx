@@ -98,7 +98,11 @@ export function TenantList() {
                     </Link>
                     <p className="text-[13px] text-muted-foreground">
                       {tenant.slug} · {tenant.members} member{tenant.members === 1 ? "" : "s"}
-                      {tenant.support ? <Badge variant="warning" className="ml-2">Support inside</Badge> : null}
+                      {tenant.support ? (
+                        <Badge variant="warning" className="ml-2">
+                          Support inside
+                        </Badge>
+                      ) : null}
                     </p>
                   </TableCell>
                   <TableCell className="text-sm">
@@ -136,7 +140,9 @@ export function TenantList() {
               ))}
             </TableBody>
           </Table>
-          {list.data.truncated ? <p className="border-t px-6 py-3 text-[13px] text-muted-foreground">Showing the first 500 tenants; search to narrow down.</p> : null}
+          {list.data.truncated ? (
+            <p className="border-t px-6 py-3 text-[13px] text-muted-foreground">Showing the first 500 tenants; search to narrow down.</p>
+          ) : null}
         </div>
       )}
     </Card>

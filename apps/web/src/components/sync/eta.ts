@@ -33,11 +33,7 @@ export function updateEta(
 ): EtaState {
   const dt = Math.max(0, (sample.at - prev.at) / 1000);
   const observed =
-    sample.rate !== undefined && sample.rate !== null && sample.rate >= 0
-      ? sample.rate
-      : dt > 0
-        ? Math.max(0, (sample.processed - prev.processed) / dt)
-        : null;
+    sample.rate !== undefined && sample.rate !== null && sample.rate >= 0 ? sample.rate : dt > 0 ? Math.max(0, (sample.processed - prev.processed) / dt) : null;
   let rate = prev.rate;
   if (observed !== null) {
     const weight = prev.rate === null ? 1 : 1 - Math.pow(0.5, dt / halfLifeSeconds);

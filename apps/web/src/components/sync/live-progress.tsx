@@ -63,16 +63,27 @@ function Bar({ value, label }: { value: number | null; label: string }) {
       aria-valuetext={value === null ? "Counting" : `${value}%`}
       className="h-2.5 w-full overflow-hidden rounded-full bg-muted"
     >
-      <div className={cn("h-full rounded-full bg-primary transition-[width] duration-700 ease-out", value === null && "w-1/4 animate-pulse bg-primary/40")} style={value === null ? undefined : { width: `${value}%` }} />
+      <div
+        className={cn("h-full rounded-full bg-primary transition-[width] duration-700 ease-out", value === null && "w-1/4 animate-pulse bg-primary/40")}
+        style={value === null ? undefined : { width: `${value}%` }}
+      />
     </div>
   );
 }
 
 function ObjectRow({ o }: { o: LiveObject }) {
-  const percent = o.status === "succeeded" ? 100 : o.total === null ? null : o.total === 0 ? 100 : Math.min(100, Math.floor((o.processed / o.total) * 1000) / 10);
+  const percent =
+    o.status === "succeeded" ? 100 : o.total === null ? null : o.total === 0 ? 100 : Math.min(100, Math.floor((o.processed / o.total) * 1000) / 10);
   const pending = o.status === "pending";
   return (
-    <li className="grid gap-2 py-4" data-testid="progress-object" data-object={o.object} data-status={o.status} data-processed={o.processed} data-total={o.total ?? ""}>
+    <li
+      className="grid gap-2 py-4"
+      data-testid="progress-object"
+      data-object={o.object}
+      data-status={o.status}
+      data-processed={o.processed}
+      data-total={o.total ?? ""}
+    >
       <div className="flex flex-wrap items-baseline justify-between gap-x-4 gap-y-1">
         <div className="flex items-center gap-2">
           <span className="font-medium">
@@ -83,17 +94,42 @@ function ObjectRow({ o }: { o: LiveObject }) {
           {o.phase && o.status === "in_progress" ? <span className="text-xs text-muted-foreground">{phases[o.phase] ?? o.phase}</span> : null}
         </div>
         <span className="text-sm tabular-nums text-muted-foreground">
-          {pending ? "not started" : <>{number.format(o.processed)} / {o.total === null ? "counting…" : number.format(o.total)}</>}
+          {pending ? (
+            "not started"
+          ) : (
+            <>
+              {number.format(o.processed)} / {o.total === null ? "counting…" : number.format(o.total)}
+            </>
+          )}
           {percent === null ? null : <span className="ml-2 font-medium text-foreground">{percent}%</span>}
         </span>
       </div>
       <Bar value={pending ? 0 : percent} label={`${o.object} progress`} />
       <dl className="flex flex-wrap gap-x-5 gap-y-1 text-xs text-muted-foreground tabular-nums">
-        <div className="flex gap-1"><dt>Created</dt><dd className="text-foreground">{number.format(o.created)}</dd></div>
-        <div className="flex gap-1"><dt>Updated</dt><dd className="text-foreground">{number.format(o.updated)}</dd></div>
-        <div className="flex gap-1"><dt>Failed</dt><dd className={cn(o.failed > 0 ? "text-destructive" : "text-foreground")}>{number.format(o.failed)}</dd></div>
-        <div className="flex gap-1"><dt>Rate</dt><dd className="text-foreground" data-testid="progress-rate">{o.rate === null ? "—" : `${number.format(Math.round(o.rate))}/s`}</dd></div>
-        <div className="flex gap-1"><dt>ETA</dt><dd className="text-foreground" data-testid="progress-eta">{o.status === "in_progress" ? (o.total === null ? "—" : formatDuration(o.etaSeconds)) : o.status === "succeeded" ? "done" : "—"}</dd></div>
+        <div className="flex gap-1">
+          <dt>Created</dt>
+          <dd className="text-foreground">{number.format(o.created)}</dd>
+        </div>
+        <div className="flex gap-1">
+          <dt>Updated</dt>
+          <dd className="text-foreground">{number.format(o.updated)}</dd>
+        </div>
+        <div className="flex gap-1">
+          <dt>Failed</dt>
+          <dd className={cn(o.failed > 0 ? "text-destructive" : "text-foreground")}>{number.format(o.failed)}</dd>
+        </div>
+        <div className="flex gap-1">
+          <dt>Rate</dt>
+          <dd className="text-foreground" data-testid="progress-rate">
+            {o.rate === null ? "—" : `${number.format(Math.round(o.rate))}/s`}
+          </dd>
+        </div>
+        <div className="flex gap-1">
+          <dt>ETA</dt>
+          <dd className="text-foreground" data-testid="progress-eta">
+            {o.status === "in_progress" ? (o.total === null ? "—" : formatDuration(o.etaSeconds)) : o.status === "succeeded" ? "done" : "—"}
+          </dd>
+        </div>
       </dl>
     </li>
   );
@@ -129,7 +165,9 @@ export function LiveProgress() {
           <div>
             <CardTitle className="flex items-center gap-2">
               {runTitles[run.kind] ?? run.kind}
-              <Badge variant={statusVariant(run.status)} data-testid="run-status">{statusLabel[run.status] ?? run.status}</Badge>
+              <Badge variant={statusVariant(run.status)} data-testid="run-status">
+                {statusLabel[run.status] ?? run.status}
+              </Badge>
             </CardTitle>
             <CardDescription>
               Started {formatDateTime(run.startedAt)}
@@ -138,7 +176,9 @@ export function LiveProgress() {
             </CardDescription>
           </div>
           {active && status !== "connected" ? (
-            <Badge variant="warning" role="status">Live updates reconnecting…</Badge>
+            <Badge variant="warning" role="status">
+              Live updates reconnecting…
+            </Badge>
           ) : null}
         </div>
       </CardHeader>
@@ -171,15 +211,26 @@ export function LiveProgress() {
             <CircleAlert aria-hidden />
             <AlertTitle>{run.status === "failed" ? "The sync failed" : "The sync stopped before the end"}</AlertTitle>
             <AlertDescription>
-              <p>{run.error ?? "No reason was recorded."}{run.errorCode ? ` (${run.errorCode})` : ""}</p>
-              <Link className="underline underline-offset-4" href="/errors">See sync errors</Link>
+              <p>
+                {run.error ?? "No reason was recorded."}
+                {run.errorCode ? ` (${run.errorCode})` : ""}
+              </p>
+              <Link className="underline underline-offset-4" href="/errors">
+                See sync errors
+              </Link>
             </AlertDescription>
           </Alert>
         ) : null}
         {run.status === "paused" ? (
           <Alert>
             <Gauge aria-hidden />
-            <AlertTitle data-testid="paused-reason">{run.errorCode === "API_CAP_REACHED" ? "Paused: the daily API cap is reached" : run.errorCode === "REQUEST_LIMIT_EXCEEDED" ? "Paused: the Salesforce org's API limit is reached" : "Paused"}</AlertTitle>
+            <AlertTitle data-testid="paused-reason">
+              {run.errorCode === "API_CAP_REACHED"
+                ? "Paused: the daily API cap is reached"
+                : run.errorCode === "REQUEST_LIMIT_EXCEEDED"
+                  ? "Paused: the Salesforce org's API limit is reached"
+                  : "Paused"}
+            </AlertTitle>
             <AlertDescription>
               <p>
                 {run.errorCode === "API_CAP_REACHED"
@@ -187,7 +238,11 @@ export function LiveProgress() {
                   : (run.error ?? "The sync is on hold.")}
                 {run.resumesAt ? ` It looks again ${formatDateTime(run.resumesAt)} and carries on once calls are free.` : ""}
               </p>
-              {run.errorCode === "API_CAP_REACHED" ? <Link className="underline underline-offset-4" href="/settings">Change the cap in Settings</Link> : null}
+              {run.errorCode === "API_CAP_REACHED" ? (
+                <Link className="underline underline-offset-4" href="/settings">
+                  Change the cap in Settings
+                </Link>
+              ) : null}
             </AlertDescription>
           </Alert>
         ) : null}
@@ -195,12 +250,17 @@ export function LiveProgress() {
           <p className="text-sm text-muted-foreground">Waiting for the first object to be counted…</p>
         ) : (
           <ul className="divide-y" aria-label="Progress per object">
-            {objects.map((o) => <ObjectRow key={`${o.object}-${o.operation}`} o={o} />)}
+            {objects.map((o) => (
+              <ObjectRow key={`${o.object}-${o.operation}`} o={o} />
+            ))}
           </ul>
         )}
         <div className="flex flex-wrap gap-2 text-sm">
           <Button asChild variant="outline" size="sm">
-            <Link href="/sync-history"><History aria-hidden />Sync history</Link>
+            <Link href="/sync-history">
+              <History aria-hidden />
+              Sync history
+            </Link>
           </Button>
           <span className="self-center text-xs text-muted-foreground">{number.format(run.apiCalls)} API calls so far</span>
         </div>

@@ -72,7 +72,9 @@ export function NearRealTimeCard({ canEdit, charts = true }: { canEdit: boolean;
     trpc.salesforce.setNearRealTime.mutationOptions({
       async onSuccess(result) {
         setLive(null);
-        toast.success(result.enabled ? "Near-real-time sync is on: changes stream in within seconds." : "Near-real-time sync is off: changes arrive on the regular cycle.");
+        toast.success(
+          result.enabled ? "Near-real-time sync is on: changes stream in within seconds." : "Near-real-time sync is off: changes arrive on the regular cycle.",
+        );
         await queryClient.invalidateQueries(trpc.salesforce.nearRealTime.queryFilter());
       },
     }),
@@ -82,7 +84,11 @@ export function NearRealTimeCard({ canEdit, charts = true }: { canEdit: boolean;
     ? {
         enabled: data.enabled,
         state: live?.state ?? data.state,
-        lastEventAt: [live?.lastEventAt, data.lastEventAt].filter((v): v is string => Boolean(v)).sort().at(-1) ?? null,
+        lastEventAt:
+          [live?.lastEventAt, data.lastEventAt]
+            .filter((v): v is string => Boolean(v))
+            .sort()
+            .at(-1) ?? null,
         reason: live ? live.reason : data.reason,
       }
     : null;
@@ -96,8 +102,8 @@ export function NearRealTimeCard({ canEdit, charts = true }: { canEdit: boolean;
           Near-real-time sync
         </CardTitle>
         <CardDescription>
-          Salesforce streams each change to Ferry as it is committed (Change Data Capture over the Pub/Sub API), usually within
-          seconds, and costs no API calls while nothing changes. The regular cycle then runs hourly as a safety net.
+          Salesforce streams each change to Ferry as it is committed (Change Data Capture over the Pub/Sub API), usually within seconds, and costs no API calls
+          while nothing changes. The regular cycle then runs hourly as a safety net.
         </CardDescription>
       </CardHeader>
       <CardContent className="grid gap-4">
@@ -108,7 +114,11 @@ export function NearRealTimeCard({ canEdit, charts = true }: { canEdit: boolean;
             <p role="status" className="font-medium" data-testid="stream-status" data-state={stream.enabled ? stream.state : "off"}>
               {streamWords(stream, now)}
             </p>
-            {stream.enabled && stream.reason ? <p className="text-sm text-muted-foreground" data-testid="stream-reason">{stream.reason}</p> : null}
+            {stream.enabled && stream.reason ? (
+              <p className="text-sm text-muted-foreground" data-testid="stream-reason">
+                {stream.reason}
+              </p>
+            ) : null}
             {data && data.enabled && data.eventsApplied > 0 ? (
               <p className="text-xs text-muted-foreground">
                 {number.format(data.eventsApplied)} changes streamed
@@ -199,6 +209,10 @@ export function useLiveStreamLabel(): string | null {
   if (!data?.enabled) return null;
   const state = live?.state ?? data.state;
   if (state !== "live") return null;
-  const lastEventAt = [live?.lastEventAt, data.lastEventAt].filter((v): v is string => Boolean(v)).sort().at(-1) ?? null;
+  const lastEventAt =
+    [live?.lastEventAt, data.lastEventAt]
+      .filter((v): v is string => Boolean(v))
+      .sort()
+      .at(-1) ?? null;
   return streamWords({ enabled: true, state, lastEventAt, reason: null }, now);
 }

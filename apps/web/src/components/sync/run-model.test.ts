@@ -4,10 +4,29 @@ import { applyProgress, applyStatus, badgeOf, liveObjects, mergeFetched, overall
 const T0 = new Date("2026-12-04T10:00:00Z");
 
 function row(object: string, total: number | null, processed: number, status: RunRow["status"] = "in_progress"): RunRow {
-  return { object, operation: "pull_updates", status, total, processed, created: processed, updated: 0, deleted: 0, failed: 0, skipped: 0, startedAt: T0, finishedAt: null };
+  return {
+    object,
+    operation: "pull_updates",
+    status,
+    total,
+    processed,
+    created: processed,
+    updated: 0,
+    deleted: 0,
+    failed: 0,
+    skipped: 0,
+    startedAt: T0,
+    finishedAt: null,
+  };
 }
 
-function current(id: string, kind: "initial" | "incremental" | "reconcile", objects: RunRow[], pending: string[], state: "running" | "idle" = "running"): CurrentRun {
+function current(
+  id: string,
+  kind: "initial" | "incremental" | "reconcile",
+  objects: RunRow[],
+  pending: string[],
+  state: "running" | "idle" = "running",
+): CurrentRun {
   return {
     run: { id, kind, status: "in_progress", phase: "reading", error: null, errorCode: null, apiCalls: 3, resumesAt: null, startedAt: T0, finishedAt: null },
     objects,
@@ -20,13 +39,29 @@ function current(id: string, kind: "initial" | "incremental" | "reconcile", obje
 }
 
 const event = (runId: string, object: string, processed: number, total: number | null) => ({
-  tenantId: "t1", runId, object, phase: "reading" as const, total, processed, created: processed, updated: 0, failed: 0, rate: 100, etaSeconds: null, at: new Date(T0.getTime() + processed).toISOString(),
+  tenantId: "t1",
+  runId,
+  object,
+  phase: "reading" as const,
+  total,
+  processed,
+  created: processed,
+  updated: 0,
+  failed: 0,
+  rate: 100,
+  etaSeconds: null,
+  at: new Date(T0.getTime() + processed).toISOString(),
 });
 
 describe("the run store's model", () => {
   it("lists every object of the plan from the start and shows no percentage until all are counted", () => {
     const data = current("r1", "initial", [row("User", 10, 10, "succeeded"), row("Account", 100, 20)], ["Contact", "Lead"]);
-    expect(liveObjects(data).map((o) => [o.object, o.status])).toEqual([["User", "succeeded"], ["Account", "in_progress"], ["Contact", "pending"], ["Lead", "pending"]]);
+    expect(liveObjects(data).map((o) => [o.object, o.status])).toEqual([
+      ["User", "succeeded"],
+      ["Account", "in_progress"],
+      ["Contact", "pending"],
+      ["Lead", "pending"],
+    ]);
     // 10 + 20 read, but Contact and Lead are not counted: a percentage of 110 would later fall back.
     expect(overall(data)).toMatchObject({ percent: null, processed: 30, total: null, etaSeconds: null });
   });
@@ -35,13 +70,22 @@ describe("the run store's model", () => {
     let data = current("r0", "initial", [], ["User", "Lead"]);
     data = applyProgress(data, { ...event("r0", "User", 0, 10), phase: "counting" as const });
     data = applyProgress(data, { ...event("r0", "Lead", 0, 5000), phase: "counting" as const });
-    expect(liveObjects(data).map((o) => [o.object, o.status])).toEqual([["User", "queued"], ["Lead", "queued"]]);
+    expect(liveObjects(data).map((o) => [o.object, o.status])).toEqual([
+      ["User", "queued"],
+      ["Lead", "queued"],
+    ]);
     data = applyProgress(data, event("r0", "User", 4, 10));
-    expect(liveObjects(data).map((o) => [o.object, o.status])).toEqual([["User", "in_progress"], ["Lead", "queued"]]);
+    expect(liveObjects(data).map((o) => [o.object, o.status])).toEqual([
+      ["User", "in_progress"],
+      ["Lead", "queued"],
+    ]);
     data = applyProgress(data, event("r0", "User", 10, 10));
     data = applyProgress(data, event("r0", "Lead", 2000, 5000));
     // Lead moving means User, with all its rows, has finished: one object moves at a time.
-    expect(liveObjects(data).map((o) => [o.object, o.status])).toEqual([["User", "succeeded"], ["Lead", "in_progress"]]);
+    expect(liveObjects(data).map((o) => [o.object, o.status])).toEqual([
+      ["User", "succeeded"],
+      ["Lead", "in_progress"],
+    ]);
   });
 
   it("never moves the overall figure back, from events, late reads or a growing count", () => {

@@ -46,7 +46,11 @@ export function mergeFetched(prev: CurrentRun | undefined, next: CurrentRun): Cu
   return {
     ...next,
     ...(final ? { sync: prev.sync, initialRun: prev.initialRun } : {}),
-    run: { ...next.run, ...(final ? { status: prev.run.status, phase: prev.run.phase, finishedAt: prev.run.finishedAt } : {}), apiCalls: max(prev.run.apiCalls, next.run.apiCalls) },
+    run: {
+      ...next.run,
+      ...(final ? { status: prev.run.status, phase: prev.run.phase, finishedAt: prev.run.finishedAt } : {}),
+      apiCalls: max(prev.run.apiCalls, next.run.apiCalls),
+    },
     objects: rows,
     pending: next.pending.filter((o) => !started.has(o)),
   };
@@ -94,7 +98,8 @@ export function applyProgress(data: CurrentRun, event: SyncProgress): CurrentRun
   if (!counting) {
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
-      if (row.object !== object && row.operation === "pull_updates" && row.status === "in_progress" && row.total !== null && row.processed >= row.total) rows[i] = { ...row, status: "succeeded" };
+      if (row.object !== object && row.operation === "pull_updates" && row.status === "in_progress" && row.total !== null && row.processed >= row.total)
+        rows[i] = { ...row, status: "succeeded" };
     }
   }
   return { ...data, run, objects: rows, pending: data.pending.filter((o) => o !== object) };
@@ -113,11 +118,20 @@ export function applyStatus(data: CurrentRun, event: SyncStatus): CurrentRun {
   };
   type RunStatus = NonNullable<CurrentRun["run"]>["status"];
   const ended: RunStatus | null =
-    event.state === "idle" ? (event.lastSyncedAt ? "succeeded" : "incomplete") : event.state === "failed" ? "failed" : event.state === "running" ? null : "paused";
+    event.state === "idle"
+      ? event.lastSyncedAt
+        ? "succeeded"
+        : "incomplete"
+      : event.state === "failed"
+        ? "failed"
+        : event.state === "running"
+          ? null
+          : "paused";
   if (!ended || !data.run || !isActive(data.run.status)) return { ...data, sync };
   const now = new Date();
   const run = { ...data.run, status: ended, finishedAt: ended === "paused" ? null : now, ...(ended === "succeeded" ? { phase: "done" as const } : {}) };
-  const objects = ended === "succeeded" ? data.objects.map((o) => (o.status === "in_progress" ? { ...o, status: "succeeded" as const, finishedAt: now } : o)) : data.objects;
+  const objects =
+    ended === "succeeded" ? data.objects.map((o) => (o.status === "in_progress" ? { ...o, status: "succeeded" as const, finishedAt: now } : o)) : data.objects;
   const initialRun = data.initialRun && data.initialRun.id === run.id ? { ...data.initialRun, status: ended, finishedAt: run.finishedAt } : data.initialRun;
   return { ...data, sync, run, objects, initialRun, pending: ended === "succeeded" ? [] : data.pending };
 }
@@ -182,7 +196,19 @@ export function liveObjects(data: CurrentRun | undefined, now = Date.now()): Liv
     };
   });
   for (const object of data.pending) {
-    objects.push({ object, operation: "pull_updates", status: "pending", phase: null, total: null, processed: 0, created: 0, updated: 0, failed: 0, rate: null, etaSeconds: null });
+    objects.push({
+      object,
+      operation: "pull_updates",
+      status: "pending",
+      phase: null,
+      total: null,
+      processed: 0,
+      created: 0,
+      updated: 0,
+      failed: 0,
+      rate: null,
+      etaSeconds: null,
+    });
   }
   return objects;
 }

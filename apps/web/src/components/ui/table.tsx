@@ -5,7 +5,11 @@ export function Table({ className, ...props }: React.ComponentProps<"table">) {
   return (
     // A table wider than the screen scrolls here, not the page: its width never widens the grids and
     // flex rows around it (contain: inline-size), and the container is focusable so a keyboard can scroll it.
-    <div data-slot="table-container" tabIndex={0} className="relative w-full overflow-x-auto rounded-[inherit] outline-none [contain:inline-size] focus-visible:ring-[3px] focus-visible:ring-ring/40">
+    <div
+      data-slot="table-container"
+      tabIndex={0}
+      className="relative w-full overflow-x-auto rounded-[inherit] outline-none [contain:inline-size] focus-visible:ring-[3px] focus-visible:ring-ring/40"
+    >
       <table data-slot="table" className={cn("w-full caption-bottom text-sm", className)} {...props} />
     </div>
   );

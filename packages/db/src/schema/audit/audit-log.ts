@@ -10,7 +10,9 @@ export const auditLog = pgTable(
     tenantId: text("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
-    id: text("id").notNull().$defaultFn(() => crypto.randomUUID()),
+    id: text("id")
+      .notNull()
+      .$defaultFn(() => crypto.randomUUID()),
     actorUserId: text("actor_user_id").notNull(),
     actorEmail: text("actor_email"),
     // Set when a support staff member acts inside the tenant through an access grant.

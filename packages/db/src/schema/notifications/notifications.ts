@@ -19,7 +19,9 @@ export const notifications = pgTable(
     tenantId: text("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
-    id: text("id").notNull().$defaultFn(() => crypto.randomUUID()),
+    id: text("id")
+      .notNull()
+      .$defaultFn(() => crypto.randomUUID()),
     kind: text("kind").$type<(typeof notificationKinds)[number]>().notNull(),
     title: text("title").notNull(),
     body: text("body").notNull(),

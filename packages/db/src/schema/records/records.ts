@@ -47,7 +47,9 @@ export const pushQueue = pgTable(
     tenantId: text("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
-    id: text("id").notNull().$defaultFn(() => crypto.randomUUID()),
+    id: text("id")
+      .notNull()
+      .$defaultFn(() => crypto.randomUUID()),
     object: text("object").notNull(),
     sfId: text("sf_id"),
     changes: jsonb("changes").$type<Record<string, unknown>>().notNull(),

@@ -9,7 +9,9 @@ export const supportAccessGrants = pgTable(
     tenantId: text("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
-    id: text("id").notNull().$defaultFn(() => crypto.randomUUID()),
+    id: text("id")
+      .notNull()
+      .$defaultFn(() => crypto.randomUUID()),
     staffUserId: text("staff_user_id").notNull(),
     reason: text("reason").notNull(),
     ticket: text("ticket"),

@@ -12,7 +12,9 @@ export const syncRuns = pgTable(
     tenantId: text("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
-    id: text("id").notNull().$defaultFn(() => crypto.randomUUID()),
+    id: text("id")
+      .notNull()
+      .$defaultFn(() => crypto.randomUUID()),
     kind: text("kind").$type<(typeof syncRunKinds)[number]>().notNull(),
     status: text("status").$type<(typeof syncRunStatuses)[number]>().notNull().default("in_progress"),
     phase: text("phase").$type<(typeof syncPhases)[number]>().notNull().default("counting"),
@@ -27,15 +29,7 @@ export const syncRuns = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("sync_runs_tenant_started_idx").on(t.tenantId, t.startedAt)],
 );
 
-export const syncOperations = [
-  "pull_updates",
-  "pull_deletes",
-  "pull_conversions",
-  "push_new",
-  "push_updates",
-  "sync_schema",
-  "reconcile",
-] as const;
+export const syncOperations = ["pull_updates", "pull_deletes", "pull_conversions", "push_new", "push_updates", "sync_schema", "reconcile"] as const;
 
 // Per object and operation counters of a run, updated in the same transaction as each chunk.
 export const syncRunObjects = pgTable(
@@ -82,7 +76,10 @@ export const syncCheckpoints = pgTable(
     // The object had no stored rows when its initial read began: chunks are plain INSERTs.
     firstLoad: boolean("first_load").notNull().default(false),
     // The object's last describe (readable fields): cycles describe again only when it is a day old.
-    describedFields: jsonb("described_fields").$type<{ name: string; type: string; label?: string; length?: number; updateable?: boolean; custom?: boolean; referenceTo?: string[] }[]>(),
+    describedFields:
+      jsonb("described_fields").$type<
+        { name: string; type: string; label?: string; length?: number; updateable?: boolean; custom?: boolean; referenceTo?: string[] }[]
+      >(),
     describedAt: timestamp("described_at", { withTimezone: true }),
     // Salesforce's latestDateCovered of the last Get Updated / Get Deleted window with nothing unread:
     // the next cycle's change check starts here.
@@ -105,7 +102,9 @@ export const syncErrors = pgTable(
     tenantId: text("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
-    id: text("id").notNull().$defaultFn(() => crypto.randomUUID()),
+    id: text("id")
+      .notNull()
+      .$defaultFn(() => crypto.randomUUID()),
     runId: text("run_id"),
     level: text("level").$type<(typeof syncErrorLevels)[number]>().notNull(),
     object: text("object"),

@@ -70,7 +70,9 @@ export const emailOutbox = pgTable(
     tenantId: text("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
-    id: text("id").notNull().$defaultFn(() => crypto.randomUUID()),
+    id: text("id")
+      .notNull()
+      .$defaultFn(() => crypto.randomUUID()),
     to: text("to").notNull(),
     subject: text("subject").notNull(),
     body: text("body").notNull(),

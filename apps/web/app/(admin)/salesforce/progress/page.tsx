@@ -9,7 +9,10 @@ export const metadata: Metadata = { title: "Sync activity" };
 export default function SyncProgressPage() {
   return (
     <>
-      <PageHeader title="Sync activity" description="The current run live, per object, with its rate and time left; below, the sync's throughput and Salesforce API usage." />
+      <PageHeader
+        title="Sync activity"
+        description="The current run live, per object, with its rate and time left; below, the sync's throughput and Salesforce API usage."
+      />
       <div className="grid gap-8">
         <LiveProgress />
         <StreamActivity />
