@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { ApiError } from "../errors";
-import { WriteFailure } from "../data/org";
 import { encodeReplayId, GAP_TYPES, type BusEvent, type ChangeCapture } from "../cdc/capture";
 import type { EmulatorContext } from "./context";
-import { json, noContent, type Req, type Res, type Route } from "./http";
+import { controlHandler } from "./control";
+import type { Req, Route } from "./http";
 
 const entities = z.object({ entities: z.array(z.string().min(1)).min(1) });
 const gap = z.object({
@@ -38,17 +38,7 @@ export function describeEvent(capture: ChangeCapture, ev: BusEvent) {
 export function cdcControlRoutes(ctx: EmulatorContext): Route[] {
   const P = "^/__emulator/cdc";
   const capture = ctx.capture;
-  const wrap =
-    (fn: (req: Req, p: string[]) => Promise<unknown> | unknown) =>
-    async (req: Req, p: string[]): Promise<Res> => {
-      try {
-        const out = await fn(req, p);
-        return out === undefined ? noContent() : json(200, out);
-      } catch (e) {
-        if (e instanceof WriteFailure) throw new ApiError(400, e.statusCode, e.message, e.fields);
-        throw e;
-      }
-    };
+  const wrap = controlHandler;
   const server = () => {
     if (!ctx.pubsub) throw new ApiError(400, "PUBSUB_OFF", "The Pub/Sub API server is not running (start the emulator with pubsub / --pubsub).");
     return ctx.pubsub;

@@ -194,20 +194,23 @@ async function body<T>(req: Req, schema: z.ZodType<T>): Promise<T> {
   return parsed.data;
 }
 
+/** A control route's handler: its result as JSON (none: 204), a refused write as Salesforce's 400. */
+export const controlHandler =
+  (fn: (req: Req, p: string[]) => Promise<unknown> | unknown) =>
+  async (req: Req, p: string[]): Promise<Res> => {
+    try {
+      const out = await fn(req, p);
+      return out === undefined ? noContent() : json(200, out);
+    } catch (e) {
+      if (e instanceof WriteFailure) throw new ApiError(400, e.statusCode, e.message, e.fields);
+      throw e;
+    }
+  };
+
 /** HTTP face of Control under the emulator's own prefix; JSON in, JSON out, errors as `[{errorCode, message}]`. */
 export function controlRoutes(control: Control): Route[] {
   const P = "^/__emulator";
-  const wrap =
-    (fn: (req: Req, p: string[]) => Promise<unknown> | unknown) =>
-    async (req: Req, p: string[]): Promise<Res> => {
-      try {
-        const out = await fn(req, p);
-        return out === undefined ? noContent() : json(200, out);
-      } catch (e) {
-        if (e instanceof WriteFailure) throw new ApiError(400, e.statusCode, e.message, e.fields);
-        throw e;
-      }
-    };
+  const wrap = controlHandler;
   return [
     { method: "GET", pattern: new RegExp(`${P}/state/?$`), handler: wrap(() => control.state()) },
     { method: "POST", pattern: new RegExp(`${P}/reset/?$`), handler: wrap(() => control.reset()) },
