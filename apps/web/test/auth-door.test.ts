@@ -200,7 +200,7 @@ describe.each(backends)("better-auth behind Ferry's door, over HTTP on %s", (bac
         })
       ).status,
     ).toBe(200);
-  });
+  }, 180_000); // 56 password checks (scrypt) on PGlite: slow on a loaded machine, not timed
 
   it("grants bootstrap staff only once the address is verified through the link in the outbox", async () => {
     const staff = await signUp("Listed Staff", STAFF, "Staff Home");
