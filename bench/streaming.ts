@@ -159,6 +159,14 @@ async function lagAndIdle(emu: Emu) {
     await manager.stop();
     globalThis.fetch = realFetch;
     await runIncrementalSync({ database: db, tenantId, runId: "safety-a", conn });
+    // The safety net runs hourly: the next cycle comes an hour of the org's clock later (change
+    // windows have minute granularity, so one run at once would re-list the last minute's changes).
+    const advanced = await fetch(`${emu.url}/__emulator/clock`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ seconds: 3600 }),
+    });
+    if (!advanced.ok) throw new Error(`the emulator's clock did not move: ${advanced.status}`);
     await runIncrementalSync({ database: db, tenantId, runId: "safety", conn });
     const [cycle] = rowsOf(await db.platform.execute(sql`SELECT api_calls FROM sync_runs WHERE tenant_id = ${tenantId} AND id = 'safety'`));
     const cycleCalls = Number(cycle?.api_calls ?? 0);
