@@ -16,9 +16,9 @@ STARTED=$(date +%s)
 TIMES="$(mktemp "${TMPDIR:-/tmp}/ferry-test-times-XXXXXX")"
 BUILT="$TIMES.built"
 # Concurrency (overridable): test files per package, packages at a time, Playwright workers.
-TEST_FILE_WORKERS="${FERRY_TEST_FILE_WORKERS:-2}"
+TEST_FILE_WORKERS="${FERRY_TEST_FILE_WORKERS:-1}"
 TEST_PACKAGES="${FERRY_TEST_PACKAGES:-1}"
-export FERRY_E2E_WORKERS="${FERRY_E2E_WORKERS:-2}"
+export FERRY_E2E_WORKERS="${FERRY_E2E_WORKERS:-1}"
 
 # task NAME COMMAND…: runs it, records "NAME seconds exit-code"; never stops the script.
 task() {
