@@ -105,7 +105,9 @@ export class SalesforceApi {
       const { code, message } = await readError(response);
       if (response.status === 401) {
         const delegate = (this.conn as unknown as { _refreshDelegate?: RefreshDelegate })._refreshDelegate;
-        if (!delegate || refreshed >= 2) throw new CredentialsError(code, message);
+        // A fresh session can lapse again before a slow request reaches Salesforce (short session
+        // timeouts): several refreshes, each a successful login, before the credentials are blamed.
+        if (!delegate || refreshed >= 4) throw new CredentialsError(code, message);
         refreshed++;
         try {
           await delegate.refresh(startedAt);
