@@ -1,5 +1,7 @@
 "use client";
 
+import { LabelledSelect } from "@/components/ui/labelled-select";
+
 import { useState } from "react";
 import Link from "next/link";
 import { useMutation, useQuery, keepPreviousData } from "@tanstack/react-query";
@@ -10,8 +12,6 @@ import { errorInfo } from "@/lib/errors";
 import { formatDateTime } from "@/lib/utils";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { Label } from "@/components/ui/label";
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { toast } from "@/components/ui/toast";
@@ -36,38 +36,6 @@ const kinds = { initial: "Initial", incremental: "Incremental", push: "Push", re
 const variant = (s: string) => (s === "succeeded" ? "success" : s === "failed" || s === "incomplete" ? "destructive" : s === "paused" ? "warning" : "default");
 
 type Filters = { status?: keyof typeof statuses; operation?: keyof typeof operations; kind?: keyof typeof kinds; object?: string; days: number };
-
-function FilterSelect({
-  id,
-  label,
-  value,
-  onChange,
-  options,
-}: {
-  id: string;
-  label: string;
-  value: string;
-  onChange: (v: string) => void;
-  options: [string, string][];
-}) {
-  return (
-    <div className="grid gap-1.5">
-      <Label htmlFor={id}>{label}</Label>
-      <Select value={value} onValueChange={onChange}>
-        <SelectTrigger id={id} className="w-full sm:w-40">
-          <SelectValue />
-        </SelectTrigger>
-        <SelectContent>
-          {options.map(([v, l]) => (
-            <SelectItem key={v} value={v}>
-              {l}
-            </SelectItem>
-          ))}
-        </SelectContent>
-      </Select>
-    </div>
-  );
-}
 
 /** Sync history: per run, per object and operation, newest first; filters, pages and a CSV export. */
 export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof statuses | undefined }) {
@@ -94,35 +62,35 @@ export function HistoryTable({ initialStatus }: { initialStatus?: keyof typeof s
   return (
     <div className="grid gap-4">
       <form className="flex flex-wrap items-end gap-3" aria-label="Filter sync history" onSubmit={(e) => e.preventDefault()}>
-        <FilterSelect
+        <LabelledSelect
           id="history-status"
           label="Status"
           value={filters.status ?? ALL}
           onChange={(v) => set({ status: v === ALL ? undefined : (v as Filters["status"]) })}
           options={[[ALL, "Any status"], ...Object.entries(statuses)]}
         />
-        <FilterSelect
+        <LabelledSelect
           id="history-operation"
           label="Operation"
           value={filters.operation ?? ALL}
           onChange={(v) => set({ operation: v === ALL ? undefined : (v as Filters["operation"]) })}
           options={[[ALL, "Any operation"], ...Object.entries(operations)]}
         />
-        <FilterSelect
+        <LabelledSelect
           id="history-kind"
           label="Run"
           value={filters.kind ?? ALL}
           onChange={(v) => set({ kind: v === ALL ? undefined : (v as Filters["kind"]) })}
           options={[[ALL, "Any run"], ...Object.entries(kinds)]}
         />
-        <FilterSelect
+        <LabelledSelect
           id="history-object"
           label="Object"
           value={filters.object ?? ALL}
           onChange={(v) => set({ object: v === ALL ? undefined : v })}
           options={[[ALL, "Any object"], ...(data?.objects ?? []).map((o): [string, string] => [o, o])]}
         />
-        <FilterSelect
+        <LabelledSelect
           id="history-days"
           label="Period"
           value={String(filters.days)}

@@ -1,5 +1,7 @@
 "use client";
 
+import { LabelledSelect } from "@/components/ui/labelled-select";
+
 import { useEffect, useState } from "react";
 import Link from "next/link";
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -12,7 +14,6 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Input } from "@/components/ui/input";
 import { Label } from "@/components/ui/label";
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TableBody, TableCell, TableHead, TableHeader, TableRow } from "@/components/ui/table";
 import { EmptyState } from "@/components/empty-state";
@@ -90,7 +91,7 @@ export function RecordList({ kind }: { kind: RecordKind }) {
           </div>
         </div>
         {kind === "people" ? (
-          <Filter
+          <LabelledSelect
             id={`${kind}-type`}
             label="Type"
             value={type}
@@ -102,14 +103,14 @@ export function RecordList({ kind }: { kind: RecordKind }) {
             ]}
           />
         ) : null}
-        <Filter
+        <LabelledSelect
           id={`${kind}-owner`}
           label="Owner"
           value={owner}
           onChange={setOwner}
           options={[[ALL, "Any owner"], ...(owners.data ?? []).map((o): [string, string] => [o.sfId, o.name])]}
         />
-        <Filter
+        <LabelledSelect
           id={`${kind}-deleted`}
           label="Deleted"
           value={deleted}
@@ -120,7 +121,7 @@ export function RecordList({ kind }: { kind: RecordKind }) {
             ["only", "Only deleted"],
           ]}
         />
-        <Filter
+        <LabelledSelect
           id={`${kind}-errors`}
           label="Sync errors"
           value={errors}
@@ -131,7 +132,7 @@ export function RecordList({ kind }: { kind: RecordKind }) {
             ["no", "Without"],
           ]}
         />
-        <Filter
+        <LabelledSelect
           id={`${kind}-sort`}
           label="Sort"
           value={sort}
@@ -245,38 +246,6 @@ export function RecordList({ kind }: { kind: RecordKind }) {
           </nav>
         </>
       )}
-    </div>
-  );
-}
-
-function Filter({
-  id,
-  label,
-  value,
-  onChange,
-  options,
-}: {
-  id: string;
-  label: string;
-  value: string;
-  onChange: (v: string) => void;
-  options: [string, string][];
-}) {
-  return (
-    <div className="grid gap-1.5">
-      <Label htmlFor={id}>{label}</Label>
-      <Select value={value} onValueChange={onChange}>
-        <SelectTrigger id={id} className="w-full sm:w-40">
-          <SelectValue />
-        </SelectTrigger>
-        <SelectContent>
-          {options.map(([v, l]) => (
-            <SelectItem key={v} value={v}>
-              {l}
-            </SelectItem>
-          ))}
-        </SelectContent>
-      </Select>
     </div>
   );
 }
