@@ -53,6 +53,10 @@ describe("near-real-time: the real worker SIGKILLed mid-stream under 500 events/
     workers.push(first);
     await waitFor("the first worker's stream to be live", async () => (await stream())?.state === "live", 60_000);
     const ownerA = (await stream())!.lease_owner;
+    // The state is live once the stream is asked for; the emulator registers the subscription when
+    // the first FetchRequest reaches it, at the tip of the bus (a change before that is the catch-up
+    // read's, not the stream's). Nothing is written before that, so its position is the head.
+    await waitFor("the emulator to hold the subscription", async () => (emu.pubsub!.subscriptions.size > 0 ? true : undefined), 30_000);
     // Everything after this position must arrive exactly once.
     const position = emu.capture.head;
 
