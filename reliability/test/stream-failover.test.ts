@@ -91,6 +91,21 @@ describe("near-real-time: the real worker SIGKILLed mid-stream under 500 events/
       },
     );
     const drainedMs = Date.now() - started - producedMs;
+    // The catch-up read the stream asked for when it first opened went through the real job queue and ran.
+    await waitFor(
+      "the stream's catch-up read to have run",
+      async () => {
+        const [row] = rowsOf(
+          await withTenant({ db: db.db, tenantId }, (tx) =>
+            tx.execute(sql`SELECT (SELECT catch_up_objects IS NULL FROM cdc_streams) AS taken,
+                                  (SELECT count(*)::int FROM sync_runs WHERE kind = 'incremental' AND status = 'succeeded') AS ran`),
+          ),
+        ) as { taken: boolean; ran: number }[];
+        return row?.taken && row.ran > 0;
+      },
+      240_000,
+      250,
+    );
     const takenOver = await stream();
     expect(takenOver!.lease_owner).not.toBe(ownerA);
     // No event twice: exactly as many applied as the bus holds after the position.

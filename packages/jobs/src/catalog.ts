@@ -90,8 +90,9 @@ export const jobCatalog = {
     expireInSeconds: 6 * 60 * 60,
     heartbeatSeconds: 60,
   }),
+  // `objects`: a change stream's catch-up read (a gap, an overflow, an expired position) covers only those.
   "sync.incremental": tenantJob({
-    payload: z.strictObject({ tenantId, runId }),
+    payload: z.strictObject({ tenantId, runId, objects: z.array(objectName).max(500).optional() }),
     retryLimit: 5,
     retryDelay: 30,
     retryBackoff: true,
