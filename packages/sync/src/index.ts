@@ -13,7 +13,7 @@ export {
 } from "@ferry/salesforce";
 export { executeRun, type RunOutcome, type SyncContext, type SyncOptions, type SyncLogger } from "./engine";
 export { ProgressReporter, type SyncEmitter } from "./progress";
-export { SYNC_OBJECTS, type SyncObject } from "./model/objects";
+export { SYNC_OBJECTS, type SyncObject } from "./shape/objects";
 export { runInitialSync } from "./initial";
 export { runIncrementalSync } from "./incremental";
 export { applySchemaStep, type SchemaChanges } from "./schema-step";

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { pushQueue, syncErrors, withTenant, type Transaction } from "@ferry/db";
 import { queryPage } from "@ferry/salesforce";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
-import { soqlString } from "./model/objects";
+import { soqlString } from "./shape/objects";
 import { FERRY_CALL_OPTIONS } from "./stream/apply";
 import { addRunObjectCounts, ensureRunObject } from "./store/runs";
 

@@ -3,7 +3,7 @@ import { sfRecords, syncCheckpoints, syncRunObjects, withTenant } from "@ferry/d
 import { recordReconcileRepairs } from "@ferry/services";
 import { countRecords, queryPage } from "@ferry/salesforce";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
-import { describeObject, recordShape, selectFields, soqlString, SYNC_OBJECTS, toSyncedRow, type RecordShape } from "./model/objects";
+import { describeObject, recordShape, selectFields, soqlString, SYNC_OBJECTS, toSyncedRow, type RecordShape } from "./shape/objects";
 import { StagedChunk, upsertStaged, withStagedChunk } from "./store/stage";
 import { addRunObjectCounts, ensureRunObject } from "./store/runs";
 

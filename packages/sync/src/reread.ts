@@ -2,8 +2,8 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { syncErrors, withTenant } from "@ferry/db";
 import { queryPage, SalesforceApiError } from "@ferry/salesforce";
 import type { RunScope } from "./engine";
-import { soqlString, toSyncedRow } from "./model/objects";
-import type { ReadShape } from "./model/read-shape";
+import { soqlString, toSyncedRow } from "./shape/objects";
+import type { ReadShape } from "./shape/read-shape";
 import { StagedChunk, upsertStaged, withStagedChunk } from "./store/stage";
 
 const IDS_PER_QUERY = 200;

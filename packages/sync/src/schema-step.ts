@@ -1,7 +1,7 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { fieldCatalog, fieldMappings, type Transaction } from "@ferry/db";
 import { createNotification } from "@ferry/services";
-import type { DescribedField } from "./model/objects";
+import type { DescribedField } from "./shape/objects";
 
 export interface SchemaChanges {
   added: string[];

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rowsOf } from "@ferry/db";
 import { availableBackends, createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
-import type { SyncedRow } from "../src/model/objects";
+import type { SyncedRow } from "../src/shape/objects";
 import { analyzeRecords, CONVERT_LEADS, plannerProbesOnly, StagedChunk, upsertStaged, withStagedChunk } from "../src/store/stage";
 
 /**

@@ -6,7 +6,7 @@ import type { DatabaseHandle } from "@ferry/db";
 import { withTenant, rowsOf } from "@ferry/db";
 import { createTestDatabase, type Backend, type TestDatabase } from "@ferry/db/testing";
 import { afterAll, beforeAll } from "vitest";
-import { valueConverter } from "../src/model/objects";
+import { valueConverter } from "../src/shape/objects";
 
 export const SMALL_COUNTS = {
   User: 5,

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { RUNTIME_ROLE, type DatabaseHandle, type Transaction, rowsOf } from "@ferry/db";
-import type { SyncedRow } from "../model/objects";
+import type { SyncedRow } from "../shape/objects";
 
 /** COPY text format: backslash, tab, newline and carriage return escaped; null as \N. */
 const NEEDS_ESCAPE = /[\\\t\n\r]/;

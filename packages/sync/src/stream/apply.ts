@@ -2,8 +2,8 @@ import { sql } from "drizzle-orm";
 import { RUNTIME_ROLE, rowsOf, syncCheckpoints, withTenant, type DatabaseHandle, type Transaction } from "@ferry/db";
 import { compositeGets, queryPage, type QueryPage, SalesforceApiError } from "@ferry/salesforce";
 import type { RunScope } from "../engine";
-import { SYNC_OBJECTS, soqlString, toSyncedRow, type SyncedRow } from "../model/objects";
-import { cycleReadShape, withSchemaRetry, type ReadShape } from "../model/read-shape";
+import { SYNC_OBJECTS, soqlString, toSyncedRow, type SyncedRow } from "../shape/objects";
+import { cycleReadShape, withSchemaRetry, type ReadShape } from "../shape/read-shape";
 import { copyInto, copyLine, copyText, upsertStaged, type UpsertCounts } from "../store/stage";
 import type { ChangeEventHeader } from "./decode";
 

@@ -5,7 +5,7 @@ import { rowsOf, salesforceConnections, withTenant, type DatabaseHandle } from "
 import { ApiBudget, SalesforceApi } from "@ferry/salesforce";
 import type { RunScope, SyncLogger, SyncOptions } from "../engine";
 import { ProgressReporter, type SyncEmitter } from "../progress";
-import { SYNC_OBJECTS } from "../model/objects";
+import { SYNC_OBJECTS } from "../shape/objects";
 import { LeaseLostError, StreamWriter, type AppliedBatch, type StreamedEvent } from "./apply";
 import { SchemaCache, decodeChangeEvent } from "./decode";
 import { releaseAll, renewAndClaim } from "./lease";
