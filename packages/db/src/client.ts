@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
@@ -180,7 +180,12 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
     if ((error as { code?: string }).code !== "ELOCKED") throw error;
     const owner = readPid(pidPath);
     if (owner !== undefined && isAlive(owner)) throw new DatabaseLockedError(dataDir, owner);
-    await lockfile.unlock(dataDir, lockOptions).catch(() => {});
+    // A live owner writes its pid right after locking and removes it only after unlocking, so a
+    // lock without a pid is either milliseconds old (an owner starting now) or a dead process's.
+    if (owner === undefined && Date.now() - mtimeMs(lockfilePath) < OWNERLESS_LOCK_GRACE_MS) throw new DatabaseLockedError(dataDir, undefined);
+    // The owner is gone (killed, crashed). proper-lockfile unlocks only locks this process took;
+    // another process's lock directory is removed by hand.
+    await lockfile.unlock(dataDir, lockOptions).catch(() => rmSync(lockfilePath, { recursive: true, force: true }));
     try {
       release = await lockfile.lock(dataDir, lockOptions);
     } catch (retryError) {
@@ -190,9 +195,21 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   }
   writeFileSync(pidPath, String(process.pid));
   return async () => {
-    rmSync(pidPath, { force: true });
     await release();
+    // After the unlock, and only if it is still this process's: the next owner may have written its own.
+    if (readPid(pidPath) === process.pid) rmSync(pidPath, { force: true });
   };
+}
+
+/** A lock with no pid beside it this young may be an owner between locking and writing its pid. */
+const OWNERLESS_LOCK_GRACE_MS = 5_000;
+
+function mtimeMs(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 function readPid(pidPath: string): number | undefined {
