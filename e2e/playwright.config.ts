@@ -56,7 +56,9 @@ export default defineConfig({
   fullyParallel: false,
   workers: Number(process.env.FERRY_E2E_WORKERS ?? 1),
   forbidOnly: !!process.env.CI,
-  retries: 0,
+  // In CI one retry, reported as flaky in the list: `pnpm test` runs this beside four other lanes on
+  // two cores (load 11–16), where a live page's figure has once missed a bound by a few hundred ms.
+  retries: process.env.CI ? 1 : 0,
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: process.env.CI ? [["list"]] : [["list"]],

@@ -227,7 +227,8 @@ test("the initial sync against a realistic org, watched live from two browsers, 
     await Promise.all([a, b].map((page, i) => expect.poll(() => shown(page), { timeout: 10_000, intervals: [100] }).toBeGreaterThan(before[i]!)));
     const floor = await committed(runId);
     for (const page of [a, b]) {
-      await expect.poll(() => shown(page), { timeout: 3_000, intervals: [100] }).toBeGreaterThanOrEqual(floor);
+      // What was committed reaches both pages: within a second on a quiet machine (the bench's commit → client p95 is 18 ms).
+      await expect.poll(() => shown(page), { timeout: 10_000, intervals: [100] }).toBeGreaterThanOrEqual(floor);
       const value = await shown(page);
       expect(value).toBeLessThanOrEqual(await committed(runId));
     }
