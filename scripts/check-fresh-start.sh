@@ -81,7 +81,8 @@ start_and_wait() {
 stop_it() {
   [ -n "$PID" ] || return 0
   kill -TERM -- "-$PID" 2>/dev/null || true
-  for _ in $(seq 1 120); do kill -0 "$PID" 2>/dev/null || break; sleep 0.25; done
+  # The whole group, not only npm (which exits at once): the server closes its database on SIGTERM.
+  for _ in $(seq 1 120); do kill -0 -- "-$PID" 2>/dev/null || break; sleep 0.25; done
   kill -KILL -- "-$PID" 2>/dev/null || true
   wait "$PID" 2>/dev/null || true
   PID=""
