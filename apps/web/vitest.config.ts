@@ -7,7 +7,7 @@ export default defineConfig({
   },
   test: {
     exclude: ["**/node_modules/**", "**/.next/**"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
   },
 });
