@@ -42,13 +42,8 @@ export interface StartWorkerOptions {
   schedule?: boolean;
   /** Tenant jobs run at once in this process (each for a different tenant). Default 4. */
   tenantConcurrency?: number;
-  /** Seconds between polls for new global jobs (the scheduler's, maintenance). Default 2 (pg-boss minimum 0.5). */
+  /** Seconds between polls for new jobs. Default 2 (pg-boss minimum 0.5). */
   pollingIntervalSeconds?: number;
-  /**
-   * Seconds between polls of the tenant queue. Default 0.5 (pg-boss's minimum): a sync an admin
-   * starts, or a push of edits, waits for the next poll, and 2 s of that showed in every run.
-   */
-  tenantPollingIntervalSeconds?: number;
   /** How long stop() lets running jobs finish before failing them back to the queue. Default 30 s. */
   stopTimeoutMs?: number;
   /**
@@ -129,7 +124,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
 }
 
 async function registerQueues(boss: PgBoss, options: StartWorkerOptions, send: Worker["send"]): Promise<void> {
-  const { handlers, logger, schedule = true, tenantConcurrency = 4, pollingIntervalSeconds = 2, tenantPollingIntervalSeconds = 0.5 } = options;
+  const { handlers, logger, schedule = true, tenantConcurrency = 4, pollingIntervalSeconds = 2 } = options;
   await boss.createQueue(TENANT_QUEUE, { policy: "singleton" });
   for (const name of globalJobNames) {
     const { retryLimit, retryDelay, retryBackoff, expireInSeconds } = jobCatalog[name];
@@ -163,7 +158,7 @@ async function registerQueues(boss: PgBoss, options: StartWorkerOptions, send: W
   // With metadata: a handler learns the job's own retry limit, so its last attempt can say the run failed.
   const workOptions = { batchSize: 1, pollingIntervalSeconds, includeMetadata: true } as const;
   if (tenantJobNames.some((name) => handlers[name])) {
-    const tenantOptions = { ...workOptions, pollingIntervalSeconds: tenantPollingIntervalSeconds, localConcurrency: tenantConcurrency };
+    const tenantOptions = { ...workOptions, localConcurrency: tenantConcurrency };
     await boss.work<TenantEnvelope, void, typeof tenantOptions>(TENANT_QUEUE, tenantOptions, async ([job]) => {
       if (!job) return;
       const name = job.data.job;
