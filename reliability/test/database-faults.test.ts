@@ -199,9 +199,17 @@ describe("database faults on Postgres (the server is never restarted: connection
       const run = rowsOf(
         await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status, error, error_code from sync_runs where id = 'diskfull'`)),
       )[0] as { status: string; error: string; error_code: string };
-      const state = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select state, message from sync_states`)))[0] as
-        | { state: string; message: string | null }
-        | undefined;
+      const readState = async () =>
+        rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select state, message from sync_states`)))[0] as
+          | { state: string; message: string | null }
+          | undefined;
+      // Read until it says failed (10 s at most): once, at load 16–24, it still said running when the job had failed.
+      const state = await waitFor(
+        "the tenant's state to say failed",
+        async () => ((await readState())?.state === "failed" ? readState() : undefined),
+        10_000,
+        250,
+      ).catch(() => readState());
       const notices = rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select kind from notifications`))).map((n) => String(n.kind));
       const mails = rowsOf(
         await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select subject from email_outbox where meta->>'kind' = 'sync_failed'`)),
