@@ -172,9 +172,7 @@ async function call(caller: unknown, path: string, input: unknown) {
 
 const backends = await availableBackends();
 
-// Every procedure several times over, one call after another: 45 s for the longest case on PGlite
-// when `pnpm test`'s five lanes load two cores (load 11–20), past the package's 60 s once.
-describe.each(backends)("isolation matrix over every procedure and live event on %s", { timeout: 240_000 }, (backend) => {
+describe.each(backends)("isolation matrix over every procedure and live event on %s", (backend) => {
   let database: TestDatabase;
   let harness: Awaited<ReturnType<typeof supportHarness>>;
   let api: ApiHarness;

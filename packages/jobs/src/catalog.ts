@@ -79,10 +79,13 @@ const globalJob = <P extends z.ZodType>(definition: Omit<GlobalJobDefinition<P>,
   ...definition,
 });
 
+/** The objects a run covers, when not all of them. */
+const objectList = z.array(objectName).max(500).optional();
+
 export const jobCatalog = {
   // Retries outlast a long Salesforce outage (60 s doubling to 30 min: over 2 h); each resumes from the checkpoint.
   "sync.initial": tenantJob({
-    payload: z.strictObject({ tenantId, runId, objects: z.array(objectName).max(500).optional() }),
+    payload: z.strictObject({ tenantId, runId, objects: objectList }),
     retryLimit: 8,
     retryDelay: 60,
     retryBackoff: true,
@@ -92,7 +95,7 @@ export const jobCatalog = {
   }),
   // `objects`: a change stream's catch-up read (a gap, an overflow, an expired position) covers only those.
   "sync.incremental": tenantJob({
-    payload: z.strictObject({ tenantId, runId, objects: z.array(objectName).max(500).optional() }),
+    payload: z.strictObject({ tenantId, runId, objects: objectList }),
     retryLimit: 5,
     retryDelay: 30,
     retryBackoff: true,
@@ -110,7 +113,7 @@ export const jobCatalog = {
     heartbeatSeconds: 60,
   }),
   "sync.reconcile": tenantJob({
-    payload: z.strictObject({ tenantId, runId, objects: z.array(objectName).max(500).optional() }),
+    payload: z.strictObject({ tenantId, runId, objects: objectList }),
     retryLimit: 2,
     retryDelay: 300,
     retryBackoff: true,
