@@ -62,6 +62,20 @@ describe.each<Backend>(["pglite", "postgres"])("startWorker on %s", (backend) =>
     expect(await jobCount("sync.incremental", "completed")).toBe(before + 1);
   });
 
+  it("wakes a worker the moment a tenant job is sent from another process, long before its next poll", async () => {
+    const database = await setup(backend);
+    const worked: string[] = [];
+    // A poll a minute: only the notification can bring the job in within the wait below.
+    track(await startTestWorker(database.connection, { "sync.push": async ({ runId }) => void worked.push(runId) }, { pollingIntervalSeconds: 60 }));
+    // A sender that works nothing, as the web with FERRY_WORKER=off.
+    const sender = track(await startTestWorker(database.connection, {}));
+    // Past the worker's first fetch, so the job can only arrive through the wake.
+    await sleep(1_000);
+    await sender.send("sync.push", { tenantId: "tenant-wake", runId: "woken" });
+    await waitUntil(() => worked.length === 1, 20_000);
+    expect(worked).toEqual(["woken"]);
+  });
+
   it("sends tenant jobs with the catalog's heartbeat, or the process's own when configured", async () => {
     const database = await setup(backend);
     const heartbeatOf = async (id: string | null) =>

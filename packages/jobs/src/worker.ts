@@ -79,10 +79,22 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
   const { handlers, logger, schedule = true, stopTimeoutMs = 30_000, heartbeatSeconds, superviseIntervalSeconds } = options;
   // The supervisor's pass needs both timers (supervise, then each queue's monitor), so both follow the setting.
   const supervise = superviseIntervalSeconds ? { superviseIntervalSeconds, monitorIntervalSeconds: superviseIntervalSeconds } : {};
+  // LISTEN/NOTIFY: a tenant job sent by any process wakes the workers at once instead of at their
+  // next poll (up to 2 s later, most of a small sync's wall time); polling stays as the backstop.
+  // A process that only sends (the web with FERRY_WORKER=off) holds no listening connection.
+  const useListenNotify = Object.values(handlers).some(Boolean);
   const boss =
     options.boss.kind === "pglite"
-      ? new PgBoss({ db: fromPglite(options.boss.pglite), backend: "pglite", schema: SCHEMA, schedule, ...supervise })
-      : new PgBoss({ connectionString: options.boss.connectionString, schema: SCHEMA, schedule, max: 4, application_name: "ferry-worker", ...supervise });
+      ? new PgBoss({ db: fromPglite(options.boss.pglite), backend: "pglite", schema: SCHEMA, schedule, useListenNotify, ...supervise })
+      : new PgBoss({
+          connectionString: options.boss.connectionString,
+          schema: SCHEMA,
+          schedule,
+          max: 4,
+          application_name: "ferry-worker",
+          useListenNotify,
+          ...supervise,
+        });
   boss.on("error", (error) => logger.error({ err: error }, "pg-boss error"));
   boss.on("warning", (warning) => logger.warn({ warning: warning.data }, warning.message));
   await boss.start();
@@ -125,7 +137,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<Worker> 
 
 async function registerQueues(boss: PgBoss, options: StartWorkerOptions, send: Worker["send"]): Promise<void> {
   const { handlers, logger, schedule = true, tenantConcurrency = 4, pollingIntervalSeconds = 2 } = options;
-  await boss.createQueue(TENANT_QUEUE, { policy: "singleton" });
+  await boss.createQueue(TENANT_QUEUE, { policy: "singleton", notify: true });
+  // A queue created before it notified keeps its row (createQueue leaves an existing queue alone).
+  await boss.updateQueue(TENANT_QUEUE, { notify: true });
   for (const name of globalJobNames) {
     const { retryLimit, retryDelay, retryBackoff, expireInSeconds } = jobCatalog[name];
     // stately: at most one waiting and one running, so a slow prune never piles up hourly copies.
@@ -156,7 +170,9 @@ async function registerQueues(boss: PgBoss, options: StartWorkerOptions, send: W
   };
 
   // With metadata: a handler learns the job's own retry limit, so its last attempt can say the run failed.
-  const workOptions = { batchSize: 1, pollingIntervalSeconds, includeMetadata: true } as const;
+  // The backstop poll stays as frequent while notifications flow: a delayed job (a retry, a resume
+  // after the API cap) becomes runnable without any NOTIFY.
+  const workOptions = { batchSize: 1, pollingIntervalSeconds, notifyPollingIntervalSeconds: pollingIntervalSeconds, includeMetadata: true } as const;
   if (tenantJobNames.some((name) => handlers[name])) {
     const tenantOptions = { ...workOptions, localConcurrency: tenantConcurrency };
     await boss.work<TenantEnvelope, void, typeof tenantOptions>(TENANT_QUEUE, tenantOptions, async ([job]) => {
