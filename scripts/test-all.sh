@@ -20,17 +20,30 @@ TEST_FILE_WORKERS="${FERRY_TEST_FILE_WORKERS:-1}"
 TEST_PACKAGES="${FERRY_TEST_PACKAGES:-1}"
 export FERRY_E2E_WORKERS="${FERRY_E2E_WORKERS:-1}"
 
-# task NAME COMMAND…: runs it, records "NAME seconds exit-code"; never stops the script.
+# CPU seconds (user + system) of every finished child of this (lane) shell so far: `times` run in
+# this shell (in a pipe or $(…) it would count a fresh subshell's children, none).
+children_cpu() {
+  local file="$TIMES.times.$BASHPID"
+  times >"$file"
+  awk 'END { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%d\n", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$file"
+  rm -f "$file"
+}
+
+# task NAME COMMAND…: runs it, records "NAME seconds exit-code cpu-seconds"; never stops the script.
 task() {
-  local name="$1" started rc
+  local name="$1" started rc cpu cpu_file="$TIMES.cpu.$BASHPID"
   shift
   started=$(date +%s)
+  children_cpu >"$cpu_file"
   echo "test: ── $name: $*"
   set +e
   "$@"
   rc=$?
   set -e
-  echo "$name $(($(date +%s) - started)) $rc" >>"$TIMES"
+  children_cpu >>"$cpu_file"
+  cpu=$(awk 'NR == 1 { a = $1 } NR == 2 { print $1 - a }' "$cpu_file")
+  rm -f "$cpu_file"
+  echo "$name $(($(date +%s) - started)) $rc $cpu" >>"$TIMES"
   echo "test: ── $name: $([ "$rc" = 0 ] && echo ok || echo "FAILED ($rc)") in $(($(date +%s) - started)) s"
   return 0
 }
@@ -104,10 +117,10 @@ pids+=($!)
 for pid in "${pids[@]}"; do wait "$pid" || true; done
 
 echo
-echo "test: time per task (load average now $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "test: time per task, wall and CPU (load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 failed=0
-while read -r name seconds rc; do
-  printf "  %-18s %5s s  %s\n" "$name" "$seconds" "$([ "$rc" = 0 ] && echo ok || echo "FAILED ($rc)")"
+while read -r name seconds rc cpu; do
+  printf "  %-18s %5s s  %5s s CPU  %s\n" "$name" "$seconds" "${cpu:-?}" "$([ "$rc" = 0 ] && echo ok || echo "FAILED ($rc)")"
   [ "$rc" = 0 ] || failed=1
 done <"$TIMES"
 printf "  %-18s %5s s\n" "total (wall)" "$(($(date +%s) - STARTED))"
