@@ -55,6 +55,12 @@ const steps = {
     rmSync(targets.worker.outDir(), { recursive: true, force: true });
     await bundle(path.join(repoRoot, "apps/worker/src/main.ts"), targets.worker.entry());
     writeStamp("worker", hash);
+    // The bundle loaded once (FERRY_WARM_UP stops it before it starts anything), so its compile
+    // cache exists before the first real start (scripts/launch.mjs).
+    await run(process.execPath, [path.join(repoRoot, "scripts/launch.mjs"), "worker"], {
+      cwd: repoRoot,
+      env: { ...process.env, FERRY_WARM_UP: "compile-cache" },
+    });
     console.log(`build worker [1/1]: done in ${seconds(t)}`);
   },
 };

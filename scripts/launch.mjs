@@ -33,7 +33,8 @@ if (target === "web") {
   const { config } = JSON.parse(readFileSync(path.join(distDir, "required-server-files.json"), "utf8"));
   process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(config);
 }
-// V8's compiled code of the bundle and of Next, kept on disk (the OS temp directory) across
-// starts: a restart parses megabytes of JavaScript far faster the second time.
-enableCompileCache();
+// V8's compiled code of the bundle and of Next, kept on disk beside the bundle across starts: a
+// restart parses megabytes of JavaScript far faster the second time, and the worker, whose cache
+// the build writes, holds ~20 MB less from its very first start (code read from the cache, not compiled).
+enableCompileCache(path.join(targets[target].outDir(), "compile-cache"));
 await import(pathToFileURL(targets[target].entry()).href);

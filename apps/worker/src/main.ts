@@ -4,6 +4,10 @@ import { pruneExpired } from "@ferry/services";
 import { createJobHandlers } from "@ferry/sync";
 import { runWorkerProcess } from "./process";
 
+// `pnpm build` starts the bundle once this way: every module above is loaded, so V8's code for it
+// lands in the compile cache that ships beside the bundle, and nothing is started.
+if (process.env.FERRY_WARM_UP === "compile-cache") process.exit(0);
+
 const running = await runWorkerProcess({
   createHandlers: (dependencies) =>
     createJobHandlers({
