@@ -21,7 +21,8 @@ TEST_PACKAGES="${FERRY_TEST_PACKAGES:-1}"
 export FERRY_E2E_WORKERS="${FERRY_E2E_WORKERS:-1}"
 
 # CPU seconds (user + system) of every finished child of this (lane) shell so far: `times` run in
-# this shell (in a pipe or $(…) it would count a fresh subshell's children, none).
+# this shell (in a pipe or $(…) it would count a fresh subshell's children, none). The local
+# Postgres's own processes are not children, so their share is not in the figure.
 children_cpu() {
   local file="$TIMES.times.$BASHPID"
   times >"$file"
