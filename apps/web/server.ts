@@ -10,7 +10,7 @@ import { DatabaseLockedError, DatabaseLoginError } from "@ferry/db";
 import { EnvError } from "@ferry/observability";
 import { loadEnv } from "./src/server/env";
 import { createRuntime, type Runtime } from "./src/server/runtime";
-import { createRequestHandler } from "./src/server/http";
+import { createRequestHandler, securityHeaderSetter } from "./src/server/http";
 import { seedDemo, type DemoCredentials } from "./src/server/demo-seed";
 import { startDemoEmulator, type DemoEmulator } from "./src/server/demo-emulator";
 import { salesforceSettings } from "./src/server/salesforce";
@@ -45,6 +45,10 @@ async function main() {
     authenticate: ({ headers }) => socketIdentityFromHeaders(runtime, headers),
     revalidate: ({ userId, sessionId }) => socketIdentity(runtime, userId, sessionId),
   });
+  // socket.io answers its own path before the request handler runs: its responses (the polling
+  // transport's, its refusals) get the same security headers from a listener ahead of it.
+  const setSecurityHeaders = securityHeaderSetter(runtime.env.publicUrl);
+  httpServer.prependListener("request", (_req, res) => setSecurityHeaders(res));
   const stopFollowingAccess = await followAccessChanges(runtime, realtime);
   const emitter = createEmitter({ kind: "inprocess", io: realtime.io });
   runtime.events = emitter;

@@ -163,6 +163,34 @@ describe("cross-site requests, request caps and malformed text over HTTP", () =>
     expect(await open(web.url)).toBe("connected");
   });
 
+  it("sends the security headers on socket.io's own responses too: a polling handshake and a refusal", async () => {
+    const wanted = {
+      "x-content-type-options": "nosniff",
+      "x-frame-options": "DENY",
+      "content-security-policy": "frame-ancestors 'none'",
+      "referrer-policy": "same-origin",
+    };
+    const handshake = await fetch(`${web.url}/socket.io/?EIO=4&transport=polling`, { headers: { cookie: owner.cookie, origin: web.url } });
+    const refused = await fetch(`${web.url}/socket.io/?EIO=4&transport=polling`, { headers: { origin: EVIL } });
+    const malformed = await fetch(`${web.url}/socket.io/?EIO=9&transport=carrier-pigeon`);
+    const answers = { handshake, refused, malformed };
+    const missing = Object.entries(answers).flatMap(([answer, r]) =>
+      Object.entries(wanted)
+        .filter(([name, value]) => r.headers.get(name) !== value)
+        .map(([name]) => `${answer}: ${name}`),
+    );
+    record("14 socket.io headers", "polling handshake, a cross-site refusal, a malformed request", missing.length === 0 ? "pass" : "FAIL", {
+      statuses: Object.entries(answers)
+        .map(([name, r]) => `${name} ${r.status}`)
+        .join(", "),
+      "headers missing": missing.length ? missing.join("; ") : 0,
+    });
+    expect(missing).toEqual([]);
+    expect(handshake.status).toBe(200);
+    expect(refused.status).toBeGreaterThanOrEqual(400);
+    expect(malformed.status).toBe(400);
+  });
+
   it("caps a tRPC batch at 20 procedures and a body at 1 MiB, saying so", async () => {
     const batch = (n: number) =>
       fetch(`${web.url}/api/trpc/${Array.from({ length: n }, () => "account.me").join(",")}?batch=1&input=${encodeURIComponent(JSON.stringify({}))}`, {

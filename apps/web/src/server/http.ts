@@ -33,13 +33,13 @@ export function createRequestHandler(runtime: Runtime, nextHandler: NodeHandler)
   });
 
   const policy = { allowedOrigins: new Set(runtime.env.allowedOrigins) };
-  const securityHeaders = securityHeadersFor(runtime.env.publicUrl);
+  const setSecurityHeaders = securityHeaderSetter(runtime.env.publicUrl);
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://internal");
     const route = routeLabel(url.pathname);
     const done = observeHttpRequest(req.method ?? "GET", route);
     res.on("finish", () => done(res.statusCode));
-    for (const [name, value] of securityHeaders) res.setHeader(name, value);
+    setSecurityHeaders(res);
     try {
       // Before any route decodes the path (tRPC's batch count, Next's page params): a URIError there was a 500.
       if (refuseMalformedPath(req, res, url)) return;
@@ -85,10 +85,18 @@ async function ready(runtime: Runtime, res: ServerResponse) {
 }
 
 /**
- * Sent on every response, pages, API and auth alike. The CSP holds only frame-ancestors: a
- * script policy would have to allow Next's inline bootstrap scripts. HSTS only when the portal is
- * served over https (browsers ignore it over http, and it would pin a local http setup).
+ * Sets the headers sent on every response, pages, API, auth and socket.io's polling alike. The CSP
+ * holds only frame-ancestors: a script policy would have to allow Next's inline bootstrap scripts.
+ * HSTS only when the portal is served over https (browsers ignore it over http, and it would pin a
+ * local http setup).
  */
+export function securityHeaderSetter(publicUrl: string): (res: ServerResponse) => void {
+  const headers = securityHeadersFor(publicUrl);
+  return (res) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+  };
+}
+
 function securityHeadersFor(publicUrl: string): [string, string][] {
   const headers: [string, string][] = [
     ["X-Content-Type-Options", "nosniff"],
