@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createScratchDatabase } from "@ferry/db/testing";
+import { createScratchDatabase, postgresAvailable } from "@ferry/db/testing";
 import { waitUntil } from "@ferry/jobs/testing";
 
 const workerDir = fileURLToPath(new URL("..", import.meta.url));
@@ -24,8 +24,9 @@ const logLines = (stdout: string) =>
     .map((line) => JSON.parse(line) as { msg: string; level: string; name: string; handlers?: string[] });
 
 let database: Awaited<ReturnType<typeof createScratchDatabase>>;
+const postgresHere = await postgresAvailable();
 beforeAll(async () => {
-  database = await createScratchDatabase("ferry_worker_main");
+  if (postgresHere) database = await createScratchDatabase("ferry_worker_main");
 });
 afterAll(async () => {
   await database?.drop();
@@ -39,7 +40,7 @@ describe("worker process (src/main.ts)", () => {
     expect(run.output.stderr).toContain("LOG_LEVEL is invalid");
   });
 
-  it("refuses one login for both DATABASE_URL and DATABASE_PLATFORM_URL, saying which is which", async () => {
+  it.runIf(postgresHere)("refuses one login for both DATABASE_URL and DATABASE_PLATFORM_URL, saying which is which", async () => {
     const run = startMain({ DATABASE_URL: database.url, DATABASE_PLATFORM_URL: database.url });
     expect(await run.exited).toBe(1);
     expect(run.output.stderr).toContain("DATABASE_URL and DATABASE_PLATFORM_URL use the same login: the runtime login must be a separate, unprivileged role");
@@ -48,7 +49,7 @@ describe("worker process (src/main.ts)", () => {
     expect(missing.output.stderr).toContain("DATABASE_PLATFORM_URL is missing");
   });
 
-  it("starts on Postgres, logs JSON, and stops gracefully on SIGTERM", async () => {
+  it.runIf(postgresHere)("starts on Postgres, logs JSON, and stops gracefully on SIGTERM", async () => {
     const run = startMain({ DATABASE_URL: database.runtimeUrl, DATABASE_PLATFORM_URL: database.url, LOG_LEVEL: "info" });
     try {
       await waitUntil(() => logLines(run.output.stdout).some((line) => line.msg === "worker started"), 60_000);

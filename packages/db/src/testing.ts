@@ -44,6 +44,11 @@ export async function availableBackends(): Promise<Backend[]> {
   return ["pglite"];
 }
 
+/** Whether this file's Postgres half runs, by the same policy (a skip recorded when it does not). */
+export async function postgresAvailable(): Promise<boolean> {
+  return (await availableBackends()).includes("postgres");
+}
+
 function redactedAdminUrl(): string {
   return testAdminUrl().replace(/:[^:@/]*@/, ":…@");
 }

@@ -2,6 +2,7 @@ import { metricsRegistry } from "@ferry/observability";
 import { afterEach, describe, expect, expectTypeOf, it } from "vitest";
 import { InvalidJobError, TENANT_QUEUE, jobCatalog, type JobInput, type TenantJobName } from "./catalog";
 import type { JobContext, Worker } from "./worker";
+import { availableBackends } from "@ferry/db/testing";
 import { jobRowsSql, openBackend, sleep, startTestWorker, waitUntil, type Backend, type JobRow } from "../test/harness";
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -36,7 +37,7 @@ describe("job catalog types", () => {
   });
 });
 
-describe.each<Backend>(["pglite", "postgres"])("startWorker on %s", (backend) => {
+describe.each<Backend>(await availableBackends())("startWorker on %s", (backend) => {
   it("works a sent tenant job with its validated payload and counts it", async () => {
     const database = await setup(backend);
     const seen: Array<{ payload: unknown; context: JobContext }> = [];
