@@ -3,9 +3,9 @@ import { PGlite } from "@electric-sql/pglite";
 import { createLogger } from "@ferry/observability";
 import pg from "pg";
 import { startWorker, type HandlerMap, type StartWorkerOptions, type Worker } from "../src/worker";
-import { createScratchDatabase } from "@ferry/db/testing";
+import { createScratchDatabase, type Backend } from "@ferry/db/testing";
 
-export type Backend = "pglite" | "postgres";
+export type { Backend } from "@ferry/db/testing";
 
 /** Keeps log lines in memory so tests stay quiet and can inspect them. */
 export function memoryLogger() {
