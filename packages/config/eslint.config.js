@@ -1,6 +1,7 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import { boundaries } from "./boundaries.js";
+import { syncStateOwner } from "./sync-state.js";
 
 /** Shared lint rules: correctness over taste; formatting is left to the editor. */
 export const ferryLint = tseslint.config(
@@ -39,6 +40,7 @@ export const ferryLint = tseslint.config(
     rules: { "no-console": "off" },
   },
   ...boundaries,
+  ...syncStateOwner,
 );
 
 export default ferryLint;

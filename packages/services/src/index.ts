@@ -57,3 +57,4 @@ export { queueSyncRun, type SyncJobSender, type SyncJobName, type SyncRunKind } 
 export { markEmailVerified, queueVerificationMail, sendVerificationMail } from "./account/verification";
 export { undoSignUp } from "./account/undo-sign-up";
 export { emailAddress, fieldPath, idText, malformedText, text, textProblem } from "./text";
+export * from "./sync-state";

@@ -1,6 +1,6 @@
 import type { Connection } from "jsforce";
 import { pgErrorCode, salesforceConnections, syncStates, withTenant, type DatabaseHandle } from "@ferry/db";
-import { recordInitialSyncFinished, recordSyncFailure } from "@ferry/services";
+import { beginRun, finishRun, recordInitialSyncFinished, recordSyncFailure, setSyncState, type RunKind } from "@ferry/services";
 import {
   ApiBudget,
   type ApiBudgetOptions,
@@ -14,7 +14,6 @@ import {
 } from "@ferry/salesforce";
 import { ProgressReporter, type SyncEmitter } from "./progress";
 import { emitSyncStatus, failForCredentials, pauseForApiLimit } from "./store/outcomes";
-import { beginRun, finishRun, setSyncState, type RunKind } from "./store/runs";
 
 export interface SyncLogger {
   info(obj: object, msg?: string): void;

@@ -6,7 +6,7 @@ import { soqlDateTime, soqlString, SYNC_OBJECTS, toSyncedRow } from "./shape/obj
 import { cycleReadShape, withSchemaRetry, type ReadShape } from "./shape/read-shape";
 import { rereadRetriedRecords } from "./reread";
 import { StagedChunk, upsertStaged, withStagedChunk } from "./store/stage";
-import { addRunObjectCounts, ensureRunObject } from "./store/runs";
+import { addRunObjectCounts, ensureRunObject } from "@ferry/services";
 
 type Checkpoint = typeof syncCheckpoints.$inferSelect;
 type Page = QueryPage<Record<string, unknown>>;

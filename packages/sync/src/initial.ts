@@ -4,8 +4,8 @@ import { createQueryJob, readResultsPage, waitForQueryJob, compositeGets, nextPa
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
 import { csvRowReader, describedFields, describePath, soqlString, SYNC_OBJECTS, toSyncedRow, type RecordShape } from "./shape/objects";
 import { loadReadShape, withSchemaRetry, type ReadShape } from "./shape/read-shape";
+import { addRunObjectCounts, ensureRunObject, setRunPhase, startRunObject } from "@ferry/services";
 import { analyzeRecords, StagedChunk, upsertStaged, withStagedChunk, type UpsertCounts } from "./store/stage";
-import { addRunObjectCounts, ensureRunObject, setRunPhase } from "./store/runs";
 import { ChunkQueue } from "./store/queue";
 
 type Checkpoint = typeof syncCheckpoints.$inferSelect;
@@ -219,17 +219,7 @@ class ObjectWriter {
   private async start(object: string): Promise<void> {
     const { ctx } = this.run;
     const totals = await withTenant({ db: ctx.database.db, tenantId: ctx.tenantId }, async (tx) => {
-      await tx
-        .update(syncRunObjects)
-        .set({ status: "in_progress", startedAt: new Date() })
-        .where(
-          and(
-            eq(syncRunObjects.runId, ctx.runId),
-            eq(syncRunObjects.object, object),
-            eq(syncRunObjects.operation, "pull_updates"),
-            eq(syncRunObjects.status, "queued"),
-          ),
-        );
+      await startRunObject(tx, ctx.runId, object, "pull_updates");
       return (
         await tx
           .select()

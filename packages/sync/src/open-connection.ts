@@ -1,7 +1,6 @@
-import { sql } from "drizzle-orm";
 import type { Connection } from "jsforce";
 import { salesforceConnections, withTenant, type Database } from "@ferry/db";
-import { createNotification, openSecret } from "@ferry/services";
+import { createNotification, openSecret, recordLoginAccepted, recordLoginRefused } from "@ferry/services";
 import { login, SalesforceClientError, translateSalesforceError } from "@ferry/salesforce";
 
 export type { LoginHostChoice } from "@ferry/services";
@@ -19,13 +18,10 @@ export interface OpenConnectionOptions {
 async function recordLoginOutcome(db: Database, tenantId: string, outcome: { ok: true } | { ok: false; error: SalesforceClientError }) {
   await withTenant({ db, tenantId }, async (tx) => {
     if (outcome.ok) {
-      await tx.update(salesforceConnections).set({ consecutiveLoginFailures: 0, lastLoginAt: new Date(), updatedAt: new Date() });
+      await recordLoginAccepted(tx);
     } else if (outcome.error.authFailure) {
-      const [row] = await tx
-        .update(salesforceConnections)
-        .set({ consecutiveLoginFailures: sql`${salesforceConnections.consecutiveLoginFailures} + 1`, lastError: outcome.error.message, updatedAt: new Date() })
-        .returning({ failures: salesforceConnections.consecutiveLoginFailures });
-      if (row?.failures === MAX_CONSECUTIVE_LOGIN_FAILURES) {
+      const failures = await recordLoginRefused(tx, outcome.error.message);
+      if (failures === MAX_CONSECUTIVE_LOGIN_FAILURES) {
         await createNotification(
           tx,
           { tenantId },

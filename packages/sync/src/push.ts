@@ -1,17 +1,15 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { pushQueue, syncErrors, withTenant, type Transaction } from "@ferry/db";
+import { asc, inArray, sql } from "drizzle-orm";
+import { pushQueue, withTenant } from "@ferry/db";
+import { addRunObjectCounts, ensureRunObject, markPushesInFlight, recordPushFailures, resolvePushErrors, settlePushes } from "@ferry/services";
 import { queryPage } from "@ferry/salesforce";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
 import { soqlString } from "./shape/objects";
 import { FERRY_CALL_OPTIONS } from "./stream/apply";
-import { addRunObjectCounts, ensureRunObject } from "./store/runs";
 
 /** sObject Collections accept at most 200 records per call. */
 export const PUSH_BATCH = 200;
 /** Record-level lock errors are retried this many times across push runs before the edit fails. */
 const MAX_RECORD_ATTEMPTS = 3;
-
-type Queued = typeof pushQueue.$inferSelect;
 
 interface PendingRecord {
   object: string;
@@ -87,7 +85,7 @@ async function pushBatch(run: RunScope, object: string, batch: PendingRecord[]):
   const { ctx, api } = run;
   const scope = { db: ctx.database.db, tenantId: ctx.tenantId };
   const allIds = batch.map((r) => r.pushIds).flat();
-  await withTenant(scope, (tx) => tx.update(pushQueue).set({ state: "in_flight", updatedAt: new Date() }).where(inArray(pushQueue.id, allIds)));
+  await withTenant(scope, (tx) => markPushesInFlight(tx, allIds));
 
   const current = await queryPage<{ Id: string; SystemModstamp: string }>(
     api,
@@ -114,7 +112,6 @@ async function pushBatch(run: RunScope, object: string, batch: PendingRecord[]):
     : [];
 
   await withTenant(scope, async (tx) => {
-    const now = new Date();
     const succeeded: PendingRecord[] = [];
     const requeued: { record: PendingRecord; code: string; message: string }[] = [];
     const failed: { record: PendingRecord; code: string; message: string }[] = [];
@@ -138,7 +135,7 @@ async function pushBatch(run: RunScope, object: string, batch: PendingRecord[]):
     }
 
     if (succeeded.length) {
-      await settle(
+      await settlePushes(
         tx,
         succeeded.flatMap((r) => r.pushIds),
         { state: "succeeded", errorCode: null, errorMessage: null },
@@ -149,20 +146,11 @@ async function pushBatch(run: RunScope, object: string, batch: PendingRecord[]):
         UPDATE sf_records r SET fields = r.fields || x.changes
         FROM jsonb_to_recordset(${accepted}::jsonb) AS x(sf_id text, changes jsonb)
         WHERE r.tenant_id = current_setting('app.tenant_id') AND r.object = ${object} AND r.sf_id = x.sf_id`);
-      await tx
-        .update(syncErrors)
-        .set({ state: "resolved", resolvedAt: now })
-        .where(
-          and(
-            eq(syncErrors.object, object),
-            inArray(
-              syncErrors.sfId,
-              succeeded.map((r) => r.sfId),
-            ),
-            eq(syncErrors.operation, "push_updates"),
-            inArray(syncErrors.state, ["open", "retrying"]),
-          ),
-        );
+      await resolvePushErrors(
+        tx,
+        object,
+        succeeded.map((r) => r.sfId),
+      );
     }
     // Each distinct outcome is one statement; messages differ per record only when Salesforce's do.
     const groups = new Map<string, { state: "queued" | "failed" | "conflict"; code: string; message: string; ids: string[] }>();
@@ -178,21 +166,14 @@ async function pushBatch(run: RunScope, object: string, batch: PendingRecord[]):
         groups.set(key, group);
       }
     }
-    for (const g of groups.values()) await settle(tx, g.ids, { state: g.state, errorCode: g.code, errorMessage: g.message });
-    if (failed.length) {
-      await tx.insert(syncErrors).values(
-        failed.map((f) => ({
-          tenantId: ctx.tenantId,
-          runId: ctx.runId,
-          level: "record" as const,
-          object,
-          sfId: f.record.sfId,
-          operation: "push_updates",
-          code: f.code,
-          message: f.message,
-        })),
-      );
-    }
+    for (const g of groups.values()) await settlePushes(tx, g.ids, { state: g.state, errorCode: g.code, errorMessage: g.message });
+    await recordPushFailures(
+      tx,
+      ctx.tenantId,
+      ctx.runId,
+      object,
+      failed.map((f) => ({ sfId: f.record.sfId, code: f.code, message: f.message })),
+    );
     await addRunObjectCounts(tx, ctx.runId, object, "push_updates", {
       processed: batch.length,
       updated: succeeded.length,
@@ -202,11 +183,4 @@ async function pushBatch(run: RunScope, object: string, batch: PendingRecord[]):
     });
   });
   run.progress.update({ object, phase: "pushing", total: null, processed: batch.length, created: 0, updated: send.length, failed: 0 }, true);
-}
-
-async function settle(tx: Transaction, ids: string[], outcome: Pick<Queued, "state" | "errorCode" | "errorMessage">) {
-  await tx
-    .update(pushQueue)
-    .set({ ...outcome, attempts: sql`${pushQueue.attempts} + 1`, updatedAt: new Date() })
-    .where(inArray(pushQueue.id, ids));
 }

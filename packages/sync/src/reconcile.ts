@@ -5,7 +5,7 @@ import { countRecords, queryPage } from "@ferry/salesforce";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
 import { describeObject, recordShape, selectFields, soqlString, SYNC_OBJECTS, toSyncedRow, type RecordShape } from "./shape/objects";
 import { StagedChunk, upsertStaged, withStagedChunk } from "./store/stage";
-import { addRunObjectCounts, ensureRunObject } from "./store/runs";
+import { addRunObjectCounts, ensureRunObject } from "@ferry/services";
 
 /**
  * Daily safety net (the first one a day after the initial sync): per object, Salesforce's count

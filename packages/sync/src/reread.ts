@@ -1,5 +1,5 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
 import { syncErrors, withTenant } from "@ferry/db";
+import { retriedReadErrors, settleRetriedReads } from "@ferry/services";
 import { queryPage, SalesforceApiError } from "@ferry/salesforce";
 import type { RunScope } from "./engine";
 import { soqlString, toSyncedRow } from "./shape/objects";
@@ -16,19 +16,7 @@ const IDS_PER_QUERY = 200;
 export async function rereadRetriedRecords(run: RunScope, object: string, read: ReadShape): Promise<number> {
   const { ctx, api } = run;
   const scope = { db: ctx.database.db, tenantId: ctx.tenantId };
-  const retried = await withTenant(scope, (tx) =>
-    tx
-      .select({ sfId: syncErrors.sfId })
-      .from(syncErrors)
-      .where(
-        and(
-          eq(syncErrors.level, "record"),
-          eq(syncErrors.object, object),
-          eq(syncErrors.state, "retrying"),
-          sql`coalesce(${syncErrors.operation}, '') not like 'push%'`,
-        ),
-      ),
-  );
+  const retried = await withTenant(scope, (tx) => tx.select({ sfId: syncErrors.sfId }).from(syncErrors).where(retriedReadErrors(object)));
   const ids = [...new Set(retried.map((r) => r.sfId).filter((id): id is string => Boolean(id)))];
   for (let k = 0; k < ids.length; k += IDS_PER_QUERY) {
     const slice = ids.slice(k, k + IDS_PER_QUERY);
@@ -54,23 +42,7 @@ export async function rereadRetriedRecords(run: RunScope, object: string, read: 
     const succeeded = slice.filter((id) => !failed.has(id));
     await withStagedChunk(ctx.database, ctx.tenantId, chunk, async (tx) => {
       await upsertStaged(tx, object, chunk);
-      const mine = and(
-        eq(syncErrors.level, "record"),
-        eq(syncErrors.object, object),
-        eq(syncErrors.state, "retrying"),
-        sql`coalesce(${syncErrors.operation}, '') not like 'push%'`,
-      );
-      if (succeeded.length)
-        await tx
-          .update(syncErrors)
-          .set({ state: "resolved", resolvedAt: new Date() })
-          .where(and(mine, inArray(syncErrors.sfId, succeeded)));
-      for (const [id, answer] of failed) {
-        await tx
-          .update(syncErrors)
-          .set({ state: "open", code: answer.code, message: answer.message, runId: ctx.runId, createdAt: new Date() })
-          .where(and(mine, eq(syncErrors.sfId, id)));
-      }
+      await settleRetriedReads(tx, ctx.runId, object, succeeded, failed);
     });
   }
   return ids.length;

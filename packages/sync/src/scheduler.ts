@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
-import { syncRuns, withTenant, type DatabaseHandle, rowsOf } from "@ferry/db";
+import { withTenant, type DatabaseHandle, rowsOf } from "@ferry/db";
+import { abandonQueuedRun, queueRun, type RunKind } from "@ferry/services";
 import type { SyncJobName, SyncJobPayload } from "./jobs";
 
 export interface ScheduleDependencies {
@@ -97,20 +98,18 @@ export async function scheduleSyncWork(deps: ScheduleDependencies): Promise<{ te
     else if (catchUp || !lastSynced || now.getTime() - lastSynced.getTime() >= interval * 60_000) job = "sync.incremental";
     else if (!lastReconcile || lastReconcile < reconcileBefore) job = "sync.reconcile";
     if (!job) continue;
-    const kind = job.slice("sync.".length) as (typeof syncRuns.$inferInsert)["kind"];
+    const kind = job.slice("sync.".length) as RunKind;
     const runId = await withTenant({ db: deps.database.db, tenantId: tenant.tenant_id }, async (tx) => {
-      const [run] = await tx.insert(syncRuns).values({ tenantId: tenant.tenant_id, kind, status: "queued", phase: "counting" }).returning({ id: syncRuns.id });
+      const run = await queueRun(tx, tenant.tenant_id, kind);
       // The run takes the stream's request over; a stream that meets another gap asks again.
       if (job === "sync.incremental" && catchUp) await tx.execute(sql`UPDATE cdc_streams SET catch_up_objects = NULL, updated_at = now()`);
-      return run!.id;
+      return run.id;
     });
     try {
       await deps.send(job, { tenantId: tenant.tenant_id, runId, ...(job === "sync.incremental" && catchUp ? { objects: catchUp } : {}) });
       sent.push({ tenantId: tenant.tenant_id, job });
     } catch (error) {
-      await withTenant({ db: deps.database.db, tenantId: tenant.tenant_id }, (tx) =>
-        tx.update(syncRuns).set({ status: "failed", error: "The job could not be queued.", finishedAt: new Date() }).where(sql`${syncRuns.id} = ${runId}`),
-      );
+      await withTenant({ db: deps.database.db, tenantId: tenant.tenant_id }, (tx) => abandonQueuedRun(tx, runId, { failed: "The job could not be queued." }));
       throw error;
     }
   }

@@ -1,7 +1,8 @@
 import { z } from "zod";
-import { salesforceConnections, withTenant } from "@ferry/db";
+import { withTenant } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { requireRole, type TenantContext } from "../context";
+import { setConnectionStatus } from "../sync-state/connection";
 import { loadConnection, requireState } from "./stored";
 
 export const confirmInput = z.object({
@@ -15,7 +16,7 @@ export async function confirmCredentials({ ctx, input }: { ctx: TenantContext; i
   return withTenant(ctx, async (tx) => {
     const row = requireState(await loadConnection(tx), ["fields_synced"], "confirm the credentials");
     const now = new Date();
-    await tx.update(salesforceConnections).set({ state: "confirmed", confirmedAt: now, updatedAt: now });
+    await setConnectionStatus(tx, "confirmed", { confirmedAt: now });
     await recordAudit(tx, ctx, {
       action: "salesforce.credentials.confirm",
       targetType: "salesforce_connection",

@@ -3,6 +3,7 @@ import { recordAudit } from "../audit/record";
 import type { TenantContext } from "../context";
 import type { OrgSummary } from "./gateway";
 import type { LoginHostChoice } from "./hosts";
+import { recordLoginAccepted, setConnectionStatus } from "../sync-state/connection";
 import type { ConnectionRow } from "./stored";
 
 /** How the sync user logs in, as stored: sealed secrets and when and by whom each was set. */
@@ -57,22 +58,17 @@ export async function saveLogin(
     syncUsername: summary.syncUsername,
     apiDailyLimit: summary.apiDailyLimit,
     orgIsSandbox: summary.isSandbox ?? loginHost === "sandbox",
-    consecutiveLoginFailures: 0,
-    lastError: null,
-    lastLoginAt: now,
     validatedAt: now,
     updatedAt: now,
-    ...(locked
-      ? {}
-      : {
-          state: orgChanged || userChanged || !current || current.state === "not_connected" ? ("validated" as const) : current.state,
-          ...(orgChanged || userChanged ? { fieldsSyncedAt: null } : {}),
-        }),
   };
   await tx
     .insert(salesforceConnections)
     .values({ tenantId: ctx.tenantId, ...values })
     .onConflictDoUpdate({ target: salesforceConnections.tenantId, set: values });
+  await recordLoginAccepted(tx);
+  if (!locked && (orgChanged || userChanged || !current || current.state === "not_connected")) {
+    await setConnectionStatus(tx, "validated", orgChanged || userChanged ? { fieldsSyncedAt: null } : {});
+  }
   await recordAudit(tx, ctx, {
     action: input.action,
     targetType: "salesforce_connection",

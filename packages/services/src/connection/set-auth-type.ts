@@ -4,6 +4,7 @@ import { recordAudit } from "../audit/record";
 import { requireRole, type TenantContext } from "../context";
 import { ConflictError, ValidationError } from "../errors";
 import type { SalesforceRuntime } from "./gateway";
+import { resetConnectionStatus } from "../sync-state/connection";
 import { CONFIRMED_STATES, loadConnection } from "./stored";
 
 export const authTypeInput = z.object({ authType: z.enum(connectionAuthTypes) });
@@ -34,7 +35,6 @@ export async function setAuthType({
     if (row?.authType === authType) return { authType, changed: false };
     const reset = {
       authType,
-      state: "not_connected" as const,
       username: null,
       password: null,
       securityToken: null,
@@ -51,10 +51,6 @@ export async function setAuthType({
       apiDailyLimit: null,
       orgIsSandbox: null,
       loginUrl: null,
-      validatedAt: null,
-      fieldsSyncedAt: null,
-      consecutiveLoginFailures: 0,
-      lastError: null,
       updatedAt: new Date(),
     };
     await tx.delete(fieldMappings);
@@ -63,6 +59,7 @@ export async function setAuthType({
       .insert(salesforceConnections)
       .values({ tenantId: ctx.tenantId, ...reset })
       .onConflictDoUpdate({ target: salesforceConnections.tenantId, set: reset });
+    await resetConnectionStatus(tx);
     await recordAudit(tx, ctx, {
       action: "salesforce.auth_type.set",
       targetType: "salesforce_connection",

@@ -1,8 +1,9 @@
-import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { salesforceConnections, syncRuns, withTenant } from "@ferry/db";
+import { withTenant } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { requireRole, type TenantContext } from "../context";
+import { setConnectionStatus } from "../sync-state/connection";
+import { abandonQueuedRun, queueRun } from "../sync-state/runs";
 import type { SalesforceRuntime } from "./gateway";
 import { loadConnection, requireState } from "./stored";
 
@@ -29,28 +30,22 @@ export async function startSalesforceSync({
   const run = await withTenant(ctx, async (tx) => {
     const row = requireState(await loadConnection(tx), ["ready"], "start the sync");
     const now = new Date();
-    const [created] = await tx
-      .insert(syncRuns)
-      .values({ tenantId: ctx.tenantId, kind: "initial", status: "queued", phase: "counting", startedAt: now })
-      .returning({ id: syncRuns.id, status: syncRuns.status, startedAt: syncRuns.startedAt });
-    await tx.update(salesforceConnections).set({ state: "syncing", syncEnabled: true, syncStartedAt: now, updatedAt: now });
+    const created = await queueRun(tx, ctx.tenantId, "initial", now);
+    await setConnectionStatus(tx, "syncing", { syncEnabled: true, syncStartedAt: now });
     await recordAudit(tx, ctx, {
       action: "salesforce.sync.start",
       targetType: "sync_run",
-      targetId: created!.id,
+      targetId: created.id,
       details: { orgId: row.orgId, kind: "initial" },
     });
-    return created!;
+    return created;
   });
   try {
     await runtime.enqueueInitialSync({ tenantId: ctx.tenantId, runId: run.id });
   } catch (error) {
     await withTenant(ctx, async (tx) => {
-      await tx
-        .update(syncRuns)
-        .set({ status: "failed", error: "The initial sync could not be queued.", finishedAt: new Date() })
-        .where(and(eq(syncRuns.id, run.id)));
-      await tx.update(salesforceConnections).set({ state: "ready", syncEnabled: false, syncStartedAt: null, updatedAt: new Date() });
+      await abandonQueuedRun(tx, run.id, { failed: "The initial sync could not be queued." });
+      await setConnectionStatus(tx, "ready", { syncEnabled: false, syncStartedAt: null });
       await recordAudit(tx, ctx, { action: "salesforce.sync.start", outcome: "failure", targetType: "sync_run", targetId: run.id, reason: "enqueue failed" });
     });
     throw error;

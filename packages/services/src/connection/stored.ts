@@ -1,8 +1,8 @@
-import { eq } from "drizzle-orm";
 import { salesforceConnections, withTenant, type Transaction } from "@ferry/db";
 import type { TenantContext } from "../context";
 import { ConflictError, SalesforceError } from "../errors";
 import { openSecret } from "../secrets/seal";
+import { recordLoginAccepted, recordLoginRefused } from "../sync-state/connection";
 import type { SalesforceCredentials, SalesforceRuntime } from "./gateway";
 
 export type ConnectionRow = typeof salesforceConnections.$inferSelect;
@@ -87,19 +87,12 @@ export async function withStoredLogin<T>(
   try {
     const result = await call(credentials, row);
     if (row.consecutiveLoginFailures > 0) {
-      await withTenant(ctx, (tx) =>
-        tx.update(salesforceConnections).set({ consecutiveLoginFailures: 0, lastError: null }).where(eq(salesforceConnections.tenantId, ctx.tenantId)),
-      );
+      await withTenant(ctx, recordLoginAccepted);
     }
     return result;
   } catch (error) {
     if (error instanceof SalesforceError && isAuthFailure(error)) {
-      await withTenant(ctx, (tx) =>
-        tx
-          .update(salesforceConnections)
-          .set({ consecutiveLoginFailures: row.consecutiveLoginFailures + 1, lastError: error.message, updatedAt: new Date() })
-          .where(eq(salesforceConnections.tenantId, ctx.tenantId)),
-      );
+      await withTenant(ctx, (tx) => recordLoginRefused(tx, error.message));
     }
     throw error;
   }

@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { fieldCatalog, fieldMappings, salesforceConnections, withTenant } from "@ferry/db";
+import { fieldCatalog, fieldMappings, withTenant } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { requireRole, type TenantContext } from "../context";
 import { ConflictError, ValidationError } from "../errors";
 import type { DescribedField, SalesforceRuntime } from "../connection/gateway";
 import { loadConnection, requireState, withStoredLogin } from "../connection/stored";
 import { defaultFerryField } from "../mappings/ferry-fields";
+import { setConnectionStatus } from "../sync-state/connection";
 
 const apiName = z
   .string()
@@ -78,7 +79,7 @@ export async function commitFieldCatalog({
     await tx.delete(fieldCatalog);
     for (let i = 0; i < catalogRows.length; i += 500) await tx.insert(fieldCatalog).values(catalogRows.slice(i, i + 500));
     if (mappingRows.length) await tx.insert(fieldMappings).values(mappingRows);
-    await tx.update(salesforceConnections).set({ state: "fields_synced", fieldsSyncedAt: now, updatedAt: now });
+    await setConnectionStatus(tx, "fields_synced", { fieldsSyncedAt: now });
     const counts = { fields: catalogRows.length, excluded: excluded.size, mappings: mappingRows.length };
     await recordAudit(tx, ctx, { action: "salesforce.fields.sync", targetType: "field_catalog", details: counts });
     return counts;

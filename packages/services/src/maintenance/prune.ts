@@ -1,6 +1,6 @@
 import { and, inArray, lt } from "drizzle-orm";
 import { emailOutbox, invitations, sessions, verifications, type PlatformDatabase, type Transaction } from "@ferry/db";
-import { pruneSyncHistory } from "../history/prune";
+import { pruneSyncHistory } from "../sync-state/prune";
 
 const DAY = 24 * 3600 * 1000;
 

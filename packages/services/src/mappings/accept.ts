@@ -1,7 +1,8 @@
-import { salesforceConnections, withTenant } from "@ferry/db";
+import { withTenant } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { requireRole, type TenantContext } from "../context";
 import { loadConnection, requireState } from "../connection/stored";
+import { setConnectionStatus } from "../sync-state/connection";
 
 /** The admin is done with the initial mappings: the flow moves on to Start Salesforce Sync. */
 export async function acceptMappings({ ctx }: { ctx: TenantContext }) {
@@ -9,7 +10,7 @@ export async function acceptMappings({ ctx }: { ctx: TenantContext }) {
   return withTenant(ctx, async (tx) => {
     requireState(await loadConnection(tx), ["confirmed", "ready"], "accept the mappings");
     const now = new Date();
-    await tx.update(salesforceConnections).set({ state: "ready", mappingsAcceptedAt: now, updatedAt: now });
+    await setConnectionStatus(tx, "ready", { mappingsAcceptedAt: now });
     await recordAudit(tx, ctx, { action: "salesforce.mappings.accept", targetType: "salesforce_connection" });
     return { state: "ready" as const };
   });

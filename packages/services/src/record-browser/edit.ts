@@ -1,11 +1,12 @@
 import { and, eq } from "drizzle-orm";
 import { z } from "zod";
-import { pushQueue, sfRecords, withTenant } from "@ferry/db";
+import { sfRecords, withTenant } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { requireRole, type TenantContext } from "../context";
 import { NotFoundError, ValidationError } from "../errors";
 import { queueSyncRun, type SyncJobSender } from "../sync-runs/enqueue";
-import { pushColumns, recordRefInput, twoWayFields } from "./view";
+import { queuePush } from "../sync-state/push-queue";
+import { recordRefInput, twoWayFields } from "./view";
 
 export const editRecordInput = recordRefInput.extend({
   changes: z
@@ -47,17 +48,21 @@ export async function editRecord({
       if ((record.fields[field] ?? null) !== value) changes[field] = value;
     }
     if (Object.keys(changes).length === 0) throw new ValidationError("Nothing changed: the values are the ones Ferry already has.");
-    const [push] = await tx
-      .insert(pushQueue)
-      .values({ tenantId: ctx.tenantId, object: edit.object, sfId: edit.sfId, changes, baseModstamp: record.systemModstamp, editedBy: ctx.actor.userId })
-      .returning(pushColumns);
+    const push = await queuePush(tx, {
+      tenantId: ctx.tenantId,
+      object: edit.object,
+      sfId: edit.sfId,
+      changes,
+      baseModstamp: record.systemModstamp,
+      editedBy: ctx.actor.userId,
+    });
     await recordAudit(tx, ctx, {
       action: "record.edit",
       targetType: edit.object,
       targetId: edit.sfId,
-      details: { fields: Object.keys(changes), pushId: push!.id },
+      details: { fields: Object.keys(changes), pushId: push.id },
     });
-    return push!;
+    return push;
   });
   const pushRunId = await queueSyncRun(ctx, runtime?.enqueueSync, "push").catch(() => null);
   return { ...push, pushRunId };

@@ -4,6 +4,7 @@ import { fieldCatalog, fieldMappings, pushQueue, sfRecords, syncErrors, withTena
 import { requireRole, type TenantContext } from "../context";
 import { NotFoundError } from "../errors";
 import { explainError } from "../sync-errors/explanations";
+import { pushColumns } from "../sync-state/push-queue";
 import { instanceUrlOf, salesforceRecordUrl } from "../sync-errors/list";
 import { BROWSABLE } from "./kinds";
 
@@ -26,16 +27,6 @@ export async function twoWayFields(tx: Transaction, object: string): Promise<Set
 }
 
 /** A push as the record page shows it; an edit returns the same so the page can show it queued at once. */
-export const pushColumns = {
-  id: pushQueue.id,
-  state: pushQueue.state,
-  changes: pushQueue.changes,
-  errorCode: pushQueue.errorCode,
-  errorMessage: pushQueue.errorMessage,
-  createdAt: pushQueue.createdAt,
-  updatedAt: pushQueue.updatedAt,
-};
-
 /** One record with every synced field (labelled from the catalog), its links, pushes and errors. */
 export async function viewRecord({ ctx, input }: { ctx: TenantContext; input: z.input<typeof recordRefInput> }) {
   requireRole(ctx, "viewer");

@@ -1,8 +1,9 @@
 import type { z } from "zod";
-import { syncErrors, withTenant } from "@ferry/db";
+import { withTenant } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { requireRole, type TenantContext } from "../context";
 import { NotFoundError } from "../errors";
+import { decideSyncErrors } from "../sync-state/errors";
 import { errorSelectionInput, selectionWhere } from "./select";
 
 /** Hides errors the admin has decided to live with; they stay exportable under "Ignored". */
@@ -10,11 +11,7 @@ export async function ignoreSyncErrors({ ctx, input }: { ctx: TenantContext; inp
   requireRole(ctx, "admin");
   const selection = errorSelectionInput.parse(input);
   return withTenant(ctx, async (tx) => {
-    const rows = await tx
-      .update(syncErrors)
-      .set({ state: "ignored", resolvedAt: new Date() })
-      .where(selectionWhere(selection, ["open", "retrying"]))
-      .returning({ id: syncErrors.id });
+    const rows = await decideSyncErrors(tx, selectionWhere(selection, ["open", "retrying"]), "ignored");
     if (rows.length === 0) throw new NotFoundError("No open errors match; they may have been ignored or resolved already.");
     await recordAudit(tx, ctx, {
       action: "sync_errors.ignore",

@@ -1,10 +1,12 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import type { z } from "zod";
-import { pushQueue, syncErrors, syncRuns, withTenant } from "@ferry/db";
+import { syncRuns, withTenant } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { requireRole, type TenantContext } from "../context";
 import { NotFoundError } from "../errors";
 import { queueSyncRun, type SyncJobSender, type SyncRunKind } from "../sync-runs/enqueue";
+import { decideSyncErrors } from "../sync-state/errors";
+import { requeueFailedPushes } from "../sync-state/push-queue";
 import { errorSelectionInput, selectionWhere } from "./select";
 
 /**
@@ -25,30 +27,13 @@ export async function retrySyncErrors({
   requireRole(ctx, "admin");
   const selection = errorSelectionInput.parse(input);
   const outcome = await withTenant(ctx, async (tx) => {
-    const rows = await tx
-      .update(syncErrors)
-      .set({ state: "retrying", resolvedAt: null })
-      .where(selectionWhere(selection, ["open", "ignored"]))
-      .returning({
-        id: syncErrors.id,
-        level: syncErrors.level,
-        runId: syncErrors.runId,
-        object: syncErrors.object,
-        sfId: syncErrors.sfId,
-        operation: syncErrors.operation,
-        code: syncErrors.code,
-      });
+    const rows = await decideSyncErrors(tx, selectionWhere(selection, ["open", "ignored"]), "retrying");
     if (rows.length === 0) throw new NotFoundError("No open errors match; they may have been retried or resolved already.");
     let requeued = 0;
     const pushed = rows.filter((r) => r.operation?.startsWith("push") && r.object && r.sfId);
     for (const object of new Set(pushed.map((r) => r.object!))) {
       const ids = pushed.filter((r) => r.object === object).map((r) => r.sfId!);
-      const again = await tx
-        .update(pushQueue)
-        .set({ state: "queued", errorCode: null, errorMessage: null, updatedAt: new Date(), attempts: sql`0` })
-        .where(and(eq(pushQueue.object, object), inArray(pushQueue.sfId, ids), inArray(pushQueue.state, ["failed", "conflict"])))
-        .returning({ id: pushQueue.id });
-      requeued += again.length;
+      requeued += await requeueFailedPushes(tx, object, ids);
     }
     await recordAudit(tx, ctx, {
       action: "sync_errors.retry",

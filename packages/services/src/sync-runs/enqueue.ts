@@ -1,9 +1,10 @@
 import { and, eq, inArray } from "drizzle-orm";
-import { salesforceConnections, syncCheckpoints, syncRuns, syncStates, withTenant, type syncRunKinds } from "@ferry/db";
+import { salesforceConnections, syncCheckpoints, syncRuns, syncStates, withTenant } from "@ferry/db";
 import type { TenantJobName } from "@ferry/jobs";
 import type { TenantContext } from "../context";
+import { abandonQueuedRun, queueRun, type RunKind } from "../sync-state/runs";
 
-export type SyncRunKind = (typeof syncRunKinds)[number];
+export type SyncRunKind = RunKind;
 export type SyncJobName = TenantJobName;
 
 /** Sends a tenant's sync job to the per-tenant queue (the worker's `send`); null when the queue declined a duplicate. */
@@ -42,8 +43,7 @@ export async function queueSyncRun(ctx: Pick<TenantContext, "db" | "tenantId">, 
       .where(and(eq(syncRuns.kind, kind), eq(syncRuns.status, "queued")))
       .limit(1);
     if (waiting) return null;
-    const [run] = await tx.insert(syncRuns).values({ tenantId: ctx.tenantId, kind, status: "queued", phase: "counting" }).returning({ id: syncRuns.id });
-    return run!.id;
+    return (await queueRun(tx, ctx.tenantId, kind)).id;
   });
   if (!runId) return null;
   let jobId: string | null;
@@ -51,20 +51,13 @@ export async function queueSyncRun(ctx: Pick<TenantContext, "db" | "tenantId">, 
     jobId = await send(`sync.${kind}`, { tenantId: ctx.tenantId, runId });
   } catch (error) {
     // A queued run nobody will work would block the scheduler for this tenant.
-    if (kind !== "initial") {
-      await withTenant(ctx, (tx) =>
-        tx
-          .update(syncRuns)
-          .set({ status: "failed", error: "The job could not be queued.", finishedAt: new Date() })
-          .where(and(eq(syncRuns.id, runId), eq(syncRuns.status, "queued"))),
-      );
-    }
+    if (kind !== "initial") await withTenant(ctx, (tx) => abandonQueuedRun(tx, runId, { failed: "The job could not be queued." }));
     throw error;
   }
   if (jobId === null && kind !== "initial") {
     // The queue declined it as a duplicate: a waiting job already does this work, and a run row
     // without a job would keep the scheduler away from the tenant.
-    await withTenant(ctx, (tx) => tx.delete(syncRuns).where(and(eq(syncRuns.id, runId), eq(syncRuns.status, "queued"))));
+    await withTenant(ctx, (tx) => abandonQueuedRun(tx, runId, "dropped"));
     return null;
   }
   return runId;

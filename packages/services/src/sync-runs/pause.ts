@@ -1,27 +1,19 @@
-import { inArray } from "drizzle-orm";
-import { salesforceConnections, syncStates, withTenant } from "@ferry/db";
+import { withTenant } from "@ferry/db";
 import { recordAudit } from "../audit/record";
 import { requireRole, type TenantContext } from "../context";
+import { setConnectionStatus } from "../sync-state/connection";
+import { setSyncState } from "../sync-state/state";
 
 /** Marketo's "Disable Sync": scheduled cycles stop and a running job stops before its next run starts. */
 export async function setSyncPaused({ ctx, input }: { ctx: TenantContext; input: { paused: boolean } }) {
   requireRole(ctx, "admin");
   return withTenant(ctx, async (tx) => {
-    const now = new Date();
-    const patch = {
+    await setSyncState(tx, ctx.tenantId, {
       pausedByAdmin: input.paused,
-      state: input.paused ? ("paused" as const) : ("idle" as const),
+      state: input.paused ? "paused" : "idle",
       message: input.paused ? "Sync paused by an admin" : null,
-      updatedAt: now,
-    };
-    await tx
-      .insert(syncStates)
-      .values({ tenantId: ctx.tenantId, ...patch })
-      .onConflictDoUpdate({ target: syncStates.tenantId, set: patch });
-    await tx
-      .update(salesforceConnections)
-      .set({ state: input.paused ? "paused" : "syncing", updatedAt: now })
-      .where(inArray(salesforceConnections.state, input.paused ? ["syncing"] : ["paused"]));
+    });
+    await setConnectionStatus(tx, input.paused ? "paused" : "syncing", {}, input.paused ? ["syncing"] : ["paused"]);
     await recordAudit(tx, ctx, { action: input.paused ? "sync.pause" : "sync.resume", targetType: "sync" });
     return { paused: input.paused };
   });

@@ -2,21 +2,19 @@ import { and, eq, sql } from "drizzle-orm";
 import {
   syncRunObjects,
   syncRuns,
-  syncStates,
   withTenant,
   type DatabaseHandle,
   type Transaction,
   type syncOperations,
   type syncRunKinds,
   type syncRunStatuses,
-  type syncStateKinds,
 } from "@ferry/db";
-import { settleJobErrors } from "./job-errors";
+import { settleJobErrors } from "./errors";
+import { setSyncState } from "./state";
 
 export type RunKind = (typeof syncRunKinds)[number];
 export type RunStatus = (typeof syncRunStatuses)[number];
 export type RunOperation = (typeof syncOperations)[number];
-export type SyncStateKind = (typeof syncStateKinds)[number];
 
 export interface CounterDelta {
   processed?: number;
@@ -30,6 +28,26 @@ export interface CounterDelta {
 
 /** Where each kind of run starts: only the initial sync counts before it reads. */
 const FIRST_PHASE = { initial: "counting", incremental: "reading", push: "pushing", reconcile: "reconciling" } as const;
+
+/** A run waiting for its job: started by an admin, a retry, an edit or the scheduler. */
+export async function queueRun(tx: Transaction, tenantId: string, kind: RunKind, startedAt?: Date) {
+  const [run] = await tx
+    .insert(syncRuns)
+    .values({ tenantId, kind, status: "queued", phase: "counting", ...(startedAt ? { startedAt } : {}) })
+    .returning({ id: syncRuns.id, status: syncRuns.status, startedAt: syncRuns.startedAt });
+  return run!;
+}
+
+/**
+ * The queue did not take a queued run's job. `failed`: sending threw, so the run is failed with
+ * `error`; `dropped`: the queue declined it as a duplicate, so the run row goes (a waiting job does
+ * the work). Either way no queued run is left that nobody will work: it would keep the scheduler away.
+ */
+export async function abandonQueuedRun(tx: Transaction, runId: string, how: { failed: string } | "dropped"): Promise<void> {
+  const queued = and(eq(syncRuns.id, runId), eq(syncRuns.status, "queued"));
+  if (how === "dropped") await tx.delete(syncRuns).where(queued);
+  else await tx.update(syncRuns).set({ status: "failed", error: how.failed, finishedAt: new Date() }).where(queued);
+}
 
 /** Marks the run as moving; creates it when the job arrived without a stored run (a scheduled cycle). */
 export async function beginRun(handle: DatabaseHandle, tenantId: string, runId: string, kind: RunKind): Promise<void> {
@@ -69,6 +87,16 @@ export async function ensureRunObject(
       target: [syncRunObjects.tenantId, syncRunObjects.runId, syncRunObjects.object, syncRunObjects.operation],
       set: total === undefined ? { status } : { status, total },
     });
+}
+
+/** An object the run planned (queued) starts now. */
+export async function startRunObject(tx: Transaction, runId: string, object: string, operation: RunOperation): Promise<void> {
+  await tx
+    .update(syncRunObjects)
+    .set({ status: "in_progress", startedAt: new Date() })
+    .where(
+      and(eq(syncRunObjects.runId, runId), eq(syncRunObjects.object, object), eq(syncRunObjects.operation, operation), eq(syncRunObjects.status, "queued")),
+    );
 }
 
 export async function addRunObjectCounts(
@@ -135,11 +163,4 @@ export async function finishRun(tx: Transaction, runId: string, end: RunEnd): Pr
       .set({ status: end.status, finishedAt: new Date() })
       .where(and(eq(syncRunObjects.runId, runId), eq(syncRunObjects.status, "in_progress")));
   }
-}
-
-export async function setSyncState(tx: Transaction, tenantId: string, patch: Partial<Omit<typeof syncStates.$inferInsert, "tenantId">>): Promise<void> {
-  await tx
-    .insert(syncStates)
-    .values({ tenantId, ...patch, updatedAt: new Date() })
-    .onConflictDoUpdate({ target: syncStates.tenantId, set: { ...patch, updatedAt: new Date() } });
 }
