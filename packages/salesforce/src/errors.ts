@@ -1,12 +1,29 @@
-/** Errors the engine decides on by code, never by message text. */
-export class SalesforceApiError extends Error {
+import { SalesforceError } from "@ferry/services";
+
+/**
+ * What Salesforce, or the way to it, answered: Ferry's typed SalesforceError (Salesforce's own
+ * code, a message that says what to fix) plus what a caller decides on, never the message text:
+ * the HTTP status of an API answer (0 when there was none), whether the credentials themselves
+ * were refused, and whether a retry can help. The engine and the connect flow throw this one class.
+ */
+export class SalesforceClientError extends SalesforceError {
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
-    readonly status: number,
+    readonly options: { cause?: unknown; authFailure?: boolean; retryable?: boolean; status?: number } = {},
   ) {
-    super(message);
-    this.name = "SalesforceApiError";
+    super(code, message, { cause: options.cause });
+  }
+  /** The HTTP status Salesforce answered with; 0 for an answer that was not an HTTP error (a failed job, a malformed value). */
+  get status(): number {
+    return this.options.status ?? 0;
+  }
+  /** The credentials themselves were refused (counts towards the login-failure stop). */
+  get authFailure(): boolean {
+    return this.options.authFailure ?? false;
+  }
+  override get retryable(): boolean {
+    return this.options.retryable ?? false;
   }
 }
 

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { syncCheckpoints, withTenant } from "@ferry/db";
-import { COMPOSITE_QUERIES, compositeGets, queryPage, type QueryPage, SalesforceApiError } from "@ferry/salesforce";
+import { COMPOSITE_QUERIES, compositeGets, queryPage, type QueryPage, SalesforceClientError } from "@ferry/salesforce";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
 import { soqlDateTime, soqlString, SYNC_OBJECTS, toSyncedRow } from "./shape/objects";
 import { cycleReadShape, withSchemaRetry, type ReadShape } from "./shape/read-shape";
@@ -44,7 +44,7 @@ export async function runIncrementalSync(ctx: SyncContext & { objects?: readonly
     const windows = ready.map((r) => changeWindowStart(r.checkpoint));
     const checked = windows.flatMap((start, k) => (start ? [k] : []));
     const answers = await compositeGets<unknown>(run.api, [...checked.flatMap((k) => replicationPaths(ready[k]!.object, windows[k]!)), ...direct.map(query)]);
-    const first = new Map<number, Page | SalesforceApiError>(direct.map((k, n) => [k, answers[2 * checked.length + n] as Page | SalesforceApiError]));
+    const first = new Map<number, Page | SalesforceClientError>(direct.map((k, n) => [k, answers[2 * checked.length + n] as Page | SalesforceClientError]));
     const covered = new Map<number, Date>();
     let latest: Date | undefined;
     const changed = new Set(ready.map((_, k) => k));
@@ -52,7 +52,7 @@ export async function runIncrementalSync(ctx: SyncContext & { objects?: readonly
       // Any answered window tells how far Salesforce's change tracking reaches at this request (a
       // 16-day-old Get Deleted window is refused while Get Updated's, up to 30 days, is answered).
       for (const a of [answers[2 * n], answers[2 * n + 1]]) {
-        const t = a instanceof SalesforceApiError ? Number.NaN : salesforceTime((a as { latestDateCovered?: string } | undefined)?.latestDateCovered);
+        const t = a instanceof SalesforceClientError ? Number.NaN : salesforceTime((a as { latestDateCovered?: string } | undefined)?.latestDateCovered);
         if (Number.isFinite(t) && (!latest || t < latest.getTime())) latest = new Date(t);
       }
       const verdict = windowVerdict(windows[k]!, answers[2 * n], answers[2 * n + 1]);
@@ -116,7 +116,7 @@ interface DeletedAnswer {
  * when either failed (a window too old, say): the object is queried.
  */
 function windowVerdict(start: Date, updated: unknown, deleted: unknown): { changed: boolean; covered: Date } | undefined {
-  if (updated instanceof SalesforceApiError || deleted instanceof SalesforceApiError) return undefined;
+  if (updated instanceof SalesforceClientError || deleted instanceof SalesforceClientError) return undefined;
   const u = updated as UpdatedAnswer;
   const d = deleted as DeletedAnswer;
   if (!Array.isArray(u?.ids) || !Array.isArray(d?.deletedRecords)) return undefined;
@@ -145,13 +145,13 @@ async function syncObjectIncremental(
   object: string,
   checkpoint: Checkpoint,
   shape: ReadShape,
-  firstPage: Page | SalesforceApiError,
+  firstPage: Page | SalesforceClientError,
 ): Promise<void> {
   const { ctx, api } = run;
   let read = shape;
   let lastModstamp = checkpoint.lastModstamp?.toISOString() ?? null;
   let lastId = checkpoint.lastId;
-  let prefetched: Page | SalesforceApiError | undefined = firstPage;
+  let prefetched: Page | SalesforceClientError | undefined = firstPage;
   let started = false;
   const totals = { processed: 0, created: 0, updated: 0, failed: 0 };
   for (;;) {
@@ -160,7 +160,7 @@ async function syncObjectIncremental(
     const { result, shape: now } = await withSchemaRetry(run, object, read, async (s) => {
       const given = s === read ? prefetched : undefined;
       prefetched = undefined;
-      if (given instanceof SalesforceApiError) throw given;
+      if (given instanceof SalesforceClientError) throw given;
       const page = given ?? (await queryPage<Record<string, unknown>>(api, changeQuery(run, s, lastModstamp, lastId), true, run.options.restPageSize));
       const chunk = new StagedChunk();
       for (const record of page.records) chunk.add(toSyncedRow(s.shape, (name) => record[name]));

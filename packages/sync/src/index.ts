@@ -7,7 +7,7 @@ export {
   OrgApiLimitError,
   RunAbortedError,
   SalesforceApi,
-  SalesforceApiError,
+  SalesforceClientError,
   type ApiBudgetOptions,
   type RetryPolicy,
 } from "@ferry/salesforce";

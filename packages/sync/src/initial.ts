@@ -1,6 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import { sfRecords, syncCheckpoints, syncRunObjects, withTenant, type Transaction } from "@ferry/db";
-import { createQueryJob, readResultsPage, waitForQueryJob, compositeGets, nextPage, queryPage, type QueryPage, SalesforceApiError } from "@ferry/salesforce";
+import { createQueryJob, readResultsPage, waitForQueryJob, compositeGets, nextPage, queryPage, type QueryPage, SalesforceClientError } from "@ferry/salesforce";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
 import { csvRowReader, describedFields, describePath, soqlString, SYNC_OBJECTS, toSyncedRow, type RecordShape } from "./shape/objects";
 import { loadReadShape, withSchemaRetry, type ReadShape } from "./shape/read-shape";
@@ -82,7 +82,7 @@ async function planObjects(run: RunScope, objects: readonly string[]): Promise<O
   ]);
   const answer = <T>(k: number): T => {
     const a = answers[k];
-    if (a instanceof SalesforceApiError) throw a;
+    if (a instanceof SalesforceClientError) throw a;
     return a as T;
   };
   const totals = new Map(fresh.map((object, k) => [object, answer<QueryPage<unknown>>(k).totalSize]));
@@ -371,7 +371,7 @@ async function readBulk(run: RunScope, plan: ObjectPlan, queue: ChunkQueue<Chunk
       );
     } catch (error) {
       // Bulk results live about a week; a job that is gone is simply read again, as upserts.
-      if (error instanceof SalesforceApiError && error.status === 404) {
+      if (error instanceof SalesforceClientError && error.status === 404) {
         jobId = await createQueryJob(api, plan.read.select);
         locator = null;
         skip = 0;

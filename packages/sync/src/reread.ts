@@ -1,6 +1,6 @@
 import { syncErrors, withTenant } from "@ferry/db";
 import { retriedReadErrors, settleRetriedReads } from "@ferry/services";
-import { queryPage, SalesforceApiError } from "@ferry/salesforce";
+import { queryPage, SalesforceClientError } from "@ferry/salesforce";
 import type { RunScope } from "./engine";
 import { soqlString, toSyncedRow } from "./shape/objects";
 import type { ReadShape } from "./shape/read-shape";
@@ -28,7 +28,7 @@ export async function rereadRetriedRecords(run: RunScope, object: string, read: 
       try {
         chunk.add(toSyncedRow(read.shape, (name) => record[name]));
       } catch (error) {
-        if (!(error instanceof SalesforceApiError)) throw error;
+        if (!(error instanceof SalesforceClientError)) throw error;
         failed.set(id, { code: error.code, message: error.message });
       }
     }

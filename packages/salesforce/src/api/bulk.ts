@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { parse } from "csv-parse";
-import { SalesforceApiError } from "../errors";
+import { SalesforceClientError } from "../errors";
 import { sleep, type SalesforceApi } from "./client";
 
 interface JobInfo {
@@ -22,7 +22,7 @@ export async function waitForQueryJob(api: SalesforceApi, jobId: string, pollMs 
     const job = await api.json<JobInfo>(`/jobs/query/${jobId}`);
     if (job.state === "JobComplete") return job;
     if (job.state === "Failed" || job.state === "Aborted") {
-      throw new SalesforceApiError("BULK_JOB_FAILED", `Bulk query job ${jobId} ended ${job.state}${job.errorMessage ? `: ${job.errorMessage}` : ""}`, 0);
+      throw new SalesforceClientError("BULK_JOB_FAILED", `Bulk query job ${jobId} ended ${job.state}${job.errorMessage ? `: ${job.errorMessage}` : ""}`);
     }
     await sleep(wait, api.signal);
     wait = Math.min(5_000, Math.round(wait * 1.5));

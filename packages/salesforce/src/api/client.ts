@@ -1,5 +1,5 @@
 import type { Connection } from "jsforce";
-import { CredentialsError, OrgApiLimitError, RunAbortedError, SalesforceApiError } from "../errors";
+import { CredentialsError, OrgApiLimitError, RunAbortedError, SalesforceClientError } from "../errors";
 import type { ApiBudget } from "./budget";
 
 export interface RetryPolicy {
@@ -94,7 +94,7 @@ export class SalesforceApi {
         });
       } catch (error) {
         if (this.signal?.aborted) throw new RunAbortedError();
-        if (++transient >= this.retry.maxAttempts) throw new SalesforceApiError("NETWORK_ERROR", `Salesforce unreachable: ${String(error)}`, 0);
+        if (++transient >= this.retry.maxAttempts) throw new SalesforceClientError("NETWORK_ERROR", `Salesforce unreachable: ${String(error)}`);
         await sleep(this.backoff(transient), this.signal);
         continue;
       }
@@ -123,11 +123,11 @@ export class SalesforceApi {
         continue;
       }
       if (response.status >= 500 || TRANSIENT_CODES.has(code)) {
-        if (++transient >= this.retry.maxAttempts) throw new SalesforceApiError(code, message, response.status);
+        if (++transient >= this.retry.maxAttempts) throw new SalesforceClientError(code, message, { status: response.status });
         await sleep(this.backoff(transient), this.signal);
         continue;
       }
-      throw new SalesforceApiError(code, message, response.status);
+      throw new SalesforceClientError(code, message, { status: response.status });
     }
   }
 

@@ -1,4 +1,4 @@
-import { SalesforceApiError } from "../errors";
+import { SalesforceClientError } from "../errors";
 import type { SalesforceApi } from "./client";
 
 /** Salesforce's limits for one `/composite` request: 25 subrequests, of which at most 5 queries or collections. */
@@ -12,11 +12,11 @@ interface CompositeResponse {
 /**
  * GETs of REST resources (paths under `/services/data/vXX.X`) as few `/composite` requests as
  * Salesforce allows (25 subrequests, 5 of them queries): one API call per request, whatever it carries. Each answer is the
- * resource's body, or the SalesforceApiError its subrequest failed with. Subrequests are independent
+ * resource's body, or the SalesforceClientError its subrequest failed with. Subrequests are independent
  * (`allOrNone: false`). An org whose API has no `/composite` gets the requests one by one.
  */
-export async function compositeGets<T>(api: SalesforceApi, paths: string[]): Promise<(T | SalesforceApiError)[]> {
-  const answers: (T | SalesforceApiError)[] = new Array(paths.length);
+export async function compositeGets<T>(api: SalesforceApi, paths: string[]): Promise<(T | SalesforceClientError)[]> {
+  const answers: (T | SalesforceClientError)[] = new Array(paths.length);
   for (const group of packRequests(paths)) {
     if (group.length === 1) {
       answers[group[0]!] = await api.json<T>(paths[group[0]!]!).catch((error: unknown) => asApiError(error));
@@ -32,18 +32,20 @@ export async function compositeGets<T>(api: SalesforceApi, paths: string[]): Pro
         },
       });
     } catch (error) {
-      if (!(error instanceof SalesforceApiError) || error.status !== 404) throw error;
+      if (!(error instanceof SalesforceClientError) || error.status !== 404) throw error;
       for (const k of group) answers[k] = await api.json<T>(paths[k]!).catch((e: unknown) => asApiError(e));
       continue;
     }
     const byRef = new Map(response.compositeResponse.map((r) => [r.referenceId, r]));
     for (const k of group) {
       const r = byRef.get(`r${k}`);
-      if (!r) answers[k] = new SalesforceApiError("MALFORMED_RESPONSE", `Salesforce's composite response has no answer for subrequest r${k}`, 0);
+      if (!r) answers[k] = new SalesforceClientError("MALFORMED_RESPONSE", `Salesforce's composite response has no answer for subrequest r${k}`);
       else if (r.httpStatusCode < 400) answers[k] = r.body as T;
       else {
         const first = (Array.isArray(r.body) ? r.body[0] : r.body) as { errorCode?: string; message?: string } | undefined;
-        answers[k] = new SalesforceApiError(first?.errorCode ?? `ERROR_HTTP_${r.httpStatusCode}`, first?.message ?? "subrequest failed", r.httpStatusCode);
+        answers[k] = new SalesforceClientError(first?.errorCode ?? `ERROR_HTTP_${r.httpStatusCode}`, first?.message ?? "subrequest failed", {
+          status: r.httpStatusCode,
+        });
       }
     }
   }
@@ -51,7 +53,7 @@ export async function compositeGets<T>(api: SalesforceApi, paths: string[]): Pro
   // own, with the client's retries and backoff: a composite request is not retried as a whole.
   for (let k = 0; k < paths.length; k++) {
     const a = answers[k];
-    if (a instanceof SalesforceApiError && (a.status >= 500 || RETRIED_ALONE.has(a.code)))
+    if (a instanceof SalesforceClientError && (a.status >= 500 || RETRIED_ALONE.has(a.code)))
       answers[k] = await api.json<T>(paths[k]!).catch((e: unknown) => asApiError(e));
   }
   return answers;
@@ -79,7 +81,7 @@ function packRequests(paths: string[]): number[][] {
   return groups.map((g) => g.items);
 }
 
-function asApiError(error: unknown): SalesforceApiError {
-  if (error instanceof SalesforceApiError) return error;
+function asApiError(error: unknown): SalesforceClientError {
+  if (error instanceof SalesforceClientError) return error;
   throw error;
 }

@@ -1,26 +1,5 @@
 import { egressRefusal } from "./egress";
-import { SalesforceError } from "@ferry/services";
-
-/**
- * Ferry's typed SalesforceError (Salesforce's own code, a message that says what to fix) plus what
- * the caller needs to decide: whether the credentials were refused, and whether a retry can help.
- */
-export class SalesforceClientError extends SalesforceError {
-  constructor(
-    code: string,
-    message: string,
-    readonly options: { cause?: unknown; authFailure?: boolean; retryable?: boolean } = {},
-  ) {
-    super(code, message, { cause: options.cause });
-  }
-  /** The credentials themselves were refused (counts towards the login-failure stop). */
-  get authFailure(): boolean {
-    return this.options.authFailure ?? false;
-  }
-  override get retryable(): boolean {
-    return this.options.retryable ?? false;
-  }
-}
+import { SalesforceClientError } from "../errors";
 
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",

@@ -1,6 +1,6 @@
 import type { OrgSchema, OrgSummary, SalesforceCredentials, SalesforceGateway } from "@ferry/services";
 import { describeSyncedObjects } from "./describe";
-import { SalesforceClientError } from "./errors";
+import { SalesforceClientError } from "../errors";
 import { authorizationRequest, exchangeAuthorizationCode, loginWithPassword, loginWithRefreshToken, type LoginSession } from "./login";
 import { describeOrg } from "./org";
 

@@ -2,7 +2,8 @@ import jsforce, { type Connection } from "jsforce";
 import { fetch } from "undici";
 import type { OAuthClientConfig } from "@ferry/services";
 import { egressDispatcher } from "./egress";
-import { SalesforceClientError, explain, translateSalesforceError } from "./errors";
+import { SalesforceClientError } from "../errors";
+import { explain, translateSalesforceError } from "./errors";
 
 /** Every connection Ferry opens uses this API version (SOAP login() exists up to 64.0). */
 export const SALESFORCE_API_VERSION = "62.0";

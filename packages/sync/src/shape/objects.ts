@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { fieldCatalog, type Transaction } from "@ferry/db";
-import { type SalesforceApi, SalesforceApiError, UNSYNCABLE_TYPES } from "@ferry/salesforce";
+import { type SalesforceApi, SalesforceClientError, UNSYNCABLE_TYPES } from "@ferry/salesforce";
 
 /** Parents before children, so a child's lookups already exist in Ferry when it lands. */
 export { SYNC_OBJECTS, type SyncObject } from "@ferry/salesforce";
@@ -60,7 +60,7 @@ export type FieldValue = string | number | boolean | null;
 export function valueConverter(type: string, field = "a field"): (raw: unknown) => FieldValue {
   // Damaged data stops the page (its transaction rolls back) instead of being stored as something else.
   const malformed = (raw: unknown) =>
-    new SalesforceApiError("MALFORMED_RESPONSE", `Salesforce sent ${JSON.stringify(String(raw)).slice(0, 60)} for ${field}, which is not a valid ${type}`, 0);
+    new SalesforceClientError("MALFORMED_RESPONSE", `Salesforce sent ${JSON.stringify(String(raw)).slice(0, 60)} for ${field}, which is not a valid ${type}`);
   switch (type) {
     case "boolean":
       return (raw) => (raw === null || raw === undefined || raw === "" ? null : raw === true || raw === "true");

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { syncCheckpoints, withTenant } from "@ferry/db";
 import type { RunScope } from "../engine";
-import { SalesforceApiError } from "@ferry/salesforce";
+import { SalesforceClientError } from "@ferry/salesforce";
 import { applySchemaStep } from "../schema-step";
 import { describeObject, recordShape, selectFields, type DescribedField, type RecordShape } from "./objects";
 
@@ -70,7 +70,7 @@ export async function withSchemaRetry<T>(
   try {
     return { result: await read(current), shape: current };
   } catch (error) {
-    if (!(error instanceof SalesforceApiError) || (error.code !== "INVALID_FIELD" && error.code !== "MALFORMED_RESPONSE")) throw error;
+    if (!(error instanceof SalesforceClientError) || (error.code !== "INVALID_FIELD" && error.code !== "MALFORMED_RESPONSE")) throw error;
     run.ctx.logger?.warn({ object, err: error.message }, "a field vanished mid-run; schema re-read");
     const fresh = await loadReadShape(run, object);
     return { result: await read(fresh), shape: fresh };

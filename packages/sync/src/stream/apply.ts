@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { RUNTIME_ROLE, rowsOf, syncCheckpoints, withTenant, type DatabaseHandle, type Transaction } from "@ferry/db";
-import { compositeGets, queryPage, type QueryPage, SalesforceApiError } from "@ferry/salesforce";
+import { compositeGets, queryPage, type QueryPage, SalesforceClientError } from "@ferry/salesforce";
 import type { RunScope } from "../engine";
 import { SYNC_OBJECTS, soqlString, toSyncedRow, type SyncedRow } from "../shape/objects";
 import { cycleReadShape, withSchemaRetry, type ReadShape } from "../shape/read-shape";
@@ -182,7 +182,7 @@ export class StreamWriter {
       // A field that vanished or was retyped since the describe: the engine's schema retry re-reads it.
       const { result } = await withSchemaRetry(this.run, job.object, job.shape, async (shape) => {
         const page = shape === job.shape ? answer : await queryPage<Record<string, unknown>>(this.run.api, query(shape, job.ids), true, IDS_PER_QUERY);
-        if (page instanceof SalesforceApiError) throw page;
+        if (page instanceof SalesforceClientError) throw page;
         if (shape !== job.shape) this.shapes.set(job.object, { shape, at: Date.now() });
         return page.records.map((record) => toSyncedRow(shape.shape, (name) => record[name]));
       });
