@@ -148,6 +148,7 @@ export type { OrgOptions, UserOptions, FieldAccess, OAuthClient, LatencyProfile 
 export type { FaultRule, FaultSettings, EndpointClass, FaultKind } from "./server/faults";
 export type { FieldSpec, FieldType } from "./schema";
 export type { ConvertLeadOptions } from "./data/writes";
+export { FIRST_NAMES, LAST_NAMES } from "./data/generator";
 export { makeId, canonicalId, checksumSuffix } from "./ids";
 export { formatDateTime, parseDateTime } from "./time";
 export type { PubSubOptions } from "./server/pubsub";

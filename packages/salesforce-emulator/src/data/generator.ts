@@ -22,7 +22,8 @@ export interface GeneratorContext {
   prefixes: Record<string, string>;
 }
 
-const FIRST = [
+/** The people the generated org is made of: first and last names, mixed by a hash of the row. */
+export const FIRST_NAMES = [
   "James",
   "Mary",
   "Robert",
@@ -64,7 +65,7 @@ const FIRST = [
   "Noah",
   "Ines",
 ];
-const LAST = [
+export const LAST_NAMES = [
   "Smith",
   "Johnson",
   "Williams",
@@ -106,8 +107,8 @@ const LAST = [
   "Nguyen",
   "Müller",
 ];
-const FIRST_LOWER = FIRST.map((s) => s.toLowerCase());
-const LAST_LOWER = LAST.map((s) => s.toLowerCase().replace(/[^a-z]/g, ""));
+const FIRST_LOWER = FIRST_NAMES.map((s) => s.toLowerCase());
+const LAST_LOWER = LAST_NAMES.map((s) => s.toLowerCase().replace(/[^a-z]/g, ""));
 const WORDS = [
   "Acme",
   "Globex",
@@ -244,8 +245,8 @@ export function buildGeneratedTable(def: ObjectDef, ctx: GeneratorContext): Gene
     (salt: number) =>
     (i: number): Value =>
       idOf("User", userCount > 0 ? h(i, salt) % userCount : 0);
-  const first = (i: number) => pick(FIRST, h(i, 1));
-  const last = (i: number) => pick(LAST, h(i, 2));
+  const first = (i: number) => pick(FIRST_NAMES, h(i, 1));
+  const last = (i: number) => pick(LAST_NAMES, h(i, 2));
   const emailLocal = (i: number) => `${pick(FIRST_LOWER, h(i, 1))}.${pick(LAST_LOWER, h(i, 2))}`;
   const company = (i: number) => `${pick(WORDS, h(i, 3))} ${pick(WORDS, h(i, 4) >>> 3)} ${pick(SUFFIX, h(i, 5))}`;
   const money =
@@ -294,7 +295,7 @@ export function buildGeneratedTable(def: ObjectDef, ctx: GeneratorContext): Gene
       g.set("Type", (i) => pick(["Prospect", "Customer - Direct", "Customer - Channel", "Partner", null], h(i, 8)));
       g.set("ParentId", () => null);
       g.set("AccountNumber", (i) => `CD${100000 + i}`);
-      g.set("BillingStreet", (i) => `${(h(i, 9) % 999) + 1} ${pick(LAST, h(i, 10))} Street`);
+      g.set("BillingStreet", (i) => `${(h(i, 9) % 999) + 1} ${pick(LAST_NAMES, h(i, 10))} Street`);
       g.set("BillingCity", (i) => pick(CITIES, h(i, 11)));
       g.set("BillingState", () => null);
       g.set("BillingPostalCode", (i) => String(10000 + (h(i, 12) % 89999)));
@@ -475,7 +476,7 @@ export function buildGeneratedTable(def: ObjectDef, ctx: GeneratorContext): Gene
   }
   if (def.name === "Contact" || def.name === "Lead") {
     const prefix = def.name === "Contact" ? "Mailing" : "";
-    g.set(`${prefix}Street`, (i) => `${(h(i, 9) % 999) + 1} ${pick(LAST, h(i, 10))} Avenue`);
+    g.set(`${prefix}Street`, (i) => `${(h(i, 9) % 999) + 1} ${pick(LAST_NAMES, h(i, 10))} Avenue`);
     g.set(`${prefix}PostalCode`, (i) => String(10000 + (h(i, 12) % 89999)));
   }
   if (def.name === "Opportunity") {

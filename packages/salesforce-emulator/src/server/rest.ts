@@ -106,6 +106,26 @@ function checkCollectionSize(n: number, max = 200) {
 }
 
 /**
+ * An sObject Collections write (create, update, upsert): the body's records, each written by
+ * `write` with its own result (or all or none, as the body asks), at most 200 of them.
+ */
+async function collectionWrite(
+  org: Org,
+  c: RestCall,
+  minVersion: number,
+  write: (tx: Tx, record: Record<string, unknown>) => { id: string; created?: boolean },
+) {
+  collectionsNeed(c.version, minVersion);
+  const body = asRecord(await c.req.json());
+  const records = Array.isArray(body.records) ? (body.records as unknown[]) : [];
+  checkCollectionSize(records.length);
+  return json(
+    200,
+    runBatch(org, body.allOrNone === true, records, (tx, r) => write(tx, asRecord(r)), c.lockRows),
+  );
+}
+
+/**
  * The window rules of sObject Get Updated / Get Deleted (see the README for the sources): seconds
  * are dropped from start and end, start must come at least a minute before end, start may reach back
  * 30 (updated) or 15 (deleted) days before the *day* of the call, records with start <= stamp < end
@@ -401,56 +421,26 @@ export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identity
       method: "POST",
       pattern: /^\/composite\/sobjects\/?$/,
       endpoint: "composite",
-      handler: async (c) => {
-        collectionsNeed(c.version, 42);
-        const body = asRecord(await c.req.json());
-        const records = Array.isArray(body.records) ? (body.records as unknown[]) : [];
-        checkCollectionSize(records.length);
-        return json(
-          200,
-          runBatch(
-            org,
-            body.allOrNone === true,
-            records,
-            (tx, r) => {
-              const rec = asRecord(r);
-              const type = (rec.attributes as { type?: string } | undefined)?.type;
-              if (!type) throw new WriteFailure("INVALID_TYPE", "No SObject Type defined in the attributes");
-              if (rec.id !== undefined || rec.Id !== undefined) throw new WriteFailure("INVALID_FIELD", "cannot specify Id in an insert call", ["Id"]);
-              return { id: createRecord(tx, c.session.user, type, rec) };
-            },
-            c.lockRows,
-          ),
-        );
-      },
+      handler: (c) =>
+        collectionWrite(org, c, 42, (tx, rec) => {
+          const type = (rec.attributes as { type?: string } | undefined)?.type;
+          if (!type) throw new WriteFailure("INVALID_TYPE", "No SObject Type defined in the attributes");
+          if (rec.id !== undefined || rec.Id !== undefined) throw new WriteFailure("INVALID_FIELD", "cannot specify Id in an insert call", ["Id"]);
+          return { id: createRecord(tx, c.session.user, type, rec) };
+        }),
     },
     {
       method: "PATCH",
       pattern: /^\/composite\/sobjects\/?$/,
       endpoint: "composite",
-      handler: async (c) => {
-        collectionsNeed(c.version, 42);
-        const body = asRecord(await c.req.json());
-        const records = Array.isArray(body.records) ? (body.records as unknown[]) : [];
-        checkCollectionSize(records.length);
-        return json(
-          200,
-          runBatch(
-            org,
-            body.allOrNone === true,
-            records,
-            (tx, r) => {
-              const rec = asRecord(r);
-              const type = (rec.attributes as { type?: string } | undefined)?.type;
-              const id = (rec.id ?? rec.Id) as string | undefined;
-              if (!id) throw new WriteFailure("MISSING_ARGUMENT", "Id not specified in an update call", ["Id"]);
-              const { id: _lower, ...fields } = rec;
-              return { id: updateRecord(tx, c.session.user, type, id, fields) };
-            },
-            c.lockRows,
-          ),
-        );
-      },
+      handler: (c) =>
+        collectionWrite(org, c, 42, (tx, rec) => {
+          const type = (rec.attributes as { type?: string } | undefined)?.type;
+          const id = (rec.id ?? rec.Id) as string | undefined;
+          if (!id) throw new WriteFailure("MISSING_ARGUMENT", "Id not specified in an update call", ["Id"]);
+          const { id: _lower, ...fields } = rec;
+          return { id: updateRecord(tx, c.session.user, type, id, fields) };
+        }),
     },
     {
       method: "DELETE",
@@ -496,40 +486,27 @@ export function restRoutes(ctx: EmulatorContext, cursors: QueryCursors, identity
       method: "PATCH",
       pattern: /^\/composite\/sobjects\/([^/]+)\/([^/]+)\/?$/,
       endpoint: "composite",
-      handler: async (c, [t, extField]) => {
+      handler: (c, [t, extField]) => {
         collectionsNeed(c.version, 46);
         const table = requireTable(org, t!);
-        const body = asRecord(await c.req.json());
-        const records = Array.isArray(body.records) ? (body.records as unknown[]) : [];
-        checkCollectionSize(records.length);
         const key = org.visibleField(c.session.user, table.def, extField!);
-        return json(
-          200,
-          runBatch(
-            org,
-            body.allOrNone === true,
-            records,
-            (tx, r) => {
-              const rec = asRecord(r);
-              const value = key && Object.entries(rec).find(([k]) => k.toLowerCase() === key.name.toLowerCase())?.[1];
-              try {
-                const out = upsertRecord(tx, c.session.user, table.def.name, extField!, undefined, rec);
-                if ("multiple" in out)
-                  throw new WriteFailure("DUPLICATE_EXTERNAL_ID", `${extField}: more than one record found for external id field: ${out.multiple.join(", ")}`, [
-                    extField!,
-                  ]);
-                return out;
-              } catch (e) {
-                if (e instanceof WriteFailure && key) {
-                  const blank = value === undefined || value === null || value === "";
-                  e.created = key.type === "id" ? blank : blank || findByExternalId(table, key, String(value)).length === 0;
-                }
-                throw e;
-              }
-            },
-            c.lockRows,
-          ),
-        );
+        return collectionWrite(org, c, 46, (tx, rec) => {
+          const value = key && Object.entries(rec).find(([k]) => k.toLowerCase() === key.name.toLowerCase())?.[1];
+          try {
+            const out = upsertRecord(tx, c.session.user, table.def.name, extField!, undefined, rec);
+            if ("multiple" in out)
+              throw new WriteFailure("DUPLICATE_EXTERNAL_ID", `${extField}: more than one record found for external id field: ${out.multiple.join(", ")}`, [
+                extField!,
+              ]);
+            return out;
+          } catch (e) {
+            if (e instanceof WriteFailure && key) {
+              const blank = value === undefined || value === null || value === "";
+              e.created = key.type === "id" ? blank : blank || findByExternalId(table, key, String(value)).length === 0;
+            }
+            throw e;
+          }
+        });
       },
     },
   ];

@@ -8,8 +8,7 @@ import { formatDateTime } from "@/lib/utils";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
-import { Label } from "@/components/ui/label";
-import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { LabelledSelect } from "@/components/ui/labelled-select";
 import { describeAction, targetOf } from "./audit-words";
 import { QueryError } from "./query-error";
 import { TableSkeleton } from "./table-skeleton";
@@ -50,36 +49,21 @@ export function AuditCard() {
           <CardDescription className="mt-1">Who did what in this tenant, support access included. Entries cannot be changed.</CardDescription>
         </div>
         <form className="flex flex-wrap gap-3" aria-label="Filter the audit log" onSubmit={(e) => e.preventDefault()}>
-          <div className="grid gap-1.5">
-            <Label htmlFor="audit-area">Show</Label>
-            <Select value={area} onValueChange={(v) => (setArea(v as Area | "all"), setLimit(PAGE))}>
-              <SelectTrigger id="audit-area" className="w-56">
-                <SelectValue />
-              </SelectTrigger>
-              <SelectContent>
-                {Object.entries(areas).map(([v, l]) => (
-                  <SelectItem key={v} value={v}>
-                    {l}
-                  </SelectItem>
-                ))}
-              </SelectContent>
-            </Select>
-          </div>
-          <div className="grid gap-1.5">
-            <Label htmlFor="audit-outcome">Outcome</Label>
-            <Select value={outcome} onValueChange={(v) => (setOutcome(v as Outcome | "all"), setLimit(PAGE))}>
-              <SelectTrigger id="audit-outcome" className="w-40">
-                <SelectValue />
-              </SelectTrigger>
-              <SelectContent>
-                {Object.entries(outcomes).map(([v, l]) => (
-                  <SelectItem key={v} value={v}>
-                    {l}
-                  </SelectItem>
-                ))}
-              </SelectContent>
-            </Select>
-          </div>
+          <LabelledSelect
+            id="audit-area"
+            label="Show"
+            width="sm:w-56"
+            value={area}
+            onChange={(v) => (setArea(v as Area | "all"), setLimit(PAGE))}
+            options={Object.entries(areas)}
+          />
+          <LabelledSelect
+            id="audit-outcome"
+            label="Outcome"
+            value={outcome}
+            onChange={(v) => (setOutcome(v as Outcome | "all"), setLimit(PAGE))}
+            options={Object.entries(outcomes)}
+          />
         </form>
       </CardHeader>
       {audit.isPending ? (

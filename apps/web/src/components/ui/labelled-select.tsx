@@ -8,18 +8,21 @@ export function LabelledSelect({
   value,
   onChange,
   options,
+  width = "sm:w-40",
 }: {
   id: string;
   label: string;
   value: string;
   onChange: (v: string) => void;
   options: [string, string][];
+  /** The trigger's width from the small breakpoint up (full width below it). */
+  width?: string;
 }) {
   return (
     <div className="grid gap-1.5">
       <Label htmlFor={id}>{label}</Label>
       <Select value={value} onValueChange={onChange}>
-        <SelectTrigger id={id} className="w-full sm:w-40">
+        <SelectTrigger id={id} className={`w-full ${width}`}>
           <SelectValue />
         </SelectTrigger>
         <SelectContent>
