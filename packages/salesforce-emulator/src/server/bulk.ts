@@ -63,6 +63,19 @@ interface IngestJob extends JobBase {
   errorMessage: string | null;
 }
 
+/** The fields every Bulk API 2.0 job info starts with, query or ingest, in Salesforce's order. */
+function jobHeader(job: QueryJob | IngestJob) {
+  return {
+    id: job.id,
+    operation: job.operation,
+    object: job.object,
+    createdById: job.createdById,
+    createdDate: formatDateTime(job.createdDate),
+    systemModstamp: formatDateTime(job.systemModstamp),
+    state: job.state,
+  };
+}
+
 const JOB_IDLE_MS = 60 * 60_000;
 
 const encodeLocator = (offset: number) => Buffer.from(String(offset)).toString("base64").replace(/=+$/, "");
@@ -134,13 +147,7 @@ export class BulkJobs {
   private queryInfo(job: QueryJob) {
     const done = job.state === "JobComplete";
     return {
-      id: job.id,
-      operation: job.operation,
-      object: job.object,
-      createdById: job.createdById,
-      createdDate: formatDateTime(job.createdDate),
-      systemModstamp: formatDateTime(job.systemModstamp),
-      state: job.state,
+      ...jobHeader(job),
       concurrencyMode: "Parallel",
       contentType: "CSV",
       apiVersion: job.apiVersion,
@@ -156,13 +163,7 @@ export class BulkJobs {
 
   private ingestInfo(job: IngestJob, version: string) {
     return {
-      id: job.id,
-      operation: job.operation,
-      object: job.object,
-      createdById: job.createdById,
-      createdDate: formatDateTime(job.createdDate),
-      systemModstamp: formatDateTime(job.systemModstamp),
-      state: job.state,
+      ...jobHeader(job),
       externalIdFieldName: job.externalIdFieldName,
       concurrencyMode: "Parallel",
       contentType: "CSV",
