@@ -23,11 +23,20 @@ const env = process.env;
 const n = Number(env.BENCH_TENANTS);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** RSS (VmRSS) and its peak so far (VmHWM) of this process, in MB. */
-function memory(): { rssMb: number; peakMb: number } {
+/** RSS (VmRSS) and its peak so far (VmHWM) of this process, and V8's share of it, in MB. */
+function memory() {
   const status = readFileSync("/proc/self/status", "utf8");
-  const mb = (key: string) => Math.round(Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 102.4) / 10;
-  return { rssMb: mb("VmRSS"), peakMb: mb("VmHWM") };
+  const kb = (key: string) => Math.round(Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 102.4) / 10;
+  const mb = (bytes: number) => Math.round(bytes / 104_857.6) / 10;
+  const v8 = process.memoryUsage();
+  return {
+    rssMb: kb("VmRSS"),
+    peakMb: kb("VmHWM"),
+    heapUsedMb: mb(v8.heapUsed),
+    heapTotalMb: mb(v8.heapTotal),
+    externalMb: mb(v8.external),
+    arrayBuffersMb: mb(v8.arrayBuffers),
+  };
 }
 
 /** The collector run (the bench passes --expose-gc), then a second for the allocator to settle. */
@@ -73,11 +82,21 @@ for (;;) {
   await sleep(250);
 }
 const openedInMs = Date.now() - started;
-// Idle for a while (keepalives flow, leases renew), then measure.
+// Idle for 10 s (keepalives flow, leases renew), then measure.
 await sleep(10_000);
 await settle();
 const idle = memory();
 const liveAtReading = live();
+// A second reading after a longer idle, when V8's memory reducer has had time to give back the heap
+// the opening burst grew (the first reading's GC frees the objects, not the pages V8 keeps).
+const laterSeconds = Number(env.BENCH_LATER_IDLE_SECONDS ?? 0);
+let later: ReturnType<typeof memory> | undefined;
+if (laterSeconds > 0) {
+  await sleep(laterSeconds * 1000);
+  await settle();
+  later = memory();
+}
+const liveLater = live();
 // What the emulator's Pub/Sub server holds: the streams are real subscriptions, every one open.
 const cdc = (await (await fetch(`${env.BENCH_EMU_URL}/__emulator/cdc`)).json()) as { pubsub: { streams: number } | null };
 // Prefixed: the worker's own log lines are JSON too.
@@ -93,6 +112,20 @@ console.log(
     growthMb: Math.round((idle.rssMb - before.rssMb) * 10) / 10,
     perStreamKb: Math.round(((idle.rssMb - before.rssMb) * 1024) / n),
     openedInMs,
+    // V8's heap and memory outside it at both readings: where the growth lies.
+    before: { heapUsedMb: before.heapUsedMb, heapTotalMb: before.heapTotalMb, externalMb: before.externalMb, arrayBuffersMb: before.arrayBuffersMb },
+    idle: { heapUsedMb: idle.heapUsedMb, heapTotalMb: idle.heapTotalMb, externalMb: idle.externalMb, arrayBuffersMb: idle.arrayBuffersMb },
+    later: later
+      ? {
+          idleSeconds: 10 + laterSeconds,
+          live: liveLater,
+          rssMb: later.rssMb,
+          peakMb: later.peakMb,
+          heapUsedMb: later.heapUsedMb,
+          heapTotalMb: later.heapTotalMb,
+          externalMb: later.externalMb,
+        }
+      : null,
     node: process.version,
     nodeEnv: env.NODE_ENV ?? null,
     mallocArenaMax: env.MALLOC_ARENA_MAX ?? null,

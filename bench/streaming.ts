@@ -15,9 +15,11 @@
  *      tenant its own jsforce session, one HTTP/2 channel).
  *
  *   tsx streaming.ts [--quick] [--seconds 60] [--tenants 1000] [--only lag|many] [--no-compile-cache]
+ *                    [--later-idle-seconds 110]
  *
  *   --only many runs part 3 alone; --no-compile-cache starts the worker without a V8 compile cache
- *   (as bench/ferry.ts starts its worker).
+ *   (as bench/ferry.ts starts its worker); part 3 reads memory after 10 s idle and again
+ *   --later-idle-seconds later (default 110, 20 with --quick; 0 skips it).
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -36,6 +38,8 @@ const SECONDS = arg("seconds", quick ? 15 : 60);
 const TENANTS = arg("tenants", quick ? 100 : 1_000);
 const IDLE_SECONDS = quick ? 30 : 120;
 const COMPILE_CACHE = !process.argv.includes("--no-compile-cache");
+/** Part 3's second reading, this many seconds after the first (10 s idle); 0 skips it. */
+const LATER_IDLE_SECONDS = arg("later-idle-seconds", quick ? 20 : 110);
 
 type Emu = EmulatorProcess & { banner: string };
 
@@ -221,6 +225,7 @@ async function manyIdleStreams(emu: Emu) {
       BENCH_PUBSUB: pubsub.address,
       BENCH_PUBSUB_CA: pubsub.caPem,
       BENCH_TENANTS: String(TENANTS),
+      BENCH_LATER_IDLE_SECONDS: String(LATER_IDLE_SECONDS),
       // The compile cache beside the bundle, as scripts/launch.mjs keeps the worker's: written by a
       // first start that stops after loading (as `pnpm build` does), read by the measured one.
       ...(COMPILE_CACHE ? { NODE_COMPILE_CACHE: join(here, "dist", "compile-cache-stream-child") } : {}),
@@ -255,8 +260,18 @@ async function manyIdleStreams(emu: Emu) {
     const code = await new Promise((resolve) => child.once("exit", resolve));
     clearInterval(sampler);
     if (code !== 0 || result.streams === undefined) throw new Error(`the streams' worker exited with ${code} before reporting`);
-    if (result.live !== TENANTS || result.emulatorStreams !== TENANTS) {
+    const later = result.later as { idleSeconds: number; live: number; rssMb: number; peakMb: number; heapUsedMb: number; heapTotalMb: number } | null;
+    if (result.live !== TENANTS || result.emulatorStreams !== TENANTS || (later && later.live !== TENANTS)) {
       throw new Error(`not every stream was open: ${result.live} live in the worker, ${result.emulatorStreams} registered by the emulator, of ${TENANTS}`);
+    }
+    const heap = (r: Record<string, unknown>, key: "before" | "idle") => r[key] as { heapUsedMb: number; heapTotalMb: number; externalMb: number };
+    console.log(
+      `  V8 heap used ${heap(result, "before").heapUsedMb} → ${heap(result, "idle").heapUsedMb} MB (heap total ${heap(result, "before").heapTotalMb} → ${heap(result, "idle").heapTotalMb} MB), external ${heap(result, "before").externalMb} → ${heap(result, "idle").externalMb} MB`,
+    );
+    if (later) {
+      console.log(
+        `  after ${later.idleSeconds} s idle: RSS ${later.rssMb} MB, ${later.live} live, V8 heap used ${later.heapUsedMb} MB of ${later.heapTotalMb} MB; peak ${later.peakMb} MB`,
+      );
     }
     console.log(
       `${TENANTS} tenants' idle streams on one compiled worker (${COMPILE_CACHE ? "with" : "without"} its compile cache): RSS ${result.rssBeforeMb} MB before the streams, ${result.rssStreamingMb} MB with ${result.live} live (${result.emulatorStreams} registered by the emulator; +${result.growthMb} MB, ${result.perStreamKb} KB a stream), peak ${result.peakMb} MB (${Math.round(peakOutsideMb * 10) / 10} MB over its whole life); ${result.openedInMs} ms to open them all; load at the reading ${loadAtReading.join(" ")}`,
