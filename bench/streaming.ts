@@ -6,19 +6,29 @@
  *      by the StreamManager (the worker's) into Postgres.
  *   2. API calls per hour while idle with streaming on: the stream's own calls over an idle window,
  *      plus the hourly safety-net cycle (one idle incremental cycle's calls).
- *   3. RSS of N tenants' idle streams on one worker (a child process): before the manager starts,
- *      and once every stream is open (each tenant its own jsforce session, one HTTP/2 channel).
+ *   3. RSS of N tenants' idle streams on one worker: a child process (`stream-child.ts`) bundled and
+ *      started as production starts the worker (esbuild, minified, NODE_ENV=production,
+ *      MALLOC_ARENA_MAX=2, the worker's node flags, its compile cache), running `runWorkerProcess`
+ *      and a StreamManager with production's lease settings: RSS before the manager starts, once
+ *      every stream is open and idle (after a GC), and the peak; the time to open them all. Every
+ *      stream must be live in the worker and registered by the emulator's Pub/Sub server (each
+ *      tenant its own jsforce session, one HTTP/2 channel).
  *
- *   tsx streaming.ts [--quick] [--seconds 60] [--tenants 1000] [--only lag|many]
+ *   tsx streaming.ts [--quick] [--seconds 60] [--tenants 1000] [--only lag|many] [--no-compile-cache]
+ *                    [--later-idle-seconds 110]
+ *
+ *   --only many runs part 3 alone; --no-compile-cache starts the worker without a V8 compile cache
+ *   (as bench/ferry.ts starts its worker); part 3 reads memory after 10 s idle and again
+ *   --later-idle-seconds later (default 110, 20 with --quick; 0 skips it).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import jsforce from "jsforce";
 import { createTenantFixture, createTestDatabase, runtimeUrlFor, type TestDatabase } from "@ferry/db/testing";
-import { openDatabase } from "@ferry/db";
 import { runIncrementalSync, runInitialSync, StreamManager, SYNC_OBJECTS } from "@ferry/sync";
 import { rowsOf } from "@ferry/db";
-import { machine, memoryOf, quick, spawnTs, startEmulatorProcess, TINY_OBJECTS, writeResult, type EmulatorProcess } from "./lib";
+import { here, machine, memoryOf, quick, spawnCompiled, startEmulatorProcess, TINY_OBJECTS, WORKER_NODE_FLAGS, writeResult, type EmulatorProcess } from "./lib";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,6 +37,9 @@ const arg = (name: string, fallback: number) => {
 const SECONDS = arg("seconds", quick ? 15 : 60);
 const TENANTS = arg("tenants", quick ? 100 : 1_000);
 const IDLE_SECONDS = quick ? 30 : 120;
+const COMPILE_CACHE = !process.argv.includes("--no-compile-cache");
+/** Part 3's second reading, this many seconds after the first (10 s idle); 0 skips it. */
+const LATER_IDLE_SECONDS = arg("later-idle-seconds", quick ? 20 : 110);
 
 type Emu = EmulatorProcess & { banner: string };
 
@@ -186,7 +199,7 @@ async function lagAndIdle(emu: Emu) {
   }
 }
 
-/** Part 3: N opted-in tenants on one org; a child process holds all their streams. */
+/** Part 3: N opted-in tenants on one org; a compiled worker (`stream-child.ts`) holds all their streams. */
 async function manyIdleStreams(emu: Emu) {
   const db = await createTestDatabase("postgres");
   try {
@@ -202,109 +215,87 @@ async function manyIdleStreams(emu: Emu) {
       INSERT INTO sync_checkpoints (tenant_id, object, mode, initial_done_at)
       SELECT 'bench_' || g, o, 'incremental', now() FROM generate_series(1, ${TENANTS}) g, unnest(${sql.raw(`ARRAY[${SYNC_OBJECTS.map((o) => `'${o}'`).join(",")}]`)}::text[]) o`);
     const pubsub = pubsubOf(emu);
-    let result: Record<string, number> = {};
-    const child = spawnTs(
-      "streaming.ts",
-      {
-        BENCH_STREAM_CHILD: "1",
-        // So the child can collect garbage before each reading: RSS then counts what the streams hold.
-        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --expose-gc`.trim(),
-        BENCH_DB_URL: runtimeUrlFor(db.platformUrl!),
-        BENCH_DB_PLATFORM_URL: db.platformUrl!,
-        BENCH_EMU_URL: emu.url,
-        BENCH_EMU_USER: emu.username,
-        BENCH_EMU_PASSWORD: emu.password + emu.token,
-        BENCH_PUBSUB: pubsub.address,
-        BENCH_PUBSUB_CA: pubsub.caPem,
-        BENCH_TENANTS: String(TENANTS),
-      },
+    const childEnv = {
+      DATABASE_URL: runtimeUrlFor(db.platformUrl!),
+      DATABASE_PLATFORM_URL: db.platformUrl!,
+      LOG_LEVEL: "warn",
+      BENCH_EMU_URL: emu.url,
+      BENCH_EMU_USER: emu.username,
+      BENCH_EMU_PASSWORD: emu.password + emu.token,
+      BENCH_PUBSUB: pubsub.address,
+      BENCH_PUBSUB_CA: pubsub.caPem,
+      BENCH_TENANTS: String(TENANTS),
+      BENCH_LATER_IDLE_SECONDS: String(LATER_IDLE_SECONDS),
+      // The compile cache beside the bundle, as scripts/launch.mjs keeps the worker's: written by a
+      // first start that stops after loading (as `pnpm build` does), read by the measured one.
+      ...(COMPILE_CACHE ? { NODE_COMPILE_CACHE: join(here, "dist", "compile-cache-stream-child") } : {}),
+    };
+    // The worker's node flags, and --expose-gc so the child can collect garbage before each reading
+    // (RSS then counts what is held, not what is waiting to be collected).
+    const flags = [...WORKER_NODE_FLAGS, "--expose-gc"];
+    if (COMPILE_CACHE) {
+      rmSync(childEnv.NODE_COMPILE_CACHE!, { recursive: true, force: true });
+      const warm = await spawnCompiled("stream-child.ts", { ...childEnv, FERRY_WARM_UP: "compile-cache" }, undefined, flags);
+      await new Promise((resolve) => warm.once("exit", resolve));
+    }
+    let result: Record<string, unknown> = {};
+    let loadAtReading: number[] = [];
+    const child = await spawnCompiled(
+      "stream-child.ts",
+      childEnv,
       (line) => {
-        if (line.startsWith("{")) result = JSON.parse(line) as Record<string, number>;
-        else console.log(`  [worker] ${line}`);
+        if (line.startsWith("BENCH_STREAMS ")) {
+          result = JSON.parse(line.slice("BENCH_STREAMS ".length)) as Record<string, unknown>;
+          loadAtReading = machine().loadAverage;
+        } else if (line.trim()) console.log(`  [worker] ${line}`);
       },
+      flags,
     );
-    await new Promise((resolve) => child.once("exit", resolve));
+    // The peak over the child's whole life, sampled from outside as well (its own VmHWM is read at the idle reading).
+    let peakOutsideMb = 0;
+    const sampler = setInterval(() => {
+      const m = memoryOf(child.pid!);
+      if (m) peakOutsideMb = Math.max(peakOutsideMb, m.peakMb);
+    }, 100);
+    const code = await new Promise((resolve) => child.once("exit", resolve));
+    clearInterval(sampler);
+    if (code !== 0 || result.streams === undefined) throw new Error(`the streams' worker exited with ${code} before reporting`);
+    const later = result.later as { idleSeconds: number; live: number; rssMb: number; peakMb: number; heapUsedMb: number; heapTotalMb: number } | null;
+    if (result.live !== TENANTS || result.emulatorStreams !== TENANTS || (later && later.live !== TENANTS)) {
+      throw new Error(`not every stream was open: ${result.live} live in the worker, ${result.emulatorStreams} registered by the emulator, of ${TENANTS}`);
+    }
+    const heap = (r: Record<string, unknown>, key: "before" | "idle") => r[key] as { heapUsedMb: number; heapTotalMb: number; externalMb: number };
     console.log(
-      `${TENANTS} tenants' idle streams on one worker: RSS ${result.rssBeforeMb} MB before, ${result.rssStreamingMb} MB with ${result.streams} streams open (+${result.growthMb} MB, ${result.perStreamKb} KB a stream; ${result.openedInMs} ms to open them all)`,
+      `  V8 heap used ${heap(result, "before").heapUsedMb} → ${heap(result, "idle").heapUsedMb} MB (heap total ${heap(result, "before").heapTotalMb} → ${heap(result, "idle").heapTotalMb} MB), external ${heap(result, "before").externalMb} → ${heap(result, "idle").externalMb} MB`,
     );
-    return { tenants: TENANTS, ...result };
+    if (later) {
+      console.log(
+        `  after ${later.idleSeconds} s idle: RSS ${later.rssMb} MB, ${later.live} live, V8 heap used ${later.heapUsedMb} MB of ${later.heapTotalMb} MB; peak ${later.peakMb} MB`,
+      );
+    }
+    console.log(
+      `${TENANTS} tenants' idle streams on one compiled worker (${COMPILE_CACHE ? "with" : "without"} its compile cache): RSS ${result.rssBeforeMb} MB before the streams, ${result.rssStreamingMb} MB with ${result.live} live (${result.emulatorStreams} registered by the emulator; +${result.growthMb} MB, ${result.perStreamKb} KB a stream), peak ${result.peakMb} MB (${Math.round(peakOutsideMb * 10) / 10} MB over its whole life); ${result.openedInMs} ms to open them all; load at the reading ${loadAtReading.join(" ")}`,
+    );
+    return { tenants: TENANTS, ...result, peakOverLifeMb: Math.round(peakOutsideMb * 10) / 10, loadAtReading };
   } finally {
     await db.drop();
   }
 }
 
-/** The worker side of part 3: opens every stream, then reports its memory. */
-async function child() {
-  const env = process.env;
-  const database = await openDatabase({ url: env.BENCH_DB_URL!, platformUrl: env.BENCH_DB_PLATFORM_URL!, maxConnections: 10 });
-  const n = Number(env.BENCH_TENANTS);
-  const mb = () => Math.round(memoryOf(process.pid)!.rssMb * 10) / 10;
-  global.gc?.();
-  await new Promise((r) => setTimeout(r, 1_000));
-  const rssBeforeMb = mb();
-  const started = Date.now();
-  const manager = new StreamManager({
-    database,
-    openConnection: async () => {
-      const conn = new jsforce.Connection({ loginUrl: env.BENCH_EMU_URL!, version: "62.0" });
-      await conn.login(env.BENCH_EMU_USER!, env.BENCH_EMU_PASSWORD!);
-      return conn;
-    },
-    endpoint: () => ({ address: env.BENCH_PUBSUB!, caPem: env.BENCH_PUBSUB_CA! }),
-    workerId: "bench-many",
-    leaseTtlMs: 120_000,
-    heartbeatMs: 5_000,
-    maxStreams: n,
-  });
-  manager.start();
-  const deadline = Date.now() + 15 * 60_000;
-  for (;;) {
-    let open = 0;
-    for (let g = 1; g <= n; g++) if (manager.stream(`bench_${g}`)?.state === "live") open++;
-    if (open === n) break;
-    if (Date.now() > deadline) throw new Error(`only ${open} of ${n} streams opened`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  const openedInMs = Date.now() - started;
-  // Idle for a while (keepalives flow), then measure.
-  await new Promise((r) => setTimeout(r, 10_000));
-  global.gc?.();
-  await new Promise((r) => setTimeout(r, 1_000));
-  const rssStreamingMb = mb();
-  console.log(
-    JSON.stringify({
-      streams: manager.size,
-      rssBeforeMb,
-      rssStreamingMb,
-      growthMb: Math.round((rssStreamingMb - rssBeforeMb) * 10) / 10,
-      perStreamKb: Math.round(((rssStreamingMb - rssBeforeMb) * 1024) / n),
-      openedInMs,
-      channels: manager.channels.size,
-    }),
-  );
-  await manager.stop();
-  await database.close();
-  process.exit(0);
+const m = machine();
+console.log(`streaming: ${m.cpus} × ${m.cpuModel}, load average ${m.loadAverage.join(" ")}`);
+const emu = (await startEmulatorProcess(
+  { ...TINY_OBJECTS, Lead: 2_000 },
+  { args: ["--pubsub", "--pubsub-port", "0", "--pubsub-keepalive-ms", "1000", "--cdc", SYNC_OBJECTS.join(",")] },
+)) as Emu;
+try {
+  // --only lag|many runs one part.
+  const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+  const lag = only && only !== "lag" ? undefined : await lagAndIdle(emu);
+  const many = only && only !== "many" ? undefined : await manyIdleStreams(emu);
+  await writeResult("streaming", { lag, many, loadAverage: machine().loadAverage });
+  console.log(`load average now ${machine().loadAverage.join(" ")}`);
+} finally {
+  await emu.stop();
 }
-
-if (process.env.BENCH_STREAM_CHILD) {
-  await child();
-} else {
-  const m = machine();
-  console.log(`streaming: ${m.cpus} × ${m.cpuModel}, load average ${m.loadAverage.join(" ")}`);
-  const emu = (await startEmulatorProcess(
-    { ...TINY_OBJECTS, Lead: 2_000 },
-    { args: ["--pubsub", "--pubsub-port", "0", "--pubsub-keepalive-ms", "1000", "--cdc", SYNC_OBJECTS.join(",")] },
-  )) as Emu;
-  try {
-    // --only lag|many runs one part.
-    const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
-    const lag = only && only !== "lag" ? undefined : await lagAndIdle(emu);
-    const many = only && only !== "many" ? undefined : await manyIdleStreams(emu);
-    await writeResult("streaming", { lag, many, loadAverage: machine().loadAverage });
-    console.log(`load average now ${machine().loadAverage.join(" ")}`);
-  } finally {
-    await emu.stop();
-  }
-  process.exit(0);
-}
+process.exit(0);
