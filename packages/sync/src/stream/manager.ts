@@ -35,6 +35,8 @@ export interface StreamManagerOptions {
   window?: number;
   /** Streams this worker holds at most; default 2,000. */
   maxStreams?: number;
+  /** Streams that log in and subscribe at the same time, at most; default 16. */
+  openingAtOnce?: number;
   /** Called after every applied batch (tests, bench). */
   onApplied?(tenantId: string, batch: AppliedBatch): void;
 }
@@ -67,6 +69,8 @@ export class StreamManager {
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> | undefined;
   private stopped = false;
+  private opening = 0;
+  private readonly waitingToOpen: (() => void)[] = [];
   readonly leaseTtlMs: number;
   readonly heartbeatMs: number;
   readonly window: number;
@@ -107,6 +111,23 @@ export class StreamManager {
       void stream.open();
     }
     for (const stream of this.streams.values()) await stream.tick();
+  }
+
+  /**
+   * Runs a stream's login and subscribe with at most `openingAtOnce` others. A worker that claims a
+   * thousand leases at once (a start, a take-over) would otherwise log in a thousand times at once:
+   * a flood at Salesforce's login endpoint, and a burst whose memory the process keeps long after.
+   */
+  async openingSlot<T>(work: () => Promise<T>): Promise<T> {
+    if (this.opening >= (this.options.openingAtOnce ?? 16)) await new Promise<void>((resolve) => this.waitingToOpen.push(resolve));
+    else this.opening++;
+    try {
+      return await work();
+    } finally {
+      const next = this.waitingToOpen.shift();
+      if (next) next();
+      else this.opening--;
+    }
   }
 
   forget(stream: TenantStream): void {
@@ -172,8 +193,11 @@ export class TenantStream {
   async open(): Promise<void> {
     if (this.closed) return;
     try {
-      await this.authenticate();
-      await this.subscribe();
+      await this.manager.openingSlot(async () => {
+        if (this.closed) return;
+        await this.authenticate();
+        await this.subscribe();
+      });
     } catch (error) {
       await this.fail(error);
     }
