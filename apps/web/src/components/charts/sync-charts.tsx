@@ -8,6 +8,7 @@ import { errorInfo } from "@/lib/errors";
 import { formatDateTime } from "@/lib/utils";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
 import { Select, SelectContent, SelectItem, SelectTrigger, SelectValue } from "@/components/ui/select";
+import { Figure } from "@/components/ui/figure";
 import { Skeleton } from "@/components/ui/skeleton";
 import { isActive } from "@/components/sync/run-model";
 import { useRun } from "@/components/sync/run-store";
@@ -51,25 +52,12 @@ function ApiUsage({ api }: { api: Api }) {
   return (
     <div className="grid gap-3" data-testid="api-usage">
       <dl className="grid grid-cols-2 gap-3 text-sm sm:grid-cols-4">
-        <div>
-          <dt className="text-muted-foreground">Used (24 h)</dt>
-          <dd className="text-lg font-semibold tabular-nums">{api.used === null ? "—" : number.format(api.used)}</dd>
-        </div>
-        <div>
-          <dt className="text-muted-foreground">Ferry's cap</dt>
-          <dd className="text-lg font-semibold tabular-nums">
-            {api.effectiveCap === null ? "—" : number.format(api.effectiveCap)}
-            <span className="block text-xs font-normal text-muted-foreground">{api.cap === null ? "half the org's limit" : "set in Settings"}</span>
-          </dd>
-        </div>
-        <div>
-          <dt className="text-muted-foreground">Org limit</dt>
-          <dd className="text-lg font-semibold tabular-nums">{api.orgLimit === null ? "—" : number.format(api.orgLimit)}</dd>
-        </div>
-        <div>
-          <dt className="text-muted-foreground">Pace</dt>
-          <dd className="text-lg font-semibold tabular-nums">{number.format(api.callsPerHour)}/h</dd>
-        </div>
+        <Figure label="Used (24 h)">{api.used === null ? "—" : number.format(api.used)}</Figure>
+        <Figure label="Ferry's cap" note={api.cap === null ? "half the org's limit" : "set in Settings"}>
+          {api.effectiveCap === null ? "—" : number.format(api.effectiveCap)}
+        </Figure>
+        <Figure label="Org limit">{api.orgLimit === null ? "—" : number.format(api.orgLimit)}</Figure>
+        <Figure label="Pace">{number.format(api.callsPerHour)}/h</Figure>
       </dl>
       {share !== null ? (
         <div

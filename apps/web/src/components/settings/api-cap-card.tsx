@@ -9,6 +9,7 @@ import { formatDateTime } from "@/lib/utils";
 import { Alert, AlertDescription } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Card, CardContent, CardDescription, CardHeader, CardTitle } from "@/components/ui/card";
+import { Figure } from "@/components/ui/figure";
 import { Field } from "@/components/ui/field";
 import { Input } from "@/components/ui/input";
 import { Skeleton } from "@/components/ui/skeleton";
@@ -66,36 +67,22 @@ export function ApiCapCard({ canEdit }: { canEdit: boolean }) {
           <Skeleton className="h-24" />
         ) : (
           <dl className="grid grid-cols-2 gap-3 text-sm sm:grid-cols-4" aria-label="API usage">
-            <div>
-              <dt className="text-muted-foreground">Used (24 h)</dt>
-              <dd className="text-lg font-semibold tabular-nums" data-testid="cap-used">
-                {api.used === null ? "not read yet" : number.format(api.used)}
-              </dd>
-            </div>
-            <div>
-              <dt className="text-muted-foreground">Cap in force</dt>
-              <dd className="text-lg font-semibold tabular-nums" data-testid="cap-effective">
-                {api.effectiveCap === null ? "—" : number.format(api.effectiveCap)}
-                <span className="block text-xs font-normal text-muted-foreground">{api.cap === null ? "half the org's limit" : "set here"}</span>
-              </dd>
-            </div>
-            <div>
-              <dt className="text-muted-foreground">Org limit</dt>
-              <dd className="text-lg font-semibold tabular-nums">{api.orgLimit === null ? "—" : number.format(api.orgLimit)}</dd>
-            </div>
-            <div>
-              <dt className="text-muted-foreground">Projection</dt>
-              <dd className="font-medium" data-testid="cap-projection">
-                {api.capReached
-                  ? "Cap reached: sync paused"
-                  : api.projectedCapAt
-                    ? `Cap at ${formatDateTime(api.projectedCapAt)}`
-                    : api.callsPerHour === 0
-                      ? "No calls lately"
-                      : "Well within the cap"}
-                <span className="block text-xs font-normal text-muted-foreground">{number.format(api.callsPerHour)} calls/h lately</span>
-              </dd>
-            </div>
+            <Figure label="Used (24 h)" testId="cap-used">
+              {api.used === null ? "not read yet" : number.format(api.used)}
+            </Figure>
+            <Figure label="Cap in force" testId="cap-effective" note={api.cap === null ? "half the org's limit" : "set here"}>
+              {api.effectiveCap === null ? "—" : number.format(api.effectiveCap)}
+            </Figure>
+            <Figure label="Org limit">{api.orgLimit === null ? "—" : number.format(api.orgLimit)}</Figure>
+            <Figure label="Projection" testId="cap-projection" words note={`${number.format(api.callsPerHour)} calls/h lately`}>
+              {api.capReached
+                ? "Cap reached: sync paused"
+                : api.projectedCapAt
+                  ? `Cap at ${formatDateTime(api.projectedCapAt)}`
+                  : api.callsPerHour === 0
+                    ? "No calls lately"
+                    : "Well within the cap"}
+            </Figure>
           </dl>
         )}
         {!canEdit ? (
