@@ -171,15 +171,21 @@ async function lagAndIdle(emu: Emu) {
     const streamCallsPerHour = Math.round((calls * 3600) / IDLE_SECONDS);
     await manager.stop();
     globalThis.fetch = realFetch;
+    const advanceOrgClock = async (seconds: number) => {
+      const advanced = await fetch(`${emu.url}/__emulator/clock`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ seconds }),
+      });
+      if (!advanced.ok) throw new Error(`the emulator's clock did not move: ${advanced.status}`);
+    };
+    // Change windows have minute granularity: a cycle lists again the changes of the minute still
+    // open when the one before ran. The cycle before the measured one therefore runs once the
+    // minute of the last writes has closed (the quick size's idle window is shorter than a minute),
+    // and the measured safety-net cycle an hour of the org's clock after it, as scheduled.
+    await advanceOrgClock(120);
     await runIncrementalSync({ database: db, tenantId, runId: "safety-a", conn });
-    // The safety net runs hourly: the next cycle comes an hour of the org's clock later (change
-    // windows have minute granularity, so one run at once would re-list the last minute's changes).
-    const advanced = await fetch(`${emu.url}/__emulator/clock`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ seconds: 3600 }),
-    });
-    if (!advanced.ok) throw new Error(`the emulator's clock did not move: ${advanced.status}`);
+    await advanceOrgClock(3600);
     await runIncrementalSync({ database: db, tenantId, runId: "safety", conn });
     const [cycle] = rowsOf(await db.platform.execute(sql`SELECT api_calls FROM sync_runs WHERE tenant_id = ${tenantId} AND id = 'safety'`));
     const cycleCalls = Number(cycle?.api_calls ?? 0);
