@@ -96,6 +96,25 @@ describe("Change Data Capture over the Pub/Sub API, received by the unchanged sa
     expect(Math.abs(header(create).commitTimestamp - (create.payload.CreatedDate as number))).toBeLessThan(2_000);
   });
 
+  it("an event's commitTimestamp is the time of its commit, to the millisecond, on the org's clock", async () => {
+    const got = await subscribe("/data/LeadChangeEvent");
+    const { id } = (await conn.sobject("Lead").create({ LastName: "Tanaka", Company: "Acme" })) as { id: string };
+    // Twenty commits spread over more than a second: every part of the second is met.
+    const windows: { before: number; after: number }[] = [];
+    for (let k = 0; k < 20; k++) {
+      const before = Date.now();
+      await conn.sobject("Lead").update({ Id: id, Title: `Title ${k}` });
+      windows.push({ before, after: Date.now() });
+      await new Promise((r) => setTimeout(r, 55));
+    }
+    await until("21 events", () => got.events.length >= 21);
+    const updates = got.events.slice(1).map((e) => header(e).commitTimestamp);
+    updates.forEach((at, k) => {
+      expect(at, `commit ${k}`).toBeGreaterThanOrEqual(windows[k]!.before);
+      expect(at, `commit ${k}`).toBeLessThanOrEqual(windows[k]!.after);
+    });
+  });
+
   it("lead convert and merge emit every change of their transaction, on /data/ChangeEvents", async () => {
     const got = await subscribe("/data/ChangeEvents");
     const lead = (await conn.query("SELECT Id FROM Lead WHERE IsConverted = false ORDER BY Id LIMIT 1")).records[0]!.Id as string;

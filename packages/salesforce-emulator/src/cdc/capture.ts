@@ -313,7 +313,7 @@ export class ChangeCapture {
   private publish(drafts: Draft[], scope: WriteScope | undefined): BusEvent[] {
     const transactionKey = randomUUID();
     const commitNumber = ++this.commitNumber;
-    const committedAt = this.org.now() * 1000 + (Date.now() % 1000);
+    const committedAt = this.org.nowMs();
     const out: BusEvent[] = [];
     drafts.forEach((d, k) => {
       const schema = this.schemaFor(d.entity);

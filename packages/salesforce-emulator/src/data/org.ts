@@ -109,6 +109,8 @@ export class Org {
   users!: OrgUser[];
   private clockOffset = 0;
   private readonly wallStart = Date.now();
+  /** The org's clock at `wallStart`, in milliseconds. */
+  private readonly startMs: number;
   private readonly seededAt: EpochSeconds;
   private ctx!: GeneratorContext;
   dailyApiLimit: number;
@@ -125,7 +127,8 @@ export class Org {
     this.id = makeId(KEY_PREFIX.Organization, options.orgNumber ?? 1);
     this.name = options.organizationName ?? "Ferry Emulator Org";
     this.isSandbox = options.isSandbox ?? false;
-    this.seededAt = Math.floor((options.now ?? Date.now()) / 1000);
+    this.startMs = options.now ?? this.wallStart;
+    this.seededAt = Math.floor(this.startMs / 1000);
     this.dailyApiLimit = options.dailyApiLimit ?? 15_000;
     this.lastPurgeAt = this.seededAt - (options.historyDays ?? 365) * DAY;
     this.reset();
@@ -247,7 +250,15 @@ export class Org {
   }
 
   now(): EpochSeconds {
-    return this.seededAt + Math.floor((Date.now() - this.wallStart) / 1000) + this.clockOffset;
+    return Math.floor(this.nowMs() / 1000);
+  }
+
+  /**
+   * The org's clock in milliseconds (a change event's commitTimestamp). Its seconds are `now()`'s:
+   * the two tick together, so an event's commit time is never a second off the record's stamps.
+   */
+  nowMs(): number {
+    return this.startMs + (Date.now() - this.wallStart) + this.clockOffset * 1000;
   }
 
   advanceClock(seconds: number): EpochSeconds {
