@@ -103,8 +103,8 @@ export async function settleRetriedReads(
   }
 }
 
-/** An admin's decision on the errors `where` selects: retry them, or live with them (ignored). */
-export async function decideSyncErrors(tx: Transaction, where: SQL | undefined, decision: "retrying" | "ignored") {
+/** An admin's decision on the errors `where` selects (always a selection: never every error of the tenant): retry them, or live with them (ignored). */
+export async function decideSyncErrors(tx: Transaction, where: SQL, decision: "retrying" | "ignored") {
   return tx
     .update(syncErrors)
     .set({ state: decision, resolvedAt: decision === "ignored" ? new Date() : null })
