@@ -1,7 +1,9 @@
+import { sharedTestOptions } from "@ferry/config/vitest";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    ...sharedTestOptions,
     setupFiles: ["test/setup.ts"],
     globalSetup: ["test/global-setup.ts"],
     testTimeout: 30 * 60_000,

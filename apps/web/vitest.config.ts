@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { sharedTestOptions } from "@ferry/config/vitest";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
@@ -6,6 +7,7 @@ export default defineConfig({
     alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) },
   },
   test: {
+    ...sharedTestOptions,
     exclude: ["**/node_modules/**", "**/.next/**"],
     testTimeout: 180_000,
     hookTimeout: 180_000,

@@ -1,5 +1,11 @@
+import { sharedTestOptions } from "@ferry/config/vitest";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
-  test: { pool: "forks", testTimeout: 180_000, hookTimeout: 180_000 },
+  test: {
+    ...sharedTestOptions,
+    pool: "forks",
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
+  },
 });

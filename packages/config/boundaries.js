@@ -97,4 +97,9 @@ export const boundaries = [
     files: ["e2e/**/*.ts", "reliability/**/*.ts", "bench/**/*.ts"],
     rules: { "no-restricted-imports": rule(APPS, [...Object.values(ENTRIES).flat(), ...Object.values(TEST_ENTRIES).flat()]) },
   },
+  {
+    // A package's Vitest config starts from the options every package shares.
+    files: ["**/vitest.config.ts"],
+    rules: { "no-restricted-imports": rule(WORKSPACE, ["@ferry/config/vitest"]) },
+  },
 ];

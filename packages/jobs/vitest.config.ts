@@ -1,7 +1,9 @@
+import { sharedTestOptions } from "@ferry/config/vitest";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    ...sharedTestOptions,
     testTimeout: 180_000,
     hookTimeout: 180_000,
   },

@@ -1,7 +1,9 @@
+import { sharedTestOptions } from "@ferry/config/vitest";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    ...sharedTestOptions,
     setupFiles: ["test/setup.ts"],
     testTimeout: 240_000,
     hookTimeout: 240_000,

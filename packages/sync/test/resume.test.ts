@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rowsOf } from "@ferry/db";
 import { availableBackends, createTenantFixture, createTestDatabase, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { runInitialSync, SYNC_OBJECTS } from "../src";
@@ -10,6 +12,20 @@ const backends = await availableBackends();
 const LEADS = 30_000;
 const child = fileURLToPath(new URL("./fixtures/initial-child.ts", import.meta.url));
 const random = (min: number, max: number) => min + Math.floor(Math.random() * (max - min));
+
+/** Aborts a random 0–60 ms after the tenant's stored rows first grow (polled every 10 ms). */
+function abortAfterProgress(db: TestDatabase, tenantId: string, controller: AbortController) {
+  const stored = async () => Number(rowsOf(await db.platform.execute(sql`select count(*)::int as n from sf_records where tenant_id = ${tenantId}`))[0]!.n);
+  let stopped = false;
+  void (async () => {
+    const before = await stored();
+    while (!stopped && (await stored()) === before) await new Promise((resolve) => setTimeout(resolve, 10));
+    if (stopped) return;
+    await new Promise((resolve) => setTimeout(resolve, random(0, 60)));
+    if (!stopped) controller.abort();
+  })();
+  return { stop: () => void (stopped = true) };
+}
 
 async function expectExactCopy(emu: EmulatorHandle, db: TestDatabase, tenantId: string, runId: string) {
   const counters = await runObjects(db, tenantId, runId);
@@ -46,20 +62,22 @@ describe.each(backends)("resume after a crash on %s", (backend) => {
     for (let attempt = 0; attempt < 40; attempt++) {
       const conn = await connect(emu);
       const controller = new AbortController();
-      // Six aborts at random points, then the attempt that is let finish.
-      const timer = aborts < 6 ? setTimeout(() => controller.abort(), random(150, 900)) : undefined;
+      // Six aborts, then the attempt that is let finish. Each abort falls a random 0–60 ms after the
+      // attempt's first committed chunk (a point fixed in time would let a fast machine finish the
+      // whole run before the sixth): every aborted attempt makes progress and leaves work to resume.
+      const armed = aborts < 6 ? abortAfterProgress(db, tenantId, controller) : undefined;
       try {
-        const outcome = await runInitialSync({ database: db, tenantId, runId: "aborted", conn, signal: controller.signal, options: { bulkPageSize: 2_500 } });
+        const outcome = await runInitialSync({ database: db, tenantId, runId: "aborted", conn, signal: controller.signal, options: { bulkPageSize: 1_000 } });
         expect(outcome).toEqual({ outcome: "completed" });
         break;
       } catch {
         expect(controller.signal.aborted).toBe(true);
         aborts++;
       } finally {
-        clearTimeout(timer);
+        armed?.stop();
       }
     }
-    expect(aborts).toBeGreaterThanOrEqual(5);
+    expect(aborts).toBe(6);
     await expectExactCopy(emu, db, tenantId, "aborted");
   });
 

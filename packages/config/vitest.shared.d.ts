@@ -1,0 +1,3 @@
+import type { TestUserConfig } from "vitest/config";
+
+export declare const sharedTestOptions: TestUserConfig;
