@@ -4,7 +4,10 @@
  * per object; the worker process's peak RSS; and live progress events seen by a socket.io client.
  * Then the same a/b comparison on PGlite (embedded mode) with fewer Leads. Prints figures only.
  *
- *   pnpm --filter @ferry/bench exec tsx initial-sync.ts [--quick] [--leads n] [--runs n] [--pglite-leads n]
+ *   pnpm --filter @ferry/bench exec tsx initial-sync.ts [--quick] [--leads n] [--runs n] [--pglite-leads n] [--careful-ferry-indexes]
+ *
+ * --careful-ferry-indexes: the careful peer writes into a table with the record browser's keys and
+ * indexes, as `sf_records` has them (what those indexes cost, apart from the rest of Ferry's work).
  */
 import { createLogger } from "@ferry/observability";
 import { startWorker } from "@ferry/jobs";
@@ -35,6 +38,7 @@ const RUNS = Number(arg("runs") ?? 3);
 const PGLITE_LEADS = Number(arg("pglite-leads") ?? (quick ? 5_000 : 100_000));
 // Each PGlite run starts a process that migrates a fresh embedded database (~10 s here): one quick run.
 const PGLITE_RUNS = Number(arg("pglite-runs") ?? (quick ? 1 : RUNS));
+const CAREFUL_FERRY_INDEXES = process.argv.includes("--careful-ferry-indexes");
 const logger = createLogger({ name: "bench", level: "warn" });
 
 interface FerryResult {
@@ -62,7 +66,7 @@ async function limitRun(emu: EmulatorProcess): Promise<LimitResult> {
 async function carefulRun(emu: EmulatorProcess): Promise<LimitResult> {
   const target = await scratchDatabase("ferry_bench_limit");
   try {
-    return await runCarefulPeer(emu, { kind: "postgres", url: target.url });
+    return await runCarefulPeer(emu, { kind: "postgres", url: target.url }, { ferryIndexes: CAREFUL_FERRY_INDEXES });
   } finally {
     await target.drop();
   }
@@ -191,7 +195,7 @@ async function postgresPart() {
     ["", "seconds", "records/s", "runs (s)"],
     ["a limit pipeline (Bulk CSV → COPY text table)", a.toFixed(1), Math.round(limits[0]!.records / a), limits.map((r) => r.seconds.toFixed(1)).join(" ")],
     [
-      "c careful peer (Bulk, read-ahead, COPY into keyed jsonb table)",
+      `c careful peer (Bulk, read-ahead, CSV COPY, jsonb built in SQL, keyed table${CAREFUL_FERRY_INDEXES ? " with Ferry's indexes" : ""})`,
       c.toFixed(1),
       Math.round(carefuls[0]!.records / c),
       carefuls.map((r) => r.seconds.toFixed(1)).join(" "),
