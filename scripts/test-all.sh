@@ -7,8 +7,12 @@
 #                the fresh-start acceptance
 #   unit:        unit and integration of every package but the engine, two test files at a time
 #   sync:        the engine's suite (packages/sync), two test files at a time
-#   e2e:         the web and the worker built once, then Playwright with two workers
-#   reliability: after that build, the reliability suite at CI size (one file at a time)
+#   e2e:         the web and the worker built once, then Playwright; then the reliability files
+#                that attack the web process (bad input, web security, the production runtime)
+#   reliability: after that build, the reliability suite at CI size (one file at a time): crashes,
+#                failovers, faults, fuzz and load
+# The engine's lane ends with the reliability files that drive the engine in-process (read checks,
+# Salesforce faults): the lanes then end together instead of reliability alone at the end.
 # Each task's time is printed at the end.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -81,6 +85,27 @@ unit_lane() {
 # The engine's suite is the longest package: a lane of its own, so it starts at once.
 sync_lane() {
   task sync-engine pnpm --filter @ferry/sync test --maxWorkers="$TEST_FILE_WORKERS"
+  reliability_task reliability-engine "${RELIABILITY_ENGINE_FILES[@]}"
+}
+
+# The reliability files run in other lanes, each group once (the rest runs in the reliability lane).
+RELIABILITY_ENGINE_FILES=(read-checks salesforce-faults)
+RELIABILITY_WEB_FILES=(bad-input web-security production-runtime)
+RELIABILITY_ELSEWHERE="test/{$(
+  IFS=,
+  echo "${RELIABILITY_ENGINE_FILES[*]},${RELIABILITY_WEB_FILES[*]}"
+)}.test.ts"
+
+# reliability_task NAME FILE…: those reliability test files at CI size, once the build is done.
+reliability_task() {
+  local name="$1"
+  shift
+  if await_build; then
+    task "$name" pnpm --filter @ferry/reliability test "${@/%/.test.ts}"
+  else
+    echo "test: the build failed; $name cannot run" >&2
+    echo "$name 0 build-failed" >>"$TIMES"
+  fi
 }
 
 e2e_lane() {
@@ -93,11 +118,12 @@ e2e_lane() {
     echo "test: the build failed; e2e cannot run" >&2
     echo "e2e 0 build-failed" >>"$TIMES"
   fi
+  reliability_task reliability-web "${RELIABILITY_WEB_FILES[@]}"
 }
 
 reliability_lane() {
   if await_build; then
-    task reliability pnpm --filter @ferry/reliability test
+    task reliability pnpm --filter @ferry/reliability test --exclude "$RELIABILITY_ELSEWHERE"
   else
     echo "test: the build failed; reliability cannot run" >&2
     echo "reliability 0 build-failed" >>"$TIMES"
