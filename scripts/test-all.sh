@@ -5,8 +5,8 @@
 # both cores busy is running independent suites together, not one after the other:
 #   checks:      the real Salesforce CLI (its npm install is network time), typecheck, lint,
 #                the fresh-start acceptance
-#   unit:        unit and integration of every package but the engine, two test files at a time
-#   sync:        the engine's suite (packages/sync), two test files at a time
+#   unit:        unit and integration of every package but the engine, a file at a time
+#   sync:        the engine's suite (packages/sync), a file at a time
 #   e2e:         the web and the worker built once, then Playwright; then the reliability files
 #                that attack the web process (bad input, web security, the production runtime)
 #   reliability: after that build, the reliability suite at CI size (one file at a time): crashes,
