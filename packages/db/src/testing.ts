@@ -108,6 +108,7 @@ function migrationsHash(): string {
 }
 
 let pgliteTemplate: Promise<File | Blob> | undefined;
+const PGLITE_TEMPLATE_PREFIX = "ferry-pglite-tpl-";
 
 /**
  * The migrated PGlite data directory, as the Postgres template is: built once per set of
@@ -118,8 +119,13 @@ let pgliteTemplate: Promise<File | Blob> | undefined;
  */
 async function pgliteDump(): Promise<File | Blob> {
   pgliteTemplate ??= (async () => {
-    const file = join(tmpdir(), `ferry-pglite-tpl-${migrationsHash()}-${pgliteVersion()}.tar`);
-    if (existsSync(file)) return new Blob([readFileSync(file)]);
+    const name = `${PGLITE_TEMPLATE_PREFIX}${migrationsHash()}-${pgliteVersion()}.tar`;
+    const file = join(tmpdir(), name);
+    try {
+      return new Blob([readFileSync(file)]);
+    } catch {
+      // Not built yet for these migrations (or pruned meanwhile by a run on other migrations).
+    }
     const handle = await openDatabase({ inMemory: true });
     await migrate(handle);
     const dump = await handle.pglite!.dumpDataDir("none");
@@ -128,6 +134,10 @@ async function pgliteDump(): Promise<File | Blob> {
     try {
       writeFileSync(scratch, Buffer.from(await dump.arrayBuffer()));
       renameSync(scratch, file);
+      // Templates of older migrations are of no further use: 40 MB each.
+      for (const other of readdirSync(tmpdir())) {
+        if (other.startsWith(PGLITE_TEMPLATE_PREFIX) && other.endsWith(".tar") && other !== name) rmSync(join(tmpdir(), other), { force: true });
+      }
     } catch {
       rmSync(scratch, { force: true });
     }
