@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     // A process per file (unlike the other packages, @ferry/config/vitest): some of these tests time
     // the emulator's own states and latency, and in a process shared with the files before them they
-    // missed a job's InProgress state and a 80 ms bound once under CI's load.
+    // missed a job's InProgress state and an 80 ms bound once under CI's load.
     isolate: true,
     include: ["test/**/*.test.ts", "src/**/*.test.ts"],
     setupFiles: ["test/setup.ts"],
