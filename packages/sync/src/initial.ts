@@ -1,11 +1,11 @@
 import { and, eq, sql } from "drizzle-orm";
 import { sfRecords, syncCheckpoints, syncRunObjects, withTenant, type Transaction } from "@ferry/db";
-import { createQueryJob, readResultsPage, waitForQueryJob, compositeGets, nextPage, queryPage, type QueryPage, SalesforceClientError } from "@ferry/salesforce";
+import { createQueryJob, readResultsCsv, waitForQueryJob, compositeGets, nextPage, queryPage, type QueryPage, SalesforceClientError } from "@ferry/salesforce";
 import { executeRun, type RunOutcome, type RunScope, type SyncContext } from "./engine";
-import { csvRowReader, describedFields, describePath, soqlString, SYNC_OBJECTS, toSyncedRow, type RecordShape } from "./shape/objects";
+import { csvStage, describedFields, describePath, soqlString, SYNC_OBJECTS, toSyncedRow, type CsvStage, type RecordShape } from "./shape/objects";
 import { loadReadShape, withSchemaRetry, type ReadShape } from "./shape/read-shape";
 import { addRunObjectCounts, ensureRunObject, setRunPhase, startRunObject } from "@ferry/services";
-import { analyzeRecords, StagedChunk, upsertStaged, withStagedChunk, type UpsertCounts } from "./store/stage";
+import { analyzeRecords, CsvChunk, StagedChunk, upsertStaged, withCsvChunk, withStagedChunk, type StagedCounts, type UpsertCounts } from "./store/stage";
 import { ChunkQueue } from "./store/queue";
 
 type Checkpoint = typeof syncCheckpoints.$inferSelect;
@@ -13,7 +13,9 @@ type Checkpoint = typeof syncCheckpoints.$inferSelect;
 /** A chunk ready to commit, with the checkpoint it moves the object to. */
 interface ChunkItem {
   object: string;
-  chunk: StagedChunk;
+  /** Rows converted in JavaScript (REST), or Bulk CSV records Postgres converts with `stage`. */
+  chunk: StagedChunk | CsvChunk;
+  stage?: CsvStage;
   next: Partial<Checkpoint>;
   /** The object's last chunk: its checkpoint becomes incremental. */
   last: boolean;
@@ -266,8 +268,8 @@ class ObjectWriter {
     }
     const { object, chunk, last } = item;
     this.run.progress.setPhase("writing");
-    return withStagedChunk(ctx.database, ctx.tenantId, chunk, async (tx) => {
-      const c = await upsertStaged(tx, object, chunk, { firstLoad: item.firstLoad, turn });
+    const store = async (tx: Transaction, staged: StagedCounts) => {
+      const c = await upsertStaged(tx, object, staged, { firstLoad: item.firstLoad, turn });
       await tx
         .update(syncCheckpoints)
         .set({ ...item.next, pagesRead: sql`${syncCheckpoints.pagesRead} + 1`, updatedAt: new Date() })
@@ -297,7 +299,10 @@ class ObjectWriter {
           .where(eq(syncCheckpoints.object, object));
       }
       return c;
-    });
+    };
+    return chunk instanceof CsvChunk
+      ? withCsvChunk(ctx.database, ctx.tenantId, chunk, item.stage, store)
+      : withStagedChunk(ctx.database, ctx.tenantId, chunk, (tx) => store(tx, chunk));
   }
 
   private async afterCommit(item: ChunkItem, counts: UpsertCounts): Promise<void> {
@@ -335,9 +340,9 @@ async function readBulk(run: RunScope, plan: ObjectPlan, queue: ChunkQueue<Chunk
   const chunkSize = run.options.chunkSize;
   for (;;) {
     const pageLocator = locator;
-    let chunk = new StagedChunk();
+    let chunk = new CsvChunk();
     let offset = 0;
-    let toRow: ((cells: string[]) => ReturnType<typeof toSyncedRow>) | undefined;
+    let stage: CsvStage | undefined;
     let page: { next: string | null };
     try {
       if (!ready) {
@@ -345,22 +350,23 @@ async function readBulk(run: RunScope, plan: ObjectPlan, queue: ChunkQueue<Chunk
         ready = true;
       }
       const shape = plan.read.shape;
-      page = await readResultsPage(
+      page = await readResultsCsv(
         api,
         jobId,
         pageLocator,
         run.options.bulkPageSize,
-        (header) => void (toRow = csvRowReader(shape, header)),
-        (cells) => {
+        (header) => void (stage = csvStage(shape, header)),
+        (data, start, end) => {
           offset++;
           if (offset <= skip) return;
-          chunk.add(toRow!(cells));
+          chunk.add(data, start, end);
           if (chunk.count < chunkSize) return;
           const full = chunk;
-          chunk = new StagedChunk();
+          chunk = new CsvChunk();
           return queue.put({
             object,
             chunk: full,
+            stage,
             next: { bulkJobId: jobId, locator: pageLocator, pageOffset: offset },
             last: false,
             firstLoad,
@@ -384,7 +390,16 @@ async function readBulk(run: RunScope, plan: ObjectPlan, queue: ChunkQueue<Chunk
     skip = 0;
     const last = page.next === null;
     // The page's tail (possibly empty) moves the checkpoint to the next page.
-    await queue.put({ object, chunk, next: { bulkJobId: jobId, locator: page.next, pageOffset: 0 }, last, firstLoad, bulk: true, calls: run.takeCalls() });
+    await queue.put({
+      object,
+      chunk,
+      stage,
+      next: { bulkJobId: jobId, locator: page.next, pageOffset: 0 },
+      last,
+      firstLoad,
+      bulk: true,
+      calls: run.takeCalls(),
+    });
     if (last) return;
     locator = page.next;
   }

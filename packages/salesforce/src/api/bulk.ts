@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { parse } from "csv-parse";
+import { parse as parseSync } from "csv-parse/sync";
 import { SalesforceClientError } from "../errors";
 import { sleep, type SalesforceApi } from "./client";
 
@@ -29,48 +29,92 @@ export async function waitForQueryJob(api: SalesforceApi, jobId: string, pollMs 
   }
 }
 
+const QUOTE = 0x22;
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+
 /**
- * One results page, parsed as it streams: `onRow` sees each CSV record as an array of cells (in the
- * order of the header row, given to `onHeader` first) and the page is never held as a whole. A
- * promise returned by `onRow` is awaited before the next row, which holds the download back while
- * the caller's buffers are full. jsforce's own bulk2 reader breaks on the second page, so the
+ * One results page as it streams, record by record, unparsed: `onRecord` gets the bytes of each
+ * whole CSV record (`data[start..end)`, its line ending included) so a caller can hand them to
+ * Postgres's `COPY … (format csv)` as they are. The header row comes first, parsed, to `onHeader`.
+ * Records are found by the only rule that matters here (RFC 4180): a newline ends a record unless
+ * it lies between quotes, and a doubled quote inside quotes toggles twice. The cells themselves
+ * are read by whoever gets the bytes. A promise returned by `onRecord` is awaited before the next
+ * record, which holds the download back while the caller's buffers are full. A page that ends
+ * inside a quoted value, or holds another number of records than its `Sforce-NumberOfRecords`,
+ * was cut short on the way: it fails. jsforce's own bulk2 reader breaks on the second page, so the
  * locator loop is ours. Returns the next locator, or null after the last page.
  */
-export async function readResultsPage(
+export async function readResultsCsv(
   api: SalesforceApi,
   jobId: string,
   locator: string | null,
   maxRecords: number,
   onHeader: (columns: string[]) => void,
-  onRow: (cells: string[]) => void | Promise<void>,
+  onRecord: (data: Buffer, start: number, end: number) => void | Promise<void>,
 ): Promise<{ next: string | null; rows: number }> {
   const params = new URLSearchParams({ maxRecords: String(maxRecords) });
   if (locator) params.set("locator", locator);
   const response = await api.request(`/jobs/query/${jobId}/results?${params}`, { accept: "text/csv" });
   const header = response.headers.get("sforce-locator");
   const next = !header || header === "null" ? null : header;
+  const announced = Number(response.headers.get("sforce-numberofrecords") ?? Number.NaN);
   if (!response.body) return { next, rows: 0 };
   const source = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream);
-  const parser = parse({ skip_empty_lines: true });
-  // pipe() does not forward errors: an aborted or broken download must fail the page, not hang it.
-  source.on("error", (error) => parser.destroy(error));
-  source.pipe(parser);
   let rows = 0;
-  let first = true;
+  let headerSeen = false;
+  const record = (data: Buffer, start: number, end: number): void | Promise<void> => {
+    // Blank lines carry no record.
+    if (end - start === 1 || (end - start === 2 && data[start] === CARRIAGE_RETURN)) return;
+    if (!headerSeen) {
+      headerSeen = true;
+      onHeader(parseSync(data.subarray(start, end))[0] as string[]);
+      return;
+    }
+    rows++;
+    return onRecord(data, start, end);
+  };
+  let data: Buffer = Buffer.alloc(0);
+  let from = 0;
+  let at = 0;
+  let quoted = false;
   try {
-    for await (const cells of parser as AsyncIterable<string[]>) {
-      if (first) {
-        first = false;
-        onHeader(cells);
-        continue;
+    for await (const piece of source as AsyncIterable<Buffer>) {
+      // The unfinished record (less than one) is carried into the next piece.
+      if (from < data.length) {
+        at -= from;
+        data = Buffer.concat([data.subarray(from), piece]);
+      } else {
+        at = 0;
+        data = piece;
       }
-      const wait = onRow(cells);
+      from = 0;
+      for (const length = data.length; at < length; at++) {
+        const byte = data[at];
+        if (byte === QUOTE) quoted = !quoted;
+        else if (byte === NEWLINE && !quoted) {
+          const wait = record(data, from, at + 1);
+          from = at + 1;
+          if (wait) await wait;
+        }
+      }
+    }
+    if (quoted)
+      throw new SalesforceClientError("MALFORMED_RESPONSE", `Bulk results page of job ${jobId} ends inside a quoted value: the download was cut short`);
+    // The last record may come without its newline.
+    if (from < data.length) {
+      const wait = record(Buffer.concat([data.subarray(from), Buffer.from("\n")]), 0, data.length - from + 1);
       if (wait) await wait;
-      rows++;
     }
   } finally {
     // A caller that stops early (an error, a run handing its slot back) must not leave the download open.
     source.destroy();
+  }
+  if (Number.isInteger(announced) && announced !== rows) {
+    throw new SalesforceClientError(
+      "MALFORMED_RESPONSE",
+      `Bulk results page of job ${jobId} holds ${rows} records where Salesforce announced ${announced}: the download was cut short`,
+    );
   }
   return { next, rows };
 }

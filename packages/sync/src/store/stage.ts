@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
-import { RUNTIME_ROLE, type DatabaseHandle, type Transaction, rowsOf } from "@ferry/db";
-import type { SyncedRow } from "../shape/objects";
+import { RUNTIME_ROLE, pgErrorCode, pgErrorMessage, type DatabaseHandle, type Transaction, rowsOf } from "@ferry/db";
+import { SalesforceClientError } from "@ferry/salesforce";
+import { malformedCell, type CsvStage, type SyncedRow } from "../shape/objects";
 
 /** COPY text format: backslash, tab, newline and carriage return escaped; null as \N. */
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
@@ -84,6 +85,46 @@ export class StagedChunk {
   private released = false;
 }
 
+/**
+ * A chunk of Bulk CSV records kept as the bytes Salesforce sent (Postgres reads the cells): runs of
+ * consecutive records are kept as one slice of the download's buffers, outside the JavaScript heap.
+ */
+export class CsvChunk {
+  private packed: Buffer[] = [];
+  private data: Buffer | null = null;
+  private start = 0;
+  private end = 0;
+  private released = false;
+  count = 0;
+
+  add(data: Buffer, start: number, end: number): void {
+    if (data !== this.data || start !== this.end) {
+      this.pack();
+      this.data = data;
+      this.start = start;
+    }
+    this.end = end;
+    this.count++;
+  }
+
+  private pack(): void {
+    if (this.data) this.packed.push(this.data.subarray(this.start, this.end));
+    this.data = null;
+  }
+
+  pieces(): readonly Buffer[] {
+    if (this.released) throw new Error("A chunk's records are copied once: this chunk was already written");
+    this.pack();
+    return this.packed;
+  }
+
+  release(): void {
+    this.packed = [];
+    this.data = null;
+    this.released = true;
+  }
+}
+
 /** What COPY reads: the text in UTF-8 pieces, never joined into one. */
 export type CopySource = Pick<StagedChunk, "pieces">;
 
@@ -93,15 +134,16 @@ export function copyText(text: string): CopySource {
   return { pieces: () => pieces };
 }
 
-export async function copyInto(handle: DatabaseHandle, tx: Transaction, table: string, chunk: CopySource): Promise<void> {
+export async function copyInto(handle: DatabaseHandle, tx: Transaction, table: string, chunk: CopySource, format: "text" | "csv" = "text"): Promise<void> {
   const client = (tx as unknown as { session: { client: unknown } }).session.client;
+  const options = format === "csv" ? " (FORMAT csv)" : "";
   if (handle.kind === "pglite") {
     const pglite = client as { query(q: string, p: unknown[], o: { blob: Blob }): Promise<unknown> };
-    await pglite.query(`COPY ${table} FROM '/dev/blob'`, [], { blob: new Blob(chunk.pieces() as Buffer<ArrayBuffer>[]) });
+    await pglite.query(`COPY ${table} FROM '/dev/blob'${options}`, [], { blob: new Blob(chunk.pieces() as Buffer<ArrayBuffer>[]) });
     return;
   }
   const reserved = client as { unsafe(q: string): { writable(): Promise<NodeJS.WritableStream> } };
-  const stream = await reserved.unsafe(`COPY ${table} FROM STDIN`).writable();
+  const stream = await reserved.unsafe(`COPY ${table} FROM STDIN${options}`).writable();
   await new Promise<void>((resolve, reject) => {
     stream.on("error", reject);
     stream.on("finish", resolve);
@@ -118,33 +160,138 @@ export async function copyInto(handle: DatabaseHandle, tx: Transaction, table: s
   });
 }
 
+const CREATE_STAGE =
+  "CREATE TEMP TABLE sync_stage (sf_id text NOT NULL, system_modstamp timestamptz, is_deleted boolean NOT NULL, master_record_id text, converted_to_id text, fields jsonb NOT NULL) ON COMMIT DROP";
+
 /**
- * One transaction for a chunk: the rows are COPYed into a temporary staging table (no tenant data
- * is readable there, and PGlite only lets a privileged role COPY from its blob device), then the
- * role drops to the runtime role with the tenant set, exactly as `withTenant` does, so the upsert,
- * the checkpoint and the counters run under row-level security and commit together. On Postgres
- * the runtime login may COPY into its own temporary table; PGlite's blob device needs the
- * privileged session, whose role drops before any tenant row is touched.
+ * One transaction for a chunk: `fill` puts its rows into the temporary staging table `sync_stage`
+ * (no tenant data is readable there, and PGlite only lets a privileged role COPY from its blob
+ * device), then the role drops to the runtime role with the tenant set, exactly as `withTenant`
+ * does, so the upsert, the checkpoint and the counters run under row-level security and commit
+ * together. On Postgres the runtime login may COPY into its own temporary table; PGlite's blob
+ * device needs the privileged session, whose role drops before any tenant row is touched.
  */
-export async function withStagedChunk<T>(handle: DatabaseHandle, tenantId: string, chunk: StagedChunk, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+async function withStage<S, T>(
+  handle: DatabaseHandle,
+  tenantId: string,
+  fill: (tx: Transaction) => Promise<S>,
+  fn: (tx: Transaction, staged: S) => Promise<T>,
+): Promise<T> {
   const db = handle.kind === "pglite" ? handle.platform : handle.db;
   return db.transaction(async (tx) => {
     const t = tx as unknown as Transaction;
-    await t.execute(
-      sql.raw(
-        "CREATE TEMP TABLE sync_stage (sf_id text NOT NULL, system_modstamp timestamptz, is_deleted boolean NOT NULL, master_record_id text, converted_to_id text, fields jsonb NOT NULL) ON COMMIT DROP",
-      ),
-    );
-    if (chunk.count > 0) await copyInto(handle, t, "sync_stage", chunk);
-    chunk.release();
+    const staged = await fill(t);
     await t.execute(sql.raw(`GRANT SELECT ON sync_stage TO ${RUNTIME_ROLE}`));
     // The chunk commits without waiting for its WAL to reach the disk: the rows and the checkpoint
     // that covers them are one transaction, so a server crash can only lose both together (the
     // run reads them again), and the next synchronous commit — the job's own — flushes them.
     await t.execute(sql`select set_config('app.tenant_id', ${tenantId}, true), set_config('synchronous_commit', 'off', true)`);
     await t.execute(sql.raw(`SET LOCAL ROLE ${RUNTIME_ROLE}`));
-    return fn(t);
+    return fn(t, staged);
   });
+}
+
+/** A chunk of rows converted in JavaScript (REST pages, cycles), COPYed as text into `sync_stage`. */
+export function withStagedChunk<T>(handle: DatabaseHandle, tenantId: string, chunk: StagedChunk, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  return withStage(
+    handle,
+    tenantId,
+    async (t) => {
+      await t.execute(sql.raw(CREATE_STAGE));
+      if (chunk.count > 0) await copyInto(handle, t, "sync_stage", chunk);
+      chunk.release();
+    },
+    (t) => fn(t),
+  );
+}
+
+/** What a CSV chunk's staging found: the counts `upsertStaged` reports. */
+export type StagedCounts = Pick<StagedChunk, "count" | "converted" | "deleted">;
+
+/**
+ * A chunk of Bulk CSV records: COPYed as Salesforce sent them into a text table, read through the
+ * view `sync_stage` that converts each record as the rows are written (`stage.view`), so no record
+ * is parsed or serialized in JavaScript and none is staged twice. Damage surfaces as Salesforce's:
+ * records COPY cannot read, or a cell that is not a valid value of its field's type (named, as
+ * `valueConverter` names it), fail the chunk with MALFORMED_RESPONSE.
+ */
+export function withCsvChunk<T>(
+  handle: DatabaseHandle,
+  tenantId: string,
+  chunk: CsvChunk,
+  stage: CsvStage | undefined,
+  fn: (tx: Transaction, staged: StagedCounts) => Promise<T>,
+): Promise<T> {
+  return withStage(
+    handle,
+    tenantId,
+    async (t) => {
+      // A page's empty tail (or a page without records, hence without a header) stages nothing.
+      if (chunk.count === 0 || !stage) {
+        if (chunk.count > 0) throw new SalesforceClientError("MALFORMED_RESPONSE", "Salesforce sent Bulk results without a header row");
+        chunk.release();
+        await t.execute(sql.raw(CREATE_STAGE));
+        return { count: 0, converted: 0, deleted: 0 };
+      }
+      const columns = Array.from({ length: stage.columns }, (_, k) => `c${k + 1} text`).join(", ");
+      await t.execute(sql.raw(`CREATE TEMP TABLE sync_csv (${columns}) ON COMMIT DROP`));
+      try {
+        await copyInto(handle, t, "sync_csv", chunk, "csv");
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        throw new SalesforceClientError("MALFORMED_RESPONSE", `Salesforce sent Bulk results Ferry cannot read as CSV: ${databaseMessage(error)}`);
+      } finally {
+        chunk.release();
+      }
+      await t.execute(sql.raw(`SELECT set_config('TimeZone', 'UTC', true)`));
+      // Dropped with the table it reads at the end of the transaction.
+      await t.execute(sql.raw(stage.view));
+      await t.execute(sql.raw(`GRANT SELECT ON sync_csv TO ${RUNTIME_ROLE}`));
+      const [counts] = rowsOf(await t.execute(sql.raw(stage.counts))) as { count: number; ids: number; deleted: number; converted: number }[];
+      if (counts!.count !== chunk.count) {
+        throw new SalesforceClientError("MALFORMED_RESPONSE", `Salesforce sent ${chunk.count} Bulk records that read as ${counts!.count} CSV rows`);
+      }
+      if (counts!.ids !== counts!.count) throw new SalesforceClientError("MALFORMED_RESPONSE", "Salesforce sent a Bulk record without an Id");
+      return { count: counts!.count, converted: counts!.converted, deleted: counts!.deleted };
+    },
+    async (t, staged) => {
+      if (staged.count === 0 || !stage) return fn(t, staged);
+      // The cells are converted while the rows are written: a cell that fails names its field.
+      await t.execute(sql.raw("SAVEPOINT sync_convert"));
+      try {
+        return await fn(t, staged);
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        await t.execute(sql.raw("ROLLBACK TO SAVEPOINT sync_convert"));
+        throw await failingCell(t, stage, error);
+      }
+    },
+  );
+}
+
+/** Data exceptions (SQLSTATE class 22): what damaged input raises, as opposed to a failing database. */
+function isDataError(error: unknown): boolean {
+  return pgErrorCode(error)?.startsWith("22") ?? false;
+}
+
+function databaseMessage(error: unknown): string {
+  return pgErrorMessage(error) ?? (error instanceof Error ? error.message : String(error));
+}
+
+/** The first field whose conversion fails on its own names the cell, as JavaScript's conversion did. */
+async function failingCell(t: Transaction, stage: CsvStage, original: unknown): Promise<Error> {
+  for (const check of stage.checks) {
+    await t.execute(sql.raw("SAVEPOINT sync_check"));
+    try {
+      await t.execute(sql.raw(`SELECT count(${check.expression}) FROM sync_csv`));
+      await t.execute(sql.raw("RELEASE SAVEPOINT sync_check"));
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      await t.execute(sql.raw("ROLLBACK TO SAVEPOINT sync_check"));
+      return malformedCell(check.field, check.type, databaseMessage(error));
+    }
+  }
+  return new SalesforceClientError("MALFORMED_RESPONSE", `Salesforce sent Bulk results Ferry cannot convert: ${databaseMessage(original)}`);
 }
 
 /**
