@@ -12,7 +12,7 @@ import { productionCommand } from "@ferry/web/testing";
 import { checksum, connect, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "@ferry/sync/testing";
 import { record, SIZE } from "../src/harness";
 
-type Corruption = "truncated-csv" | "bad-date" | "unexpected-column" | "html-instead-of-json" | "none";
+type Corruption = "truncated-csv" | "bad-date" | "not-a-number" | "unexpected-column" | "html-instead-of-json" | "none";
 const PAGE = 500;
 const options: SyncOptions = { bulkThreshold: 1_000, bulkPageSize: PAGE, retry: { baseDelayMs: 5, maxDelayMs: 50, maxAttempts: 2 } };
 
@@ -48,14 +48,17 @@ async function corruptingProxy(target: string) {
       const text = body.toString();
       const lines = text.split("\n");
       if (mode === "truncated-csv") body = Buffer.from(text.slice(0, Math.floor(text.length / 2)));
-      if (mode === "bad-date") {
+      const damage = (field: string, cell: string) => {
         const header = lines[0]!.split(",");
-        const col = header.findIndex((h) => h.replace(/"/g, "") === "CreatedDate");
+        const col = header.findIndex((h) => h.replace(/"/g, "") === field);
         const cells = lines[5]!.split(",");
-        cells[col] = '"2026-13-45T99:99:99.000+0000"';
+        cells[col] = cell;
         lines[5] = cells.join(",");
         body = Buffer.from(lines.join("\n"));
-      }
+      };
+      if (mode === "bad-date") damage("CreatedDate", '"2026-13-45T99:99:99.000+0000"');
+      // Postgres reads NaN as a number; Salesforce never sends one.
+      if (mode === "not-a-number") damage("AnnualRevenue", '"NaN"');
       if (mode === "unexpected-column") body = Buffer.from(lines.map((l, i) => (l ? `${l},${i === 0 ? '"Unexpected__c"' : '"surprise"'}` : l)).join("\n"));
     }
     if (mode === "html-instead-of-json" && url.pathname.endsWith("/query") && /FROM Lead/.test(url.searchParams.get("q") ?? "")) {
@@ -93,7 +96,7 @@ describe("bad input", () => {
     await emu?.stop();
   });
 
-  it.each(["truncated-csv", "bad-date", "unexpected-column", "html-instead-of-json"] as const)(
+  it.each(["truncated-csv", "bad-date", "not-a-number", "unexpected-column", "html-instead-of-json"] as const)(
     "malformed Salesforce data (%s) is reported, not stored half-way",
     async (mode) => {
       const { tenantId } = await createTenantFixture(db);
@@ -150,6 +153,9 @@ describe("bad input", () => {
       expect(exact).toBe(true);
       expect(retried).toEqual({ outcome: "completed" });
       if (!harmless) expect(run.status, "a damaged page must not let the run succeed").not.toBe("succeeded");
+      // A damaged cell is named with its field, so the admin knows what to correct in Salesforce.
+      if (mode === "bad-date") expect(run.error).toContain('"2026-13-45T99:99:99.000+0000" for CreatedDate, which is not a valid datetime');
+      if (mode === "not-a-number") expect(run.error).toContain('"NaN" for AnnualRevenue, which is not a valid currency');
     },
   );
 

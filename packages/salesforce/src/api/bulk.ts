@@ -34,15 +34,55 @@ const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 
 /**
+ * The CSV records of a byte stream, each handed over as `data[start..end)` with its line ending
+ * (one without a final newline gets one), blank lines skipped. A newline ends a record unless it
+ * lies between quotes; a doubled quote inside quotes toggles twice (RFC 4180). The cells are left to
+ * whoever reads the bytes. A promise returned by `onRecord` is awaited before the next record.
+ */
+export async function splitCsvRecords(
+  source: AsyncIterable<Buffer>,
+  onRecord: (data: Buffer, start: number, end: number) => void | Promise<void>,
+): Promise<void> {
+  const record = (data: Buffer, start: number, end: number) =>
+    end - start === 1 || (end - start === 2 && data[start] === CARRIAGE_RETURN) ? undefined : onRecord(data, start, end);
+  let data: Buffer = Buffer.alloc(0);
+  let from = 0;
+  let at = 0;
+  let quoted = false;
+  for await (const piece of source) {
+    // The unfinished record (less than one) is carried into the next piece.
+    if (from < data.length) {
+      at -= from;
+      data = Buffer.concat([data.subarray(from), piece]);
+    } else {
+      at = 0;
+      data = piece;
+    }
+    from = 0;
+    for (const length = data.length; at < length; at++) {
+      const byte = data[at];
+      if (byte === QUOTE) quoted = !quoted;
+      else if (byte === NEWLINE && !quoted) {
+        const wait = record(data, from, at + 1);
+        from = at + 1;
+        if (wait) await wait;
+      }
+    }
+  }
+  if (quoted) throw new SalesforceClientError("MALFORMED_RESPONSE", "Bulk results end inside a quoted value: the download was cut short");
+  if (from < data.length) {
+    const wait = record(Buffer.concat([data.subarray(from), Buffer.from("\n")]), 0, data.length - from + 1);
+    if (wait) await wait;
+  }
+}
+
+/**
  * One results page as it streams, record by record, unparsed: `onRecord` gets the bytes of each
- * whole CSV record (`data[start..end)`, its line ending included) so a caller can hand them to
- * Postgres's `COPY … (format csv)` as they are. The header row comes first, parsed, to `onHeader`.
- * Records are found by the only rule that matters here (RFC 4180): a newline ends a record unless
- * it lies between quotes, and a doubled quote inside quotes toggles twice. The cells themselves
- * are read by whoever gets the bytes. A promise returned by `onRecord` is awaited before the next
- * record, which holds the download back while the caller's buffers are full. A page that ends
- * inside a quoted value, or holds another number of records than its `Sforce-NumberOfRecords`,
- * was cut short on the way: it fails. jsforce's own bulk2 reader breaks on the second page, so the
+ * whole CSV record (`splitCsvRecords`) so a caller can hand them to Postgres's `COPY … (format
+ * csv)` as they are. The header row comes first, parsed, to `onHeader`. A promise returned by
+ * `onRecord` is awaited before the next record, which holds the download back while the caller's
+ * buffers are full. A page that ends inside a quoted value, or holds another number of records than
+ * its `Sforce-NumberOfRecords`, was cut short on the way: it fails. jsforce's own bulk2 reader breaks on the second page, so the
  * locator loop is ours. Returns the next locator, or null after the last page.
  */
 export async function readResultsCsv(
@@ -63,49 +103,16 @@ export async function readResultsCsv(
   const source = Readable.fromWeb(response.body as import("node:stream/web").ReadableStream);
   let rows = 0;
   let headerSeen = false;
-  const record = (data: Buffer, start: number, end: number): void | Promise<void> => {
-    // Blank lines carry no record.
-    if (end - start === 1 || (end - start === 2 && data[start] === CARRIAGE_RETURN)) return;
-    if (!headerSeen) {
-      headerSeen = true;
-      onHeader(parseSync(data.subarray(start, end))[0] as string[]);
-      return;
-    }
-    rows++;
-    return onRecord(data, start, end);
-  };
-  let data: Buffer = Buffer.alloc(0);
-  let from = 0;
-  let at = 0;
-  let quoted = false;
   try {
-    for await (const piece of source as AsyncIterable<Buffer>) {
-      // The unfinished record (less than one) is carried into the next piece.
-      if (from < data.length) {
-        at -= from;
-        data = Buffer.concat([data.subarray(from), piece]);
-      } else {
-        at = 0;
-        data = piece;
+    await splitCsvRecords(source, (data, start, end) => {
+      if (!headerSeen) {
+        headerSeen = true;
+        onHeader(parseSync(data.subarray(start, end))[0] as string[]);
+        return;
       }
-      from = 0;
-      for (const length = data.length; at < length; at++) {
-        const byte = data[at];
-        if (byte === QUOTE) quoted = !quoted;
-        else if (byte === NEWLINE && !quoted) {
-          const wait = record(data, from, at + 1);
-          from = at + 1;
-          if (wait) await wait;
-        }
-      }
-    }
-    if (quoted)
-      throw new SalesforceClientError("MALFORMED_RESPONSE", `Bulk results page of job ${jobId} ends inside a quoted value: the download was cut short`);
-    // The last record may come without its newline.
-    if (from < data.length) {
-      const wait = record(Buffer.concat([data.subarray(from), Buffer.from("\n")]), 0, data.length - from + 1);
-      if (wait) await wait;
-    }
+      rows++;
+      return onRecord(data, start, end);
+    });
   } finally {
     // A caller that stops early (an error, a run handing its slot back) must not leave the download open.
     source.destroy();
