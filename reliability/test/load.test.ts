@@ -29,6 +29,8 @@ const DURATION_MS = Number(process.env.RELIABILITY_LOAD_SECONDS ?? (SIZE === "fu
 /** Tenants with a Salesforce org whose syncs run (one after another) for the whole window. */
 const SYNCED = SIZE === "full" ? 10 : 6;
 const LEADS = SIZE === "full" ? 40_000 : 15_000;
+/** A syncing tenant starts a run this often at most: 60× the shortest schedule (5 minutes). */
+const SYNC_EVERY_MS = 5_000;
 /** Half the users browse: each reads a page for 5–15 s before the next click. */
 const THINK_MS: [number, number] = [5_000, 15_000];
 /** The other half watch the progress page: the socket moves it; its activity charts refetch every 60 s (`sync-charts.tsx`). */
@@ -250,12 +252,16 @@ describe("load: 200 portal users across 50 tenants while syncs run (2 web, 2 wor
       }
       await waitFor("every socket to connect", async () => vus.every((vu) => vu.socket!.connected), 120_000, 200);
 
-      // Syncs for the synced tenants, back to back for the whole window: initial, then reconcile / incremental.
+      // Syncs for the synced tenants for the whole window: initial, then reconcile / incremental, each
+      // starting SYNC_EVERY_MS after the one before (or when it ends, if later). Back to back, the
+      // load depended on the engine's speed: once a small org's cycle took under a second, six
+      // tenants finished three runs a second, and every run's status events made 200 tabs re-read.
       for (let t = 0; t < SYNCED; t++) {
         const tenantId = tenantIds[t]!;
         syncLoops.push(
           (async () => {
             for (let n = 0; !stopped; n++) {
+              const started = Date.now();
               try {
                 const kind = n === 0 ? "sync.initial" : n % 2 === 1 ? "sync.reconcile" : "sync.incremental";
                 const runId = `load-${t}-${n}`;
@@ -277,6 +283,7 @@ describe("load: 200 portal users across 50 tenants while syncs run (2 web, 2 wor
                 failures.push(`sync driver: ${String(error).slice(0, 160)}`);
                 await sleep(1_000);
               }
+              if (!stopped) await sleep(Math.max(0, started + SYNC_EVERY_MS - Date.now()));
             }
           })(),
         );
