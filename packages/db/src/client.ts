@@ -78,10 +78,21 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<D
   return openPglite(options);
 }
 
+/**
+ * Ferry's statements are short (a page, a chunk, a probe by key), so JIT compilation never pays
+ * for itself, and a plan whose estimate looks high — planner switches make the Lead-conversion
+ * pass's look astronomical — got compiled on every run: 400 ms for a 2 ms statement, per chunk.
+ */
+const SESSION = { jit: "off" };
+
 function openPostgres(runtimeUrl: string, platformUrl: string, max: number): DatabaseHandle {
-  const sql = postgres(runtimeUrl, { max, onnotice: () => {}, connection: { application_name: "ferry" } });
+  const sql = postgres(runtimeUrl, { max, onnotice: () => {}, connection: { ...SESSION, application_name: "ferry" } });
   // Platform work (sessions, pg-boss bookkeeping, console reads) is lighter than tenant work.
-  const platformSql = postgres(platformUrl, { max: Math.max(2, Math.ceil(max / 2)), onnotice: () => {}, connection: { application_name: "ferry-platform" } });
+  const platformSql = postgres(platformUrl, {
+    max: Math.max(2, Math.ceil(max / 2)),
+    onnotice: () => {},
+    connection: { ...SESSION, application_name: "ferry-platform" },
+  });
   const db = drizzlePostgres({ client: sql, schema }) as unknown as Database;
   const platform = drizzlePostgres({ client: platformSql, schema }) as unknown as PlatformDatabase;
   return {

@@ -48,6 +48,11 @@ describe.runIf((await availableBackends()).includes("postgres"))("the README's t
     expect(tables!.n).toBeGreaterThan(15);
   });
 
+  it("opens both logins' sessions without JIT (Ferry's statements are too short for compiling to pay)", async () => {
+    expect(extractRows(await handle.db.execute(sql`show jit`))).toEqual([{ jit: "off" }]);
+    expect(extractRows(await handle.platform.execute(sql`show jit`))).toEqual([{ jit: "off" }]);
+  });
+
   it("lets the owner do platform work across tenants and the runtime see one tenant only inside withTenant", async () => {
     for (const id of ["t_a", "t_b"]) {
       await handle.platform.execute(sql`insert into tenants (id, name, slug) values (${id}, ${id}, ${id})`);

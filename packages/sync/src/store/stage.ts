@@ -185,9 +185,7 @@ async function withStage<S, T>(
     // The chunk commits without waiting for its WAL to reach the disk: the rows and the checkpoint
     // that covers them are one transaction, so a server crash can only lose both together (the
     // run reads them again), and the next synchronous commit — the job's own — flushes them.
-    // JIT compiles a plan whose estimated cost is high — planner switches (`plannerProbesOnly`) make
-    // it look astronomical — and that took 400 ms of a chunk's statement that runs in 2 without it.
-    await t.execute(sql`select set_config('app.tenant_id', ${tenantId}, true), set_config('synchronous_commit', 'off', true), set_config('jit', 'off', true)`);
+    await t.execute(sql`select set_config('app.tenant_id', ${tenantId}, true), set_config('synchronous_commit', 'off', true)`);
     await t.execute(sql.raw(`SET LOCAL ROLE ${RUNTIME_ROLE}`));
     return fn(t, staged);
   });
