@@ -29,6 +29,33 @@ export function copyLine(row: SyncedRow): string {
 const PACK_BYTES = 256 * 1024;
 
 /**
+ * A chunk's bytes for COPY, gathered in pieces as the page streams in (never joined into one: a
+ * chunk is megabytes) and handed over once: dropped as soon as they are in the staging table, so a
+ * chunk waiting for its turn to commit (on Postgres, behind the chunk before it) holds its counts only.
+ */
+abstract class CopyPieces {
+  protected packed: Buffer[] = [];
+  private released = false;
+  count = 0;
+
+  /** Moves what is still being gathered into `packed`. */
+  protected abstract pack(): void;
+  protected abstract dropPending(): void;
+
+  pieces(): readonly Buffer[] {
+    if (this.released) throw new Error("A chunk's rows are copied once: this chunk was already written");
+    this.pack();
+    return this.packed;
+  }
+
+  release(): void {
+    this.packed = [];
+    this.dropPending();
+    this.released = true;
+  }
+}
+
+/**
  * A chunk's rows as COPY text, built while the page streams in; bounded by the chunk size. The
  * lines are packed into UTF-8 buffers of about 256 KB as they come: a row's strings die young (a
  * cheap scavenge) instead of living in the old generation until the chunk commits, and the text
@@ -36,11 +63,9 @@ const PACK_BYTES = 256 * 1024;
  * Kept as strings, a 1M-row load left the old generation full of committed chunks' lines that
  * V8 collected late: the worker's memory grew with the org.
  */
-export class StagedChunk {
-  private packed: Buffer[] = [];
+export class StagedChunk extends CopyPieces {
   private pending: string[] = [];
   private pendingLength = 0;
-  count = 0;
   converted = 0;
   deleted = 0;
   lastId: string | null = null;
@@ -58,44 +83,26 @@ export class StagedChunk {
     this.lastModstamp = row.systemModstamp;
   }
 
-  private pack(): void {
+  protected pack(): void {
     if (this.pending.length === 0) return;
     this.packed.push(Buffer.from(this.pending.join(""), "utf8"));
+    this.dropPending();
+  }
+
+  protected dropPending(): void {
     this.pending = [];
     this.pendingLength = 0;
   }
-
-  /** The COPY text in pieces of about 256 KB, never joined into one (a chunk's text is tens of MB). */
-  pieces(): readonly Buffer[] {
-    if (this.released) throw new Error("A staged chunk's rows are copied once: this chunk was already written");
-    this.pack();
-    return this.packed;
-  }
-
-  /**
-   * Drops the text once it is in the staging table: a chunk then waits for its turn to commit
-   * (on Postgres, behind the chunk before it) holding its counts only.
-   */
-  release(): void {
-    this.packed = [];
-    this.pending = [];
-    this.released = true;
-  }
-
-  private released = false;
 }
 
 /**
  * A chunk of Bulk CSV records kept as the bytes Salesforce sent (Postgres reads the cells): runs of
  * consecutive records are kept as one slice of the download's buffers, outside the JavaScript heap.
  */
-export class CsvChunk {
-  private packed: Buffer[] = [];
+export class CsvChunk extends CopyPieces {
   private data: Buffer | null = null;
   private start = 0;
   private end = 0;
-  private released = false;
-  count = 0;
 
   add(data: Buffer, start: number, end: number): void {
     if (data !== this.data || start !== this.end) {
@@ -107,21 +114,13 @@ export class CsvChunk {
     this.count++;
   }
 
-  private pack(): void {
+  protected pack(): void {
     if (this.data) this.packed.push(this.data.subarray(this.start, this.end));
-    this.data = null;
+    this.dropPending();
   }
 
-  pieces(): readonly Buffer[] {
-    if (this.released) throw new Error("A chunk's records are copied once: this chunk was already written");
-    this.pack();
-    return this.packed;
-  }
-
-  release(): void {
-    this.packed = [];
+  protected dropPending(): void {
     this.data = null;
-    this.released = true;
   }
 }
 
