@@ -37,7 +37,7 @@ command -v npm >/dev/null || { echo "fresh-start: npm is not installed" >&2; exi
 
 PORT="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 # What the caller's own bootstrap exported (tool paths, caches, CI databases) is left out.
-clean_env=(env -u NPM_CONFIG_PREFIX -u npm_config_prefix -u npm_config_cache -u NODE_OPTIONS -u NODE_COMPILE_CACHE -u DATABASE_URL -u TEST_DATABASE_URL
+clean_env=(env -u NPM_CONFIG_PREFIX -u npm_config_prefix -u npm_config_cache -u NODE_OPTIONS -u DATABASE_URL -u TEST_DATABASE_URL
   -u XDG_CACHE_HOME -u XDG_DATA_HOME -u XDG_STATE_HOME -u XDG_CONFIG_HOME -u PNPM_HOME -u PNPM_CONFIG_STORE_DIR)
 clean_env+=(PATH="$CLEAN_PATH" HOME="$WORK/home" NPM_CONFIG_PREFIX="$WORK/npm-prefix" PORT="$PORT" HOST=127.0.0.1 FERRY_EMULATOR_PORT=0)
 [ -n "$STORE" ] && clean_env+=(PNPM_CONFIG_STORE_DIR="$STORE")

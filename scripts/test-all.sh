@@ -23,11 +23,6 @@ BUILT="$TIMES.built"
 TEST_FILE_WORKERS="${FERRY_TEST_FILE_WORKERS:-1}"
 TEST_PACKAGES="${FERRY_TEST_PACKAGES:-1}"
 export FERRY_E2E_WORKERS="${FERRY_E2E_WORKERS:-1}"
-# V8's compiled code of every Node process the suites start (Vitest, the workers and web servers
-# tests spawn, tsx children, the Salesforce CLI, Playwright), kept on disk and shared: the lanes
-# keep both cores busy, and hundreds of process starts would otherwise compile the same megabytes
-# of JavaScript again. Keyed by each file's content, so a changed file is compiled afresh.
-export NODE_COMPILE_CACHE="${NODE_COMPILE_CACHE:-$PWD/.tools/node-compile-cache}"
 
 # CPU seconds (user + system) of every finished child of this (lane) shell so far: `times` run in
 # this shell (in a pipe or $(…) it would count a fresh subshell's children, none). The local
