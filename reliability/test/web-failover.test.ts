@@ -41,10 +41,11 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
   beforeAll(async () => {
     // Small pages and a real org's round trips keep the run going through both kills on a fast machine:
     // the worker is killed while it still has pages to read, so the other one must read them. Since
-    // the engine writes a page faster than the org serves the next, reading sets the pace: 82 pages
-    // of 500 at a real org's ~160 ms each (with pages of 2,000 the whole read took about 4 s, and
-    // once the worker had read the last page before the test got to killing it).
-    emu = await startOrg({ counts: { ...SMALL_COUNTS, Lead: LEADS }, bulkPageSize: 500, latency: "realistic" });
+    // the engine writes a page faster than the org serves the next, reading sets the pace: 205 pages
+    // of 200 at a real org's ~160 ms each, over 30 s (with pages of 2,000 the whole read took about
+    // 4 s, with 500 about 13 s, and under CI's load the worker had read the last page before the
+    // test got to killing it).
+    emu = await startOrg({ counts: { ...SMALL_COUNTS, Lead: LEADS }, bulkPageSize: 200, latency: "realistic" });
     db = await createTestDatabase("postgres");
   });
   afterAll(async () => {
