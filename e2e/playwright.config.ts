@@ -51,7 +51,7 @@ export default defineConfig({
     { name: "sync", testMatch: /\/sync-[^/]*\.spec\.ts$/, testIgnore: /\/sync-(real-visibility|live)\.spec\.ts$/ },
     { name: "portal", testIgnore: /\/sync-[^/]*\.spec\.ts$/ },
   ],
-  // Files run side by side in FERRY_E2E_WORKERS workers (`pnpm test` uses two; one by default): each
+  // Files run side by side in FERRY_E2E_WORKERS workers (one by default; `pnpm test` runs two Playwright processes instead): each
   // file's tests stay in order, on the shared servers below or on servers of the file's own.
   fullyParallel: false,
   workers: Number(process.env.FERRY_E2E_WORKERS ?? 1),
@@ -88,7 +88,8 @@ export default defineConfig({
       ],
     },
   },
-  webServer: [
+  // FERRY_E2E_SERVERS=off: a run of the sync projects only, whose files start servers of their own.
+  webServer: process.env.FERRY_E2E_SERVERS === "off" ? [] : [
     server(MAIN_PORT, path.join(runDir, "main")),
     server(SHORT_IDLE_PORT, path.join(runDir, "short-idle"), {
       SESSION_IDLE_SECONDS: String(SHORT_IDLE_SECONDS),

@@ -4,15 +4,16 @@
 # their time waiting (on timers, pg-boss polls, Salesforce bulk jobs, browsers), so what keeps
 # both cores busy is running independent suites together, not one after the other:
 #   checks:      the real Salesforce CLI (its npm install is network time), typecheck, lint,
-#                the fresh-start acceptance
+#                the fresh-start acceptance; then, after the build, the portal's browser tests
 #   unit:        unit and integration of every package but the engine, a file at a time
 #   sync:        the engine's suite (packages/sync), a file at a time
-#   e2e:         the web and the worker built once, then Playwright; then the reliability files
-#                that attack the web process (bad input, web security, the production runtime)
+#   e2e:         the web and the worker built once, then the browser tests of real syncs (the
+#                portal's run in the checks lane, a second Playwright process); then the reliability
+#                files that attack the web process (bad input, web security, the production runtime)
 #   reliability: after that build, the reliability suite at CI size (one file at a time): crashes,
 #                failovers, faults, fuzz and load
-# The engine's lane ends with the reliability files that drive the engine in-process (read checks,
-# Salesforce faults): the lanes then end together instead of reliability alone at the end.
+# The engine's and the e2e lanes end with reliability files too (the engine's in-process ones, and
+# two short failover files): the lanes then end together instead of reliability alone at the end.
 # Each task's time is printed at the end.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -75,6 +76,8 @@ checks_lane() {
   task lint pnpm exec eslint .
   task format pnpm run format:check
   task fresh-start bash scripts/check-fresh-start.sh ${PNPM_CONFIG_STORE_DIR:+--store "$PNPM_CONFIG_STORE_DIR"}
+  # The portal's files on the three shared servers of playwright.config.ts (ports 3210–3212).
+  e2e_task e2e-portal --project portal
 }
 
 # Each file builds its own databases (cloned from a migrated template), emulators and ports.
@@ -90,7 +93,7 @@ sync_lane() {
 
 # The reliability files run in other lanes, each group once (the rest runs in the reliability lane).
 RELIABILITY_ENGINE_FILES=(read-checks salesforce-faults)
-RELIABILITY_WEB_FILES=(bad-input web-security production-runtime)
+RELIABILITY_WEB_FILES=(bad-input web-security production-runtime stream-failover multi-process)
 RELIABILITY_ELSEWHERE="test/{$(
   IFS=,
   echo "${RELIABILITY_ENGINE_FILES[*]},${RELIABILITY_WEB_FILES[*]}"
@@ -108,16 +111,24 @@ reliability_task() {
   fi
 }
 
+# e2e_task NAME PLAYWRIGHT-ARGS…: a Playwright run over the compiled runtime, once the build is done.
+e2e_task() {
+  local name="$1"
+  shift
+  if await_build; then
+    task "$name" pnpm --filter @ferry/e2e test "$@"
+  else
+    echo "test: the build failed; $name cannot run" >&2
+    echo "$name 0 build-failed" >>"$TIMES"
+  fi
+}
+
 e2e_lane() {
   # The compiled runtime, once: Next's pages + server bundle, the worker bundle (scripts/build.mjs).
   task build pnpm turbo run build
   if grep -Eq "^build [0-9]+ 0 " "$TIMES"; then echo ok >"$BUILT"; else echo failed >"$BUILT"; fi
-  if await_build; then
-    task e2e pnpm --filter @ferry/e2e test
-  else
-    echo "test: the build failed; e2e cannot run" >&2
-    echo "e2e 0 build-failed" >>"$TIMES"
-  fi
+  # The sync files start servers of their own: none of the shared ones, which the portal's run has.
+  FERRY_E2E_SERVERS=off e2e_task e2e-sync --project sync-long --project sync
   reliability_task reliability-web "${RELIABILITY_WEB_FILES[@]}"
 }
 
