@@ -89,17 +89,20 @@ export default defineConfig({
     },
   },
   // FERRY_E2E_SERVERS=off: a run of the sync projects only, whose files start servers of their own.
-  webServer: process.env.FERRY_E2E_SERVERS === "off" ? [] : [
-    server(MAIN_PORT, path.join(runDir, "main")),
-    server(SHORT_IDLE_PORT, path.join(runDir, "short-idle"), {
-      SESSION_IDLE_SECONDS: String(SHORT_IDLE_SECONDS),
-      FERRY_EMULATOR: "off",
-      FERRY_DEMO: "off",
-    }),
-    server(SHORT_SUPPORT_PORT, path.join(runDir, "short-support"), {
-      FERRY_SUPPORT_ACCESS_MAX_SECONDS: String(SHORT_SUPPORT_SECONDS),
-      FERRY_EMULATOR: "off",
-      FERRY_DEMO: "off",
-    }),
-  ],
+  webServer:
+    process.env.FERRY_E2E_SERVERS === "off"
+      ? []
+      : [
+          server(MAIN_PORT, path.join(runDir, "main")),
+          server(SHORT_IDLE_PORT, path.join(runDir, "short-idle"), {
+            SESSION_IDLE_SECONDS: String(SHORT_IDLE_SECONDS),
+            FERRY_EMULATOR: "off",
+            FERRY_DEMO: "off",
+          }),
+          server(SHORT_SUPPORT_PORT, path.join(runDir, "short-support"), {
+            FERRY_SUPPORT_ACCESS_MAX_SECONDS: String(SHORT_SUPPORT_SECONDS),
+            FERRY_EMULATOR: "off",
+            FERRY_DEMO: "off",
+          }),
+        ],
 });
