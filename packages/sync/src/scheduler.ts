@@ -85,7 +85,9 @@ export async function scheduleSyncWork(deps: ScheduleDependencies): Promise<{ te
       sent.push({ tenantId: tenant.tenant_id, job: "sync.initial" });
       continue;
     }
-    if (!tenant.ready) continue;
+    // Objects loaded before the failure have checkpoints, but cycles wait for the initial sync: one that
+    // succeeded would say "idle" over its failure.
+    if (!tenant.ready || tenant.initial_status === "incomplete" || tenant.initial_status === "failed") continue;
     const lastSynced = tenant.last_synced_at ? new Date(tenant.last_synced_at) : null;
     // A finished initial sync is as good as a reconciliation: the first one comes a period after it, not right after.
     const reconciledAt = tenant.last_reconcile ?? tenant.initial_done_at;
