@@ -10,7 +10,7 @@ import { withTenant, rowsOf } from "@ferry/db";
 import { createTestDatabase, runtimeUrlFor, testAdminUrl, type TestDatabase } from "@ferry/db/testing";
 import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { SYNC_OBJECTS } from "@ferry/sync";
-import { productionCommand } from "@ferry/web/testing";
+import { freePort, productionCommand } from "@ferry/web/testing";
 import { checksum, emulatorRows, failWritesWithDiskFull, SMALL_COUNTS, startOrg, storedRows } from "@ferry/sync/testing";
 import { connectedTenant, masterKey, openQueue, random, readPageLog, record, SIZE, sleep, startWorkerProcess, waitFor, workDir } from "../src/harness";
 
@@ -30,7 +30,8 @@ async function terminateConnections(database: string): Promise<number> {
 
 /** The web process in Postgres mode, the compiled build as `pnpm start:web` runs it. */
 async function startWeb(platformUrl: string): Promise<{ url: string; child: ChildProcess; lines: string[] }> {
-  const port = random(41_000, 49_000);
+  // A port the OS picked: a random one could be an ephemeral port of a connection in use.
+  const port = await freePort();
   const { command, args, cwd } = productionCommand("web");
   const child = spawn(command, args, {
     cwd,
