@@ -99,28 +99,29 @@ RELIABILITY_ELSEWHERE="test/{$(
   echo "${RELIABILITY_ENGINE_FILES[*]},${RELIABILITY_WEB_FILES[*]}"
 )}.test.ts"
 
-# reliability_task NAME FILE…: those reliability test files at CI size, once the build is done.
-reliability_task() {
-  local name="$1"
-  shift
+# after_build NAME COMMAND…: a task on the compiled runtime, once the build is done (or recorded as
+# unable to run when the build failed).
+after_build() {
   if await_build; then
-    task "$name" pnpm --filter @ferry/reliability test "${@/%/.test.ts}"
+    task "$@"
   else
-    echo "test: the build failed; $name cannot run" >&2
-    echo "$name 0 build-failed" >>"$TIMES"
+    echo "test: the build failed; $1 cannot run" >&2
+    echo "$1 0 build-failed" >>"$TIMES"
   fi
 }
 
-# e2e_task NAME PLAYWRIGHT-ARGS…: a Playwright run over the compiled runtime, once the build is done.
+# reliability_task NAME FILE…: those reliability test files at CI size.
+reliability_task() {
+  local name="$1"
+  shift
+  after_build "$name" pnpm --filter @ferry/reliability test "${@/%/.test.ts}"
+}
+
+# e2e_task NAME PLAYWRIGHT-ARGS…: a Playwright run.
 e2e_task() {
   local name="$1"
   shift
-  if await_build; then
-    task "$name" pnpm --filter @ferry/e2e test "$@"
-  else
-    echo "test: the build failed; $name cannot run" >&2
-    echo "$name 0 build-failed" >>"$TIMES"
-  fi
+  after_build "$name" pnpm --filter @ferry/e2e test "$@"
 }
 
 e2e_lane() {
@@ -133,12 +134,7 @@ e2e_lane() {
 }
 
 reliability_lane() {
-  if await_build; then
-    task reliability pnpm --filter @ferry/reliability test --exclude "$RELIABILITY_ELSEWHERE"
-  else
-    echo "test: the build failed; reliability cannot run" >&2
-    echo "reliability 0 build-failed" >>"$TIMES"
-  fi
+  after_build reliability pnpm --filter @ferry/reliability test --exclude "$RELIABILITY_ELSEWHERE"
 }
 
 pids=()
