@@ -5,8 +5,8 @@
 # both cores busy is running independent suites together, not one after the other:
 #   checks:      the real Salesforce CLI (its npm install is network time), typecheck, lint,
 #                the fresh-start acceptance; then, after the build, the portal's browser tests
-#   unit:        unit and integration of every package but the engine and the job queue, a file at a time
-#   sync:        the engine's suite (packages/sync), a file at a time; at its end the job queue's
+#   unit:        unit and integration of every package but the engine, a file at a time
+#   sync:        the engine's suite (packages/sync), a file at a time
 #   e2e:         the web and the worker built once, then the browser tests of real syncs (the
 #                portal's run in the checks lane, a second Playwright process); then the reliability
 #                files that attack the web process (bad input, web security, the production runtime)
@@ -82,15 +82,13 @@ checks_lane() {
 
 # Each file builds its own databases (cloned from a migrated template), emulators and ports.
 unit_lane() {
-  task unit+integration pnpm turbo run test --concurrency="$TEST_PACKAGES" --continue --filter='!@ferry/e2e' --filter='!@ferry/reliability' --filter='!@ferry/sync' --filter='!@ferry/jobs' -- --maxWorkers="$TEST_FILE_WORKERS"
+  task unit+integration pnpm turbo run test --concurrency="$TEST_PACKAGES" --continue --filter='!@ferry/e2e' --filter='!@ferry/reliability' --filter='!@ferry/sync' -- --maxWorkers="$TEST_FILE_WORKERS"
 }
 
 # The engine's suite is the longest package: a lane of its own, so it starts at once.
 sync_lane() {
   task sync-engine pnpm --filter @ferry/sync test --maxWorkers="$TEST_FILE_WORKERS"
   reliability_task reliability-engine "${RELIABILITY_ENGINE_FILES[@]}"
-  # The job queue's suite (pg-boss on Postgres and PGlite, about a minute) from the unit lane, which ended last.
-  task jobs pnpm --filter @ferry/jobs test --maxWorkers="$TEST_FILE_WORKERS"
 }
 
 # The reliability files run in other lanes, each group once (the rest runs in the reliability lane).
