@@ -8,12 +8,13 @@
 #   unit:        unit and integration of every package but the engine, a file at a time
 #   sync:        the engine's suite (packages/sync), a file at a time
 #   e2e:         the web and the worker built once, then the browser tests of real syncs (the
-#                portal's run in the checks lane, a second Playwright process); then the reliability
-#                files that attack the web process (bad input, web security, the production runtime)
+#                portal's run in the checks lane, a second Playwright process); then reliability
+#                files on that build (bad input, web security, the production runtime, the stream
+#                failover, the multi-process run)
 #   reliability: after that build, the reliability suite at CI size (one file at a time): crashes,
 #                failovers, faults, fuzz and load
-# The engine's and the e2e lanes end with reliability files too (the engine's in-process ones, and
-# two short failover files): the lanes then end together instead of reliability alone at the end.
+# The engine's and the e2e lanes end with reliability files too (the engine's in-process ones there):
+# the lanes then end together instead of reliability alone at the end.
 # Each task's time is printed at the end.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
