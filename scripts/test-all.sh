@@ -37,6 +37,7 @@ children_cpu() {
 }
 
 # task NAME COMMAND…: runs it, records "NAME seconds exit-code cpu-seconds"; never stops the script.
+# Its output is also kept, for the summary of why it failed.
 task() {
   local name="$1" started rc cpu cpu_file="$TIMES.cpu.$BASHPID"
   shift
@@ -44,8 +45,8 @@ task() {
   children_cpu >"$cpu_file"
   echo "test: ── $name: $*"
   set +e
-  "$@"
-  rc=$?
+  "$@" 2>&1 | tee "$TIMES.log.$name"
+  rc=${PIPESTATUS[0]}
   set -e
   children_cpu >>"$cpu_file"
   cpu=$(awk 'NR == 1 { a = $1 } NR == 2 { print $1 - a }' "$cpu_file")
@@ -159,5 +160,16 @@ while read -r name seconds rc cpu; do
   [ "$rc" = 0 ] || failed=1
 done <"$TIMES"
 printf "  %-18s %5s s\n" "total (wall)" "$(($(date +%s) - STARTED))"
-rm -f "$TIMES" "$BUILT"
+
+# The lanes' output interleaves and a CI page may show only its end: the failing tests and their
+# first error lines come last, per failed task.
+while read -r name seconds rc cpu; do
+  [ "$rc" = 0 ] && continue
+  echo
+  echo "test: why $name failed (its failing tests and error lines; the whole output is above):"
+  sed 's/\x1b\[[0-9;]*m//g' "$TIMES.log.$name" 2>/dev/null |
+    grep -E '(^|: ) *(FAIL |×|✘|[0-9]+\) )|(Error|Exception)\b|Test timed out|expected .* to |ELIFECYCLE|ERR_' |
+    grep -v ' | pass' | awk '!seen[$0]++' | head -40 | sed 's/^/  /'
+done <"$TIMES"
+rm -f "$TIMES" "$BUILT" "$TIMES".log.*
 exit "$failed"
