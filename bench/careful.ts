@@ -7,7 +7,7 @@ export const CAREFUL_PAGE_SIZE = 50_000;
 
 /**
  * The record browser's keys and indexes as `sf_records` has them (generated columns for the name and
- * e-mail keys, four secondary indexes), on the careful peer's table: the same script paying what
+ * e-mail keys, three secondary indexes), on the careful peer's table: the same script paying what
  * Ferry's table costs to write.
  */
 const FERRY_INDEXES = `
@@ -15,7 +15,6 @@ const FERRY_INDEXES = `
     add column modstamp text generated always as (fields->>'SystemModstamp') stored,
     add column name_key text collate "C" generated always as (lower(fields->>'Name')) stored,
     add column email_key text collate "C" generated always as (lower(btrim(fields->>'Email'))) stored;
-  create index on careful_records (object, modstamp);
   create index on careful_records (name_key, id) where object in ('Lead', 'Contact');
   create index on careful_records (email_key, id) where object in ('Lead', 'Contact');
   create index on careful_records (object, name_key, id)`;

@@ -297,7 +297,7 @@ async function failingCell(t: Transaction, stage: CsvStage, original: unknown): 
  * Statistics for the rows a load has just written (the key columns only: sampling the JSON would
  * cost more than the load gains). Nothing else analyzes `sf_records` during a load — autovacuum may
  * be off or late — and a planner without statistics takes default selectivities under which the
- * modstamp index looks as good as the primary key for a lookup by id, turning key probes into
+ * (tenant, object, name) index looks as good as the primary key for a lookup by id, turning key probes into
  * scans of the tenant's object. Only the table's owner may analyze it, so this is platform work on
  * the privileged handle, outside any chunk's transaction.
  */

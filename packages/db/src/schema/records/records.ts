@@ -31,7 +31,6 @@ export const sfRecords = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.object, t.sfId] }),
-    index("sf_records_modstamp_idx").on(t.tenantId, t.object, t.systemModstamp),
     index("sf_records_people_name_key_idx").on(t.tenantId, t.nameKey, t.sfId).where(isPerson),
     index("sf_records_people_email_key_idx").on(t.tenantId, t.emailKey, t.sfId).where(isPerson),
     index("sf_records_object_name_key_idx").on(t.tenantId, t.object, t.nameKey, t.sfId),
