@@ -363,6 +363,30 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
     expect(recent.api).toMatchObject({ ferryCalls: 43, orgUsed: 4000, used: 4000 });
   });
 
+  it("counts a list's matches exactly up to 10,000 and says 10,000+ beyond, without counting the rest", async () => {
+    const big = await api.signUp({ name: "Bea Big", email: "bea@big.test", tenantName: "Big" });
+    // 10,001 Leads named "Lead 00001"… and 2 Contacts, written as the sync stores them.
+    await database.platform.execute(sql`
+      insert into sf_records (tenant_id, object, sf_id, fields, system_modstamp, person_id, synced_at)
+      select ${big.tenantId}, o.object, o.id, jsonb_build_object('Id', o.id, 'Name', o.name, 'Email', lower(replace(o.name, ' ', '')) || '@big.test'), now(), o.id, now()
+      from (
+        select 'Lead' as object, ${sfId("00Q", 0)}::text || g as id, 'Lead ' || lpad(g::text, 5, '0') as name from generate_series(1, 10001) g
+        union all
+        select 'Contact', ${sfId("003", 0)}::text || g, 'Contact ' || g from generate_series(1, 2) g
+      ) o`);
+    const asBig = await api.caller(big.cookie);
+    expect(await asBig.record.list({ kind: "people" })).toMatchObject({ total: 10_000, totalIsAtLeast: true });
+    expect(await asBig.record.list({ kind: "people", type: "Lead" })).toMatchObject({ total: 10_000, totalIsAtLeast: true });
+    // Exactly the cap is still exact; fewer matches are counted exactly.
+    await database.platform.execute(sql`delete from sf_records where tenant_id = ${big.tenantId} and object = 'Contact'`);
+    await database.platform.execute(sql`delete from sf_records where tenant_id = ${big.tenantId} and sf_id = ${sfId("00Q", 0)}::text || '10001'`);
+    expect(await asBig.record.list({ kind: "people" })).toMatchObject({ total: 10_000, totalIsAtLeast: false });
+    expect(await asBig.record.list({ kind: "people", search: "lead 0999" })).toMatchObject({ total: 10, totalIsAtLeast: false });
+    expect(await asBig.record.list({ kind: "people", type: "Contact" })).toMatchObject({ total: 0, totalIsAtLeast: false, rows: [] });
+    // The owner's own tenant is untouched by the other's count.
+    expect((await (await api.caller(owner.cookie)).record.list({ kind: "people" })).totalIsAtLeast).toBe(false);
+  });
+
   it("browses people by name and email with keyset paging, filters and a record page", async () => {
     const asOwner = await api.caller(owner.cookie);
     const first = await asOwner.record.list({ kind: "people", limit: 50 });
@@ -375,6 +399,7 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
     );
     expect(first.total).toBe(people!.n);
     expect(first.total).toBeGreaterThan(120);
+    expect(first.totalIsAtLeast).toBe(false);
     expect((await asOwner.record.list({ kind: "people", limit: 50, cursor: first.nextCursor! })).total).toBeNull();
     expect(first.rows.map((r) => r.name)).not.toContain("Zed Deleted");
     const seen = new Set(first.rows.map((r) => r.sfId));

@@ -18,6 +18,9 @@ export const recordListInput = z.object({
   limit: z.number().int().min(1).max(100).default(50),
 });
 
+/** Totals are exact up to this many matching records; beyond it a page says "of 10,000+". */
+export const RECORD_TOTAL_CAP = 10_000;
+
 /**
  * People, Companies or Opportunities, sorted by name (or by email when searching for one), paged
  * by keyset so page 2,000 costs what page 1 does. Every filter is an index range or a cheap check
@@ -44,8 +47,23 @@ export async function listRecords({ ctx, input }: { ctx: TenantContext; input: z
     q.hasError === undefined ? undefined : q.hasError ? openError : sql`not ${openError}`,
   );
   return withTenant(ctx, async (tx) => {
-    // The total is counted with the first page only; later pages keep it ("51–100 of 200,250").
-    const total = q.cursor ? null : ((await tx.select({ n: sql<number>`count(*)::int` }).from(sfRecords).where(filters))[0]?.n ?? 0);
+    // The total is counted with the first page only; later pages keep it ("51–100 of 2,250"). Past
+    // RECORD_TOTAL_CAP rows it reads "10,000+": an exact count visits every matching row, which at a
+    // million People cost more than the page itself, on every search keystroke.
+    const counted = q.cursor
+      ? null
+      : ((
+          await tx.select({ n: sql<number>`count(*)::int` }).from(
+            tx
+              .select({ one: sql`1`.as("one") })
+              .from(sfRecords)
+              .where(filters)
+              .limit(RECORD_TOTAL_CAP + 1)
+              .as("matching"),
+          )
+        )[0]?.n ?? 0);
+    const total = counted === null ? null : Math.min(counted, RECORD_TOTAL_CAP);
+    const totalIsAtLeast = counted !== null && counted > RECORD_TOTAL_CAP;
     const rows = await tx
       .select({
         object: sfRecords.object,
@@ -103,6 +121,7 @@ export async function listRecords({ ctx, input }: { ctx: TenantContext; input: z
       })),
       nextCursor: rows.length > q.limit && last ? { key: last.key, sfId: last.sfId } : null,
       total,
+      totalIsAtLeast,
       searchedBy: q.search ? (byEmail ? "email" : "name") : null,
     };
   });

@@ -67,7 +67,8 @@ export function RecordList({ kind }: { kind: RecordKind }) {
   });
   // The first page of the same filters carries the total (cached from when it was shown).
   const first = useQuery({ ...trpc.record.list.queryOptions({ ...input, cursor: undefined }), enabled: trail.length > 1, placeholderData: keepPreviousData });
-  const total = trail.length > 1 ? (first.data?.total ?? null) : (list.data?.total ?? null);
+  const counted = trail.length > 1 ? first.data : list.data;
+  const total = counted?.total ?? null;
   const from = (trail.length - 1) * input.limit + 1;
   const to = from + (list.data?.rows.length ?? 0) - 1;
   const reset = () => setTrail([undefined]);
@@ -228,7 +229,7 @@ export function RecordList({ kind }: { kind: RecordKind }) {
           <nav className="flex items-center justify-between gap-3 text-sm" aria-label="Record pages">
             <span className="text-muted-foreground tabular-nums" data-testid="record-range">
               {to >= from ? `${count.format(from)}–${count.format(to)}` : "0"}
-              {total === null ? "" : ` of ${count.format(total)}`}
+              {total === null ? "" : ` of ${count.format(total)}${counted?.totalIsAtLeast ? "+" : ""}`}
             </span>
             <div className="flex gap-2">
               <Button variant="outline" size="sm" disabled={trail.length <= 1} onClick={() => setTrail((t) => t.slice(0, -1))}>
