@@ -46,7 +46,7 @@ export { exportSyncErrors } from "./sync-errors/export";
 export { errorSelectionInput } from "./sync-errors/select";
 export { explainError, type ErrorExplanation } from "./sync-errors/explanations";
 export { viewSyncCharts, chartsInput } from "./charts/view";
-export { listRecords, listRecordOwners, recordListInput, RECORD_TOTAL_CAP } from "./record-browser/list";
+export { listRecords, listRecordOwners, recordListInput } from "./record-browser/list";
 export { viewRecord, recordRefInput } from "./record-browser/view";
 export { editRecord, editRecordInput } from "./record-browser/edit";
 export { recordKinds, type RecordKind } from "./record-browser/kinds";
