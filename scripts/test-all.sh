@@ -15,7 +15,7 @@
 #                failovers, faults, fuzz and load
 # The engine's and the e2e lanes end with reliability files too (the engine's in-process ones there):
 # the lanes then end together instead of reliability alone at the end.
-# Each task's time is printed at the end.
+# Each task's time is printed at the end, then what each failed task's tests said failed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 STARTED=$(date +%s)
