@@ -169,7 +169,7 @@ while read -r name seconds rc cpu; do
   echo "test: why $name failed (its failing tests and error lines; the whole output is above):"
   sed 's/\x1b\[[0-9;]*m//g' "$TIMES.log.$name" 2>/dev/null |
     grep -E '(^|: ) *(FAIL |×|✘|[0-9]+\) )|(Error|Exception)\b|Test timed out|expected .* to |ELIFECYCLE|ERR_' |
-    grep -v ' | pass' | awk '!seen[$0]++' | head -40 | sed 's/^/  /'
+    grep -v ' | pass' | awk '!seen[$0]++' | head -40 | sed 's/^/  /' || true
 done <"$TIMES"
 rm -f "$TIMES" "$BUILT" "$TIMES".log.*
 exit "$failed"
