@@ -120,22 +120,13 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
       const beforeKill = await progressMoves(page, 2, 120_000);
       const viaWeb1 = { ...lb.stats, websockets: [...lb.stats.websockets] };
 
-      // Web 1 dies mid-run: the load balancer sends the reconnecting browser to web 2.
+      // Web 1 dies mid-run, and the worker running the sync right after it, while the run still has
+      // pages to read (early, on purpose: a run that reached its last page before the kill would
+      // leave the other worker nothing to finish). The load balancer sends the reconnecting browser
+      // to web 2; the other worker takes the job and finishes it.
       const socketsBefore = sockets.length;
       webKilledAt = Date.now();
       await webs[0]!.kill("SIGKILL");
-      await waitFor(
-        "the browser's socket to reconnect through web 2",
-        async () => sockets.length > socketsBefore && lb.stats.websockets[1]! > 0 && (await liveState(page)) === "connected",
-        30_000,
-        50,
-      );
-      const reconnectMs = Date.now() - webKilledAt;
-      const me = await page.request.get("/api/trpc/account.me");
-      const meUser = ((await me.json()) as { result?: { data?: { json?: { user?: { email?: string } } | null } } }).result?.data?.json?.user?.email;
-      const afterKill = await progressMoves(page, 1, 120_000);
-
-      // The worker running the sync is SIGKILLed too: the other worker takes the job and finishes it.
       const runner = workers.find((w) => readPageLog(pageLog).slice(-1)[0]?.pid === w.pid)!;
       const other = workers.find((w) => w !== runner)!;
       const [job] = rowsOf(
@@ -145,15 +136,27 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
       );
       const jobId = job?.id as string;
       expect(job?.heartbeat_seconds, "the job the portal sent carries the web processes' WORKER_JOB_HEARTBEAT_SECONDS").toBe(CHAOS_HEARTBEAT_SECONDS);
-      const pagesAtWorkerKill = readPageLog(pageLog).length;
       await runner.kill("SIGKILL");
       const workerKilledAt = Date.now();
+      const pagesAtWorkerKill = readPageLog(pageLog).length;
+      await waitFor(
+        "the browser's socket to reconnect through web 2",
+        async () => sockets.length > socketsBefore && lb.stats.websockets[1]! > 0 && (await liveState(page)) === "connected",
+        30_000,
+        50,
+      );
+      const reconnectMs = Date.now() - webKilledAt;
+      const me = await page.request.get("/api/trpc/account.me");
+      const meUser = ((await me.json()) as { result?: { data?: { json?: { user?: { email?: string } } | null } } }).result?.data?.json?.user?.email;
+
       // The portal sent the job with the heartbeat the web processes were given (10 s here, as the
       // workers'): the surviving worker's pg-boss supervisor fails it once that lapses. Only the
       // catalog's 60 s retry delay is skipped (its schedule is proven in virtual time by the outage test).
       await waitFor("the surviving worker's supervisor to fail the dead worker's job", async () => (await queue.state(jobId)) === "retry", 120_000, 250);
       const supervisorMs = Date.now() - workerKilledAt;
       await db.platform.execute(sql`update pgboss.job set start_after = now() where id = ${jobId} and state = 'retry'`);
+      // The other worker's progress reaches the browser through web 2.
+      const afterKill = await progressMoves(page, 1, 120_000);
       await waitFor(
         "the page to show the run succeeded",
         async () => (await page.locator('[data-testid="live-progress"]').getAttribute("data-status")) === "succeeded",
