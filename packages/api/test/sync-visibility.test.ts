@@ -370,16 +370,16 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
       insert into sf_records (tenant_id, object, sf_id, fields, system_modstamp, person_id, synced_at)
       select ${big.tenantId}, o.object, o.id, jsonb_build_object('Id', o.id, 'Name', o.name, 'Email', lower(replace(o.name, ' ', '')) || '@big.test'), now(), o.id, now()
       from (
-        select 'Lead' as object, ${sfId("00Q", 0)}::text || g as id, 'Lead ' || lpad(g::text, 5, '0') as name from generate_series(1, 10001) g
+        select 'Lead' as object, '00Q' || lpad(g::text, 15, '0') as id, 'Lead ' || lpad(g::text, 5, '0') as name from generate_series(1, 10001) g
         union all
-        select 'Contact', ${sfId("003", 0)}::text || g, 'Contact ' || g from generate_series(1, 2) g
+        select 'Contact', '003' || lpad(g::text, 15, '0'), 'Contact ' || g from generate_series(1, 2) g
       ) o`);
     const asBig = await api.caller(big.cookie);
     expect(await asBig.record.list({ kind: "people" })).toMatchObject({ total: 10_000, totalIsAtLeast: true });
     expect(await asBig.record.list({ kind: "people", type: "Lead" })).toMatchObject({ total: 10_000, totalIsAtLeast: true });
     // Exactly the cap is still exact; fewer matches are counted exactly.
     await database.platform.execute(sql`delete from sf_records where tenant_id = ${big.tenantId} and object = 'Contact'`);
-    await database.platform.execute(sql`delete from sf_records where tenant_id = ${big.tenantId} and sf_id = ${sfId("00Q", 0)}::text || '10001'`);
+    await database.platform.execute(sql`delete from sf_records where tenant_id = ${big.tenantId} and sf_id = ${"00Q" + "10001".padStart(15, "0")}`);
     expect(await asBig.record.list({ kind: "people" })).toMatchObject({ total: 10_000, totalIsAtLeast: false });
     expect(await asBig.record.list({ kind: "people", search: "lead 0999" })).toMatchObject({ total: 10, totalIsAtLeast: false });
     expect(await asBig.record.list({ kind: "people", type: "Contact" })).toMatchObject({ total: 0, totalIsAtLeast: false, rows: [] });
