@@ -411,6 +411,28 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
     }
     expect(seen.size).toBe(125);
 
+    // Leads and Contacts are read from one index range each and merged. Written out: by name, then
+    // by id in byte order ('3' < 'Q'); pages of 7, so page boundaries fall between the two objects.
+    const byName = [
+      ...[sfId("003", 1), sfId("00Q", 1)], // Ada Lovelace: a Contact and a Lead
+      ...[sfId("003", 2), sfId("00Q", 3)], // Alan Turing
+      sfId("00Q", 2), // Grace Hopper
+      ...Array.from({ length: 120 }, (_, i) => sfId(i % 2 ? "00Q" : "003", 100 + i)), // Person 000–119
+    ];
+    for (const sort of ["asc", "desc"] as const) {
+      const order: string[] = [];
+      let after: typeof first.nextCursor = null;
+      do {
+        const page = await asOwner.record.list({ kind: "people", sort, limit: 7, ...(after ? { cursor: after } : {}) });
+        order.push(...page.rows.map((r) => r.sfId));
+        after = page.nextCursor;
+      } while (after);
+      expect(order, sort).toEqual(sort === "asc" ? byName : [...byName].reverse());
+    }
+    const graces = await asOwner.record.list({ kind: "people", search: "gr" });
+    expect(graces.rows.map((r) => [r.object, r.name])).toEqual([["Lead", "Grace Hopper"]]);
+    expect(graces.total).toBe(1);
+
     const byEmail = await asOwner.record.list({ kind: "people", search: "ADA@EXAMPLE" });
     expect(byEmail.searchedBy).toBe("email");
     expect(byEmail.rows.map((r) => [r.object, r.ownerName])).toEqual([
