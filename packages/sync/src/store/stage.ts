@@ -379,9 +379,11 @@ export async function upsertStaged(
  * The Contacts of the chunk's converted Leads take over the Leads' Person identity. Its plan must not
  * depend on statistics: during a load nothing has analyzed `sf_records` (autovacuum may be off or
  * late) and a planner that misjudges its size hash-joins every chunk against every stored Lead, a
- * cost that grows with the table. So the statement may only probe by key: each converted row looks
- * up its Lead (a correlated subquery) and its Contact (an id list) through the primary key, and
- * the join methods that could scan instead are switched off for the statement.
+ * cost that grows with the table. So the statement may only reach stored rows by key: each converted
+ * row looks up its Lead (a correlated subquery) and its Contact (an id list) through the primary key,
+ * and every access path that could scan them is switched off for the statement. The Contacts found
+ * then meet the chunk's pairs in a hash join: both sides are the chunk's few hundred rows, which a
+ * nested loop compared with each other (55,000 comparisons and 15–38 ms a chunk against 4–5).
  */
 export async function convertLeads(tx: Transaction): Promise<void> {
   await tx.execute(plannerProbesOnly(true));
@@ -389,11 +391,11 @@ export async function convertLeads(tx: Transaction): Promise<void> {
   await tx.execute(plannerProbesOnly(false));
 }
 
-/** Transaction-local planner settings that leave nested loops over index scans as the only plan. */
+/** Transaction-local planner settings that leave index scans as the only way to stored rows. */
 export function plannerProbesOnly(on: boolean) {
   const v = on ? "off" : "on";
   return sql.raw(
-    `SELECT set_config('enable_hashjoin', '${v}', true), set_config('enable_mergejoin', '${v}', true), set_config('enable_seqscan', '${v}', true), set_config('enable_bitmapscan', '${v}', true)`,
+    `SELECT set_config('enable_mergejoin', '${v}', true), set_config('enable_seqscan', '${v}', true), set_config('enable_bitmapscan', '${v}', true)`,
   );
 }
 
