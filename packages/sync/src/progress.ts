@@ -20,8 +20,9 @@ interface ObjectProgress {
 }
 
 /**
- * Sends `sync.progress` after commits: at most every `minIntervalMs`, and re-sent at least once a
- * second while the run moves so a viewer always sees it alive. The payload is the committed state, so a
+ * Sends `sync.progress` after commits: at most every `minIntervalMs` (a commit inside that window is
+ * sent when it closes, so no commit waits longer for its event), and re-sent at least once a second
+ * while the run moves so a viewer always sees it alive. The payload is the committed state, so a
  * browser that reloads and re-reads the run through tRPC sees the same numbers.
  */
 export class ProgressReporter {
@@ -29,6 +30,8 @@ export class ProgressReporter {
   private lastSent = 0;
   private samples: { at: number; processed: number }[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** The send of a commit that came inside the interval, at the interval's end. */
+  private trailing: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly emitter: SyncEmitter | undefined,
@@ -51,6 +54,8 @@ export class ProgressReporter {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.trailing) clearTimeout(this.trailing);
+    this.trailing = undefined;
   }
 
   /** The object moves to another phase (e.g. writing a page it has read); sent with the next event. */
@@ -66,6 +71,11 @@ export class ProgressReporter {
     this.samples.push({ at: now, processed: state.processed });
     while (this.samples.length > 2 && now - this.samples[0]!.at > 10_000) this.samples.shift();
     if (force || now - this.lastSent >= this.minIntervalMs) this.send();
+    else if (this.emitter && !this.trailing) {
+      // Left to the once-a-second re-send, such a commit waited up to 750 ms more for its event.
+      this.trailing = setTimeout(() => this.send(), this.lastSent + this.minIntervalMs - now);
+      this.trailing.unref();
+    }
   }
 
   private rate(): number {
@@ -77,6 +87,8 @@ export class ProgressReporter {
   }
 
   private send(): void {
+    if (this.trailing) clearTimeout(this.trailing);
+    this.trailing = undefined;
     const s = this.state;
     if (!this.emitter || !s) return;
     this.lastSent = Date.now();
