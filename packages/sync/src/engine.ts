@@ -89,7 +89,7 @@ const DEFAULTS: RunScope["options"] = {
   restPageSize: 2_000,
   bulkPollMs: 250,
   sliceMs: Number.POSITIVE_INFINITY,
-  progressIntervalMs: 250,
+  progressIntervalMs: 200,
 };
 
 /**

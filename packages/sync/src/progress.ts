@@ -37,7 +37,7 @@ export class ProgressReporter {
     private readonly emitter: SyncEmitter | undefined,
     private readonly tenantId: string,
     private readonly runId: string,
-    private readonly minIntervalMs = 250,
+    private readonly minIntervalMs = 200,
     private readonly onError: (error: unknown) => void = () => {},
   ) {}
 

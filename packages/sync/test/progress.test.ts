@@ -26,9 +26,11 @@ describe("progress events", () => {
     expect(sent).toHaveLength(count);
   });
 
-  it("sends a commit that came inside the 250 ms interval when the interval ends, not with the next re-send", async () => {
+  it("sends a commit that came inside the 200 ms interval when the interval ends, not with the next re-send", async () => {
     const sent: { at: number; processed: number }[] = [];
-    const emitter: SyncEmitter = { emit: async (_t, _e, payload) => void sent.push({ processed: (payload as { processed: number }).processed, at: Date.now() }) };
+    const emitter: SyncEmitter = {
+      emit: async (_t, _e, payload) => void sent.push({ processed: (payload as { processed: number }).processed, at: Date.now() }),
+    };
     const progress = new ProgressReporter(emitter, "tenant-a", "run-1");
     progress.start();
     const commit = (processed: number) =>
@@ -36,13 +38,13 @@ describe("progress events", () => {
     const t0 = Date.now();
     commit(5_000); // sent at once
     await vi.advanceTimersByTimeAsync(100);
-    commit(10_000); // inside the interval: due at 250 ms
+    commit(10_000); // inside the interval: due at 200 ms
     await vi.advanceTimersByTimeAsync(50);
     commit(15_000); // still inside: the same send carries the newest count
     await vi.advanceTimersByTimeAsync(1_000);
     expect(sent.slice(0, 2).map((s) => [s.processed, s.at - t0])).toEqual([
       [5_000, 0],
-      [15_000, 250],
+      [15_000, 200],
     ]);
     // Afterwards only the once-a-second re-send of the same state.
     expect(sent.slice(2).every((s) => s.processed === 15_000 && s.at - t0 >= 1_000)).toBe(true);

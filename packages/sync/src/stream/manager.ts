@@ -514,7 +514,7 @@ function streamRunScope(options: StreamManagerOptions, tenantId: string, conn: C
       restPageSize: 2_000,
       bulkPollMs: 250,
       sliceMs: Number.POSITIVE_INFINITY,
-      progressIntervalMs: 250,
+      progressIntervalMs: 200,
     },
     startedAt: Date.now(),
     takeCalls: () => 0,
