@@ -411,8 +411,8 @@ describe.each(backends)("sync visibility (status, progress, history, errors, cha
     }
     expect(seen.size).toBe(125);
 
-    // Leads and Contacts are read from one index range each and merged. Written out: by name, then
-    // by id in byte order ('3' < 'Q'); pages of 7, so page boundaries fall between the two objects.
+    // Leads and Contacts interleave in one order. Written out: by name, then by id in byte order
+    // ('3' < 'Q'); pages of 7, so page boundaries fall between the two objects and between equal names.
     const byName = [
       ...[sfId("003", 1), sfId("00Q", 1)], // Ada Lovelace: a Contact and a Lead
       ...[sfId("003", 2), sfId("00Q", 3)], // Alan Turing
