@@ -43,6 +43,7 @@ const usage = `Usage: pnpm emulator [options]
   --control               enable the /__emulator control API
   --auto-approve <user>   approve OAuth authorize requests as this user without a login page
   --bulk-page-size <n>    records per Bulk 2.0 results page (default 50000)
+  --bulk-page-limit <n>   most records per Bulk 2.0 results page, whatever maxRecords asks (default none)
   --bulk-job-ms <n>       Bulk 2.0 job duration in ms (default 1500)
   --session-timeout <s>   idle session timeout in seconds (default 7200)
   --no-gzip               never compress responses (default: gzip when the client accepts it)
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
       control: { type: "boolean", default: false },
       "auto-approve": { type: "string" },
       "bulk-page-size": { type: "string" },
+      "bulk-page-limit": { type: "string" },
       "bulk-job-ms": { type: "string" },
       "session-timeout": { type: "string" },
       "no-gzip": { type: "boolean", default: false },
@@ -141,6 +143,7 @@ async function main(): Promise<void> {
     controlApi: values.control,
     autoApproveUser: values["auto-approve"],
     bulkPageSize: num(values["bulk-page-size"]),
+    bulkPageLimit: num(values["bulk-page-limit"]),
     bulkJobDurationMs: num(values["bulk-job-ms"]),
     sessionTimeoutSeconds: num(values["session-timeout"]),
     compressResponses: !values["no-gzip"],

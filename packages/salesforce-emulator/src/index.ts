@@ -28,6 +28,12 @@ export interface EmulatorOptions extends OrgOptions {
   bulkJobDurationMs?: number;
   /** Records per Bulk API 2.0 results page when the client sends no maxRecords. */
   bulkPageSize?: number;
+  /**
+   * The most records a Bulk API 2.0 results page holds, whatever maxRecords asks for: a real org
+   * also ends a page early at its size limits, and the client follows `Sforce-Locator`. Unlimited
+   * by default.
+   */
+  bulkPageLimit?: number;
   latency?: LatencyProfile;
   queryLocatorIdleSeconds?: number;
   minApiVersion?: number;
@@ -78,6 +84,8 @@ export const DEFAULT_OAUTH_CLIENT: OAuthClient = {
 };
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<EmulatorHandle> {
+  if (options.bulkPageLimit !== undefined && !(Number.isInteger(options.bulkPageLimit) && options.bulkPageLimit > 0))
+    throw new Error(`bulkPageLimit must be a positive integer, not ${options.bulkPageLimit}`);
   const org = new Org(options);
   const config: EmulatorConfig = {
     oauthClients: options.oauthClients ?? [{ ...DEFAULT_OAUTH_CLIENT, clientCredentialsUser: org.users[0]?.username }],
@@ -85,6 +93,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     requireSecurityToken: options.requireSecurityToken ?? true,
     bulkJobDurationMs: options.bulkJobDurationMs ?? 1_500,
     bulkPageSize: options.bulkPageSize ?? 50_000,
+    bulkPageLimit: options.bulkPageLimit ?? Number.POSITIVE_INFINITY,
     queryLocatorIdleMs: (options.queryLocatorIdleSeconds ?? 15 * 60) * 1000,
     minApiVersion: options.minApiVersion ?? 31,
     maxApiVersion: options.maxApiVersion ?? 66,
@@ -137,6 +146,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     users: org.users.map((u) => ({ username: u.username, password: u.password, securityToken: u.securityToken })),
     oauthClients: config.oauthClients,
     stop: async () => {
+      // Held requests are answered, so their connections close with the server.
+      faults.configure({ hold: null });
       await pubsub?.close();
       await app.close();
     },
@@ -145,7 +156,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
 export { Org, DEFAULT_COUNTS, DEFAULT_USERS };
 export type { OrgOptions, UserOptions, FieldAccess, OAuthClient, LatencyProfile };
-export type { FaultRule, FaultSettings, EndpointClass, FaultKind } from "./server/faults";
+export type { FaultRule, FaultSettings, EndpointClass, FaultKind, HoldRule } from "./server/faults";
 export type { FieldSpec, FieldType } from "./schema";
 export type { ConvertLeadOptions } from "./data/writes";
 export { FIRST_NAMES, LAST_NAMES } from "./data/generator";

@@ -87,6 +87,38 @@ describe("Bulk API 2.0 query", () => {
     expect(rows[0]!.Id).toBe(ids[1_500]);
   });
 
+  it("a page limit ends pages early whatever maxRecords asks, and the locators still cover every row once", async () => {
+    const limited = await start({ bulkJobDurationMs: 0, bulkPageLimit: 700 });
+    try {
+      const c = await soapLogin(limited);
+      const base = `${c.instanceUrl}/services/data/v${VERSION}/jobs/query`;
+      const headers = { Authorization: `Bearer ${c.accessToken}` };
+      const job = (await (
+        await fetch(base, {
+          method: "POST",
+          headers: { ...headers, "Content-Type": "application/json" },
+          body: JSON.stringify({ query: "SELECT Id FROM Lead", operation: "query" }),
+        })
+      ).json()) as JobInfo;
+      for (let state = job.state; state !== "JobComplete"; ) state = ((await (await fetch(`${base}/${job.id}`, { headers })).json()) as JobInfo).state;
+      const sizes: number[] = [];
+      const ids = new Set<string>();
+      let locator = "";
+      do {
+        const res = await fetch(`${base}/${job.id}/results?maxRecords=2000${locator ? `&locator=${locator}` : ""}`, { headers });
+        const rows = parse(await res.text(), { columns: true }) as { Id: string }[];
+        sizes.push(rows.length);
+        for (const r of rows) ids.add(r.Id);
+        locator = res.headers.get("sforce-locator")!;
+      } while (locator !== "null");
+      expect(sizes).toEqual([700, 700, 700, 700, 700, 700, 700, 100]);
+      expect(ids.size).toBe(5_000);
+    } finally {
+      await limited.stop();
+    }
+    await expect(start({ bulkPageLimit: 0 })).rejects.toThrow("bulkPageLimit must be a positive integer, not 0");
+  });
+
   it("queryAll includes deleted rows", async () => {
     const victim = (await conn.query("SELECT Id FROM Account ORDER BY Id LIMIT 1")).records[0]!.Id as string;
     emu.deleteRecord(victim);

@@ -205,6 +205,34 @@ describe("fault injection as a client sees it", () => {
     expect((await ctx.conn.sobject("Account").create({ Name: "up" })).success).toBe(true);
   });
 
+  it("a hold answers the next n requests of its class, keeps later ones waiting until lifted, and leaves other classes alone", async () => {
+    expect((await control("PUT", "/faults", { hold: { endpoint: "*", after: 1 } })).status).toBe(400);
+    expect((await control("PUT", "/faults", { hold: { endpoint: "query", after: 1 } })).status).toBe(204);
+    expect((await ctx.conn.query("SELECT Id FROM Lead LIMIT 1")).totalSize).toBe(1);
+    let answered = false;
+    const second = ctx.conn.query("SELECT Id FROM Lead LIMIT 2").then((r) => {
+      answered = true;
+      return r.totalSize;
+    });
+    const deadline = Date.now() + 10_000;
+    const faults = async () => (await control("GET", "/state")).body!.faults as { hold: unknown; held: number };
+    while ((await faults()).held < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(await faults()).toMatchObject({ hold: { endpoint: "query", after: 0 }, held: 1 });
+    expect((await ctx.conn.sobject("Account").create({ Name: "not held" })).success).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(answered).toBe(false);
+    // jsforce sends a query only once it is awaited or `then`-ed.
+    const third = ctx.conn.query("SELECT Id FROM Lead LIMIT 3").then((r) => r.totalSize);
+    while ((await faults()).held < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // A new hold's budget answers the oldest waiting request first.
+    await control("PUT", "/faults", { hold: { endpoint: "query", after: 1 } });
+    expect(await second).toBe(2);
+    expect(await faults()).toMatchObject({ hold: { endpoint: "query", after: 0 }, held: 1 });
+    await control("PUT", "/faults", { hold: null });
+    expect(await third).toBe(3);
+    expect(await faults()).toMatchObject({ hold: null, held: 0 });
+  });
+
   it("realistic latency slows every call", async () => {
     ctx.emu.setFaults({ latency: "realistic" });
     const t0 = Date.now();

@@ -194,6 +194,7 @@ export function createApp(ctx: EmulatorContext, controlEnabled: boolean, tls?: {
     } catch (e) {
       res = errorResponse(e);
     }
+    if (res.endpoint) await ctx.faults.pass(res.endpoint);
     const delay = res.endpoint ? ctx.faults.delayMs(res.endpoint, res.records ?? 0) : 0;
     if (delay > 0) await sleep(delay);
     // Drain unread bodies so keep-alive connections stay usable.

@@ -245,7 +245,7 @@ export class BulkJobs {
     const maxRaw = params.get("maxRecords");
     const max = maxRaw === null ? this.ctx.config.bulkPageSize : Number(maxRaw);
     if (!Number.isInteger(max) || max < 1) throw new ApiError(400, "INVALIDREQUEST", `Invalid maxRecords: ${maxRaw}`);
-    const end = Math.min(job.rows.length, offset + max);
+    const end = Math.min(job.rows.length, offset + Math.min(max, this.ctx.config.bulkPageLimit));
     const stream = csvPageChunks(job.plan.columns, job.rows, offset, end, DELIMITERS[job.columnDelimiter]!, LINE_ENDINGS[job.lineEnding]!);
     return {
       status: 200,

@@ -22,6 +22,7 @@ export interface EmulatorConfig {
   requireSecurityToken: boolean;
   bulkJobDurationMs: number;
   bulkPageSize: number;
+  bulkPageLimit: number;
   queryLocatorIdleMs: number;
   minApiVersion: number;
   maxApiVersion: number;

@@ -127,7 +127,13 @@ export class Control {
       organizationId: org.id,
       now: formatDateTime(org.now()),
       apiUsage: { used: org.apiUsage, limit: org.dailyApiLimit },
-      faults: { latency: this.ctx.faults.latency, outage: this.ctx.faults.outage, rules: this.ctx.faults.rules },
+      faults: {
+        latency: this.ctx.faults.latency,
+        outage: this.ctx.faults.outage,
+        rules: this.ctx.faults.rules,
+        hold: this.ctx.faults.hold,
+        held: this.ctx.faults.held,
+      },
       objects: Object.fromEntries([...org.tables.values()].map((t) => [t.def.name, { generated: t.generatedCount, changed: t.overlay.size }])),
       users: org.users.map((u) => ({ id: u.id, username: u.username })),
     };
@@ -155,28 +161,34 @@ const credentials = z.object({ password: z.string().min(1).optional(), securityT
 const clock = z.object({ seconds: z.number().optional(), days: z.number().optional() });
 const lateModstamp = z.object({ share: z.number().min(0).max(1), maxSeconds: z.number().int().min(1).max(3600) });
 const limits = z.object({ dailyApiLimit: z.number().int().positive(), used: z.number().int().nonnegative().optional() });
+const endpointClass = z.enum([
+  "auth",
+  "identity",
+  "versions",
+  "describe",
+  "query",
+  "sobject",
+  "composite",
+  "replication",
+  "limits",
+  "bulk-query",
+  "bulk-ingest",
+  "other",
+]);
 const faultRule = z.object({
-  endpoint: z.enum([
-    "*",
-    "auth",
-    "identity",
-    "versions",
-    "describe",
-    "query",
-    "sobject",
-    "composite",
-    "replication",
-    "limits",
-    "bulk-query",
-    "bulk-ingest",
-    "other",
-  ]),
+  endpoint: z.union([z.literal("*"), endpointClass]),
   kind: z.enum(["server-error", "unable-to-lock-row", "request-limit", "job-failure"]),
   rate: z.number().min(0).max(1).optional(),
   times: z.number().int().nonnegative().optional(),
   status: z.union([z.literal(500), z.literal(502), z.literal(503)]).optional(),
 });
-const faults = z.object({ latency: z.enum(["none", "realistic"]).optional(), outage: z.boolean().optional(), rules: z.array(faultRule).optional() });
+const hold = z.object({ endpoint: endpointClass, after: z.number().int().nonnegative() });
+const faults = z.object({
+  latency: z.enum(["none", "realistic"]).optional(),
+  outage: z.boolean().optional(),
+  rules: z.array(faultRule).optional(),
+  hold: hold.nullable().optional(),
+});
 const convert = z.object({
   accountId: z.string().optional(),
   contactId: z.string().optional(),

@@ -31,10 +31,22 @@ export interface FaultRule {
 
 export type LatencyProfile = "none" | "realistic";
 
+/**
+ * Answers `after` more requests of the endpoint class, then keeps the later ones waiting (their
+ * connections open, nothing answered) until the hold is lifted: a test can stop a client at a known
+ * point of its work, however fast or slow the machine runs it.
+ */
+export interface HoldRule {
+  endpoint: EndpointClass;
+  after: number;
+}
+
 export interface FaultSettings {
   latency?: LatencyProfile;
   rules?: FaultRule[];
   outage?: boolean;
+  /** null lifts the hold: every waiting request is answered. */
+  hold?: HoldRule | null;
 }
 
 /** Injected failures and latency; all requests pass through `check` and `delay`. */
@@ -42,6 +54,9 @@ export class Faults {
   latency: LatencyProfile = "none";
   rules: FaultRule[] = [];
   outage = false;
+  hold: HoldRule | null = null;
+  /** Requests waiting at the hold, oldest first. */
+  private waiting: { endpoint: EndpointClass; answer: () => void }[] = [];
   private rng: () => number;
 
   constructor(seed = 42) {
@@ -58,12 +73,49 @@ export class Faults {
     if (settings.latency) this.latency = settings.latency;
     if (settings.rules) this.rules = settings.rules.map((r) => ({ ...r }));
     if (settings.outage !== undefined) this.outage = settings.outage;
+    if (settings.hold !== undefined) this.setHold(settings.hold);
   }
 
   clear(): void {
     this.latency = "none";
     this.rules = [];
     this.outage = false;
+    this.setHold(null);
+  }
+
+  /** Requests waiting at the hold now. */
+  get held(): number {
+    return this.waiting.length;
+  }
+
+  /**
+   * A new hold's budget goes to the requests already waiting at it first (oldest first); requests of
+   * another class, or all of them when the hold is lifted (null), are answered.
+   */
+  private setHold(hold: HoldRule | null): void {
+    this.hold = hold ? { ...hold } : null;
+    const release: (() => void)[] = [];
+    const still: typeof this.waiting = [];
+    for (const w of this.waiting) {
+      if (this.hold?.endpoint !== w.endpoint) release.push(w.answer);
+      else if (this.hold.after > 0) {
+        this.hold.after--;
+        release.push(w.answer);
+      } else still.push(w);
+    }
+    this.waiting = still;
+    for (const answer of release) answer();
+  }
+
+  /** Resolves when a request of this endpoint class may be answered. */
+  async pass(endpoint: EndpointClass): Promise<void> {
+    const hold = this.hold;
+    if (!hold || hold.endpoint !== endpoint) return;
+    if (hold.after > 0) {
+      hold.after--;
+      return;
+    }
+    await new Promise<void>((answer) => this.waiting.push({ endpoint, answer }));
   }
 
   /** The fault to answer with for this request, if any. */
