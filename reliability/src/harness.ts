@@ -178,6 +178,29 @@ export function readPageLog(file: string): { pid: number; key: string }[] {
     });
 }
 
+/** Set on the org before a run: it answers no Bulk query request until the test lets one through. */
+export const HOLD_BULK_QUERIES = { hold: { endpoint: "bulk-query", after: 0 } } as const;
+
+/**
+ * With the org holding Bulk query requests (HOLD_BULK_QUERIES), lets them through one at a time until a
+ * worker waits there for a result page (its request in the page log, the org holding it). Returns that
+ * worker's pid: killed now, it leaves the whole read to another worker, however fast the machine.
+ */
+export async function releaseUntilResultPage(emu: EmulatorHandle, pageLog: string, timeoutMs: number): Promise<number> {
+  return waitFor(
+    "a worker to wait for a Bulk result page at the org's hold",
+    async () => {
+      const waiting = emu.state().faults.held > 0;
+      const page = readPageLog(pageLog).findLast((l) => l.key.startsWith("bulk "));
+      if (waiting && page) return page.pid;
+      if (waiting) emu.setFaults({ hold: { endpoint: "bulk-query", after: 1 } });
+      return undefined;
+    },
+    timeoutMs,
+    50,
+  );
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const random = (min: number, max: number) => min + Math.floor(Math.random() * (max - min));
 

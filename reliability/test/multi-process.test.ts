@@ -7,7 +7,19 @@ import type { EmulatorHandle } from "@ferry/salesforce-emulator";
 import { SYNC_OBJECTS } from "@ferry/sync";
 import { TENANT_QUEUE } from "@ferry/jobs";
 import { checksum, emulatorRows, SMALL_COUNTS, startOrg, storedRows } from "@ferry/sync/testing";
-import { connectedTenant, openQueue, readPageLog, record, SIZE, sleep, startWorkerProcess, waitFor, workDir, type WorkerProcess } from "../src/harness";
+import {
+  connectedTenant,
+  HOLD_BULK_QUERIES,
+  openQueue,
+  readPageLog,
+  record,
+  releaseUntilResultPage,
+  SIZE,
+  startWorkerProcess,
+  waitFor,
+  workDir,
+  type WorkerProcess,
+} from "../src/harness";
 
 const LEADS = SIZE === "full" ? 60_000 : 12_000;
 
@@ -31,17 +43,19 @@ describe("multi-process deployment: two worker processes on one Postgres", () =>
     for (let k = 0; k < 2; k++) workers.push(await startWorkerProcess(url, { pageLog, logFile: join(workDir, `multi-worker-${k}.log`) }));
     const queue = await openQueue(url);
     try {
+      emu.setFaults(HOLD_BULK_QUERIES);
       const initial = await queue.send("sync.initial", { tenantId, runId: "multi" });
       // Two more jobs for the same tenant, queued behind it: the singleton tenant queue must run them one at a time.
       const incremental = await queue.send("sync.incremental", { tenantId, runId: "multi-inc" });
       const reconcile = await queue.send("sync.reconcile", { tenantId, runId: "multi-rec" });
-      // The Lead page (Bulk, 100,000 rows a page) is read once its rows start to commit in 10,000-row chunks.
-      await waitFor("a worker to read a page", async () => readPageLog(pageLog).length >= 1, 120_000, 50);
-      const runner = workers.find((w) => readPageLog(pageLog).some((l) => l.pid === w.pid))!;
+      // The worker running the sync is killed while it waits for the Leads' one Bulk page (held by the
+      // org until then, so it dies before reading it however fast the machine).
+      const runnerPid = await releaseUntilResultPage(emu, pageLog, 120_000);
+      const runner = workers.find((w) => w.pid === runnerPid)!;
       const other = workers.find((w) => w !== runner)!;
-      await sleep(300);
       await runner.kill("SIGKILL");
       const readBeforeKill = readPageLog(pageLog).length;
+      emu.setFaults({ hold: null });
       // The other worker's pg-boss supervisor fails the dead job once its heartbeat lapses, then runs the retry.
       const runStatus = async (id: string) =>
         rowsOf(await withTenant({ db: db.db, tenantId }, (tx) => tx.execute(sql`select status from sync_runs where id = ${id}`)))[0]?.status as

@@ -35,17 +35,49 @@ async function progressMoves(page: Page, steps: number, timeoutMs: number): Prom
   return seen;
 }
 
+/**
+ * With the org holding Bulk query requests (see beforeAll), lets it answer two more whenever the page
+ * has shown nothing new for a second, until the DOM's processed total has moved `steps` times and the
+ * worker waits at the hold for a result page: it is then mid-read, with most pages still to read, at
+ * whatever speed the machine runs.
+ */
+async function stepUntilMoves(page: Page, emu: EmulatorHandle, pageLog: string, steps: number, timeoutMs: number): Promise<number[]> {
+  const seen: number[] = [];
+  let quietSince = Date.now();
+  await waitFor(
+    `the page's processed counts to move ${steps} times, then the worker to wait for a result page`,
+    async () => {
+      if ((await liveState(page)) !== "connected") return false;
+      const sum = await processedSum(page);
+      if (sum > (seen[seen.length - 1] ?? 0)) {
+        seen.push(sum);
+        quietSince = Date.now();
+      }
+      const waiting = emu.state().faults.held > 0;
+      if (waiting && seen.length >= steps && readPageLog(pageLog).slice(-1)[0]?.key.startsWith("bulk ")) return true;
+      if (waiting && Date.now() - quietSince > 1_000) {
+        emu.setFaults({ hold: { endpoint: "bulk-query", after: 2 } });
+        quietSince = Date.now();
+      }
+      return false;
+    },
+    timeoutMs,
+    100,
+  );
+  return seen;
+}
+
 describe("multi-process deployment: a browser behind a load balancer, two web and two worker processes on one Postgres", () => {
   let emu: EmulatorHandle;
   let db: TestDatabase;
   beforeAll(async () => {
-    // Small pages and a real org's round trips keep the run going through both kills on a fast machine:
-    // the worker is killed while it still has pages to read, so the other one must read them. Since
-    // the engine writes a page faster than the org serves the next, reading sets the pace: 205 pages
-    // of 200 at a real org's ~160 ms each, over 30 s (with pages of 2,000 the whole read took about
-    // 4 s, with 500 about 13 s, and under CI's load the worker had read the last page before the
-    // test got to killing it).
-    emu = await startOrg({ counts: { ...SMALL_COUNTS, Lead: LEADS }, bulkPageSize: 200, latency: "realistic" });
+    // The worker must be killed while it still has pages to read, so the other one must read them.
+    // The engine asks for pages of 100,000 rows, so the org ends its pages at 500 (as a real org
+    // ends them at its size limits): 80 pages. Timing alone did not ensure a kill mid-read (under
+    // CI's load the worker read its last page before the test got to the kill), so the org also
+    // holds Bulk query requests from the start and the test lets them through a few at a time
+    // (stepUntilMoves) until it has seen the progress it needs.
+    emu = await startOrg({ counts: { ...SMALL_COUNTS, Lead: LEADS }, bulkPageLimit: 500, latency: "realistic" });
     db = await createTestDatabase("postgres");
   });
   afterAll(async () => {
@@ -111,19 +143,20 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
       await waitFor("the live channel to connect", async () => (await liveState(page)) === "connected", 30_000);
 
       // Start Salesforce Sync, through web 1 (the portal's own procedure; web 1 only enqueues).
+      emu.setFaults({ hold: { endpoint: "bulk-query", after: 4 } });
       const started = await page.request.post("/api/trpc/salesforce.startSync", {
         headers: { "content-type": "application/json", origin: lb.url },
         data: { json: { acknowledgeDuplicates: true } },
       });
       expect(started.status(), await started.text()).toBe(200);
       await page.locator('[data-testid="live-progress"]').waitFor({ timeout: 60_000 });
-      const beforeKill = await progressMoves(page, 2, 120_000);
+      const beforeKill = await stepUntilMoves(page, emu, pageLog, 2, 180_000);
       const viaWeb1 = { ...lb.stats, websockets: [...lb.stats.websockets] };
 
-      // Web 1 dies mid-run, and the worker running the sync right after it, while the run still has
-      // pages to read (early, on purpose: a run that reached its last page before the kill would
-      // leave the other worker nothing to finish). The load balancer sends the reconnecting browser
-      // to web 2; the other worker takes the job and finishes it.
+      // Web 1 dies mid-run, and the worker running the sync right after it, while that worker waits
+      // for a result page (a run that reached its last page before the kill would leave the other
+      // worker nothing to finish). The load balancer sends the reconnecting browser to web 2; the
+      // other worker takes the job and finishes it.
       const socketsBefore = sockets.length;
       webKilledAt = Date.now();
       await webs[0]!.kill("SIGKILL");
@@ -138,6 +171,7 @@ describe("multi-process deployment: a browser behind a load balancer, two web an
       expect(job?.heartbeat_seconds, "the job the portal sent carries the web processes' WORKER_JOB_HEARTBEAT_SECONDS").toBe(CHAOS_HEARTBEAT_SECONDS);
       await runner.kill("SIGKILL");
       const workerKilledAt = Date.now();
+      emu.setFaults({ hold: null });
       const pagesAtWorkerKill = readPageLog(pageLog).length;
       await waitFor(
         "the browser's socket to reconnect through web 2",
