@@ -49,7 +49,7 @@ export interface FaultSettings {
   hold?: HoldRule | null;
 }
 
-/** Injected failures and latency; all requests pass through `check` and `delay`. */
+/** Injected failures, latency and holds; all requests pass through `check`, `pass` and `delayMs`. */
 export class Faults {
   latency: LatencyProfile = "none";
   rules: FaultRule[] = [];
