@@ -42,17 +42,33 @@ for dir in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
 done
 command -v npm >/dev/null || fail "npm is not installed"
 
-PORT="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
+# A free port below the kernel's ephemeral range, for each start: the other lanes' servers and
+# connections take ports from that range all the time, and one took the port the first start had
+# used (EADDRINUSE on the second start, in a CI run) in the minute between the two.
+free_port() {
+  node -e '
+    const net = require("net");
+    const low = Number(require("fs").readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 32768;
+    const lowest = Math.max(1024, low - 12000);
+    const tryPort = (left) => {
+      const port = lowest + Math.floor(Math.random() * (low - lowest));
+      const s = net.createServer();
+      s.once("error", () => (left > 0 ? tryPort(left - 1) : process.exit(1)));
+      s.listen(port, "127.0.0.1", () => s.close(() => console.log(port)));
+    };
+    tryPort(50);
+  '
+}
 # What the caller's own bootstrap exported (tool paths, caches, CI databases) is left out.
 clean_env=(env -u NPM_CONFIG_PREFIX -u npm_config_prefix -u npm_config_cache -u NODE_OPTIONS -u DATABASE_URL -u TEST_DATABASE_URL
   -u XDG_CACHE_HOME -u XDG_DATA_HOME -u XDG_STATE_HOME -u XDG_CONFIG_HOME -u PNPM_HOME -u PNPM_CONFIG_STORE_DIR)
-clean_env+=(PATH="$CLEAN_PATH" HOME="$WORK/home" NPM_CONFIG_PREFIX="$WORK/npm-prefix" PORT="$PORT" HOST=127.0.0.1 FERRY_EMULATOR_PORT=0)
+clean_env+=(PATH="$CLEAN_PATH" HOME="$WORK/home" NPM_CONFIG_PREFIX="$WORK/npm-prefix" HOST=127.0.0.1 FERRY_EMULATOR_PORT=0)
 [ -n "$STORE" ] && clean_env+=(PNPM_CONFIG_STORE_DIR="$STORE")
 
 if "${clean_env[@]}" bash -c 'command -v pnpm' >/dev/null; then
   fail "pnpm is still on the clean PATH ($CLEAN_PATH)"
 fi
-echo "fresh-start: system $("${clean_env[@]}" node -v 2>/dev/null || echo 'no node'), npm $("${clean_env[@]}" npm -v); clone at $WORK/ferry; port $PORT"
+echo "fresh-start: system $("${clean_env[@]}" node -v 2>/dev/null || echo 'no node'), npm $("${clean_env[@]}" npm -v); clone at $WORK/ferry"
 
 # CPU seconds (user + system) spent so far by process group $1: its live members' own time plus what
 # they collected from children they waited for (npm → bash → node build.mjs, then exec node launch).
@@ -67,20 +83,22 @@ group_cpu() {
   awk -v t="$total" -v k="$tick" 'BEGIN { printf "%.1f\n", t / k }'
 }
 
-# One `npm start` in a process group of its own (PID); ELAPSED: seconds until /readyz answered,
+# One `npm start` on a free PORT in a process group of its own (PID); ELAPSED: seconds until /readyz answered,
 # CPU: the group's CPU seconds by then, LOAD: the 1-minute load average then.
 # Not run in $(…): PID must reach stop_it.
+PORT=0
 ELAPSED=0
 CPU=0
 LOAD=0
 start_and_wait() {
   local log="$1" limit_s="$2" started now
-  if curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then
-    echo "fresh-start: something already answers on port $PORT" >&2
+  PORT=$(free_port) || {
+    echo "fresh-start: found no free port" >&2
     return 1
-  fi
+  }
+  echo "fresh-start: npm start on port $PORT"
   started=$(date +%s)
-  (cd "$WORK/ferry" && exec setsid "${clean_env[@]}" npm start >"$log" 2>&1) &
+  (cd "$WORK/ferry" && exec setsid "${clean_env[@]}" PORT="$PORT" npm start >"$log" 2>&1) &
   PID=$!
   while :; do
     if curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then break; fi
