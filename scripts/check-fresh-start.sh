@@ -42,23 +42,6 @@ for dir in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
 done
 command -v npm >/dev/null || fail "npm is not installed"
 
-# A free port below the kernel's ephemeral range, for each start: the other lanes' servers and
-# connections take ports from that range all the time, and one took the port the first start had
-# used (EADDRINUSE on the second start, in a CI run) in the minute between the two.
-free_port() {
-  node -e '
-    const net = require("net");
-    const low = Number(require("fs").readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 32768;
-    const lowest = Math.max(1024, low - 12000);
-    const tryPort = (left) => {
-      const port = lowest + Math.floor(Math.random() * (low - lowest));
-      const s = net.createServer();
-      s.once("error", () => (left > 0 ? tryPort(left - 1) : process.exit(1)));
-      s.listen(port, "127.0.0.1", () => s.close(() => console.log(port)));
-    };
-    tryPort(50);
-  '
-}
 # What the caller's own bootstrap exported (tool paths, caches, CI databases) is left out.
 clean_env=(env -u NPM_CONFIG_PREFIX -u npm_config_prefix -u npm_config_cache -u NODE_OPTIONS -u DATABASE_URL -u TEST_DATABASE_URL
   -u XDG_CACHE_HOME -u XDG_DATA_HOME -u XDG_STATE_HOME -u XDG_CONFIG_HOME -u PNPM_HOME -u PNPM_CONFIG_STORE_DIR)
@@ -92,7 +75,9 @@ CPU=0
 LOAD=0
 start_and_wait() {
   local log="$1" limit_s="$2" started now
-  PORT=$(free_port) || {
+  # A new port for each start, below the ephemeral range (scripts/free-port.mjs): another lane's
+  # socket took the first start's port before the second (EADDRINUSE, in a CI run).
+  PORT=$(node "$ROOT/scripts/free-port.mjs") || {
     echo "fresh-start: found no free port" >&2
     return 1
   }

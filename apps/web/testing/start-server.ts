@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../../scripts/free-port.mjs";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const launcher = fileURLToPath(new URL("../../../scripts/launch.mjs", import.meta.url));
@@ -15,17 +15,8 @@ export function productionCommand(kind: "web" | "worker", preload: string[] = []
   return { command: process.execPath, args: [...preload.flatMap((file) => ["--import", file]), launcher, kind], cwd: repoRoot };
 }
 
-/** A port nothing listens on right now (the OS picks it), for a server a test starts. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A port nothing listens on right now, below the ephemeral range, for a server a test starts. */
+export { freePort };
 
 export interface WebProcessOptions {
   /** Added to the test process's environment; `undefined` removes a variable (e.g. DATABASE_URL for the embedded database). */
