@@ -82,7 +82,8 @@ export interface RunScope {
 /** How old the stored API usage may be for a cycle to skip its `/limits` read. */
 const LIMITS_FRESH_MS = 15 * 60_000;
 
-const DEFAULTS: RunScope["options"] = {
+/** A run's options where its caller gives none (the stream manager's runs start from them too). */
+export const RUN_DEFAULTS: RunScope["options"] = {
   bulkThreshold: 10_000,
   bulkPageSize: 100_000,
   chunkSize: 5_000,
@@ -113,14 +114,14 @@ export async function executeRun(ctx: SyncContext, kind: RunKind, body: (scope: 
   const api = new SalesforceApi(ctx.conn, budget, ctx.signal, ctx.options?.retry);
   let calls = 0;
   api.onCall = () => void calls++;
-  const progress = new ProgressReporter(ctx.emitter, tenantId, runId, ctx.options?.progressIntervalMs ?? DEFAULTS.progressIntervalMs, (error) =>
+  const progress = new ProgressReporter(ctx.emitter, tenantId, runId, ctx.options?.progressIntervalMs ?? RUN_DEFAULTS.progressIntervalMs, (error) =>
     ctx.logger?.warn({ err: error }, "progress event not sent"),
   );
   const run: RunScope = {
     ctx,
     api,
     progress,
-    options: { ...DEFAULTS, ...stripUndefined(ctx.options ?? {}) } as RunScope["options"],
+    options: { ...RUN_DEFAULTS, ...stripUndefined(ctx.options ?? {}) } as RunScope["options"],
     startedAt: Date.now(),
     takeCalls: () => {
       const n = calls;

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import type { Connection } from "jsforce";
 import { rowsOf, salesforceConnections, withTenant, type DatabaseHandle } from "@ferry/db";
 import { ApiBudget, SalesforceApi } from "@ferry/salesforce";
-import type { RunScope, SyncLogger, SyncOptions } from "../engine";
+import { RUN_DEFAULTS, type RunScope, type SyncLogger, type SyncOptions } from "../engine";
 import { ProgressReporter, type SyncEmitter } from "../progress";
 import { SYNC_OBJECTS } from "../shape/objects";
 import { LeaseLostError, StreamWriter, type AppliedBatch, type StreamedEvent } from "./apply";
@@ -507,15 +507,7 @@ function streamRunScope(options: StreamManagerOptions, tenantId: string, conn: C
     },
     api,
     progress: new ProgressReporter(undefined, tenantId, `stream:${tenantId}`),
-    options: {
-      bulkThreshold: 10_000,
-      bulkPageSize: 100_000,
-      chunkSize: 10_000,
-      restPageSize: 2_000,
-      bulkPollMs: 250,
-      sliceMs: Number.POSITIVE_INFINITY,
-      progressIntervalMs: 200,
-    },
+    options: { ...RUN_DEFAULTS, chunkSize: 10_000 },
     startedAt: Date.now(),
     takeCalls: () => 0,
   };
